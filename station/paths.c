@@ -1,0 +1,59 @@
+/* paths.c - file locations; see paths.h. */
+#include "station/paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum st_status paths_mkdirs(const char *dir, unsigned mode, struct st_err *err)
+{
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s", dir);
+    if (n <= 0 || (size_t)n >= sizeof tmp)
+        return st_err_set(err, ST_ERR_ARG, "The folder name is too long: %.200s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            return st_err_set(err, ST_ERR_IO, "Cannot create the folder %s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+        return st_err_set(err, ST_ERR_IO, "Cannot create the folder %s: %s", tmp, strerror(errno));
+    return ST_OK;
+}
+
+enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struct st_err *err)
+{
+    const char *p = explicit_path && *explicit_path ? explicit_path : getenv("STATION_DB");
+    if (p && *p) {
+        if ((size_t)snprintf(buf, size, "%s", p) >= size)
+            return st_err_set(err, ST_ERR_ARG, "The database path is too long");
+        return ST_OK;
+    }
+    char dir[4096];
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(dir, sizeof dir, "%s/station", xdg);
+    else if (home && *home)
+        snprintf(dir, sizeof dir, "%s/.local/share/station", home);
+    else
+        return st_err_set(err, ST_ERR_ARG,
+                          "Neither HOME nor XDG_DATA_HOME is set: give the database with --db PATH");
+    enum st_status s = paths_mkdirs(dir, 0700, err);
+    if (s != ST_OK)
+        return s;
+    if ((size_t)snprintf(buf, size, "%s/station.db", dir) >= size)
+        return st_err_set(err, ST_ERR_ARG, "The database path is too long");
+    return ST_OK;
+}
+
+const char *paths_protocol_dir(void)
+{
+    const char *p = getenv("STATION_PROTOCOL_DIR");
+    return p && *p ? p : STATION_PROTOCOL_DIR;
+}

@@ -1,0 +1,28 @@
+/*
+ * paths.h - where the station keeps its files.
+ *
+ * The database (DESIGN.md): --db PATH, else $STATION_DB, else $XDG_DATA_HOME/station/station.db, else
+ * $HOME/.local/share/station/station.db. The protocol directory: $STATION_PROTOCOL_DIR, else the
+ * protocols/ folder of the source tree the program was built from.
+ */
+#ifndef STATION_STATION_PATHS_H
+#define STATION_STATION_PATHS_H
+
+#include <stddef.h>
+
+#include "common/status.h"
+
+/*
+ * Writes the database path into buf: explicit if not NULL, else the defaults above. When the default
+ * is used, creates its directory (mode 0700) if missing. Returns ST_OK, or ST_ERR_ARG / ST_ERR_IO with
+ * a message naming the path.
+ */
+enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struct st_err *err);
+
+/* The directory holding the shipped protocol files (*.ini) (never NULL). */
+const char *paths_protocol_dir(void);
+
+/* Creates dir and its parents with mode (like mkdir -p). Returns ST_OK or ST_ERR_IO with a message. */
+enum st_status paths_mkdirs(const char *dir, unsigned mode, struct st_err *err);
+
+#endif

@@ -1,0 +1,86 @@
+/* check.c - the test harness; see check.h. */
+#include "check.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int check_failures;
+int check_cases;
+const char *check_current = "?";
+jmp_buf check_abort_case;
+static char tmpdir[256];
+
+void check_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "FAIL %s:%d [%s] ", file, line, check_current);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    check_failures++;
+}
+
+void check_run(const char *name, void (*fn)(void))
+{
+    int before = check_failures;
+    check_current = name;
+    check_cases++;
+    if (setjmp(check_abort_case) == 0)
+        fn();
+    fprintf(stderr, "%s %s\n", check_failures == before ? "ok  " : "FAIL", name);
+    check_current = "?";
+}
+
+static void rm_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+                chmod(sub, 0700);
+                rm_tree(sub);
+            } else {
+                unlink(sub);
+            }
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+const char *check_tmpdir(void)
+{
+    if (!tmpdir[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%s/station-test-XXXXXX", base && *base ? base : "/tmp");
+        if (!mkdtemp(tmpdir)) {
+            perror("mkdtemp");
+            abort();
+        }
+    }
+    return tmpdir;
+}
+
+const char *check_tmppath(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", check_tmpdir(), name);
+    return buf;
+}
+
+int check_done(void)
+{
+    if (tmpdir[0] && !getenv("STATION_KEEP_TMP"))
+        rm_tree(tmpdir);
+    fprintf(stderr, "%d case(s), %d failure(s)\n", check_cases, check_failures);
+    return check_failures ? 1 : 0;
+}

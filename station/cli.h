@@ -1,0 +1,80 @@
+/*
+ * cli.h - option parsing and usage text for the subcommands (DESIGN.md "The command line").
+ *
+ * Each subcommand is a function `int cmd_NAME(int argc, char **argv)` (argv[0] is the subcommand's
+ * name) returning the exit status: 0 success, 1 failure (one line on stderr a therapist can act on),
+ * 2 usage error. It describes its options in a table and calls cli_parse:
+ *
+ *     const char *db = NULL; double mass = NAN; bool json = false;
+ *     struct cli_opt opts[] = {
+ *         {"--db", CLI_STR, &db, "PATH", "the database file"},
+ *         {"--mass-kg", CLI_DOUBLE, &mass, "KG", "body mass"},
+ *         {"--json", CLI_FLAG, &json, NULL, "print JSON"},
+ *     };
+ *     struct cli_cmd cmd = {"station analyze", "[--json] TRACE.csv", "The metrics of one contraction.",
+ *                           opts, 3, 1, 1};
+ *     const char *pos[1]; int npos;
+ *     int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+ *     if (rc >= 0) return rc;     // --help printed (0) or usage error printed (2)
+ *
+ * Options take "--name VALUE" or "--name=VALUE". "--" ends options. Numbers are checked whole
+ * (strtol/strtod: "12abc" is an error). A usage error prints one line to stderr:
+ * "station analyze: unknown option --jsn (see station analyze --help)".
+ */
+#ifndef STATION_STATION_CLI_H
+#define STATION_STATION_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum cli_kind {
+    CLI_FLAG,   /* bool *: set to true when present */
+    CLI_STR,    /* const char **: points into argv */
+    CLI_INT,    /* int * */
+    CLI_LONG,   /* long long * */
+    CLI_DOUBLE, /* double * (finite only) */
+};
+
+struct cli_opt {
+    const char *name;  /* "--db" */
+    enum cli_kind kind;
+    void *dest;
+    const char *arg;   /* the value's placeholder in help ("PATH"); NULL for flags */
+    const char *help;  /* one line */
+    bool seen;         /* set by cli_parse when the option was given */
+};
+
+struct cli_cmd {
+    const char *name;     /* "station patient add" */
+    const char *synopsis; /* "--name TEXT --sex F|M|X ..." */
+    const char *summary;  /* one or two sentences */
+    struct cli_opt *opts;
+    size_t nopts;
+    int min_pos, max_pos; /* positional arguments allowed */
+};
+
+/*
+ * Parses argv[1..argc-1] against cmd. Positional arguments go to pos (up to cmd->max_pos) and their
+ * count to *npos. Returns -1 when the caller should go on; 0 when --help was printed to stdout; 2 when a
+ * usage error was printed to stderr.
+ */
+int cli_parse(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos);
+
+/* Prints cmd's usage (synopsis, summary, options) to f. */
+void cli_usage(const struct cli_cmd *cmd, FILE *f);
+
+/* Prints "NAME: message (see NAME --help)" to stderr and returns 2. printf-style. */
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "station: message" (one line) to stderr and returns 1. printf-style. For failures. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The option named name in cmd (for ->seen), or NULL. */
+const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name);
+
+/* Strict number parsing shared with other text inputs: whole string, finite, in range. */
+bool cli_parse_long(const char *text, long long min, long long max, long long *out);
+bool cli_parse_double(const char *text, double *out);
+
+#endif

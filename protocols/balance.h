@@ -5,6 +5,20 @@
  * weaker side and its flag; the gravity-corrected side-lying ABD torque where the protocol asks.
  *
  * Pure: no I/O, no allocation. NAN means "not available" (too few reps, no lever, no mass).
+ *
+ * Decisions, made once here:
+ *  - A rep is ignored unless counts is set, its dir and side are in range and its peak_n is finite.
+ *  - Torque or force: a cell's best torque is the largest peak_n * lever_m over its reps that have a
+ *    lever (> 0). The ratio and the asymmetry compare torques when both cells compared have one, and
+ *    otherwise best forces (also when only one of the two has a lever: a torque is never divided by
+ *    a force). With one lever arm for the whole session both give the same number.
+ *  - The ratio uses the gravity-corrected ABD torque when params.gravity_correction is set and the
+ *    corrected torque is known (lever, body mass and leg length all known); ratio_corrected is then
+ *    true. Without a lever there is no torque to correct and the ratio is of forces, uncorrected.
+ *  - The asymmetry uses the measured (uncorrected) torques: the gravity term is the same on both sides.
+ *  - Bands: ratio < ratio_red is red, < ratio_amber amber, else normal (0.80 exactly is amber, 0.90
+ *    exactly normal); asymmetry > asym_red is red, > asym_amber amber, else normal (10 % exactly is
+ *    normal, 15 % exactly amber). CV needs n >= 2 and a positive mean; cv_over_limit is cv > limit.
  */
 #ifndef STATION_PROTOCOLS_BALANCE_H
 #define STATION_PROTOCOLS_BALANCE_H
@@ -70,7 +84,9 @@ struct bal_result {
     enum bal_flag asym_flag[ST_DIR_COUNT];
 };
 
-/* Computes the balance of n reps (the caller owns reps). params may be NULL (defaults). */
+/* Computes the balance of n reps (the caller owns reps; NULL with n == 0 is fine). params may be
+ * NULL (defaults). Every cell, ratio and asymmetry is filled: NAN / BAL_NONE / ST_SIDE_BOTH where
+ * not available (ST_SIDE_BOTH as weaker also when both sides are equal: asym_pct is then 0). */
 void bal_compute(const struct bal_rep *reps, size_t n, const struct bal_params *params,
                  struct bal_result *out);
 
@@ -78,7 +94,8 @@ void bal_compute(const struct bal_rep *reps, size_t n, const struct bal_params *
 enum bal_flag bal_ratio_flag(double ratio, const struct bal_params *p);
 enum bal_flag bal_asym_flag(double asym_pct, const struct bal_params *p);
 
-/* The gravity correction term m_limb * g * d = 0.161 * mass * 9.80665 * 0.447 * leg (N·m). */
+/* The gravity correction term m_limb * g * d = 0.161 * mass * 9.80665 * 0.447 * leg (N·m); NAN
+ * unless both are known (> 0). E.g. 70 kg, 0.9 m: 44.4595... N·m. */
 double bal_gravity_torque_nm(double body_mass_kg, double leg_length_m);
 
 #endif

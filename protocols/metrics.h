@@ -5,6 +5,41 @@
  * Pure: no I/O, no clock, no allocation. The input is one repetition's samples (t in seconds, F in
  * newtons, already tared), sorted by time, not necessarily evenly spaced. A value that CLINICAL.md says
  * is null is NAN here (test with isnan(); exports print null).
+ *
+ * The curve. F(t) is the piecewise-linear curve through the samples. Equal consecutive times are legal
+ * (two readings stamped in the same tick): the curve then jumps at that time, the jump has zero width
+ * (it adds nothing to an integral) and nothing ever divides by the zero time step. At a time shared by
+ * several samples F(t) is the value of the last of them (the curve is continuous from the right).
+ *
+ * The decisions CLINICAL.md leaves open, made here once (the tests pin each one):
+ *  - Baseline window: the samples with t_i < t_0 + 0.5 s (strictly). Fewer than 3: mu = F_0, sigma = 0.
+ *  - Onset, "after the baseline window": the crossing is searched on the samples with
+ *    t_i >= t_0 + 0.5 s, each paired with the sample before it, which may still lie in the window. The
+ *    onset is the first sample k in that range with F_{k-1} < theta <= F_k, and
+ *      t_on = t_{k-1} + (theta - F_{k-1}) / (F_k - F_{k-1}) * (t_k - t_{k-1})
+ *    (t_on = t_k for a zero time step). So when the rise straddles t_0 + 0.5 s the onset may be
+ *    interpolated a little before t_0 + 0.5 s, as the line through the two samples says.
+ *  - Pre-tension: a force already >= theta at the end of the baseline window (or on the first samples
+ *    after it) is not an onset. The force must first fall below theta; the next upward crossing is the
+ *    onset. A force that never falls below theta gives no contraction.
+ *  - F(t_on) is theta by the definition of the onset (used by RFD and by the impulse's first partial
+ *    segment).
+ *  - Peak: the largest F_i among the samples from k on (these are exactly the samples with t_i >= t_on
+ *    that can matter: any earlier one is below theta or lies at t_on on a zero-width step); the first
+ *    occurrence when several are equal.
+ *  - Release: the first sample j after the peak's with F_j < theta, interpolated on (j-1, j) like the
+ *    onset; t_off = t_last (and F(t_off) = F_last) when the force never falls below theta again.
+ *  - RFD(w) = (F(t_on + w) - theta) / w, with F(t_on + w) on the curve; needs at least 5 samples with
+ *    t_on <= t_i <= t_on + w, and t_on + w <= t_off; else NAN.
+ *  - Best 1 s mean: the exact maximum over a in [t_on, t_off - 1] of the integral of F over [a, a + 1],
+ *    on the curve between (t_on, theta), the samples inside, and (t_off, F(t_off)). NAN when
+ *    t_off - t_on < 1 s. Computed in O(n) by walking the breakpoints of a and of a + 1 together; between
+ *    two breakpoints the integral is a quadratic in a whose maximum is at an end or at the root of its
+ *    derivative F(a + 1) - F(a).
+ *  - Impulse: trapezoids over that same curve from t_on to t_off, minus mu * (t_off - t_on).
+ *  - Countermovement: a sample with t_on - 0.3 s <= t_i < t_on and F_i < mu - max(3 sigma, floor),
+ *    where floor is the same 5 N (opts.min_threshold_n) as in theta.
+ *  - sample_rate_hz: NAN with fewer than 2 samples or when all samples share one time.
  */
 #ifndef STATION_PROTOCOLS_METRICS_H
 #define STATION_PROTOCOLS_METRICS_H
@@ -32,7 +67,9 @@ const char *met_flag_name(unsigned flag);
 /* Parses one name above into its bit; 0 if unknown. */
 unsigned met_flag_parse(const char *name);
 
-/* Writes the set flags' names separated by sep (e.g. ", ") into buf; returns buf. "" when none. */
+/* Writes the set flags' names separated by sep (e.g. ", "; NULL means ", ") into buf; returns buf.
+ * "" when none. Names that do not fit whole in size are left out (96 bytes suffice for any sep of
+ * up to 8 characters). */
 const char *met_flags_str(unsigned flags, const char *sep, char *buf, size_t size);
 
 #define MET_RFD_WINDOWS 3
@@ -75,14 +112,17 @@ struct met_result {
 /*
  * Computes the metrics of one contraction. t_s and f_n hold n samples (the caller owns them); opts may
  * be NULL (met_opts_default). Returns ST_OK and fills out (also when there is no contraction: then
- * out->contraction is false). Returns ST_ERR_ARG with a message in err for n == 0, a NULL array, a
- * non-finite value, or times that go backwards; out is then all NAN.
+ * out->contraction is false). Returns ST_ERR_ARG with a message in err for n == 0, a NULL array (or a
+ * NULL out), a non-finite value, or times that go backwards (equal times are legal); out is then all
+ * NAN, with n_samples = n, contraction false and no flags. Runs in O(n) time (O(n + log n) per RFD
+ * window) and allocates nothing.
  */
 enum st_status met_compute(const double *t_s, const double *f_n, size_t n, const struct met_opts *opts,
                            struct met_result *out, struct st_err *err);
 
 /* F(t) on the piecewise-linear curve through the samples; t outside [t_0, t_last] is clamped to the
- * nearest end. n >= 1. Exposed for tests and for the balance report's curve. */
+ * nearest end; at a time shared by several samples, the last one's value. n >= 1 (NAN for n == 0, NULL
+ * arrays or a NAN t). O(log n). Exposed for tests and for the balance report's curve. */
 double met_interp(const double *t_s, const double *f_n, size_t n, double t);
 
 #endif

@@ -1,0 +1,269 @@
+/*
+ * test_acq.c - the sample pipeline below the engine: an emulated Chronojump on a pty -> link (fd
+ * backend) -> parser -> acquisition thread -> ring -> this consumer. Checks the samples arrive whole,
+ * in order, spaced by the device clock, with the peak the emulator was told to produce; and that a
+ * pulled cable, garbage, a stall and a wrong baud rate are survived with every sample kept.
+ */
+#include <unistd.h>
+
+#include "check.h"
+#include "common/clock.h"
+#include "drivers/acq.h"
+#include "drivers/chronojump.h"
+#include "drivers/emu.h"
+
+#define RING_CAP 8192
+static struct st_sample ring_buf[RING_CAP];
+static struct st_sample got[200000];
+static size_t n_got;
+
+static void drain(struct st_ring *r)
+{
+    struct st_sample tmp[512];
+    size_t n;
+    while ((n = ring_pop(r, tmp, 512)) > 0)
+        for (size_t i = 0; i < n && n_got < sizeof got / sizeof got[0]; i++)
+            got[n_got++] = tmp[i];
+}
+
+/* Drains for `seconds`, returning early when stop(status) says so. */
+static void run_for(struct st_ring *r, struct acq *a, double seconds, bool (*stop)(const struct acq_status *))
+{
+    int64_t end = st_now_ns() + (int64_t)(seconds * 1e9);
+    while (st_now_ns() < end) {
+        drain(r);
+        if (stop) {
+            struct acq_status s;
+            acq_get_status(a, &s);
+            if (stop(&s))
+                return;
+        }
+        st_sleep_ns(10 * ST_NS_PER_MS);
+    }
+    drain(r);
+}
+
+static struct emu *start_emu(const char *name, struct emu_patient p, double boot_s)
+{
+    char path[512];
+    struct emu_opts o = emu_opts_default("chronojump");
+    o.link_path = check_tmppath(path, sizeof path, name);
+    o.boot_s = boot_s;
+    o.patient = p;
+    struct emu *e = NULL;
+    struct st_err err;
+    CHECK_OK(emu_start(&o, &e, &err), &err);
+    return e;
+}
+
+static void test_stream_one_rep(void)
+{
+    struct emu_patient p = emu_patient_default(250, 1);
+    p.noise_n = 0;
+    p.start_delay_s = 0.3;
+    struct emu *e = start_emu("cj0", p, 0.3);
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .channel = 1};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 3.5, NULL);
+    struct emu_stats es;
+    emu_get_stats(e, &es);
+    run_for(&ring, a, 0.3, NULL); /* what was sent by then must all arrive */
+    struct acq_status st;
+    acq_get_status(a, &st);
+    acq_stop(a);
+    emu_stop(e);
+
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK_STR(st.ident.family, "chronojump");
+    CHECK_STR(st.ident.firmware, "Force_Sensor-0.6");
+    CHECK(n_got > 200); /* 80 Hz for ~3 s */
+    CHECK_INT(st.samples, n_got);
+    CHECK_INT(st.bad_lines, 0);
+    CHECK_INT(st.ring_drops, 0);
+    /* Every sample the emulator had sent arrived: none lost on the way. */
+    CHECK(n_got >= es.samples_sent);
+    CHECK(n_got <= es.samples_sent + 40);
+    double peak = 0;
+    int order_bad = 0, chan_bad = 0, seq_bad = 0;
+    for (size_t i = 0; i < n_got; i++) {
+        if (got[i].force_n > peak)
+            peak = got[i].force_n;
+        chan_bad += got[i].channel != 1;
+        seq_bad += got[i].seq != i;
+        CHECK(got[i].flags & ST_SAMPLE_DEVICE_TIME);
+        if (i > 0) {
+            double dt = (double)(got[i].t_ns - got[i - 1].t_ns) / 1e6;
+            order_bad += !(dt > 11.5 && dt < 13.5); /* 12.5 ms +- the board's jitter */
+        }
+    }
+    CHECK_NEAR(peak, 250.0, 0.006); /* two decimals on the wire */
+    CHECK_INT(order_bad, 0);
+    CHECK_INT(chan_bad, 0);
+    CHECK_INT(seq_bad, 0);
+    CHECK_NEAR(st.rate_hz, 80.0, 1.0);
+    CHECK(st.jitter_ms < 1.0);
+}
+
+static bool is_lost(const struct acq_status *s)
+{
+    return s->state == ACQ_LOST;
+}
+static bool is_streaming_again(const struct acq_status *s)
+{
+    return s->state == ACQ_STREAMING && s->reconnects > 0;
+}
+
+static void test_unplug_and_replug(void)
+{
+    struct emu_patient p = emu_patient_default(300, 0);
+    p.start_delay_s = 0.2;
+    struct emu *e = start_emu("cj1", p, 0.3);
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .reconnect_ms = 200};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 1.0, NULL); /* mid-rep: the patient is pushing */
+    size_t before = n_got;
+    CHECK(before > 40);
+    int64_t t_pull = st_now_ns();
+    emu_unplug(e);
+    run_for(&ring, a, 3.0, is_lost);
+    double detect_s = (double)(st_now_ns() - t_pull) / 1e9;
+    struct acq_status st;
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK(detect_s < 1.0); /* the issue: ends cleanly within one second */
+    CHECK(strstr(st.message, "disconnected") != NULL);
+    CHECK(strstr(st.message, "check the cable") != NULL);
+    size_t at_loss = n_got;
+    CHECK(at_loss >= before); /* everything received before the pull was kept */
+    CHECK_INT(st.samples, at_loss);
+
+    struct st_err e2;
+    CHECK_OK(emu_replug(e, &e2), &e2);
+    run_for(&ring, a, 6.0, is_streaming_again);
+    run_for(&ring, a, 0.5, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK_INT(st.reconnects, 1);
+    CHECK(n_got > at_loss + 10);
+    bool flagged = false;
+    for (size_t i = at_loss; i < n_got; i++)
+        if (got[i].flags & ST_SAMPLE_RECONNECTED)
+            flagged = i == at_loss;
+    CHECK(flagged); /* the first sample after the replug says so */
+    for (size_t i = 1; i < n_got; i++)
+        CHECK(got[i].t_ns > got[i - 1].t_ns);
+    acq_stop(a);
+    emu_stop(e);
+}
+
+static void test_garbage_stall_and_wrong_baud(void)
+{
+    struct emu_patient p = emu_patient_default(100, 0);
+    struct emu *e = start_emu("cj2", p, 0.2);
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .reconnect_ms = 200};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 0.5, NULL);
+    /* Random bytes: counted as bad lines, the stream goes on. */
+    emu_inject_garbage(e, 2000);
+    run_for(&ring, a, 0.7, NULL);
+    struct acq_status st;
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK(st.bad_lines > 0);
+    size_t n1 = n_got;
+
+    /* A 5 s stall: lost within the stall limit, then back by itself. */
+    emu_stall(e, 5.0);
+    int64_t t0 = st_now_ns();
+    run_for(&ring, a, 3.0, is_lost);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK((double)(st_now_ns() - t0) / 1e9 < 1.6);
+    CHECK(strstr(st.message, "stopped sending") != NULL);
+    run_for(&ring, a, 9.0, is_streaming_again);
+    run_for(&ring, a, 0.5, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK(n_got > n1);
+    size_t n2 = n_got;
+    uint64_t rc = st.reconnects;
+
+    /* The device switches to 9600 baud: garbage at our 115200, lost, reconnect attempts fail until
+     * it comes back to 115200. */
+    emu_set_baud(e, 9600);
+    run_for(&ring, a, 3.0, is_lost);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK(strstr(st.message, "baud") != NULL);
+    emu_set_baud(e, 115200);
+    int64_t end = st_now_ns() + 8 * ST_NS_PER_S;
+    while (st_now_ns() < end) {
+        run_for(&ring, a, 0.1, NULL);
+        acq_get_status(a, &st);
+        if (st.state == ACQ_STREAMING && st.reconnects > rc)
+            break;
+    }
+    CHECK_INT(st.state, ACQ_STREAMING);
+    run_for(&ring, a, 0.3, NULL);
+    CHECK(n_got > n2);
+    for (size_t i = 1; i < n_got; i++)
+        CHECK(got[i].seq == got[i - 1].seq + 1);
+    acq_stop(a);
+    emu_stop(e);
+}
+
+static void test_busy_port_and_missing_port(void)
+{
+    struct emu *e = start_emu("cj3", emu_patient_default(100, 0), 0.1);
+    REQUIRE(e);
+    struct st_ring r1, r2;
+    static struct st_sample b2[64];
+    REQUIRE(ring_init(&r1, ring_buf, RING_CAP));
+    REQUIRE(ring_init(&r2, b2, 64));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump};
+    struct acq *a = NULL, *b = NULL;
+    struct st_err err;
+    CHECK_OK(acq_start(&cfg, &r1, &a, &err), &err);
+    enum st_status s = acq_start(&cfg, &r2, &b, &err);
+    CHECK_INT(s, ST_ERR_PORT_BUSY);
+    CHECK(strstr(err.msg, emu_port(e)) != NULL);
+    CHECK(b == NULL);
+    acq_stop(a);
+    emu_stop(e);
+
+    char path[512];
+    cfg.port = check_tmppath(path, sizeof path, "no-such-tty");
+    s = acq_start(&cfg, &r2, &b, &err);
+    CHECK_INT(s, ST_ERR_PORT_NOT_FOUND);
+    CHECK(strstr(err.msg, "no-such-tty") != NULL);
+}
+
+int main(void)
+{
+    CHECK_RUN(test_stream_one_rep);
+    CHECK_RUN(test_unplug_and_replug);
+    CHECK_RUN(test_garbage_stall_and_wrong_baud);
+    CHECK_RUN(test_busy_port_and_missing_port);
+    return check_done();
+}

@@ -20,9 +20,9 @@
 
 struct sha256 {
     uint32_t h[8];
-    uint64_t len;       /* bytes hashed so far */
-    uint8_t buf[64];    /* the partial block */
-    size_t used;        /* bytes in buf */
+    uint64_t len;    /* bytes hashed so far */
+    uint8_t buf[64]; /* the partial block */
+    size_t used;     /* bytes in buf */
 };
 
 void sha256_init(struct sha256 *s);

@@ -82,17 +82,19 @@ static enum st_status fail_path(const char *path, int rc, const char *detail, co
                           "choose the right file with --db",
                           path, doing);
     case ST_ERR_DISK_FULL:
-        return st_err_set(err, code,
-                          "The disk holding the database %s is full (while %s): free some space and try again",
-                          path, doing);
+        return st_err_set(
+            err, code, "The disk holding the database %s is full (while %s): free some space and try again",
+            path, doing);
     case ST_ERR_IO:
         return st_err_set(err, code,
                           "Reading or writing the database %s failed (%s, while %s): check the disk and "
                           "its cable, then try again",
                           path, detail, doing);
     case ST_ERR_NOMEM:
-        return st_err_set(err, code, "The station ran out of memory while %s: close other programs and "
-                          "try again", doing);
+        return st_err_set(err, code,
+                          "The station ran out of memory while %s: close other programs and "
+                          "try again",
+                          doing);
     default:
         return st_err_set(err, code, "The database %s reported an error while %s: %s", path, doing, detail);
     }
@@ -312,10 +314,11 @@ static enum st_status set_wal(struct store *s, struct st_err *err)
         }
         sqlite3_finalize(st);
         if (rc == SQLITE_OK && strcmp(mode, "wal") != 0)
-            return st_err_set(err, ST_ERR_DB,
-                              "The database %s cannot use a write-ahead log here (journal mode %s): put it on "
-                              "a local disk, not a network share",
-                              s->path, mode);
+            return st_err_set(
+                err, ST_ERR_DB,
+                "The database %s cannot use a write-ahead log here (journal mode %s): put it on "
+                "a local disk, not a network share",
+                s->path, mode);
     }
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "switching to the write-ahead log", err);
@@ -380,8 +383,8 @@ static enum st_status create_file(const char *path, bool *created, struct st_err
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode))
-            return st_err_set(err, ST_ERR_ARG, "%s is a folder, not a database file: give a file name with --db",
-                              path);
+            return st_err_set(err, ST_ERR_ARG,
+                              "%s is a folder, not a database file: give a file name with --db", path);
         return ST_OK;
     }
     if (errno != ENOENT)
@@ -392,11 +395,15 @@ static enum st_status create_file(const char *path, bool *created, struct st_err
         if (e == EEXIST) /* another station created it just now: open theirs */
             return ST_OK;
         if (e == ENOSPC)
-            return st_err_set(err, ST_ERR_DISK_FULL, "Cannot create the database %s: the disk is full; free "
-                              "some space and try again", path);
+            return st_err_set(err, ST_ERR_DISK_FULL,
+                              "Cannot create the database %s: the disk is full; free "
+                              "some space and try again",
+                              path);
         if (e == EROFS || e == EACCES || e == EPERM)
-            return st_err_set(err, ST_ERR_DB_READONLY, "Cannot create the database %s: %s; choose a folder you "
-                              "can write to with --db", path, strerror(e));
+            return st_err_set(err, ST_ERR_DB_READONLY,
+                              "Cannot create the database %s: %s; choose a folder you "
+                              "can write to with --db",
+                              path, strerror(e));
         return st_err_set(err, ST_ERR_IO, "Cannot create the database %s: %s (does its folder exist?)", path,
                           strerror(e));
     }
@@ -424,13 +431,15 @@ enum st_status store_open_opts(const char *path, const struct store_opts *opts, 
             remove_created(path);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     }
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
-                             opts ? opts->vfs : NULL);
+    int rc =
+        sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, opts ? opts->vfs : NULL);
     if (rc != SQLITE_OK) {
         st = store_fail(s, rc, "opening it", err);
         if ((rc & 0xff) == SQLITE_CANTOPEN && access(path, R_OK) != 0)
-            st = st_err_set(err, ST_ERR_IO, "Cannot open the database %s: %s; check its permissions or choose "
-                            "another file with --db", path, strerror(errno));
+            st = st_err_set(err, ST_ERR_IO,
+                            "Cannot open the database %s: %s; check its permissions or choose "
+                            "another file with --db",
+                            path, strerror(errno));
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -455,7 +464,8 @@ enum st_status store_open_opts(const char *path, const struct store_opts *opts, 
             goto fail;
         }
         if (strcmp(res, "ok") != 0) {
-            st = fail_path(path, SQLITE_CORRUPT, "quick_check found a damaged page", "checking the file", err);
+            st =
+                fail_path(path, SQLITE_CORRUPT, "quick_check found a damaged page", "checking the file", err);
             goto fail;
         }
     }
@@ -517,7 +527,8 @@ enum st_status store_integrity_check(struct store *s, struct st_err *err)
     rc = store_prep(s, "PRAGMA foreign_key_check", &fk);
     if (rc == SQLITE_OK && (rc = sqlite3_step(fk)) == SQLITE_ROW) {
         sqlite3_finalize(fk);
-        return fail_path(s->path, SQLITE_CORRUPT, "a row points to a missing row", "checking its integrity", err);
+        return fail_path(s->path, SQLITE_CORRUPT, "a row points to a missing row", "checking its integrity",
+                         err);
     }
     sqlite3_finalize(fk);
     if (rc != SQLITE_DONE && rc != SQLITE_OK)

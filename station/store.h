@@ -54,7 +54,7 @@
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_APPLICATION_ID 1398033969 /* 0x53544e31, "STN1" */
-#define STORE_UUID_SIZE 37             /* 36 characters and the NUL */
+#define STORE_UUID_SIZE 37              /* 36 characters and the NUL */
 
 struct store;
 
@@ -101,14 +101,14 @@ void store_uuid_new(char out[STORE_UUID_SIZE]);
 enum st_status store_therapist_ensure(struct store *s, const char *name, int64_t *id, struct st_err *err);
 
 struct store_device {
-    int64_t id;                       /* out */
-    char uuid[STORE_UUID_SIZE];       /* out */
-    char family[32];                  /* driver family, e.g. "chronojump" */
+    int64_t id;                 /* out */
+    char uuid[STORE_UUID_SIZE]; /* out */
+    char family[32];            /* driver family, e.g. "chronojump" */
     char model[64];
-    char serial[64];                  /* serial number or id string; "" if the device has none */
+    char serial[64]; /* serial number or id string; "" if the device has none */
     char firmware[64];
-    double capacity_n;                /* full scale in N; NAN unknown */
-    char unit[16];                    /* the unit the device reports in, e.g. "N", "kgf", "lbf" */
+    double capacity_n; /* full scale in N; NAN unknown */
+    char unit[16];     /* the unit the device reports in, e.g. "N", "kgf", "lbf" */
 };
 
 /* The device with d->family and d->serial: its id (and uuid) in d, adding it if new. Model, firmware,
@@ -118,7 +118,7 @@ enum st_status store_device_ensure(struct store *s, struct store_device *d, stru
 enum st_status store_device_get(struct store *s, int64_t id, struct store_device *d, struct st_err *err);
 
 struct store_calibration {
-    int64_t id;           /* out */
+    int64_t id; /* out */
     int64_t device_id;
     int64_t checked;      /* Unix seconds; 0: now */
     double reference_kg;  /* the reference mass hung or placed */
@@ -140,19 +140,19 @@ enum st_status store_protocol_ensure(struct store *s, const char *name, const ch
 /* Patients                                                                                         */
 
 struct store_patient {
-    int64_t id;                  /* out */
-    char uuid[STORE_UUID_SIZE];  /* out */
-    char name[201];              /* display name: any Unicode text, valid UTF-8, 1-200 bytes */
-    char ref[201];               /* clinic reference, "" if none */
-    char birth[11];              /* YYYY-MM-DD */
-    char sex;                    /* 'F', 'M' or 'X' */
-    char side_dominant;          /* 'L', 'R' or 0 (unknown) */
-    double leg_length_m;         /* 0.4-1.4 or NAN */
-    double lever_m;              /* default lever arm 0.1-1.5 or NAN */
-    char notes[2001];            /* free text, "" if none (control characters allowed: \n, \t) */
-    int64_t created, updated;    /* out: Unix seconds */
-    double mass_kg;              /* add: the first mass (required, 20-300); get/list: the latest, NAN if none */
-    char mass_date[11];          /* get/list: the date of that mass */
+    int64_t id;                 /* out */
+    char uuid[STORE_UUID_SIZE]; /* out */
+    char name[201];             /* display name: any Unicode text, valid UTF-8, 1-200 bytes */
+    char ref[201];              /* clinic reference, "" if none */
+    char birth[11];             /* YYYY-MM-DD */
+    char sex;                   /* 'F', 'M' or 'X' */
+    char side_dominant;         /* 'L', 'R' or 0 (unknown) */
+    double leg_length_m;        /* 0.4-1.4 or NAN */
+    double lever_m;             /* default lever arm 0.1-1.5 or NAN */
+    char notes[2001];           /* free text, "" if none (control characters allowed: \n, \t) */
+    int64_t created, updated;   /* out: Unix seconds */
+    double mass_kg;     /* add: the first mass (required, 20-300); get/list: the latest, NAN if none */
+    char mass_date[11]; /* get/list: the date of that mass */
 };
 
 /* Validation of a patient's fields, one message per field that names it ("Birth date: 2031-02-30 is
@@ -221,18 +221,18 @@ enum store_session_status {
 const char *store_session_status_name(enum store_session_status st); /* "running", ... */
 
 struct store_session {
-    int64_t id;                     /* out */
-    char uuid[STORE_UUID_SIZE];     /* out */
+    int64_t id;                 /* out */
+    char uuid[STORE_UUID_SIZE]; /* out */
     int64_t patient_id;
-    int64_t therapist_id;           /* 0: unknown */
-    int64_t protocol_id;            /* 0: none recorded */
-    char position[64];              /* e.g. "supine 0 deg", from the protocol */
-    char mode[32];                  /* "manual", "auto", "demo", ... */
-    int64_t seed;                   /* the emulator's seed when simulated, else 0 */
+    int64_t therapist_id;               /* 0: unknown */
+    int64_t protocol_id;                /* 0: none recorded */
+    char position[64];                  /* e.g. "supine 0 deg", from the protocol */
+    char mode[32];                      /* "manual", "auto", "demo", ... */
+    int64_t seed;                       /* the emulator's seed when simulated, else 0 */
     int64_t device_id[ST_MAX_CHANNELS]; /* the device on each channel, 0: none */
-    double body_mass_kg;            /* the mass used for N/kg; NAN unknown */
-    double lever_m;                 /* the default lever arm used; NAN unknown */
-    int64_t started, ended;         /* Unix seconds; begin sets started (0: now); ended 0 while running */
+    double body_mass_kg;                /* the mass used for N/kg; NAN unknown */
+    double lever_m;                     /* the default lever arm used; NAN unknown */
+    int64_t started, ended;             /* Unix seconds; begin sets started (0: now); ended 0 while running */
     enum store_session_status status;
     double sample_rate_hz, jitter_ms; /* measured over the session; NAN unknown */
     int64_t drops, bad_lines;
@@ -259,7 +259,7 @@ enum st_status store_session_list(struct store *s, int64_t patient_id, struct st
 
 enum store_rep_status {
     STORE_REP_ACCEPTED = 0,
-    STORE_REP_PENDING,     /* flagged, waiting for the therapist */
+    STORE_REP_PENDING, /* flagged, waiting for the therapist */
     STORE_REP_REJECTED,
     STORE_REP_INTERRUPTED, /* the device or the session stopped during it */
 };
@@ -277,18 +277,18 @@ struct store_rep {
     enum st_side side;
     bool familiarisation;
     enum store_rep_status status;
-    bool counts;                /* used for best/mean (bal_rep.counts) */
-    struct met_result m;        /* every metric (NAN = null) and the quality flags */
-    double lever_m;             /* the lever arm used for torque; NAN unknown */
-    double body_mass_kg;        /* the mass used for N/kg; NAN unknown */
-    double tare_n;              /* the tare offset subtracted; NAN unknown */
-    int pain;                   /* 0-10; -1 not entered */
+    bool counts;         /* used for best/mean (bal_rep.counts) */
+    struct met_result m; /* every metric (NAN = null) and the quality flags */
+    double lever_m;      /* the lever arm used for torque; NAN unknown */
+    double body_mass_kg; /* the mass used for N/kg; NAN unknown */
+    double tare_n;       /* the tare offset subtracted; NAN unknown */
+    int pain;            /* 0-10; -1 not entered */
     char note[512];
-    int64_t created;            /* Unix seconds; 0: now */
+    int64_t created; /* Unix seconds; 0: now */
     /* Raw samples (filled on load): */
     size_t n_samples;
-    double samples_rate_hz;     /* the rate of the stored samples; NAN unknown */
-    int64_t samples_drops;      /* samples lost in the ring or on the link during this rep */
+    double samples_rate_hz; /* the rate of the stored samples; NAN unknown */
+    int64_t samples_drops;  /* samples lost in the ring or on the link during this rep */
 };
 
 /* A repetition with everything at their defaults: statuses accepted, pain -1, metrics NAN, uuid "". */
@@ -326,8 +326,9 @@ enum st_status store_pending_export(struct store *s, const char *path, struct st
  * Sets a rep's status and counts (the therapist accepts a flagged rep, or rejects one) and writes an
  * audit row (action accept/reject/edit, old and new status) in the same transaction.
  */
-enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status, bool counts,
-                                    int64_t therapist_id, const char *reason, struct st_err *err);
+enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
+                                    bool counts, int64_t therapist_id, const char *reason,
+                                    struct st_err *err);
 /* Loads one rep (no samples). */
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err);
 /* The reps of a session by sequence, in a new array (free with free()). */
@@ -361,11 +362,11 @@ struct store_trend_row {
     enum store_session_status status;
     char protocol_sha256[65];
     int64_t device_id[ST_MAX_CHANNELS];
-    char devices[160];          /* "chronojump 1234; ..." - family and serial per channel */
-    bool device_changed;        /* the device set differs from the previous row's */
-    bool protocol_changed;      /* same protocol name but another text (hash) than the previous row */
+    char devices[160];     /* "chronojump 1234; ..." - family and serial per channel */
+    bool device_changed;   /* the device set differs from the previous row's */
+    bool protocol_changed; /* same protocol name but another text (hash) than the previous row */
     double body_mass_kg;
-    struct bal_result bal;      /* best ADD/ABD per side, ratio, asymmetry (bal_compute on its reps) */
+    struct bal_result bal; /* best ADD/ABD per side, ratio, asymmetry (bal_compute on its reps) */
 };
 
 /*
@@ -381,11 +382,11 @@ enum st_status store_trend(struct store *s, int64_t patient_id, const char *prot
 
 struct store_audit {
     int64_t id;
-    int64_t at;                 /* Unix seconds */
+    int64_t at; /* Unix seconds */
     char therapist[201];
     char table[32];
     char row_uuid[STORE_UUID_SIZE];
-    char action[16];            /* create, edit, accept, reject, delete */
+    char action[16]; /* create, edit, accept, reject, delete */
     char field[32];
     char old_value[2048];
     char new_value[2048];

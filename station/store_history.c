@@ -62,10 +62,11 @@ enum st_status store_trend(struct store *s, int64_t patient_id, const char *prot
                         " ORDER BY x.started, x.id",
                         &ss);
     if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "SELECT direction, side, peak_n, lever_m, counts, status, familiarisation, contraction"
-                        " FROM repetitions WHERE session_id=? ORDER BY sequence",
-                        &rs);
+        rc =
+            store_prep(s,
+                       "SELECT direction, side, peak_n, lever_m, counts, status, familiarisation, contraction"
+                       " FROM repetitions WHERE session_id=? ORDER BY sequence",
+                       &rs);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(ss, 1, patient_id);
         sqlite3_bind_text(ss, 2, protocol_name ? protocol_name : "", -1, SQLITE_STATIC);

@@ -23,8 +23,8 @@ struct store_pending {
 struct store {
     sqlite3 *db;
     char *path;
-    int wal_frames;                 /* frames in the WAL after the last commit (wal hook) */
-    struct store_pending *pending;  /* the queue, oldest first */
+    int wal_frames;                /* frames in the WAL after the last commit (wal hook) */
+    struct store_pending *pending; /* the queue, oldest first */
     size_t n_pending, cap_pending;
 };
 

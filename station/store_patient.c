@@ -113,7 +113,8 @@ enum st_status store_check_date(const char *field, const char *date, bool allow_
     if (!date || !*date)
         return st_err_set(err, ST_ERR_ARG, "%s: is missing; give it as YYYY-MM-DD", field);
     if (!parse_date(date, &y, &m, &d))
-        return st_err_set(err, ST_ERR_ARG, "%s: \"%.20s\" is not a real date (YYYY-MM-DD, from 1900)", field, date);
+        return st_err_set(err, ST_ERR_ARG, "%s: \"%.20s\" is not a real date (YYYY-MM-DD, from 1900)", field,
+                          date);
     char now[11];
     today(now);
     if (!allow_future && strcmp(date, now) > 0)
@@ -162,10 +163,11 @@ int store_audit_add(struct store *s, int64_t therapist_id, const char *table, co
                     const char *reason)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "INSERT INTO audit(at, therapist_id, tbl, row_uuid, action, field, old_value, new_value,"
-                        " reason) VALUES(?,?,?,?,?,?,?,?,?)",
-                        &st);
+    int rc =
+        store_prep(s,
+                   "INSERT INTO audit(at, therapist_id, tbl, row_uuid, action, field, old_value, new_value,"
+                   " reason) VALUES(?,?,?,?,?,?,?,?,?)",
+                   &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, st_wall_s());
         if (therapist_id > 0)
@@ -191,11 +193,12 @@ enum st_status store_audit_list(struct store *s, const char *row_uuid, struct st
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "SELECT a.id, a.at, t.name, a.tbl, a.row_uuid, a.action, a.field, a.old_value, a.new_value,"
-                        " a.reason FROM audit a LEFT JOIN therapists t ON t.id = a.therapist_id"
-                        " WHERE a.row_uuid=? ORDER BY a.id",
-                        &st);
+    int rc = store_prep(
+        s,
+        "SELECT a.id, a.at, t.name, a.tbl, a.row_uuid, a.action, a.field, a.old_value, a.new_value,"
+        " a.reason FROM audit a LEFT JOIN therapists t ON t.id = a.therapist_id"
+        " WHERE a.row_uuid=? ORDER BY a.id",
+        &st);
     struct store_audit *arr = NULL;
     size_t len = 0, cap = 0;
     if (rc == SQLITE_OK) {
@@ -294,9 +297,11 @@ enum st_status store_device_ensure(struct store *s, struct store_device *d, stru
 {
     enum st_status v;
     if ((v = store_check_text("Device family", d->family, true, sizeof d->family - 1, false, err)) != ST_OK ||
-        (v = store_check_text("Device serial", d->serial, false, sizeof d->serial - 1, false, err)) != ST_OK ||
+        (v = store_check_text("Device serial", d->serial, false, sizeof d->serial - 1, false, err)) !=
+            ST_OK ||
         (v = store_check_text("Device model", d->model, false, sizeof d->model - 1, false, err)) != ST_OK ||
-        (v = store_check_text("Device firmware", d->firmware, false, sizeof d->firmware - 1, false, err)) != ST_OK ||
+        (v = store_check_text("Device firmware", d->firmware, false, sizeof d->firmware - 1, false, err)) !=
+            ST_OK ||
         (v = store_check_text("Device unit", d->unit, false, sizeof d->unit - 1, false, err)) != ST_OK)
         return v;
     sqlite3_stmt *st = NULL;
@@ -318,11 +323,13 @@ enum st_status store_device_ensure(struct store *s, struct store_device *d, stru
     st = NULL;
     if (rc == SQLITE_OK) {
         if (d->id) {
-            rc = store_prep(s, "UPDATE devices SET model=?, firmware=?, capacity_n=?, unit=? WHERE id=?", &st);
+            rc =
+                store_prep(s, "UPDATE devices SET model=?, firmware=?, capacity_n=?, unit=? WHERE id=?", &st);
         } else {
             store_uuid_new(d->uuid);
-            rc = store_prep(s, "INSERT INTO devices(model, firmware, capacity_n, unit, family, serial, uuid,"
-                               " created) VALUES(?,?,?,?,?,?,?,?)",
+            rc = store_prep(s,
+                            "INSERT INTO devices(model, firmware, capacity_n, unit, family, serial, uuid,"
+                            " created) VALUES(?,?,?,?,?,?,?,?)",
                             &st);
         }
     }
@@ -361,8 +368,9 @@ enum st_status store_device_ensure(struct store *s, struct store_device *d, stru
 enum st_status store_device_get(struct store *s, int64_t id, struct store_device *d, struct st_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT id, uuid, family, model, serial, firmware, capacity_n, unit FROM devices"
-                           " WHERE id=?",
+    int rc = store_prep(s,
+                        "SELECT id, uuid, family, model, serial, firmware, capacity_n, unit FROM devices"
+                        " WHERE id=?",
                         &st);
     bool found = false;
     if (rc == SQLITE_OK) {
@@ -393,7 +401,8 @@ enum st_status store_device_get(struct store *s, int64_t id, struct store_device
 enum st_status store_calibration_add(struct store *s, struct store_calibration *c, struct st_err *err)
 {
     if (!isfinite(c->reference_kg) || c->reference_kg <= 0 || !isfinite(c->reading_n))
-        return st_err_set(err, ST_ERR_ARG, "Calibration: the reference mass and the reading must be numbers, "
+        return st_err_set(err, ST_ERR_ARG,
+                          "Calibration: the reference mass and the reading must be numbers, "
                           "the mass above 0 kg");
     if (!c->checked)
         c->checked = st_wall_s();
@@ -456,7 +465,8 @@ enum st_status store_calibration_last(struct store *s, int64_t device_id, struct
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "reading the calibration checks", err);
     if (!found)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "Device %lld has no calibration check yet", (long long)device_id);
+        return st_err_set(err, ST_ERR_NOT_FOUND, "Device %lld has no calibration check yet",
+                          (long long)device_id);
     return ST_OK;
 }
 
@@ -502,7 +512,8 @@ enum st_status store_protocol_ensure(struct store *s, const char *name, const ch
 static int mass_insert(struct store *s, int64_t patient_id, double kg, const char *date)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(?,?,?,?)", &st);
+    int rc =
+        store_prep(s, "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(?,?,?,?)", &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, patient_id);
         sqlite3_bind_double(st, 2, kg);
@@ -531,7 +542,8 @@ enum st_status store_mass_add(struct store *s, int64_t patient_id, double kg, co
         snprintf(d, sizeof d, "%s", date);
     int rc = mass_insert(s, patient_id, kg, d);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no patient %lld in %s", (long long)patient_id, s->path);
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no patient %lld in %s", (long long)patient_id,
+                          s->path);
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "recording the body mass", err);
     store_after_commit(s);
@@ -542,8 +554,9 @@ enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg
                                  struct st_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=?"
-                           " ORDER BY measured DESC, id DESC LIMIT 1",
+    int rc = store_prep(s,
+                        "SELECT mass_kg, measured FROM body_mass WHERE patient_id=?"
+                        " ORDER BY measured DESC, id DESC LIMIT 1",
                         &st);
     bool found = false;
     if (rc == SQLITE_OK) {
@@ -561,7 +574,8 @@ enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "reading the body mass", err);
     if (!found)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "Patient %lld has no body mass recorded", (long long)patient_id);
+        return st_err_set(err, ST_ERR_NOT_FOUND, "Patient %lld has no body mass recorded",
+                          (long long)patient_id);
     return ST_OK;
 }
 
@@ -571,7 +585,8 @@ enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=? ORDER BY measured, id", &st);
+    int rc = store_prep(s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=? ORDER BY measured, id",
+                        &st);
     struct store_mass *arr = NULL;
     size_t len = 0, cap = 0;
     if (rc == SQLITE_OK) {
@@ -607,11 +622,13 @@ enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store
 /* ------------------------------------------------------------------------------------------------ */
 /* Patients                                                                                         */
 
-#define PATIENT_SELECT                                                                             \
-    "SELECT p.id, p.uuid, p.display_name, p.clinic_ref, p.birth_date, p.sex, p.dominant_side,"       \
-    " p.leg_length_m, p.lever_m, p.notes, p.created, p.updated,"                                    \
-    " (SELECT mass_kg FROM body_mass b WHERE b.patient_id = p.id ORDER BY measured DESC, b.id DESC LIMIT 1)," \
-    " (SELECT measured FROM body_mass b WHERE b.patient_id = p.id ORDER BY measured DESC, b.id DESC LIMIT 1)" \
+#define PATIENT_SELECT                                                                                       \
+    "SELECT p.id, p.uuid, p.display_name, p.clinic_ref, p.birth_date, p.sex, p.dominant_side,"               \
+    " p.leg_length_m, p.lever_m, p.notes, p.created, p.updated,"                                             \
+    " (SELECT mass_kg FROM body_mass b WHERE b.patient_id = p.id ORDER BY measured DESC, b.id DESC LIMIT "   \
+    "1),"                                                                                                    \
+    " (SELECT measured FROM body_mass b WHERE b.patient_id = p.id ORDER BY measured DESC, b.id DESC LIMIT "  \
+    "1)"                                                                                                     \
     " FROM patients p"
 
 static void read_patient(sqlite3_stmt *st, struct store_patient *p)
@@ -661,10 +678,11 @@ enum st_status store_patient_add(struct store *s, struct store_patient *p, int64
     sqlite3_stmt *st = NULL;
     int rc = store_begin(s);
     if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "INSERT INTO patients(display_name, clinic_ref, birth_date, sex, dominant_side,"
-                        " leg_length_m, lever_m, notes, uuid, created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                        &st);
+        rc =
+            store_prep(s,
+                       "INSERT INTO patients(display_name, clinic_ref, birth_date, sex, dominant_side,"
+                       " leg_length_m, lever_m, notes, uuid, created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                       &st);
     if (rc == SQLITE_OK) {
         bind_patient_fields(st, p);
         sqlite3_bind_text(st, 9, p->uuid, -1, SQLITE_STATIC);
@@ -737,8 +755,10 @@ enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64
                 return ST_OK;
         }
     }
-    return st_err_set(err, ST_ERR_NOT_FOUND, "There is no patient \"%.40s\" in %s: give the number or UUID "
-                      "`station patient list` shows", id_or_uuid ? id_or_uuid : "", s->path);
+    return st_err_set(err, ST_ERR_NOT_FOUND,
+                      "There is no patient \"%.40s\" in %s: give the number or UUID "
+                      "`station patient list` shows",
+                      id_or_uuid ? id_or_uuid : "", s->path);
 }
 
 enum st_status store_patient_list(struct store *s, struct store_patient **out, size_t *n, struct st_err *err)
@@ -809,18 +829,23 @@ enum st_status store_patient_update(struct store *s, const struct store_patient 
     const struct {
         const char *field, *o, *n;
     } fields[] = {
-        {"display_name", old->name, p->name},   {"clinic_ref", old->ref, p->ref},
-        {"birth_date", old->birth, p->birth},   {"sex", sex_o, sex_n},
-        {"dominant_side", side_o, side_n},      {"leg_length_m", ol[0], nw[0]},
-        {"lever_m", ol[1], nw[1]},              {"notes", old->notes, p->notes},
+        {"display_name", old->name, p->name},
+        {"clinic_ref", old->ref, p->ref},
+        {"birth_date", old->birth, p->birth},
+        {"sex", sex_o, sex_n},
+        {"dominant_side", side_o, side_n},
+        {"leg_length_m", ol[0], nw[0]},
+        {"lever_m", ol[1], nw[1]},
+        {"notes", old->notes, p->notes},
     };
     sqlite3_stmt *st = NULL;
     int rc = store_begin(s);
     if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?, dominant_side=?,"
-                        " leg_length_m=?, lever_m=?, notes=?, updated=? WHERE id=?",
-                        &st);
+        rc = store_prep(
+            s,
+            "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?, dominant_side=?,"
+            " leg_length_m=?, lever_m=?, notes=?, updated=? WHERE id=?",
+            &st);
     if (rc == SQLITE_OK) {
         bind_patient_fields(st, p);
         sqlite3_bind_int64(st, 9, st_wall_s());
@@ -885,16 +910,19 @@ enum st_status store_patient_delete(struct store *s, int64_t id, int64_t therapi
     if (rc == SQLITE_OK)
         rc = count_of(s, "SELECT count(*) FROM sessions WHERE patient_id=?", id, &ns);
     if (rc == SQLITE_OK)
-        rc = count_of(s, "SELECT count(*) FROM repetitions r JOIN sessions x ON x.id = r.session_id"
-                         " WHERE x.patient_id=?", id, &nr);
+        rc = count_of(s,
+                      "SELECT count(*) FROM repetitions r JOIN sessions x ON x.id = r.session_id"
+                      " WHERE x.patient_id=?",
+                      id, &nr);
     sqlite3_stmt *st = NULL;
     if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE row_uuid=?1"
-                        " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
-                        " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
-                        " WHERE x.patient_id=?2)",
-                        &st);
+        rc = store_prep(
+            s,
+            "UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE row_uuid=?1"
+            " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
+            " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
+            " WHERE x.patient_id=?2)",
+            &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, id);

@@ -116,10 +116,11 @@ enum st_status store_session_begin(struct store *s, struct store_session *sess, 
     sqlite3_stmt *st = NULL;
     int rc = store_begin(s);
     if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "INSERT INTO sessions(uuid, patient_id, therapist_id, protocol_id, position, mode, seed,"
-                        " body_mass_kg, lever_m, started, status) VALUES(?,?,?,?,?,?,?,?,?,?,'running')",
-                        &st);
+        rc = store_prep(
+            s,
+            "INSERT INTO sessions(uuid, patient_id, therapist_id, protocol_id, position, mode, seed,"
+            " body_mass_kg, lever_m, started, status) VALUES(?,?,?,?,?,?,?,?,?,?,'running')",
+            &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, sess->uuid, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, sess->patient_id);
@@ -198,18 +199,19 @@ enum st_status store_session_end(struct store *s, int64_t session_id, enum store
     if (rc != SQLITE_DONE)
         return store_fail(s, rc, "ending the session", err);
     if (sqlite3_changes(s->db) == 0)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s", (long long)session_id, s->path);
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s", (long long)session_id,
+                          s->path);
     store_after_commit(s);
     return ST_OK;
 }
 
-#define SESSION_SELECT                                                                             \
-    "SELECT s.id, s.uuid, s.patient_id, s.therapist_id, s.protocol_id, s.position, s.mode, s.seed,"  \
-    " s.body_mass_kg, s.lever_m, s.started, s.ended, s.status, s.sample_rate_hz, s.jitter_ms,"      \
-    " s.drops, s.bad_lines, p.uuid, p.clinic_ref, t.name, pr.name, pr.sha256,"                      \
-    " (SELECT count(*) FROM repetitions r WHERE r.session_id = s.id)"                               \
-    " FROM sessions s JOIN patients p ON p.id = s.patient_id"                                       \
-    " LEFT JOIN therapists t ON t.id = s.therapist_id"                                              \
+#define SESSION_SELECT                                                                                       \
+    "SELECT s.id, s.uuid, s.patient_id, s.therapist_id, s.protocol_id, s.position, s.mode, s.seed,"          \
+    " s.body_mass_kg, s.lever_m, s.started, s.ended, s.status, s.sample_rate_hz, s.jitter_ms,"               \
+    " s.drops, s.bad_lines, p.uuid, p.clinic_ref, t.name, pr.name, pr.sha256,"                               \
+    " (SELECT count(*) FROM repetitions r WHERE r.session_id = s.id)"                                        \
+    " FROM sessions s JOIN patients p ON p.id = s.patient_id"                                                \
+    " LEFT JOIN therapists t ON t.id = s.therapist_id"                                                       \
     " LEFT JOIN protocols pr ON pr.id = s.protocol_id"
 
 static void read_session(sqlite3_stmt *st, struct store_session *x)
@@ -292,10 +294,11 @@ enum st_status store_session_list(struct store *s, int64_t patient_id, struct st
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL, *dev = NULL;
-    int rc = store_prep(s,
-                        patient_id > 0 ? SESSION_SELECT " WHERE s.patient_id=? ORDER BY s.started DESC, s.id DESC"
-                                       : SESSION_SELECT " ORDER BY s.started DESC, s.id DESC",
-                        &st);
+    int rc =
+        store_prep(s,
+                   patient_id > 0 ? SESSION_SELECT " WHERE s.patient_id=? ORDER BY s.started DESC, s.id DESC"
+                                  : SESSION_SELECT " ORDER BY s.started DESC, s.id DESC",
+                   &st);
     struct store_session *arr = NULL;
     size_t len = 0, cap = 0;
     if (rc == SQLITE_OK) {
@@ -341,20 +344,21 @@ void store_rep_init(struct store_rep *r)
     r->status = STORE_REP_ACCEPTED;
     r->counts = true;
     r->pain = -1;
-    double *m[] = {&r->m.sample_rate_hz, &r->m.baseline_n, &r->m.baseline_sd_n, &r->m.threshold_n,
-                   &r->m.onset_s, &r->m.peak_n, &r->m.peak_s, &r->m.time_to_peak_s, &r->m.release_s,
-                   &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2], &r->m.best_1s_mean_n,
-                   &r->m.impulse_n_s, &r->m.peak_n_per_kg, &r->m.torque_nm, &r->m.torque_nm_per_kg,
-                   &r->lever_m, &r->body_mass_kg, &r->tare_n, &r->samples_rate_hz};
+    double *m[] = {&r->m.sample_rate_hz,   &r->m.baseline_n,     &r->m.baseline_sd_n,  &r->m.threshold_n,
+                   &r->m.onset_s,          &r->m.peak_n,         &r->m.peak_s,         &r->m.time_to_peak_s,
+                   &r->m.release_s,        &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2],
+                   &r->m.best_1s_mean_n,   &r->m.impulse_n_s,    &r->m.peak_n_per_kg,  &r->m.torque_nm,
+                   &r->m.torque_nm_per_kg, &r->lever_m,          &r->body_mass_kg,     &r->tare_n,
+                   &r->samples_rate_hz};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         *m[i] = NAN;
 }
 
-#define REP_COLS                                                                                   \
-    "uuid, session_id, sequence, block_index, index_in_block, direction, side, familiarisation, status," \
-    " counts, flags, contraction, n_samples, sample_rate_hz, baseline_n, baseline_sd_n, threshold_n,"  \
-    " onset_s, peak_n, peak_s, time_to_peak_s, release_s, rfd_0_50_n_per_s, rfd_0_100_n_per_s,"       \
-    " rfd_0_200_n_per_s, best_1s_mean_n, impulse_n_s, peak_n_per_kg, torque_nm, torque_nm_per_kg,"    \
+#define REP_COLS                                                                                             \
+    "uuid, session_id, sequence, block_index, index_in_block, direction, side, familiarisation, status,"     \
+    " counts, flags, contraction, n_samples, sample_rate_hz, baseline_n, baseline_sd_n, threshold_n,"        \
+    " onset_s, peak_n, peak_s, time_to_peak_s, release_s, rfd_0_50_n_per_s, rfd_0_100_n_per_s,"              \
+    " rfd_0_200_n_per_s, best_1s_mean_n, impulse_n_s, peak_n_per_kg, torque_nm, torque_nm_per_kg,"           \
     " lever_m, body_mass_kg, tare_n, pain, note, created"
 #define REP_NCOLS 36
 
@@ -374,11 +378,11 @@ static void bind_rep(sqlite3_stmt *st, int64_t session_id, const struct store_re
     sqlite3_bind_int64(st, i++, r->m.flags);
     sqlite3_bind_int(st, i++, r->m.contraction);
     sqlite3_bind_int64(st, i++, (int64_t)r->m.n_samples);
-    const double v[] = {r->m.sample_rate_hz, r->m.baseline_n, r->m.baseline_sd_n, r->m.threshold_n,
-                        r->m.onset_s, r->m.peak_n, r->m.peak_s, r->m.time_to_peak_s, r->m.release_s,
-                        r->m.rfd_n_per_s[0], r->m.rfd_n_per_s[1], r->m.rfd_n_per_s[2], r->m.best_1s_mean_n,
-                        r->m.impulse_n_s, r->m.peak_n_per_kg, r->m.torque_nm, r->m.torque_nm_per_kg,
-                        r->lever_m, r->body_mass_kg, r->tare_n};
+    const double v[] = {r->m.sample_rate_hz,   r->m.baseline_n,     r->m.baseline_sd_n,  r->m.threshold_n,
+                        r->m.onset_s,          r->m.peak_n,         r->m.peak_s,         r->m.time_to_peak_s,
+                        r->m.release_s,        r->m.rfd_n_per_s[0], r->m.rfd_n_per_s[1], r->m.rfd_n_per_s[2],
+                        r->m.best_1s_mean_n,   r->m.impulse_n_s,    r->m.peak_n_per_kg,  r->m.torque_nm,
+                        r->m.torque_nm_per_kg, r->lever_m,          r->body_mass_kg,     r->tare_n};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
         store_bind_double(st, i++, v[k]);
     if (r->pain >= 0)
@@ -411,11 +415,11 @@ static void read_rep(sqlite3_stmt *st, struct store_rep *r)
     r->m.flags = (unsigned)sqlite3_column_int64(st, i++);
     r->m.contraction = sqlite3_column_int(st, i++) != 0;
     r->m.n_samples = (size_t)sqlite3_column_int64(st, i++);
-    double *v[] = {&r->m.sample_rate_hz, &r->m.baseline_n, &r->m.baseline_sd_n, &r->m.threshold_n,
-                   &r->m.onset_s, &r->m.peak_n, &r->m.peak_s, &r->m.time_to_peak_s, &r->m.release_s,
-                   &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2], &r->m.best_1s_mean_n,
-                   &r->m.impulse_n_s, &r->m.peak_n_per_kg, &r->m.torque_nm, &r->m.torque_nm_per_kg,
-                   &r->lever_m, &r->body_mass_kg, &r->tare_n};
+    double *v[] = {&r->m.sample_rate_hz,   &r->m.baseline_n,     &r->m.baseline_sd_n,  &r->m.threshold_n,
+                   &r->m.onset_s,          &r->m.peak_n,         &r->m.peak_s,         &r->m.time_to_peak_s,
+                   &r->m.release_s,        &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2],
+                   &r->m.best_1s_mean_n,   &r->m.impulse_n_s,    &r->m.peak_n_per_kg,  &r->m.torque_nm,
+                   &r->m.torque_nm_per_kg, &r->lever_m,          &r->body_mass_kg,     &r->tare_n};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
         *v[k] = store_col_double(st, i++);
     r->pain = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
@@ -427,8 +431,8 @@ static void read_rep(sqlite3_stmt *st, struct store_rep *r)
     r->samples_drops = sqlite3_column_int64(st, i++);
 }
 
-#define REP_SELECT                                                                                 \
-    "SELECT r.id, " REP_COLS ", rs.n, rs.rate_hz, rs.drops FROM repetitions r"                     \
+#define REP_SELECT                                                                                           \
+    "SELECT r.id, " REP_COLS ", rs.n, rs.rate_hz, rs.drops FROM repetitions r"                               \
     " LEFT JOIN rep_samples rs ON rs.rep_id = r.id"
 
 static enum st_status rep_validate(const struct store_rep *r, const double *t_s, const double *f_n, size_t n,
@@ -459,8 +463,9 @@ static int rep_write(struct store *s, int64_t session_id, const struct store_rep
     sqlite3_stmt *st = NULL;
     int rc = store_begin(s);
     if (rc == SQLITE_OK)
-        rc = store_prep(s, "INSERT INTO repetitions(" REP_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                           "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rc = store_prep(s,
+                        "INSERT INTO repetitions(" REP_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         &st);
     int64_t id = 0;
     if (rc == SQLITE_OK) {
@@ -474,8 +479,9 @@ static int rep_write(struct store *s, int64_t session_id, const struct store_rep
     sqlite3_finalize(st);
     st = NULL;
     if (rc == SQLITE_OK)
-        rc = store_prep(s, "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
-                           " VALUES(?,?,?,?,'f64le-t-f',?)",
+        rc = store_prep(s,
+                        "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
+                        " VALUES(?,?,?,?,'f64le-t-f',?)",
                         &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, id);
@@ -536,8 +542,10 @@ static int pending_write(struct store *s)
             int rc = rep_write(s, p->session_id, &p->rep, p->t_s, p->f_n, p->n, &id);
             if ((rc & 0xff) == SQLITE_CONSTRAINT) {
                 /* Its session is gone (the patient was erased meanwhile): it can never be written. */
-                ST_WARN("store", "a waiting repetition of session %lld was dropped: the session no longer "
-                        "exists in %s", (long long)p->session_id, s->path);
+                ST_WARN("store",
+                        "a waiting repetition of session %lld was dropped: the session no longer "
+                        "exists in %s",
+                        (long long)p->session_id, s->path);
             } else if (rc != SQLITE_OK) {
                 return rc;
             } else {
@@ -584,11 +592,12 @@ static bool pending_push(struct store *s, int64_t session_id, const struct store
 static enum st_status kept_message(struct store *s, int rc, int sequence, struct st_err *err)
 {
     if ((rc & 0xff) == SQLITE_FULL)
-        return st_err_set(err, ST_ERR_DISK_FULL,
-                          "The disk is full: repetition %d is kept in memory (%zu waiting); free some space on "
-                          "the disk holding %s and the station writes it, or export the waiting repetitions "
-                          "to a file",
-                          sequence, s->n_pending, s->path);
+        return st_err_set(
+            err, ST_ERR_DISK_FULL,
+            "The disk is full: repetition %d is kept in memory (%zu waiting); free some space on "
+            "the disk holding %s and the station writes it, or export the waiting repetitions "
+            "to a file",
+            sequence, s->n_pending, s->path);
     char doing[64];
     snprintf(doing, sizeof doing, "saving repetition %d", sequence);
     enum st_status code = store_fail(s, rc, doing, err);
@@ -649,10 +658,11 @@ enum st_status store_flush_pending(struct store *s, struct st_err *err)
     if (rc == SQLITE_OK)
         return ST_OK;
     if ((rc & 0xff) == SQLITE_FULL)
-        return st_err_set(err, ST_ERR_DISK_FULL,
-                          "The disk is still full: %zu repetition(s) are kept in memory; free some space on the "
-                          "disk holding %s, or export them to a file",
-                          s->n_pending, s->path);
+        return st_err_set(
+            err, ST_ERR_DISK_FULL,
+            "The disk is still full: %zu repetition(s) are kept in memory; free some space on the "
+            "disk holding %s, or export them to a file",
+            s->n_pending, s->path);
     enum st_status code = store_fail(s, rc, "writing the waiting repetitions", err);
     st_err_prefix(err, "%zu repetition(s) are still kept in memory", s->n_pending);
     return code;
@@ -662,9 +672,10 @@ enum st_status store_pending_export(struct store *s, const char *path, struct st
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return st_err_set(err, errno == ENOSPC ? ST_ERR_DISK_FULL : ST_ERR_IO,
-                          "Cannot write the waiting repetitions to %s: %s; choose another place (a USB stick)",
-                          path, strerror(errno));
+        return st_err_set(
+            err, errno == ENOSPC ? ST_ERR_DISK_FULL : ST_ERR_IO,
+            "Cannot write the waiting repetitions to %s: %s; choose another place (a USB stick)", path,
+            strerror(errno));
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
@@ -697,13 +708,15 @@ enum st_status store_pending_export(struct store *s, const char *path, struct st
     ok = fsync(fileno(f)) == 0 && ok;
     ok = fclose(f) == 0 && ok;
     if (!ok)
-        return st_err_set(err, ST_ERR_IO, "Writing the waiting repetitions to %s failed (is that disk full "
-                          "too?): choose another place", path);
+        return st_err_set(err, ST_ERR_IO,
+                          "Writing the waiting repetitions to %s failed (is that disk full "
+                          "too?): choose another place",
+                          path);
     return ST_OK;
 }
 
-enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status, bool counts,
-                                    int64_t therapist_id, const char *reason, struct st_err *err)
+enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
+                                    bool counts, int64_t therapist_id, const char *reason, struct st_err *err)
 {
     if ((unsigned)status > STORE_REP_INTERRUPTED)
         return st_err_set(err, ST_ERR_ARG, "Unknown repetition status %d", (int)status);
@@ -715,9 +728,12 @@ enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_
     if (g != ST_OK)
         return g;
     char oldv[48], newv[48];
-    snprintf(oldv, sizeof oldv, "%s, %s", store_rep_status_name(old.status), old.counts ? "counted" : "not counted");
+    snprintf(oldv, sizeof oldv, "%s, %s", store_rep_status_name(old.status),
+             old.counts ? "counted" : "not counted");
     snprintf(newv, sizeof newv, "%s, %s", store_rep_status_name(status), counts ? "counted" : "not counted");
-    const char *action = status == STORE_REP_ACCEPTED ? "accept" : status == STORE_REP_REJECTED ? "reject" : "edit";
+    const char *action = status == STORE_REP_ACCEPTED   ? "accept"
+                         : status == STORE_REP_REJECTED ? "reject"
+                                                        : "edit";
     sqlite3_stmt *st = NULL;
     int rc = store_begin(s);
     if (rc == SQLITE_OK)
@@ -763,7 +779,8 @@ enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "reading a repetition", err);
     if (!found)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no repetition %lld in %s", (long long)rep_id, s->path);
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no repetition %lld in %s", (long long)rep_id,
+                          s->path);
     return ST_OK;
 }
 
@@ -822,10 +839,11 @@ enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, 
             const unsigned char *blob = sqlite3_column_blob(st, 2);
             int64_t bytes = sqlite3_column_bytes(st, 2);
             if (!enc || strcmp((const char *)enc, "f64le-t-f") != 0 || cnt < 0 || bytes != cnt * 16) {
-                out = st_err_set(err, ST_ERR_DB_CORRUPT,
-                                 "The samples of repetition %lld in %s are damaged (size or encoding does not "
-                                 "match): restore the latest backup",
-                                 (long long)rep_id, s->path);
+                out =
+                    st_err_set(err, ST_ERR_DB_CORRUPT,
+                               "The samples of repetition %lld in %s are damaged (size or encoding does not "
+                               "match): restore the latest backup",
+                               (long long)rep_id, s->path);
             } else {
                 size_t m = (size_t)cnt;
                 *t_s = malloc(m ? m * sizeof(double) : 1);

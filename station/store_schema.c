@@ -173,8 +173,8 @@ static const char schema_v1[] =
     "CREATE INDEX audit_row ON audit(row_uuid, id);";
 
 const char *const store_schema_tables[] = {
-    "therapists", "patients", "body_mass", "devices",     "calibrations", "protocols",
-    "sessions",   "session_devices", "repetitions", "rep_samples", "audit", NULL,
+    "therapists", "patients",        "body_mass",   "devices",     "calibrations", "protocols",
+    "sessions",   "session_devices", "repetitions", "rep_samples", "audit",        NULL,
 };
 
 /* One step: from version `to - 1` to `to`. sql runs first (may be NULL), then fn (may be NULL). */

@@ -83,8 +83,8 @@ static inline int64_t fix_patient(struct store *s, const char *name)
 }
 
 /* A session with a device and a protocol; returns its id. */
-static inline int64_t fix_session(struct store *s, int64_t patient_id, const char *protocol, const char *serial,
-                                  int64_t started)
+static inline int64_t fix_session(struct store *s, int64_t patient_id, const char *protocol,
+                                  const char *serial, int64_t started)
 {
     struct st_err err;
     st_err_clear(&err);

@@ -102,8 +102,8 @@ static void test_store_migrations(void)
         CHECK_INT(pragma_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
         for (const char *const *t = store_schema_tables; *t; t++) {
             sqlite3_stmt *st = NULL;
-            CHECK(sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", -1, &st,
-                                     NULL) == SQLITE_OK);
+            CHECK(sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", -1,
+                                     &st, NULL) == SQLITE_OK);
             sqlite3_bind_text(st, 1, *t, -1, SQLITE_STATIC);
             CHECK(sqlite3_step(st) == SQLITE_ROW);
             sqlite3_finalize(st);
@@ -136,8 +136,8 @@ static void test_store_newer_refused(void)
     CHECK_INT(store_open(path, &s, &err), ST_ERR_DB_NEWER);
     CHECK(s == NULL);
     char want[160];
-    snprintf(want, sizeof want, "written by station schema %d, this station knows up to %d", STORE_SCHEMA_VERSION + 1,
-             STORE_SCHEMA_VERSION);
+    snprintf(want, sizeof want, "written by station schema %d, this station knows up to %d",
+             STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
     CHECK(strstr(err.msg, want) != NULL);
     CHECK(strstr(err.msg, "update this station") != NULL);
     CHECK(strstr(err.msg, "the file was not changed") != NULL);
@@ -202,16 +202,16 @@ static void test_store_rep_round_trip(void)
     CHECK_INT(g.m.flags, r.m.flags);
     CHECK(g.m.contraction);
     CHECK_INT(g.m.n_samples, r.m.n_samples);
-    const double *a[] = {&r.m.sample_rate_hz, &r.m.baseline_n, &r.m.baseline_sd_n, &r.m.threshold_n, &r.m.onset_s,
-                         &r.m.peak_n, &r.m.peak_s, &r.m.time_to_peak_s, &r.m.release_s, &r.m.rfd_n_per_s[0],
-                         &r.m.rfd_n_per_s[1], &r.m.rfd_n_per_s[2], &r.m.best_1s_mean_n, &r.m.impulse_n_s,
-                         &r.m.peak_n_per_kg, &r.m.torque_nm, &r.m.torque_nm_per_kg, &r.lever_m, &r.body_mass_kg,
-                         &r.tare_n};
-    const double *b[] = {&g.m.sample_rate_hz, &g.m.baseline_n, &g.m.baseline_sd_n, &g.m.threshold_n, &g.m.onset_s,
-                         &g.m.peak_n, &g.m.peak_s, &g.m.time_to_peak_s, &g.m.release_s, &g.m.rfd_n_per_s[0],
-                         &g.m.rfd_n_per_s[1], &g.m.rfd_n_per_s[2], &g.m.best_1s_mean_n, &g.m.impulse_n_s,
-                         &g.m.peak_n_per_kg, &g.m.torque_nm, &g.m.torque_nm_per_kg, &g.lever_m, &g.body_mass_kg,
-                         &g.tare_n};
+    const double *a[] = {&r.m.sample_rate_hz,   &r.m.baseline_n,     &r.m.baseline_sd_n,  &r.m.threshold_n,
+                         &r.m.onset_s,          &r.m.peak_n,         &r.m.peak_s,         &r.m.time_to_peak_s,
+                         &r.m.release_s,        &r.m.rfd_n_per_s[0], &r.m.rfd_n_per_s[1], &r.m.rfd_n_per_s[2],
+                         &r.m.best_1s_mean_n,   &r.m.impulse_n_s,    &r.m.peak_n_per_kg,  &r.m.torque_nm,
+                         &r.m.torque_nm_per_kg, &r.lever_m,          &r.body_mass_kg,     &r.tare_n};
+    const double *b[] = {&g.m.sample_rate_hz,   &g.m.baseline_n,     &g.m.baseline_sd_n,  &g.m.threshold_n,
+                         &g.m.onset_s,          &g.m.peak_n,         &g.m.peak_s,         &g.m.time_to_peak_s,
+                         &g.m.release_s,        &g.m.rfd_n_per_s[0], &g.m.rfd_n_per_s[1], &g.m.rfd_n_per_s[2],
+                         &g.m.best_1s_mean_n,   &g.m.impulse_n_s,    &g.m.peak_n_per_kg,  &g.m.torque_nm,
+                         &g.m.torque_nm_per_kg, &g.lever_m,          &g.body_mass_kg,     &g.tare_n};
     for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
         CHECK_NEAR(*b[i], *a[i], 0.0); /* bit-exact (or both NAN) */
     CHECK_INT(g.n_samples, FIX_SAMPLES);
@@ -434,8 +434,8 @@ static void test_store_validation(void)
     p = ok;
     snprintf(p.ref, sizeof p.ref, "ref\nnewline");
     expect_bad(p, true, "Clinic reference");
-    const char *dates[] = {"1985-02-29", "1985-13-01", "1985-00-10", "85-01-01", "1985/01/01", "2999-01-01",
-                           "1899-12-31", "", "1985-04-31"};
+    const char *dates[] = {"1985-02-29", "1985-13-01", "1985-00-10", "85-01-01",  "1985/01/01",
+                           "2999-01-01", "1899-12-31", "",           "1985-04-31"};
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
         p = ok;
         snprintf(p.birth, sizeof p.birth, "%s", dates[i]);
@@ -623,9 +623,11 @@ static void test_store_trend(void)
         struct store_rep r;
         int seq = 1;
         for (int side = 0; side < 2; side++) {
-            fix_rep(&r, seq++, ST_DIR_ADD, (enum st_side)side, side ? 220 : add_l[k], 0.8, 70, t, f, FIX_SAMPLES);
+            fix_rep(&r, seq++, ST_DIR_ADD, (enum st_side)side, side ? 220 : add_l[k], 0.8, 70, t, f,
+                    FIX_SAMPLES);
             CHECK_OK(store_rep_add(s, sids[k], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
-            fix_rep(&r, seq++, ST_DIR_ABD, (enum st_side)side, side ? 230 : abd_l[k], 0.8, 70, t, f, FIX_SAMPLES);
+            fix_rep(&r, seq++, ST_DIR_ABD, (enum st_side)side, side ? 230 : abd_l[k], 0.8, 70, t, f,
+                    FIX_SAMPLES);
             CHECK_OK(store_rep_add(s, sids[k], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
         }
         /* A rejected rep with a huge peak must not count. */

@@ -26,9 +26,11 @@
 
 /* One row per family (drivers/emu_<family>.c). */
 extern const struct emu_family emu_chronojump;
+extern const struct emu_family emu_imada;
 
 static const struct emu_family *const emu_families[] = {
     &emu_chronojump,
+    &emu_imada,
     NULL,
 };
 

@@ -3,8 +3,8 @@
  * erasure), body masses, therapists, devices, calibration checks, protocols as run, and the audit log.
  *
  * Validation gives one message per field, naming the field, so a therapist knows what to fix; the
- * messages repeat the typed value only for numbers and dates, never a name or a note (messages may
- * reach stderr, which must not carry patient data).
+ * messages repeat the typed value only for numbers (mass, lengths), never a name, a date or a note
+ * (messages reach stderr, which must not carry patient data).
  *
  * Erasure (store_patient_delete) is real: with secure_delete the freed pages are zeroed, the WAL is
  * checkpointed and truncated, and earlier audit rows about the patient lose their values. What stays
@@ -113,12 +113,11 @@ enum st_status store_check_date(const char *field, const char *date, bool allow_
     if (!date || !*date)
         return st_err_set(err, ST_ERR_ARG, "%s: is missing; give it as YYYY-MM-DD", field);
     if (!parse_date(date, &y, &m, &d))
-        return st_err_set(err, ST_ERR_ARG, "%s: \"%.20s\" is not a real date (YYYY-MM-DD, from 1900)", field,
-                          date);
+        return st_err_set(err, ST_ERR_ARG, "%s: is not a real date (give YYYY-MM-DD, from 1900 on)", field);
     char now[11];
     today(now);
     if (!allow_future && strcmp(date, now) > 0)
-        return st_err_set(err, ST_ERR_ARG, "%s: %s is in the future (today is %s)", field, date, now);
+        return st_err_set(err, ST_ERR_ARG, "%s: is in the future (today is %s)", field, now);
     return ST_OK;
 }
 

@@ -1,0 +1,340 @@
+/*
+ * test_cmd_patient.c - the patient and history commands as a user runs them: exit codes and outputs
+ * of `patient add|list|show|edit|delete`, `sessions`, `show`, `trend` and `export` (CSV and JSON, with
+ * and without --raw, and the patient's --all export), on sessions made through the store API with
+ * hand-made reps. Names with quotes, SQL, emoji and right-to-left text go all the way through.
+ * The commands are called directly (station/main.c wires them in); stdout and stderr are captured in
+ * files.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "station/commands.h"
+#include "store_fixture.h"
+
+static char out_buf[1 << 20], err_buf[8192];
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Runs fn with the NULL-terminated arguments; stdout and stderr land in out_buf / err_buf. */
+static int run(int (*fn)(int, char **), ...)
+{
+    char *argv[64];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, fn);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 63)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char po[512], pe[512];
+    check_tmppath(po, sizeof po, "stdout.txt");
+    check_tmppath(pe, sizeof pe, "stderr.txt");
+    fflush(stdout);
+    fflush(stderr);
+    int so = dup(1), se = dup(2);
+    int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600), fe = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    close(fo);
+    close(fe);
+    int rc = fn(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(so, 1);
+    dup2(se, 2);
+    close(so);
+    close(se);
+    slurp(po, out_buf, sizeof out_buf);
+    slurp(pe, err_buf, sizeof err_buf);
+    return rc;
+}
+
+/* The last line of out_buf as a number (0 if it is not one alone). */
+static long long last_line_id(void)
+{
+    size_t n = strlen(out_buf);
+    while (n && out_buf[n - 1] == '\n')
+        n--;
+    size_t start = n;
+    while (start && out_buf[start - 1] != '\n')
+        start--;
+    char line[64];
+    if (n - start >= sizeof line)
+        return 0;
+    memcpy(line, out_buf + start, n - start);
+    line[n - start] = '\0';
+    char *end = NULL;
+    long long v = strtoll(line, &end, 10);
+    return *line && *end == '\0' ? v : 0;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static char db[512];
+
+static void test_cmd_patient_add_list_show(void)
+{
+    check_tmppath(db, sizeof db, "cmd.db");
+    /* Add: the id alone on the last line. */
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "Robert'); DROP TABLE patients;--", "--sex",
+                  "m", "--birth", "1980-01-31", "--mass-kg", "82.5", "--lever-m", "0.85", "--side-dominant", "R",
+                  "--ref", "A,\"1\"", "--therapist", "JB", NULL),
+              0);
+    long long id1 = last_line_id();
+    CHECK(id1 > 0);
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "Zoë 💪 שלום", "--sex", "F", "--birth",
+                  "1999-09-09", "--mass-kg", "61", NULL),
+              0);
+    long long id2 = last_line_id();
+    CHECK(id2 > id1);
+
+    /* Bad fields: exit 2, the message names the field and repeats no patient data. */
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "Secretname Q", "--sex", "F", "--birth",
+                  "1999-02-30", "--mass-kg", "61", NULL),
+              2);
+    CHECK(strstr(err_buf, "Birth date") != NULL);
+    CHECK(strstr(err_buf, "1999-02-30") == NULL);
+    CHECK(strstr(err_buf, "Secretname") == NULL);
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "Secretname Q", "--sex", "F", "--birth",
+                  "1999-02-03", "--mass-kg", "12", NULL),
+              2);
+    CHECK(strstr(err_buf, "Body mass") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "Q", "--sex", "Y", "--birth", "1999-02-03",
+                  "--mass-kg", "60", NULL),
+              2);
+    CHECK(strstr(err_buf, "Sex") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "Q", "--sex", "F", "--birth", "1999-02-03",
+                  "--mass-kg", "60", "--lever-m", "3", NULL),
+              2);
+    CHECK(strstr(err_buf, "Lever arm") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--sex", "F", "--birth", "1999-02-03", "--mass-kg", "60",
+                  NULL),
+              2);
+    CHECK(strstr(err_buf, "--name") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", "", "--sex", "F", "--birth", "1999-02-03",
+                  "--mass-kg", "60", NULL),
+              2);
+    CHECK(strstr(err_buf, "Name") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", NULL), 2);
+    CHECK_INT(run(cmd_patient, "patient", "frobnicate", NULL), 2);
+    CHECK_INT(run(cmd_patient, "patient", "--help", NULL), 0);
+    CHECK(strstr(out_buf, "delete") != NULL);
+
+    /* List and show. */
+    CHECK_INT(run(cmd_patient, "patient", "list", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "Robert'); DROP TABLE patients;--") != NULL);
+    CHECK(strstr(out_buf, "Zoë 💪 שלום") != NULL);
+    CHECK(strstr(out_buf, "2 patient(s)") != NULL);
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id1);
+    CHECK_INT(run(cmd_patient, "patient", "show", ids, "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "Robert'); DROP TABLE patients;--") != NULL);
+    CHECK(strstr(out_buf, "A,\"1\"") != NULL);
+    CHECK(strstr(out_buf, "82.5 kg") != NULL);
+    CHECK(strstr(out_buf, "0.85 m") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "show", "999", "--db", db, NULL), 1);
+    CHECK(strstr(err_buf, "999") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "show", "--db", db, NULL), 2);
+
+    /* Edit: audited; a new mass joins the history. */
+    CHECK_INT(run(cmd_patient, "patient", "edit", ids, "--db", db, "--lever-m", "0.9", "--mass-kg", "80",
+                  "--mass-date", "2024-01-02", "--reason", "remeasured", "--therapist", "JB", NULL),
+              0);
+    CHECK_INT(run(cmd_patient, "patient", "show", ids, "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "0.90 m") != NULL);
+    CHECK(strstr(out_buf, "2024-01-02  80.0 kg") != NULL);
+    CHECK(strstr(out_buf, "82.5 kg") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "edit", ids, "--db", db, "--lever-m", "2.5", NULL), 2);
+    CHECK(strstr(err_buf, "Lever arm") != NULL);
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(db, &s, &err), &err);
+    REQUIRE(s);
+    struct store_patient p;
+    CHECK_OK(store_patient_get(s, id1, &p, &err), &err);
+    CHECK_NEAR(p.lever_m, 0.9, 1e-12);
+    struct store_audit *au = NULL;
+    size_t na = 0;
+    CHECK_OK(store_audit_list(s, p.uuid, &au, &na, &err), &err);
+    CHECK_INT(na, 2);
+    if (na == 2) {
+        CHECK_STR(au[1].field, "lever_m");
+        CHECK_STR(au[1].therapist, "JB");
+        CHECK_STR(au[1].reason, "remeasured");
+    }
+    free(au);
+    store_close(s);
+}
+
+static void test_cmd_history(void)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(db, &s, &err), &err);
+    REQUIRE(s);
+    int64_t pid = 1;
+    static double t[FIX_SAMPLES], f[FIX_SAMPLES];
+    /* Session 1: ADD 160 / ABD 200 on the left (ratio 0.80 -> amber at exactly 0.80? no: red is below
+     * 0.80, so 161/201 = 0.801 is amber), right 200/200 normal; device A. Session 2 stronger, device B. */
+    int64_t sid[2];
+    const char *serial[2] = {"SN-A", "SN-B"};
+    double add_left[2] = {160, 200};
+    for (int k = 0; k < 2; k++) {
+        sid[k] = fix_session(s, pid, "supine-0", serial[k], 1700000000 + k * 7 * 86400);
+        struct store_rep r;
+        int seq = 1;
+        for (int side = 0; side < 2; side++)
+            for (int i = 0; i < 3; i++) {
+                fix_rep(&r, seq++, ST_DIR_ADD, (enum st_side)side, (side ? 200 : add_left[k]) - i, 0.8, 70, t, f,
+                        FIX_SAMPLES);
+                if (i == 2)
+                    snprintf(r.note, sizeof r.note, "said \"ouch\", then, ok");
+                CHECK_OK(store_rep_add(s, sid[k], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
+                fix_rep(&r, seq++, ST_DIR_ABD, (enum st_side)side, 200 - i, 0.8, 70, t, f, FIX_SAMPLES);
+                r.pain = i;
+                CHECK_OK(store_rep_add(s, sid[k], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
+            }
+        CHECK_OK(store_session_end(s, sid[k], STORE_SESSION_COMPLETE, 80, 0.5, 0, 0, &err), &err);
+    }
+    store_close(s);
+    char sid1[32], pids[32];
+    snprintf(sid1, sizeof sid1, "%lld", (long long)sid[0]);
+    snprintf(pids, sizeof pids, "%lld", (long long)pid);
+
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "2 session(s)") != NULL);
+    CHECK(strstr(out_buf, "supine-0") != NULL);
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", pids, NULL), 0);
+    CHECK(strstr(out_buf, "2 session(s)") != NULL);
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", "2", NULL), 0);
+    CHECK(strstr(out_buf, "0 session(s)") != NULL);
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", "77", NULL), 1);
+
+    CHECK_INT(run(cmd_show, "show", sid1, "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "ADD:ABD ratio") != NULL);
+    CHECK(strstr(out_buf, "left : 0.80  amber") != NULL);  /* 161 / 201 */
+    CHECK(strstr(out_buf, "right: 1.00  normal") != NULL); /* 201 / 201 */
+    CHECK(strstr(out_buf, "groin-injury research in athletes") != NULL);
+    CHECK(strstr(out_buf, "ADD: 19.9 %, weaker left, red") != NULL); /* 100 * (201 - 161) / 201 */
+    CHECK(strstr(out_buf, "chronojump force sensor, serial SN-A") != NULL);
+    CHECK(strstr(out_buf, "ADD left : 3 rep(s), best 161.0 N") != NULL);
+    CHECK(strstr(out_buf, "pain 2") != NULL);
+    CHECK_INT(run(cmd_show, "show", "4242", "--db", db, NULL), 1);
+    CHECK(strstr(err_buf, "4242") != NULL);
+    CHECK_INT(run(cmd_show, "show", "x", "--db", db, NULL), 2);
+
+    CHECK_INT(run(cmd_trend, "trend", "--db", db, "--patient", pids, "--protocol", "supine-0", NULL), 0);
+    CHECK(strstr(out_buf, "2 session(s)") != NULL);
+    CHECK(strstr(out_buf, "201.0 +25%!") != NULL); /* ADD left 161 -> 201 */
+    CHECK(strstr(out_buf, "201.0 +0%") != NULL);   /* ADD right unchanged */
+    CHECK(strstr(out_buf, "device changed") != NULL);
+    CHECK(strstr(out_buf, "1 change(s) exceed the 10 % measurement-error band") != NULL);
+    CHECK_INT(run(cmd_trend, "trend", "--db", db, "--patient", pids, NULL), 2);
+
+    /* JSON export. */
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "json", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "\"format\": \"station-session\"") != NULL);
+    CHECK(strstr(out_buf, "\"add_abd_ratio\": 0.80") != NULL);
+    CHECK(strstr(out_buf, "\"flag\": \"amber\"") != NULL);
+    CHECK(strstr(out_buf, "\"direction\": \"adduction\"") != NULL);
+    CHECK(strstr(out_buf, "\"side\": \"left\"") != NULL);
+    CHECK(strstr(out_buf, "\"accepted\": true") != NULL);
+    CHECK(strstr(out_buf, "\"rfd_0_100_n_per_s\"") != NULL);
+    CHECK(strstr(out_buf, "\"best_1s_mean_n\"") != NULL);
+    CHECK(strstr(out_buf, "\"flags\": []") != NULL);
+    CHECK(strstr(out_buf, "\"note\": \"said \\\"ouch\\\", then, ok\"") != NULL);
+    CHECK(strstr(out_buf, "\"ref\": \"A,\\\"1\\\"\"") != NULL);
+    CHECK(strstr(out_buf, "DROP TABLE") == NULL); /* a session export carries no name */
+    CHECK(strstr(out_buf, "\"samples\"") == NULL);
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "json", "--raw", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "\"samples\"") != NULL);
+    CHECK(strstr(out_buf, "\"force_n\": [") != NULL);
+
+    /* CSV export: header + one row per rep; quoting; --raw adds the long table. */
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--db", db, NULL), 0);
+    CHECK(strncmp(out_buf, "session_id,session_uuid,rep_id,rep_uuid,sequence,", 49) == 0);
+    CHECK_INT(count_lines(out_buf), 1 + 12);
+    CHECK(strstr(out_buf, ",\"said \"\"ouch\"\", then, ok\"\r\n") != NULL);
+    CHECK(strstr(out_buf, ",adduction,left,0,accepted,1,1,") != NULL);
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--raw", "--db", db, NULL), 0);
+    CHECK_INT(count_lines(out_buf), 1 + 12 + 1 + 1 + 12 * FIX_SAMPLES);
+    CHECK(strstr(out_buf, "\r\n\r\nrep_id,rep_uuid,sequence,t_s,force_n\r\n") != NULL);
+
+    /* Usage errors and --out. */
+    CHECK_INT(run(cmd_export, "export", sid1, "--db", db, NULL), 2);
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "xml", "--db", db, NULL), 2);
+    CHECK_INT(run(cmd_export, "export", "--patient", pids, "--db", db, NULL), 2);
+    CHECK_INT(run(cmd_export, "export", "999", "--format", "csv", "--db", db, NULL), 1);
+    char out[512];
+    check_tmppath(out, sizeof out, "export.csv");
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--out", out, "--db", db, NULL), 0);
+    struct stat sb;
+    CHECK(stat(out, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    CHECK(fix_file_contains(out, "session_id,session_uuid"));
+
+    /* The patient's everything export. */
+    CHECK_INT(run(cmd_export, "export", "--patient", pids, "--all", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "\"format\": \"station-patient-export\"") != NULL);
+    CHECK(strstr(out_buf, "\"name\": \"Robert'); DROP TABLE patients;--\"") != NULL);
+    CHECK(strstr(out_buf, "\"birth_date\": \"1980-01-31\"") != NULL);
+    CHECK(strstr(out_buf, "\"kg\": 80") != NULL);
+    CHECK(strstr(out_buf, "\"force_n\": [") != NULL);
+    CHECK(strstr(out_buf, "\"action\": \"edit\"") != NULL);
+    CHECK(strstr(out_buf, "\"station-session\"") != NULL);
+    CHECK_INT(run(cmd_export, "export", "--patient", "2", "--all", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "\"name\": \"Zoë 💪 שלום\"") != NULL);
+
+    /* A file that is not a database: exit 1, a message naming it. */
+    char bad[512];
+    check_tmppath(bad, sizeof bad, "not-a-db.txt");
+    FILE *fb = fopen(bad, "w");
+    REQUIRE(fb);
+    fputs("hello, this is not SQLite\n", fb);
+    fclose(fb);
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", bad, NULL), 1);
+    CHECK(strstr(err_buf, "is not a station database") != NULL);
+    CHECK(strstr(err_buf, bad) != NULL);
+}
+
+static void test_cmd_patient_delete(void)
+{
+    CHECK_INT(run(cmd_patient, "patient", "delete", "1", "--db", db, NULL), 2);
+    CHECK(strstr(err_buf, "--yes") != NULL);
+    CHECK(strstr(err_buf, "2 session(s)") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "show", "1", "--db", db, NULL), 0); /* still there */
+    CHECK_INT(run(cmd_patient, "patient", "delete", "1", "--yes", "--reason", "request", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "erased with 2 session(s) and 24 repetition(s)") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "show", "1", "--db", db, NULL), 1);
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "0 session(s)") != NULL);
+    CHECK_INT(run(cmd_patient, "patient", "delete", "1", "--yes", "--db", db, NULL), 1);
+    CHECK_INT(run(cmd_patient, "patient", "list", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "1 patient(s)") != NULL);
+    CHECK(!fix_file_contains(db, "DROP TABLE patients"));
+}
+
+int main(void)
+{
+    CHECK_RUN(test_cmd_patient_add_list_show);
+    CHECK_RUN(test_cmd_history);
+    CHECK_RUN(test_cmd_patient_delete);
+    return check_done();
+}

@@ -73,7 +73,8 @@ static enum st_status win_open(struct ui *ui, int idx, const char *title, int x,
     if (!win->win)
         return display_error(err, "the window could not be opened");
     win->id = SDL_GetWindowID(win->win);
-    win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE);
+    if (!ui->no_gpu)
+        win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE);
     if (win->ren && !SDL_RenderTargetSupported(win->ren)) {
         SDL_DestroyRenderer(win->ren);
         win->ren = NULL;
@@ -113,12 +114,23 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
     }
     /* The station handles its own signals (Ctrl-C ends a session cleanly). */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    /* Native line drawing: the default ("points") builds a point array on the heap for every line
+     * strip, i.e. allocations in every frame of the curve. */
+    SDL_SetHint(SDL_HINT_RENDER_LINE_METHOD, "2");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         st = display_error(err, "no video");
         free(ui);
         return st;
     }
     ui->video_up = true;
+    /* The offscreen and dummy drivers have no GPU: draw in software, and keep SDL from creating a GL
+     * context just to ask whether it could accelerate the window surface (it loads the whole Mesa
+     * stack for nothing). The software renderer is also exact to the pixel, which the tests rely on. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+        ui->no_gpu = true;
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
     if (TTF_Init() != 0) {
         st = st_err_set(err, ST_ERR_INTERNAL, "The text library could not start: %s", TTF_GetError());
         ui_close(ui);

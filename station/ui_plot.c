@@ -271,14 +271,16 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     }
     double tstep = ui_nice_step(window, 6);
     int lab_y = ax.plot.y + ax.plot.h + (int)(5 * u);
+    /* The axis title sits at the right end of the tick row; ticks that would touch it are skipped. */
+    int title_x = ax.plot.x + ax.plot.w;
+    int title_w = ui_text_draw(dc, "Time (s)", title_x, lab_y, small, false, UI_RGB_MUTED, UI_TX_RIGHT);
     for (double t = ceil(t0 / tstep - 1e-9) * tstep; t <= t1 + 1e-9; t += tstep) {
         int x = (int)map_x(&ax, t);
         ui_draw_vline(dc, x, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_GRID);
         int w = ui_text_width(dc, fmt_tick(buf, sizeof buf, t, tstep), small, false, UI_TX_GLYPHS);
-        if (x - w / 2 >= ax.plot.x - lab_w / 2 && x + w / 2 <= box.x + box.w - pad / 2)
+        if (x - w / 2 >= box.x + pad / 2 && x + w / 2 < title_x - title_w - (int)(10 * u))
             ui_text_draw(dc, buf, x, lab_y, small, false, UI_RGB_MUTED, UI_TX_CENTER | UI_TX_GLYPHS);
     }
-    ui_text_draw(dc, "Time (s)", ax.plot.x - (int)(8 * u), lab_y, small, false, UI_RGB_MUTED, UI_TX_RIGHT);
     ui_draw_vline(dc, ax.plot.x, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_AXIS);
 
     /* Reference lines, then the curves over them, all clipped to the plot. */

@@ -103,6 +103,7 @@ struct ui {
     size_t sound_len[UI_SOUND_COUNT];
 
     bool video_up, ttf_up, audio_up;
+    bool no_gpu; /* offscreen / dummy video: software renderer only */
 };
 
 /* A drawing context: one view being drawn into its target. Coordinates are the view's pixels. */

@@ -257,7 +257,10 @@ static void draw_reps(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
             ui_draw_fill(dc, b.x + U(u, 6), y - U(u, 1), b.w - U(u, 12), row_h, 0x232b36);
         snprintf(buf, sizeof buf, r->familiarisation ? "P" : "%d", r->index);
         ui_text_draw(dc, buf, x_num, y, cell, false, fg, UI_TX_GLYPHS);
-        ui_text_draw(dc, ui_fmt_n(buf, sizeof buf, r->peak_n, 1), x_peak, y, cell, true, fg, UI_TX_GLYPHS);
+        if (isfinite(r->peak_n))
+            ui_text_draw(dc, ui_fmt_n(buf, sizeof buf, r->peak_n, 1), x_peak, y, cell, true, fg, UI_TX_GLYPHS);
+        else
+            ui_text_draw(dc, "\xe2\x80\x94", x_peak, y, cell, false, UI_RGB_FAINT, 0);
         ui_text_fit(dc, r->flags[0] ? r->flags : (r->familiarisation ? "practice" : "\xe2\x80\x94"), x_flags, y,
                     cell, U(u, 9), false, r->flags[0] ? ui_colour_rgb(UI_COL_FLAG_AMBER) : UI_RGB_FAINT, 0,
                     flags_w);
@@ -322,16 +325,29 @@ static void draw_balance(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
         }
     }
     ui_text_draw(dc, r->ratio_corrected ? "ADD:ABD*" : "ADD:ABD", x0, y, cell, false, UI_RGB_MUTED, 0);
+    /* The ratios in pills of their flag's colour; the flags in words in the last column, so colour
+     * is never the only signal. */
+    char words[64] = "";
+    size_t used = 0;
     for (int c = 0; c < ncol; c++) {
         double ratio = r->ratio[sides[c]];
         if (!isfinite(ratio)) {
             ui_text_draw(dc, "\xe2\x80\x93", xc[c], y, cell, false, UI_RGB_FAINT, UI_TX_RIGHT);
             continue;
         }
-        snprintf(buf, sizeof buf, "%.2f %s", ratio, flag_word(r->ratio_flag[sides[c]]));
+        snprintf(buf, sizeof buf, "%.2f", ratio);
         pill(dc, buf, xc[c], y + ui_text_height(dc, cell, false) / 2, ui_text_px(12 * u),
              ui_flag_rgb(r->ratio_flag[sides[c]]), 0x0b0f14, true);
+        if (used < sizeof words)
+            used += (size_t)snprintf(words + used, sizeof words - used, "%s%c %s", used ? ", " : "",
+                                     side_names[c][0], flag_word(r->ratio_flag[sides[c]]));
     }
+    enum bal_flag worst = BAL_NONE;
+    for (int c = 0; c < ncol; c++)
+        if (isfinite(r->ratio[sides[c]]) && r->ratio_flag[sides[c]] > worst)
+            worst = r->ratio_flag[sides[c]];
+    if (words[0])
+        ui_text_fit(dc, words, xa, y, head, U(u, 8), false, ui_flag_rgb(worst), UI_TX_RIGHT, asym_w);
     if (r->ratio_corrected) {
         y += row_h;
         ui_text_fit(dc, "* ABD torque gravity-corrected", x0, y, head, U(u, 8), false, UI_RGB_FAINT, 0,

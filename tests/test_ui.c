@@ -1,0 +1,1069 @@
+/*
+ * test_ui.c - the live screens, checked by looking at their pixels.
+ *
+ * Runs SDL's offscreen video driver (no X server) and the dummy audio driver. Each case builds a model
+ * by hand, draws it and reads the views back: the curve's colour lies along the path of the points
+ * it was given (and not where they are not), the threshold and best lines sit at their heights, the
+ * big numbers are drawn, the disconnected banner appears only when a device is lost, the patient view
+ * is identical with and without clinical flags, the drop counter's region changes with the count,
+ * resizing reflows, both layouts draw, keys and clicks map to actions, and a steady frame allocates
+ * nothing through SDL. Screenshots of both views go to check_tmpdir() and to /tmp/ui-therapist.bmp and
+ * /tmp/ui-patient.bmp for a person to look at.
+ */
+#include <execinfo.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <SDL.h>
+
+#include "check.h"
+#include "station/ui.h"
+
+/* ---- counting SDL's allocations (installed before SDL allocates anything) ---------------------- */
+
+static _Atomic long sdl_allocs;
+static _Atomic bool trace_allocs; /* UI_TEST_TRACE_ALLOC=1: print where steady-frame allocations come from */
+
+static void counted(void)
+{
+    sdl_allocs++;
+    if (trace_allocs) {
+        void *bt[16];
+        int n = backtrace(bt, 16);
+        backtrace_symbols_fd(bt, n, 2);
+        fputs("--\n", stderr);
+    }
+}
+
+static void *count_malloc(size_t n)
+{
+    counted();
+    return malloc(n);
+}
+static void *count_calloc(size_t n, size_t s)
+{
+    counted();
+    return calloc(n, s);
+}
+static void *count_realloc(void *p, size_t n)
+{
+    counted();
+    return realloc(p, n);
+}
+static void count_free(void *p)
+{
+    free(p);
+}
+
+/* ---- a model like a real session's ------------------------------------------------------------- */
+
+#define NPTS 10001 /* 10 s at 1 kHz */
+static double tr_t[2][NPTS], tr_f[2][NPTS];
+static struct ui_trace traces[2];
+
+/* A trapezoid contraction: rise over rise_s from t_on to peak, hold, fall over 0.4 s at t_off. */
+static double trapezoid(double t, double t_on, double rise_s, double t_off, double peak)
+{
+    if (t < t_on || t > t_off + 0.4)
+        return 0.0;
+    if (t < t_on + rise_s)
+        return peak * (t - t_on) / rise_s;
+    if (t <= t_off)
+        return peak;
+    return peak * (1.0 - (t - t_off) / 0.4);
+}
+
+/* Channel 0: a finished rep (peak 287 N, 0.5-4.0 s) and one under way (245 N from 7.0 s); 3 N at rest. */
+static double force0(double t)
+{
+    return 3.0 + trapezoid(t, 0.5, 0.6, 4.0, 284.0) + trapezoid(t, 7.0, 1.0, 20.0, 242.0);
+}
+
+/* Channel 1 (bilateral): a lower plateau of 120 N from 2 s. */
+static double force1(double t)
+{
+    return 2.0 + trapezoid(t, 2.0, 0.5, 20.0, 118.0);
+}
+
+static void fill_traces(void)
+{
+    for (int c = 0; c < 2; c++) {
+        ui_trace_init(&traces[c], tr_t[c], tr_f[c], NPTS);
+        for (int i = 0; i < NPTS; i++) {
+            double t = i * 0.001;
+            ui_trace_push(&traces[c], t, c == 0 ? force0(t) : force1(t));
+        }
+    }
+}
+
+static void full_model(struct ui_model *m)
+{
+    ui_model_init(m);
+    struct ui_session *s = &m->session;
+    snprintf(s->protocol, sizeof s->protocol, "Supine hip ADD/ABD, long lever 0\xc2\xb0");
+    snprintf(s->position, sizeof s->position, "Supine, hips 0\xc2\xb0: pad 5 cm above the ankle");
+    s->block = 2;
+    s->n_blocks = 4;
+    s->dir = ST_DIR_ADD;
+    s->side = ST_SIDE_LEFT;
+    s->rep = 3;
+    s->n_reps = 3;
+    snprintf(s->state, sizeof s->state, "Contraction");
+    s->state_remaining_s = 2.4;
+    s->cue = UI_CUE_HOLD;
+
+    m->last = (struct ui_last_rep){.valid = true, .peak_n = 287.0, .saved = true};
+    m->reps[0] = (struct ui_rep){.index = 0, .peak_n = 151.2, .status = UI_REP_ACCEPTED, .familiarisation = true, .saved = true};
+    m->reps[1] = (struct ui_rep){.index = 1, .peak_n = 301.2, .status = UI_REP_ACCEPTED, .saved = true};
+    m->reps[2] = (struct ui_rep){.index = 2, .peak_n = 287.0, .status = UI_REP_ACCEPTED, .saved = true};
+    m->reps[3] = (struct ui_rep){.index = 3, .peak_n = NAN, .status = UI_REP_PENDING};
+    m->n_reps = 4;
+
+    m->have_balance = true;
+    struct bal_result *b = &m->balance;
+    for (int d = 0; d < ST_DIR_COUNT; d++) {
+        for (int sd = 0; sd < ST_SIDE_COUNT; sd++)
+            b->cell[d][sd] = (struct bal_cell){.n = 0, .best_n = NAN};
+        b->asym_pct[d] = NAN;
+        b->weaker[d] = ST_SIDE_BOTH;
+    }
+    b->cell[ST_DIR_ADD][ST_SIDE_LEFT] = (struct bal_cell){.n = 3, .best_n = 301.2};
+    b->cell[ST_DIR_ADD][ST_SIDE_RIGHT] = (struct bal_cell){.n = 3, .best_n = 265.0};
+    b->cell[ST_DIR_ABD][ST_SIDE_LEFT] = (struct bal_cell){.n = 3, .best_n = 310.5};
+    b->cell[ST_DIR_ABD][ST_SIDE_RIGHT] = (struct bal_cell){.n = 3, .best_n = 298.0};
+    b->ratio[ST_SIDE_LEFT] = 0.97;
+    b->ratio_flag[ST_SIDE_LEFT] = BAL_NORMAL;
+    b->ratio[ST_SIDE_RIGHT] = 0.89;
+    b->ratio_flag[ST_SIDE_RIGHT] = BAL_AMBER;
+    b->ratio[ST_SIDE_BOTH] = NAN;
+    b->asym_pct[ST_DIR_ADD] = 12.0;
+    b->weaker[ST_DIR_ADD] = ST_SIDE_RIGHT;
+    b->asym_flag[ST_DIR_ADD] = BAL_AMBER;
+    b->asym_pct[ST_DIR_ABD] = 4.0;
+    b->weaker[ST_DIR_ABD] = ST_SIDE_RIGHT;
+    b->asym_flag[ST_DIR_ABD] = BAL_NORMAL;
+
+    struct ui_live *lv = &m->live;
+    lv->force_n = force0(10.0);
+    lv->block_best_n = 301.2;
+    lv->last_peak_n = 287.0;
+    lv->threshold_n = 25.0;
+    lv->t_now_s = 10.0;
+    lv->window_s = 10.0;
+    lv->curves[0] = (struct ui_curve){.trace = &traces[0]};
+    snprintf(lv->curves[0].label, sizeof lv->curves[0].label, "Left");
+    lv->n_curves = 1;
+
+    struct ui_device *d = &m->devices[0];
+    snprintf(d->name, sizeof d->name, "Mark-10 M5-200");
+    snprintf(d->port, sizeof d->port, "/dev/ttyUSB0");
+    d->state = UI_DEV_CONNECTED;
+    d->rate_hz = 1000.0;
+    d->dropped = 0;
+    snprintf(d->calib_warning, sizeof d->calib_warning, "Calibration checked 400 days ago");
+    m->n_devices = 1;
+}
+
+/* ---- pixel helpers --------------------------------------------------------------------------- */
+
+/* Is rgb within r pixels of (x, y)? */
+static bool near_colour(const struct ui_image *img, int x, int y, int r, uint32_t rgb)
+{
+    for (int dy = -r; dy <= r; dy++)
+        for (int dx = -r; dx <= r; dx++)
+            if (ui_image_rgb(img, x + dx, y + dy) == rgb)
+                return true;
+    return false;
+}
+
+static long count_colour(const struct ui_image *img, int x0, int y0, int x1, int y1, uint32_t rgb)
+{
+    long n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++)
+            n += ui_image_rgb(img, x, y) == rgb;
+    return n;
+}
+
+/* A private copy of an image (the UI's buffer is reused by the next read-back). */
+struct copy {
+    uint32_t *px;
+    int w, h;
+};
+
+static struct copy grab(struct ui *ui, enum ui_view v)
+{
+    struct ui_image img;
+    struct st_err err;
+    struct copy c = {0};
+    if (ui_view_pixels(ui, v, &img, &err) != ST_OK) {
+        check_fail(__FILE__, __LINE__, "read-back: %s", st_err_msg(&err));
+        return c;
+    }
+    c.px = malloc((size_t)img.w * img.h * sizeof *c.px);
+    if (!c.px)
+        return c;
+    memcpy(c.px, img.px, (size_t)img.w * img.h * sizeof *c.px);
+    c.w = img.w;
+    c.h = img.h;
+    return c;
+}
+
+static struct ui_image as_image(const struct copy *c)
+{
+    return (struct ui_image){.px = c->px, .w = c->w, .h = c->h};
+}
+
+/* The bounding box of the pixels that differ between a and b; false when identical (or sizes differ,
+ * which is a failure). */
+static bool diff_box(const struct copy *a, const struct copy *b, int *x0, int *y0, int *x1, int *y1)
+{
+    if (a->w != b->w || a->h != b->h || !a->px || !b->px) {
+        check_fail(__FILE__, __LINE__, "images differ in size");
+        return false;
+    }
+    bool any = false;
+    *x0 = a->w, *y0 = a->h, *x1 = -1, *y1 = -1;
+    for (int y = 0; y < a->h; y++)
+        for (int x = 0; x < a->w; x++) {
+            size_t i = (size_t)y * a->w + x;
+            if ((a->px[i] & 0xffffff) == (b->px[i] & 0xffffff))
+                continue;
+            any = true;
+            if (x < *x0) *x0 = x;
+            if (y < *y0) *y0 = y;
+            if (x > *x1) *x1 = x;
+            if (y > *y1) *y1 = y;
+        }
+    return any;
+}
+
+static struct ui *open_ui(enum ui_layout layout, int w, int h)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = layout;
+    o.width = w;
+    o.height = h;
+    o.patient_width = 800;
+    o.patient_height = 600;
+    struct ui *ui = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = ui_open(&o, &ui, &err);
+    CHECK_OK(st, &err);
+    return st == ST_OK ? ui : NULL;
+}
+
+static void frame(struct ui *ui, const struct ui_model *m)
+{
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(ui_frame(ui, m, &err), &err);
+}
+
+/* ---- pure parts ------------------------------------------------------------------------------ */
+
+static void test_trace_ring(void)
+{
+    double t[4], f[4];
+    struct ui_trace tr;
+    ui_trace_init(&tr, t, f, 4);
+    for (int i = 0; i < 6; i++)
+        CHECK(ui_trace_push(&tr, i, 10.0 * i));
+    CHECK_INT(tr.n, 4);
+    double ti, fi;
+    ui_trace_get(&tr, 0, &ti, &fi);
+    CHECK_NEAR(ti, 2.0, 0);
+    CHECK_NEAR(fi, 20.0, 0);
+    ui_trace_get(&tr, 3, &ti, &fi);
+    CHECK_NEAR(ti, 5.0, 0);
+    CHECK(!ui_trace_push(&tr, 4.0, 1.0)); /* back in time */
+    CHECK(!ui_trace_push(&tr, NAN, 1.0));
+    CHECK(!ui_trace_push(&tr, 7.0, INFINITY));
+    CHECK_INT(tr.rejected, 3);
+    CHECK_INT(tr.n, 4);
+    ui_trace_clear(&tr);
+    CHECK_INT(tr.n, 0);
+    CHECK(ui_trace_push(&tr, 1.0, 1.0)); /* after a clear, time may start over */
+    struct ui_trace none;
+    ui_trace_init(&none, NULL, NULL, 8);
+    CHECK(!ui_trace_push(&none, 1.0, 1.0));
+}
+
+static void test_words(void)
+{
+    char buf[32];
+    CHECK_STR(ui_cue_words(UI_CUE_PUSH, NAN, buf, sizeof buf), "Push!");
+    CHECK_STR(ui_cue_words(UI_CUE_READY, 2.2, buf, sizeof buf), "Get ready");
+    CHECK_STR(ui_cue_words(UI_CUE_REST, 19.2, buf, sizeof buf), "Rest 20 s");
+    CHECK_STR(ui_cue_words(UI_CUE_REST, 20.0, buf, sizeof buf), "Rest 20 s");
+    CHECK_STR(ui_cue_words(UI_CUE_RELAX, NAN, buf, sizeof buf), "Relax");
+    CHECK_STR(ui_cue_words(UI_CUE_HOLD, 3, buf, sizeof buf), "Hold");
+    CHECK_STR(ui_cue_words(UI_CUE_NONE, 3, buf, sizeof buf), "");
+    CHECK_STR(ui_dir_plain(ST_DIR_ADD), "squeeze in");
+    CHECK_STR(ui_dir_plain(ST_DIR_ABD), "push out");
+    CHECK_STR(ui_action_name(UI_ACT_ABORT), "abort");
+    CHECK_STR(ui_action_name(UI_ACT_COUNT), "?");
+    struct ui_model m;
+    ui_model_init(&m);
+    CHECK_NAN(m.live.force_n);
+    CHECK_NAN(m.session.state_remaining_s);
+    CHECK_INT(m.live.n_curves, 0);
+}
+
+/* Frequency by zero crossings over the first burst of a sound. */
+static double tone_hz(enum ui_sound k, size_t *len, size_t *silent_mid)
+{
+    static float buf[48000];
+    size_t n = ui_sound_render(k, 48000, buf, 48000);
+    *len = n;
+    int crossings = 0;
+    size_t burst = 0;
+    while (burst < n && !(burst > 480 && fabsf(buf[burst]) < 1e-6f && fabsf(buf[burst + 1]) < 1e-6f))
+        burst++;
+    for (size_t i = 1; i < burst; i++)
+        crossings += (buf[i - 1] < 0) != (buf[i] < 0);
+    size_t zeros = 0;
+    for (size_t i = 0; i < n; i++)
+        zeros += buf[i] == 0.0f;
+    *silent_mid = zeros;
+    return crossings / 2.0 / (burst / 48000.0);
+}
+
+static void test_sound_render(void)
+{
+    size_t len_tick, len_go, len_stop, len_done, z_tick, z_go, z_stop, z_done;
+    double tick = tone_hz(UI_SOUND_TICK, &len_tick, &z_tick);
+    double go = tone_hz(UI_SOUND_GO, &len_go, &z_go);
+    double stop = tone_hz(UI_SOUND_STOP, &len_stop, &z_stop);
+    double done = tone_hz(UI_SOUND_DONE, &len_done, &z_done);
+    CHECK_REL(tick, 880.0, 0.03);
+    CHECK_REL(go, 1320.0, 0.03);
+    CHECK_REL(stop, 440.0, 0.03);
+    CHECK_REL(done, 660.0, 0.03);
+    CHECK(go > tick && tick > stop);
+    CHECK(len_tick < len_go);            /* a tick is short */
+    CHECK(z_done > 48000 * 0.07);        /* done: two beeps with a silence between */
+    CHECK(z_tick < 48000 * 0.01);
+    CHECK_INT(ui_sound_render(UI_SOUND_NONE, 48000, NULL, 0), 0);
+}
+
+/* ---- opening ---------------------------------------------------------------------------------- */
+
+static void test_missing_font(void)
+{
+    struct ui_opts o = ui_opts_default();
+    o.font = "/nonexistent/fonts/DejaVuSans.ttf";
+    struct ui *ui = (struct ui *)&o; /* must be reset to NULL */
+    struct st_err err;
+    CHECK_INT(ui_open(&o, &ui, &err), ST_ERR_NOT_FOUND);
+    CHECK(ui == NULL);
+    CHECK(strstr(err.msg, "/nonexistent/fonts/DejaVuSans.ttf") != NULL);
+    CHECK(strstr(err.msg, "fonts-dejavu-core") != NULL);
+    o = ui_opts_default();
+    o.font_bold = "/nonexistent/Bold.ttf";
+    CHECK_INT(ui_open(&o, &ui, &err), ST_ERR_NOT_FOUND);
+    CHECK(strstr(err.msg, "/nonexistent/Bold.ttf") != NULL);
+    /* A file that is not a font. */
+    char path[512];
+    check_tmppath(path, sizeof path, "not-a-font.ttf");
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs("this is not a font\n", f);
+    fclose(f);
+    o = ui_opts_default();
+    o.font = path;
+    CHECK_INT(ui_open(&o, &ui, &err), ST_ERR_PARSE);
+    CHECK(strstr(err.msg, path) != NULL);
+}
+
+static void test_no_display(void)
+{
+    char *saved_display = getenv("DISPLAY") ? strdup(getenv("DISPLAY")) : NULL;
+    char *saved_wayland = getenv("WAYLAND_DISPLAY") ? strdup(getenv("WAYLAND_DISPLAY")) : NULL;
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    struct ui_opts o = ui_opts_default();
+    struct ui *ui = NULL;
+    struct st_err err;
+    enum st_status st = ui_open(&o, &ui, &err);
+    CHECK_INT(st, ST_ERR_DISPLAY);
+    CHECK(ui == NULL);
+    CHECK(strstr(err.msg, "No display: run with --headless, or start it from the desktop") != NULL);
+    if (ui)
+        ui_close(ui);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    if (saved_display)
+        setenv("DISPLAY", saved_display, 1);
+    if (saved_wayland)
+        setenv("WAYLAND_DISPLAY", saved_wayland, 1);
+    free(saved_display);
+    free(saved_wayland);
+}
+
+/* ---- pixels ----------------------------------------------------------------------------------- */
+
+static void test_curve_follows_points(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct copy c = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image img = as_image(&c);
+    CHECK_INT(img.w, 1600 * 62 / 100);
+    CHECK_INT(img.h, 900);
+    uint32_t curve = ui_colour_rgb(UI_COL_CURVE0);
+    int px, py, pw, ph;
+    REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+    CHECK(px > 0 && py > 0 && px + pw < img.w && py + ph < img.h);
+    CHECK(pw > img.w / 3 && ph > img.h / 4);
+
+    /* On the flat parts the curve is where the points are ... */
+    const double on[] = {1.5, 2.5, 3.5, 5.0, 5.5, 6.5, 8.5, 9.0, 9.5};
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        int x, y;
+        REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]), &x, &y));
+        CHECK(x > px && x < px + pw && y >= py && y < py + ph);
+        if (!near_colour(&img, x, y, 3, curve))
+            check_fail(__FILE__, __LINE__, "no curve at t=%.1f s F=%.0f N (pixel %d,%d)", on[i], force0(on[i]), x, y);
+        /* ... and not 60-150 N above or below it in the same column. */
+        for (double off = 60; off <= 150; off += 10) {
+            int xo, yo;
+            ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]) + off, &xo, &yo);
+            if (yo > py && ui_image_rgb(&img, xo, yo) == curve)
+                check_fail(__FILE__, __LINE__, "curve colour %.0f N above the curve at t=%.1f s", off, on[i]);
+            ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]) - off, &xo, &yo);
+            if (yo < py + ph - 1 && ui_image_rgb(&img, xo, yo) == curve)
+                check_fail(__FILE__, __LINE__, "curve colour %.0f N below the curve at t=%.1f s", off, on[i]);
+        }
+    }
+    /* Higher force is higher on the screen; later time is further right. */
+    int x1, y1, x2, y2;
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 2.0, 100.0, &x1, &y1);
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 6.0, 200.0, &x2, &y2);
+    CHECK(x2 > x1 && y2 < y1);
+    /* The steep rise at 7.0-8.0 s is drawn across its whole height (no peak lost to decimation). */
+    int xr, ylo, yhi;
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 7.5, 20.0, &xr, &ylo);
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 7.5, force0(7.5), &xr, &yhi);
+    CHECK(near_colour(&img, xr, yhi, 3, curve));
+    /* Nothing of the curve outside the plot. */
+    CHECK_INT(count_colour(&img, px, 0, px + pw, py - 1, curve), 0);
+    CHECK_INT(count_colour(&img, px + pw + 1, py, img.w, py + ph, curve) > 0, 0);
+    free(c.px);
+
+    /* Scrolling: 5 s later the same point moves left by half the plot. */
+    int xa, ya, xb, yb;
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 9.0, 100.0, &xa, &ya);
+    m.live.t_now_s = 15.0;
+    frame(ui, &m);
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 9.0, 100.0, &xb, &yb);
+    CHECK_NEAR(xa - xb, (pw - 1) / 2.0, 1.5);
+    ui_close(ui);
+}
+
+static void test_two_channels(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_THERAPIST_ONLY, 1200, 800);
+    REQUIRE(ui);
+    CHECK_INT(ui_layout_get(ui), UI_LAYOUT_THERAPIST_ONLY);
+    struct ui_model m;
+    full_model(&m);
+    m.session.side = ST_SIDE_BOTH;
+    m.live.curves[1] = (struct ui_curve){.trace = &traces[1]};
+    snprintf(m.live.curves[1].label, sizeof m.live.curves[1].label, "Right");
+    m.live.n_curves = 2;
+    frame(ui, &m);
+    struct copy c = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image img = as_image(&c);
+    uint32_t c0 = ui_colour_rgb(UI_COL_CURVE0), c1 = ui_colour_rgb(UI_COL_CURVE1);
+    CHECK(c0 != c1);
+    const double on[] = {3.0, 5.0, 6.0, 9.5};
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        int x, y;
+        ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force1(on[i]), &x, &y);
+        if (!near_colour(&img, x, y, 3, c1))
+            check_fail(__FILE__, __LINE__, "no channel-1 curve at t=%.1f s", on[i]);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]), &x, &y);
+        if (fabs(force0(on[i]) - force1(on[i])) > 30 && !near_colour(&img, x, y, 3, c0))
+            check_fail(__FILE__, __LINE__, "no channel-0 curve at t=%.1f s", on[i]);
+    }
+    /* The patient view is not shown in this layout. */
+    struct ui_image pimg;
+    struct st_err err;
+    CHECK_INT(ui_view_pixels(ui, UI_VIEW_PATIENT, &pimg, &err), ST_ERR_ARG);
+    free(c.px);
+    ui_close(ui);
+}
+
+/* The rows of a colour in column x between y0 and y1: first and last. */
+static bool rows_of(const struct ui_image *img, int x, int y0, int y1, uint32_t rgb, int *first, int *last)
+{
+    *first = -1;
+    *last = -1;
+    for (int y = y0; y < y1; y++)
+        if (ui_image_rgb(img, x, y) == rgb) {
+            if (*first < 0)
+                *first = y;
+            *last = y;
+        }
+    return *first >= 0;
+}
+
+static void test_threshold_and_best_lines(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    m.live.threshold_n = 40.0;
+    m.live.block_best_n = 300.0;
+    m.live.y_max_n = 400.0; /* a fixed axis: 0..400 N */
+    frame(ui, &m);
+    struct copy c = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image img = as_image(&c);
+    int px, py, pw, ph;
+    REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+    /* A column at t = 5.5 s, where the curve rests at 3 N, far from the labels at both ends. */
+    int x, y_thr, y_best, y_zero, y_top;
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 5.5, 40.0, &x, &y_thr);
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 5.5, 300.0, &x, &y_best);
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 5.5, 0.0, &x, &y_zero);
+    ui_plot_map(ui, UI_VIEW_THERAPIST, 5.5, 400.0, &x, &y_top);
+    /* The axis spans the plot: 0 N at the bottom row, 400 N at the top row. */
+    CHECK_NEAR(y_zero, py + ph - 1, 1);
+    CHECK_NEAR(y_top, py, 1);
+    int first, last;
+    REQUIRE(rows_of(&img, x, py, py + ph, ui_colour_rgb(UI_COL_THRESHOLD), &first, &last));
+    CHECK(last - first <= 3); /* one line, 2-3 px thick */
+    /* Its height: 40/400 of the plot above the bottom, found in the pixels. */
+    double expect_thr = (py + ph - 1) - 0.1 * (ph - 1);
+    CHECK_NEAR((first + last) / 2.0, expect_thr, 2.0);
+    REQUIRE(rows_of(&img, x, py, py + ph, ui_colour_rgb(UI_COL_BEST), &first, &last));
+    double expect_best = (py + ph - 1) - 0.75 * (ph - 1);
+    CHECK_NEAR((first + last) / 2.0, expect_best, 2.0);
+    free(c.px);
+
+    /* Without a threshold, no threshold line in that column. */
+    m.live.threshold_n = NAN;
+    frame(ui, &m);
+    c = grab(ui, UI_VIEW_THERAPIST);
+    img = as_image(&c);
+    CHECK(!rows_of(&img, x, py, py + ph, ui_colour_rgb(UI_COL_THRESHOLD), &first, &last));
+    CHECK(rows_of(&img, x, py, py + ph, ui_colour_rgb(UI_COL_BEST), &first, &last));
+    free(c.px);
+    ui_close(ui);
+}
+
+static long bright(const struct ui_image *img, int x0, int y0, int x1, int y1)
+{
+    long n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            uint32_t p = ui_image_rgb(img, x, y);
+            if (((p >> 16) & 0xff) > 200 && ((p >> 8) & 0xff) > 200 && (p & 0xff) > 200)
+                n++;
+        }
+    return n;
+}
+
+static void test_big_numbers(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct copy p1 = grab(ui, UI_VIEW_PATIENT), t1 = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image pimg = as_image(&p1);
+    /* The patient's big number sits in the band 0.55-0.70 of the height: many white pixels. */
+    long with = bright(&pimg, pimg.w / 10, pimg.h * 55 / 100, pimg.w * 9 / 10, pimg.h * 70 / 100);
+    CHECK(with > 2000);
+    /* The bar is the force's colour, and the target line is drawn. */
+    CHECK(count_colour(&pimg, 0, pimg.h * 3 / 4, pimg.w, pimg.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 1000);
+    CHECK(count_colour(&pimg, 0, pimg.h * 3 / 4, pimg.w, pimg.h, ui_colour_rgb(UI_COL_TARGET)) > 200);
+
+    m.live.force_n = NAN;
+    frame(ui, &m);
+    struct copy p2 = grab(ui, UI_VIEW_PATIENT);
+    pimg = as_image(&p2);
+    CHECK_INT(bright(&pimg, pimg.w / 10, pimg.h * 55 / 100, pimg.w * 9 / 10, pimg.h * 70 / 100), 0);
+    CHECK_INT(count_colour(&pimg, 0, 0, pimg.w, pimg.h, ui_colour_rgb(UI_COL_PATIENT_BAR)), 0);
+
+    /* On the therapist view the number changes only in the numbers panel (right of the plot). */
+    m.live.force_n = 88.8;
+    frame(ui, &m);
+    struct copy t2 = grab(ui, UI_VIEW_THERAPIST);
+    int px, py, pw, ph, x0, y0, x1, y1;
+    REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+    REQUIRE(diff_box(&t1, &t2, &x0, &y0, &x1, &y1));
+    CHECK(x0 > px + pw);
+    CHECK(y0 >= py - 60 && y1 < py + t1.h / 4);
+    CHECK((x1 - x0) * (y1 - y0) > 40 * 20);
+    free(p1.px);
+    free(p2.px);
+    free(t1.px);
+    free(t2.px);
+
+    /* The countdown: "Get ready" and the digit on the patient view. */
+    full_model(&m);
+    m.session.cue = UI_CUE_READY;
+    m.session.state_remaining_s = 2.3;
+    frame(ui, &m);
+    struct copy r3 = grab(ui, UI_VIEW_PATIENT);
+    m.session.state_remaining_s = 1.3;
+    frame(ui, &m);
+    struct copy r2 = grab(ui, UI_VIEW_PATIENT);
+    CHECK(diff_box(&r3, &r2, &x0, &y0, &x1, &y1)); /* 3 -> 2 */
+    CHECK(y0 > r3.h / 4 && y1 < r3.h * 55 / 100);
+    free(r3.px);
+    free(r2.px);
+    ui_close(ui);
+}
+
+static void test_lost_banner(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    uint32_t red = ui_colour_rgb(UI_COL_LOST);
+    frame(ui, &m);
+    struct copy t = grab(ui, UI_VIEW_THERAPIST), p = grab(ui, UI_VIEW_PATIENT);
+    struct ui_image ti = as_image(&t), pi = as_image(&p);
+    CHECK_INT(count_colour(&ti, 0, 0, ti.w, ti.h, red), 0);
+    CHECK_INT(count_colour(&pi, 0, 0, pi.w, pi.h, red), 0);
+    free(t.px);
+    free(p.px);
+
+    m.devices[0].state = UI_DEV_LOST;
+    snprintf(m.devices[0].message, sizeof m.devices[0].message,
+             "The dynamometer was disconnected: check the cable. The repetition will be repeated.");
+    frame(ui, &m);
+    t = grab(ui, UI_VIEW_THERAPIST);
+    p = grab(ui, UI_VIEW_PATIENT);
+    ti = as_image(&t);
+    pi = as_image(&p);
+    long n = count_colour(&ti, 0, 0, ti.w, ti.h, red);
+    CHECK(n > ti.w * 30); /* a full-width band */
+    /* Prominent: in the upper third, right under the cue. */
+    CHECK(count_colour(&ti, 0, 0, ti.w, ti.h / 3, red) > n * 9 / 10);
+    /* The patient sees no alarm colours or device messages. */
+    CHECK_INT(count_colour(&pi, 0, 0, pi.w, pi.h, red), 0);
+    free(t.px);
+    free(p.px);
+
+    /* An amber alert (e.g. a full disk) uses its own colour. */
+    m.devices[0].state = UI_DEV_CONNECTED;
+    snprintf(m.alert, sizeof m.alert, "The disk is full: free some space. The repetition is kept in memory.");
+    frame(ui, &m);
+    t = grab(ui, UI_VIEW_THERAPIST);
+    ti = as_image(&t);
+    CHECK_INT(count_colour(&ti, 0, 0, ti.w, ti.h, red), 0);
+    CHECK(count_colour(&ti, 0, 0, ti.w, ti.h, ui_colour_rgb(UI_COL_ALERT)) > ti.w * 30);
+    free(t.px);
+    ui_close(ui);
+}
+
+static void test_patient_view_shows_no_flags(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct copy p1 = grab(ui, UI_VIEW_PATIENT), t1 = grab(ui, UI_VIEW_THERAPIST);
+
+    /* The same moment with clinical flags everywhere and other patient and session data changed. */
+    snprintf(m.last.flags, sizeof m.last.flags, "too short, countermovement, pre-tension");
+    m.last.saved = false;
+    snprintf(m.reps[1].flags, sizeof m.reps[1].flags, "saturation");
+    m.reps[2].status = UI_REP_REJECTED;
+    m.balance.ratio_flag[ST_SIDE_LEFT] = BAL_RED;
+    m.balance.ratio[ST_SIDE_LEFT] = 0.71;
+    m.balance.asym_flag[ST_DIR_ABD] = BAL_RED;
+    m.balance.asym_pct[ST_DIR_ABD] = 22.0;
+    snprintf(m.session.protocol, sizeof m.session.protocol, "Side-lying ABD with gravity correction");
+    snprintf(m.session.position, sizeof m.session.position, "Side-lying, top leg tested");
+    snprintf(m.devices[0].calib_warning, sizeof m.devices[0].calib_warning, "Calibration off by 2.1 %%");
+    m.devices[0].dropped = 17;
+    frame(ui, &m);
+    struct copy p2 = grab(ui, UI_VIEW_PATIENT), t2 = grab(ui, UI_VIEW_THERAPIST);
+    REQUIRE(p1.px && p2.px && p1.w == p2.w && p1.h == p2.h);
+    int x0, y0, x1, y1;
+    CHECK(!diff_box(&p1, &p2, &x0, &y0, &x1, &y1)); /* the patient view did not change at all */
+    CHECK(diff_box(&t1, &t2, &x0, &y0, &x1, &y1));  /* while the therapist view shows them */
+    struct ui_image t2i = as_image(&t2);
+    CHECK(count_colour(&t2i, 0, 0, t2i.w, t2i.h, ui_colour_rgb(UI_COL_FLAG_RED)) > 50);
+    free(p1.px);
+    free(p2.px);
+    free(t1.px);
+    free(t2.px);
+    ui_close(ui);
+}
+
+static void test_drop_counter(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct copy a = grab(ui, UI_VIEW_THERAPIST);
+    m.devices[0].dropped = 12345;
+    frame(ui, &m);
+    struct copy b = grab(ui, UI_VIEW_THERAPIST);
+    int x0, y0, x1, y1;
+    REQUIRE(diff_box(&a, &b, &x0, &y0, &x1, &y1));
+    CHECK(y0 >= a.h - 40); /* only the status bar at the bottom changed */
+    CHECK(x1 > a.w * 3 / 4); /* where the counter is: the right end */
+    /* Never squeezed out: a long device name and a long warning leave the counter visible. */
+    snprintf(m.devices[0].name, sizeof m.devices[0].name, "A dynamometer with a very long model name indeed");
+    snprintf(m.devices[0].calib_warning, sizeof m.devices[0].calib_warning,
+             "The last calibration check is 400 days old and was 2.5 %% off: check it with a known mass");
+    frame(ui, &m);
+    struct copy c = grab(ui, UI_VIEW_THERAPIST);
+    m.devices[0].dropped = 99999;
+    frame(ui, &m);
+    struct copy d = grab(ui, UI_VIEW_THERAPIST);
+    REQUIRE(diff_box(&c, &d, &x0, &y0, &x1, &y1));
+    CHECK(y0 >= c.h - 40);
+    free(a.px);
+    free(b.px);
+    free(c.px);
+    free(d.px);
+    ui_close(ui);
+}
+
+static void test_resize(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct ui_image img;
+    struct st_err err;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, 992);
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1000, 700, &err), &err);
+    frame(ui, &m);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, 620);
+    CHECK_INT(img.h, 700);
+    int x, y;
+    REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, 9.0, force0(9.0), &x, &y));
+    CHECK(x < 620 && y < 700);
+    CHECK(near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)));
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
+    CHECK_INT(img.w, 1000 - 620 - 2);
+    CHECK_INT(img.h, 700);
+    CHECK(count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 500);
+    /* Large, then small: still drawn, buttons still reachable. */
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_PATIENT, 2400, 1300, &err), &err);
+    frame(ui, &m);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, 2400 * 62 / 100);
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 800, 500, &err), &err);
+    frame(ui, &m);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.h, 500);
+    int bx, by;
+    CHECK(ui_button_center(ui, UI_ACT_START, &bx, &by));
+    CHECK(bx > 0 && bx < 800 * 62 / 100 && by > 250 && by < 500);
+    CHECK_INT(ui_window_resize(ui, UI_VIEW_THERAPIST, 10, 10, &err), ST_ERR_ARG);
+    ui_close(ui);
+}
+
+static void test_two_windows(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_TWO_WINDOWS, 1100, 700);
+    REQUIRE(ui);
+    CHECK_INT(ui_layout_get(ui), UI_LAYOUT_TWO_WINDOWS);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct ui_image img;
+    struct st_err err;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, 1100);
+    CHECK_INT(img.h, 700);
+    int x, y;
+    REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, 9.0, force0(9.0), &x, &y));
+    CHECK(near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)));
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
+    CHECK_INT(img.w, 800);
+    CHECK_INT(img.h, 600);
+    CHECK(count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 1000);
+    CHECK(!ui_plot_map(ui, UI_VIEW_PATIENT, 9.0, 1.0, &x, &y));
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_PATIENT, 1280, 720, &err), &err);
+    frame(ui, &m);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
+    CHECK_INT(img.w, 1280);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, 1100);
+    ui_close(ui);
+
+    /* The default (AUTO) picks one window on a single display. */
+    struct ui_opts o = ui_opts_default();
+    o.width = 1200;
+    o.height = 700;
+    REQUIRE(ui_open(&o, &ui, &err) == ST_OK);
+    CHECK_INT(ui_layout_get(ui), SDL_GetNumVideoDisplays() > 1 ? UI_LAYOUT_TWO_WINDOWS : UI_LAYOUT_ONE_WINDOW);
+    ui_close(ui);
+}
+
+/* ---- input ------------------------------------------------------------------------------------ */
+
+static void key(SDL_Keycode k, Uint16 mod)
+{
+    SDL_Event e = {0};
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = k;
+    e.key.keysym.mod = mod;
+    SDL_PushEvent(&e);
+}
+
+static void click(int x, int y)
+{
+    SDL_Event e = {0};
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = SDL_PRESSED;
+    e.button.x = x;
+    e.button.y = y;
+    e.button.clicks = 1;
+    SDL_PushEvent(&e);
+}
+
+static void test_keys_and_buttons(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct ui_input in;
+    ui_poll(ui, &in); /* drain the window's own events */
+
+    key(SDLK_SPACE, 0);
+    key(SDLK_RETURN, 0);
+    key(SDLK_r, 0);
+    key(SDLK_x, 0);
+    key(SDLK_a, 0);
+    key(SDLK_s, 0);
+    key(SDLK_p, 0);
+    key(SDLK_z, 0);            /* not ours */
+    key(SDLK_r, KMOD_LCTRL);   /* a desktop shortcut, not a redo */
+    CHECK_INT(ui_poll(ui, &in), 7);
+    const enum ui_action want[] = {UI_ACT_START, UI_ACT_START, UI_ACT_REDO, UI_ACT_REJECT,
+                                   UI_ACT_ACCEPT, UI_ACT_SKIP, UI_ACT_PAUSE};
+    for (int i = 0; i < 7; i++)
+        CHECK_STR(ui_action_name(in.actions[i]), ui_action_name(want[i]));
+    CHECK(!in.quit);
+    CHECK(!in.abort_pending);
+
+    /* Esc asks; Esc again aborts. */
+    key(SDLK_ESCAPE, 0);
+    CHECK_INT(ui_poll(ui, &in), 0);
+    CHECK(in.abort_pending);
+    frame(ui, &m); /* the question is on screen: the therapist view darkens */
+    key(SDLK_LSHIFT, 0); /* a modifier alone does not cancel */
+    key(SDLK_ESCAPE, 0);
+    CHECK_INT(ui_poll(ui, &in), 1);
+    CHECK_INT(in.actions[0], UI_ACT_ABORT);
+    CHECK(!in.abort_pending);
+    /* Esc then Y aborts; Esc then another key only cancels. */
+    key(SDLK_ESCAPE, 0);
+    key(SDLK_y, 0);
+    CHECK_INT(ui_poll(ui, &in), 1);
+    CHECK_INT(in.actions[0], UI_ACT_ABORT);
+    key(SDLK_ESCAPE, 0);
+    key(SDLK_SPACE, 0);
+    CHECK_INT(ui_poll(ui, &in), 0);
+    CHECK(!in.abort_pending);
+    key(SDLK_SPACE, 0);
+    CHECK_INT(ui_poll(ui, &in), 1);
+
+    /* Clicks on the buttons. */
+    frame(ui, &m);
+    int x, y;
+    REQUIRE(ui_button_center(ui, UI_ACT_REDO, &x, &y));
+    click(x, y);
+    REQUIRE(ui_button_center(ui, UI_ACT_PAUSE, &x, &y));
+    click(x, y);
+    CHECK_INT(ui_poll(ui, &in), 2);
+    CHECK_INT(in.actions[0], UI_ACT_REDO);
+    CHECK_INT(in.actions[1], UI_ACT_PAUSE);
+    click(5, 5); /* not a button */
+    CHECK_INT(ui_poll(ui, &in), 0);
+    /* A greyed button ignores clicks. */
+    m.actions_disabled = 1u << UI_ACT_REJECT;
+    frame(ui, &m);
+    REQUIRE(ui_button_center(ui, UI_ACT_REJECT, &x, &y));
+    click(x, y);
+    CHECK_INT(ui_poll(ui, &in), 0);
+    /* The Abort button asks too: click, then click again. */
+    REQUIRE(ui_button_center(ui, UI_ACT_ABORT, &x, &y));
+    click(x, y);
+    CHECK_INT(ui_poll(ui, &in), 0);
+    CHECK(in.abort_pending);
+    click(x, y);
+    CHECK_INT(ui_poll(ui, &in), 1);
+    CHECK_INT(in.actions[0], UI_ACT_ABORT);
+
+    /* Closing the window asks the station to quit. */
+    SDL_Event q = {.type = SDL_QUIT};
+    SDL_PushEvent(&q);
+    ui_poll(ui, &in);
+    CHECK(in.quit);
+    ui_close(ui);
+}
+
+/* ---- resources -------------------------------------------------------------------------------- */
+
+static void test_steady_frames_allocate_nothing(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    /* Warm up: the first frames render every label and every digit glyph once. */
+    for (int i = 0; i < 12; i++) {
+        m.live.force_n = 100.0 + i * 11.1;
+        m.live.t_now_s = 10.0 + i * 0.1;
+        m.session.state_remaining_s = 5.0 - i * 0.1;
+        m.devices[0].dropped = (uint64_t)i * 1234567u; /* every digit once */
+        frame(ui, &m);
+    }
+    long before = sdl_allocs;
+    trace_allocs = getenv("UI_TEST_TRACE_ALLOC") != NULL;
+    for (int i = 0; i < 40; i++) {
+        /* Numbers and the time axis change every frame, as in a session. */
+        m.live.force_n = 57.3 + i * 7.7;
+        m.live.t_now_s = 11.5 + i * 0.016;
+        m.session.state_remaining_s = 4.0 - i * 0.05;
+        m.devices[0].dropped = (uint64_t)i;
+        frame(ui, &m);
+    }
+    long after = sdl_allocs;
+    trace_allocs = false;
+    if (after != before)
+        check_fail(__FILE__, __LINE__, "%ld SDL allocations in 40 steady frames", after - before);
+    ui_close(ui);
+}
+
+static void test_sound_device(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_THERAPIST_ONLY, 800, 600);
+    REQUIRE(ui);
+    CHECK(ui_sound_available(ui)); /* the dummy driver */
+    ui_sound(ui, UI_SOUND_TICK);
+    ui_sound(ui, UI_SOUND_GO);
+    ui_sound(ui, UI_SOUND_DONE);
+    ui_sound(ui, UI_SOUND_NONE);
+    ui_sound(ui, (enum ui_sound)99);
+    ui_close(ui);
+
+    /* No sound device: silent, not an error. */
+    setenv("SDL_AUDIODRIVER", "no-such-driver", 1);
+    ui = open_ui(UI_LAYOUT_THERAPIST_ONLY, 800, 600);
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    REQUIRE(ui);
+    CHECK(!ui_sound_available(ui));
+    ui_sound(ui, UI_SOUND_GO);
+    ui_close(ui);
+    ui_sound(NULL, UI_SOUND_GO);
+
+    struct ui_opts o = ui_opts_default();
+    o.layout = UI_LAYOUT_THERAPIST_ONLY;
+    o.sound = false;
+    struct st_err err;
+    REQUIRE(ui_open(&o, &ui, &err) == ST_OK);
+    CHECK(!ui_sound_available(ui));
+    ui_close(ui);
+}
+
+static void test_screenshots(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    struct st_err err;
+    CHECK_INT(ui_screenshot(ui, UI_VIEW_THERAPIST, "/tmp/never.bmp", &err), ST_ERR_ARG); /* no frame yet */
+    frame(ui, &m);
+    char path[512];
+    const enum ui_view views[] = {UI_VIEW_THERAPIST, UI_VIEW_PATIENT};
+    const char *names[] = {"ui-therapist.bmp", "ui-patient.bmp"};
+    for (int i = 0; i < 2; i++) {
+        check_tmppath(path, sizeof path, names[i]);
+        CHECK_OK(ui_screenshot(ui, views[i], path, &err), &err);
+        SDL_Surface *s = SDL_LoadBMP(path);
+        REQUIRE(s);
+        struct ui_image img;
+        CHECK_OK(ui_view_pixels(ui, views[i], &img, &err), &err);
+        CHECK_INT(s->w, img.w);
+        CHECK_INT(s->h, img.h);
+        /* The file holds the frame: the centre pixel matches. */
+        SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+        REQUIRE(c);
+        const uint32_t *px = c->pixels;
+        int x = img.w / 2, y = img.h * 80 / 100 + 5;
+        CHECK_INT(px[y * (c->pitch / 4) + x] & 0xffffff, ui_image_rgb(&img, x, y));
+        SDL_FreeSurface(c);
+        SDL_FreeSurface(s);
+        snprintf(path, sizeof path, "/tmp/%s", names[i]);
+        CHECK_OK(ui_screenshot(ui, views[i], path, &err), &err);
+    }
+    CHECK_INT(ui_screenshot(ui, UI_VIEW_PATIENT, "/nonexistent-dir/x.bmp", &err), ST_ERR_IO);
+    CHECK(strstr(err.msg, "/nonexistent-dir/x.bmp") != NULL);
+
+    /* The other screens a session goes through, for a person to look at. */
+    m.session.cue = UI_CUE_READY;
+    m.session.state_remaining_s = 2.2;
+    snprintf(m.session.state, sizeof m.session.state, "Countdown");
+    m.live.force_n = 2.1;
+    frame(ui, &m);
+    check_tmppath(path, sizeof path, "ui-countdown-patient.bmp");
+    CHECK_OK(ui_screenshot(ui, UI_VIEW_PATIENT, path, &err), &err);
+    m.devices[0].state = UI_DEV_LOST;
+    snprintf(m.devices[0].message, sizeof m.devices[0].message,
+             "The dynamometer was disconnected: check the cable. The repetition will be repeated.");
+    m.devices[0].dropped = 42;
+    frame(ui, &m);
+    check_tmppath(path, sizeof path, "ui-lost-therapist.bmp");
+    CHECK_OK(ui_screenshot(ui, UI_VIEW_THERAPIST, path, &err), &err);
+    ui_close(ui);
+}
+
+int main(void)
+{
+    SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    fill_traces();
+    CHECK_RUN(test_trace_ring);
+    CHECK_RUN(test_words);
+    CHECK_RUN(test_sound_render);
+    CHECK_RUN(test_missing_font);
+    CHECK_RUN(test_no_display);
+    CHECK_RUN(test_curve_follows_points);
+    CHECK_RUN(test_two_channels);
+    CHECK_RUN(test_threshold_and_best_lines);
+    CHECK_RUN(test_big_numbers);
+    CHECK_RUN(test_lost_banner);
+    CHECK_RUN(test_patient_view_shows_no_flags);
+    CHECK_RUN(test_drop_counter);
+    CHECK_RUN(test_resize);
+    CHECK_RUN(test_two_windows);
+    CHECK_RUN(test_keys_and_buttons);
+    CHECK_RUN(test_steady_frames_allocate_nothing);
+    CHECK_RUN(test_sound_device);
+    CHECK_RUN(test_screenshots);
+    return check_done();
+}

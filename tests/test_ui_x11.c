@@ -1,0 +1,182 @@
+/*
+ * test_ui_x11.c - the UI in a real X11 window: runs itself again under xvfb-run (a virtual X server)
+ * with SDL's x11 video driver and the renderer SDL picks there (OpenGL through Mesa), opens both
+ * layouts, draws a model and reads the frame back.
+ *
+ * test_ui covers the drawing in detail with the offscreen driver; this one proves that a window really
+ * opens on an X server, which is what a clinic's desktop is. It skips, saying so, when xvfb-run is not
+ * installed. The child runs without LeakSanitizer's leak check: Mesa's GL drivers keep allocations
+ * until the process ends (the UI's own frees are checked by test_ui, which has no GL).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SDL.h>
+
+#include "check.h"
+#include "common/clock.h"
+#include "station/ui.h"
+
+#define XVFB_RUN "/usr/bin/xvfb-run"
+
+static double tt[2001], ff[2001];
+static struct ui_trace trace;
+
+static void model(struct ui_model *m)
+{
+    ui_model_init(m);
+    ui_trace_init(&trace, tt, ff, 2001);
+    for (int i = 0; i <= 2000; i++) /* 80 Hz would do; 200 Hz over 10 s: a ramp to 200 N */
+        ui_trace_push(&trace, i * 0.005, i < 1000 ? 2.0 : 2.0 + (i - 1000) * 0.2);
+    snprintf(m->session.protocol, sizeof m->session.protocol, "Supine hip ADD/ABD, long lever 0\xc2\xb0");
+    m->session.n_blocks = 4;
+    m->session.block = 1;
+    m->session.n_reps = 3;
+    m->session.rep = 1;
+    m->session.cue = UI_CUE_PUSH;
+    m->live.force_n = 202.0;
+    m->live.threshold_n = 20.0;
+    m->live.t_now_s = 10.0;
+    m->live.curves[0].trace = &trace;
+    m->live.n_curves = 1;
+    m->n_devices = 1;
+    snprintf(m->devices[0].name, sizeof m->devices[0].name, "Chronojump force sensor");
+    m->devices[0].state = UI_DEV_CONNECTED;
+    m->devices[0].rate_hz = 80.0;
+}
+
+static bool near_colour(const struct ui_image *img, int x, int y, int r, uint32_t rgb)
+{
+    for (int dy = -r; dy <= r; dy++)
+        for (int dx = -r; dx <= r; dx++)
+            if (ui_image_rgb(img, x + dx, y + dy) == rgb)
+                return true;
+    return false;
+}
+
+static void child_layout(enum ui_layout layout)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = layout;
+    o.width = 1280;
+    o.height = 720;
+    o.patient_width = 640;
+    o.patient_height = 480;
+    struct ui *ui = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = ui_open(&o, &ui, &err);
+    CHECK_OK(st, &err);
+    REQUIRE(st == ST_OK);
+    CHECK_STR(SDL_GetCurrentVideoDriver(), "x11");
+    CHECK_INT(ui_layout_get(ui), layout);
+    struct ui_model m;
+    model(&m);
+    for (int i = 0; i < 3; i++) {
+        struct ui_input in;
+        ui_poll(ui, &in);
+        CHECK(!in.quit);
+        CHECK_OK(ui_frame(ui, &m, &err), &err);
+    }
+    struct ui_image img;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, layout == UI_LAYOUT_ONE_WINDOW ? 1280 * 62 / 100 : 1280);
+    CHECK_INT(img.h, 720);
+    const double at[] = {2.0, 4.5, 7.5, 9.5};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        double f = at[i] < 5.0 ? 2.0 : 2.0 + (at[i] - 5.0) * 40.0;
+        int x, y;
+        REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, at[i], f, &x, &y));
+        if (!near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)))
+            check_fail(__FILE__, __LINE__, "x11: no curve at t=%.1f s", at[i]);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/x11-%d-therapist.bmp", check_tmpdir(), (int)layout);
+    CHECK_OK(ui_screenshot(ui, UI_VIEW_THERAPIST, path, &err), &err);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
+    CHECK_INT(img.w, layout == UI_LAYOUT_ONE_WINDOW ? 1280 - 1280 * 62 / 100 - 2 : 640);
+    long bar = 0;
+    for (int y = 0; y < img.h; y++)
+        for (int x = 0; x < img.w; x++)
+            bar += ui_image_rgb(&img, x, y) == ui_colour_rgb(UI_COL_PATIENT_BAR);
+    CHECK(bar > 500);
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1024, 640, &err), &err);
+    /* A real window manager-less X server answers the resize asynchronously: wait for it a little. */
+    for (int i = 0; i < 50; i++) {
+        struct ui_input in;
+        ui_poll(ui, &in);
+        CHECK_OK(ui_frame(ui, &m, &err), &err);
+        CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+        if (img.h == 640)
+            break;
+        st_sleep_ns(20 * ST_NS_PER_MS);
+    }
+    CHECK_INT(img.h, 640);
+    ui_sound(ui, UI_SOUND_TICK);
+    ui_close(ui);
+}
+
+static void test_child_one_window(void)
+{
+    child_layout(UI_LAYOUT_ONE_WINDOW);
+}
+
+static void test_child_two_windows(void)
+{
+    child_layout(UI_LAYOUT_TWO_WINDOWS);
+}
+
+/* Runs this program under xvfb-run and waits (at most 90 s) for it. */
+static void test_real_x11_window(void)
+{
+    if (access(XVFB_RUN, X_OK) != 0) {
+        fprintf(stderr, "SKIP: %s is not installed (Debian package xvfb): the real X11 window was not "
+                        "tested\n", XVFB_RUN);
+        return;
+    }
+    char self[1024];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    REQUIRE(n > 0);
+    self[n] = '\0';
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        setenv("UI_X11_CHILD", "1", 1);
+        setenv("SDL_VIDEODRIVER", "x11", 1);
+        setenv("SDL_AUDIODRIVER", "dummy", 1);
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+        unsetenv("WAYLAND_DISPLAY");
+        execl(XVFB_RUN, XVFB_RUN, "-a", "-s", "-screen 0 1600x900x24", self, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    int64_t deadline = st_now_ns() + 90 * ST_NS_PER_S;
+    pid_t got;
+    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && st_now_ns() < deadline)
+        st_sleep_ns(50 * ST_NS_PER_MS);
+    if (got == 0) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        check_fail(__FILE__, __LINE__, "the X11 child did not finish in 90 s");
+        return;
+    }
+    CHECK(WIFEXITED(status));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        check_fail(__FILE__, __LINE__, "the X11 child failed (exit %d): see its output above",
+                   WEXITSTATUS(status));
+}
+
+int main(void)
+{
+    if (getenv("UI_X11_CHILD")) {
+        CHECK_RUN(test_child_one_window);
+        CHECK_RUN(test_child_two_windows);
+        return check_done();
+    }
+    CHECK_RUN(test_real_x11_window);
+    return check_done();
+}

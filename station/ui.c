@@ -68,8 +68,8 @@ static enum st_status win_open(struct ui *ui, int idx, const char *title, int x,
                                Uint32 extra_flags, struct st_err *err)
 {
     struct ui_win *win = &ui->wins[idx];
-    win->win = SDL_CreateWindow(title, x, y, w, h,
-                                SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | extra_flags);
+    win->win =
+        SDL_CreateWindow(title, x, y, w, h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | extra_flags);
     if (!win->win)
         return display_error(err, "the window could not be opened");
     win->id = SDL_GetWindowID(win->win);
@@ -99,7 +99,8 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     ui->opts = opts ? *opts : ui_opts_default();
     snprintf(ui->font_path, sizeof ui->font_path, "%s", ui->opts.font ? ui->opts.font : STATION_FONT);
-    snprintf(ui->bold_path, sizeof ui->bold_path, "%s", ui->opts.font_bold ? ui->opts.font_bold : STATION_FONT_BOLD);
+    snprintf(ui->bold_path, sizeof ui->bold_path, "%s",
+             ui->opts.font_bold ? ui->opts.font_bold : STATION_FONT_BOLD);
     snprintf(ui->title, sizeof ui->title, "%s", ui->opts.title ? ui->opts.title : "Station");
     ui->opts.font = ui->font_path;
     ui->opts.font_bold = ui->bold_path;
@@ -152,8 +153,8 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
         int w = ui->opts.width > 0 ? ui->opts.width : UI_THERAPIST_W;
         int h = ui->opts.height > 0 ? ui->opts.height : UI_THERAPIST_H;
         snprintf(title, sizeof title, "%s \xe2\x80\x94 therapist", ui->title);
-        st = win_open(ui, 0, title, SDL_WINDOWPOS_CENTERED_DISPLAY(0), SDL_WINDOWPOS_CENTERED_DISPLAY(0), w, h, 0,
-                      err);
+        st = win_open(ui, 0, title, SDL_WINDOWPOS_CENTERED_DISPLAY(0), SDL_WINDOWPOS_CENTERED_DISPLAY(0), w,
+                      h, 0, err);
         if (st == ST_OK) {
             int d = ui->opts.patient_display;
             if (d < 0 || d >= displays)
@@ -161,17 +162,20 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
             int pw = ui->opts.patient_width > 0 ? ui->opts.patient_width : UI_PATIENT_W;
             int ph = ui->opts.patient_height > 0 ? ui->opts.patient_height : UI_PATIENT_H;
             snprintf(title, sizeof title, "%s \xe2\x80\x94 patient", ui->title);
-            st = win_open(ui, 1, title, SDL_WINDOWPOS_CENTERED_DISPLAY(d), SDL_WINDOWPOS_CENTERED_DISPLAY(d), pw,
-                          ph, ui->opts.patient_fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0, err);
+            st = win_open(ui, 1, title, SDL_WINDOWPOS_CENTERED_DISPLAY(d), SDL_WINDOWPOS_CENTERED_DISPLAY(d),
+                          pw, ph, ui->opts.patient_fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0, err);
         }
         ui->views[UI_VIEW_THERAPIST] = (struct ui_viewport){.shown = true, .win = 0};
         ui->views[UI_VIEW_PATIENT] = (struct ui_viewport){.shown = true, .win = 1};
     } else {
-        int w = ui->opts.width > 0 ? ui->opts.width : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_W : UI_THERAPIST_W);
-        int h = ui->opts.height > 0 ? ui->opts.height : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_H : UI_THERAPIST_H);
+        int w = ui->opts.width > 0 ? ui->opts.width
+                                   : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_W : UI_THERAPIST_W);
+        int h = ui->opts.height > 0 ? ui->opts.height
+                                    : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_H : UI_THERAPIST_H);
         st = win_open(ui, 0, ui->title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, 0, err);
         ui->views[UI_VIEW_THERAPIST] = (struct ui_viewport){.shown = true, .win = 0};
-        ui->views[UI_VIEW_PATIENT] = (struct ui_viewport){.shown = ui->layout == UI_LAYOUT_ONE_WINDOW, .win = 0};
+        ui->views[UI_VIEW_PATIENT] =
+            (struct ui_viewport){.shown = ui->layout == UI_LAYOUT_ONE_WINDOW, .win = 0};
     }
     if (st != ST_OK) {
         ui_close(ui);
@@ -230,9 +234,7 @@ static void layout_views(struct ui *ui)
         break;
     case UI_LAYOUT_THERAPIST_ONLY:
     case UI_LAYOUT_AUTO:
-    default:
-        t->rect = (SDL_Rect){0, 0, w0->out_w, w0->out_h};
-        break;
+    default: t->rect = (SDL_Rect){0, 0, w0->out_w, w0->out_h}; break;
     }
 }
 
@@ -243,7 +245,8 @@ static enum st_status ensure_target(struct ui *ui, struct ui_viewport *vp, struc
         return ST_OK;
     if (vp->target)
         SDL_DestroyTexture(vp->target);
-    vp->target = SDL_CreateTexture(ui->wins[vp->win].ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+    vp->target =
+        SDL_CreateTexture(ui->wins[vp->win].ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
     vp->drawn = false;
     if (!vp->target)
         return st_err_set(err, ST_ERR_DISPLAY, "The screen could not be drawn (%d x %d pixels): %s", w, h,
@@ -284,8 +287,13 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
         struct ui_win *win = &ui->wins[vp->win];
         SDL_SetRenderTarget(win->ren, vp->target);
         SDL_SetRenderDrawBlendMode(win->ren, SDL_BLENDMODE_NONE);
-        struct ui_dc dc = {.ui = ui, .win = win, .ren = win->ren, .vp = vp, .view = (enum ui_view)v,
-                           .w = vp->tw, .h = vp->th};
+        struct ui_dc dc = {.ui = ui,
+                           .win = win,
+                           .ren = win->ren,
+                           .vp = vp,
+                           .view = (enum ui_view)v,
+                           .w = vp->tw,
+                           .h = vp->th};
         if (v == UI_VIEW_THERAPIST) {
             dc.u = fminf((float)dc.w / 1000.0f, (float)dc.h / 780.0f);
             dc.u = dc.u < 0.55f ? 0.55f : dc.u > 3.0f ? 3.0f : dc.u;
@@ -354,12 +362,18 @@ static void push(struct ui_input *in, enum ui_action a)
 static bool is_modifier(SDL_Keycode k)
 {
     switch (k) {
-    case SDLK_LSHIFT: case SDLK_RSHIFT: case SDLK_LCTRL: case SDLK_RCTRL: case SDLK_LALT:
-    case SDLK_RALT: case SDLK_LGUI: case SDLK_RGUI: case SDLK_CAPSLOCK: case SDLK_NUMLOCKCLEAR:
-    case SDLK_MODE:
-        return true;
-    default:
-        return false;
+    case SDLK_LSHIFT:
+    case SDLK_RSHIFT:
+    case SDLK_LCTRL:
+    case SDLK_RCTRL:
+    case SDLK_LALT:
+    case SDLK_RALT:
+    case SDLK_LGUI:
+    case SDLK_RGUI:
+    case SDLK_CAPSLOCK:
+    case SDLK_NUMLOCKCLEAR:
+    case SDLK_MODE: return true;
+    default: return false;
     }
 }
 
@@ -383,7 +397,9 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
         return; /* any other key only cancels the question */
     }
     switch (key) {
-    case SDLK_SPACE: case SDLK_RETURN: case SDLK_KP_ENTER: push(in, UI_ACT_START); break;
+    case SDLK_SPACE:
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: push(in, UI_ACT_START); break;
     case SDLK_r: push(in, UI_ACT_REDO); break;
     case SDLK_x: push(in, UI_ACT_REJECT); break;
     case SDLK_a: push(in, UI_ACT_ACCEPT); break;
@@ -517,6 +533,7 @@ enum st_status ui_screenshot(struct ui *ui, enum ui_view v, const char *path, st
     int rc = SDL_SaveBMP(s, path);
     SDL_FreeSurface(s);
     if (rc != 0)
-        return st_err_set(err, ST_ERR_IO, "The screenshot could not be written to %s: %s", path, SDL_GetError());
+        return st_err_set(err, ST_ERR_IO, "The screenshot could not be written to %s: %s", path,
+                          SDL_GetError());
     return ST_OK;
 }

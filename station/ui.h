@@ -135,25 +135,25 @@ struct ui_session {
     char state[32];           /* the engine's state name: "Countdown", "Contraction", ... */
     double state_remaining_s; /* seconds left in the state (countdown, hold, rest); NAN = none */
     enum ui_cue cue;
-    char cue_text[96];        /* the therapist's big cue line; "" = the default words of cue */
-    char patient_cue[48];     /* the patient's cue word; "" = the default words of cue */
-    bool paused;              /* the Pause button reads "Resume" */
-    bool complete;            /* the session is over */
+    char cue_text[96];    /* the therapist's big cue line; "" = the default words of cue */
+    char patient_cue[48]; /* the patient's cue word; "" = the default words of cue */
+    bool paused;          /* the Pause button reads "Resume" */
+    bool complete;        /* the session is over */
 };
 
 /* The last repetition, for the therapist. */
 struct ui_last_rep {
-    bool valid;         /* there is a last rep */
-    double peak_n;      /* its F_peak */
-    char flags[128];    /* its quality flags in words ("too short, countermovement"); "" = none */
-    bool saved;         /* set only once the store has committed it */
+    bool valid;      /* there is a last rep */
+    double peak_n;   /* its F_peak */
+    char flags[128]; /* its quality flags in words ("too short, countermovement"); "" = none */
+    bool saved;      /* set only once the store has committed it */
 };
 
 /* One row of the block's rep table. */
 struct ui_rep {
-    int index;          /* 1-based rep number in the block */
-    double peak_n;      /* NAN while not measured */
-    char flags[64];     /* "" = none */
+    int index;      /* 1-based rep number in the block */
+    double peak_n;  /* NAN while not measured */
+    char flags[64]; /* "" = none */
     enum ui_rep_status status;
     bool familiarisation;
     bool saved;
@@ -175,21 +175,21 @@ struct ui_live {
     double window_s;     /* width of the time axis; <= 0 = 10 s */
     double y_max_n;      /* top of the force axis; <= 0 or NAN = from the data */
     struct ui_curve curves[UI_MAX_CURVES];
-    int n_curves;        /* 0..UI_MAX_CURVES; curve i is drawn in ui_colour_rgb(UI_COL_CURVE0 + i) */
-    int active;          /* the curve whose force is current_n */
+    int n_curves; /* 0..UI_MAX_CURVES; curve i is drawn in ui_colour_rgb(UI_COL_CURVE0 + i) */
+    int active;   /* the curve whose force is force_n (drawn on top) */
 };
 
 enum ui_device_state { UI_DEV_NONE = 0, UI_DEV_CONNECTING, UI_DEV_CONNECTED, UI_DEV_LOST };
 
 struct ui_device {
-    char name[64];          /* family and model: "Mark-10 M5-200" */
-    char port[64];          /* "/dev/ttyUSB0" */
+    char name[64]; /* family and model: "Mark-10 M5-200" */
+    char port[64]; /* "/dev/ttyUSB0" */
     enum ui_device_state state;
-    char message[192];      /* shown in the banner when LOST ("The dynamometer was disconnected:
-                             * check the cable. The repetition will be repeated."); "" = a default */
-    double rate_hz;         /* measured sample rate; NAN = unknown */
-    uint64_t dropped;       /* dropped or unparseable samples this session: always shown */
-    char calib_warning[128];/* "Calibration check is 400 days old" ; "" = none */
+    char message[192];       /* shown in the banner when LOST ("The dynamometer was disconnected:
+                              * check the cable. The repetition will be repeated."); "" = a default */
+    double rate_hz;          /* measured sample rate; NAN = unknown */
+    uint64_t dropped;        /* dropped or unparseable samples this session: always shown */
+    char calib_warning[128]; /* "Calibration check is 400 days old" ; "" = none */
 };
 
 struct ui_model {
@@ -197,16 +197,16 @@ struct ui_model {
     struct ui_last_rep last;
     struct ui_rep reps[UI_MAX_REPS]; /* the block's reps, in order */
     int n_reps;
-    bool have_balance;               /* balance holds the session's balance so far */
-    struct bal_result balance;       /* from eng_balance / bal_compute */
+    bool have_balance;         /* balance holds the session's balance so far */
+    struct bal_result balance; /* from eng_balance / bal_compute */
     struct ui_live live;
     struct ui_device devices[UI_MAX_DEVICES];
     int n_devices;
-    char alert[192];                 /* another prominent message (e.g. "The disk is full: ..."),
-                                      * shown in amber on the therapist view; "" = none */
-    char start_label[24];            /* the Start button's word ("Start", "Next block"); "" = "Start" */
-    unsigned actions_disabled;       /* bit (1u << action): that button is greyed and clicks on it
-                                      * are ignored; keys are always reported */
+    char alert[192];           /* another prominent message (e.g. "The disk is full: ..."),
+                                * shown in amber on the therapist view; "" = none */
+    char start_label[24];      /* the Start button's word ("Start", "Next block"); "" = "Start" */
+    unsigned actions_disabled; /* bit (1u << action): that button is greyed and clicks on it
+                                * are ignored; keys are always reported */
 };
 
 /* Fills m with an empty model: no session, NAN numbers, no curves, no devices. */
@@ -274,8 +274,8 @@ enum ui_layout ui_layout_get(const struct ui *ui);
 struct ui_input {
     enum ui_action actions[UI_MAX_ACTIONS]; /* in the order they happened */
     int n_actions;
-    bool quit;            /* a window was closed (the station decides: confirm, abort, save) */
-    bool abort_pending;   /* Esc was pressed once: the views ask "Esc again or Y to abort" */
+    bool quit;          /* a window was closed (the station decides: confirm, abort, save) */
+    bool abort_pending; /* Esc was pressed once: the views ask "Esc again or Y to abort" */
 };
 
 /*
@@ -303,8 +303,8 @@ enum st_status ui_window_resize(struct ui *ui, enum ui_view v, int w, int h, str
 
 /* The colours the views use, as 0xRRGGBB (for tests looking at pixels, and for reports). */
 enum ui_colour {
-    UI_COL_BG,          /* therapist background */
-    UI_COL_CURVE0,      /* channel curves 0..3 */
+    UI_COL_BG,     /* therapist background */
+    UI_COL_CURVE0, /* channel curves 0..3 */
     UI_COL_CURVE1,
     UI_COL_CURVE2,
     UI_COL_CURVE3,

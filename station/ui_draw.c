@@ -102,8 +102,8 @@ void ui_draw_polyline(struct ui_dc *dc, SDL_FPoint *pts, int n, int t, uint32_t 
         return;
     ui_draw_colour(dc, rgb, 255);
     if (n == 1) {
-        SDL_RenderFillRectF(dc->ren, &(SDL_FRect){pts[0].x - (float)(t / 2), pts[0].y - (float)(t / 2),
-                                                  (float)t, (float)t});
+        SDL_RenderFillRectF(
+            dc->ren, &(SDL_FRect){pts[0].x - (float)(t / 2), pts[0].y - (float)(t / 2), (float)t, (float)t});
         return;
     }
     int lo = -(t - 1) / 2, hi = t / 2;

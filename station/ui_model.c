@@ -119,7 +119,7 @@ const char *ui_dir_plain(enum st_dir d)
 const char *ui_action_name(enum ui_action a)
 {
     static const char *const names[UI_ACT_COUNT] = {
-        [UI_ACT_NONE] = "none",     [UI_ACT_START] = "start", [UI_ACT_REDO] = "redo",
+        [UI_ACT_NONE] = "none",     [UI_ACT_START] = "start",   [UI_ACT_REDO] = "redo",
         [UI_ACT_REJECT] = "reject", [UI_ACT_ACCEPT] = "accept", [UI_ACT_SKIP] = "skip",
         [UI_ACT_PAUSE] = "pause",   [UI_ACT_ABORT] = "abort",
     };
@@ -133,14 +133,11 @@ const char *ui_action_name(enum ui_action a)
 uint32_t ui_colour_rgb(enum ui_colour c)
 {
     static const uint32_t table[UI_COL_COUNT] = {
-        [UI_COL_BG] = 0x161b22,          [UI_COL_CURVE0] = 0x38bdf8,
-        [UI_COL_CURVE1] = 0xfb923c,      [UI_COL_CURVE2] = 0xa3e635,
-        [UI_COL_CURVE3] = 0xe879f9,      [UI_COL_THRESHOLD] = 0xfacc15,
-        [UI_COL_BEST] = 0x34d399,        [UI_COL_LOST] = 0xc81e1e,
-        [UI_COL_ALERT] = 0xb45309,       [UI_COL_PATIENT_BG] = 0x000000,
-        [UI_COL_PATIENT_BAR] = 0x22d3ee, [UI_COL_TARGET] = 0xfde047,
-        [UI_COL_FLAG_RED] = 0xef4444,    [UI_COL_FLAG_AMBER] = 0xf59e0b,
-        [UI_COL_FLAG_NORMAL] = 0x22c55e,
+        [UI_COL_BG] = 0x161b22,         [UI_COL_CURVE0] = 0x38bdf8,      [UI_COL_CURVE1] = 0xfb923c,
+        [UI_COL_CURVE2] = 0xa3e635,     [UI_COL_CURVE3] = 0xe879f9,      [UI_COL_THRESHOLD] = 0xfacc15,
+        [UI_COL_BEST] = 0x34d399,       [UI_COL_LOST] = 0xc81e1e,        [UI_COL_ALERT] = 0xb45309,
+        [UI_COL_PATIENT_BG] = 0x000000, [UI_COL_PATIENT_BAR] = 0x22d3ee, [UI_COL_TARGET] = 0xfde047,
+        [UI_COL_FLAG_RED] = 0xef4444,   [UI_COL_FLAG_AMBER] = 0xf59e0b,  [UI_COL_FLAG_NORMAL] = 0x22c55e,
     };
     if ((int)c < 0 || c >= UI_COL_COUNT)
         return 0;

@@ -74,7 +74,8 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
 
     /* The cue. */
     char words[64];
-    const char *cue = s->patient_cue[0] ? s->patient_cue : ui_cue_words(s->cue, s->state_remaining_s, words, sizeof words);
+    const char *cue =
+        s->patient_cue[0] ? s->patient_cue : ui_cue_words(s->cue, s->state_remaining_s, words, sizeof words);
     uint32_t rgb = ui_cue_rgb(s->cue);
     if (lost) {
         cue = "Please wait";
@@ -83,10 +84,11 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
     if (s->paused && !s->patient_cue[0])
         cue = "Paused";
     int cue_mid = (int)(0.37f * hh);
-    if (!lost && !s->paused && s->cue == UI_CUE_READY && isfinite(s->state_remaining_s) && s->state_remaining_s > 0) {
+    if (!lost && !s->paused && s->cue == UI_CUE_READY && isfinite(s->state_remaining_s) &&
+        s->state_remaining_s > 0) {
         int px = ui_text_px(0.085f * hh);
-        ui_text_fit(dc, cue, W / 2, (int)(0.255f * hh), px, (int)(0.03f * hh), true, rgb, UI_TX_CENTER | UI_TX_MIDDLE,
-                    max_w);
+        ui_text_fit(dc, cue, W / 2, (int)(0.255f * hh), px, (int)(0.03f * hh), true, rgb,
+                    UI_TX_CENTER | UI_TX_MIDDLE, max_w);
         snprintf(buf, sizeof buf, "%d", (int)ceil(s->state_remaining_s - 1e-9));
         ui_text_draw(dc, buf, W / 2, (int)(0.42f * hh), ui_text_px(0.22f * hh), true, rgb,
                      UI_TX_CENTER | UI_TX_MIDDLE | UI_TX_GLYPHS);

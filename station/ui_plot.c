@@ -239,7 +239,10 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     int small_h = ui_text_height(dc, small, false);
     struct axes ax = {
         .plot = {box.x + pad + lab_w + (int)(8 * u), box.y + pad + title_h + (int)(10 * u), 0, 0},
-        .t0 = t0, .t1 = t1, .y0 = y0, .y1 = y1,
+        .t0 = t0,
+        .t1 = t1,
+        .y0 = y0,
+        .y1 = y1,
     };
     ax.plot.w = box.x + box.w - pad - ax.plot.x;
     ax.plot.h = box.y + box.h - pad - small_h - (int)(6 * u) - ax.plot.y;
@@ -265,7 +268,8 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     ui_draw_fill(dc, ax.plot.x, ax.plot.y, ax.plot.w, ax.plot.h, 0x1a2029);
     for (double v = y0; v <= y1 + step * 0.5; v += step) {
         int y = (int)map_y(&ax, v);
-        ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, y, 1, fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
+        ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, y, 1,
+                      fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
         ui_text_draw(dc, fmt_tick(buf, sizeof buf, v, step), ax.plot.x - (int)(8 * u), y, small, false,
                      UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE | UI_TX_GLYPHS);
     }
@@ -331,7 +335,8 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
             y = thr_y + lt + lh + 1;
         if (y > ax.plot.y + ax.plot.h)
             y = thr_y - lt - 1;
-        plot_label(dc, buf, ax.plot.x + (int)(8 * u), y, small, ui_colour_rgb(UI_COL_THRESHOLD), UI_TX_BOTTOM);
+        plot_label(dc, buf, ax.plot.x + (int)(8 * u), y, small, ui_colour_rgb(UI_COL_THRESHOLD),
+                   UI_TX_BOTTOM);
     }
 
     dc->vp->have_plot = true;

@@ -53,7 +53,8 @@ static const char *dir_word(enum st_dir d)
 }
 
 /* A small rounded label with text (pills: "Saved", "Practice ~50 %"); returns its width. */
-static int pill(struct ui_dc *dc, const char *s, int x, int ymid, int px, uint32_t bg, uint32_t fg, bool right)
+static int pill(struct ui_dc *dc, const char *s, int x, int ymid, int px, uint32_t bg, uint32_t fg,
+                bool right)
 {
     int w = ui_text_width(dc, s, px, true, 0) + U(dc->u, 14);
     int h = ui_text_height(dc, px, true) + U(dc->u, 2);
@@ -87,10 +88,12 @@ static int draw_header(struct ui_dc *dc, const struct ui_model *m, int x, int y,
         rw = w / 2;
     int rx = x + w - pad;
     ui_text_fit(dc, right1, rx, y + U(u, 9), big, U(u, 11), true, UI_RGB_TEXT, UI_TX_RIGHT, rw);
-    int r2w = ui_text_fit(dc, right2, rx, y + U(u, 35), small, U(u, 10), false, UI_RGB_MUTED, UI_TX_RIGHT, rw);
+    int r2w =
+        ui_text_fit(dc, right2, rx, y + U(u, 35), small, U(u, 10), false, UI_RGB_MUTED, UI_TX_RIGHT, rw);
     if (s->familiarisation)
-        pill(dc, "Practice rep ~50 %", rx - r2w - U(u, 10), y + U(u, 35) + ui_text_height(dc, small, false) / 2,
-             ui_text_px(12 * u), ui_colour_rgb(UI_COL_FLAG_AMBER), 0x1a1200, true);
+        pill(dc, "Practice rep ~50 %", rx - r2w - U(u, 10),
+             y + U(u, 35) + ui_text_height(dc, small, false) / 2, ui_text_px(12 * u),
+             ui_colour_rgb(UI_COL_FLAG_AMBER), 0x1a1200, true);
 
     int lw = w - rw - 3 * pad - (s->familiarisation ? U(u, 150) : 0);
     ui_text_fit(dc, s->protocol[0] ? s->protocol : "No protocol loaded", x + pad, y + U(u, 9), big, U(u, 11),
@@ -136,7 +139,8 @@ static int draw_cue(struct ui_dc *dc, const struct ui_model *m, int x, int y, in
     if (s->paused)
         state = "Paused";
     ui_text_fit(dc, state, lx, y + U(u, 10), label, label, false, UI_RGB_MUTED, 0, max_w);
-    const char *cue = s->cue_text[0] ? s->cue_text : ui_cue_words(s->cue, s->state_remaining_s, words, sizeof words);
+    const char *cue =
+        s->cue_text[0] ? s->cue_text : ui_cue_words(s->cue, s->state_remaining_s, words, sizeof words);
     if (!cue[0])
         cue = "Press Start when the patient is in position";
     ui_text_fit(dc, cue, lx, y + U(u, 26), ui_text_px(28 * u), U(u, 14), true, rgb, 0, max_w);
@@ -258,14 +262,15 @@ static void draw_reps(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
         snprintf(buf, sizeof buf, r->familiarisation ? "P" : "%d", r->index);
         ui_text_draw(dc, buf, x_num, y, cell, false, fg, UI_TX_GLYPHS);
         if (isfinite(r->peak_n))
-            ui_text_draw(dc, ui_fmt_n(buf, sizeof buf, r->peak_n, 1), x_peak, y, cell, true, fg, UI_TX_GLYPHS);
+            ui_text_draw(dc, ui_fmt_n(buf, sizeof buf, r->peak_n, 1), x_peak, y, cell, true, fg,
+                         UI_TX_GLYPHS);
         else
             ui_text_draw(dc, "\xe2\x80\x94", x_peak, y, cell, false, UI_RGB_FAINT, 0);
-        ui_text_fit(dc, r->flags[0] ? r->flags : (r->familiarisation ? "practice" : "\xe2\x80\x94"), x_flags, y,
-                    cell, U(u, 9), false, r->flags[0] ? ui_colour_rgb(UI_COL_FLAG_AMBER) : UI_RGB_FAINT, 0,
+        ui_text_fit(dc, r->flags[0] ? r->flags : (r->familiarisation ? "practice" : "\xe2\x80\x94"), x_flags,
+                    y, cell, U(u, 9), false, r->flags[0] ? ui_colour_rgb(UI_COL_FLAG_AMBER) : UI_RGB_FAINT, 0,
                     flags_w);
         snprintf(buf, sizeof buf, "%s%s", rep_status_word(r), r->saved ? " \xc2\xb7 \xe2\x9c\x93 saved" : "");
-        uint32_t srgb = r->status == UI_REP_ACCEPTED ? ui_colour_rgb(UI_COL_FLAG_NORMAL)
+        uint32_t srgb = r->status == UI_REP_ACCEPTED  ? ui_colour_rgb(UI_COL_FLAG_NORMAL)
                         : r->status == UI_REP_PENDING ? UI_RGB_MUTED
                                                       : ui_colour_rgb(UI_COL_FLAG_RED);
         ui_text_fit(dc, buf, x_stat_r, y, cell, U(u, 9), false, srgb, UI_TX_RIGHT, stat_w);
@@ -283,8 +288,8 @@ static void draw_balance(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
     ui_text_draw(dc, "Session balance", b.x + pad, y, title, true, UI_RGB_TEXT, 0);
     y += ui_text_height(dc, title, true) + U(u, 6);
     if (!m->have_balance) {
-        ui_text_fit(dc, "Appears after the first counted reps", b.x + pad, y, cell, U(u, 9), false, UI_RGB_FAINT,
-                    0, b.w - 2 * pad);
+        ui_text_fit(dc, "Appears after the first counted reps", b.x + pad, y, cell, U(u, 9), false,
+                    UI_RGB_FAINT, 0, b.w - 2 * pad);
         return;
     }
     const struct bal_result *r = &m->balance;
@@ -317,9 +322,12 @@ static void draw_balance(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
                          bc->n > 0 ? UI_RGB_TEXT : UI_RGB_FAINT, UI_TX_RIGHT | UI_TX_GLYPHS);
         }
         if (isfinite(r->asym_pct[d])) {
-            const char *weak = r->weaker[d] == ST_SIDE_LEFT ? " L weaker" : r->weaker[d] == ST_SIDE_RIGHT ? " R weaker" : "";
+            const char *weak = r->weaker[d] == ST_SIDE_LEFT    ? " L weaker"
+                               : r->weaker[d] == ST_SIDE_RIGHT ? " R weaker"
+                                                               : "";
             snprintf(buf, sizeof buf, "%.0f %%%s", r->asym_pct[d], weak);
-            ui_text_fit(dc, buf, xa, y, cell, U(u, 9), true, ui_flag_rgb(r->asym_flag[d]), UI_TX_RIGHT, asym_w);
+            ui_text_fit(dc, buf, xa, y, cell, U(u, 9), true, ui_flag_rgb(r->asym_flag[d]), UI_TX_RIGHT,
+                        asym_w);
         } else {
             ui_text_draw(dc, "\xe2\x80\x93", xa, y, cell, false, UI_RGB_FAINT, UI_TX_RIGHT);
         }
@@ -356,13 +364,18 @@ static void draw_balance(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
 }
 
 static const char *const button_label[UI_ACT_COUNT] = {
-    [UI_ACT_START] = "Start", [UI_ACT_REDO] = "Redo", [UI_ACT_REJECT] = "Reject",
+    [UI_ACT_START] = "Start",           [UI_ACT_REDO] = "Redo",       [UI_ACT_REJECT] = "Reject",
     [UI_ACT_ACCEPT] = "Accept flagged", [UI_ACT_SKIP] = "Skip block", [UI_ACT_PAUSE] = "Pause",
     [UI_ACT_ABORT] = "Abort",
 };
 static const char *const button_key[UI_ACT_COUNT] = {
-    [UI_ACT_START] = "Space / Enter", [UI_ACT_REDO] = "R", [UI_ACT_REJECT] = "X", [UI_ACT_ACCEPT] = "A",
-    [UI_ACT_SKIP] = "S", [UI_ACT_PAUSE] = "P", [UI_ACT_ABORT] = "Esc",
+    [UI_ACT_START] = "Space / Enter",
+    [UI_ACT_REDO] = "R",
+    [UI_ACT_REJECT] = "X",
+    [UI_ACT_ACCEPT] = "A",
+    [UI_ACT_SKIP] = "S",
+    [UI_ACT_PAUSE] = "P",
+    [UI_ACT_ABORT] = "Esc",
 };
 
 static void draw_buttons(struct ui_dc *dc, const struct ui_model *m, int x, int y, int w, int h)
@@ -435,7 +448,8 @@ static void draw_status(struct ui_dc *dc, const struct ui_model *m, int y, int h
             ui_draw_vline(dc, x - pad / 2, y + U(u, 6), y + h - U(u, 6), 1, UI_RGB_GRID);
         /* The drop counter first, at the segment's right end: it is never squeezed out. */
         snprintf(buf, sizeof buf, "Dropped %llu", (unsigned long long)d->dropped);
-        int dw = ui_text_draw(dc, buf, xr, ym, px, d->dropped > 0, d->dropped > 0 ? ui_colour_rgb(UI_COL_FLAG_RED) : UI_RGB_MUTED,
+        int dw = ui_text_draw(dc, buf, xr, ym, px, d->dropped > 0,
+                              d->dropped > 0 ? ui_colour_rgb(UI_COL_FLAG_RED) : UI_RGB_MUTED,
                               UI_TX_RIGHT | UI_TX_MIDDLE | UI_TX_GLYPHS);
         xr -= dw + U(u, 14);
         uint32_t dot = d->state == UI_DEV_CONNECTED    ? ui_colour_rgb(UI_COL_FLAG_NORMAL)
@@ -448,7 +462,8 @@ static void draw_status(struct ui_dc *dc, const struct ui_model *m, int y, int h
                                                             : "not connected";
         ui_draw_disc(dc, x + U(u, 5), ym, U(u, 5), dot);
         x += U(u, 16);
-        snprintf(buf, sizeof buf, "%s%s%s", d->name[0] ? d->name : "Dynamometer", d->port[0] ? " on " : "", d->port);
+        snprintf(buf, sizeof buf, "%s%s%s", d->name[0] ? d->name : "Dynamometer", d->port[0] ? " on " : "",
+                 d->port);
         int avail = xr - x;
         x += ui_text_fit(dc, buf, x, ym, px, U(u, 9), true, UI_RGB_TEXT, UI_TX_MIDDLE, avail * 5 / 10);
         x += U(u, 10);
@@ -462,7 +477,8 @@ static void draw_status(struct ui_dc *dc, const struct ui_model *m, int y, int h
         x += U(u, 10);
         if (d->calib_warning[0] && xr - x > U(u, 30)) {
             snprintf(buf, sizeof buf, "\xe2\x9a\xa0 %s", d->calib_warning);
-            ui_text_fit(dc, buf, x, ym, px, U(u, 9), false, ui_colour_rgb(UI_COL_FLAG_AMBER), UI_TX_MIDDLE, xr - x);
+            ui_text_fit(dc, buf, x, ym, px, U(u, 9), false, ui_colour_rgb(UI_COL_FLAG_AMBER), UI_TX_MIDDLE,
+                        xr - x);
         }
     }
 }
@@ -477,8 +493,8 @@ static void draw_abort_ask(struct ui_dc *dc, int bottom)
     int x = (dc->w - w) / 2, y = (bottom - h) / 2;
     ui_draw_round(dc, x, y, w, h, U(u, 10), RGB_DANGER);
     ui_draw_round(dc, x + U(u, 3), y + U(u, 3), w - U(u, 6), h - U(u, 6), U(u, 8), 0x1b1f26);
-    ui_text_fit(dc, "Abort the session?", x + w / 2, y + U(u, 22), ui_text_px(24 * u), U(u, 12), true, 0xffffff,
-                UI_TX_CENTER, w - U(u, 30));
+    ui_text_fit(dc, "Abort the session?", x + w / 2, y + U(u, 22), ui_text_px(24 * u), U(u, 12), true,
+                0xffffff, UI_TX_CENTER, w - U(u, 30));
     ui_text_fit(dc, "Press Esc again or Y to abort. Any other key continues.", x + w / 2, y + U(u, 72),
                 ui_text_px(16 * u), U(u, 9), false, UI_RGB_TEXT, UI_TX_CENTER, w - U(u, 30));
 }
@@ -518,12 +534,14 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     draw_status(dc, m, sb_y, sb_h);
     if (dc->ui->abort_pending)
         ui_text_fit(dc, "Abort the session? Press Esc again or Y to abort; any other key continues.", W / 2,
-                    help_y, help_px, U(u, 8), true, ui_colour_rgb(UI_COL_FLAG_RED), UI_TX_CENTER, W - 2 * pad);
+                    help_y, help_px, U(u, 8), true, ui_colour_rgb(UI_COL_FLAG_RED), UI_TX_CENTER,
+                    W - 2 * pad);
     else
-        ui_text_fit(dc,
-                    "Keys:  Space or Enter start  \xc2\xb7  R redo  \xc2\xb7  X reject  \xc2\xb7  A accept flagged  "
-                    "\xc2\xb7  S skip block  \xc2\xb7  P pause / resume  \xc2\xb7  Esc abort",
-                    W / 2, help_y, help_px, U(u, 8), false, UI_RGB_MUTED, UI_TX_CENTER, W - 2 * pad);
+        ui_text_fit(
+            dc,
+            "Keys:  Space or Enter start  \xc2\xb7  R redo  \xc2\xb7  X reject  \xc2\xb7  A accept flagged  "
+            "\xc2\xb7  S skip block  \xc2\xb7  P pause / resume  \xc2\xb7  Esc abort",
+            W / 2, help_y, help_px, U(u, 8), false, UI_RGB_MUTED, UI_TX_CENTER, W - 2 * pad);
     draw_buttons(dc, m, pad, btn_y, W - 2 * pad, btn_h);
 
     int main_h = btn_y - gap - y;

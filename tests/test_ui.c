@@ -113,7 +113,8 @@ static void full_model(struct ui_model *m)
     s->cue = UI_CUE_HOLD;
 
     m->last = (struct ui_last_rep){.valid = true, .peak_n = 287.0, .saved = true};
-    m->reps[0] = (struct ui_rep){.index = 0, .peak_n = 151.2, .status = UI_REP_ACCEPTED, .familiarisation = true, .saved = true};
+    m->reps[0] = (struct ui_rep){
+        .index = 0, .peak_n = 151.2, .status = UI_REP_ACCEPTED, .familiarisation = true, .saved = true};
     m->reps[1] = (struct ui_rep){.index = 1, .peak_n = 301.2, .status = UI_REP_ACCEPTED, .saved = true};
     m->reps[2] = (struct ui_rep){.index = 2, .peak_n = 287.0, .status = UI_REP_ACCEPTED, .saved = true};
     m->reps[3] = (struct ui_rep){.index = 3, .peak_n = NAN, .status = UI_REP_PENDING};
@@ -230,10 +231,14 @@ static bool diff_box(const struct copy *a, const struct copy *b, int *x0, int *y
             if ((a->px[i] & 0xffffff) == (b->px[i] & 0xffffff))
                 continue;
             any = true;
-            if (x < *x0) *x0 = x;
-            if (y < *y0) *y0 = y;
-            if (x > *x1) *x1 = x;
-            if (y > *y1) *y1 = y;
+            if (x < *x0)
+                *x0 = x;
+            if (y < *y0)
+                *y0 = y;
+            if (x > *x1)
+                *x1 = x;
+            if (y > *y1)
+                *y1 = y;
         }
     return any;
 }
@@ -342,8 +347,8 @@ static void test_sound_render(void)
     CHECK_REL(stop, 440.0, 0.03);
     CHECK_REL(done, 660.0, 0.03);
     CHECK(go > tick && tick > stop);
-    CHECK(len_tick < len_go);            /* a tick is short */
-    CHECK(z_done > 48000 * 0.07);        /* done: two beeps with a silence between */
+    CHECK(len_tick < len_go);     /* a tick is short */
+    CHECK(z_done > 48000 * 0.07); /* done: two beeps with a silence between */
     CHECK(z_tick < 48000 * 0.01);
     CHECK_INT(ui_sound_render(UI_SOUND_NONE, 48000, NULL, 0), 0);
 }
@@ -428,7 +433,8 @@ static void test_curve_follows_points(void)
         REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]), &x, &y));
         CHECK(x > px && x < px + pw && y >= py && y < py + ph);
         if (!near_colour(&img, x, y, 3, curve))
-            check_fail(__FILE__, __LINE__, "no curve at t=%.1f s F=%.0f N (pixel %d,%d)", on[i], force0(on[i]), x, y);
+            check_fail(__FILE__, __LINE__, "no curve at t=%.1f s F=%.0f N (pixel %d,%d)", on[i],
+                       force0(on[i]), x, y);
         /* ... and not 60-150 N above or below it in the same column. */
         for (double off = 60; off <= 150; off += 10) {
             int xo, yo;
@@ -718,7 +724,7 @@ static void test_drop_counter(void)
     struct copy b = grab(ui, UI_VIEW_THERAPIST);
     int x0, y0, x1, y1;
     REQUIRE(diff_box(&a, &b, &x0, &y0, &x1, &y1));
-    CHECK(y0 >= a.h - 40); /* only the status bar at the bottom changed */
+    CHECK(y0 >= a.h - 40);   /* only the status bar at the bottom changed */
     CHECK(x1 > a.w * 3 / 4); /* where the counter is: the right end */
     /* Never squeezed out: a long device name and a long warning leave the counter visible. */
     snprintf(m.devices[0].name, sizeof m.devices[0].name, "A dynamometer with a very long model name indeed");
@@ -812,7 +818,8 @@ static void test_two_windows(void)
     o.width = 1200;
     o.height = 700;
     REQUIRE(ui_open(&o, &ui, &err) == ST_OK);
-    CHECK_INT(ui_layout_get(ui), SDL_GetNumVideoDisplays() > 1 ? UI_LAYOUT_TWO_WINDOWS : UI_LAYOUT_ONE_WINDOW);
+    CHECK_INT(ui_layout_get(ui),
+              SDL_GetNumVideoDisplays() > 1 ? UI_LAYOUT_TWO_WINDOWS : UI_LAYOUT_ONE_WINDOW);
     ui_close(ui);
 }
 
@@ -857,11 +864,11 @@ static void test_keys_and_buttons(void)
     key(SDLK_a, 0);
     key(SDLK_s, 0);
     key(SDLK_p, 0);
-    key(SDLK_z, 0);            /* not ours */
-    key(SDLK_r, KMOD_LCTRL);   /* a desktop shortcut, not a redo */
+    key(SDLK_z, 0);          /* not ours */
+    key(SDLK_r, KMOD_LCTRL); /* a desktop shortcut, not a redo */
     CHECK_INT(ui_poll(ui, &in), 7);
-    const enum ui_action want[] = {UI_ACT_START, UI_ACT_START, UI_ACT_REDO, UI_ACT_REJECT,
-                                   UI_ACT_ACCEPT, UI_ACT_SKIP, UI_ACT_PAUSE};
+    const enum ui_action want[] = {UI_ACT_START,  UI_ACT_START, UI_ACT_REDO, UI_ACT_REJECT,
+                                   UI_ACT_ACCEPT, UI_ACT_SKIP,  UI_ACT_PAUSE};
     for (int i = 0; i < 7; i++)
         CHECK_STR(ui_action_name(in.actions[i]), ui_action_name(want[i]));
     CHECK(!in.quit);
@@ -871,7 +878,7 @@ static void test_keys_and_buttons(void)
     key(SDLK_ESCAPE, 0);
     CHECK_INT(ui_poll(ui, &in), 0);
     CHECK(in.abort_pending);
-    frame(ui, &m); /* the question is on screen: the therapist view darkens */
+    frame(ui, &m);       /* the question is on screen: the therapist view darkens */
     key(SDLK_LSHIFT, 0); /* a modifier alone does not cancel */
     key(SDLK_ESCAPE, 0);
     CHECK_INT(ui_poll(ui, &in), 1);

@@ -133,8 +133,10 @@ static void test_child_two_windows(void)
 static void test_real_x11_window(void)
 {
     if (access(XVFB_RUN, X_OK) != 0) {
-        fprintf(stderr, "SKIP: %s is not installed (Debian package xvfb): the real X11 window was not "
-                        "tested\n", XVFB_RUN);
+        fprintf(stderr,
+                "SKIP: %s is not installed (Debian package xvfb): the real X11 window was not "
+                "tested\n",
+                XVFB_RUN);
         return;
     }
     char self[1024];

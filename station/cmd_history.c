@@ -218,7 +218,7 @@ int cmd_show(int argc, char **argv)
         const struct store_rep *r = &L.reps[i];
         char flags[128];
         met_flags_str(r->m.flags, ", ", flags, sizeof flags);
-        char pain[16] = "";
+        char pain[24] = "";
         if (r->pain >= 0)
             snprintf(pain, sizeof pain, "%spain %d", flags[0] ? ", " : "", r->pain);
         printf("  %-4d %-4s %-6s %-12s %-5s %9s %7s %8s %8s  %s%s\n", r->sequence, st_dir_short(r->dir),

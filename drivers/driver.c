@@ -17,10 +17,12 @@
 /* One row per family (drivers/<family>.c). Probing asks them in this order. */
 extern const struct drv_driver drv_chronojump;
 extern const struct drv_driver drv_imada;
+extern const struct drv_driver drv_loadstar;
 
 const struct drv_driver *const drv_table[] = {
     &drv_chronojump,
     &drv_imada,
+    &drv_loadstar,
     NULL,
 };
 

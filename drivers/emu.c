@@ -27,10 +27,12 @@
 /* One row per family (drivers/emu_<family>.c). */
 extern const struct emu_family emu_chronojump;
 extern const struct emu_family emu_imada;
+extern const struct emu_family emu_loadstar;
 
 static const struct emu_family *const emu_families[] = {
     &emu_chronojump,
     &emu_imada,
+    &emu_loadstar,
     NULL,
 };
 

@@ -145,7 +145,7 @@ enum drv_parse cj_parse(void *state, const uint8_t *buf, size_t len, size_t *con
 /* ---- I/O half ----------------------------------------------------------------------------- */
 
 struct await_ctx {
-    bool any; /* some line came that was not the one we wanted */
+    int others; /* lines that came and were not a version */
 };
 
 static bool accept_version(const char *line, void *ctx)
@@ -153,7 +153,7 @@ static bool accept_version(const char *line, void *ctx)
     struct await_ctx *c = ctx;
     if (cj_is_version(line))
         return true;
-    c->any = true;
+    c->others++;
     return false;
 }
 
@@ -182,8 +182,12 @@ static enum st_status cj_probe(struct link *l, int timeout_ms, struct drv_ident 
         }
         if (s == ST_ERR_DISCONNECTED)
             return s;
+        /* Something that is not a Chronojump answers (another gauge's error, an echo): do not wait
+         * out the whole boot time for it. A booting board says nothing at all. */
+        if (ctx.others >= 2)
+            return ST_ERR_NO_DEVICE;
     }
-    return ctx.any ? ST_ERR_NO_DEVICE : ST_ERR_TIMEOUT;
+    return ctx.others ? ST_ERR_NO_DEVICE : ST_ERR_TIMEOUT;
 }
 
 static bool accept_started(const char *line, void *ctx)

@@ -40,7 +40,7 @@ static enum drv_unit unit_of_letter(char c)
 bool imada_reading_decode(const char *s, size_t len, struct imada_fields *f)
 {
     /* number, then exactly three letters: unit, mode, judgement */
-    if (len < 4)
+    if (len < 4 || len > IMADA_READING_MAX)
         return false;
     const char *letters = s + len - 3;
     enum drv_unit unit = unit_of_letter(letters[0]);

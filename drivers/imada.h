@@ -26,7 +26,8 @@
  *
  * Tolerant readings (details DEVICES.md does not pin down; what this driver accepts):
  *   - the sign may be missing, and spaces may pad the front of the value (some gauges pad numbers to a
- *     fixed width); spaces anywhere else make the line bad;
+ *     fixed width); spaces anywhere else make the line bad; a reading is at most IMADA_READING_MAX
+ *     characters in all;
  *   - the number of decimals varies with the capacity and the unit (`+0.512NTO`, `+52.20KTO`, `+112OTO`);
  *   - LF and CRLF end a line as well as CR (the shared line splitter treats them alike);
  *   - a gauge's own refresh rate (some are said to update only 10-20 times a second in some modes,
@@ -68,6 +69,9 @@
 #include <stdint.h>
 
 #include "drivers/driver.h"
+
+/* The longest line taken as a reading (`+123.4NTO` is 9; padding included). Longer is DRV_BAD. */
+#define IMADA_READING_MAX 24
 
 /* A sent `D` not answered within this time is sent again. */
 #define IMADA_REPLY_TIMEOUT_MS 100

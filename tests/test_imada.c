@@ -133,6 +133,8 @@ static void test_every_letter_combination(void)
         {"+1.0OTO", true},    {"+1.0OTE", true},    {"+1.0OPE", true},     {"+1.0KTE", true},
         {"1.0NTO", true},     {" +1.0NTO", true},   {"+  1.0NTO", true},   {"+.5NTO", true},
         {"+5.NTO", true},     {"-0NTL", true},
+        {"                 +1.0NTO", true},   /* 24 characters: the longest reading */
+        {"                  +1.0NTO", false}, /* 25 */
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         struct imada_fields f;

@@ -119,6 +119,38 @@ static void child_layout(enum ui_layout layout)
     ui_close(ui);
 }
 
+/* The patient window full screen on the (only) display: it takes the whole 1600 x 900 screen. */
+static void test_child_patient_fullscreen(void)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = UI_LAYOUT_TWO_WINDOWS;
+    o.width = 1024;
+    o.height = 640;
+    o.patient_fullscreen = true;
+    struct ui *ui = NULL;
+    struct st_err err;
+    enum st_status st = ui_open(&o, &ui, &err);
+    CHECK_OK(st, &err);
+    REQUIRE(st == ST_OK);
+    struct ui_model m;
+    model(&m);
+    struct ui_image img = {0};
+    for (int i = 0; i < 50; i++) {
+        struct ui_input in;
+        ui_poll(ui, &in);
+        CHECK_OK(ui_frame(ui, &m, &err), &err);
+        CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
+        if (img.w == 1600 && img.h == 900)
+            break;
+        st_sleep_ns(20 * ST_NS_PER_MS);
+    }
+    CHECK_INT(img.w, 1600);
+    CHECK_INT(img.h, 900);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, 1024);
+    ui_close(ui);
+}
+
 static void test_child_one_window(void)
 {
     child_layout(UI_LAYOUT_ONE_WINDOW);
@@ -177,6 +209,7 @@ int main(void)
     if (getenv("UI_X11_CHILD")) {
         CHECK_RUN(test_child_one_window);
         CHECK_RUN(test_child_two_windows);
+        CHECK_RUN(test_child_patient_fullscreen);
         return check_done();
     }
     CHECK_RUN(test_real_x11_window);

@@ -1,0 +1,1351 @@
+/*
+ * test_engine.c - the protocol engine through every state and command, with a scripted clock and a
+ * synthetic patient.
+ *
+ * The harness plays the station's main loop in 10 ms frames: it makes the samples of the frame (80 Hz
+ * or 1 kHz, a raw offset the tare must remove, deterministic noise), feeds them, ticks, drains the
+ * events and plays two people: a patient who pushes a trapezoid of a chosen peak after "Push!" (manual)
+ * or after being armed (auto), relaxes on "Relax", and can fidget, never push, or push too briefly; and
+ * a therapist who presses START when the engine waits for it and answers REVIEW as the test says.
+ * Every REP_ENDED trace is checked on the spot against met_compute (the trace is valid only until the
+ * next engine call) and against the trace rules (pre-trigger second, tared, ends by onset+hold+tail).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "protocols/engine.h"
+
+#define NSEC 1000000000LL
+#define MAX_LOG 4096
+#define MAX_REPS 160
+
+struct rep_log {
+    struct eng_rep rep;     /* trace pointers cleared */
+    double onset_in_trace;  /* met.onset_s */
+    double last_t;          /* trace length, s */
+    int64_t ended_ns;
+};
+
+struct sim {
+    struct eng *e;
+    const struct proto_def *def;
+    enum eng_mode mode;
+    int64_t t;         /* frame clock */
+    int64_t next_sample;
+    double rate;
+    int ch;
+    uint32_t seq;
+    double offset;     /* raw reading at rest (the tare must remove it) */
+    double noise;      /* noise amplitude (N, uniform +-) */
+    uint64_t rng;
+    /* patient */
+    const double *peaks;
+    int npeaks, next_peak;
+    double default_peak;
+    double react_s, rise_s, plateau_s, fall_s;
+    bool pushing;
+    int64_t push_start, fall_start;
+    double push_peak, fall_from;
+    int64_t restless_until; /* the leg moves before this time */
+    double clip_n;          /* raw readings at or above: ST_SAMPLE_SATURATED and clipped; 0 none */
+    bool connected;
+    bool dip_before;        /* a countermovement dip 0.15 s before each push */
+    /* therapist */
+    bool therapist;
+    int review_cmd;         /* ENG_CMD_* to answer REVIEW with, or -1 */
+    /* logs */
+    struct rep_log reps[MAX_REPS];
+    int nreps;
+    int nev[ENG_EV_ABORTED + 1];
+    enum eng_state states[MAX_LOG];
+    int nstates;
+    char cues[MAX_LOG][192];
+    int ncues;
+    struct eng_event decided[64];
+    int ndecided;
+    int extra_events[PROTO_MAX_BLOCKS];
+    int block_done[PROTO_MAX_BLOCKS];
+    bool block_skipped[PROTO_MAX_BLOCKS];
+    double tares[64];
+    int ntares;
+    int trace_errors;
+    int metric_mismatch;
+    int64_t complete_ns;
+};
+
+static double urand(struct sim *s)
+{
+    s->rng = s->rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(s->rng >> 11) / 9007199254740992.0;
+}
+
+static double patient_force(struct sim *s, int64_t t)
+{
+    double f = 0;
+    if (s->pushing) {
+        double dt = (double)(t - s->push_start) / NSEC;
+        if (dt >= 0) {
+            if (t >= s->fall_start) {
+                double df = (double)(t - s->fall_start) / NSEC;
+                f = s->fall_from * (1 - df / s->fall_s);
+                if (f <= 0) {
+                    f = 0;
+                    s->pushing = false;
+                }
+            } else if (dt < s->rise_s) {
+                f = s->push_peak * dt / s->rise_s;
+            } else {
+                f = s->push_peak;
+            }
+        } else if (s->dip_before && dt > -0.2 && dt < -0.1) {
+            f = -25;
+        }
+    }
+    if (t < s->restless_until)
+        f += 12 * sin(2 * M_PI * 2.0 * (double)t / NSEC);
+    return f;
+}
+
+static void schedule_push(struct sim *s, int64_t at, bool familiarisation)
+{
+    if (s->pushing)
+        return;
+    double peak = s->next_peak < s->npeaks ? s->peaks[s->next_peak] : s->default_peak;
+    s->next_peak++;
+    if (familiarisation)
+        peak *= 0.5;
+    if (!(peak > 0))
+        return; /* this patient does not push */
+    s->pushing = true;
+    s->push_peak = peak;
+    s->fall_from = peak;
+    s->push_start = at + (int64_t)(s->react_s * NSEC);
+    s->fall_start = s->push_start + (int64_t)((s->rise_s + s->plateau_s) * NSEC);
+}
+
+static void relax(struct sim *s)
+{
+    if (s->pushing && s->fall_start > s->t) {
+        s->fall_from = patient_force(s, s->t);
+        s->fall_start = s->t;
+    }
+}
+
+static void check_rep(struct sim *s, const struct eng_event *ev)
+{
+    const struct eng_rep *r = &ev->rep;
+    if (s->nreps >= MAX_REPS)
+        return;
+    struct rep_log *l = &s->reps[s->nreps++];
+    l->rep = *r;
+    l->rep.t_s = l->rep.f_n = NULL;
+    l->ended_ns = ev->t_ns;
+    l->onset_in_trace = r->met.onset_s;
+    l->last_t = r->n ? r->t_s[r->n - 1] : NAN;
+    /* the trace: starts at 0, strictly increasing, finite */
+    if (r->n > 0 && (r->t_s[0] != 0 || !r->t_s || !r->f_n))
+        s->trace_errors++;
+    for (size_t i = 1; i < r->n; i++)
+        if (!(r->t_s[i] > r->t_s[i - 1]) || !isfinite(r->f_n[i]))
+            s->trace_errors++;
+    /* the engine's metrics are met_compute's on the emitted trace */
+    struct met_opts o = met_opts_default();
+    o.full_scale_n = r->full_scale_n;
+    o.body_mass_kg = r->body_mass_kg;
+    o.lever_m = r->lever_m;
+    o.min_threshold_n = s->def->onset_threshold_n;
+    struct met_result m;
+    if (r->n > 0) {
+        if (met_compute(r->t_s, r->f_n, r->n, &o, &m, NULL) != ST_OK) {
+            s->metric_mismatch++;
+            return;
+        }
+        unsigned fl = m.flags | ((r->sample_flags & ST_SAMPLE_SATURATED) ? MET_SATURATION : 0);
+        bool same = m.contraction == r->met.contraction && fl == r->flags && fl == r->met.flags &&
+                    m.n_samples == r->met.n_samples;
+        const double a[] = {m.peak_n, m.onset_s, m.release_s, m.baseline_n, m.impulse_n_s, m.best_1s_mean_n,
+                            m.torque_nm, m.peak_n_per_kg, m.rfd_n_per_s[0], m.rfd_n_per_s[1], m.rfd_n_per_s[2]};
+        const double b[] = {r->met.peak_n, r->met.onset_s, r->met.release_s, r->met.baseline_n,
+                            r->met.impulse_n_s, r->met.best_1s_mean_n, r->met.torque_nm, r->met.peak_n_per_kg,
+                            r->met.rfd_n_per_s[0], r->met.rfd_n_per_s[1], r->met.rfd_n_per_s[2]};
+        for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+            same &= (isnan(a[i]) && isnan(b[i])) || a[i] == b[i];
+        if (!same)
+            s->metric_mismatch++;
+    }
+}
+
+static void drain(struct sim *s)
+{
+    struct eng_event ev;
+    while (eng_next_event(s->e, &ev)) {
+        s->nev[ev.kind]++;
+        switch (ev.kind) {
+        case ENG_EV_STATE:
+            if (s->nstates < MAX_LOG)
+                s->states[s->nstates++] = ev.state;
+            if (ev.state == ENG_ARMED && s->mode == ENG_AUTO) {
+                struct eng_view v;
+                eng_view(s->e, &v);
+                schedule_push(s, ev.t_ns + NSEC / 2, v.familiarisation);
+            }
+            break;
+        case ENG_EV_CUE:
+            if (s->ncues < MAX_LOG)
+                snprintf(s->cues[s->ncues++], sizeof s->cues[0], "%s", ev.text);
+            if (!strcmp(ev.text, "Relax"))
+                relax(s);
+            break;
+        case ENG_EV_REP_STARTED:
+            if (s->mode == ENG_MANUAL)
+                schedule_push(s, ev.t_ns, ev.rep.familiarisation);
+            break;
+        case ENG_EV_REP_ENDED:
+            check_rep(s, &ev);
+            break;
+        case ENG_EV_REP_DECIDED:
+            if (s->ndecided < 64)
+                s->decided[s->ndecided++] = ev;
+            break;
+        case ENG_EV_EXTRA_REP:
+            s->extra_events[ev.block]++;
+            break;
+        case ENG_EV_BLOCK_DONE:
+            s->block_done[ev.block]++;
+            s->block_skipped[ev.block] |= ev.skipped;
+            break;
+        case ENG_EV_TARED:
+            if (s->ntares < 64)
+                s->tares[s->ntares++] = ev.tare_n;
+            break;
+        case ENG_EV_COMPLETE:
+            s->complete_ns = ev.t_ns;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void sim_init(struct sim *s, const struct proto_def *def, const struct eng_config *cfg, double rate)
+{
+    memset(s, 0, sizeof *s);
+    s->def = def;
+    s->mode = cfg->mode;
+    s->rate = rate;
+    s->offset = 37.0;
+    s->noise = 0.4;
+    s->rng = 42;
+    s->default_peak = 200;
+    s->react_s = 0.25;
+    s->rise_s = 0.4;
+    s->plateau_s = 2.0;
+    s->fall_s = 0.3;
+    s->connected = true;
+    s->therapist = true;
+    s->review_cmd = -1;
+    s->t = 5 * NSEC; /* the station clock does not start at 0 */
+    s->next_sample = s->t;
+    s->fall_start = INT64_MAX;
+    struct st_err err;
+    enum st_status st = eng_new(def, cfg, &s->e, &err);
+    CHECK_OK(st, &err);
+    REQUIRE(st == ST_OK);
+    eng_tick(s->e, s->t);
+    drain(s);
+}
+
+static void sim_free(struct sim *s)
+{
+    eng_free(s->e);
+    s->e = NULL;
+}
+
+static enum st_status cmd(struct sim *s, enum eng_cmd c, struct st_err *err)
+{
+    enum st_status st = eng_command(s->e, c, s->t, err);
+    drain(s);
+    return st;
+}
+
+/* One 10 ms frame: samples, tick, events, and the therapist. */
+static void sim_frame(struct sim *s)
+{
+    int64_t end = s->t + 10 * 1000000LL;
+    struct st_sample batch[64];
+    size_t n = 0;
+    int64_t period = (int64_t)llround(1e9 / s->rate);
+    while (s->next_sample <= end) {
+        int64_t ts = s->next_sample;
+        s->next_sample += period;
+        if (!s->connected)
+            continue;
+        double f = s->offset + patient_force(s, ts) + s->noise * (2 * urand(s) - 1);
+        uint16_t flags = 0;
+        if (s->clip_n > 0 && f >= s->clip_n) {
+            f = s->clip_n;
+            flags |= ST_SAMPLE_SATURATED;
+        }
+        batch[n++] = (struct st_sample){.t_ns = ts, .force_n = f, .channel = (uint16_t)s->ch, .flags = flags,
+                                        .seq = s->seq++};
+        if (n == 64) {
+            eng_feed(s->e, batch, n);
+            drain(s);
+            n = 0;
+        }
+    }
+    s->t = end;
+    if (n)
+        eng_feed(s->e, batch, n);
+    drain(s);
+    eng_tick(s->e, s->t);
+    drain(s);
+    if (!s->therapist)
+        return;
+    struct eng_view v;
+    eng_view(s->e, &v);
+    struct st_err err;
+    if (v.state == ENG_SETUP || (v.state == ENG_NEXT_BLOCK && s->mode == ENG_MANUAL) ||
+        (v.state == ENG_REST && s->mode == ENG_MANUAL && v.remaining_s == 0))
+        CHECK_OK(cmd(s, ENG_CMD_START, &err), &err);
+    else if (v.state == ENG_REVIEW && s->review_cmd >= 0)
+        CHECK_OK(cmd(s, (enum eng_cmd)s->review_cmd, &err), &err);
+}
+
+static enum eng_state state_of(const struct sim *s)
+{
+    struct eng_view v;
+    eng_view(s->e, &v);
+    return v.state;
+}
+
+/* Runs frames until the engine is in `want` with at least `reps` reps ended (or terminal, or max_s of
+ * simulated time). Returns whether `want` was reached. */
+static bool run_until(struct sim *s, enum eng_state want, int reps, double max_s)
+{
+    int64_t stop = s->t + (int64_t)(max_s * NSEC);
+    while (s->t < stop) {
+        enum eng_state st = state_of(s);
+        if (st == want && s->nreps >= reps)
+            return true;
+        if (st == ENG_COMPLETE || st == ENG_ABORTED)
+            return st == want;
+        sim_frame(s);
+    }
+    return state_of(s) == want && s->nreps >= reps;
+}
+
+static bool saw_cue(const struct sim *s, const char *part)
+{
+    for (int i = 0; i < s->ncues; i++)
+        if (strstr(s->cues[i], part))
+            return true;
+    return false;
+}
+
+static bool saw_state(const struct sim *s, enum eng_state st)
+{
+    for (int i = 0; i < s->nstates; i++)
+        if (s->states[i] == st)
+            return true;
+    return false;
+}
+
+static void load(struct proto_def *d, const char *name)
+{
+    struct st_err e;
+    enum st_status st = proto_find(name, STATION_PROTOCOL_DIR, d, &e);
+    CHECK_OK(st, &e);
+    REQUIRE(st == ST_OK);
+}
+
+/* A small protocol: blocks given, fixed order unless mode says otherwise. */
+static void small(struct proto_def *d, const char *mode, const char *blocks, int fam, int reps, double hold,
+                  double rest, double countdown, int max_extra)
+{
+    char t[2048];
+    snprintf(t, sizeof t,
+             "[protocol]\nname = small\ntitle = Small\nposition = supine\nhip_flexion_deg = 0\nlever = long\n"
+             "contraction = make\n[order]\nmode = %s\n[blocks]\n%s[reps]\nfamiliarisation = %d\nreps = %d\n"
+             "hold_s = %g\nrest_s = %g\ncountdown_s = %g\nblock_rest_s = 2\n[quality]\nmax_extra_reps = %d\n",
+             mode, blocks, fam, reps, hold, rest, countdown, max_extra);
+    struct st_err e;
+    enum st_status st = proto_load_text("small.ini", t, d, &e);
+    CHECK_OK(st, &e);
+    REQUIRE(st == ST_OK);
+}
+
+static int count_measured(const struct sim *s, int block, enum eng_rep_status st)
+{
+    int n = 0;
+    for (int i = 0; i < s->nreps; i++)
+        if (s->reps[i].rep.block == block && !s->reps[i].rep.familiarisation && s->reps[i].rep.status == st)
+            n++;
+    return n;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void full_manual(double rate)
+{
+    struct proto_def d;
+    load(&d, "supine-0");
+    struct eng_config cfg = eng_config_default();
+    cfg.body_mass_kg = 70;
+    cfg.lever_m = 0.8;
+    static struct sim s;
+    sim_init(&s, &d, &cfg, rate);
+    /* per block: ADD L, ADD R, ABD L, ABD R, each rep: familiarisation then 3 measured */
+    static const double peaks[] = {200, 200, 204, 198, 190, 190, 186, 192, 150, 150, 152, 148, 160, 160, 158, 162};
+    s.peaks = peaks;
+    s.npeaks = 16;
+    REQUIRE(run_until(&s, ENG_COMPLETE, 16, 1200));
+    CHECK_INT(s.nreps, 16);
+    CHECK_INT(s.nev[ENG_EV_COMPLETE], 1);
+    CHECK_INT(s.nev[ENG_EV_REP_STARTED], 16);
+    CHECK_INT(s.trace_errors, 0);
+    CHECK_INT(s.metric_mismatch, 0);
+    const struct proto_plan *plan = eng_plan(s.e);
+    REQUIRE(plan->nsteps == 16);
+    for (int i = 0; i < 16; i++) {
+        const struct eng_rep *r = &s.reps[i].rep;
+        /* the order of the plan, and so: ADD L, ADD R, ABD L, ABD R, familiarisation first */
+        CHECK_INT(r->block, plan->steps[i].block);
+        CHECK_INT(r->familiarisation, plan->steps[i].familiarisation);
+        CHECK_INT(r->dir, i < 8 ? ST_DIR_ADD : ST_DIR_ABD);
+        CHECK_INT(r->side, (i / 4) % 2 ? ST_SIDE_RIGHT : ST_SIDE_LEFT);
+        CHECK_INT(r->seq, i + 1);
+        CHECK_INT(r->index, i % 4 == 0 ? 1 : i % 4);
+        CHECK_NEAR(r->effort_pct, i % 4 == 0 ? 50 : 100, 0);
+        CHECK(r->met.contraction);
+        /* the peak is what the patient pushed (familiarisation at half), within the noise */
+        double want = peaks[i] * (r->familiarisation ? 0.5 : 1.0);
+        CHECK_NEAR(r->met.peak_n, want, 1.0);
+        /* tared: the 37 N offset is gone from the baseline */
+        CHECK_NEAR(r->met.baseline_n, 0, 0.5);
+        CHECK_NEAR(r->tare_n, 37.0, 0.3);
+        CHECK_INT(r->status, ENG_REP_ACCEPTED);
+        CHECK_INT(r->counts, !r->familiarisation);
+        CHECK_INT(r->flags, 0);
+        CHECK_INT(r->end, ENG_END_RELEASE); /* 2 s plateau < 5 s hold: ends at release */
+        /* a pre-trigger second before "Push!": onset = 1 s + reaction + rise to threshold */
+        CHECK(s.reps[i].onset_in_trace > 1.2 && s.reps[i].onset_in_trace < 1.3);
+        /* ends by onset + hold + tail */
+        CHECK(s.reps[i].last_t <= r->met.onset_s + 5.0 + 0.3 + 1.5 / rate);
+        CHECK_NEAR(r->met.torque_nm, r->met.peak_n * 0.8, 1e-9);
+        CHECK_NEAR(r->met.peak_n_per_kg, r->met.peak_n / 70, 1e-9);
+        CHECK(fabs(r->met.sample_rate_hz - rate) < rate * 0.01);
+    }
+    /* every state of a manual session was visited */
+    CHECK(saw_state(&s, ENG_TARE));
+    CHECK(saw_state(&s, ENG_COUNTDOWN));
+    CHECK(saw_state(&s, ENG_CONTRACTION));
+    CHECK(saw_state(&s, ENG_REST));
+    CHECK(saw_state(&s, ENG_NEXT_BLOCK));
+    CHECK(!saw_state(&s, ENG_REVIEW));
+    CHECK(saw_cue(&s, "Push!"));
+    CHECK(saw_cue(&s, "Push! About 50 % effort"));
+    CHECK(saw_cue(&s, "3"));
+    CHECK(saw_cue(&s, "Rest 30 s"));
+    CHECK(saw_cue(&s, "Test complete"));
+    /* one tare per block (a new position each), each near the offset */
+    CHECK_INT(s.ntares, 4);
+    for (int i = 0; i < s.ntares; i++)
+        CHECK_NEAR(s.tares[i], 37.0, 0.3);
+    for (int b = 0; b < 4; b++) {
+        CHECK_INT(s.block_done[b], 1);
+        CHECK_INT(s.extra_events[b], 0);
+    }
+    /* the balance over the counting reps */
+    struct bal_result br;
+    eng_balance(s.e, &br);
+    CHECK_INT(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 3);
+    CHECK_NEAR(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n, 204, 1.0);
+    CHECK_NEAR(br.cell[ST_DIR_ABD][ST_SIDE_RIGHT].best_n, 162, 1.0);
+    CHECK_NEAR(br.ratio[ST_SIDE_LEFT], 204.0 / 152.0, 0.02);
+    CHECK_NEAR(br.ratio[ST_SIDE_RIGHT], 192.0 / 162.0, 0.02);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.state, ENG_COMPLETE);
+    CHECK_INT(v.reps_counted, 12);
+    CHECK_INT(v.events_dropped, 0);
+    CHECK_INT(v.samples_rejected, 0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_full_manual_80hz(void)
+{
+    full_manual(80);
+}
+
+static void test_full_manual_1khz(void)
+{
+    full_manual(1000);
+}
+
+/* The demo: how long a whole session takes on the simulated clock, manual and hands-free. */
+static double demo_seconds(enum eng_mode mode, double plateau)
+{
+    struct proto_def d;
+    load(&d, "demo");
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = mode;
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    s.plateau_s = plateau;
+    int64_t t0 = s.t;
+    bool ok = run_until(&s, ENG_COMPLETE, 12, 300);
+    CHECK(ok);
+    CHECK_INT(s.nreps, 12);
+    double secs = (double)(s.complete_ns - t0) / NSEC;
+    sim_free(&s);
+    proto_free(&d);
+    return secs;
+}
+
+static void test_demo_duration(void)
+{
+    double m_release = demo_seconds(ENG_MANUAL, 1.5);
+    double a_release = demo_seconds(ENG_AUTO, 1.5);
+    double m_hold = demo_seconds(ENG_MANUAL, 10);
+    double a_hold = demo_seconds(ENG_AUTO, 10);
+    fprintf(stderr,
+            "demo.ini on the simulated clock: manual %.1f s, auto %.1f s (patient releases after 1.5 s); "
+            "manual %.1f s, auto %.1f s (patient holds to the 3 s limit)\n",
+            m_release, a_release, m_hold, a_hold);
+    /* a patient who releases after ~2 s: the whole demo is under a minute either way */
+    CHECK(m_release < 60);
+    CHECK(a_release < 60);
+}
+
+static void test_redo(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", 0, 3, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    static const double peaks[] = {200, 100, 202, 198};
+    s.peaks = peaks;
+    s.npeaks = 4;
+    /* after the 2nd rep (100 N: the patient was distracted), the therapist redoes it during the rest */
+    REQUIRE(run_until(&s, ENG_REST, 2, 60));
+    struct st_err err;
+    uint32_t seq2 = s.reps[1].rep.seq;
+    CHECK_INT(s.reps[1].rep.status, ENG_REP_ACCEPTED);
+    CHECK_OK(cmd(&s, ENG_CMD_REDO, &err), &err);
+    REQUIRE(s.ndecided == 1);
+    CHECK_INT(s.decided[0].rep.seq, seq2);
+    CHECK_INT(s.decided[0].rep.status, ENG_REP_REJECTED);
+    CHECK(!s.decided[0].rep.counts);
+    CHECK_INT(s.decided[0].decision, ENG_CMD_REDO);
+    /* redoing it twice is refused, and changes nothing */
+    CHECK_INT(cmd(&s, ENG_CMD_REDO, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "rejected already") != NULL);
+    CHECK_INT(cmd(&s, ENG_CMD_REJECT, &err), ST_ERR_ARG);
+    CHECK_INT(s.ndecided, 1);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.rep, 2); /* rep 2 of 3 again */
+    CHECK_INT(v.reps, 3);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 7, 120));
+    /* block 0 had 4 measured reps: 3 count, the redone one is kept as rejected */
+    /* REP_ENDED said accepted for all 4 measured reps of block 0; REP_DECIDED changed the second */
+    CHECK_INT(count_measured(&s, 0, ENG_REP_ACCEPTED), 4);
+    CHECK_INT(s.ndecided, 1);
+    CHECK_INT(s.reps[2].rep.block, 0);
+    CHECK_INT(s.reps[2].rep.index, 3); /* the repeat is attempt 3 */
+    CHECK_INT(s.reps[3].rep.block, 0);
+    CHECK_INT(s.reps[4].rep.block, 1);
+    CHECK_INT(s.nreps, 7);
+    struct bal_result br;
+    eng_balance(s.e, &br);
+    CHECK_INT(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 3);
+    CHECK(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].mean_n > 190); /* the 100 N rep is out */
+    CHECK_INT(s.metric_mismatch, 0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_redo_last_rep_of_block_reopens_it(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\n", 0, 2, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    s.therapist = false;
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(run_until(&s, ENG_REST, 1, 30));
+    while (state_of(&s) == ENG_REST) {
+        struct eng_view v;
+        eng_view(s.e, &v);
+        if (v.remaining_s == 0)
+            CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+        sim_frame(&s);
+    }
+    REQUIRE(run_until(&s, ENG_NEXT_BLOCK, 2, 30));
+    CHECK_INT(s.block_done[0], 1);
+    /* the block's last rep is redone from NEXT_BLOCK: back to block 0 */
+    CHECK_OK(cmd(&s, ENG_CMD_REDO, &err), &err);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.state, ENG_REST);
+    CHECK_INT(v.block, 0);
+    s.therapist = true;
+    REQUIRE(run_until(&s, ENG_COMPLETE, 5, 120));
+    CHECK_INT(s.reps[2].rep.block, 0);
+    CHECK_INT(s.block_done[0], 2); /* done again */
+    CHECK_INT(count_measured(&s, 1, ENG_REP_ACCEPTED), 2);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_reject(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = abduction right 0\n", 0, 3, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 1000);
+    REQUIRE(run_until(&s, ENG_REST, 1, 30));
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_REJECT, &err), &err);
+    REQUIRE(s.ndecided == 1);
+    CHECK_INT(s.decided[0].decision, ENG_CMD_REJECT);
+    CHECK_INT(s.decided[0].rep.status, ENG_REP_REJECTED);
+    CHECK_INT(s.decided[0].rep.seq, 1);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.rep, 2); /* not repeated: the next is rep 2 of 3 */
+    REQUIRE(run_until(&s, ENG_COMPLETE, 3, 60));
+    CHECK_INT(s.nreps, 3); /* 3 reps, only 2 count */
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2);
+    struct bal_result br;
+    eng_balance(s.e, &br);
+    CHECK_INT(br.cell[ST_DIR_ABD][ST_SIDE_RIGHT].n, 2);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_cv_extra_reps(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\n", 0, 3, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    /* 200, 150, 200: CV 15.7 % -> one more; 200: CV 12.4 % -> one more; 200: CV 11.2 % but the
+     * maximum of 2 extra reps is reached. Then block 1: 180, 178, 182: CV 1.1 %, no extra. */
+    static const double peaks[] = {200, 150, 200, 200, 200, 180, 178, 182};
+    s.peaks = peaks;
+    s.npeaks = 8;
+    REQUIRE(run_until(&s, ENG_COMPLETE, 8, 200));
+    CHECK_INT(s.nreps, 8);
+    CHECK_INT(s.extra_events[0], 2);
+    CHECK_INT(s.extra_events[1], 0);
+    CHECK_INT(count_measured(&s, 0, ENG_REP_ACCEPTED), 5);
+    CHECK_INT(count_measured(&s, 1, ENG_REP_ACCEPTED), 3);
+    CHECK(!s.reps[2].rep.extra);
+    CHECK(s.reps[3].rep.extra);
+    CHECK(s.reps[4].rep.extra);
+    CHECK(saw_cue(&s, "Reps differ by more than 10 %: one more"));
+    CHECK_INT(s.block_done[0], 1);
+    struct bal_result br;
+    eng_balance(s.e, &br);
+    CHECK_INT(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 5);
+    CHECK(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].cv_pct > 10);
+    sim_free(&s);
+    proto_free(&d);
+
+    /* max_extra_reps = 0: never an extra rep */
+    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 2, 1, 0);
+    sim_init(&s, &d, &cfg, 80);
+    s.peaks = peaks;
+    s.npeaks = 3;
+    REQUIRE(run_until(&s, ENG_COMPLETE, 3, 100));
+    CHECK_INT(s.nreps, 3);
+    CHECK_INT(s.extra_events[0], 0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_abort_mid_rep(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 1000);
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 0, 30));
+    for (int i = 0; i < 100; i++) /* 1 s into the rep: the patient is pushing */
+        sim_frame(&s);
+    REQUIRE(state_of(&s) == ENG_CONTRACTION);
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_ABORT, &err), &err);
+    /* the partial rep is emitted, interrupted, with what was recorded */
+    REQUIRE(s.nreps == 1);
+    CHECK_INT(s.reps[0].rep.status, ENG_REP_INTERRUPTED);
+    CHECK_INT(s.reps[0].rep.end, ENG_END_ABORTED);
+    CHECK(!s.reps[0].rep.counts);
+    CHECK(s.reps[0].rep.n > 1500); /* 1 s before Push! and 1 s after at 1 kHz */
+    CHECK(s.reps[0].rep.met.contraction);
+    CHECK_NEAR(s.reps[0].rep.met.peak_n, 200, 1.0);
+    CHECK_INT(state_of(&s), ENG_ABORTED);
+    CHECK_INT(s.nev[ENG_EV_ABORTED], 1);
+    CHECK_INT(s.nev[ENG_EV_COMPLETE], 0);
+    CHECK_INT(s.metric_mismatch, 0);
+    /* everything is refused afterwards */
+    for (int c = 0; c < ENG_CMD_COUNT; c++)
+        CHECK_INT(cmd(&s, (enum eng_cmd)c, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "over") != NULL);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_auto_hands_free(void)
+{
+    struct proto_def d;
+    load(&d, "supine-0");
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = ENG_AUTO;
+    cfg.rest_s = 5; /* shorter rests; block_rest_s stays the file's 30 s */
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 1000);
+    s.therapist = false;
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err); /* the only command: SETUP proceeds once */
+    /* the third measured rep of ADD right is too short (0.3 s): flagged, kept, replaced */
+    static const double peaks[] = {200, 200, 200, 200, 190, 190, 190, 190, 190, 150, 150, 150, 150, 160, 160, 160, 160};
+    s.peaks = peaks;
+    s.npeaks = 17;
+    int short_rep = 7; /* push index of ADD R rep 3 */
+    while (state_of(&s) != ENG_COMPLETE && s.t < 900 * NSEC) {
+        s.plateau_s = s.next_peak == short_rep && !s.pushing ? 0.3 : 2.0;
+        sim_frame(&s);
+    }
+    CHECK_INT(state_of(&s), ENG_COMPLETE);
+    CHECK_INT(s.nreps, 17);
+    CHECK_INT(s.metric_mismatch, 0);
+    CHECK_INT(s.trace_errors, 0);
+    CHECK(!saw_state(&s, ENG_COUNTDOWN));
+    CHECK(!saw_state(&s, ENG_REVIEW));
+    CHECK(saw_state(&s, ENG_ARMED));
+    int flagged = 0;
+    for (int i = 0; i < s.nreps; i++) {
+        const struct eng_rep *r = &s.reps[i].rep;
+        if (r->flags) {
+            flagged++;
+            CHECK(r->flags & MET_TOO_SHORT);
+            CHECK_INT(r->status, ENG_REP_REJECTED);
+            CHECK(!r->counts);
+            CHECK_INT(r->block, 1);
+        } else {
+            CHECK_INT(r->status, ENG_REP_ACCEPTED);
+            CHECK_INT(r->counts, !r->familiarisation);
+        }
+        /* auto: the trace starts 1 s before the onset sample */
+        CHECK(r->met.onset_s > 0.95 && r->met.onset_s < 1.05);
+    }
+    CHECK_INT(flagged, 1);
+    CHECK_INT(s.extra_events[1], 1);
+    CHECK(saw_cue(&s, "flagged (too_short): one more"));
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 12);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_auto_accept_takes_replacement_back(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 4, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = ENG_AUTO;
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    s.plateau_s = 0.3; /* the first rep is too short */
+    REQUIRE(run_until(&s, ENG_REST, 1, 30));
+    s.plateau_s = 2.0;
+    CHECK_INT(s.reps[0].rep.status, ENG_REP_REJECTED);
+    CHECK_INT(s.extra_events[0], 1);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps, 4);
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_ACCEPT, &err), &err); /* the therapist accepts it after all */
+    REQUIRE(s.ndecided == 1);
+    CHECK_INT(s.decided[0].rep.status, ENG_REP_ACCEPTED);
+    CHECK(s.decided[0].rep.counts);
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps, 3);
+    CHECK_INT(v.rep, 2);
+    CHECK_INT(cmd(&s, ENG_CMD_ACCEPT, &err), ST_ERR_ARG); /* counts already */
+    REQUIRE(run_until(&s, ENG_COMPLETE, 3, 60));
+    CHECK_INT(s.nreps, 3);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_review_accept_reject_redo(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    s.plateau_s = 0.3; /* too short: flagged */
+    REQUIRE(run_until(&s, ENG_REVIEW, 1, 30));
+    CHECK_INT(s.reps[0].rep.status, ENG_REP_PENDING);
+    CHECK(s.reps[0].rep.flags & MET_TOO_SHORT);
+    CHECK(saw_cue(&s, "Check the repetition (too_short)"));
+    struct st_err err;
+    CHECK_INT(cmd(&s, ENG_CMD_START, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "Accept, reject or redo") != NULL);
+    CHECK_INT(cmd(&s, ENG_CMD_SKIP_BLOCK, &err), ST_ERR_ARG);
+    CHECK_OK(cmd(&s, ENG_CMD_ACCEPT, &err), &err);
+    REQUIRE(s.ndecided == 1);
+    CHECK_INT(s.decided[0].rep.status, ENG_REP_ACCEPTED);
+    CHECK(s.decided[0].rep.counts);
+    CHECK_INT(s.decided[0].decision, ENG_CMD_ACCEPT);
+    CHECK_INT(state_of(&s), ENG_REST);
+    /* the second is flagged too, and rejected: not counted, not repeated */
+    REQUIRE(run_until(&s, ENG_REVIEW, 2, 30));
+    CHECK_OK(cmd(&s, ENG_CMD_REJECT, &err), &err);
+    CHECK_INT(s.decided[1].rep.status, ENG_REP_REJECTED);
+    CHECK_INT(s.decided[1].decision, ENG_CMD_REJECT);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.rep, 3);
+    /* the third is flagged, and redone: repeated */
+    REQUIRE(run_until(&s, ENG_REVIEW, 3, 30));
+    CHECK_OK(cmd(&s, ENG_CMD_REDO, &err), &err);
+    CHECK_INT(s.decided[2].decision, ENG_CMD_REDO);
+    CHECK_INT(s.decided[2].rep.status, ENG_REP_REJECTED);
+    eng_view(s.e, &v);
+    CHECK_INT(v.rep, 3);
+    s.plateau_s = 2.0;
+    REQUIRE(run_until(&s, ENG_COMPLETE, 4, 30));
+    CHECK_INT(s.nreps, 4);
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2); /* the accepted flagged one and the clean last one */
+    CHECK_INT(s.reps[3].rep.status, ENG_REP_ACCEPTED);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_device_lost_mid_rep_and_back(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 0, 30));
+    for (int i = 0; i < 100; i++)
+        sim_frame(&s);
+    /* the cable is pulled 1 s after Push! */
+    s.connected = false;
+    eng_device_lost(s.e, 0, s.t);
+    drain(&s);
+    REQUIRE(s.nreps == 1);
+    const struct eng_rep *r = &s.reps[0].rep;
+    CHECK_INT(r->status, ENG_REP_INTERRUPTED);
+    CHECK_INT(r->end, ENG_END_DEVICE_LOST);
+    CHECK(!r->counts);
+    CHECK(r->n >= 150); /* every sample received: 1 s before and ~1 s after Push! at 80 Hz */
+    CHECK(r->met.contraction);
+    CHECK(saw_cue(&s, "The dynamometer was disconnected: check the cable. This repetition will be repeated."));
+    CHECK_INT(state_of(&s), ENG_DEVICE_LOST);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK(v.device_lost);
+    /* it waits: no hang, no progress */
+    for (int i = 0; i < 300; i++)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_DEVICE_LOST);
+    struct st_err err;
+    CHECK_INT(cmd(&s, ENG_CMD_START, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "disconnected") != NULL);
+    /* back: re-tare, then the same rep again */
+    s.pushing = false;
+    s.connected = true;
+    s.offset = 52.0; /* the device came back with another zero */
+    eng_device_back(s.e, 0, s.t);
+    drain(&s);
+    CHECK_INT(state_of(&s), ENG_TARE);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 3, 60));
+    CHECK_INT(s.nreps, 3);
+    CHECK_NEAR(s.tares[s.ntares - 1], 52.0, 0.3);
+    CHECK_INT(s.reps[1].rep.index, 2); /* a new attempt */
+    CHECK_INT(s.reps[1].rep.status, ENG_REP_ACCEPTED);
+    CHECK_NEAR(s.reps[1].rep.met.peak_n, 200, 1.0);
+    CHECK_NEAR(s.reps[1].rep.met.baseline_n, 0, 0.5);
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_device_lost_between_reps(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    REQUIRE(run_until(&s, ENG_REST, 1, 30));
+    s.connected = false;
+    eng_device_lost(s.e, 0, s.t);
+    drain(&s);
+    CHECK_INT(state_of(&s), ENG_REST); /* nothing was lost: the rest goes on */
+    eng_device_lost(s.e, 3, s.t);      /* another channel: only noted */
+    drain(&s);
+    REQUIRE(run_until(&s, ENG_DEVICE_LOST, 1, 30)); /* START after the rest finds it gone */
+    s.connected = true;
+    eng_device_back(s.e, 0, s.t);
+    drain(&s);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 2, 30));
+    CHECK_INT(s.nreps, 2);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_never_pushes(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", 0, 1, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    static const double none[] = {0, 0};
+    s.peaks = none;
+    s.npeaks = 2;
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 0, 30));
+    int64_t push = s.t;
+    /* manual: no onset within hold (3 s) + 5 s ends the rep as no contraction, then REVIEW */
+    REQUIRE(run_until(&s, ENG_REVIEW, 1, 30));
+    double waited = (double)(s.t - push) / NSEC;
+    CHECK(waited >= 8.0 && waited < 8.6);
+    const struct eng_rep *r = &s.reps[0].rep;
+    CHECK_INT(r->end, ENG_END_NO_CONTRACTION);
+    CHECK(!r->met.contraction);
+    CHECK_NAN(r->met.peak_n);
+    CHECK_INT(r->status, ENG_REP_PENDING);
+    CHECK(saw_cue(&s, "No contraction was detected"));
+    struct st_err err;
+    CHECK_INT(cmd(&s, ENG_CMD_ACCEPT, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "No contraction") != NULL);
+    CHECK_OK(cmd(&s, ENG_CMD_REJECT, &err), &err);
+    /* and the session goes on to the next block */
+    CHECK_INT(state_of(&s), ENG_NEXT_BLOCK);
+    REQUIRE(run_until(&s, ENG_REVIEW, 2, 30));
+    CHECK_OK(cmd(&s, ENG_CMD_REJECT, &err), &err);
+    CHECK_INT(state_of(&s), ENG_COMPLETE);
+    sim_free(&s);
+    proto_free(&d);
+
+    /* auto: armed without limit, but SKIP and ABORT still work */
+    small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", 0, 1, 3, 2, 1, 2);
+    cfg.mode = ENG_AUTO;
+    sim_init(&s, &d, &cfg, 80);
+    s.peaks = none;
+    s.npeaks = 2;
+    REQUIRE(run_until(&s, ENG_ARMED, 0, 30));
+    for (int i = 0; i < 2000; i++)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_ARMED);
+    CHECK_OK(cmd(&s, ENG_CMD_SKIP_BLOCK, &err), &err);
+    CHECK(s.block_skipped[0]);
+    CHECK_INT(state_of(&s), ENG_NEXT_BLOCK);
+    REQUIRE(run_until(&s, ENG_ARMED, 0, 30));
+    CHECK_OK(cmd(&s, ENG_CMD_ABORT, &err), &err);
+    CHECK_INT(state_of(&s), ENG_ABORTED);
+    CHECK_INT(s.nreps, 0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_tare_retry(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 1000);
+    s.restless_until = s.t + (int64_t)(1.8 * NSEC); /* the leg moves (12 N swings) for 1.8 s */
+    struct st_err err;
+    s.therapist = false;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    CHECK_INT(state_of(&s), ENG_TARE);
+    for (int i = 0; i < 150; i++)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_TARE); /* not while the leg moves */
+    CHECK(saw_cue(&s, "Relax the leg"));
+    CHECK_INT(s.ntares, 0);
+    REQUIRE(run_until(&s, ENG_COUNTDOWN, 0, 5));
+    CHECK_INT(s.ntares, 1);
+    CHECK_NEAR(s.tares[0], 37.0, 0.3); /* the tare is the rest value, not the fidgeting */
+    CHECK(s.t >= s.restless_until);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK(v.tared);
+    CHECK_NEAR(v.tare_n, 37.0, 0.3);
+    sim_free(&s);
+    proto_free(&d);
+
+    /* no samples at all during TARE: the therapist is told */
+    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 2);
+    sim_init(&s, &d, &cfg, 80);
+    s.therapist = false;
+    s.connected = false;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    for (int i = 0; i < 300; i++)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_TARE);
+    CHECK(saw_cue(&s, "No force readings"));
+    sim_free(&s);
+    proto_free(&d);
+}
+
+/* Refused commands change nothing: same state, no event. */
+static void refused(struct sim *s, enum eng_cmd c, const char *words)
+{
+    struct eng_view before, after;
+    eng_view(s->e, &before);
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = eng_command(s->e, c, s->t, &err);
+    CHECK_INT(st, ST_ERR_ARG);
+    if (!strstr(err.msg, words))
+        check_fail(__FILE__, __LINE__, "%s in %s: \"%s\" lacks \"%s\"", eng_cmd_name(c),
+                   eng_state_name(before.state), err.msg, words);
+    struct eng_event ev;
+    CHECK(!eng_next_event(s->e, &ev));
+    eng_view(s->e, &after);
+    CHECK_INT(after.state, before.state);
+    CHECK_INT(after.rep, before.rep);
+    CHECK_INT(after.reps_counted, before.reps_counted);
+}
+
+static void test_invalid_commands(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 10, 3, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    s.therapist = false;
+    refused(&s, ENG_CMD_REDO, "Nothing to redo yet");
+    refused(&s, ENG_CMD_REJECT, "Nothing to reject yet");
+    refused(&s, ENG_CMD_ACCEPT, "Nothing to accept yet");
+    refused(&s, ENG_CMD_RESUME, "not paused");
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    refused(&s, ENG_CMD_START, "in progress"); /* TARE */
+    REQUIRE(run_until(&s, ENG_COUNTDOWN, 0, 5));
+    refused(&s, ENG_CMD_START, "in progress");
+    refused(&s, ENG_CMD_REDO, "in progress");
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 0, 5));
+    refused(&s, ENG_CMD_ACCEPT, "in progress");
+    REQUIRE(run_until(&s, ENG_REST, 1, 30));
+    refused(&s, ENG_CMD_START, "Rest: ");
+    refused(&s, ENG_CMD_ACCEPT, "counts already");
+    CHECK_OK(cmd(&s, ENG_CMD_PAUSE, &err), &err);
+    refused(&s, ENG_CMD_PAUSE, "paused already");
+    refused(&s, ENG_CMD_START, "resume it first");
+    refused(&s, ENG_CMD_REDO, "resume it first");
+    refused(&s, ENG_CMD_SKIP_BLOCK, "resume it first");
+    CHECK_OK(cmd(&s, ENG_CMD_RESUME, &err), &err);
+    CHECK_OK(cmd(&s, ENG_CMD_ABORT, &err), &err);
+    refused(&s, ENG_CMD_START, "over");
+    refused(&s, ENG_CMD_ABORT, "over");
+    sim_free(&s);
+    proto_free(&d);
+
+    enum eng_cmd c;
+    CHECK(eng_cmd_parse("START", &c) && c == ENG_CMD_START);
+    CHECK(eng_cmd_parse("skip-block", &c) && c == ENG_CMD_SKIP_BLOCK);
+    CHECK(eng_cmd_parse("skip", &c) && c == ENG_CMD_SKIP_BLOCK);
+    CHECK(eng_cmd_parse("resume", &c) && c == ENG_CMD_RESUME);
+    CHECK(!eng_cmd_parse("begin", &c));
+    CHECK(!eng_cmd_parse(NULL, &c));
+    for (int i = 0; i < ENG_CMD_COUNT; i++) {
+        CHECK(eng_cmd_parse(eng_cmd_name((enum eng_cmd)i), &c));
+        CHECK_INT(c, i);
+    }
+    CHECK_STR(eng_state_name(ENG_NEXT_BLOCK), "next_block");
+    CHECK_STR(eng_state_name(ENG_STATE_COUNT), "?");
+    CHECK_STR(eng_rep_status_name(ENG_REP_INTERRUPTED), "interrupted");
+    CHECK_STR(eng_rep_end_name(ENG_END_NO_CONTRACTION), "no_contraction");
+    CHECK_STR(eng_event_kind_name(ENG_EV_REP_DECIDED), "rep_decided");
+    CHECK_STR(eng_sound_name(ENG_SOUND_GO), "go");
+}
+
+static void test_pause_resume(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 20, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    REQUIRE(run_until(&s, ENG_REST, 1, 30));
+    for (int i = 0; i < 500; i++) /* 5 s into the 20 s rest */
+        sim_frame(&s);
+    struct eng_view v;
+    eng_view(s.e, &v);
+    double left = v.remaining_s;
+    CHECK(left > 10 && left < 16);
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_PAUSE, &err), &err);
+    for (int i = 0; i < 3000; i++) /* a 30 s pause */
+        sim_frame(&s);
+    eng_view(s.e, &v);
+    CHECK_INT(v.state, ENG_PAUSED);
+    CHECK_INT(v.paused_from, ENG_REST);
+    CHECK_OK(cmd(&s, ENG_CMD_RESUME, &err), &err);
+    eng_view(s.e, &v);
+    CHECK_INT(v.state, ENG_REST);
+    CHECK_NEAR(v.remaining_s, left, 0.02); /* the rest was frozen */
+    /* pause during a contraction: the rep is interrupted and repeated */
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 1, 60));
+    for (int i = 0; i < 80; i++)
+        sim_frame(&s);
+    CHECK_OK(cmd(&s, ENG_CMD_PAUSE, &err), &err);
+    REQUIRE(s.nreps == 2);
+    CHECK_INT(s.reps[1].rep.status, ENG_REP_INTERRUPTED);
+    CHECK_INT(s.reps[1].rep.end, ENG_END_PAUSED);
+    s.pushing = false;
+    for (int i = 0; i < 100; i++)
+        sim_frame(&s);
+    CHECK_OK(cmd(&s, ENG_CMD_RESUME, &err), &err);
+    CHECK_INT(state_of(&s), ENG_REST); /* manual: waits for START */
+    eng_view(s.e, &v);
+    CHECK_NEAR(v.remaining_s, 0, 0);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 3, 60));
+    CHECK_INT(s.nreps, 3);
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_skip_block(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\nblock = abduction left 0\n", 0, 1, 3,
+          2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 80);
+    s.therapist = false;
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(run_until(&s, ENG_NEXT_BLOCK, 1, 30));
+    struct eng_view v;
+    eng_view(s.e, &v);
+    CHECK_INT(v.block, 1);
+    CHECK_STR(v.block_label, "Adduction, right leg");
+    CHECK_OK(cmd(&s, ENG_CMD_SKIP_BLOCK, &err), &err);
+    CHECK(s.block_skipped[1]);
+    eng_view(s.e, &v);
+    CHECK_INT(v.state, ENG_NEXT_BLOCK);
+    CHECK_INT(v.block, 2);
+    CHECK_INT(s.block_done[1], 1);
+    /* skipping mid-contraction interrupts the rep and ends the session (last block) */
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 1, 30));
+    for (int i = 0; i < 100; i++)
+        sim_frame(&s);
+    CHECK_OK(cmd(&s, ENG_CMD_SKIP_BLOCK, &err), &err);
+    REQUIRE(s.nreps == 2);
+    CHECK_INT(s.reps[1].rep.end, ENG_END_SKIPPED);
+    CHECK_INT(s.reps[1].rep.status, ENG_REP_INTERRUPTED);
+    CHECK_INT(state_of(&s), ENG_COMPLETE);
+    CHECK(s.block_skipped[2]);
+    CHECK_INT(s.nev[ENG_EV_COMPLETE], 1);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_hold_limit_and_saturation(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = abduction left 0\n", 0, 1, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    cfg.full_scale_n[0] = 250;
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 1000);
+    s.plateau_s = 20; /* holds until told to relax */
+    s.default_peak = 240;
+    s.clip_n = 250;   /* 37 + 240 raw is past the 250 N full scale: saturated */
+    s.review_cmd = ENG_CMD_ACCEPT;
+    REQUIRE(run_until(&s, ENG_COMPLETE, 1, 60));
+    const struct eng_rep *r = &s.reps[0].rep;
+    CHECK_INT(r->end, ENG_END_HOLD);
+    CHECK(saw_cue(&s, "Relax"));
+    /* the trace ends at onset + hold + tail */
+    CHECK(s.reps[0].last_t <= r->met.onset_s + 3.0 + 0.3 + 0.002);
+    CHECK(s.reps[0].last_t >= r->met.onset_s + 3.0 + 0.3 - 0.05);
+    CHECK(r->sample_flags & ST_SAMPLE_SATURATED);
+    CHECK(r->flags & MET_SATURATION);
+    CHECK(saw_state(&s, ENG_REVIEW));
+    CHECK_INT(s.decided[0].rep.status, ENG_REP_ACCEPTED);
+    sim_free(&s);
+    proto_free(&d);
+}
+
+static void test_alternating_and_random_follow_the_plan(void)
+{
+    const char *names[] = {"supine-45", NULL};
+    for (int k = 0; k < 2; k++) {
+        struct proto_def d;
+        if (names[k])
+            load(&d, names[k]);
+        else
+            small(&d, "random",
+                  "block = adduction left 0\nblock = adduction right 0\nblock = abduction left 0\n"
+                  "block = abduction right 0\n",
+                  1, 2, 3, 1, 1, 2);
+        struct eng_config cfg = eng_config_default();
+        cfg.mode = ENG_AUTO;
+        cfg.rest_s = 1;
+        cfg.seed = 99;
+        struct sim s;
+        sim_init(&s, &d, &cfg, 80);
+        const struct proto_plan *p = eng_plan(s.e);
+        REQUIRE(run_until(&s, ENG_COMPLETE, p->nsteps, 900));
+        CHECK_INT(s.nreps, p->nsteps);
+        for (int i = 0; i < s.nreps && i < p->nsteps; i++) {
+            CHECK_INT(s.reps[i].rep.block, p->steps[i].block);
+            CHECK_INT(s.reps[i].rep.familiarisation, p->steps[i].familiarisation);
+        }
+        struct eng_view v;
+        eng_view(s.e, &v);
+        if (names[k]) {
+            /* alternating: ADD L fam, ADD R fam, ADD L1, ADD R1, ... */
+            CHECK_INT(s.reps[0].rep.side, ST_SIDE_LEFT);
+            CHECK_INT(s.reps[1].rep.side, ST_SIDE_RIGHT);
+            CHECK_INT(s.reps[2].rep.side, ST_SIDE_LEFT);
+            CHECK_INT(s.reps[3].rep.side, ST_SIDE_RIGHT);
+            CHECK_INT(v.seed, 0);
+        } else {
+            CHECK_INT(v.seed, 99);
+            /* the same seed gives the same order in a new engine */
+            struct eng *e2;
+            struct st_err err;
+            CHECK_OK(eng_new(&d, &cfg, &e2, &err), &err);
+            CHECK(memcmp(eng_plan(e2)->order, p->order, sizeof p->order) == 0);
+            eng_free(e2);
+        }
+        sim_free(&s);
+        proto_free(&d);
+    }
+}
+
+static void test_new_checks(void)
+{
+    struct proto_def d;
+    small(&d, "random", "block = adduction left 0\nblock = adduction right 0\n", 0, 1, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    struct eng *e = (struct eng *)&d;
+    struct st_err err;
+    CHECK_INT(eng_new(&d, &cfg, &e, &err), ST_ERR_ARG); /* random order, no seed anywhere */
+    CHECK(e == NULL);
+    CHECK(strstr(err.msg, "seed") != NULL);
+    cfg.seed = 5;
+    cfg.reps = 11;
+    CHECK_INT(eng_new(&d, &cfg, &e, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "--reps") != NULL);
+    cfg.reps = 2;
+    cfg.hold_s = 4;
+    CHECK_OK(eng_new(&d, &cfg, &e, &err), &err);
+    CHECK_INT(eng_protocol(e)->reps, 2);
+    CHECK_NEAR(eng_protocol(e)->hold_s, 4, 0);
+    CHECK(eng_protocol(e)->text == NULL);
+    CHECK_INT(eng_plan(e)->nsteps, 4);
+    /* a new engine is in SETUP with a cue naming the position */
+    struct eng_event ev;
+    REQUIRE(eng_next_event(e, &ev));
+    CHECK_INT(ev.kind, ENG_EV_STATE);
+    CHECK_INT(ev.state, ENG_SETUP);
+    REQUIRE(eng_next_event(e, &ev));
+    CHECK_INT(ev.kind, ENG_EV_CUE);
+    CHECK(strstr(ev.text, "supine") != NULL);
+    CHECK(!eng_next_event(e, &ev));
+    struct eng_view v;
+    eng_view(e, &v);
+    CHECK_INT(v.reps, 2);
+    CHECK_INT(v.nblocks, 2);
+    CHECK_INT(v.block_pos, 1);
+    CHECK_NAN(v.force_n);
+    /* bad samples are counted, not used */
+    struct st_sample bad[3] = {{.t_ns = 10, .force_n = NAN, .channel = 0},
+                               {.t_ns = 11, .force_n = 1, .channel = 9},
+                               {.t_ns = 12, .force_n = 1, .channel = 0}};
+    eng_feed(e, bad, 3);
+    struct st_sample back = {.t_ns = 12, .force_n = 1, .channel = 0};
+    eng_feed(e, &back, 1);
+    eng_view(e, &v);
+    CHECK_INT(v.samples_rejected, 3);
+    eng_free(e);
+    eng_free(NULL);
+    proto_free(&d);
+}
+
+static void test_event_queue_overflow_is_counted(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 2);
+    struct eng_config cfg = eng_config_default();
+    struct eng *e;
+    struct st_err err;
+    CHECK_OK(eng_new(&d, &cfg, &e, &err), &err);
+    /* never drained: 300 refused-free commands that each queue events */
+    for (int i = 0; i < 200; i++) {
+        eng_command(e, ENG_CMD_PAUSE, i, &err);
+        eng_command(e, ENG_CMD_RESUME, i, &err);
+    }
+    struct eng_view v;
+    eng_view(e, &v);
+    CHECK(v.events_dropped > 0);
+    int n = 0;
+    struct eng_event ev;
+    while (eng_next_event(e, &ev))
+        n++;
+    CHECK_INT(n, 256);
+    eng_free(e);
+    proto_free(&d);
+}
+
+int main(void)
+{
+    CHECK_RUN(test_full_manual_80hz);
+    CHECK_RUN(test_full_manual_1khz);
+    CHECK_RUN(test_demo_duration);
+    CHECK_RUN(test_redo);
+    CHECK_RUN(test_redo_last_rep_of_block_reopens_it);
+    CHECK_RUN(test_reject);
+    CHECK_RUN(test_cv_extra_reps);
+    CHECK_RUN(test_abort_mid_rep);
+    CHECK_RUN(test_auto_hands_free);
+    CHECK_RUN(test_auto_accept_takes_replacement_back);
+    CHECK_RUN(test_review_accept_reject_redo);
+    CHECK_RUN(test_device_lost_mid_rep_and_back);
+    CHECK_RUN(test_device_lost_between_reps);
+    CHECK_RUN(test_never_pushes);
+    CHECK_RUN(test_tare_retry);
+    CHECK_RUN(test_invalid_commands);
+    CHECK_RUN(test_pause_resume);
+    CHECK_RUN(test_skip_block);
+    CHECK_RUN(test_hold_limit_and_saturation);
+    CHECK_RUN(test_alternating_and_random_follow_the_plan);
+    CHECK_RUN(test_new_checks);
+    CHECK_RUN(test_event_queue_overflow_is_counted);
+    return check_done();
+}

@@ -522,7 +522,7 @@ uint32_t ui_image_rgb(const struct ui_image *img, int x, int y)
 
 enum st_status ui_screenshot(struct ui *ui, enum ui_view v, const char *path, struct st_err *err)
 {
-    struct ui_image img;
+    struct ui_image img = {0};
     enum st_status st = ui_view_pixels(ui, v, &img, err);
     if (st != ST_OK)
         return st;

@@ -70,8 +70,8 @@ struct store_opts {
 /*
  * Opens the database at path, creating it (mode 0600, created with O_EXCL before SQLite sees it) when
  * it does not exist, and migrating it forward to STORE_SCHEMA_VERSION. *out is set to a new store on
- * ST_OK and to NULL otherwise; free it with store_close. opts may be NULL. On failure the file is
- * exactly as it was (a file this call created is removed again only if it is still empty).
+ * ST_OK and to NULL otherwise; free it with store_close. opts may be NULL. On failure an existing file
+ * is exactly as it was, and a file this call created (with its -wal/-shm) is removed again.
  */
 enum st_status store_open(const char *path, struct store **out, struct st_err *err);
 enum st_status store_open_opts(const char *path, const struct store_opts *opts, struct store **out,

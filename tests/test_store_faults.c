@@ -313,7 +313,12 @@ static void test_faults_readonly(void)
     REQUIRE(chmod(path, 0444) == 0);
     size_t n0 = 0, n1 = 0;
     unsigned char *before = fix_read_file(path, &n0);
-    CHECK_INT(in_child(readonly_child, path), 0);
+    int rc = in_child(readonly_child, path);
+    if (rc == 5) /* TMPDIR lies under a folder the unprivileged user cannot enter */
+        fprintf(stderr, "readonly: SKIPPED: uid 65534 cannot reach %s; set TMPDIR=/tmp to run this check\n",
+                check_tmpdir());
+    else
+        CHECK_INT(rc, 0);
     unsigned char *after = fix_read_file(path, &n1);
     CHECK(fix_same(before, n0, after, n1));
     free(before);

@@ -18,11 +18,13 @@
 extern const struct drv_driver drv_chronojump;
 extern const struct drv_driver drv_imada;
 extern const struct drv_driver drv_loadstar;
+extern const struct drv_driver drv_mark10;
 
 const struct drv_driver *const drv_table[] = {
     &drv_chronojump,
     &drv_imada,
     &drv_loadstar,
+    &drv_mark10,
     NULL,
 };
 

@@ -28,11 +28,13 @@
 extern const struct emu_family emu_chronojump;
 extern const struct emu_family emu_imada;
 extern const struct emu_family emu_loadstar;
+extern const struct emu_family emu_mark10;
 
 static const struct emu_family *const emu_families[] = {
     &emu_chronojump,
     &emu_imada,
     &emu_loadstar,
+    &emu_mark10,
     NULL,
 };
 

@@ -1,0 +1,837 @@
+/*
+ * test_mark10.c - the Mark-10 family: the parser on every reply DEVICES.md lists (whole, byte by
+ * byte, split at every byte, random chunks), the refusals, units changing mid-stream and after NUM,
+ * garbage, a line over any buffer, non-numeric fields; then the driver against its emulator on a pty:
+ * the probe names the gauge with read-only queries only, streaming through the acquisition thread
+ * gives the patient's peak through the gauge's unit, a Series 4 is polled, NUM / FULL / units / the
+ * refusals on the wire, and the faults (cable pulled mid-rep and plugged back, garbage, a 5 s stall,
+ * a wrong baud rate).
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "common/clock.h"
+#include "drivers/acq.h"
+#include "drivers/chronojump.h"
+#include "drivers/emu.h"
+#include "drivers/mark10.h"
+#include "parser_util.h"
+
+#define S(x) (const uint8_t *)(x), sizeof(x) - 1
+#define LBF 4.4482216152605
+#define KGF 9.80665
+#define OZF 0.27801385095378
+#define GF 0.00980665
+
+static struct pu_result res;
+
+/* ---- parser ------------------------------------------------------------------------------- */
+
+static void test_every_reply_every_split(void)
+{
+    static const char text[] = "4.285 N\r\n"
+                               "-18.78 lbF\r\n"
+                               "1.234 kgF\r\n"
+                               "12.5 ozF\r\n"
+                               "250 gF\r\n"
+                               "0.4285 kN\r\n"
+                               "4285 mN\r\n"
+                               "V1.00;LBF;CUR;FLTC8;FLTP1;AOUT00;AOFF5;FULL;MIT;POL;B0\r\n"
+                               "12.34\r\n" /* after NUM: the unit LIST named */
+                               "*10\r\n"
+                               "*11\r\n"
+                               "*12\r\n"
+                               "*22\r\n"
+                               "-0.02 lbF\r\n"
+                               "500.0 N\r\n"; /* full scale of a 500 N gauge: no overload marker exists */
+    CHECK_INT(pu_check_all_splits(&drv_mark10, S(text), &res), 0);
+    REQUIRE(res.n == 15);
+    static const struct {
+        enum drv_kind kind;
+        double value;
+        enum drv_unit unit;
+        double force_n;
+        const char *raw;
+    } want[] = {
+        {DRV_SAMPLE, 4.285, DRV_UNIT_N, 4.285, "4.285 N"},
+        {DRV_SAMPLE, -18.78, DRV_UNIT_LBF, -18.78 * LBF, "-18.78 lbF"},
+        {DRV_SAMPLE, 1.234, DRV_UNIT_KGF, 1.234 * KGF, "1.234 kgF"},
+        {DRV_SAMPLE, 12.5, DRV_UNIT_OZF, 12.5 * OZF, "12.5 ozF"},
+        {DRV_SAMPLE, 250, DRV_UNIT_GF, 250 * GF, "250 gF"},
+        {DRV_SAMPLE, 0.4285, DRV_UNIT_KN, 428.5, "0.4285 kN"},
+        {DRV_SAMPLE, 4285, DRV_UNIT_MN, 4.285, "4285 mN"},
+        {DRV_REPLY, 0, DRV_UNIT_LBF, 0, "V1.00;LBF;CUR;FLTC8;FLTP1;AOUT00;AOFF5;FULL;MIT;POL;B0"},
+        {DRV_SAMPLE, 12.34, DRV_UNIT_LBF, 12.34 * LBF, "12.34"},
+        {DRV_DEVICE_ERROR, 0, DRV_UNIT_LBF, 0, "*10"},
+        {DRV_DEVICE_ERROR, 0, DRV_UNIT_LBF, 0, "*11"},
+        {DRV_DEVICE_ERROR, 0, DRV_UNIT_LBF, 0, "*12"},
+        {DRV_DEVICE_ERROR, 0, DRV_UNIT_LBF, 0, "*22"},
+        {DRV_SAMPLE, -0.02, DRV_UNIT_LBF, -0.02 * LBF, "-0.02 lbF"},
+        {DRV_SAMPLE, 500.0, DRV_UNIT_N, 500.0, "500.0 N"},
+    };
+    for (int i = 0; i < res.n; i++) {
+        CHECK_INT(res.r[i].kind, want[i].kind);
+        CHECK_STR(res.r[i].raw, want[i].raw);
+        CHECK_INT(res.r[i].unit, want[i].unit);
+        CHECK(!res.r[i].overload);
+        CHECK(!res.r[i].has_dev_time);
+        if (want[i].kind == DRV_SAMPLE) {
+            CHECK_NEAR(res.r[i].value, want[i].value, 1e-12);
+            CHECK_NEAR(res.r[i].force_n, want[i].force_n, 1e-9);
+        }
+    }
+    CHECK_NEAR(res.r[1].force_n, -83.5376, 1e-4); /* tension keeps its sign */
+    CHECK_INT(res.skipped, 0);
+}
+
+/* Feeds text to p whole and returns the last reading (and how many there were in *n). */
+static struct drv_reading feed(struct m10_parser *p, const char *text, int *n)
+{
+    struct drv_reading r, last;
+    memset(&last, 0, sizeof last);
+    size_t len = strlen(text), off = 0;
+    *n = 0;
+    while (off < len) {
+        size_t used = 0;
+        if (m10_parse(p, (const uint8_t *)text + off, len - off, &used, &r) != DRV_NEED_MORE) {
+            last = r;
+            (*n)++;
+        }
+        off += used;
+    }
+    return last;
+}
+
+static void test_num_uses_the_learnt_unit(void)
+{
+    struct m10_parser p;
+    int n;
+    m10_parser_init(&p);
+    struct drv_reading r = feed(&p, "12.34\r\n", &n);
+    CHECK_INT(n, 1);
+    CHECK_INT(r.kind, DRV_BAD); /* no unit known yet: no newtons can be given */
+    CHECK_STR(r.raw, "12.34");
+
+    m10_parser_set_unit(&p, DRV_UNIT_N); /* what the probe learnt */
+    r = feed(&p, "12.34\r\n", &n);
+    CHECK_INT(r.kind, DRV_SAMPLE);
+    CHECK_NEAR(r.force_n, 12.34, 1e-12);
+    CHECK_INT(r.unit, DRV_UNIT_N);
+
+    r = feed(&p, "1.00 kgF\r\n2.00\r\n", &n); /* a full reading teaches its unit */
+    CHECK_INT(n, 2);
+    CHECK_INT(r.unit, DRV_UNIT_KGF);
+    CHECK_NEAR(r.force_n, 2.0 * KGF, 1e-12);
+
+    r = feed(&p, "V1.00;N;CUR;FLTC8;FLTP1;AOUT00;AOFF5;NUM;MIT;POL;B0\r\n3.5\r\n", &n); /* and so does LIST */
+    CHECK_INT(r.unit, DRV_UNIT_N);
+    CHECK_NEAR(r.force_n, 3.5, 1e-12);
+
+    r = feed(&p, "V1.00;KN;PC;NUM\r\n0.25\r\n", &n);
+    CHECK_INT(r.unit, DRV_UNIT_KN);
+    CHECK_NEAR(r.force_n, 250.0, 1e-9);
+    CHECK_INT(p.samples, 5); /* 12.34, 1.00, 2.00, 3.5, 0.25 */
+}
+
+static void test_unit_changes_mid_stream(void)
+{
+    /* One constant 100 N force, as a gauge shows it while someone presses UNITS (and NUM / FULL). */
+    static const char text[] = "100.0 N\r\n"
+                               "100.0\r\n"
+                               "22.48 lbF\r\n"
+                               "22.48\r\n"
+                               "10.20 kgF\r\n"
+                               "10.20\r\n"
+                               "359.7 ozF\r\n"
+                               "10197 gF\r\n"
+                               "0.1000 kN\r\n"
+                               "100000 mN\r\n"
+                               "100000\r\n"
+                               "V1.00;LBF;CUR;FLTC8;FLTP1;AOUT250;AOFF5;NUM;MIT;POL;B0\r\n"
+                               "22.48\r\n";
+    CHECK_INT(pu_check_all_splits(&drv_mark10, S(text), &res), 0);
+    REQUIRE(res.n == 13);
+    static const enum drv_unit units[] = {DRV_UNIT_N,   DRV_UNIT_N,   DRV_UNIT_LBF, DRV_UNIT_LBF, DRV_UNIT_KGF,
+                                          DRV_UNIT_KGF, DRV_UNIT_OZF, DRV_UNIT_GF,  DRV_UNIT_KN,  DRV_UNIT_MN,
+                                          DRV_UNIT_MN,  DRV_UNIT_LBF, DRV_UNIT_LBF};
+    int samples = 0;
+    for (int i = 0; i < res.n; i++) {
+        CHECK_INT(res.r[i].unit, units[i]);
+        if (res.r[i].kind == DRV_SAMPLE) {
+            samples++;
+            CHECK_REL(res.r[i].force_n, 100.0, 0.0015); /* within the display step of each unit */
+        }
+    }
+    CHECK_INT(samples, 12);
+    CHECK_INT(res.r[11].kind, DRV_REPLY);
+}
+
+static void test_refusals(void)
+{
+    static const char text[] = "*10\r\n *11 \r\n*12\r\n*22\r\n*99\r\n*1\r\n*100\r\n*1a\r\n**10\r\n*\r\n";
+    CHECK_INT(pu_check_all_splits(&drv_mark10, S(text), &res), 0);
+    REQUIRE(res.n == 10);
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(res.r[i].kind, DRV_DEVICE_ERROR); /* the four of DEVICES.md, and any other code */
+    for (int i = 5; i < 10; i++)
+        CHECK_INT(res.r[i].kind, DRV_BAD);
+    CHECK_INT(res.skipped, 5);
+    CHECK_STR(m10_error_text("*10"), "illegal command");
+    CHECK_STR(m10_error_text("*11"), "not applicable");
+    CHECK_STR(m10_error_text("*12"), "invalid specifier");
+    CHECK_STR(m10_error_text("*22"), "value too large");
+    CHECK_STR(m10_error_text("*99"), "error");
+}
+
+static void test_garbage_and_non_numeric_fields(void)
+{
+    static const char text[] = "4.285 N\r\n"
+                               "\x01\xff\xfe garbage\r\n"
+                               "abc N\r\n"
+                               "4.2.1 N\r\n"
+                               "4.285 XN\r\n"
+                               "4.285N\r\n"
+                               "1e3 N\r\n"
+                               "nan N\r\n"
+                               "inf\r\n"
+                               "4.285 N extra\r\n"
+                               "N\r\n"
+                               "-\r\n"
+                               ".\r\n"
+                               "2000000 N\r\n"
+                               "1001 kN\r\n"
+                               "V1.00\r\n"
+                               "V;LBF\r\n"
+                               "VX1;LBF\r\n"
+                               "V1.00;LB F\r\n"
+                               "   \r\n"
+                               "  4.285   N  \r\n"
+                               "\t-18.78\tlbF\r\n"
+                               "12.\r\n"
+                               ".5 kgF\r\n"
+                               "+7 N\r\n";
+    CHECK_INT(pu_check_all_splits(&drv_mark10, S(text), &res), 0);
+    REQUIRE(res.n == 25);
+    int samples = 0;
+    for (int i = 0; i < res.n; i++)
+        samples += res.r[i].kind == DRV_SAMPLE;
+    CHECK_INT(samples, 6);
+    CHECK_INT(res.skipped, 19);
+    CHECK_INT(res.r[0].kind, DRV_SAMPLE);
+    for (int i = 1; i <= 19; i++)
+        CHECK_INT(res.r[i].kind, DRV_BAD);
+    CHECK_STR(res.r[2].raw, "abc N"); /* the raw text is kept for the audit trail */
+    CHECK_NEAR(res.r[20].force_n, 4.285, 1e-12);
+    CHECK_NEAR(res.r[21].force_n, -18.78 * LBF, 1e-9);
+    CHECK_NEAR(res.r[22].force_n, 12.0 * LBF, 1e-9); /* NUM-shaped, in the last unit (lbF) */
+    CHECK_NEAR(res.r[23].force_n, 0.5 * KGF, 1e-12);
+    CHECK_NEAR(res.r[24].force_n, 7.0, 0);
+    for (int i = 0; i < res.n; i++)
+        CHECK(memchr(res.r[i].raw, '\0', sizeof res.r[i].raw) != NULL);
+}
+
+static void test_line_over_any_buffer(void)
+{
+    static uint8_t big[DRV_LINE_MAX * 40];
+    size_t n = (size_t)snprintf((char *)big, sizeof big, "1.00 N\r\n");
+    for (size_t i = 0; i < DRV_LINE_MAX * 30; i++)
+        big[n++] = (uint8_t)('0' + i % 10);
+    memcpy(big + n, "\r\n2.00\r\n", 8);
+    n += 8;
+    CHECK_INT(pu_check_all_splits(&drv_mark10, big, n, &res), 0);
+    REQUIRE(res.n == 3);
+    CHECK_INT(res.r[0].kind, DRV_SAMPLE);
+    CHECK_INT(res.r[1].kind, DRV_BAD);
+    CHECK_INT(strlen(res.r[1].raw), DRV_RAW_MAX - 1);
+    CHECK_INT(res.r[2].kind, DRV_SAMPLE); /* resynced, and still in newtons */
+    CHECK_NEAR(res.r[2].force_n, 2.0, 0);
+}
+
+static void test_list_fields(void)
+{
+    struct m10_settings s;
+    static const char ex[] = "V1.00;LBF;CUR;FLTC8;FLTP1;AOUT00;AOFF5;FULL;MIT;POL;B0";
+    REQUIRE(m10_parse_list(ex, strlen(ex), &s));
+    CHECK_STR(s.version, "V1.00");
+    CHECK_INT(s.unit, DRV_UNIT_LBF);
+    CHECK_INT(s.mode, M10_MODE_CUR);
+    CHECK_INT(s.num, 0);
+    CHECK_INT(s.aout, 0);
+    static const char other[] = "V2.3.1;NUM;PT;AOUT250;N";
+    REQUIRE(m10_parse_list(other, strlen(other), &s));
+    CHECK_STR(s.version, "V2.3.1");
+    CHECK_INT(s.unit, DRV_UNIT_N);
+    CHECK_INT(s.mode, M10_MODE_PT);
+    CHECK_INT(s.num, 1);
+    CHECK_INT(s.aout, 250);
+    REQUIRE(m10_parse_list("V1.00;;PC;KGF;", 14, &s));
+    CHECK_INT(s.unit, DRV_UNIT_KGF);
+    CHECK_INT(s.mode, M10_MODE_PC);
+    CHECK_INT(s.num, -1);
+    CHECK_INT(s.aout, -1);
+    static const char *const not_list[] = {"V1.00", "LIST", "V1.00;LB F", "V1.00;;", "V;N", "v1.00;N", "V1.0x;N",
+                                           "V1.00;N*"};
+    for (size_t i = 0; i < sizeof not_list / sizeof not_list[0]; i++)
+        CHECK(!m10_parse_list(not_list[i], strlen(not_list[i]), &s));
+}
+
+static void test_aout_pick(void)
+{
+    double hz = 0;
+    CHECK_INT(m10_aout_pick(0, 115200, &hz), 250);
+    CHECK_NEAR(hz, 250, 0);
+    CHECK_INT(m10_aout_pick(250, 115200, NULL), 250);
+    CHECK_INT(m10_aout_pick(1000, 115200, NULL), 250);
+    CHECK_INT(m10_aout_pick(100, 115200, NULL), 125);
+    CHECK_INT(m10_aout_pick(50, 115200, NULL), 50);
+    CHECK_INT(m10_aout_pick(1, 115200, NULL), 2); /* never AOUT1: it gives 50/s */
+    CHECK_INT(m10_aout_pick(3, 115200, NULL), 5);
+    CHECK_INT(m10_aout_pick(0, 57600, NULL), 250);
+    CHECK_INT(m10_aout_pick(0, 38400, NULL), 125); /* 250 lines of 14 bytes need 35000 baud + margin */
+    CHECK_INT(m10_aout_pick(0, 19200, NULL), 50);
+    CHECK_INT(m10_aout_pick(0, 9600, &hz), 50);
+    CHECK_NEAR(hz, 50, 0);
+    CHECK_INT(m10_aout_pick(10, 9600, NULL), 10);
+}
+
+/* ---- against the emulator ----------------------------------------------------------------- */
+
+#define RING_CAP 8192
+static struct st_sample ring_buf[RING_CAP];
+static struct st_sample got[100000];
+static size_t n_got;
+
+static void drain(struct st_ring *r)
+{
+    struct st_sample tmp[512];
+    size_t n;
+    while ((n = ring_pop(r, tmp, 512)) > 0)
+        for (size_t i = 0; i < n && n_got < sizeof got / sizeof got[0]; i++)
+            got[n_got++] = tmp[i];
+}
+
+static void run_for(struct st_ring *r, struct acq *a, double seconds, bool (*stop)(const struct acq_status *))
+{
+    int64_t end = st_now_ns() + (int64_t)(seconds * 1e9);
+    while (st_now_ns() < end) {
+        drain(r);
+        if (stop) {
+            struct acq_status s;
+            acq_get_status(a, &s);
+            if (stop(&s))
+                return;
+        }
+        st_sleep_ns(10 * ST_NS_PER_MS);
+    }
+    drain(r);
+}
+
+static bool is_lost(const struct acq_status *s)
+{
+    return s->state == ACQ_LOST;
+}
+static bool is_streaming_again(const struct acq_status *s)
+{
+    return s->state == ACQ_STREAMING && s->reconnects > 0;
+}
+
+/* A short rep: 0.4 s up, 0.8 s hold, 0.5 s down, after 0.2 s at rest; no noise. */
+static struct emu_patient short_rep(double peak_n)
+{
+    struct emu_patient p = emu_patient_default(peak_n, 1);
+    p.noise_n = 0;
+    p.start_delay_s = 0.2;
+    p.hold_s = 0.8;
+    return p;
+}
+
+static struct emu *start_emu(const char *name, const char *unit, double rate_hz, struct emu_patient p)
+{
+    char path[512];
+    struct emu_opts o = emu_opts_default("mark10");
+    o.link_path = check_tmppath(path, sizeof path, name);
+    o.unit = unit;
+    o.rate_hz = rate_hz;
+    o.patient = p;
+    struct emu *e = NULL;
+    struct st_err err;
+    CHECK_OK(emu_start(&o, &e, &err), &err);
+    return e;
+}
+
+/* The emulated 500 N gauge's display step in each unit (its resolution table). */
+static double shown(double force_n, double n_per, double step)
+{
+    return round(force_n / n_per / step) * step * n_per;
+}
+
+/* An unknown device that echoes every byte back. */
+struct echo {
+    int master;
+    char name[64];
+    atomic_bool stop;
+    pthread_t th;
+};
+
+static void *echo_thread(void *arg)
+{
+    struct echo *e = arg;
+    while (!atomic_load(&e->stop)) {
+        struct pollfd pfd = {.fd = e->master, .events = POLLIN};
+        if (poll(&pfd, 1, 10) > 0 && (pfd.revents & POLLIN)) {
+            char buf[256];
+            ssize_t n = read(e->master, buf, sizeof buf);
+            if (n > 0 && write(e->master, buf, (size_t)n) < 0) {
+                /* nobody listening: like a wire */
+            }
+        } else {
+            st_sleep_ns(5 * ST_NS_PER_MS);
+        }
+    }
+    return NULL;
+}
+
+static void test_probe_names_the_gauge(void)
+{
+    struct st_err err;
+    struct drv_dev *d = NULL;
+    struct emu_stats es;
+
+    struct emu *e = start_emu("m10p5", "lbF", 0, short_rep(100));
+    REQUIRE(e);
+    CHECK_OK(drv_dev_open(&drv_mark10, emu_port(e), 0, 1500, &d, &err), &err);
+    REQUIRE(d);
+    CHECK_STR(d->ident.family, "mark10");
+    CHECK_STR(d->ident.model, "Series 5/7");
+    CHECK_STR(d->ident.firmware, "V1.00");
+    CHECK_STR(d->ident.serial, "");
+    CHECK_INT(d->ident.unit, DRV_UNIT_LBF);
+    CHECK_NAN(d->ident.capacity_n);
+    CHECK_INT(d->ident.baud, 115200);
+    emu_get_stats(e, &es);
+    CHECK_INT(es.lines_in, 2); /* LIST and ?: nothing else went to the gauge before it was known */
+    CHECK(!es.streaming);
+    CHECK_OK(d->drv->zero(d, &err), &err); /* Z: silent on this gauge, and silence is success */
+    drv_dev_close(d);
+    emu_get_stats(e, &es);
+    CHECK_INT(es.lines_in, 3); /* closing a device never started sends nothing */
+    emu_stop(e);
+
+    e = start_emu("m10p4", "N", -1, short_rep(100)); /* a Series 4: `?` only */
+    REQUIRE(e);
+    d = NULL;
+    CHECK_OK(drv_dev_open(&drv_mark10, emu_port(e), 0, 1500, &d, &err), &err);
+    REQUIRE(d);
+    CHECK_STR(d->ident.model, "Series 4");
+    CHECK_STR(d->ident.firmware, "");
+    CHECK_INT(d->ident.unit, DRV_UNIT_N);
+    enum st_status s = d->drv->zero(d, &err);
+    CHECK_INT(s, ST_ERR_UNSUPPORTED);
+    CHECK(strstr(err.msg, "press ZERO") != NULL);
+    drv_dev_close(d);
+    emu_stop(e);
+
+    /* Not mistaken for another family, nor another family for it. */
+    char path[512];
+    struct emu_opts o = emu_opts_default("chronojump");
+    o.link_path = check_tmppath(path, sizeof path, "m10cj");
+    o.boot_s = 0.05;
+    CHECK_OK(emu_start(&o, &e, &err), &err);
+    REQUIRE(e);
+    st_sleep_ns(100 * ST_NS_PER_MS);
+    d = NULL;
+    s = drv_dev_open(&drv_mark10, emu_port(e), 0, 1500, &d, &err);
+    CHECK_INT(s, ST_ERR_NO_DEVICE);
+    CHECK(d == NULL);
+    emu_stop(e);
+    e = start_emu("m10p5b", "N", 0, short_rep(100));
+    REQUIRE(e);
+    s = drv_dev_open(&drv_chronojump, emu_port(e), 0, 1500, &d, &err);
+    CHECK(s != ST_OK);
+    CHECK(d == NULL);
+    emu_stop(e);
+
+    struct echo echo = {.master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK)};
+    REQUIRE(echo.master >= 0);
+    REQUIRE(grantpt(echo.master) == 0 && unlockpt(echo.master) == 0);
+    REQUIRE(ptsname_r(echo.master, echo.name, sizeof echo.name) == 0);
+    REQUIRE(pthread_create(&echo.th, NULL, echo_thread, &echo) == 0);
+    st_err_clear(&err);
+    s = drv_dev_open(&drv_mark10, echo.name, 0, 1500, &d, &err);
+    atomic_store(&echo.stop, true);
+    pthread_join(echo.th, NULL);
+    close(echo.master);
+    CHECK_INT(s, ST_ERR_NO_DEVICE); /* it answered, but not like a Mark-10 */
+    CHECK(strstr(err.msg, "Mark-10") != NULL);
+    CHECK(strstr(err.msg, echo.name) != NULL);
+}
+
+static void test_stream_peak_through_lbf(void)
+{
+    struct emu *e = start_emu("m10s", "lbF", 0, short_rep(250));
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_mark10, .channel = 2};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 1.6, NULL); /* the plateau is 0.6 - 1.4 s */
+    struct emu_stats es;
+    emu_get_stats(e, &es);
+    run_for(&ring, a, 0.3, NULL); /* what was sent by then must all arrive */
+    struct acq_status st;
+    acq_get_status(a, &st);
+    acq_stop(a);
+    emu_stop(e);
+
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK_STR(st.ident.family, "mark10");
+    CHECK_STR(st.ident.model, "Series 5/7");
+    CHECK_INT(st.ident.unit, DRV_UNIT_LBF);
+    CHECK(es.streaming);
+    CHECK(n_got > 300); /* 250/s for ~1.6 s */
+    CHECK_INT(st.samples, n_got);
+    CHECK_INT(st.bad_lines, 0);
+    CHECK_INT(st.device_errors, 0);
+    CHECK_INT(st.ring_drops, 0);
+    /* Every reading the gauge had sent arrived, but the probe's answer to `?` and the one that
+     * confirmed the stream. */
+    CHECK(n_got + 2 >= es.samples_sent);
+    CHECK(n_got <= es.samples_sent + 100);
+    double peak = -1e9, low = 1e9;
+    int seq_bad = 0, order_bad = 0, chan_bad = 0, flag_bad = 0;
+    for (size_t i = 0; i < n_got; i++) {
+        if (got[i].force_n > peak)
+            peak = got[i].force_n;
+        if (got[i].force_n < low)
+            low = got[i].force_n;
+        seq_bad += got[i].seq != i;
+        chan_bad += got[i].channel != 2;
+        flag_bad += (got[i].flags & (ST_SAMPLE_DEVICE_TIME | ST_SAMPLE_SATURATED | ST_SAMPLE_GAP)) != 0;
+        if (i > 0)
+            order_bad += got[i].t_ns <= got[i - 1].t_ns;
+    }
+    /* 250 N shown by the gauge in lbF (0.02 lbF steps: 56.20 lbF), back in newtons. */
+    CHECK_NEAR(peak, shown(250, LBF, 0.02), 1e-9);
+    CHECK_NEAR(peak, 250, 0.05);
+    CHECK_NEAR(low, 0, 1e-12); /* a push is compression: positive; nothing below the rest */
+    CHECK_INT(seq_bad, 0);
+    CHECK_INT(chan_bad, 0);
+    CHECK_INT(flag_bad, 0);
+    CHECK_INT(order_bad, 0);
+    CHECK(st.rate_hz > 200 && st.rate_hz < 300);
+    printf("  mark10 streaming AOUT250 at 115200: %zu samples, %.1f/s, jitter %.2f ms\n", n_got, st.rate_hz,
+           st.jitter_ms);
+}
+
+static void test_series4_is_polled(void)
+{
+    struct emu *e = start_emu("m10s4", "N", -1, short_rep(250));
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_mark10, .polarity = -1};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 1.6, NULL);
+    struct acq_status st;
+    acq_get_status(a, &st);
+    acq_stop(a);
+    struct emu_stats es;
+    emu_get_stats(e, &es);
+    emu_stop(e);
+
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK_STR(st.ident.model, "Series 4");
+    CHECK(!es.streaming); /* nothing was streamed: every reading was asked for */
+    CHECK(n_got > 60);
+    CHECK_INT(st.samples, n_got);
+    CHECK_INT(st.bad_lines, 0);
+    CHECK_INT(st.device_errors, 0);
+    CHECK(n_got + 3 >= es.samples_sent); /* every reply but the probe's and the last in flight */
+    CHECK(es.lines_in >= n_got);
+    double low = 1e9;
+    for (size_t i = 0; i < n_got; i++)
+        if (got[i].force_n < low)
+            low = got[i].force_n;
+    CHECK_NEAR(low, -250.0, 1e-9); /* the channel's polarity turns the push around; 0.1 N steps */
+    CHECK(st.rate_hz > 20 && st.rate_hz < 250); /* polled: below what the gauge can stream */
+    printf("  mark10 polling a Series 4 at 115200: %zu samples, %.1f/s, jitter %.2f ms\n", n_got, st.rate_hz,
+           st.jitter_ms);
+}
+
+/* Reads and parses from d for ms, appending to rs. */
+static int collect(struct drv_dev *d, int ms, struct drv_reading *rs, int n, int cap)
+{
+    int64_t end = st_now_ns() + (int64_t)ms * ST_NS_PER_MS;
+    uint8_t buf[1024];
+    while (st_now_ns() < end) {
+        size_t got_n = 0;
+        struct st_err err;
+        int left = (int)((end - st_now_ns()) / ST_NS_PER_MS);
+        if (link_read(d->link, buf, sizeof buf, left > 0 ? left : 0, &got_n, &err) == ST_ERR_DISCONNECTED)
+            break;
+        size_t off = 0;
+        while (off < got_n) {
+            size_t used = 0;
+            struct drv_reading r;
+            if (d->drv->parse(d->parser, buf + off, got_n - off, &used, &r) != DRV_NEED_MORE && n < cap)
+                rs[n++] = r;
+            off += used;
+        }
+    }
+    return n;
+}
+
+static void send(struct drv_dev *d, const char *cmd)
+{
+    struct st_err err;
+    CHECK_OK(link_write_str(d->link, cmd, 200, &err), &err);
+}
+
+static struct drv_reading wire[4000];
+
+static void test_num_units_and_refusals_on_the_wire(void)
+{
+    struct emu_patient p = emu_patient_default(0, 1);
+    p.noise_n = 0;
+    p.start_delay_s = 1000; /* a steady 100 N on the gauge all along */
+    p.baseline_n = 100;
+    struct emu *e = start_emu("m10w", "N", 0, p);
+    REQUIRE(e);
+    struct drv_dev *d = NULL;
+    struct st_err err;
+    CHECK_OK(drv_dev_open(&drv_mark10, emu_port(e), 0, 1500, &d, &err), &err);
+    REQUIRE(d);
+    d->rate_hz = 50;
+    CHECK_OK(d->drv->start(d, &err), &err);
+    CHECK(!d->polling);
+    int n = 0, mark[8];
+    n = collect(d, 150, wire, n, 4000);
+    mark[0] = n;
+    send(d, "NUM\r");
+    n = collect(d, 150, wire, n, 4000);
+    mark[1] = n;
+    send(d, "FULL\r");
+    send(d, "KG\r");
+    n = collect(d, 150, wire, n, 4000);
+    mark[2] = n;
+    send(d, "NUM\r\n"); /* CRLF ends a command as well */
+    n = collect(d, 150, wire, n, 4000);
+    mark[3] = n;
+    send(d, "KN\r");      /* not offered on a 500 N gauge */
+    send(d, "FOO\r");     /* no such command */
+    send(d, "AOUT3\r");   /* no such rate */
+    send(d, "AOUT300\r"); /* over 250 */
+    send(d, "FULL\r");
+    send(d, "LB\r");
+    send(d, "LIST\r");
+    n = collect(d, 200, wire, n, 4000);
+    mark[4] = n;
+    REQUIRE(n < 4000);
+
+    int samples = 0, wrong = 0, errors = 0, replies = 0;
+    char refusals[32] = "";
+    for (int i = 0; i < n; i++) {
+        if (wire[i].kind == DRV_SAMPLE) {
+            samples++;
+            /* Whatever the unit, with or without it on the line: 100 N within the display step. */
+            wrong += fabs(wire[i].force_n - 100.0) > 0.05;
+        } else if (wire[i].kind == DRV_DEVICE_ERROR) {
+            errors++;
+            strncat(refusals, wire[i].raw, sizeof refusals - strlen(refusals) - 1);
+        } else if (wire[i].kind == DRV_REPLY) {
+            replies++;
+            CHECK(strstr(wire[i].raw, ";LBF;CUR;") != NULL);
+            CHECK(strstr(wire[i].raw, ";AOUT50;") != NULL);
+        } else {
+            CHECK(!"no bad line expected");
+        }
+    }
+    CHECK(samples > 25); /* 50/s for 0.75 s */
+    CHECK_INT(wrong, 0);
+    CHECK_INT(errors, 4);
+    CHECK_STR(refusals, "*11*10*12*22");
+    CHECK_INT(replies, 1);
+    /* Each phase in its unit, full or bare (the first line of a phase may predate the command). */
+    CHECK(mark[0] > 3 && mark[1] - mark[0] > 3 && mark[2] - mark[1] > 3 && mark[3] - mark[2] > 3);
+    CHECK_STR(wire[mark[0] - 1].raw, "100.0 N");
+    CHECK_STR(wire[mark[1] - 1].raw, "100.0");
+    CHECK_STR(wire[mark[2] - 1].raw, "10.20 kgF");
+    CHECK_STR(wire[mark[3] - 1].raw, "10.20");
+    CHECK_INT(wire[mark[3] - 1].unit, DRV_UNIT_KGF);
+    CHECK_STR(wire[mark[4] - 1].raw, "22.48 lbF");
+
+    /* Stop: the stream ends. Then a zero, and the reading is 0; the peaks are cleared. */
+    CHECK_OK(d->drv->stop(d, &err), &err);
+    int before = n;
+    n = collect(d, 150, wire, n, 4000);
+    CHECK_INT(n, before);
+    CHECK_OK(d->drv->zero(d, &err), &err);
+    send(d, "?\r");
+    send(d, "?PC\r");
+    send(d, "?C\r");
+    n = collect(d, 150, wire, n, 4000);
+    REQUIRE(n == before + 3);
+    CHECK_STR(wire[before].raw, "0.00 lbF");
+    CHECK_STR(wire[before + 1].raw, "0.00 lbF");
+    CHECK_STR(wire[before + 2].raw, "0.00 lbF");
+    drv_dev_close(d);
+    emu_stop(e);
+}
+
+static void test_unplug_mid_rep_and_replug(void)
+{
+    struct emu_patient p = emu_patient_default(300, 0);
+    p.start_delay_s = 0.2;
+    struct emu *e = start_emu("m10u", "N", 0, p);
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_mark10, .reconnect_ms = 200};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 1.0, NULL); /* mid-rep: the patient is pushing */
+    size_t before = n_got;
+    CHECK(before > 150);
+    CHECK(got[before - 1].force_n > 200);
+    int64_t t_pull = st_now_ns();
+    emu_unplug(e);
+    struct emu_stats es;
+    emu_get_stats(e, &es);
+    run_for(&ring, a, 3.0, is_lost);
+    double detect_s = (double)(st_now_ns() - t_pull) / 1e9;
+    struct acq_status st;
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK(detect_s < 1.0); /* ends cleanly within one second */
+    CHECK(strstr(st.message, "disconnected") != NULL);
+    CHECK(strstr(st.message, "check the cable") != NULL);
+    size_t at_loss = n_got;
+    CHECK(at_loss >= before);
+    CHECK_INT(st.samples, at_loss);
+    /* Every reading that left the gauge before the pull is kept: all but the probe's, the one that
+     * confirmed the stream, and at most two still queued in its UART when the cable went. */
+    CHECK(at_loss + 4 >= es.samples_sent);
+
+    struct st_err e2;
+    CHECK_OK(emu_replug(e, &e2), &e2);
+    run_for(&ring, a, 6.0, is_streaming_again);
+    run_for(&ring, a, 0.4, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK_INT(st.reconnects, 1);
+    CHECK(n_got > at_loss + 50);
+    bool flagged = false;
+    for (size_t i = at_loss; i < n_got; i++)
+        if (got[i].flags & ST_SAMPLE_RECONNECTED)
+            flagged = i == at_loss;
+    CHECK(flagged); /* the first sample after the replug says so */
+    for (size_t i = 1; i < n_got; i++)
+        CHECK(got[i].t_ns > got[i - 1].t_ns && got[i].seq == got[i - 1].seq + 1);
+    acq_stop(a);
+    emu_stop(e);
+}
+
+static void test_garbage_stall_and_wrong_baud(void)
+{
+    struct emu_patient p = emu_patient_default(100, 0);
+    struct emu *e = start_emu("m10f", "kgF", 0, p);
+    REQUIRE(e);
+    struct st_ring ring;
+    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_mark10, .reconnect_ms = 200};
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    run_for(&ring, a, 0.4, NULL);
+    /* Random bytes: counted as bad lines, the stream goes on. */
+    emu_inject_garbage(e, 2000);
+    size_t n0 = n_got;
+    run_for(&ring, a, 0.6, NULL);
+    struct acq_status st;
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK(st.bad_lines > 0);
+    CHECK(n_got > n0 + 100);
+    size_t n1 = n_got;
+
+    /* A 5 s stall: lost within the stall limit, then back by itself. */
+    emu_stall(e, 5.0);
+    int64_t t0 = st_now_ns();
+    run_for(&ring, a, 3.0, is_lost);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK((double)(st_now_ns() - t0) / 1e9 < 1.6);
+    CHECK(strstr(st.message, "stopped sending") != NULL);
+    run_for(&ring, a, 9.0, is_streaming_again);
+    run_for(&ring, a, 0.3, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK(n_got > n1 + 20);
+    size_t n2 = n_got;
+    uint64_t rc = st.reconnects;
+
+    /* The gauge's baud rate changed on its menu: garbage at our 115200, lost with words about the
+     * baud rate; reconnect attempts fail until it is set back. */
+    emu_set_baud(e, 9600);
+    run_for(&ring, a, 3.0, is_lost);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK(strstr(st.message, "baud") != NULL);
+    emu_set_baud(e, 115200);
+    int64_t end = st_now_ns() + 8 * ST_NS_PER_S;
+    while (st_now_ns() < end) {
+        run_for(&ring, a, 0.1, NULL);
+        acq_get_status(a, &st);
+        if (st.state == ACQ_STREAMING && st.reconnects > rc)
+            break;
+    }
+    CHECK_INT(st.state, ACQ_STREAMING);
+    run_for(&ring, a, 0.3, NULL);
+    CHECK(n_got > n2 + 20);
+    for (size_t i = 1; i < n_got; i++)
+        CHECK(got[i].seq == got[i - 1].seq + 1);
+    double peak = 0;
+    for (size_t i = 0; i < n_got; i++)
+        if (got[i].force_n > peak)
+            peak = got[i].force_n;
+    CHECK(peak > 95 && peak < 105); /* garbage never became a force (100 N push, 0.3 N noise) */
+    acq_stop(a);
+    emu_stop(e);
+}
+
+int main(void)
+{
+    CHECK_RUN(test_every_reply_every_split);
+    CHECK_RUN(test_num_uses_the_learnt_unit);
+    CHECK_RUN(test_unit_changes_mid_stream);
+    CHECK_RUN(test_refusals);
+    CHECK_RUN(test_garbage_and_non_numeric_fields);
+    CHECK_RUN(test_line_over_any_buffer);
+    CHECK_RUN(test_list_fields);
+    CHECK_RUN(test_aout_pick);
+    CHECK_RUN(test_probe_names_the_gauge);
+    CHECK_RUN(test_stream_peak_through_lbf);
+    CHECK_RUN(test_series4_is_polled);
+    CHECK_RUN(test_num_units_and_refusals_on_the_wire);
+    CHECK_RUN(test_unplug_mid_rep_and_replug);
+    CHECK_RUN(test_garbage_stall_and_wrong_baud);
+    return check_done();
+}

@@ -168,8 +168,11 @@ static enum st_status im_probe(struct link *l, int timeout_ms, struct drv_ident 
     struct reading_ctx ctx = {0};
     link_flush_input(l);
     enum st_status s = read_once(l, "\rD\r", timeout_ms, &ctx, err);
+    if (s == ST_ERR_TIMEOUT && ctx.any)
+        return st_err_set(err, ST_ERR_NO_DEVICE, "The device on %s answers, but not like an Imada gauge: its "
+                          "answer to a reading request (D) is not a reading", link_name(l));
     if (s == ST_ERR_TIMEOUT)
-        return ctx.any ? ST_ERR_NO_DEVICE : ST_ERR_TIMEOUT;
+        return st_err_set(err, s, "Nothing answered a reading request (D) on %s", link_name(l));
     if (s != ST_OK)
         return s;
     snprintf(id->model, sizeof id->model, "DS2/DST");

@@ -11,7 +11,8 @@
  *     judgement (the gauge's comparator) L = below the low set point, O = between, H = above the high
  *     set point, E = overload.
  *   - `Z` zero, `T` / `P` real-time / peak mode, `N` / `K` / `O` unit: each answers `R` (done) or `E`
- *     (refused). Every other command is refused with `E`.
+ *     (refused). What the gauge does with other commands is not written down; the driver sends no
+ *     other (its emulator refuses them with `E`).
  *   - There is no identity query, no serial number and no capacity in the protocol: the port names
  *     the device, and the model is "DS2/DST" whichever it is.
  *   - There is no streaming command: the host polls with `D`, one reading per round trip. At 19200

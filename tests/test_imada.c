@@ -374,6 +374,64 @@ static void test_wire_time(void)
     emu_stop(e);
 }
 
+static void test_slow_refresh_repeats_values(void)
+{
+    /* A gauge that refreshes its reading 10 times a second, polled at the round trip's pace: the
+     * value changes at most 10 times a second, the repeats are kept as samples. */
+    struct emu_patient p = emu_patient_default(250, 1);
+    p.noise_n = 0;
+    p.start_delay_s = 0;
+    struct emu_opts o = imada_opts(p, "N");
+    o.rate_hz = 10;
+    struct emu *e = start_emu("im-slow", &o);
+    REQUIRE(e);
+    struct drv_dev *d = NULL;
+    struct st_err err;
+    CHECK_OK(drv_dev_open(&drv_imada, emu_port(e), 0, 1000, &d, &err), &err);
+    REQUIRE(d);
+    CHECK_OK(d->drv->start(d, &err), &err);
+    static struct drv_reading rd[2048];
+    int64_t t0 = st_now_ns();
+    int n = poll_dev(d, 0.5, rd, 2048);
+    double span_s = (double)(st_now_ns() - t0) / 1e9;
+    int samples = 0, changes = 0;
+    double prev = NAN;
+    for (int i = 0; i < n; i++) {
+        if (rd[i].kind != DRV_SAMPLE)
+            continue;
+        samples++;
+        changes += !isnan(prev) && rd[i].force_n != prev;
+        prev = rd[i].force_n;
+    }
+    CHECK(changes >= 2);                        /* the ramp is seen */
+    CHECK(changes <= (int)(span_s * 10.0) + 2); /* but no faster than the gauge refreshes */
+    CHECK(samples > changes + 5);               /* polling faster than that repeats values */
+    drv_dev_close(d);
+    emu_stop(e);
+}
+
+static void test_not_mistaken_for_another_device(void)
+{
+    /* A Chronojump board answers `D` with "Not a valid command": not an Imada, and nothing but the
+     * read-only `D` (and a bare CR) was written to it. */
+    struct emu_opts o = emu_opts_default("chronojump");
+    o.boot_s = 0;
+    o.baud = 19200; /* so that it hears the station at all */
+    struct emu *e = start_emu("im-cj", &o);
+    REQUIRE(e);
+    struct drv_dev *d = NULL;
+    struct st_err err;
+    enum st_status s = drv_dev_open(&drv_imada, emu_port(e), 0, 700, &d, &err);
+    CHECK_INT(s, ST_ERR_NO_DEVICE);
+    CHECK(d == NULL);
+    CHECK(strstr(err.msg, emu_port(e)) != NULL);
+    struct emu_stats es;
+    emu_get_stats(e, &es);
+    CHECK(es.lines_in >= 1);
+    CHECK(!es.streaming);
+    emu_stop(e);
+}
+
 static bool is_lost(const struct acq_status *s)
 {
     return s->state == ACQ_LOST;
@@ -735,6 +793,8 @@ int main(void)
     CHECK_RUN(test_line_over_any_buffer);
     CHECK_RUN(test_parser_state);
     CHECK_RUN(test_wire_time);
+    CHECK_RUN(test_slow_refresh_repeats_values);
+    CHECK_RUN(test_not_mistaken_for_another_device);
     CHECK_RUN(test_probe_and_stream_in_lbf);
     CHECK_RUN(test_modes_units_zero_and_rate_cap);
     CHECK_RUN(test_overload_marks_saturation);

@@ -14,9 +14,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"demo", cmd_demo, "the station on a built-in emulated dynamometer: the first thing to run"},
     {"devices", cmd_devices, "serial ports; --probe names the dynamometer on each"},
+    {"calibrate", cmd_calibrate, "check a device against a known mass"},
     {"patient", cmd_patient, "add, list, show, edit, delete patients"},
     {"protocols", cmd_protocols, "the test protocols the station knows"},
+    {"run", cmd_run, "run a test protocol against a dynamometer and save the session"},
     {"sessions", cmd_sessions, "the saved sessions, optionally of one patient"},
     {"show", cmd_show, "a session's balance: per side and direction, ADD:ABD ratio, asymmetry"},
     {"trend", cmd_trend, "a patient's sessions over time for one protocol"},

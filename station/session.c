@@ -1,0 +1,869 @@
+/*
+ * session.c - the station's main loop for one session; see session.h.
+ *
+ * Why the loop is shaped this way: the engine's rep trace is only valid until the next engine call, so
+ * events are handled right after every eng_feed / eng_tick / eng_command; a repetition is committed to
+ * the database inside that handling, before the screen or the terminal says "saved"; the UI and the
+ * terminal only read a model filled from the engine's view, so the same session runs with or without
+ * a display.
+ */
+#include "station/session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "drivers/acq.h"
+#include "drivers/emu.h"
+#include "protocols/engine.h"
+#include "protocols/protocol.h"
+#include "station/paths.h"
+#include "station/store.h"
+#include "station/ui.h"
+
+volatile sig_atomic_t session_interrupted;
+
+#define RING_CAP 65536u       /* 30 s at 2 kHz: the loop may stall on an fsync without losing data */
+#define TRACE_CAP 24000u      /* 12 s at 2 kHz on screen */
+#define BATCH 4096
+#define MAX_RECS 4096
+
+struct chan {
+    struct st_ring ring;
+    struct st_sample *buf;
+    struct acq *acq;
+    struct acq_status st;
+    uint64_t seen_seq;
+    bool lost;
+    double tare_n;
+    bool tared;
+    double *tt, *tf;
+    struct ui_trace trace;
+    int64_t device_id;
+    char calib_warning[128];
+};
+
+struct rec {
+    uint32_t seq;
+    int64_t rep_id;
+    int block;
+    int index;
+    bool familiarisation;
+    double peak_n;
+    unsigned flags;
+    enum eng_rep_status status;
+    bool saved;
+};
+
+struct sess {
+    const struct session_opts *o;
+    FILE *out;
+    struct store *store;
+    struct eng *eng;
+    struct ui *ui;
+    struct ui_model model;
+    struct chan ch[ST_MAX_CHANNELS];
+    int n_ch;
+    int64_t session_id, therapist_id, patient_id;
+    struct proto_def proto;
+    bool proto_loaded;
+    struct rec *recs;
+    size_t n_recs;
+    int64_t t0_ns;
+    bool interactive;  /* keys come from stdin (headless) */
+    bool stdin_open;
+    char inbuf[256];
+    size_t inlen;
+    bool prompted;
+    char alert[192];
+    bool finished;
+    bool aborted;
+    int64_t cue_at_ns;  /* demo: when the simulated patient pushes */
+    double cue_peak_n;
+    struct st_sample batch[BATCH];
+};
+
+struct session_opts session_opts_default(void)
+{
+    struct session_opts o;
+    memset(&o, 0, sizeof o);
+    o.reps = -1;
+    o.hold_s = o.rest_s = o.countdown_s = -1;
+    o.lever_m = -1;
+    o.demo_reaction_s = 0.3;
+    return o;
+}
+
+static void say(struct sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct sess *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(s->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', s->out);
+    fflush(s->out);
+}
+
+static struct rec *rec_find(struct sess *s, uint32_t seq)
+{
+    for (size_t i = s->n_recs; i-- > 0;)
+        if (s->recs[i].seq == seq)
+            return &s->recs[i];
+    return NULL;
+}
+
+static const char *fmt_n(double v, char *buf, size_t size)
+{
+    if (isnan(v))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.1f N", v);
+    return buf;
+}
+
+/* ---- saving ------------------------------------------------------------------------------- */
+
+static void save_rep(struct sess *s, const struct eng_rep *r)
+{
+    struct store_rep sr;
+    store_rep_init(&sr);
+    sr.sequence = (int)r->seq;
+    sr.block_index = r->block;
+    sr.index_in_block = r->index;
+    sr.dir = r->dir;
+    sr.side = r->side;
+    sr.familiarisation = r->familiarisation;
+    sr.status = (enum store_rep_status)r->status; /* the enums match by design (engine.h) */
+    sr.counts = r->counts;
+    sr.m = r->met;
+    sr.m.flags = r->flags;
+    sr.lever_m = r->lever_m;
+    sr.body_mass_kg = r->body_mass_kg;
+    sr.tare_n = r->tare_n;
+    sr.samples_rate_hz = r->met.sample_rate_hz;
+    sr.samples_drops = (int64_t)r->overflow + (int64_t)r->gaps;
+    struct rec *rc = NULL;
+    if (s->n_recs < MAX_RECS) {
+        rc = &s->recs[s->n_recs++];
+        memset(rc, 0, sizeof *rc);
+        rc->seq = r->seq;
+        rc->block = r->block;
+        rc->index = r->index;
+        rc->familiarisation = r->familiarisation;
+        rc->peak_n = r->met.peak_n;
+        rc->flags = r->flags;
+        rc->status = r->status;
+    }
+    struct st_err err;
+    st_err_clear(&err);
+    int64_t id = 0;
+    enum st_status st = store_rep_add(s->store, s->session_id, &sr, r->t_s, r->f_n, r->n, &id, &err);
+    char pk[32];
+    char flags[128] = "";
+    if (r->flags)
+        met_flags_str(r->flags, ", ", flags, sizeof flags);
+    const char *kind = r->familiarisation ? "Practice rep" : "Rep";
+    if (st == ST_OK) {
+        if (rc) {
+            rc->rep_id = id;
+            rc->saved = true;
+        }
+        s->alert[0] = '\0';
+        say(s, "  %s %d: peak %s%s%s%s (%s) - saved", kind, r->index, fmt_n(r->met.peak_n, pk, sizeof pk),
+            flags[0] ? ", flags: " : "", flags, r->met.contraction ? "" : " (no contraction)",
+            eng_rep_status_name(r->status));
+    } else {
+        snprintf(s->alert, sizeof s->alert, "%s", st_err_msg(&err));
+        say(s, "  %s %d: peak %s - NOT SAVED YET: %s", kind, r->index, fmt_n(r->met.peak_n, pk, sizeof pk),
+            st_err_msg(&err));
+        ST_WARN("session", "session %lld rep %u not written: %s", (long long)s->session_id, r->seq,
+                st_status_name(st));
+    }
+}
+
+static void decide_rep(struct sess *s, const struct eng_event *ev)
+{
+    struct rec *rc = rec_find(s, ev->rep.seq);
+    if (rc)
+        rc->status = ev->rep.status;
+    say(s, "  Rep %d is now %s%s", ev->rep.index, eng_rep_status_name(ev->rep.status),
+        ev->rep.counts ? " (counts)" : "");
+    if (!rc || !rc->rep_id) {
+        say(s, "  (that repetition is not in the database yet: its new status is applied when it is)");
+        return;
+    }
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_rep_set_status(s->store, rc->rep_id, (enum store_rep_status)ev->rep.status, ev->rep.counts,
+                             s->therapist_id, eng_cmd_name(ev->decision), &err) != ST_OK) {
+        snprintf(s->alert, sizeof s->alert, "%s", st_err_msg(&err));
+        say(s, "  The change could not be saved: %s", st_err_msg(&err));
+    }
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static void print_prompt(struct sess *s, enum eng_state st)
+{
+    if (!s->interactive || s->prompted)
+        return;
+    switch (st) {
+    case ENG_SETUP:
+    case ENG_NEXT_BLOCK:
+    case ENG_REST:
+        say(s, "  [Enter] start   [p] pause   [s] skip block   [r] redo   [x] reject   [q] abort");
+        break;
+    case ENG_REVIEW:
+        say(s, "  Review: [a] accept this repetition   [x] reject it   [r] redo it");
+        break;
+    case ENG_PAUSED:
+        say(s, "  Paused: [p] resume   [q] abort");
+        break;
+    default:
+        return;
+    }
+    s->prompted = true;
+}
+
+static void demo_arm(struct sess *s, const struct eng_view *v)
+{
+    if (!s->o->demo_emu || v->block < 0 || v->block >= 8)
+        return;
+    int i = v->familiarisation ? 0 : (v->rep > 0 ? (v->rep - 1) % 3 : 0);
+    double peak = s->o->demo_peaks[v->block][i];
+    if (v->familiarisation)
+        peak *= v->effort_pct / 100.0;
+    s->cue_peak_n = peak;
+    s->cue_at_ns = st_now_ns() + (int64_t)(s->o->demo_reaction_s * 1e9);
+}
+
+static void handle_events(struct sess *s)
+{
+    struct eng_event ev;
+    while (eng_next_event(s->eng, &ev)) {
+        struct eng_view v;
+        eng_view(s->eng, &v);
+        switch (ev.kind) {
+        case ENG_EV_STATE:
+            s->prompted = false;
+            if (ev.state == ENG_SETUP || ev.state == ENG_NEXT_BLOCK)
+                say(s, "Block %d of %d: %s. Position: %s", v.block_pos, v.nblocks,
+                    v.block_label ? v.block_label : "", v.position ? v.position : "");
+            else if (ev.state == ENG_DEVICE_LOST)
+                say(s, "  Waiting for the dynamometer to come back...");
+            else if (ev.state == ENG_COMPLETE)
+                s->finished = true;
+            else if (ev.state == ENG_ABORTED) {
+                s->finished = true;
+                s->aborted = true;
+            }
+            if (ev.state == ENG_ARMED)
+                demo_arm(s, &v);
+            print_prompt(s, ev.state);
+            break;
+        case ENG_EV_CUE:
+            if (s->ui)
+                ui_sound(s->ui, (enum ui_sound)ev.sound);
+            if (ev.sound == ENG_SOUND_GO && v.mode == ENG_MANUAL)
+                demo_arm(s, &v);
+            if (ev.sound != ENG_SOUND_TICK && ev.text[0])
+                say(s, "  > %s", ev.text);
+            break;
+        case ENG_EV_TARED:
+            if (ev.channel >= 0 && ev.channel < ST_MAX_CHANNELS) {
+                s->ch[ev.channel].tare_n = ev.tare_n;
+                s->ch[ev.channel].tared = true;
+            }
+            break;
+        case ENG_EV_REP_STARTED:
+            break;
+        case ENG_EV_REP_ENDED:
+            save_rep(s, &ev.rep);
+            break;
+        case ENG_EV_REP_DECIDED:
+            decide_rep(s, &ev);
+            break;
+        case ENG_EV_EXTRA_REP:
+            say(s, "  %s", ev.text[0] ? ev.text : "One more repetition");
+            break;
+        case ENG_EV_BLOCK_DONE:
+            say(s, "  Block done%s: %d repetition(s) count", ev.skipped ? " (skipped)" : "", ev.count);
+            break;
+        case ENG_EV_COMPLETE:
+            s->finished = true;
+            break;
+        case ENG_EV_ABORTED:
+            s->finished = true;
+            s->aborted = true;
+            break;
+        }
+    }
+}
+
+static void command(struct sess *s, enum eng_cmd c)
+{
+    struct st_err err;
+    st_err_clear(&err);
+    if (eng_command(s->eng, c, st_now_ns(), &err) != ST_OK) {
+        say(s, "  %s", st_err_msg(&err));
+        snprintf(s->alert, sizeof s->alert, "%s", st_err_msg(&err));
+    }
+    handle_events(s);
+}
+
+/* ---- input -------------------------------------------------------------------------------- */
+
+static void terminal_line(struct sess *s, const char *line)
+{
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    while (*line == ' ' || *line == '\t')
+        line++;
+    switch (line[0]) {
+    case '\0': command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_START); break;
+    case 'r': command(s, ENG_CMD_REDO); break;
+    case 'x': command(s, ENG_CMD_REJECT); break;
+    case 'a': command(s, ENG_CMD_ACCEPT); break;
+    case 's': command(s, ENG_CMD_SKIP_BLOCK); break;
+    case 'p': command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_PAUSE); break;
+    case 'q': command(s, ENG_CMD_ABORT); break;
+    default: say(s, "  Keys: Enter start, r redo, x reject, a accept, s skip block, p pause, q abort"); break;
+    }
+}
+
+static void poll_terminal(struct sess *s)
+{
+    if (!s->stdin_open)
+        return;
+    struct pollfd p = {.fd = 0, .events = POLLIN};
+    while (poll(&p, 1, 0) > 0) {
+        char c;
+        ssize_t n = read(0, &c, 1);
+        if (n <= 0) {
+            s->stdin_open = false; /* end of input: the session goes on by itself or by the window */
+            return;
+        }
+        if (c == '\n' || c == '\r') {
+            s->inbuf[s->inlen] = '\0';
+            s->inlen = 0;
+            terminal_line(s, s->inbuf);
+        } else if (s->inlen + 1 < sizeof s->inbuf) {
+            s->inbuf[s->inlen++] = c;
+        }
+    }
+}
+
+static void poll_ui(struct sess *s)
+{
+    struct ui_input in;
+    ui_poll(s->ui, &in);
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    for (int i = 0; i < in.n_actions; i++) {
+        switch (in.actions[i]) {
+        case UI_ACT_START: command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_START); break;
+        case UI_ACT_REDO: command(s, ENG_CMD_REDO); break;
+        case UI_ACT_REJECT: command(s, ENG_CMD_REJECT); break;
+        case UI_ACT_ACCEPT: command(s, ENG_CMD_ACCEPT); break;
+        case UI_ACT_SKIP: command(s, ENG_CMD_SKIP_BLOCK); break;
+        case UI_ACT_PAUSE: command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_PAUSE); break;
+        case UI_ACT_ABORT: command(s, ENG_CMD_ABORT); break;
+        default: break;
+        }
+        eng_view(s->eng, &v);
+    }
+    if (in.quit && !s->finished)
+        command(s, ENG_CMD_ABORT); /* closing the window ends the session; every saved rep stays */
+}
+
+/* ---- devices ------------------------------------------------------------------------------ */
+
+static void poll_devices(struct sess *s)
+{
+    for (int c = 0; c < s->n_ch; c++) {
+        struct chan *ch = &s->ch[c];
+        acq_get_status(ch->acq, &ch->st);
+        if (ch->st.seq == ch->seen_seq)
+            continue;
+        ch->seen_seq = ch->st.seq;
+        if (ch->st.state == ACQ_LOST && !ch->lost) {
+            ch->lost = true;
+            say(s, "! %s", ch->st.message);
+            eng_device_lost(s->eng, c, st_now_ns());
+            handle_events(s);
+        } else if (ch->st.state == ACQ_STREAMING && ch->lost) {
+            ch->lost = false;
+            say(s, "! The dynamometer on %s is back: the session goes on", ch->st.port);
+            eng_device_back(s->eng, c, st_now_ns());
+            handle_events(s);
+        }
+    }
+}
+
+static void drain(struct sess *s)
+{
+    for (int c = 0; c < s->n_ch; c++) {
+        struct chan *ch = &s->ch[c];
+        size_t n;
+        while ((n = ring_pop(&ch->ring, s->batch, BATCH)) > 0) {
+            eng_feed(s->eng, s->batch, n);
+            handle_events(s);
+            for (size_t i = 0; i < n; i++) {
+                double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
+                ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
+            }
+        }
+    }
+}
+
+/* ---- the model ---------------------------------------------------------------------------- */
+
+static enum ui_cue cue_of(enum eng_state st)
+{
+    switch (st) {
+    case ENG_SETUP:
+    case ENG_TARE:
+    case ENG_REVIEW:
+    case ENG_NEXT_BLOCK:
+    case ENG_DEVICE_LOST: return UI_CUE_WAIT;
+    case ENG_COUNTDOWN: return UI_CUE_READY;
+    case ENG_ARMED: return UI_CUE_PUSH;
+    case ENG_CONTRACTION: return UI_CUE_HOLD;
+    case ENG_REST: return UI_CUE_REST;
+    case ENG_PAUSED: return UI_CUE_PAUSED;
+    case ENG_COMPLETE:
+    case ENG_ABORTED: return UI_CUE_DONE;
+    default: return UI_CUE_NONE;
+    }
+}
+
+static void fill_model(struct sess *s)
+{
+    struct ui_model *m = &s->model;
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    ui_model_init(m);
+    struct ui_session *u = &m->session;
+    snprintf(u->protocol, sizeof u->protocol, "%s", v.title ? v.title : "");
+    snprintf(u->position, sizeof u->position, "%s", v.position ? v.position : "");
+    u->auto_mode = v.mode == ENG_AUTO;
+    u->block = v.block_pos;
+    u->n_blocks = v.nblocks;
+    u->dir = v.dir;
+    u->side = v.side;
+    u->familiarisation = v.familiarisation;
+    u->rep = v.familiarisation ? v.fam_rep : v.rep;
+    u->n_reps = v.familiarisation ? v.fam_reps : v.reps;
+    snprintf(u->state, sizeof u->state, "%s", eng_state_name(v.state));
+    u->state_remaining_s = v.remaining_s;
+    u->cue = cue_of(v.state);
+    if (v.state == ENG_REST && v.elapsed_s < 1.0)
+        u->cue = UI_CUE_RELAX;
+    snprintf(u->cue_text, sizeof u->cue_text, "%s", v.cue ? v.cue : "");
+    u->paused = v.state == ENG_PAUSED;
+    u->complete = v.state == ENG_COMPLETE || v.state == ENG_ABORTED;
+
+    if (v.have_last) {
+        struct rec *rc = rec_find(s, v.last_seq);
+        m->last.valid = true;
+        m->last.peak_n = v.last_peak_n;
+        met_flags_str(v.last_flags, ", ", m->last.flags, sizeof m->last.flags);
+        m->last.saved = rc && rc->saved;
+    }
+    for (size_t i = 0; i < s->n_recs; i++) {
+        const struct rec *rc = &s->recs[i];
+        if (rc->block != v.block)
+            continue;
+        if (m->n_reps == UI_MAX_REPS) {
+            memmove(m->reps, m->reps + 1, sizeof m->reps[0] * (UI_MAX_REPS - 1));
+            m->n_reps--;
+        }
+        struct ui_rep *r = &m->reps[m->n_reps++];
+        r->index = rc->index;
+        r->peak_n = rc->peak_n;
+        met_flags_str(rc->flags, ", ", r->flags, sizeof r->flags);
+        r->status = rc->status == ENG_REP_ACCEPTED   ? UI_REP_ACCEPTED
+                    : rc->status == ENG_REP_REJECTED ? UI_REP_REJECTED
+                    : rc->status == ENG_REP_PENDING  ? UI_REP_PENDING
+                                                     : UI_REP_INTERRUPTED;
+        r->familiarisation = rc->familiarisation;
+        r->saved = rc->saved;
+    }
+    eng_balance(s->eng, &m->balance);
+    m->have_balance = true;
+
+    struct ui_live *l = &m->live;
+    l->force_n = v.force_n;
+    l->block_best_n = v.block_best_n;
+    l->last_peak_n = v.have_last ? v.last_peak_n : NAN;
+    l->threshold_n = v.threshold_n;
+    l->t_now_s = (double)(st_now_ns() - s->t0_ns) / 1e9;
+    l->window_s = 10;
+    l->n_curves = s->n_ch;
+    for (int c = 0; c < s->n_ch; c++) {
+        l->curves[c].trace = &s->ch[c].trace;
+        snprintf(l->curves[c].label, sizeof l->curves[c].label, "Channel %d", c + 1);
+    }
+    l->active = v.channel >= 0 && v.channel < s->n_ch ? v.channel : 0;
+
+    m->n_devices = s->n_ch;
+    for (int c = 0; c < s->n_ch; c++) {
+        const struct chan *ch = &s->ch[c];
+        struct ui_device *d = &m->devices[c];
+        snprintf(d->name, sizeof d->name, "%s %s", ch->st.ident.family, ch->st.ident.model);
+        snprintf(d->port, sizeof d->port, "%s", ch->st.port);
+        d->state = ch->st.state == ACQ_STREAMING ? UI_DEV_CONNECTED
+                   : ch->st.state == ACQ_LOST    ? UI_DEV_LOST
+                                                 : UI_DEV_CONNECTING;
+        snprintf(d->message, sizeof d->message, "%s", ch->st.state == ACQ_LOST ? ch->st.message : "");
+        d->rate_hz = ch->st.rate_hz;
+        d->dropped = ch->st.ring_drops + ch->st.bad_lines;
+        snprintf(d->calib_warning, sizeof d->calib_warning, "%s", ch->calib_warning);
+    }
+    snprintf(m->alert, sizeof m->alert, "%s", s->alert);
+    snprintf(m->start_label, sizeof m->start_label, "%s",
+             v.state == ENG_NEXT_BLOCK ? "Next block" : v.state == ENG_REST ? "Next rep" : "Start");
+}
+
+/* ---- setup and teardown ------------------------------------------------------------------- */
+
+static const char *therapist_name(const struct session_opts *o)
+{
+    if (o->therapist && *o->therapist)
+        return o->therapist;
+    const char *t = getenv("STATION_THERAPIST");
+    if (t && *t)
+        return t;
+    t = getenv("USER");
+    return t && *t ? t : "unknown";
+}
+
+static void calibration_flag(struct sess *s, struct chan *ch)
+{
+    struct store_calibration c;
+    struct st_err err;
+    st_err_clear(&err);
+    int max_days = s->o->max_calibration_age_days > 0 ? s->o->max_calibration_age_days : 365;
+    if (store_calibration_last(s->store, ch->device_id, &c, &err) != ST_OK) {
+        snprintf(ch->calib_warning, sizeof ch->calib_warning,
+                 "No calibration check on record: run station calibrate with a known mass");
+        return;
+    }
+    double age_days = (double)(st_wall_s() - c.checked) / 86400.0;
+    if (!c.ok)
+        snprintf(ch->calib_warning, sizeof ch->calib_warning, "Last calibration check was off by %.1f %%",
+                 c.error_pct);
+    else if (age_days > max_days)
+        snprintf(ch->calib_warning, sizeof ch->calib_warning, "Last calibration check is %.0f days old",
+                 age_days);
+}
+
+static enum st_status start_devices(struct sess *s, struct st_err *err)
+{
+    int need = 1;
+    for (int b = 0; b < s->proto.nblocks; b++)
+        if (s->proto.blocks[b].channel + 1 > need)
+            need = s->proto.blocks[b].channel + 1;
+    if (s->o->n_ch < need)
+        return st_err_set(err, ST_ERR_ARG,
+                          "The protocol %s measures on %d channels: give a --port for each (%d given)",
+                          s->proto.name, need, s->o->n_ch);
+    s->n_ch = s->o->n_ch;
+    for (int c = 0; c < s->n_ch; c++) {
+        struct chan *ch = &s->ch[c];
+        const struct session_channel *sc = &s->o->ch[c];
+        ch->buf = calloc(RING_CAP, sizeof *ch->buf);
+        ch->tt = calloc(TRACE_CAP, sizeof *ch->tt);
+        ch->tf = calloc(TRACE_CAP, sizeof *ch->tf);
+        if (!ch->buf || !ch->tt || !ch->tf)
+            return st_err_set(err, ST_ERR_NOMEM, NULL);
+        ring_init(&ch->ring, ch->buf, RING_CAP);
+        ui_trace_init(&ch->trace, ch->tt, ch->tf, TRACE_CAP);
+        const struct drv_driver *drv = NULL;
+        if (sc->driver) {
+            drv = drv_find(sc->driver);
+            if (!drv) {
+                char names[128];
+                return st_err_set(err, ST_ERR_ARG, "Unknown driver \"%s\": the station knows %s", sc->driver,
+                                  drv_names(names, sizeof names));
+            }
+        }
+        struct acq_cfg cfg = {.port = sc->port, .drv = drv, .baud = sc->baud, .channel = (uint16_t)c,
+                              .polarity = sc->polarity};
+        say(s, "Connecting to %s%s%s...", sc->port, drv ? " as " : " (probing)", drv ? drv->name : "");
+        enum st_status st = acq_start(&cfg, &ch->ring, &ch->acq, err);
+        if (st != ST_OK)
+            return st;
+        acq_get_status(ch->acq, &ch->st);
+        struct store_device d;
+        memset(&d, 0, sizeof d);
+        snprintf(d.family, sizeof d.family, "%s", ch->st.ident.family);
+        snprintf(d.model, sizeof d.model, "%s", ch->st.ident.model);
+        snprintf(d.serial, sizeof d.serial, "%s", ch->st.ident.serial[0] ? ch->st.ident.serial : sc->port);
+        snprintf(d.firmware, sizeof d.firmware, "%s", ch->st.ident.firmware);
+        d.capacity_n = ch->st.ident.capacity_n;
+        snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ch->st.ident.unit));
+        st = store_device_ensure(s->store, &d, err);
+        if (st != ST_OK)
+            return st;
+        ch->device_id = d.id;
+        calibration_flag(s, ch);
+        say(s, "Channel %d: %s %s on %s at %d baud%s%s", c + 1, ch->st.ident.family, ch->st.ident.model,
+            sc->port, ch->st.ident.baud, ch->calib_warning[0] ? ". " : "", ch->calib_warning);
+    }
+    return ST_OK;
+}
+
+static enum st_status setup(struct sess *s, struct st_err *err)
+{
+    const struct session_opts *o = s->o;
+    char db[4096];
+    enum st_status st = paths_db(o->db_path, db, sizeof db, err);
+    if (st != ST_OK)
+        return st;
+    if ((st = store_open(db, &s->store, err)) != ST_OK)
+        return st;
+    if (!o->patient)
+        return st_err_set(err, ST_ERR_ARG, "No patient given: add one with station patient add, then --patient ID");
+    if ((st = store_patient_find(s->store, o->patient, &s->patient_id, err)) != ST_OK)
+        return st;
+    struct store_patient p;
+    if ((st = store_patient_get(s->store, s->patient_id, &p, err)) != ST_OK)
+        return st;
+    if (isnan(p.mass_kg))
+        return st_err_set(err, ST_ERR_ARG,
+                          "Patient %lld has no body mass on record: add one with station patient edit",
+                          (long long)s->patient_id);
+    if ((st = store_therapist_ensure(s->store, therapist_name(o), &s->therapist_id, err)) != ST_OK)
+        return st;
+    const char *pname = o->protocol ? o->protocol : "supine-0";
+    if ((st = proto_find(pname, paths_protocol_dir(), &s->proto, err)) != ST_OK)
+        return st;
+    s->proto_loaded = true;
+    if ((st = proto_check_overrides(o->reps, o->hold_s, o->rest_s, o->countdown_s, err)) != ST_OK)
+        return st;
+    int64_t proto_id = 0;
+    if ((st = store_protocol_ensure(s->store, s->proto.name, s->proto.text, &proto_id, err)) != ST_OK)
+        return st;
+    if ((st = start_devices(s, err)) != ST_OK)
+        return st;
+
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = o->auto_mode ? ENG_AUTO : ENG_MANUAL;
+    cfg.seed = s->proto.seed;
+    if (s->proto.order == PROTO_ORDER_RANDOM && cfg.seed == 0) {
+        while (cfg.seed == 0)
+            if (getrandom(&cfg.seed, sizeof cfg.seed, 0) != (ssize_t)sizeof cfg.seed)
+                cfg.seed = (uint32_t)st_now_ns() | 1u;
+    }
+    cfg.body_mass_kg = p.mass_kg;
+    cfg.lever_m = o->lever_m > 0 ? o->lever_m : p.lever_m;
+    cfg.leg_length_m = p.leg_length_m;
+    double max_rate = 0;
+    for (int c = 0; c < s->n_ch; c++) {
+        cfg.full_scale_n[c] = s->ch[c].st.ident.capacity_n;
+        const struct drv_driver *drv = drv_find(s->ch[c].st.ident.family);
+        if (drv && drv->nominal_rate_hz > max_rate)
+            max_rate = drv->nominal_rate_hz;
+    }
+    cfg.max_rate_hz = max_rate * 4 > 2000 ? max_rate * 4 : 2000;
+    cfg.reps = o->reps;
+    cfg.hold_s = o->hold_s;
+    cfg.rest_s = o->rest_s;
+    cfg.countdown_s = o->countdown_s;
+    if ((st = eng_new(&s->proto, &cfg, &s->eng, err)) != ST_OK)
+        return st;
+
+    struct store_session sess;
+    memset(&sess, 0, sizeof sess);
+    sess.patient_id = s->patient_id;
+    sess.therapist_id = s->therapist_id;
+    sess.protocol_id = proto_id;
+    snprintf(sess.position, sizeof sess.position, "%.63s", s->proto.position);
+    snprintf(sess.mode, sizeof sess.mode, "%s", o->mode_name ? o->mode_name : o->auto_mode ? "auto" : "manual");
+    sess.seed = eng_plan(s->eng)->seed;
+    for (int c = 0; c < s->n_ch; c++)
+        sess.device_id[c] = s->ch[c].device_id;
+    sess.body_mass_kg = p.mass_kg;
+    sess.lever_m = cfg.lever_m > 0 ? cfg.lever_m : NAN;
+    sess.sample_rate_hz = sess.jitter_ms = NAN;
+    if ((st = store_session_begin(s->store, &sess, err)) != ST_OK)
+        return st;
+    s->session_id = sess.id;
+    say(s, "Session %lld: %s, %d blocks, %s mode. Saving to %s", (long long)s->session_id, s->proto.title,
+        s->proto.nblocks, o->auto_mode ? "hands-free (auto)" : "therapist-paced", db);
+    return ST_OK;
+}
+
+static void finish_pending(struct sess *s)
+{
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_pending_count(s->store) == 0 || store_flush_pending(s->store, &err) == ST_OK)
+        return;
+    say(s, "! %zu repetition(s) are kept in memory and not yet in the database: %s",
+        store_pending_count(s->store), st_err_msg(&err));
+    bool tty = isatty(0);
+    int64_t give_up = st_now_ns() + 60 * ST_NS_PER_S;
+    if (tty)
+        say(s, "  Free some disk space and press Enter to retry, or type a file path to export them to:");
+    while (store_pending_count(s->store) > 0) {
+        if (tty) {
+            char line[1024];
+            if (!fgets(line, sizeof line, stdin))
+                tty = false;
+            else {
+                line[strcspn(line, "\r\n")] = '\0';
+                if (line[0]) {
+                    if (store_pending_export(s->store, line, &err) == ST_OK) {
+                        say(s, "  Exported to %s: keep this file, it holds the repetitions", line);
+                        return;
+                    }
+                    say(s, "  %s", st_err_msg(&err));
+                }
+            }
+        } else {
+            st_sleep_ns(ST_NS_PER_S);
+        }
+        if (store_flush_pending(s->store, &err) == ST_OK) {
+            say(s, "  Written: every repetition is now in the database");
+            return;
+        }
+        if (!tty && st_now_ns() > give_up)
+            break;
+    }
+    if (store_pending_count(s->store) == 0)
+        return;
+    /* Unattended and the disk stays full: export next to the database, else to the temp folder. */
+    char path[4200];
+    const char *dirs[] = {getenv("HOME"), getenv("TMPDIR"), "/tmp"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i])
+            continue;
+        snprintf(path, sizeof path, "%s/station-session-%lld-pending.json", dirs[i], (long long)s->session_id);
+        if (store_pending_export(s->store, path, &err) == ST_OK) {
+            say(s, "! The disk stayed full: the repetitions were exported to %s. Keep this file.", path);
+            return;
+        }
+    }
+    say(s, "! The repetitions could not be written anywhere: %s", st_err_msg(&err));
+}
+
+enum st_status session_run(const struct session_opts *o, int64_t *session_id, struct st_err *err)
+{
+    struct sess *s = calloc(1, sizeof *s);
+    if (!s)
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    s->recs = calloc(MAX_RECS, sizeof *s->recs);
+    if (!s->recs) {
+        free(s);
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    }
+    s->o = o;
+    s->out = o->out ? o->out : stdout;
+    s->cue_at_ns = -1;
+    *session_id = 0;
+    enum st_status st = setup(s, err);
+    if (st == ST_OK) {
+        *session_id = s->session_id;
+        s->t0_ns = st_now_ns();
+        if (!o->headless) {
+            struct ui_opts uo = ui_opts_default();
+            struct st_err uerr;
+            st_err_clear(&uerr);
+            if (ui_open(&uo, &s->ui, &uerr) != ST_OK) {
+                say(s, "%s: running on the terminal instead", st_err_msg(&uerr));
+                s->ui = NULL;
+            }
+        }
+        s->interactive = !s->ui && !o->auto_mode;
+        s->stdin_open = !s->ui;
+        handle_events(s);
+        if (o->auto_mode)
+            command(s, ENG_CMD_START); /* hands-free: the therapist started it by starting the run */
+        int64_t next_frame = st_now_ns();
+        while (!s->finished) {
+            if (session_interrupted) {
+                session_interrupted = 0;
+                say(s, "Stopping: every saved repetition stays in the database");
+                command(s, ENG_CMD_ABORT);
+                break;
+            }
+            poll_devices(s);
+            drain(s);
+            eng_tick(s->eng, st_now_ns());
+            handle_events(s);
+            if (s->o->demo_emu && s->cue_at_ns >= 0 && st_now_ns() >= s->cue_at_ns) {
+                emu_cue(s->o->demo_emu, s->cue_peak_n);
+                s->cue_at_ns = -1;
+            }
+            if (s->ui) {
+                poll_ui(s);
+                fill_model(s);
+                struct st_err uerr;
+                if (ui_frame(s->ui, &s->model, &uerr) != ST_OK)
+                    ST_WARN("session", "frame: %s", st_err_msg(&uerr));
+                next_frame += 16 * ST_NS_PER_MS;
+            } else {
+                poll_terminal(s);
+                next_frame += 8 * ST_NS_PER_MS;
+            }
+            int64_t now = st_now_ns();
+            if (next_frame > now)
+                st_sleep_ns(next_frame - now);
+            else
+                next_frame = now;
+        }
+        if (s->ui) { /* show the final state for a moment */
+            fill_model(s);
+            struct st_err uerr;
+            ui_frame(s->ui, &s->model, &uerr);
+        }
+        finish_pending(s);
+        double rate = NAN, jitter = NAN;
+        int64_t drops = 0, bad = 0;
+        for (int c = 0; c < s->n_ch; c++) {
+            acq_get_status(s->ch[c].acq, &s->ch[c].st);
+            if (c == 0) {
+                rate = s->ch[c].st.rate_hz;
+                jitter = s->ch[c].st.jitter_ms;
+            }
+            drops += (int64_t)s->ch[c].st.ring_drops;
+            bad += (int64_t)s->ch[c].st.bad_lines;
+        }
+        struct eng_view v;
+        eng_view(s->eng, &v);
+        enum store_session_status fin = s->aborted || v.state != ENG_COMPLETE ? STORE_SESSION_ABORTED
+                                                                              : STORE_SESSION_COMPLETE;
+        st = store_session_end(s->store, s->session_id, fin, rate, jitter, drops, bad, err);
+        say(s, "Session %lld %s. Sample rate %.1f Hz (jitter %.2f ms), %lld dropped, %lld unreadable lines.",
+            (long long)s->session_id, fin == STORE_SESSION_COMPLETE ? "complete" : "stopped", rate, jitter,
+            (long long)drops, (long long)bad);
+        if (st == ST_OK && store_pending_count(s->store) > 0)
+            st = st_err_set(err, ST_ERR_DISK_FULL, "%zu repetition(s) could not be written to the database",
+                            store_pending_count(s->store));
+    }
+    for (int c = 0; c < ST_MAX_CHANNELS; c++) {
+        acq_stop(s->ch[c].acq);
+        free(s->ch[c].buf);
+        free(s->ch[c].tt);
+        free(s->ch[c].tf);
+    }
+    ui_close(s->ui);
+    eng_free(s->eng);
+    if (s->proto_loaded)
+        proto_free(&s->proto);
+    store_close(s->store);
+    free(s->recs);
+    free(s);
+    return st;
+}

@@ -1,0 +1,69 @@
+/*
+ * session.h - one test session, end to end: devices -> rings -> engine -> screen, sound and database.
+ * The main loop of `station run` and `station demo` (DESIGN.md: drain ring -> engine -> render ->
+ * persist on events).
+ *
+ * Each frame (about 60 a second) the loop drains every channel's ring into the engine, tells the
+ * engine the time and any device lost or back, handles the engine's events (a repetition is written
+ * to the database in one transaction as soon as it ends, and only then shown as "saved"), reads the
+ * therapist's keys (window or terminal) and draws the model. Without a display (or with headless) it
+ * prints progress and cues on the terminal instead and reads keys from stdin.
+ *
+ * Patient data never goes to the log or stderr: the terminal shows ids, protocol, cues and numbers.
+ */
+#ifndef STATION_STATION_SESSION_H
+#define STATION_STATION_SESSION_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/status.h"
+#include "drivers/sample.h"
+
+struct emu;
+
+struct session_channel {
+    const char *port;   /* device port: /dev/ttyUSB0, a pty, tcp:HOST:PORT */
+    const char *driver; /* family name; NULL: probe */
+    int baud;           /* 0: the family's default */
+    double polarity;    /* 0 or +1; -1 for a gauge that reads pushes as negative (tension) */
+};
+
+struct session_opts {
+    const char *db_path;        /* NULL: paths_db() default */
+    const char *patient;        /* patient id or UUID (required) */
+    const char *therapist;      /* operator name or initials; NULL: $STATION_THERAPIST, $USER */
+    const char *protocol;       /* protocol name or file; NULL: supine-0 */
+    struct session_channel ch[ST_MAX_CHANNELS];
+    int n_ch;
+    int reps;                   /* overrides; < 0: the protocol file's */
+    double hold_s, rest_s, countdown_s;
+    double lever_m;             /* > 0 overrides the patient's default lever arm */
+    bool headless;              /* no window even if a display is there */
+    bool auto_mode;             /* hands-free */
+    const char *mode_name;      /* stored with the session: "manual", "auto", "demo" (NULL: from auto) */
+    /* demo: the in-process emulator whose simulated patient pushes when the engine asks */
+    struct emu *demo_emu;
+    double demo_peaks[8][3];    /* per protocol block, per rep (cycled) */
+    double demo_reaction_s;     /* delay between the cue and the push */
+    FILE *out;                  /* progress; NULL: stdout */
+    int max_calibration_age_days; /* older checks are flagged; 0: 365 */
+};
+
+/* Defaults: nothing set, no overrides (-1), stdout. */
+struct session_opts session_opts_default(void);
+
+/*
+ * Runs one session to its end (complete, aborted by the therapist or by SIGINT/SIGTERM). *session_id
+ * gets the saved session's id as soon as it exists (also when the run later fails). Returns ST_OK when
+ * the session ended and everything measured is in the database; an error with a message otherwise
+ * (devices, database, protocol, patient problems come back before anything is measured).
+ */
+enum st_status session_run(const struct session_opts *o, int64_t *session_id, struct st_err *err);
+
+/* The flag SIGINT/SIGTERM set (the loop aborts the session cleanly when it is set). */
+extern volatile sig_atomic_t session_interrupted;
+
+#endif

@@ -294,7 +294,12 @@ bool ui_button_center(const struct ui *ui, enum ui_action a, int *x, int *y);
 /* Drawing                                                                                        */
 /* ---------------------------------------------------------------------------------------------- */
 
-/* Draws one frame of every view from m and presents it. m and its traces are only read. */
+/*
+ * Draws one frame of every view from m and presents it. m and its traces are only read. It does not
+ * wait for the display's refresh: the station paces its loop (about 60 frames a second is plenty).
+ * On SDL's offscreen and dummy video drivers (tests, machines without a GPU) the views are drawn by
+ * the software renderer; on a desktop by the accelerated one (OpenGL under X11).
+ */
 enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *err);
 
 /* Resizes view v's window to w x h (the one window for both views in the one-window layout), as a

@@ -135,9 +135,14 @@ static int draw_cue(struct ui_dc *dc, const struct ui_model *m, int x, int y, in
     /* Left: the state's name over the cue. */
     int lx = x + pad + U(u, 6);
     int max_w = rx - lx;
-    const char *state = s->state[0] ? s->state : "Idle";
-    if (s->paused)
-        state = "Paused";
+    /* The engine's state name as a word: "next_block" -> "Next block". */
+    char state[sizeof s->state];
+    snprintf(state, sizeof state, "%s", s->paused ? "Paused" : s->state[0] ? s->state : "Idle");
+    for (char *c = state; *c; c++)
+        if (*c == '_')
+            *c = ' ';
+    if (state[0] >= 'a' && state[0] <= 'z')
+        state[0] = (char)(state[0] - 'a' + 'A');
     ui_text_fit(dc, state, lx, y + U(u, 10), label, label, false, UI_RGB_MUTED, 0, max_w);
     const char *cue =
         s->cue_text[0] ? s->cue_text : ui_cue_words(s->cue, s->state_remaining_s, words, sizeof words);

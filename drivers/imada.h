@@ -46,7 +46,8 @@
  *   - probe: sends a bare CR (clears whatever a previous prober left in the gauge's command buffer; it
  *     is no command) and `D`, which only reads. Nothing that changes a setting is ever sent by the
  *     probe. The reading's letters give the unit and the mode; a gauge in peak mode is reported in
- *     words in ident.firmware ("peak mode: the station switches it to real time while measuring").
+ *     words in ident.firmware ("peak mode: switched to real time while measuring"), else "real-time
+ *     mode" (the protocol has no firmware or id string to report).
  *     model "DS2/DST", serial "" (none in the protocol), capacity_n NAN (not in the protocol).
  *   - start: reads once more with `D`; if the gauge is in peak mode it sends `T` (the device has been
  *     identified; the station needs the real-time force, and a held peak would fake a force-time
@@ -56,8 +57,9 @@
  *     request() sends `T` again, at most once a second, and logs a warning.
  *   - request (polling): sends `D` when the previous request has been answered (a complete line
  *     arrived) or IMADA_REPLY_TIMEOUT_MS passed without an answer; otherwise it sends nothing. With
- *     drv_dev.rate_hz > 0 it also waits until 1/rate_hz after the previous request (it sleeps for at
- *     most that long), so the polling rate can be capped; 0 polls as fast as the round trip allows.
+ *     drv_dev.rate_hz > 0 it also waits until 1/rate_hz after the previous request (sleeping at most
+ *     50 ms a call, so exact for rates of 20 a second and more), so the polling rate can be capped;
+ *     0 polls as fast as the round trip allows (about 100 a second at 19200 baud).
  *   - stop: waits briefly for an outstanding reply, drops pending input, restores peak mode if start
  *     switched it. Nothing else is sent, so closing a device that turned out not to be an Imada
  *     writes nothing to it.

@@ -180,3 +180,13 @@ const char *ui_fmt_n(char *buf, size_t size, double n, int decimals)
         snprintf(buf, size, "%.*f N", decimals, n);
     return buf;
 }
+
+int ui_live_curves(const struct ui_live *lv)
+{
+    return lv->n_curves < 0 ? 0 : lv->n_curves > UI_MAX_CURVES ? UI_MAX_CURVES : lv->n_curves;
+}
+
+int ui_live_active(const struct ui_live *lv)
+{
+    return lv->active >= 0 && lv->active < ui_live_curves(lv) ? lv->active : 0;
+}

@@ -92,7 +92,7 @@ const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t 
     case UI_CUE_HOLD: snprintf(buf, size, "Hold"); break;
     case UI_CUE_RELAX: snprintf(buf, size, "Relax"); break;
     case UI_CUE_REST:
-        if (isfinite(remaining_s) && remaining_s > 0)
+        if (isfinite(remaining_s) && remaining_s > 0 && remaining_s < 1e6)
             snprintf(buf, size, "Rest %d s", (int)ceil(remaining_s - 1e-9));
         else
             snprintf(buf, size, "Rest");

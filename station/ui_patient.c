@@ -84,8 +84,8 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
     if (s->paused && !s->patient_cue[0])
         cue = "Paused";
     int cue_mid = (int)(0.37f * hh);
-    if (!lost && !s->paused && s->cue == UI_CUE_READY && isfinite(s->state_remaining_s) &&
-        s->state_remaining_s > 0) {
+    if (!lost && !s->paused && s->cue == UI_CUE_READY && s->state_remaining_s > 0 &&
+        s->state_remaining_s < 100.0) {
         int px = ui_text_px(0.085f * hh);
         ui_text_fit(dc, cue, W / 2, (int)(0.255f * hh), px, (int)(0.03f * hh), true, rgb,
                     UI_TX_CENTER | UI_TX_MIDDLE, max_w);

@@ -15,6 +15,8 @@
 #include "station/ui_priv.h"
 
 #define UI_PLOT_GAP_S 0.25
+#define UI_PLOT_MAX_N 1e6    /* no force axis goes beyond a meganewton */
+#define UI_PLOT_MAX_TICKS 40 /* tick loops stop here whatever the numbers */
 
 struct axes {
     SDL_Rect plot;
@@ -24,6 +26,8 @@ struct axes {
 static float map_x(const struct axes *a, double t)
 {
     double fx = (t - a->t0) / (a->t1 - a->t0);
+    /* Points far outside the window stay just outside it (the clip rectangle hides them). */
+    fx = fx < -1.0 ? -1.0 : fx > 2.0 ? 2.0 : fx;
     return (float)lround(a->plot.x + fx * (a->plot.w - 1));
 }
 
@@ -162,7 +166,7 @@ static const char *fmt_tick(char *buf, size_t size, double v, double step)
 static bool data_range(const struct ui_model *m, double t0, double t1, double *lo, double *hi)
 {
     bool any = false;
-    for (int c = 0; c < m->live.n_curves && c < UI_MAX_CURVES; c++) {
+    for (int c = 0; c < ui_live_curves(&m->live); c++) {
         const struct ui_trace *tr = m->live.curves[c].trace;
         if (!tr || tr->n == 0 || tr->cap == 0)
             continue;
@@ -202,12 +206,11 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     ui_draw_round(dc, box.x, box.y, box.w, box.h, (int)(8 * u), UI_RGB_PANEL);
 
     /* Time axis: t_now at the right edge; without it, the newest point of the active curve. */
-    double window = lv->window_s > 0 && isfinite(lv->window_s) ? lv->window_s : 10.0;
+    double window = lv->window_s > 0 && lv->window_s < 3600.0 ? lv->window_s : 10.0;
     double t1 = lv->t_now_s;
-    if (!isfinite(t1)) {
+    if (!isfinite(t1) || fabs(t1) > 1e12) { /* (beyond 30,000 years the window would vanish in rounding) */
         t1 = 0.0;
-        int a = lv->active >= 0 && lv->active < lv->n_curves ? lv->active : 0;
-        const struct ui_trace *tr = lv->n_curves > 0 ? lv->curves[a].trace : NULL;
+        const struct ui_trace *tr = ui_live_curves(lv) > 0 ? lv->curves[ui_live_active(lv)].trace : NULL;
         if (tr && tr->n > 0) {
             double f;
             ui_trace_get(tr, tr->n - 1, &t1, &f);
@@ -222,7 +225,11 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         if (isfinite(lines[i]) && lines[i] > hi)
             hi = lines[i];
-    double y1 = isfinite(lv->y_max_n) && lv->y_max_n > 0 ? lv->y_max_n : fmax(hi * 1.12, 50.0);
+    /* Beyond any dynamometer's range (a broken device or model): keep the axis finite. */
+    hi = fmin(hi, UI_PLOT_MAX_N);
+    lo = fmax(lo, -UI_PLOT_MAX_N);
+    double y1 =
+        isfinite(lv->y_max_n) && lv->y_max_n > 0 ? fmin(lv->y_max_n, UI_PLOT_MAX_N) : fmax(hi * 1.12, 50.0);
     double step = ui_nice_step(y1 - fmin(lo, 0.0), 6);
     y1 = ceil(y1 / step - 1e-9) * step;
     double y0 = lo < -0.04 * y1 ? floor(lo / step) * step : 0.0;
@@ -231,7 +238,8 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     int title_h = ui_text_height(dc, title_px, true);
     ui_text_draw(dc, "Force (N)", box.x + pad, box.y + pad, title_px, true, UI_RGB_TEXT, 0);
     int lab_w = 0;
-    for (double v = y0; v <= y1 + step * 0.5; v += step) {
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && y0 + k * step <= y1 + step * 0.5; k++) {
+        double v = y0 + k * step;
         int w = ui_text_width(dc, fmt_tick(buf, sizeof buf, v, step), small, false, UI_TX_GLYPHS);
         if (w > lab_w)
             lab_w = w;
@@ -250,9 +258,9 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
         return;
 
     /* Legend for several channels, right-aligned in the title row. */
-    if (lv->n_curves >= 2) {
+    if (ui_live_curves(lv) >= 2) {
         int x = box.x + box.w - pad;
-        for (int c = (lv->n_curves < UI_MAX_CURVES ? lv->n_curves : UI_MAX_CURVES) - 1; c >= 0; c--) {
+        for (int c = ui_live_curves(lv) - 1; c >= 0; c--) {
             const char *label = lv->curves[c].label[0] ? lv->curves[c].label : "Channel";
             int w = ui_text_width(dc, label, small, false, 0);
             x -= w;
@@ -266,7 +274,8 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
 
     /* Gridlines and tick labels. */
     ui_draw_fill(dc, ax.plot.x, ax.plot.y, ax.plot.w, ax.plot.h, 0x1a2029);
-    for (double v = y0; v <= y1 + step * 0.5; v += step) {
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && y0 + k * step <= y1 + step * 0.5; k++) {
+        double v = y0 + k * step;
         int y = (int)map_y(&ax, v);
         ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, y, 1,
                       fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
@@ -278,7 +287,9 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     /* The axis title sits at the right end of the tick row; ticks that would touch it are skipped. */
     int title_x = ax.plot.x + ax.plot.w;
     int title_w = ui_text_draw(dc, "Time (s)", title_x, lab_y, small, false, UI_RGB_MUTED, UI_TX_RIGHT);
-    for (double t = ceil(t0 / tstep - 1e-9) * tstep; t <= t1 + 1e-9; t += tstep) {
+    double tfirst = ceil(t0 / tstep - 1e-9) * tstep;
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && tfirst + k * tstep <= t1 + 1e-9; k++) {
+        double t = tfirst + k * tstep;
         int x = (int)map_x(&ax, t);
         ui_draw_vline(dc, x, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_GRID);
         int w = ui_text_width(dc, fmt_tick(buf, sizeof buf, t, tstep), small, false, UI_TX_GLYPHS);
@@ -299,9 +310,9 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
         best_y = (int)map_y(&ax, lv->block_best_n);
         ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, best_y, lt, ui_colour_rgb(UI_COL_BEST));
     }
-    int active = lv->active >= 0 && lv->active < lv->n_curves ? lv->active : 0;
+    int active = ui_live_active(lv);
     int ct = u < 1.25f ? 2 : 3;
-    int nc = lv->n_curves < UI_MAX_CURVES ? lv->n_curves : UI_MAX_CURVES;
+    int nc = ui_live_curves(lv);
     for (int c = 0; c < nc; c++)
         if (c != active)
             draw_trace(dc, lv->curves[c].trace, &ax, ui_colour_rgb(UI_COL_CURVE0 + c), ct);

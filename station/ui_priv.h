@@ -166,6 +166,11 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box);
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
 
+/* The number of curves to draw (n_curves clamped to 0..UI_MAX_CURVES) and the active one (0 when
+ * out of range): the model is the caller's and is not trusted to be in range. */
+int ui_live_curves(const struct ui_live *lv);
+int ui_live_active(const struct ui_live *lv);
+
 /* Shared look: the colour of a cue, of a balance flag. */
 uint32_t ui_cue_rgb(enum ui_cue cue);
 uint32_t ui_flag_rgb(enum bal_flag f);

@@ -175,10 +175,10 @@ static void draw_numbers(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
     ui_draw_round(dc, b.x, b.y, b.w, b.h, U(u, 8), UI_RGB_PANEL);
 
     int y = b.y + U(u, 10);
-    int active = lv->active >= 0 && lv->active < lv->n_curves ? lv->active : 0;
-    if (lv->n_curves > 0)
+    int active = ui_live_active(lv);
+    if (ui_live_curves(lv) > 0)
         ui_draw_fill(dc, b.x + pad, y + U(u, 4), U(u, 10), U(u, 10), ui_colour_rgb(UI_COL_CURVE0 + active));
-    ui_text_draw(dc, "Current force", b.x + pad + (lv->n_curves > 0 ? U(u, 16) : 0), y, label, false,
+    ui_text_draw(dc, "Current force", b.x + pad + (ui_live_curves(lv) > 0 ? U(u, 16) : 0), y, label, false,
                  UI_RGB_MUTED, 0);
     y += ui_text_height(dc, label, false);
     int big = ui_text_px(46 * u);

@@ -823,6 +823,59 @@ static void test_two_windows(void)
     ui_close(ui);
 }
 
+/* A model full of out-of-range values: drawn without a crash, a hang or undefined behaviour (the
+ * sanitizer build checks the last), and the therapist view still shows its buttons. */
+static void test_hostile_model(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
+    REQUIRE(ui);
+    static double t[8], f[8];
+    struct ui_trace tr;
+    ui_trace_init(&tr, t, f, 8);
+    ui_trace_push(&tr, 1e17, 1e300);
+    ui_trace_push(&tr, 2e17, -1e300);
+    struct ui_model m;
+    full_model(&m);
+    m.live.n_curves = 99;
+    m.live.active = -7;
+    for (int c = 0; c < UI_MAX_CURVES; c++)
+        m.live.curves[c].trace = c == 1 ? &tr : NULL;
+    m.live.force_n = 1e300;
+    m.live.block_best_n = INFINITY;
+    m.live.threshold_n = -1e300;
+    m.live.target_n = 1e300;
+    m.live.y_max_n = 1e308;
+    m.live.window_s = 1e-300;
+    m.live.t_now_s = 1.5e17;
+    m.n_reps = -3;
+    m.n_devices = 1000;
+    m.devices[0].dropped = UINT64_MAX;
+    m.devices[0].rate_hz = INFINITY;
+    m.session.state_remaining_s = -1e300;
+    m.session.rep = INT32_MIN;
+    m.session.n_reps = INT32_MAX;
+    m.session.cue = (enum ui_cue)1234;
+    m.session.dir = (enum st_dir)77;
+    m.session.side = (enum st_side) - 5;
+    m.balance.asym_pct[0] = 1e300;
+    m.balance.ratio[0] = -INFINITY;
+    m.balance.ratio_flag[1] = (enum bal_flag)99;
+    frame(ui, &m);
+    m.live.t_now_s = NAN;
+    m.live.n_curves = 2;
+    m.live.active = 5;
+    m.session.cue = UI_CUE_READY;
+    m.session.state_remaining_s = 1e300;
+    frame(ui, &m);
+    m.session.cue = UI_CUE_REST;
+    frame(ui, &m);
+    char buf[32];
+    CHECK_STR(ui_cue_words(UI_CUE_REST, 1e300, buf, sizeof buf), "Rest");
+    int x, y;
+    CHECK(ui_button_center(ui, UI_ACT_START, &x, &y));
+    ui_close(ui);
+}
+
 /* ---- input ------------------------------------------------------------------------------------ */
 
 static void key(SDL_Keycode k, Uint16 mod)
@@ -1068,6 +1121,7 @@ int main(void)
     CHECK_RUN(test_drop_counter);
     CHECK_RUN(test_resize);
     CHECK_RUN(test_two_windows);
+    CHECK_RUN(test_hostile_model);
     CHECK_RUN(test_keys_and_buttons);
     CHECK_RUN(test_steady_frames_allocate_nothing);
     CHECK_RUN(test_sound_device);

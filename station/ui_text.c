@@ -101,8 +101,11 @@ static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t le
 {
     if (len == 0)
         return NULL;
-    if (len >= UI_TEXT_KEY_MAX)
+    if (len >= UI_TEXT_KEY_MAX) { /* longer than any label: cut at a character boundary */
         len = UI_TEXT_KEY_MAX - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--;
+    }
     struct ui_win *w = dc->win;
     uint32_t h = text_hash(s, len, bold, px);
     struct ui_text_entry *free_e = NULL, *lru = NULL;

@@ -781,6 +781,11 @@ static void test_resize(void)
     CHECK(ui_button_center(ui, UI_ACT_START, &bx, &by));
     CHECK(bx > 0 && bx < 800 * 62 / 100 && by > 250 && by < 500);
     CHECK_INT(ui_window_resize(ui, UI_VIEW_THERAPIST, 10, 10, &err), ST_ERR_ARG);
+    /* The smallest window still draws (cramped, but no crash and no garbage sizes). */
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 64, 64, &err), &err);
+    frame(ui, &m);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
+    CHECK_INT(img.h, 64);
     ui_close(ui);
 }
 

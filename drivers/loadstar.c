@@ -186,18 +186,21 @@ enum drv_parse ls_parse(void *state, const uint8_t *buf, size_t len, size_t *con
 
 /* ---- I/O half ----------------------------------------------------------------------------- */
 
-/* Reads and drops bytes until quiet_ms pass without any or max_ms in all. */
-static enum st_status drain(struct link *l, int quiet_ms, int max_ms, struct st_err *err)
+/* Reads and drops bytes until quiet_ms pass without any (*quiet = true) or max_ms in all. */
+static enum st_status drain(struct link *l, int quiet_ms, int max_ms, bool *quiet, struct st_err *err)
 {
     int64_t end = st_now_ns() + (int64_t)max_ms * ST_NS_PER_MS;
     char junk[512];
+    *quiet = false;
     while (st_now_ns() < end) {
         size_t got = 0;
         enum st_status s = link_read(l, junk, sizeof junk, quiet_ms, &got, err);
         if (s == ST_ERR_DISCONNECTED)
             return s;
-        if (s == ST_ERR_TIMEOUT)
+        if (s == ST_ERR_TIMEOUT) {
+            *quiet = true;
             return ST_OK;
+        }
     }
     return ST_OK;
 }
@@ -271,7 +274,8 @@ static enum st_status ls_probe(struct link *l, int timeout_ms, struct drv_ident 
     enum st_status s = link_write_str(l, "\r", 200, err);
     if (s != ST_OK)
         return s;
-    s = drain(l, 60, 300, err);
+    bool quiet;
+    s = drain(l, 60, 300, &quiet, err);
     if (s != ST_OK)
         return s;
     bool ok = false;
@@ -360,11 +364,19 @@ static enum st_status ls_start(struct drv_dev *d, struct st_err *err)
 
 static enum st_status ls_stop(struct drv_dev *d, struct st_err *err)
 {
-    enum st_status s = link_write_str(d->link, "\r", 200, err);
-    if (s != ST_OK)
-        return s;
-    /* The lines already on their way, then the A the CR earns: wait for the line to go quiet. */
-    return drain(d->link, 80, 500, err);
+    /* A bare CR ends WC. The lines already on their way, then the A the CR earns, arrive after it:
+     * wait for the line to go quiet, and say it again if the stream goes on (a CR lost on the wire). */
+    for (int i = 0; i < 2; i++) {
+        enum st_status s = link_write_str(d->link, "\r", 200, err);
+        if (s != ST_OK)
+            return s;
+        bool quiet;
+        s = drain(d->link, 80, 300, &quiet, err);
+        if (s != ST_OK || quiet)
+            return s;
+    }
+    return st_err_set(err, ST_ERR_TIMEOUT, "The Loadstar interface on %s does not stop streaming",
+                      link_name(d->link));
 }
 
 struct tare_ctx {

@@ -33,6 +33,8 @@
  * never in a steady frame.
  *
  * Threads: every ui_ function must be called from the thread that called ui_open() (SDL's rule).
+ * Process-wide: ui_open() asks SDL not to install signal handlers (SIGINT and SIGTERM stay the
+ * station's) and to draw lines natively; ui_close() shuts SDL's video and audio down again.
  * Errors: functions return enum st_status and fill err with a sentence a therapist can act on; no
  * display is ST_ERR_DISPLAY, a missing font file ST_ERR_NOT_FOUND naming the file and the Debian
  * package. Nothing here calls exit().

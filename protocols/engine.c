@@ -535,7 +535,7 @@ static void enter(struct eng *e, enum eng_state s)
         e->rest_over_cued = false;
         e->deadline = (e->have_last ? e->last_end_t : e->now) + e->rest_ns;
         if (e->deadline > e->now)
-            cue(e, ENG_SOUND_NONE, "Rest %.0f s", ceil(ns_to_s(e->deadline - e->now)));
+            cue(e, ENG_SOUND_NONE, "Rest %.0f s", fmax(1, round(ns_to_s(e->deadline - e->now))));
         break;
     case ENG_NEXT_BLOCK:
         for (int c = 0; c < ST_MAX_CHANNELS; c++)

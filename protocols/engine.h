@@ -42,7 +42,8 @@
  *              other endings the end of the rep). Manual: then waits for START (START before
  *              the rest is over is refused: the rest is part of the protocol). Auto: goes on by itself.
  * NEXT_BLOCK   a new group of blocks: its position is shown. Manual: waits for START (any time).
- *              Auto: waits block_rest_s from the end of the last effort, then goes on.
+ *              Auto: waits block_rest_s from the end of the last effort, then goes on (START
+ *              goes on at once).
  * PAUSED       PAUSE from any live state; RESUME returns to it (REST and NEXT_BLOCK timers are frozen
  *              while paused). A rep in CONTRACTION is ended as interrupted and repeated; a TARE,
  *              COUNTDOWN or ARMED is started again on RESUME (manual: waits for START first).
@@ -279,9 +280,10 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n);
 void eng_tick(struct eng *e, int64_t now_ns);
 
 /*
- * A therapist's command at now_ns. Returns ST_OK, or ST_ERR_ARG with a sentence in err when the
- * command is not valid now ("Nothing to redo yet", "A repetition is in progress: wait for it to end
- * or pause") and then changes nothing.
+ * A therapist's command at now_ns. Timers due by now_ns fire first (as eng_tick would), then the
+ * command is judged in the resulting state. Returns ST_OK, or ST_ERR_ARG with a sentence in err when
+ * the command is not valid now ("Nothing to redo yet", "A repetition is in progress: wait for it to
+ * end, or pause", "Rest: 12 s left before the next repetition") and then the command changes nothing.
  */
 enum st_status eng_command(struct eng *e, enum eng_cmd cmd, int64_t now_ns, struct st_err *err);
 

@@ -160,6 +160,8 @@ static char *line_reader(char *str, int num, void *stream)
     c->pos += full;
     c->line++;
     size_t skip = 0;
+    if (c->line == 1 && full >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3))
+        skip = 3; /* a UTF-8 byte order mark, as Windows editors write it */
     while (skip < full && (start[skip] == ' ' || start[skip] == '\t'))
         skip++;
     const char *s = start + skip;

@@ -252,6 +252,31 @@ static void test_comments_and_blanks(void)
     proto_free(&d);
 }
 
+static void test_bom_and_crlf(void)
+{
+    /* a file saved by a Windows editor: byte order mark and CRLF line ends */
+    char b[4096], w[4096] = "\xEF\xBB\xBF";
+    mk(b, sizeof b, 0, NULL, 0, NULL);
+    size_t used = 3;
+    for (const char *p = b; *p && used + 2 < sizeof w; p++) {
+        if (*p == '\n')
+            w[used++] = '\r';
+        w[used++] = *p;
+    }
+    w[used] = '\0';
+    struct proto_def d;
+    struct st_err e;
+    CHECK_OK(proto_load_text("win.ini", w, &d, &e), &e);
+    CHECK_STR(d.name, "t1");
+    CHECK_STR(d.title, "Test");
+    CHECK_NEAR(d.countdown_s, 3, 0);
+    proto_free(&d);
+    /* and the line numbers still count from the first line */
+    w[3 + strlen("[protocol]\r\nname = t1\r\n")] = '\0';
+    CHECK_INT(proto_load_text("win.ini", w, &d, &e), ST_ERR_PARSE);
+    CHECK(strstr(e.msg, "win.ini line 2 (end of the file): the section [order] is missing") != NULL);
+}
+
 /* Every shipped file loads, is named like its file, and the required ones are there. */
 static int count_cb(void *ctx, const char *path, const struct proto_def *def, const struct st_err *err)
 {
@@ -578,6 +603,7 @@ int main(void)
     CHECK_RUN(test_errors_name_file_and_line);
     CHECK_RUN(test_too_many_blocks);
     CHECK_RUN(test_comments_and_blanks);
+    CHECK_RUN(test_bom_and_crlf);
     CHECK_RUN(test_shipped_files_load);
     CHECK_RUN(test_shipped_contents);
     CHECK_RUN(test_find_list);

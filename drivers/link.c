@@ -374,6 +374,9 @@ enum st_status link_read(struct link *l, void *buf, size_t cap, int timeout_ms, 
     *got = 0;
     if (cap == 0)
         return ST_OK;
+    if (l->skip_lf && l->rpos < l->rlen && l->rbuf[l->rpos] == '\n')
+        l->rpos++; /* the LF of a CRLF whose line link_read_line already handed out */
+    l->skip_lf = false;
     if (l->rpos < l->rlen) {
         size_t n = l->rlen - l->rpos;
         if (n > cap)

@@ -176,13 +176,15 @@ int cmd_demo(int argc, char **argv)
 {
     const char *db = NULL, *driver = "chronojump";
     bool headless = false, manual = false;
+    int reps = 3;
     struct cli_opt opts[] = {
         {"--driver", CLI_STR, &driver, "NAME", "which instrument to emulate (default chronojump)", false},
+        {"--reps", CLI_INT, &reps, "N", "reps per direction and side (default 3)", false},
         {"--headless", CLI_FLAG, &headless, NULL, "no window even when a display is there", false},
         {"--manual", CLI_FLAG, &manual, NULL, "therapist-paced: press Enter/Space for each rep", false},
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
     };
-    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--headless] [--manual] [--db PATH]",
+    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--db PATH]",
                           "The station on a built-in emulated dynamometer: a sample patient pushes 3 reps per\n"
                           "direction and side on the demo protocol (supine, hips at 0°, short timings), hands-free.\n"
                           "With no display it runs on the terminal. The session is saved like any other.",
@@ -192,6 +194,8 @@ int cmd_demo(int argc, char **argv)
         return rc;
     if (!emu_family_find(driver))
         return cli_usage_error(&cmd, "no emulator for \"%s\"", driver);
+    if (reps < 1 || reps > 10)
+        return cli_usage_error(&cmd, "--reps must be between 1 and 10");
     const char *disp = getenv("DISPLAY"), *way = getenv("WAYLAND_DISPLAY");
     bool have_display = (disp && *disp) || (way && *way);
     const char *vd = getenv("SDL_VIDEODRIVER");
@@ -234,6 +238,7 @@ int cmd_demo(int argc, char **argv)
     o.auto_mode = !manual;
     o.mode_name = "demo";
     o.rest_s = 1.0;
+    o.reps = reps;
     o.demo_emu = e;
     o.demo_reaction_s = 0.25;
     /* A runner with inner-knee pain: the left adductors are the weak link (ADD:ABD 0.82 on the left). */

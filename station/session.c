@@ -86,6 +86,7 @@ struct sess {
     char alert[192];
     bool finished;
     bool aborted;
+    bool shot_due;      /* STATION_SCREENSHOT_DIR: save the views after the next frame */
     int64_t cue_at_ns;  /* demo: when the simulated patient pushes */
     double cue_peak_n;
     struct st_sample batch[BATCH];
@@ -288,6 +289,7 @@ static void handle_events(struct sess *s)
             break;
         case ENG_EV_REP_ENDED:
             save_rep(s, &ev.rep);
+            s->shot_due = true;
             break;
         case ENG_EV_REP_DECIDED:
             decide_rep(s, &ev);
@@ -532,6 +534,24 @@ static void fill_model(struct sess *s)
     snprintf(m->alert, sizeof m->alert, "%s", s->alert);
     snprintf(m->start_label, sizeof m->start_label, "%s",
              v.state == ENG_NEXT_BLOCK ? "Next block" : v.state == ENG_REST ? "Next rep" : "Start");
+}
+
+/* With STATION_SCREENSHOT_DIR set (tests, documentation), the views are saved as BMP files after each
+ * repetition: therapist.bmp and patient.bmp, replaced each time. */
+static void screenshots(struct sess *s)
+{
+    s->shot_due = false;
+    const char *dir = getenv("STATION_SCREENSHOT_DIR");
+    if (!dir || !*dir || !s->ui)
+        return;
+    static const char *const names[UI_VIEW_COUNT] = {"therapist.bmp", "patient.bmp"};
+    for (int v = 0; v < UI_VIEW_COUNT; v++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[v]);
+        struct st_err err;
+        if (ui_screenshot(s->ui, (enum ui_view)v, path, &err) != ST_OK && v == UI_VIEW_THERAPIST)
+            ST_WARN("session", "screenshot: %s", st_err_msg(&err));
+    }
 }
 
 /* ---- setup and teardown ------------------------------------------------------------------- */
@@ -812,6 +832,8 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 struct st_err uerr;
                 if (ui_frame(s->ui, &s->model, &uerr) != ST_OK)
                     ST_WARN("session", "frame: %s", st_err_msg(&uerr));
+                if (s->shot_due)
+                    screenshots(s);
                 next_frame += 16 * ST_NS_PER_MS;
             } else {
                 poll_terminal(s);

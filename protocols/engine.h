@@ -78,7 +78,9 @@
  * - extra rep: when a block's slots are all used and the CV of its counting reps (2 or more) is above
  *   cv_limit_pct, one more rep (EXTRA_REP, cue "Reps differ by more than 10 %: one more"), up to
  *   max_extra_reps per block (shared with auto replacements).
- * - SKIP_BLOCK ends the current (or upcoming) block; its counting reps so far still count.
+ * - SKIP_BLOCK ends the current (or upcoming) block; its counting reps so far still count. It is
+ *   refused in REVIEW (decide the pending rep first).
+ * - A rep still PENDING when ABORT comes stays pending: not counted, kept as it was emitted.
  *
  * ## The rep trace
  * Times in seconds from the rep's first sample, forces tared (raw - tare). It starts 1.0 s before

@@ -85,16 +85,18 @@ static int bench_model(const struct drv_driver *drv, const struct model *m)
         long long lost = (long long)es.samples_sent - (long long)n;
         lost_total += lost > 0 ? lost : 0;
         bad_total += (long long)st.bad_lines;
-        printf("  run %d: %zu samples, acquisition rate %.1f/s, jitter %.2f ms, ring rate %.1f/s, bad lines %llu\n",
+        printf("  run %d: %zu samples, acquisition rate %.1f/s, jitter %.2f ms, ring rate %.1f/s, bad lines "
+               "%llu\n",
                run + 1, n, rate[run], jitter[run], counted[run], (unsigned long long)st.bad_lines);
     }
     qsort(rate, RUNS, sizeof rate[0], cmp_double);
     qsort(jitter, RUNS, sizeof jitter[0], cmp_double);
     qsort(counted, RUNS, sizeof counted[0], cmp_double);
-    printf("loadstar %s (%d baud, %.0f/s asked): median %.1f samples/s (range %.1f-%.1f), ring median %.1f/s, "
-           "jitter median %.2f ms, lost %lld, bad lines %lld\n",
-           m->name, m->baud, m->rate_hz, rate[RUNS / 2], rate[0], rate[RUNS - 1], counted[RUNS / 2],
-           jitter[RUNS / 2], lost_total, bad_total);
+    printf(
+        "loadstar %s (%d baud, %.0f/s asked): median %.1f samples/s (range %.1f-%.1f), ring median %.1f/s, "
+        "jitter median %.2f ms, lost %lld, bad lines %lld\n",
+        m->name, m->baud, m->rate_hz, rate[RUNS / 2], rate[0], rate[RUNS - 1], counted[RUNS / 2],
+        jitter[RUNS / 2], lost_total, bad_total);
     return 0;
 }
 

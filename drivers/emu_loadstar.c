@@ -45,16 +45,16 @@ struct ls_out {
 
 struct ls_emu {
     bool uhs;
-    int baud;          /* the model's rate: byte times are computed at it */
+    int baud; /* the model's rate: byte times are computed at it */
     double rate_hz;
-    int decimals;      /* 3 (DI-1000U) or 4 (UHS %12.4f) */
+    int decimals; /* 3 (DI-1000U) or 4 (UHS %12.4f) */
     unsigned serial;
-    size_t unit;       /* index in ls_units */
+    size_t unit; /* index in ls_units */
     double tare_n;
     bool streaming;
     double stream_t0;
-    uint64_t k;        /* readings sent in this stream */
-    double tx_free;    /* the UART is busy until then */
+    uint64_t k;     /* readings sent in this stream */
+    double tx_free; /* the UART is busy until then */
     struct ls_out q[LS_EMU_QUEUE];
     size_t q_head, q_n;
 };

@@ -17,8 +17,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-#define LS_MAX_ABS_N 1e6     /* plausibility: far beyond any Loadstar cell (10 klbf is 44 kN) */
-#define LS_QUERY_MS 600      /* a reply after the device has answered the handshake */
+#define LS_MAX_ABS_N 1e6 /* plausibility: far beyond any Loadstar cell (10 klbf is 44 kN) */
+#define LS_QUERY_MS 600  /* a reply after the device has answered the handshake */
 #define LS_HANDSHAKE_TRY_MS 250
 
 /* ---- pure parser -------------------------------------------------------------------------- */
@@ -62,10 +62,8 @@ enum drv_unit ls_unit_parse(const char *text, size_t len)
     case DRV_UNIT_KGF:
     case DRV_UNIT_N:
     case DRV_UNIT_KN:
-    case DRV_UNIT_OZF:
-        return u;
-    default:
-        return DRV_UNIT_UNKNOWN; /* mN and gf: not units a Loadstar reports */
+    case DRV_UNIT_OZF: return u;
+    default: return DRV_UNIT_UNKNOWN; /* mN and gf: not units a Loadstar reports */
     }
 }
 
@@ -169,7 +167,8 @@ static enum drv_parse classify(struct ls_parser *p, const char *line, size_t len
     return bad(out);
 }
 
-enum drv_parse ls_parse(void *state, const uint8_t *buf, size_t len, size_t *consumed, struct drv_reading *out)
+enum drv_parse ls_parse(void *state, const uint8_t *buf, size_t len, size_t *consumed,
+                        struct drv_reading *out)
 {
     struct ls_parser *p = state;
     memset(out, 0, sizeof *out);
@@ -283,8 +282,8 @@ static enum st_status ls_probe(struct link *l, int timeout_ms, struct drv_ident 
         int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
         if (left <= 0)
             break;
-        s = ls_query(l, "", line, sizeof line, left < LS_HANDSHAKE_TRY_MS ? left : LS_HANDSHAKE_TRY_MS, accept_a,
-                     &ctx, err);
+        s = ls_query(l, "", line, sizeof line, left < LS_HANDSHAKE_TRY_MS ? left : LS_HANDSHAKE_TRY_MS,
+                     accept_a, &ctx, err);
         if (s == ST_OK)
             ok = true;
         else if (s != ST_ERR_TIMEOUT)
@@ -299,10 +298,11 @@ static enum st_status ls_probe(struct link *l, int timeout_ms, struct drv_ident 
     if (s == ST_ERR_DISCONNECTED)
         return s;
     if (s != ST_OK)
-        return st_err_set(err, ST_ERR_NO_DEVICE,
-                          "The device on %s answers a Loadstar handshake but not its MODEL query: it is not a "
-                          "Loadstar DI-1000 or DI-100",
-                          link_name(l));
+        return st_err_set(
+            err, ST_ERR_NO_DEVICE,
+            "The device on %s answers a Loadstar handshake but not its MODEL query: it is not a "
+            "Loadstar DI-1000 or DI-100",
+            link_name(l));
     snprintf(id->model, sizeof id->model, "%.63s", line);
 
     id->firmware[0] = id->serial[0] = '\0';
@@ -349,10 +349,11 @@ static enum st_status ls_probe(struct link *l, int timeout_ms, struct drv_ident 
 static enum st_status ls_start(struct drv_dev *d, struct st_err *err)
 {
     if (isnan(drv_unit_to_n(d->ident.unit)))
-        return st_err_set(err, ST_ERR_PROTOCOL,
-                          "The Loadstar interface on %s reports a unit the station does not know: set it to N, "
-                          "lbf or kgf (UNITS) and plug it in again",
-                          link_name(d->link));
+        return st_err_set(
+            err, ST_ERR_PROTOCOL,
+            "The Loadstar interface on %s reports a unit the station does not know: set it to N, "
+            "lbf or kgf (UNITS) and plug it in again",
+            link_name(d->link));
     ls_parser_init(d->parser);
     ls_parser_set_unit(d->parser, d->ident.unit);
     d->polling = false;
@@ -402,7 +403,8 @@ static enum st_status ls_zero(struct drv_dev *d, struct st_err *err)
     char line[DRV_LINE_MAX];
     enum st_status s = ls_query(d->link, "TARE", line, sizeof line, 2000, accept_tared, &ctx, err);
     if (s == ST_ERR_TIMEOUT)
-        return st_err_set(err, s, "The Loadstar interface on %s did not confirm the tare", link_name(d->link));
+        return st_err_set(err, s, "The Loadstar interface on %s did not confirm the tare",
+                          link_name(d->link));
     if (s == ST_OK && ctx.refused)
         return st_err_set(err, ST_ERR_DEVICE, "The Loadstar interface on %s refused the tare (\"%.40s\")",
                           link_name(d->link), line);
@@ -433,7 +435,8 @@ enum st_status ls_set_unit(struct drv_dev *d, enum drv_unit unit, struct st_err 
         return s;
     enum drv_unit now = ls_unit_parse(line, strlen(line));
     if (now != unit)
-        return st_err_set(err, ST_ERR_DEVICE, "The Loadstar interface on %s still reports \"%.40s\" after UNITS %s",
+        return st_err_set(err, ST_ERR_DEVICE,
+                          "The Loadstar interface on %s still reports \"%.40s\" after UNITS %s",
                           link_name(d->link), line, word);
     d->ident.unit = unit;
     ls_parser_set_unit(d->parser, unit);

@@ -71,7 +71,8 @@ void ls_parser_init(void *state);
 void ls_parser_set_unit(void *state, enum drv_unit unit);
 
 /* The pure parser (driver.h contract). */
-enum drv_parse ls_parse(void *state, const uint8_t *buf, size_t len, size_t *consumed, struct drv_reading *out);
+enum drv_parse ls_parse(void *state, const uint8_t *buf, size_t len, size_t *consumed,
+                        struct drv_reading *out);
 
 /*
  * Parses a unit as a Loadstar writes it (a UNITS reply), ignoring surrounding spaces: lbf, kgf, N,

@@ -48,9 +48,9 @@ static void test_every_reply_every_split(void)
                                "A\r\n";
     CHECK_INT(pu_check_all_splits(&drv_loadstar, S(text), &res), 0);
     REQUIRE(res.n == 17);
-    static const enum drv_kind kinds[] = {DRV_REPLY,  DRV_REPLY,  DRV_REPLY,  DRV_REPLY,  DRV_REPLY,
-                                          DRV_SAMPLE, DRV_REPLY,  DRV_SAMPLE, DRV_SAMPLE, DRV_SAMPLE,
-                                          DRV_SAMPLE, DRV_REPLY,  DRV_REPLY,  DRV_REPLY,  DRV_REPLY,
+    static const enum drv_kind kinds[] = {DRV_REPLY,        DRV_REPLY, DRV_REPLY,  DRV_REPLY,  DRV_REPLY,
+                                          DRV_SAMPLE,       DRV_REPLY, DRV_SAMPLE, DRV_SAMPLE, DRV_SAMPLE,
+                                          DRV_SAMPLE,       DRV_REPLY, DRV_REPLY,  DRV_REPLY,  DRV_REPLY,
                                           DRV_DEVICE_ERROR, DRV_REPLY};
     for (int i = 0; i < 17; i++)
         CHECK_INT(res.r[i].kind, kinds[i]);
@@ -115,7 +115,7 @@ static void test_unit_unknown_is_never_guessed(void)
     CHECK_NEAR(res.r[2].force_n, 3.0, 0);
     CHECK_INT(res.r[4].kind, DRV_SAMPLE);
     CHECK_NEAR(res.r[4].force_n, 2.0 * KGF, 1e-9);
-    CHECK_NEAR(res.r[5].force_n, 4000.0, 1e-9); /* its own unit ... */
+    CHECK_NEAR(res.r[5].force_n, 4000.0, 1e-9);    /* its own unit ... */
     CHECK_NEAR(res.r[6].force_n, 2.0 * KGF, 1e-9); /* ... does not change the stream's */
 
     /* The I/O half sets the unit the probe read. */
@@ -305,8 +305,8 @@ static void test_probe_and_commands(void)
 {
     struct emu_opts o = emu_opts_default("loadstar");
     o.patient = quick_patient(250, 1);
-    o.patient.baseline_n = 20.0;   /* the pad's preload, before tare */
-    o.patient.start_delay_s = 30;  /* at rest throughout */
+    o.patient.baseline_n = 20.0;  /* the pad's preload, before tare */
+    o.patient.start_delay_s = 30; /* at rest throughout */
     struct emu *e = start_emu("ls0", &o);
     REQUIRE(e);
     struct drv_dev *d = NULL;
@@ -592,7 +592,8 @@ static void test_unplug_and_replug(void)
     REQUIRE(e);
     struct st_ring ring;
     REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
-    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
+    struct acq_cfg cfg = {
+        .port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
     struct acq *a = NULL;
     struct st_err err;
     n_got = 0;
@@ -644,7 +645,8 @@ static void test_garbage_stall_and_wrong_baud(void)
     REQUIRE(e);
     struct st_ring ring;
     REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
-    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
+    struct acq_cfg cfg = {
+        .port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
     struct acq *a = NULL;
     struct st_err err;
     n_got = 0;

@@ -14,10 +14,10 @@
 
 #include "drivers/loadstar.h"
 
-#define FZ_CHECK(c)                                                                                \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
+#define FZ_CHECK(c)                                                                                          \
+    do {                                                                                                     \
+        if (!(c))                                                                                            \
+            __builtin_trap();                                                                                \
     } while (0)
 
 #define FZ_MAX 8192

@@ -649,9 +649,15 @@ static void start_rep(struct eng *e, int64_t t, bool onset)
     double sum = 0, sum2 = 0;
     long nb = 0;
     double latest = 0;
+    /* Never reach back into the previous repetition: its recorded tail ends TAIL_NS after its
+     * release. A patient who rested less than the baseline window gets a short, clean pre-trigger
+     * window rather than one holding the last push (which would poison the baseline). */
+    int64_t floor_t = t - PRE_NS;
+    if (e->have_last && e->last.channel == pb->channel && e->last_end_t + TAIL_NS > floor_t)
+        floor_t = e->last_end_t + TAIL_NS;
     for (size_t i = 0; i < e->ring_n; i++) {
         const struct raw *s = ring_at(e, i);
-        if (s->t < t - PRE_NS || s->t > t)
+        if (s->t < floor_t || s->t > t)
             continue;
         buf_append(e, s->t, s->f, s->flags);
         double tf = s->f - r->tare_n;

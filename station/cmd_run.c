@@ -234,6 +234,7 @@ int cmd_demo(int argc, char **argv)
     o.n_ch = 1;
     o.ch[0].port = emu_port(e);
     o.ch[0].driver = driver;
+    o.ch[0].device_id = "demo-emulator"; /* one device row for every demo, whatever pty it got */
     o.headless = headless;
     o.auto_mode = !manual;
     o.mode_name = "demo";

@@ -86,6 +86,8 @@ struct sess {
     char alert[192];
     bool finished;
     bool aborted;
+    struct eng_view last_view; /* the last view with a block, for the screen after the end */
+    bool have_last_view;
     bool shot_due;      /* STATION_SCREENSHOT_DIR: save the views after the next frame */
     int64_t cue_at_ns;  /* demo: when the simulated patient pushes */
     double cue_peak_n;
@@ -453,6 +455,17 @@ static void fill_model(struct sess *s)
     struct ui_model *m = &s->model;
     struct eng_view v;
     eng_view(s->eng, &v);
+    if (v.block < 0 && s->have_last_view) { /* complete: keep showing the last block */
+        struct eng_view now = v;
+        v = s->last_view;
+        v.state = now.state;
+        v.cue = now.cue;
+        v.remaining_s = NAN;
+        v.force_n = now.force_n;
+    } else if (v.block >= 0) {
+        s->last_view = v;
+        s->have_last_view = true;
+    }
     ui_model_init(m);
     struct ui_session *u = &m->session;
     snprintf(u->protocol, sizeof u->protocol, "%s", v.title ? v.title : "");
@@ -513,7 +526,10 @@ static void fill_model(struct sess *s)
     l->n_curves = s->n_ch;
     for (int c = 0; c < s->n_ch; c++) {
         l->curves[c].trace = &s->ch[c].trace;
-        snprintf(l->curves[c].label, sizeof l->curves[c].label, "Channel %d", c + 1);
+        if (s->o->ch[c].label)
+            snprintf(l->curves[c].label, sizeof l->curves[c].label, "%s", s->o->ch[c].label);
+        else
+            snprintf(l->curves[c].label, sizeof l->curves[c].label, "Channel %d", c + 1);
     }
     l->active = v.channel >= 0 && v.channel < s->n_ch ? v.channel : 0;
 
@@ -628,7 +644,8 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
         memset(&d, 0, sizeof d);
         snprintf(d.family, sizeof d.family, "%s", ch->st.ident.family);
         snprintf(d.model, sizeof d.model, "%s", ch->st.ident.model);
-        snprintf(d.serial, sizeof d.serial, "%s", ch->st.ident.serial[0] ? ch->st.ident.serial : sc->port);
+        snprintf(d.serial, sizeof d.serial, "%s",
+                 ch->st.ident.serial[0] ? ch->st.ident.serial : sc->device_id ? sc->device_id : sc->port);
         snprintf(d.firmware, sizeof d.firmware, "%s", ch->st.ident.firmware);
         d.capacity_n = ch->st.ident.capacity_n;
         snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ch->st.ident.unit));

@@ -29,6 +29,8 @@ struct session_channel {
     const char *driver; /* family name; NULL: probe */
     int baud;           /* 0: the family's default */
     double polarity;    /* 0 or +1; -1 for a gauge that reads pushes as negative (tension) */
+    const char *label;  /* curve legend ("Left", "Inner pad"); NULL: "Channel N" */
+    const char *device_id; /* stored as the device's serial when the device reports none (NULL: the port) */
 };
 
 struct session_opts {

@@ -14,8 +14,8 @@
 static const char *protocol_text =
     "[protocol]\nname = e2e\ntitle = End-to-end test\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"
     "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
-    "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 1.5\n"
-    "countdown_s = 1\nblock_rest_s = 1.5\n";
+    "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 0.8\n"
+    "countdown_s = 1\nblock_rest_s = 0.8\n";
 
 static void write_file(const char *path, const char *text)
 {

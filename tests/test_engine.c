@@ -761,6 +761,40 @@ static void test_auto_hands_free(void)
     proto_free(&d);
 }
 
+
+/* Auto mode with no rest: the patient pushes again about 0.6 s after releasing. The pre-trigger
+ * window must not reach back into the previous push (its tail ends 0.3 s after release), or the
+ * baseline would hold the last release and the rep would be flagged for nothing. */
+static void test_auto_short_rest_clean_baseline(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 0, 0, 0);
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = ENG_AUTO;
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 1000);
+    s.therapist = false;
+    s.react_s = 0.2; /* armed at the rep's end (0.4 s after release); the push 0.2 s later */
+    s.plateau_s = 1.5;
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_COMPLETE);
+    CHECK_INT(s.nreps, 3);
+    CHECK_INT(s.metric_mismatch, 0);
+    for (int i = 0; i < s.nreps; i++) {
+        const struct eng_rep *r = &s.reps[i].rep;
+        CHECK_INT(r->flags, 0);
+        CHECK_INT(r->status, ENG_REP_ACCEPTED);
+        CHECK(r->met.baseline_sd_n < 1.0);
+        if (i > 0) /* the window was cut at the previous trace's end: shorter than 1 s */
+            CHECK(r->met.onset_s > 0.5 && r->met.onset_s < 0.9);
+    }
+    sim_free(&s);
+    proto_free(&d);
+}
+
 static void test_auto_accept_takes_replacement_back(void)
 {
     struct proto_def d;
@@ -1334,6 +1368,7 @@ int main(void)
     CHECK_RUN(test_cv_extra_reps);
     CHECK_RUN(test_abort_mid_rep);
     CHECK_RUN(test_auto_hands_free);
+    CHECK_RUN(test_auto_short_rest_clean_baseline);
     CHECK_RUN(test_auto_accept_takes_replacement_back);
     CHECK_RUN(test_review_accept_reject_redo);
     CHECK_RUN(test_device_lost_mid_rep_and_back);

@@ -270,7 +270,7 @@ static bool accept_line(const char *line, void *vctx)
     enum drv_parse res = m10_parse_line(&c->p, line, strlen(line), &r);
     if (res == DRV_GOT && r.kind == DRV_DEVICE_ERROR) {
         c->refused = true;
-        const char *star = strchr(r.raw, '*');
+        const char *star = strchr(line, '*'); /* the line, not raw: raw may be truncated */
         snprintf(c->refusal, sizeof c->refusal, "%.3s", star ? star : "*");
         if (c->want == WANT_LIST)
             c->list_refused = true;
@@ -315,24 +315,32 @@ static enum st_status m10_probe(struct link *l, int timeout_ms, struct drv_ident
     memset(&c, 0, sizeof c);
     m10_parser_init(&c.p);
     link_flush_input(l);
+    /* LIST and ? only read: nothing here changes a setting of whatever is on the port. A question
+     * that got no answer at all is asked again in the next round (the gauge may have been busy or
+     * waking up); only a refusal of LIST (`*NN`) says "Series 4". */
     for (int round = 0; round < 3 && ms_left(deadline) > 0; round++) {
-        /* LIST and ? only read: nothing here changes a setting of whatever is on the port. */
-        enum st_status s = ask(l, "LIST", WANT_LIST, min_int(ms_left(deadline), 300), &c, err);
-        if (s == ST_ERR_DISCONNECTED || (s != ST_OK && s != ST_ERR_TIMEOUT))
-            return s;
-        if (ms_left(deadline) <= 0)
+        if (!c.list_ok && !c.list_refused) {
+            enum st_status s = ask(l, "LIST", WANT_LIST, min_int(ms_left(deadline), 300), &c, err);
+            if (s != ST_OK && s != ST_ERR_TIMEOUT)
+                return s;
+        }
+        if (!c.reading && ms_left(deadline) > 0) {
+            enum st_status s = ask(l, "?", WANT_READING, min_int(ms_left(deadline), 300), &c, err);
+            if (s != ST_OK && s != ST_ERR_TIMEOUT)
+                return s;
+        }
+        bool list_known = c.list_ok || c.list_refused;
+        if (c.reading && list_known)
             break;
-        s = ask(l, "?", WANT_READING, min_int(ms_left(deadline), 300), &c, err);
-        if (s == ST_ERR_DISCONNECTED || (s != ST_OK && s != ST_ERR_TIMEOUT))
-            return s;
-        if (c.reading || (c.list_ok && c.list.unit != DRV_UNIT_UNKNOWN))
-            break;
-        if (c.lines > 0)
+        if (c.list_ok && c.list.unit != DRV_UNIT_UNKNOWN && round >= 1)
+            break; /* LIST told the unit; `?` keeps failing (a gauge busy in some menu): good enough */
+        if (c.lines > 0 && !c.reading && !c.list_ok && !c.list_refused && !c.bare_number)
             break; /* it answers, but not like a Mark-10 (an echo, another family's error) */
     }
     if (c.reading || (c.list_ok && c.list.unit != DRV_UNIT_UNKNOWN)) {
         memset(id, 0, sizeof *id);
-        snprintf(id->model, sizeof id->model, "%s", c.list_ok ? M10_MODEL_GCL2 : M10_MODEL_SERIES4);
+        const char *model = c.list_ok ? M10_MODEL_GCL2 : c.list_refused ? M10_MODEL_SERIES4 : M10_MODEL_ANY;
+        snprintf(id->model, sizeof id->model, "%s", model);
         snprintf(id->firmware, sizeof id->firmware, "%s", c.list_ok ? c.list.version : "");
         id->serial[0] = '\0'; /* none in the protocol: the port names the gauge */
         id->unit = c.reading ? c.r.unit : c.list.unit;

@@ -57,15 +57,17 @@
  *     another way (the gauge itself shows a capacity overload on its display).
  *
  * The I/O half:
- *   - probe: sends only read-only queries, `LIST` then `?` (up to three rounds within the timeout).
- *     A reading with a unit, or a LIST reply with a unit, identifies a Mark-10. ident: model
- *     "Series 5/7" (LIST answered) or "Series 4" (`*10` to LIST, a reading to `?`); firmware the LIST
- *     version ("V1.00") or ""; serial "" (none in the protocol: the port names the gauge); unit from
- *     the reading (else LIST); capacity_n NAN. A gauge that answers bare numbers and no LIST (NUM mode
+ *   - probe: sends only read-only queries, `LIST` then `?`, in up to three rounds within the timeout;
+ *     a question that got no answer at all is asked again (one missed LIST must not make a Series 5
+ *     look like a Series 4). A reading with a unit, or a LIST reply with a unit, identifies a Mark-10.
+ *     ident: model "Series 5/7" (LIST answered), "Series 4" (LIST refused, `?` answered) or
+ *     "Series 4/5/7" (`?` answered, LIST never did); firmware the LIST version ("V1.00") or "";
+ *     serial "" (none in the protocol: the port names the gauge); unit from the reading (else LIST);
+ *     capacity_n NAN. A gauge that answers bare numbers and no LIST (NUM mode
  *     on a Series 4) cannot be read in newtons: ST_ERR_NO_DEVICE with words saying so. A device that
  *     answers but not like a Mark-10 (an echo, another family's error) is ST_ERR_NO_DEVICE; silence is
  *     ST_ERR_TIMEOUT.
- *   - start (Series 5/7): `LIST` again (the unit may have changed since the probe); `CUR` if the gauge
+ *   - start (any model but "Series 4"): `LIST` again (the unit may have changed since the probe); `CUR` if the gauge
  *     is in a peak mode (a held peak is no force curve; stop() puts the mode back); then `AOUTn` with n
  *     from m10_aout_pick (drv_dev.rate_hz, default 250/s, capped so the readings fit the baud rate).
  *     The first streamed reading confirms the stream and is not passed on (it arrives within a period
@@ -92,7 +94,8 @@
 #define M10_REPLY_TIMEOUT_MS 250      /* a polled `?` not answered by then is sent again */
 #define M10_STREAM_CONFIRM_MS 300     /* wait for the first streamed reading after AOUTn */
 #define M10_MODEL_GCL2 "Series 5/7"   /* ident.model: LIST answered (the GCL2 command set) */
-#define M10_MODEL_SERIES4 "Series 4"  /* ident.model: only `?` answered */
+#define M10_MODEL_SERIES4 "Series 4"  /* ident.model: `?` answered, LIST refused */
+#define M10_MODEL_ANY "Series 4/5/7"  /* ident.model: `?` answered, LIST never did (start tries AOUT) */
 
 enum m10_mode { M10_MODE_UNKNOWN = 0, M10_MODE_CUR, M10_MODE_PT, M10_MODE_PC };
 

@@ -417,6 +417,7 @@ static void stream_and_check(struct emu *e, const struct acq_cfg *cfg, double se
     CHECK_INT(st.ring_drops, 0);
     CHECK(n_got >= es.samples_sent); /* nothing the device sent was lost on the way */
     CHECK(n_got <= es.samples_sent + (size_t)(0.4 * max_hz) + 2);
+    /* Loose bounds (host timestamps on a shared machine): they tell the models' rates apart. */
     CHECK(st.rate_hz >= min_hz && st.rate_hz <= max_hz);
     double peak = -1e9;
     int order_bad = 0, chan_bad = 0, seq_bad = 0;
@@ -443,7 +444,7 @@ static void test_stream_di1000u_lbf(void)
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .channel = 2};
     struct acq_status st;
     /* 250 N is 56.202 lbf on the wire (three decimals): back in newtons within 0.0005 lbf. */
-    stream_and_check(e, &cfg, 1.3, 250.0, 0.0005 * LBF + 1e-9, 60, 80, &st);
+    stream_and_check(e, &cfg, 1.3, 250.0, 0.0005 * LBF + 1e-9, 50, 90, &st);
     CHECK_INT(st.ident.unit, DRV_UNIT_LBF);
     CHECK(n_got > 80); /* ~70 a second for 1.6 s */
     int sat = 0;
@@ -463,7 +464,7 @@ static void test_stream_uhs_kgf(void)
     REQUIRE(e);
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .baud = 230400, .channel = 0};
     struct acq_status st;
-    stream_and_check(e, &cfg, 1.2, 300.0, 0.00005 * KGF + 1e-9, 400, 600, &st);
+    stream_and_check(e, &cfg, 1.2, 300.0, 0.00005 * KGF + 1e-9, 350, 650, &st);
     CHECK_INT(st.ident.unit, DRV_UNIT_KGF);
     CHECK(strncmp(st.ident.serial, "DI1000UHS-", 10) == 0);
     CHECK(n_got > 450);
@@ -479,7 +480,7 @@ static void test_saturation_at_capacity(void)
     REQUIRE(e);
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .channel = 1};
     struct acq_status st;
-    stream_and_check(e, &cfg, 1.2, 100.0 * LBF, 1e-9, 60, 80, &st);
+    stream_and_check(e, &cfg, 1.2, 100.0 * LBF, 1e-9, 50, 90, &st);
     CHECK_NEAR(st.ident.capacity_n, 100.0 * LBF, 1e-9);
     int sat = 0, wrong = 0;
     for (size_t i = 0; i < n_got; i++) {

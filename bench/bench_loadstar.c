@@ -5,10 +5,14 @@
  * typical, 80/s at most), the DI-1000UHS at 230400 (500/s) and the UHS-1K (575/s). Five runs of 3 s
  * each per model: the median and range of the acquisition's measured rate, the rate counted from the
  * samples that reached the ring, the jitter, and the samples lost on the way (sent by the emulator but
- * never in the ring; bad lines).
+ * never in the ring; bad lines). Then the pulled cable: five times, the time from emu_unplug to the
+ * acquisition saying the device is lost (issue 3: within one second), and from emu_replug to streaming
+ * again, with the samples kept.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "drivers/acq.h"
@@ -100,6 +104,96 @@ static int bench_model(const struct drv_driver *drv, const struct model *m)
     return 0;
 }
 
+static bool wait_state(struct acq *a, bool (*pred)(const struct acq_status *), double max_s,
+                       struct st_ring *r, size_t *n)
+{
+    struct st_sample tmp[512];
+    int64_t end = st_now_ns() + (int64_t)(max_s * 1e9);
+    while (st_now_ns() < end) {
+        size_t k;
+        while ((k = ring_pop(r, tmp, 512)) > 0)
+            *n += k;
+        struct acq_status st;
+        acq_get_status(a, &st);
+        if (pred(&st))
+            return true;
+        st_sleep_ns(2 * ST_NS_PER_MS);
+    }
+    return false;
+}
+
+static bool never(const struct acq_status *s)
+{
+    (void)s;
+    return false;
+}
+
+static bool is_lost(const struct acq_status *s)
+{
+    return s->state == ACQ_LOST;
+}
+
+static bool is_back(const struct acq_status *s)
+{
+    return s->state == ACQ_STREAMING && s->reconnects > 0;
+}
+
+static int bench_unplug(const struct drv_driver *drv)
+{
+    double lost_s[RUNS], back_s[RUNS];
+    for (int run = 0; run < RUNS; run++) {
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/bench_loadstar_%d_%d", (int)getpid(), run);
+        struct emu_opts o = emu_opts_default("loadstar");
+        o.link_path = path;
+        o.patient = emu_patient_default(250, 0);
+        struct emu *e = NULL;
+        struct st_err err;
+        if (emu_start(&o, &e, &err) != ST_OK) {
+            fprintf(stderr, "bench_loadstar: %s\n", st_err_msg(&err));
+            return 1;
+        }
+        struct st_ring ring;
+        ring_init(&ring, ring_buf, sizeof ring_buf / sizeof ring_buf[0]);
+        struct acq_cfg cfg = {.port = emu_port(e), .drv = drv, .reconnect_ms = 200, .probe_timeout_ms = 500};
+        struct acq *a = NULL;
+        if (acq_start(&cfg, &ring, &a, &err) != ST_OK) {
+            fprintf(stderr, "bench_loadstar: %s\n", st_err_msg(&err));
+            emu_stop(e);
+            return 1;
+        }
+        size_t n = 0;
+        wait_state(a, never, 1.5, &ring, &n); /* stream for 1.5 s: the patient is mid-push */
+        size_t before = n;
+        int64_t t0 = st_now_ns();
+        emu_unplug(e);
+        bool lost = wait_state(a, is_lost, 5.0, &ring, &n);
+        lost_s[run] = lost ? (double)(st_now_ns() - t0) / 1e9 : INFINITY; /* never: shows as inf */
+        struct acq_status st;
+        acq_get_status(a, &st);
+        char msg[sizeof st.message];
+        snprintf(msg, sizeof msg, "%s", st.message);
+        size_t at_loss = n;
+        t0 = st_now_ns();
+        emu_replug(e, &err);
+        bool back = wait_state(a, is_back, 10.0, &ring, &n);
+        back_s[run] = back ? (double)(st_now_ns() - t0) / 1e9 : INFINITY;
+        acq_get_status(a, &st);
+        acq_stop(a);
+        emu_stop(e);
+        printf("  run %d: lost after %.3f s (%zu samples before the pull, %zu kept), back after %.3f s: "
+               "\"%s\"\n",
+               run + 1, lost_s[run], before, at_loss, back_s[run], msg);
+    }
+    qsort(lost_s, RUNS, sizeof lost_s[0], cmp_double);
+    qsort(back_s, RUNS, sizeof back_s[0], cmp_double);
+    printf("loadstar unplug: lost after median %.3f s (range %.3f-%.3f), streaming again %.3f s after the "
+           "replug "
+           "(range %.3f-%.3f)\n",
+           lost_s[RUNS / 2], lost_s[0], lost_s[RUNS - 1], back_s[RUNS / 2], back_s[0], back_s[RUNS - 1]);
+    return 0;
+}
+
 int main(void)
 {
     const struct drv_driver *drv = drv_find("loadstar");
@@ -116,5 +210,5 @@ int main(void)
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
         if (bench_model(drv, &models[i]) != 0)
             return 1;
-    return 0;
+    return bench_unplug(drv);
 }

@@ -48,7 +48,8 @@
  *
  * I/O half: the probe (CR, CR -> A, MODEL, ID, UNITS, LC: read-only queries only) fills drv_ident with
  * model, id (firmware and serial), unit and capacity in N; start sends `WC` (streaming, no polling);
- * stop sends a bare CR and drains; zero sends `TARE` and waits for `Tared`.
+ * stop sends a bare CR and drains until the line is quiet (a second CR if the stream goes on); zero
+ * sends `TARE` and waits for `Tared`.
  */
 #ifndef STATION_DRIVERS_LOADSTAR_H
 #define STATION_DRIVERS_LOADSTAR_H

@@ -41,7 +41,8 @@ struct emu_patient {
     double start_delay_s;     /* SCRIPT: rest before the first push */
     double ramp_s, hold_s, release_s, rest_s; /* the shape of one push and the rest after it */
     double baseline_n;        /* force at rest (the pad's preload before tare) */
-    double noise_n;           /* SD of the sensor noise added to every reading */
+    double noise_n;           /* SD of the sensor noise added to every reading; when > 0, a push also
+                               * carries a physiological tremor of about 1.5 % of its force */
     unsigned seed;            /* noise seed: the same seed gives the same noise */
     const double *trace_t;    /* TRACE: seconds from the start (caller-owned, kept alive) */
     const double *trace_f;    /* TRACE: newtons */

@@ -181,9 +181,9 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
             rc->saved = true;
         }
         s->alert[0] = '\0';
-        say(s, "  %s %d: peak %s%s%s%s (%s) - saved", kind, r->index, fmt_n(r->met.peak_n, pk, sizeof pk),
-            flags[0] ? ", flags: " : "", flags, r->met.contraction ? "" : " (no contraction)",
-            eng_rep_status_name(r->status));
+        say(s, "  %s %d: peak %s%s%s%s (%s) - saved [#%u, %zu samples]", kind, r->index,
+            fmt_n(r->met.peak_n, pk, sizeof pk), flags[0] ? ", flags: " : "", flags,
+            r->met.contraction ? "" : " (no contraction)", eng_rep_status_name(r->status), r->seq, r->n);
     } else {
         snprintf(s->alert, sizeof s->alert, "%s", st_err_msg(&err));
         say(s, "  %s %d: peak %s - NOT SAVED YET: %s", kind, r->index, fmt_n(r->met.peak_n, pk, sizeof pk),

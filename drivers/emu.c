@@ -195,11 +195,12 @@ double emu_read_force(struct emu_dev *d, double t)
     double f = emu_patient_force(&d->opts.patient, t, d->cue_s, d->cue_peak_n);
     if (d->opts.patient.noise_n > 0) {
         f += d->opts.patient.noise_n * gauss(d);
-        /* Physiological tremor: nobody holds a maximal push perfectly still. About 1.5 % of the
-         * push at 8-11 Hz (two incommensurate sines), so a plateau never looks like a leg at rest. */
+        /* Physiological tremor and drift: nobody holds a maximal push perfectly still. About 1.5 % of
+         * the push at 8-11 Hz and 2 % at 0.7 Hz, so a plateau never looks like a leg at rest. */
         double push = f - d->opts.patient.baseline_n;
         if (push > 5)
-            f += push * 0.015 * (sin(2 * M_PI * 8.3 * t) + 0.6 * sin(2 * M_PI * 10.7 * t + 1.3)) / 1.6;
+            f += push * (0.015 * (sin(2 * M_PI * 8.3 * t) + 0.6 * sin(2 * M_PI * 10.7 * t + 1.3)) / 1.6 +
+                         0.02 * sin(2 * M_PI * 0.7 * t + 0.4));
     }
     if (f > d->capacity_n)
         f = d->capacity_n; /* the gauge saturates at full scale */

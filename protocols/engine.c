@@ -34,6 +34,8 @@
 #define NO_ONSET_EXTRA_NS (5 * NS)  /* manual: no onset within hold + this = no contraction */
 #define TARE_NS (NS / 2)            /* the tare window */
 #define TARE_SD_MAX_N 2.0           /* "at rest" */
+#define TARE_JUMP_N 30.0            /* a zero this far above the channel's last one: someone pushes */
+#define TARE_JUMP_ACCEPT_NS (10 * NS) /* ...unless it stays there, steady, this long (a new preload) */
 #define TARE_MIN_SAMPLES 3
 #define RELAX_CUE_EVERY_NS (2 * NS)
 #define NO_SAMPLES_NS (2 * NS)      /* TARE with no sample this long: tell the therapist */
@@ -81,6 +83,8 @@ struct eng {
 
     /* channels */
     bool lost[ST_MAX_CHANNELS], tared[ST_MAX_CHANNELS], have[ST_MAX_CHANNELS];
+    bool tare_known[ST_MAX_CHANNELS]; /* tare[] holds a zero taken earlier in the session */
+    int64_t tare_jump_since;          /* steady windows refused for TARE_JUMP_N since then; -1 none */
     double tare[ST_MAX_CHANNELS], last_raw[ST_MAX_CHANNELS];
     int64_t last_t[ST_MAX_CHANNELS];
 
@@ -504,6 +508,7 @@ static void enter(struct eng *e, enum eng_state s)
         break;
     case ENG_TARE:
         e->tare_cnt = 0;
+        e->tare_jump_since = -1;
         e->tare_entered = e->now;
         e->tare_last_sample = e->now;
         e->last_relax_cue = INT64_MIN / 2;
@@ -799,10 +804,25 @@ static void tare_sample(struct eng *e, int64_t t, double f)
     if (t - e->tare_start < TARE_NS)
         return;
     double sd = e->tare_cnt > 1 ? sqrt(e->tare_m2 / (double)(e->tare_cnt - 1)) : INFINITY;
-    if (e->tare_cnt >= TARE_MIN_SAMPLES && sd < TARE_SD_MAX_N) {
-        int ch = channel_of(e, e->cur_block);
+    int ch = channel_of(e, e->cur_block);
+    bool steady = e->tare_cnt >= TARE_MIN_SAMPLES && sd < TARE_SD_MAX_N;
+    /* A steady window far above this channel's earlier zero is a patient holding a push (a plateau
+     * can be steady too), not a leg at rest. Only a reading that stays there for a long while is
+     * taken as a new preload (the gauge was remounted). */
+    bool jump = steady && e->tare_known[ch] && e->tare_mean - e->tare[ch] > TARE_JUMP_N;
+    if (jump) {
+        if (e->tare_jump_since < 0)
+            e->tare_jump_since = t;
+        if (t - e->tare_jump_since < TARE_JUMP_ACCEPT_NS)
+            steady = false;
+    } else if (steady) {
+        e->tare_jump_since = -1;
+    }
+    if (steady) {
+        e->tare_jump_since = -1;
         e->tare[ch] = e->tare_mean;
         e->tared[ch] = true;
+        e->tare_known[ch] = true;
         struct eng_event *ev = ev_push(e, ENG_EV_TARED);
         ev->channel = ch;
         ev->tare_n = e->tare_mean;
@@ -811,7 +831,11 @@ static void tare_sample(struct eng *e, int64_t t, double f)
     }
     if (t - e->last_relax_cue >= RELAX_CUE_EVERY_NS) {
         e->last_relax_cue = t;
-        cue(e, ENG_SOUND_NONE, "Relax the leg");
+        if (jump)
+            cue(e, ENG_SOUND_NONE, "Relax the leg: the dynamometer reads %.0f N more than at its last zero",
+                e->tare_mean - e->tare[ch]);
+        else
+            cue(e, ENG_SOUND_NONE, "Relax the leg");
     }
     /* a new window starting with this sample */
     e->tare_cnt = 1;
@@ -1290,6 +1314,7 @@ enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg
     if (!e)
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     e->def = *def;
+    e->tare_jump_since = -1;
     e->def.text = NULL;
     e->def.text_len = 0;
     if (c.reps >= 0)

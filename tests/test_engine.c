@@ -1067,6 +1067,57 @@ static void refused(struct sim *s, enum eng_cmd c, const char *words)
     CHECK_INT(after.reps_counted, before.reps_counted);
 }
 
+/* A new block's zero while the patient holds a steady push: refused (the reading is far above the
+ * channel's earlier zero), with a cue that says why; taken as soon as the leg relaxes. A reading that
+ * stays high and steady for over 10 s is a new preload (the gauge was remounted) and is taken. */
+static void test_tare_refused_while_pushing(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\nblock = abduction left 0\n", 0, 1, 3,
+          0, 0, 0);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 100);
+    s.therapist = false; /* START by hand: the helper therapist would leave NEXT_BLOCK at once */
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(run_until(&s, ENG_NEXT_BLOCK, 1, 60));
+    CHECK_INT(s.ntares, 1);
+    CHECK_NEAR(s.tares[0], 37.0, 1.0);
+    s.offset = 37.0 + 120.0; /* a steady, tremor-free push through the new block's zero */
+    s.noise = 0.2;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(state_of(&s) == ENG_TARE);
+    for (int i = 0; i < 300; i++) /* 3 s */
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_TARE);
+    CHECK_INT(s.ntares, 1);
+    CHECK(saw_cue(&s, "Relax the leg: the dynamometer reads 120 N more than at its last zero"));
+    s.offset = 37.0; /* relaxed */
+    for (int i = 0; i < 100 && s.ntares < 2; i++)
+        sim_frame(&s);
+    REQUIRE(s.ntares == 2);
+    CHECK_NEAR(s.tares[1], 37.0, 1.0);
+    /* (with no countdown the rep's pre-trigger second still holds the push: it goes to review) */
+    while (s.nreps < 2 && s.t < 200 * NSEC)
+        sim_frame(&s);
+    if (state_of(&s) == ENG_REVIEW)
+        CHECK_OK(cmd(&s, ENG_CMD_ACCEPT, &err), &err);
+    /* block 3: the gauge was remounted with 60 N more preload, for good */
+    REQUIRE(run_until(&s, ENG_NEXT_BLOCK, 2, 60));
+    s.offset = 97.0;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(state_of(&s) == ENG_TARE);
+    int64_t t0 = s.t;
+    for (int i = 0; i < 1500 && s.ntares < 3; i++)
+        sim_frame(&s);
+    REQUIRE(s.ntares == 3);
+    CHECK_NEAR(s.tares[2], 97.0, 1.0);
+    CHECK((double)(s.t - t0) / NSEC >= 10.0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
 static void test_invalid_commands(void)
 {
     struct proto_def d;
@@ -1375,6 +1426,7 @@ int main(void)
     CHECK_RUN(test_device_lost_between_reps);
     CHECK_RUN(test_never_pushes);
     CHECK_RUN(test_tare_retry);
+    CHECK_RUN(test_tare_refused_while_pushing);
     CHECK_RUN(test_invalid_commands);
     CHECK_RUN(test_pause_resume);
     CHECK_RUN(test_skip_block);

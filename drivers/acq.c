@@ -301,6 +301,7 @@ static void *acq_thread(void *arg)
                 drv_dev_close(d);
                 continue;
             }
+            d->rate_hz = a->cfg.rate_hz; /* the rate asked for holds after a reconnect too */
             a->dev = d;
             a->mark_reconnected = true;
             pthread_mutex_lock(&a->mu);

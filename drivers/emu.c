@@ -331,8 +331,16 @@ static void power_on(struct emu_dev *d)
 static void handle_input(struct emu_dev *d, const unsigned char *p, size_t n)
 {
     double now = emu_now(d);
-    if (now < d->stall_until || now < d->boot_until || d->host_mismatch)
-        return; /* not heard: stalled, booting, or garbled at the wrong rate */
+    if (d->host_mismatch && now >= d->stall_until && now >= d->boot_until) {
+        /* At the wrong rate the device's UART hears garbage; it answers something (an error reply,
+         * usually), which reaches the host garbled too. */
+        static const char what[] = "?\r\n";
+        for (size_t i = 0; i < n; i += 8)
+            emu_write(d, what, sizeof what - 1);
+        return;
+    }
+    if (now < d->stall_until || now < d->boot_until)
+        return; /* not heard: stalled or booting */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = p[i];
         if (c == '\n' && d->skip_lf) {
@@ -389,7 +397,12 @@ static void *emu_thread(void *arg)
             d->host_hup = false;
             d->st.opens++;
             tcflush(m, TCIOFLUSH);
-            power_on(d);
+            if (d->fam->keeps_state_on_open) {
+                d->line_len = 0;
+                d->skip_lf = false;
+            } else {
+                power_on(d);
+            }
         }
         struct termios t;
         if (tcgetattr(m, &t) == 0) {
@@ -537,7 +550,8 @@ enum st_status emu_replug(struct emu *e, struct st_err *err)
         s = open_master(d, err);
         if (s == ST_OK) {
             d->unplugged = false;
-            power_on(d); /* powered by the cable: a fresh boot */
+            if (!d->fam->keeps_state_on_replug)
+                power_on(d); /* powered by the cable: a fresh boot */
         }
     }
     pthread_mutex_unlock(&d->mu);

@@ -111,6 +111,10 @@ struct emu_family {
     int default_baud;
     double default_rate_hz;
     double default_boot_s;     /* silence after an open (Arduino reset), 0 for others */
+    bool keeps_state_on_open;  /* opening the port does not reset the device (a gauge behind an RS-232
+                                * or FTDI link keeps its unit, mode, zero and stream); false: an
+                                * Arduino-class board, reset (reset() and the boot silence) on each open */
+    bool keeps_state_on_replug; /* a replug does not power-cycle it (battery-powered gauges) */
     double default_capacity_n;
     const char *default_unit;
     size_t state_size;

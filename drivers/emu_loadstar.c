@@ -243,6 +243,7 @@ const struct emu_family emu_loadstar = {
     .default_baud = 9600,
     .default_rate_hz = 70,
     .default_boot_s = 0,
+    .keeps_state_on_open = true,
     .default_capacity_n = 250.0 * 4.4482216152605, /* a 250 lbf cell */
     .default_unit = "lbf",
     .state_size = sizeof(struct ls_emu),

@@ -288,6 +288,12 @@ enum st_status link_open(const char *port, const struct link_cfg *cfg, struct li
         link_close(l);
         return s;
     }
+    /* Bytes left in the port from before this open (a reply to the last program's query) are not
+     * answers to ours. */
+    if (l->kind == LINK_PTY)
+        tcflush(l->fd, TCIOFLUSH);
+    else if (l->kind == LINK_SERIAL)
+        sp_flush(l->sp, SP_BUF_BOTH);
     ST_DEBUG("link", "opened %s at %d baud", l->name, l->baud);
     *out = l;
     return ST_OK;

@@ -240,7 +240,7 @@ int cmd_demo(int argc, char **argv)
     o.mode_name = "demo";
     o.rest_s = 1.0;
     o.reps = reps;
-    o.demo_emu = e;
+    o.demo_emu[0] = e;
     o.demo_reaction_s = 0.25;
     /* A runner with inner-knee pain: the left adductors are the weak link (ADD:ABD 0.82 on the left). */
     static const double peaks[4][3] = {

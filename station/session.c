@@ -90,6 +90,7 @@ struct sess {
     bool have_last_view;
     bool shot_due;      /* STATION_SCREENSHOT_DIR: save the views after the next frame */
     int64_t cue_at_ns;  /* demo: when the simulated patient pushes */
+    struct emu *cue_emu; /* demo: on which channel's emulator */
     double cue_peak_n;
     struct st_sample batch[BATCH];
 };
@@ -239,8 +240,10 @@ static void print_prompt(struct sess *s, enum eng_state st)
 
 static void demo_arm(struct sess *s, const struct eng_view *v)
 {
-    if (!s->o->demo_emu || v->block < 0 || v->block >= 8)
+    if (v->block < 0 || v->block >= 8 || v->channel < 0 || v->channel >= ST_MAX_CHANNELS ||
+        !s->o->demo_emu[v->channel])
         return;
+    s->cue_emu = s->o->demo_emu[v->channel];
     int i = v->familiarisation ? 0 : (v->rep > 0 ? (v->rep - 1) % 3 : 0);
     double peak = s->o->demo_peaks[v->block][i];
     if (v->familiarisation)
@@ -839,8 +842,8 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
             drain(s);
             eng_tick(s->eng, st_now_ns());
             handle_events(s);
-            if (s->o->demo_emu && s->cue_at_ns >= 0 && st_now_ns() >= s->cue_at_ns) {
-                emu_cue(s->o->demo_emu, s->cue_peak_n);
+            if (s->cue_emu && s->cue_at_ns >= 0 && st_now_ns() >= s->cue_at_ns) {
+                emu_cue(s->cue_emu, s->cue_peak_n);
                 s->cue_at_ns = -1;
             }
             if (s->ui) {

@@ -46,8 +46,9 @@ struct session_opts {
     bool headless;              /* no window even if a display is there */
     bool auto_mode;             /* hands-free */
     const char *mode_name;      /* stored with the session: "manual", "auto", "demo" (NULL: from auto) */
-    /* demo: the in-process emulator whose simulated patient pushes when the engine asks */
-    struct emu *demo_emu;
+    /* demo: the in-process emulator of each channel, whose simulated patient pushes when the engine
+     * asks for a push on that channel */
+    struct emu *demo_emu[ST_MAX_CHANNELS];
     double demo_peaks[8][3];    /* per protocol block, per rep (cycled) */
     double demo_reaction_s;     /* delay between the cue and the push */
     FILE *out;                  /* progress; NULL: stdout */

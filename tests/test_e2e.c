@@ -74,7 +74,7 @@ static void test_emulator_to_database(void)
     o.ch[0].driver = "chronojump";
     o.headless = true;
     o.auto_mode = true;
-    o.demo_emu = e;
+    o.demo_emu[0] = e;
     o.demo_reaction_s = 0.2;
     const double peaks[2] = {250.0, 312.5};
     for (int b = 0; b < 2; b++)

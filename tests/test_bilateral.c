@@ -1,0 +1,115 @@
+/*
+ * test_bilateral.c - two devices at once: two emulated gauges (left and right leg) on two ptys, each
+ * read by its own acquisition thread into its own ring, one engine walking a protocol whose blocks
+ * name the channel. Each block must be measured on its own gauge (the two gauges are told different
+ * forces), both devices are stored with the session, and both streams share the station clock.
+ */
+#include <stdlib.h>
+
+#include "check.h"
+#include "drivers/emu.h"
+#include "station/session.h"
+#include "station/store.h"
+
+static const char *protocol_text =
+    "[protocol]\nname = two-gauges\ntitle = Two gauges\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"
+    "lever = long\ncontraction = make\n[order]\nmode = alternating\n[blocks]\nblock = adduction left 0\n"
+    "block = adduction right 1\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 1.5\n"
+    "countdown_s = 1\nblock_rest_s = 1.5\n";
+
+static void test_two_gauges_left_and_right(void)
+{
+    char db[512], proto[512], log[512], l0[512], l1[512];
+    check_tmppath(db, sizeof db, "bi.db");
+    check_tmppath(proto, sizeof proto, "bi.ini");
+    check_tmppath(log, sizeof log, "bi.log");
+    FILE *pf = fopen(proto, "w");
+    REQUIRE(pf);
+    fputs(protocol_text, pf);
+    fclose(pf);
+    struct store *s = NULL;
+    struct st_err err;
+    REQUIRE(store_open(db, &s, &err) == ST_OK);
+    struct store_patient p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "Two Legs");
+    snprintf(p.birth, sizeof p.birth, "1992-03-04");
+    p.sex = 'X';
+    p.mass_kg = 65;
+    p.lever_m = NAN;
+    p.leg_length_m = NAN;
+    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
+    store_close(s);
+
+    struct emu *e[2] = {0};
+    const char *links[2] = {check_tmppath(l0, sizeof l0, "ttyLEFT"), check_tmppath(l1, sizeof l1, "ttyRIGHT")};
+    for (int i = 0; i < 2; i++) {
+        struct emu_opts eo = emu_opts_default("chronojump");
+        eo.link_path = links[i];
+        eo.boot_s = 0.3;
+        eo.patient = emu_patient_default(0, 0);
+        eo.patient.kind = EMU_PATIENT_CUED;
+        eo.patient.noise_n = 0;
+        eo.patient.ramp_s = 0.3;
+        eo.patient.hold_s = 1.4;
+        eo.patient.release_s = 0.3;
+        REQUIRE(emu_start(&eo, &e[i], &err) == ST_OK);
+    }
+    char pid[32];
+    snprintf(pid, sizeof pid, "%lld", (long long)p.id);
+    struct session_opts o = session_opts_default();
+    o.db_path = db;
+    o.patient = pid;
+    o.protocol = proto;
+    o.n_ch = 2;
+    for (int i = 0; i < 2; i++) {
+        o.ch[i].port = emu_port(e[i]);
+        o.ch[i].driver = "chronojump";
+        o.ch[i].label = i ? "Right" : "Left";
+        o.demo_emu[i] = e[i];
+    }
+    o.headless = true;
+    o.auto_mode = true;
+    o.demo_reaction_s = 0.2;
+    /* The engine asks block 0 (left, channel 0) for 180 N and block 1 (right, channel 1) for 260 N;
+     * a rep measured on the wrong gauge would read 0 N. */
+    for (int r = 0; r < 3; r++) {
+        o.demo_peaks[0][r] = 180;
+        o.demo_peaks[1][r] = 260;
+    }
+    FILE *out = fopen(log, "w");
+    REQUIRE(out);
+    o.out = out;
+    int64_t sid = 0;
+    enum st_status st = session_run(&o, &sid, &err);
+    fclose(out);
+    emu_stop(e[0]);
+    emu_stop(e[1]);
+    CHECK_OK(st, &err);
+
+    REQUIRE(store_open(db, &s, &err) == ST_OK);
+    struct store_session sess;
+    CHECK_OK(store_session_get(s, sid, &sess, &err), &err);
+    CHECK_INT(sess.status, STORE_SESSION_COMPLETE);
+    CHECK(sess.device_id[0] > 0 && sess.device_id[1] > 0);
+    CHECK(sess.device_id[0] != sess.device_id[1]); /* two devices (told apart by their ports) */
+    struct store_rep *reps = NULL;
+    size_t n = 0;
+    CHECK_OK(store_rep_list(s, sid, &reps, &n, &err), &err);
+    CHECK_INT(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        /* alternating: left, right, left, right */
+        enum st_side want_side = i % 2 ? ST_SIDE_RIGHT : ST_SIDE_LEFT;
+        CHECK_INT(reps[i].side, want_side);
+        CHECK_INT(reps[i].status, STORE_REP_ACCEPTED);
+        CHECK_NEAR(reps[i].m.peak_n, want_side == ST_SIDE_LEFT ? 180.0 : 260.0, 0.011);
+    }
+    free(reps);
+    store_close(s);
+}
+
+int main(void)
+{
+    CHECK_RUN(test_two_gauges_left_and_right);
+    return check_done();
+}

@@ -345,21 +345,31 @@ int cmd_calibrate(int argc, char **argv)
             k--;
         if (wn > 0 && k < wn && win_t[wn - 1] - win_t[k] >= 0.9) {
             size_t m = wn - k;
-            double mean = 0, m2 = 0;
-            for (size_t i = k; i < wn; i++)
+            double mean = 0, m2 = 0, first = 0, second = 0;
+            for (size_t i = k; i < wn; i++) {
                 mean += win_f[i];
+                if (i - k < m / 2)
+                    first += win_f[i];
+                else
+                    second += win_f[i];
+            }
             mean /= (double)m;
+            first /= (double)(m / 2 ? m / 2 : 1);
+            second /= (double)(m - m / 2);
             for (size_t i = k; i < wn; i++)
                 m2 += (win_f[i] - mean) * (win_f[i] - mean);
             double sd = m > 1 ? sqrt(m2 / (double)(m - 1)) : 0;
-            double steady = 2.0 > expect * 0.002 ? 2.0 : expect * 0.002;
-            if (isnan(zero) && sd < steady) {
+            /* At rest: SD under 2 N. Under the mass: SD and drift (first half vs second half of the
+             * second) under 0.2 % of the expected force, at least 0.3 N: the mass hangs still. */
+            double steady = isnan(zero) ? 2.0 : fmax(0.3, expect * 0.002);
+            bool still = sd < steady && fabs(second - first) < steady;
+            if (isnan(zero) && still) {
                 zero = mean;
                 printf("Zero: %.2f N. Now place the %.3f kg mass and keep it still.\n", zero, mass);
                 fflush(stdout);
                 asked = true;
                 wn = 0;
-            } else if (asked && sd < steady && mean - zero > expect * 0.5) {
+            } else if (asked && still && mean - zero > expect * 0.5) {
                 reading = mean - zero;
             }
         }

@@ -672,6 +672,13 @@ static enum st_status setup(struct sess *s, struct st_err *err)
         return st;
     if ((st = store_open(db, &s->store, err)) != ST_OK)
         return st;
+    int orphans = 0;
+    if ((st = store_sessions_close_orphans(s->store, &orphans, err)) != ST_OK)
+        return st;
+    if (orphans)
+        say(s, "%d earlier session(s) on this station stopped without ending (a crash or a power cut): marked "
+               "interrupted; their saved repetitions are kept",
+            orphans);
     if (!o->patient)
         return st_err_set(err, ST_ERR_ARG, "No patient given: add one with station patient add, then --patient ID");
     if ((st = store_patient_find(s->store, o->patient, &s->patient_id, err)) != ST_OK)

@@ -52,7 +52,7 @@
 #include "protocols/limb.h"
 #include "protocols/metrics.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_APPLICATION_ID 1398033969 /* 0x53544e31, "STN1" */
 #define STORE_UUID_SIZE 37              /* 36 characters and the NUL */
 
@@ -245,8 +245,17 @@ struct store_session {
     int n_reps;
 };
 
-/* Starts a session (status running); fills sess->id, uuid, started. */
+/* Starts a session (status running, recording this host's name and this process's id); fills
+ * sess->id, uuid, started. */
 enum st_status store_session_begin(struct store *s, struct store_session *sess, struct st_err *err);
+/*
+ * Marks 'interrupted' every session still 'running' that this host started from a process that no
+ * longer runs (a crash, a kill, a pulled plug): its ended time becomes its last rep's time (or its
+ * start). Sessions of other hosts, and of live station processes here, are left alone. *n (may be
+ * NULL) gets how many were closed. Call it when a station starts a session.
+ */
+enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_err *err);
+
 /* Ends it with status and the acquisition figures (NAN / -1 where unknown). */
 enum st_status store_session_end(struct store *s, int64_t session_id, enum store_session_status status,
                                  double sample_rate_hz, double jitter_ms, int64_t drops, int64_t bad_lines,

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ enum st_status store_session_begin(struct store *s, struct store_session *sess, 
         rc = store_prep(
             s,
             "INSERT INTO sessions(uuid, patient_id, therapist_id, protocol_id, position, mode, seed,"
-            " body_mass_kg, lever_m, started, status) VALUES(?,?,?,?,?,?,?,?,?,?,'running')",
+            " body_mass_kg, lever_m, started, status, host, pid) VALUES(?,?,?,?,?,?,?,?,?,?,'running',?,?)",
             &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, sess->uuid, -1, SQLITE_STATIC);
@@ -134,6 +135,12 @@ enum st_status store_session_begin(struct store *s, struct store_session *sess, 
         store_bind_double(st, 8, sess->body_mass_kg);
         store_bind_double(st, 9, sess->lever_m);
         sqlite3_bind_int64(st, 10, sess->started);
+        char host[256];
+        if (gethostname(host, sizeof host) != 0)
+            host[0] = '\0';
+        host[sizeof host - 1] = '\0';
+        store_bind_text(st, 11, host);
+        sqlite3_bind_int64(st, 12, (sqlite3_int64)getpid());
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE)
             rc = SQLITE_OK;
@@ -995,4 +1002,73 @@ void store_rep_write_json(struct json_writer *w, const struct store_rep *r, cons
         json_end_object(w);
     }
     json_end_object(w);
+}
+
+/* Is pid a live station process? (/proc/PID/comm is "station"; a pid reused by another program is
+ * not our session's.) */
+static bool station_alive(int64_t pid)
+{
+    if (pid <= 0)
+        return false;
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%lld/comm", (long long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return kill((pid_t)pid, 0) == 0 || errno == EPERM; /* no /proc: trust the pid */
+    bool ok = fgets(comm, sizeof comm, f) != NULL;
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    return ok && strncmp(comm, "station", 7) == 0;
+}
+
+enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_err *err)
+{
+    if (n)
+        *n = 0;
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        return ST_OK; /* cannot tell ours from others': leave them all */
+    host[sizeof host - 1] = '\0';
+    int64_t ids[256];
+    int nids = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "SELECT id, pid FROM sessions WHERE status='running' AND host=? ORDER BY id", &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && nids < 256) {
+            int64_t pid = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+            if (!station_alive(pid) || pid == (int64_t)getpid())
+                ids[nids++] = sqlite3_column_int64(st, 0);
+        }
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK && nids > 0) {
+        rc = store_begin(s);
+        if (rc == SQLITE_OK)
+            rc = store_prep(s,
+                            "UPDATE sessions SET status='interrupted', ended=COALESCE((SELECT max(created)"
+                            " FROM repetitions WHERE session_id=sessions.id), started) WHERE id=? AND"
+                            " status='running'",
+                            &st);
+        for (int i = 0; rc == SQLITE_OK && i < nids; i++) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, ids[i]);
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE)
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        if (rc == SQLITE_OK)
+            rc = store_commit(s);
+        if (rc != SQLITE_OK)
+            store_rollback(s);
+    }
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "closing interrupted sessions", err);
+    if (n)
+        *n = nids;
+    return ST_OK;
 }

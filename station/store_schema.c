@@ -184,9 +184,17 @@ struct migration {
     int (*fn)(struct store *s); /* SQLite result code */
 };
 
+/* Version 2: which station (host name and process id) runs a session, so a station can tell its own
+ * sessions left 'running' by a crash or a pulled plug from another station's live ones sharing the
+ * file, and mark them 'interrupted' (store_sessions_close_orphans). Older sessions keep NULLs. */
+static const char schema_v2[] =
+    "ALTER TABLE sessions ADD COLUMN host TEXT;"
+    "ALTER TABLE sessions ADD COLUMN pid INTEGER;"
+    "CREATE INDEX sessions_status ON sessions(status);";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
-    /* {2, "ALTER TABLE ...;", migrate_to_2}, */
+    {2, schema_v2, NULL},
 };
 
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err)

@@ -161,6 +161,17 @@ static void test_kill_at_random_moments(void)
         total_in_db += in_db;
         total_extra += in_db - nsaid;
     }
+    /* Every killed session but the last was found by the next run and closed as interrupted. */
+    REQUIRE(store_open(db, &s, &err) == ST_OK);
+    struct store_session *list = NULL;
+    size_t nl = 0;
+    CHECK_OK(store_session_list(s, 0, &list, &nl, &err), &err);
+    int interrupted = 0;
+    for (size_t i = 0; i < nl; i++)
+        interrupted += list[i].status == STORE_SESSION_INTERRUPTED;
+    CHECK_INT(interrupted, runs - 1);
+    free(list);
+    store_close(s);
     fprintf(stderr, "%d kills: %d reps reported saved, %d in the database (%d committed just before a kill)\n",
             runs, total_reported, total_in_db, total_extra);
     CHECK(total_reported > 0); /* the kills did land during sessions with saved reps */

@@ -72,11 +72,171 @@ static void test_store_fresh_file(void)
 
 /* Hand-written SQL of every earlier schema version, and what the test adds as data. Version 0 is the
  * empty file. When version 2 comes, the v1 fixture goes here (schema_v1's text, frozen, plus a row). */
+/* Version 1 as it shipped (a hand-written copy: the migration must not depend on today's code), with
+ * a patient, a session left running by a crash, and its one rep. */
+static const char fixture_v1[] =
+    "CREATE TABLE therapists("
+    " id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL);"
+
+    "CREATE TABLE patients("
+    " id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " display_name TEXT NOT NULL,"
+    " clinic_ref TEXT,"
+    " birth_date TEXT NOT NULL,"
+    " sex TEXT NOT NULL CHECK(sex IN ('F','M','X')),"
+    " dominant_side TEXT CHECK(dominant_side IN ('L','R')),"
+    " leg_length_m REAL,"
+    " lever_m REAL,"
+    " notes TEXT,"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL);"
+    "CREATE INDEX patients_name ON patients(display_name);"
+
+    "CREATE TABLE body_mass("
+    " id INTEGER PRIMARY KEY,"
+    " patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,"
+    " mass_kg REAL NOT NULL CHECK(mass_kg > 0),"
+    " measured TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX body_mass_patient ON body_mass(patient_id, measured);"
+
+    "CREATE TABLE devices("
+    " id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " family TEXT NOT NULL,"
+    " model TEXT,"
+    " serial TEXT NOT NULL,"
+    " firmware TEXT,"
+    " capacity_n REAL,"
+    " unit TEXT,"
+    " created INTEGER NOT NULL,"
+    " UNIQUE(family, serial));"
+
+    "CREATE TABLE calibrations("
+    " id INTEGER PRIMARY KEY,"
+    " device_id INTEGER NOT NULL REFERENCES devices(id),"
+    " checked INTEGER NOT NULL,"
+    " reference_kg REAL NOT NULL,"
+    " reading_n REAL NOT NULL,"
+    " error_pct REAL,"
+    " ok INTEGER NOT NULL,"
+    " therapist_id INTEGER REFERENCES therapists(id));"
+    "CREATE INDEX calibrations_device ON calibrations(device_id, checked);"
+
+    "CREATE TABLE protocols("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX protocols_name ON protocols(name);"
+
+    "CREATE TABLE sessions("
+    " id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,"
+    " therapist_id INTEGER REFERENCES therapists(id),"
+    " protocol_id INTEGER REFERENCES protocols(id),"
+    " position TEXT,"
+    " mode TEXT,"
+    " seed INTEGER,"
+    " body_mass_kg REAL,"
+    " lever_m REAL,"
+    " started INTEGER NOT NULL,"
+    " ended INTEGER,"
+    " status TEXT NOT NULL CHECK(status IN ('running','complete','aborted','interrupted')),"
+    " sample_rate_hz REAL,"
+    " jitter_ms REAL,"
+    " drops INTEGER,"
+    " bad_lines INTEGER);"
+    "CREATE INDEX sessions_patient ON sessions(patient_id, started);"
+    "CREATE INDEX sessions_started ON sessions(started);"
+    "CREATE INDEX sessions_protocol ON sessions(protocol_id, patient_id);"
+
+    "CREATE TABLE session_devices("
+    " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " channel INTEGER NOT NULL,"
+    " device_id INTEGER NOT NULL REFERENCES devices(id),"
+    " PRIMARY KEY(session_id, channel)) WITHOUT ROWID;"
+
+    "CREATE TABLE repetitions("
+    " id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " sequence INTEGER NOT NULL,"
+    " block_index INTEGER NOT NULL,"
+    " index_in_block INTEGER NOT NULL,"
+    " direction TEXT NOT NULL CHECK(direction IN ('adduction','abduction')),"
+    " side TEXT NOT NULL CHECK(side IN ('left','right','both')),"
+    " familiarisation INTEGER NOT NULL,"
+    " status TEXT NOT NULL CHECK(status IN ('accepted','pending','rejected','interrupted')),"
+    " counts INTEGER NOT NULL,"
+    " flags INTEGER NOT NULL,"
+    " contraction INTEGER NOT NULL,"
+    " n_samples INTEGER NOT NULL,"
+    " sample_rate_hz REAL,"
+    " baseline_n REAL,"
+    " baseline_sd_n REAL,"
+    " threshold_n REAL,"
+    " onset_s REAL,"
+    " peak_n REAL,"
+    " peak_s REAL,"
+    " time_to_peak_s REAL,"
+    " release_s REAL,"
+    " rfd_0_50_n_per_s REAL,"
+    " rfd_0_100_n_per_s REAL,"
+    " rfd_0_200_n_per_s REAL,"
+    " best_1s_mean_n REAL,"
+    " impulse_n_s REAL,"
+    " peak_n_per_kg REAL,"
+    " torque_nm REAL,"
+    " torque_nm_per_kg REAL,"
+    " lever_m REAL,"
+    " body_mass_kg REAL,"
+    " tare_n REAL,"
+    " pain INTEGER CHECK(pain IS NULL OR (pain BETWEEN 0 AND 10)),"
+    " note TEXT,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX repetitions_session ON repetitions(session_id, sequence);"
+
+    "CREATE TABLE rep_samples("
+    " rep_id INTEGER PRIMARY KEY REFERENCES repetitions(id) ON DELETE CASCADE,"
+    " n INTEGER NOT NULL,"
+    " rate_hz REAL,"
+    " drops INTEGER NOT NULL,"
+    " encoding TEXT NOT NULL,"
+    " data BLOB NOT NULL);"
+
+    "CREATE TABLE audit("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " therapist_id INTEGER REFERENCES therapists(id),"
+    " tbl TEXT NOT NULL,"
+    " row_uuid TEXT NOT NULL,"
+    " action TEXT NOT NULL CHECK(action IN ('create','edit','accept','reject','delete')),"
+    " field TEXT,"
+    " old_value TEXT,"
+    " new_value TEXT,"
+    " reason TEXT);"
+    "CREATE INDEX audit_row ON audit(row_uuid, id);"
+    "INSERT INTO patients(id, uuid, display_name, clinic_ref, birth_date, sex, created, updated)"
+    " VALUES(1, '00000000-0000-4000-8000-000000000001', 'Old Patient', 'R-1', '1970-05-06', 'F', 1700000000,"
+    " 1700000000);"
+    "INSERT INTO sessions(id, uuid, patient_id, started, status)"
+    " VALUES(1, '00000000-0000-4000-8000-000000000002', 1, 1700000100, 'running');"
+    "PRAGMA application_id=1398033969;"
+    "PRAGMA user_version=1;";
+
 static const struct {
     int version;
     const char *sql;
 } fixtures[] = {
     {0, ""},
+    {1, fixture_v1},
 };
 
 static void test_store_migrations(void)
@@ -108,12 +268,62 @@ static void test_store_migrations(void)
             CHECK(sqlite3_step(st) == SQLITE_ROW);
             sqlite3_finalize(st);
         }
+        if (fixtures[i].version == 1) { /* the old rows survived, the new columns are there */
+            struct store_patient op;
+            CHECK_OK(store_patient_get(s, 1, &op, &err), &err);
+            CHECK_STR(op.name, "Old Patient");
+            struct store_session os;
+            CHECK_OK(store_session_get(s, 1, &os, &err), &err);
+            CHECK_INT(os.status, STORE_SESSION_RUNNING);
+            CHECK(sqlite3_exec(s->db, "SELECT host, pid FROM sessions", NULL, NULL, NULL) == SQLITE_OK);
+            /* a session from before version 2 names no host: nobody can tell it is an orphan */
+            int closed = -1;
+            CHECK_OK(store_sessions_close_orphans(s, &closed, &err), &err);
+            CHECK_INT(closed, 0);
+        }
         /* The migrated file works. */
         int64_t pid = fix_patient(s, "Migrated");
         CHECK(pid > 0);
         CHECK_OK(store_integrity_check(s, &err), &err);
         store_close(s);
     }
+}
+
+/* A session left running by a station process that is gone is closed as interrupted; one from another
+ * host (another station sharing the file) and an ended one are left alone. */
+static void test_store_orphan_sessions(void)
+{
+    char path[512];
+    check_tmppath(path, sizeof path, "orphans.db");
+    struct store *s = NULL;
+    struct st_err err;
+    REQUIRE(store_open(path, &s, &err) == ST_OK);
+    int64_t pid = fix_patient(s, "Orphan");
+    struct store_session a, b, c;
+    memset(&a, 0, sizeof a);
+    a.patient_id = pid;
+    a.body_mass_kg = a.lever_m = a.sample_rate_hz = a.jitter_ms = NAN;
+    b = c = a;
+    CHECK_OK(store_session_begin(s, &a, &err), &err);
+    CHECK_OK(store_session_begin(s, &b, &err), &err);
+    CHECK_OK(store_session_begin(s, &c, &err), &err);
+    /* a: a crashed station (pid 1 is init, not a station); b: another host; c: ended normally */
+    CHECK(sqlite3_exec(s->db, "UPDATE sessions SET pid=1 WHERE id=1; UPDATE sessions SET host='other-pc' WHERE id=2",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    (void)a;
+    CHECK_OK(store_session_end(s, c.id, STORE_SESSION_COMPLETE, NAN, NAN, 0, 0, &err), &err);
+    int closed = -1;
+    CHECK_OK(store_sessions_close_orphans(s, &closed, &err), &err);
+    CHECK_INT(closed, 1);
+    struct store_session x;
+    CHECK_OK(store_session_get(s, 1, &x, &err), &err);
+    CHECK_INT(x.status, STORE_SESSION_INTERRUPTED);
+    CHECK(x.ended >= x.started);
+    CHECK_OK(store_session_get(s, 2, &x, &err), &err);
+    CHECK_INT(x.status, STORE_SESSION_RUNNING);
+    CHECK_OK(store_session_get(s, 3, &x, &err), &err);
+    CHECK_INT(x.status, STORE_SESSION_COMPLETE);
+    store_close(s);
 }
 
 static void test_store_newer_refused(void)
@@ -694,6 +904,7 @@ int main(void)
 {
     CHECK_RUN(test_store_fresh_file);
     CHECK_RUN(test_store_migrations);
+    CHECK_RUN(test_store_orphan_sessions);
     CHECK_RUN(test_store_newer_refused);
     CHECK_RUN(test_store_rep_round_trip);
     CHECK_RUN(test_store_names_round_trip);

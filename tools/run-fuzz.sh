@@ -2,7 +2,7 @@
 # Runs every libFuzzer target in BUILD_DIR for SECONDS each, from its seed corpus in tests/fuzz/corpus/NAME
 # (copied, so the committed seeds stay small). Fails on the first crash, leak or timeout.
 set -eu
-dir=$1; secs=$2
+dir=$(cd "$1" && pwd); secs=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
 found=0
 for f in "$dir"/fuzz_*; do

@@ -36,6 +36,7 @@ struct acq {
     int64_t target_offset_ns;
     uint64_t prev_dev_us;
     bool mark_reconnected;
+    bool mark_zeroed;
     /* rate and jitter (Welford over intervals, on the device clock where there is one) */
     uint64_t n_int;
     double int_mean, int_m2;
@@ -134,6 +135,10 @@ static void emit(struct acq *a, const struct drv_reading *r, int64_t arrival_ns,
         s.flags |= ST_SAMPLE_RECONNECTED;
         a->mark_reconnected = false;
     }
+    if (a->mark_zeroed) {
+        s.flags |= ST_SAMPLE_ZEROED;
+        a->mark_zeroed = false;
+    }
     int64_t clock_ns = r->has_dev_time ? (int64_t)(r->dev_time_us * 1000ULL) : s.t_ns;
     if (a->n_since_connect > 0) {
         double dt = (double)(clock_ns - a->prev_clock_ns) / 1e9;
@@ -193,10 +198,13 @@ static bool stream(struct acq *a)
             d->drv->stop(d, NULL);
             if (d->drv->zero(d, &err) != ST_OK)
                 ST_WARN("acq", "%s", st_err_msg(&err));
+            else
+                a->mark_zeroed = true;
             if (d->drv->start(d, &err) != ST_OK) {
                 set_state(a, ACQ_LOST, "%s. The station keeps trying.", st_err_msg(&err));
                 return true;
             }
+            reset_timing(a); /* a restarted stream: a device clock starts over, arrival gap is not jitter */
         }
         if (d->polling && d->drv->request && d->drv->request(d, &err) == ST_ERR_DISCONNECTED) {
             set_state(a, ACQ_LOST,

@@ -16,6 +16,7 @@ enum st_sample_flag {
     ST_SAMPLE_GAP = 1u << 2,         /* samples are missing just before this one (device clock gap) */
     ST_SAMPLE_RECONNECTED = 1u << 3, /* first sample after the device came back */
     ST_SAMPLE_TRIGGER = 1u << 4,     /* a trigger input edge at t_ns (force_n is the last force) */
+    ST_SAMPLE_ZEROED = 1u << 5,      /* first sample after the device's own zero command took effect */
 };
 
 struct st_sample {

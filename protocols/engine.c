@@ -84,6 +84,8 @@ struct eng {
     /* channels */
     bool lost[ST_MAX_CHANNELS], tared[ST_MAX_CHANNELS], have[ST_MAX_CHANNELS];
     bool tare_known[ST_MAX_CHANNELS]; /* tare[] holds a zero taken earlier in the session */
+    int64_t zeroed_t[ST_MAX_CHANNELS]; /* the last ST_SAMPLE_ZEROED sample: older raw values are on
+                                        * another zero, never part of a rep's trace */
     int64_t tare_jump_since;          /* steady windows refused for TARE_JUMP_N since then; -1 none */
     double tare[ST_MAX_CHANNELS], last_raw[ST_MAX_CHANNELS];
     int64_t last_t[ST_MAX_CHANNELS];
@@ -660,6 +662,8 @@ static void start_rep(struct eng *e, int64_t t, bool onset)
     int64_t floor_t = t - PRE_NS;
     if (e->have_last && e->last.channel == pb->channel && e->last_end_t + TAIL_NS > floor_t)
         floor_t = e->last_end_t + TAIL_NS;
+    if (e->zeroed_t[pb->channel] > floor_t)
+        floor_t = e->zeroed_t[pb->channel];
     for (size_t i = 0; i < e->ring_n; i++) {
         const struct raw *s = ring_at(e, i);
         if (s->t < floor_t || s->t > t)
@@ -974,6 +978,8 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
         }
         e->have[ch] = true;
         e->last_t[ch] = x->t_ns;
+        if (x->flags & ST_SAMPLE_ZEROED)
+            e->zeroed_t[ch] = x->t_ns;
         e->last_raw[ch] = x->force_n;
         set_now(e, x->t_ns);
         if ((int)ch != e->ring_ch || e->cur_block < 0)
@@ -981,6 +987,8 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
         ring_push(e, x->t_ns, x->force_n, x->flags);
         switch (e->state) {
         case ENG_TARE:
+            if (x->flags & ST_SAMPLE_ZEROED)
+                e->tare_cnt = 0; /* the device zeroed itself just now: start the window afresh */
             tare_sample(e, x->t_ns, x->force_n);
             break;
         case ENG_ARMED: {
@@ -1315,6 +1323,8 @@ enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     e->def = *def;
     e->tare_jump_since = -1;
+    for (int ch = 0; ch < ST_MAX_CHANNELS; ch++)
+        e->zeroed_t[ch] = INT64_MIN;
     e->def.text = NULL;
     e->def.text_len = 0;
     if (c.reps >= 0)

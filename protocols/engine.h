@@ -25,7 +25,10 @@
  * ## States and the flow
  * SETUP        the first block's position is shown; waits for START (auto mode too, once).
  * TARE         0.5 s of the block's channel at rest: tare = their mean when their SD < 2 N; else the cue
- *              "Relax the leg" and a new 0.5 s window. The software zero (forces are raw - tare). Done
+ *              "Relax the leg" and a new 0.5 s window. A sample flagged ST_SAMPLE_ZEROED (the device's
+ *              own zero command just took effect) starts the window afresh. A steady window more than
+ *              30 N above the channel's earlier zero is a held push, refused with a cue, unless it stays
+ *              so for 10 s (a new preload). The software zero (forces are raw - tare). Done
  *              once per channel per group of blocks, and again after the device comes back. The station
  *              may send the family's zero command on entering TARE; the engine does not rely on it.
  * COUNTDOWN    manual mode: countdown_s with a tick cue each second, then "Push!" (the rep starts).

@@ -274,6 +274,12 @@ static void handle_events(struct sess *s)
             }
             if (ev.state == ENG_ARMED)
                 demo_arm(s, &v);
+            if (ev.state == ENG_TARE && v.channel >= 0 && v.channel < s->n_ch) {
+                /* the family's own zero first, where it has one; the engine's 0.5 s mean at rest
+                 * then takes what is left (and restarts on the first zeroed sample) */
+                struct st_err zerr;
+                acq_request_zero(s->ch[v.channel].acq, &zerr);
+            }
             print_prompt(s, ev.state);
             break;
         case ENG_EV_CUE:

@@ -51,6 +51,7 @@ struct sim {
     double clip_n;          /* raw readings at or above: ST_SAMPLE_SATURATED and clipped; 0 none */
     bool connected;
     bool dip_before;        /* a countermovement dip 0.15 s before each push */
+    bool zero_flag_next;    /* the next sample carries ST_SAMPLE_ZEROED (the device zeroed itself) */
     /* therapist */
     bool therapist;
     int review_cmd;         /* ENG_CMD_* to answer REVIEW with, or -1 */
@@ -283,6 +284,10 @@ static void sim_frame(struct sim *s)
             continue;
         double f = s->offset + patient_force(s, ts) + s->noise * (2 * urand(s) - 1);
         uint16_t flags = 0;
+        if (s->zero_flag_next) {
+            flags |= ST_SAMPLE_ZEROED;
+            s->zero_flag_next = false;
+        }
         if (s->clip_n > 0 && f >= s->clip_n) {
             f = s->clip_n;
             flags |= ST_SAMPLE_SATURATED;
@@ -1118,6 +1123,44 @@ static void test_tare_refused_while_pushing(void)
     proto_free(&d);
 }
 
+/* The station sends the family's zero command on entering TARE; the device's readings jump when it
+ * takes effect (first sample flagged ST_SAMPLE_ZEROED). The engine's window restarts there, so the
+ * tare is the new zero, not a mix; and no rep trace reaches back before it. */
+static void test_device_zero_restarts_tare(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 0, 3, 0);
+    struct eng_config cfg = eng_config_default();
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 200);
+    s.therapist = false;
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    REQUIRE(state_of(&s) == ENG_TARE);
+    for (int i = 0; i < 40; i++) /* 0.4 s of the old zero (37 N raw) */
+        sim_frame(&s);
+    CHECK_INT(s.ntares, 0);
+    s.offset = 35.8; /* the device zero takes effect: a small shift, which the SD check alone misses */
+    s.zero_flag_next = true;
+    int64_t zero_t = s.t;
+    for (int i = 0; i < 20 && s.ntares == 0; i++) /* 0.2 s: the old window would have closed by now */
+        sim_frame(&s);
+    CHECK_INT(s.ntares, 0);
+    for (int i = 0; i < 60 && s.ntares == 0; i++)
+        sim_frame(&s);
+    REQUIRE(s.ntares == 1);
+    CHECK_NEAR(s.tares[0], 35.8, 0.15);
+    s.therapist = true;
+    while (s.nreps < 1 && s.t < 60 * NSEC)
+        sim_frame(&s);
+    REQUIRE(s.nreps == 1);
+    /* the trace starts 1 s before "Push!" but not before the zero: countdown 3 s, so here 1 s */
+    CHECK((double)(s.reps[0].rep.t0_ns - zero_t) >= 0);
+    CHECK_INT(s.reps[0].rep.flags, 0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
 static void test_invalid_commands(void)
 {
     struct proto_def d;
@@ -1427,6 +1470,7 @@ int main(void)
     CHECK_RUN(test_never_pushes);
     CHECK_RUN(test_tare_retry);
     CHECK_RUN(test_tare_refused_while_pushing);
+    CHECK_RUN(test_device_zero_restarts_tare);
     CHECK_RUN(test_invalid_commands);
     CHECK_RUN(test_pause_resume);
     CHECK_RUN(test_skip_block);

@@ -1,0 +1,132 @@
+/*
+ * test_families_run.c - issue 3's "done when": each of the four families read through
+ * `station run --headless --auto --driver NAME --port PTY` against its emulator. Four emulators, four
+ * station processes at once, one database each; every session must complete with its reps accepted
+ * and the peak the emulated patient pushed (through each device's own unit and resolution).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "drivers/emu.h"
+#include "station/store.h"
+
+static const char *protocol_text =
+    "[protocol]\nname = one-block\ntitle = One block\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"
+    "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
+    "[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 1\ncountdown_s = 1\nblock_rest_s = 1\n";
+
+static const char *const families[] = {"chronojump", "mark10", "loadstar", "imada"};
+
+static void test_each_family_through_station_run(void)
+{
+    char proto[512];
+    check_tmppath(proto, sizeof proto, "one.ini");
+    FILE *pf = fopen(proto, "w");
+    REQUIRE(pf);
+    fputs(protocol_text, pf);
+    fclose(pf);
+    const double peak = 240.0;
+    struct emu *e[4] = {0};
+    pid_t pid[4] = {0};
+    char db[4][512], link[4][512], out[4][512];
+    struct st_err err;
+    for (int i = 0; i < 4; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.db", families[i]);
+        check_tmppath(db[i], sizeof db[i], name);
+        snprintf(name, sizeof name, "tty-%s", families[i]);
+        check_tmppath(link[i], sizeof link[i], name);
+        snprintf(name, sizeof name, "%s.out", families[i]);
+        check_tmppath(out[i], sizeof out[i], name);
+        struct store *s = NULL;
+        REQUIRE(store_open(db[i], &s, &err) == ST_OK);
+        struct store_patient p;
+        memset(&p, 0, sizeof p);
+        snprintf(p.name, sizeof p.name, "Family %d", i);
+        snprintf(p.birth, sizeof p.birth, "1980-01-0%d", i + 1);
+        p.sex = 'F';
+        p.mass_kg = 60;
+        p.lever_m = NAN;
+        p.leg_length_m = NAN;
+        CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
+        store_close(s);
+
+        struct emu_opts o = emu_opts_default(families[i]);
+        o.link_path = link[i];
+        o.boot_s = 0.3;
+        o.patient = emu_patient_default(peak, 0);
+        o.patient.noise_n = 0;        /* the peak is exact on the wire (to the device's resolution) */
+        o.patient.start_delay_s = 2.5; /* the station connects and tares first */
+        o.patient.ramp_s = 0.3;
+        o.patient.hold_s = 1.2;
+        o.patient.release_s = 0.3;
+        o.patient.rest_s = 1.7;
+        REQUIRE(emu_start(&o, &e[i], &err) == ST_OK);
+    }
+    const char *bin = getenv("STATION_BIN");
+    REQUIRE(bin && *bin);
+    for (int i = 0; i < 4; i++) {
+        pid[i] = fork();
+        if (pid[i] == 0) {
+            if (!freopen(out[i], "w", stdout) || !freopen("/dev/null", "r", stdin))
+                _exit(127);
+            execl(bin, bin, "run", "--headless", "--auto", "--driver", families[i], "--port", link[i], "--db",
+                  db[i], "--patient", "1", "--protocol", proto, (char *)NULL);
+            _exit(127);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        /* a session that never ends would hang the test: 60 s is ten times what it needs */
+        int status = -1;
+        for (int w = 0; w < 600; w++) {
+            if (waitpid(pid[i], &status, WNOHANG) == pid[i])
+                break;
+            usleep(100000);
+            status = -1;
+        }
+        if (status == -1) {
+            kill(pid[i], SIGKILL);
+            waitpid(pid[i], &status, 0);
+            check_fail(__FILE__, __LINE__, "%s: station run did not finish", families[i]);
+            continue;
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            check_fail(__FILE__, __LINE__, "%s: station run exit %d", families[i],
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    for (int i = 0; i < 4; i++) {
+        emu_stop(e[i]);
+        struct store *s = NULL;
+        REQUIRE(store_open(db[i], &s, &err) == ST_OK);
+        struct store_session sess;
+        CHECK_OK(store_session_get(s, 1, &sess, &err), &err);
+        if (sess.status != STORE_SESSION_COMPLETE)
+            check_fail(__FILE__, __LINE__, "%s: session %s", families[i], store_session_status_name(sess.status));
+        struct store_rep *reps = NULL;
+        size_t n = 0;
+        CHECK_OK(store_rep_list(s, 1, &reps, &n, &err), &err);
+        int accepted = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (reps[k].status != STORE_REP_ACCEPTED)
+                continue;
+            accepted++;
+            /* one count of the coarsest display here (0.1 N or 0.01 lbf), plus the tare's noise-free 0 */
+            if (!(fabs(reps[k].m.peak_n - peak) < 0.15))
+                check_fail(__FILE__, __LINE__, "%s: rep %zu peak %.3f N, pushed %.1f N", families[i], k,
+                           reps[k].m.peak_n, peak);
+        }
+        if (accepted != 2)
+            check_fail(__FILE__, __LINE__, "%s: %d accepted reps of %zu", families[i], accepted, n);
+        free(reps);
+        store_close(s);
+    }
+}
+
+int main(void)
+{
+    CHECK_RUN(test_each_family_through_station_run);
+    return check_done();
+}

@@ -203,28 +203,50 @@ enum st_status drv_dev_open(const struct drv_driver *drv, const char *port, int 
         free(d);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     }
-    drv->parser_init(d->parser);
-    struct link_cfg cfg = {.baud = baud > 0 ? baud : drv->default_baud};
-    enum st_status s = link_open(port, &cfg, &d->link, err);
-    if (s == ST_OK) {
+    /* The rate asked for, or else the family's usual ones in turn (gauges keep theirs in a menu). */
+    const int one[2] = {baud, 0};
+    const int *rates = baud > 0 ? one : drv->bauds;
+    enum st_status s = ST_ERR_TIMEOUT;
+    bool answered = false;
+    char tried[128] = "";
+    for (const int *r = rates; *r; r++) {
+        drv->parser_init(d->parser);
+        struct link_cfg cfg = {.baud = *r};
+        s = link_open(port, &cfg, &d->link, err);
+        if (s != ST_OK)
+            break; /* the port itself is the problem (missing, busy, no permission) */
         s = drv->probe(d->link, probe_timeout_ms, &d->ident, err);
-        if (s == ST_ERR_TIMEOUT)
-            st_err_set(err, ST_ERR_TIMEOUT,
-                       "No %s dynamometer answered on %s at %d baud: is it switched on and plugged in?",
-                       drv->name, port, cfg.baud);
-        else if (s == ST_ERR_NO_DEVICE && (!err || !err->msg[0]))
+        if (s == ST_OK) {
+            d->ident.baud = link_baud(d->link);
+            snprintf(d->ident.family, sizeof d->ident.family, "%s", drv->name);
+            *out = d;
+            return ST_OK;
+        }
+        /* Not identified: nothing was started, so nothing is stopped. */
+        link_close(d->link);
+        d->link = NULL;
+        size_t used = strlen(tried);
+        snprintf(tried + used, sizeof tried - used, "%s%d", used ? ", " : "", *r);
+        answered |= s == ST_ERR_NO_DEVICE;
+        if (s == ST_ERR_DISCONNECTED)
+            break;
+    }
+    if (answered && (s == ST_ERR_TIMEOUT || s == ST_ERR_NO_DEVICE)) {
+        /* something answered at one of the rates: say that, not the last rate's silence */
+        s = ST_ERR_NO_DEVICE;
+        if (!err || err->code != ST_ERR_NO_DEVICE || !err->msg[0])
             st_err_set(err, ST_ERR_NO_DEVICE,
-                       "The device on %s does not answer like a %s dynamometer: check --driver and the baud rate",
-                       port, drv->name);
-    }
-    if (s != ST_OK) {
-        drv_dev_close(d);
-        return s;
-    }
-    d->ident.baud = cfg.baud;
-    snprintf(d->ident.family, sizeof d->ident.family, "%s", drv->name);
-    *out = d;
-    return ST_OK;
+                       "The device on %s does not answer like a %s dynamometer (tried %s baud): check --driver "
+                       "and the baud rate",
+                       port, drv->name, tried);
+    } else if (s == ST_ERR_TIMEOUT || s == ST_ERR_NO_DEVICE)
+        st_err_set(err, ST_ERR_TIMEOUT,
+                   "No %s dynamometer answered on %s at %s baud: is it switched on and plugged in, and set to "
+                   "that rate?",
+                   drv->name, port, tried);
+    free(d->parser);
+    free(d);
+    return s;
 }
 
 void drv_dev_close(struct drv_dev *d)

@@ -198,9 +198,11 @@ double emu_read_force(struct emu_dev *d, double t)
         /* Physiological tremor and drift: nobody holds a maximal push perfectly still. About 1.5 % of
          * the push at 8-11 Hz and 2 % at 0.7 Hz, so a plateau never looks like a leg at rest. */
         double push = f - d->opts.patient.baseline_n;
-        if (push > 5)
-            f += push * (0.015 * (sin(2 * M_PI * 8.3 * t) + 0.6 * sin(2 * M_PI * 10.7 * t + 1.3)) / 1.6 +
-                         0.02 * sin(2 * M_PI * 0.7 * t + 0.4));
+        if (push > 5) { /* wobble below the push, so its top stays the peak asked for */
+            double w = 0.015 * (sin(2 * M_PI * 8.3 * t) + 0.6 * sin(2 * M_PI * 10.7 * t + 1.3)) / 1.6 +
+                       0.02 * sin(2 * M_PI * 0.7 * t + 0.4);
+            f += push * (w - 0.035);
+        }
     }
     if (f > d->capacity_n)
         f = d->capacity_n; /* the gauge saturates at full scale */
@@ -219,6 +221,10 @@ const struct emu_opts *emu_dev_opts(const struct emu_dev *d)
 double emu_dev_rate_hz(const struct emu_dev *d)
 {
     return d->rate_hz;
+}
+int emu_dev_baud(const struct emu_dev *d)
+{
+    return d->dev_baud;
 }
 double emu_dev_capacity_n(const struct emu_dev *d)
 {

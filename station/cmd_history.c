@@ -158,10 +158,20 @@ static void print_devices(struct store *s, const struct store_session *x)
         struct store_device d;
         struct st_err err;
         char cap[32];
-        if (store_device_get(s, x->device_id[ch], &d, &err) == ST_OK)
-            printf("Device ch%d: %s %s, serial %s, firmware %s, capacity %s N\n", ch, d.family,
-                   d.model[0] ? d.model : "-", d.serial[0] ? d.serial : "-", d.firmware[0] ? d.firmware : "-",
-                   fmt_num(d.capacity_n, 0, "", cap, sizeof cap));
+        if (store_device_get(s, x->device_id[ch], &d, &err) != ST_OK)
+            continue;
+        printf("Device ch%d: %s %s, serial %s, firmware %s, capacity %s N\n", ch, d.family,
+               d.model[0] ? d.model : "-", d.serial[0] ? d.serial : "-", d.firmware[0] ? d.firmware : "-",
+               fmt_num(d.capacity_n, 0, "", cap, sizeof cap));
+        struct store_cal_status cs; /* as it stood when the session was run */
+        if (store_calibration_status(s, d.id, x->started, 0, &cs, &err) == ST_OK) {
+            char when[32];
+            if (cs.state == STORE_CAL_OK)
+                printf("  calibration: checked %s, error %+.2f %%\n", store_time_str(cs.last.checked, when, sizeof when),
+                       cs.last.error_pct);
+            else
+                printf("  calibration: FLAGGED: %s\n", cs.text);
+        }
     }
 }
 
@@ -559,6 +569,25 @@ static bool session_json(struct store *s, const struct loaded *L, bool raw, stru
         json_number(w, d.capacity_n);
         json_key(w, "unit");
         json_string(w, d.unit[0] ? d.unit : NULL);
+        struct store_cal_status cs; /* as it stood when the session was run */
+        if (store_calibration_status(s, d.id, x->started, 0, &cs, err) != ST_OK)
+            return false;
+        json_key(w, "calibration");
+        json_begin_object(w);
+        json_key(w, "state");
+        json_string(w, store_cal_state_name(cs.state));
+        json_key(w, "flagged");
+        json_bool(w, cs.state != STORE_CAL_OK);
+        char checked[32];
+        json_key(w, "checked");
+        json_string(w, cs.state == STORE_CAL_NONE ? NULL : store_time_str(cs.last.checked, checked, sizeof checked));
+        json_key(w, "error_pct");
+        json_number(w, cs.state == STORE_CAL_NONE ? NAN : cs.last.error_pct);
+        json_key(w, "reference_kg");
+        json_number(w, cs.state == STORE_CAL_NONE ? NAN : cs.last.reference_kg);
+        json_key(w, "message");
+        json_string(w, cs.text[0] ? cs.text : NULL);
+        json_end_object(w);
         json_end_object(w);
     }
     json_end_array(w);

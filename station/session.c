@@ -594,22 +594,10 @@ static const char *therapist_name(const struct session_opts *o)
 
 static void calibration_flag(struct sess *s, struct chan *ch)
 {
-    struct store_calibration c;
+    struct store_cal_status cs;
     struct st_err err;
-    st_err_clear(&err);
-    int max_days = s->o->max_calibration_age_days > 0 ? s->o->max_calibration_age_days : 365;
-    if (store_calibration_last(s->store, ch->device_id, &c, &err) != ST_OK) {
-        snprintf(ch->calib_warning, sizeof ch->calib_warning,
-                 "No calibration check on record: run station calibrate with a known mass");
-        return;
-    }
-    double age_days = (double)(st_wall_s() - c.checked) / 86400.0;
-    if (!c.ok)
-        snprintf(ch->calib_warning, sizeof ch->calib_warning, "Last calibration check was off by %.1f %%",
-                 c.error_pct);
-    else if (age_days > max_days)
-        snprintf(ch->calib_warning, sizeof ch->calib_warning, "Last calibration check is %.0f days old",
-                 age_days);
+    if (store_calibration_status(s->store, ch->device_id, 0, s->o->max_calibration_age_days, &cs, &err) == ST_OK)
+        snprintf(ch->calib_warning, sizeof ch->calib_warning, "%s", cs.text);
 }
 
 static enum st_status start_devices(struct sess *s, struct st_err *err)

@@ -132,6 +132,29 @@ enum st_status store_calibration_add(struct store *s, struct store_calibration *
 enum st_status store_calibration_last(struct store *s, int64_t device_id, struct store_calibration *c,
                                       struct st_err *err);
 
+/* A device's calibration state at a given time, for the screen and the reports. */
+enum store_cal_state {
+    STORE_CAL_OK = 0, /* checked within max_age_days, within tolerance */
+    STORE_CAL_NONE,   /* never checked (before that time) */
+    STORE_CAL_OLD,    /* the last check is older than max_age_days */
+    STORE_CAL_OFF,    /* the last check was out of tolerance */
+};
+struct store_cal_status {
+    enum store_cal_state state;
+    struct store_calibration last; /* the check it is based on (state != NONE) */
+    double age_days;
+    char text[160];                /* the words for screen and report: "" when OK */
+};
+/* "ok", "none", "old", "off". */
+const char *store_cal_state_name(enum store_cal_state st);
+/*
+ * The calibration state of device_id as of unix time at (0: now): its last check at or before then,
+ * flagged when older than max_age_days (<= 0: 365) or out of tolerance. ST_OK with out filled (NONE
+ * when there is no check); store errors otherwise.
+ */
+enum st_status store_calibration_status(struct store *s, int64_t device_id, int64_t at, int max_age_days,
+                                        struct store_cal_status *out, struct st_err *err);
+
 /* The id of the protocol whose text has this SHA-256 (computed here), adding name and text if new. */
 enum st_status store_protocol_ensure(struct store *s, const char *name, const char *text, int64_t *id,
                                      struct st_err *err);

@@ -435,17 +435,19 @@ enum st_status store_calibration_add(struct store *s, struct store_calibration *
     return ST_OK;
 }
 
-enum st_status store_calibration_last(struct store *s, int64_t device_id, struct store_calibration *c,
-                                      struct st_err *err)
+/* The device's last check at or before unix time at (INT64_MAX: any). */
+static enum st_status calibration_before(struct store *s, int64_t device_id, int64_t at, struct store_calibration *c,
+                                         struct st_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = store_prep(s,
                         "SELECT id, device_id, checked, reference_kg, reading_n, error_pct, ok, therapist_id"
-                        " FROM calibrations WHERE device_id=? ORDER BY checked DESC, id DESC LIMIT 1",
+                        " FROM calibrations WHERE device_id=? AND checked<=? ORDER BY checked DESC, id DESC LIMIT 1",
                         &st);
     bool found = false;
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, device_id);
+        sqlite3_bind_int64(st, 2, at);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             found = true;
@@ -466,6 +468,53 @@ enum st_status store_calibration_last(struct store *s, int64_t device_id, struct
     if (!found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "Device %lld has no calibration check yet",
                           (long long)device_id);
+    return ST_OK;
+}
+
+enum st_status store_calibration_last(struct store *s, int64_t device_id, struct store_calibration *c,
+                                      struct st_err *err)
+{
+    return calibration_before(s, device_id, INT64_MAX, c, err);
+}
+
+const char *store_cal_state_name(enum store_cal_state st)
+{
+    switch (st) {
+    case STORE_CAL_OK: return "ok";
+    case STORE_CAL_NONE: return "none";
+    case STORE_CAL_OLD: return "old";
+    case STORE_CAL_OFF: return "off";
+    }
+    return "?";
+}
+
+enum st_status store_calibration_status(struct store *s, int64_t device_id, int64_t at, int max_age_days,
+                                        struct store_cal_status *out, struct st_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (at <= 0)
+        at = (int64_t)time(NULL);
+    if (max_age_days <= 0)
+        max_age_days = 365;
+    enum st_status st = calibration_before(s, device_id, at, &out->last, err);
+    if (st == ST_ERR_NOT_FOUND) {
+        out->state = STORE_CAL_NONE;
+        out->age_days = NAN;
+        snprintf(out->text, sizeof out->text, "No calibration check on record: run station calibrate with a known mass");
+        return ST_OK;
+    }
+    if (st != ST_OK)
+        return st;
+    out->age_days = (double)(at - out->last.checked) / 86400.0;
+    if (!out->last.ok) {
+        out->state = STORE_CAL_OFF;
+        snprintf(out->text, sizeof out->text, "Last calibration check was off by %+.1f %%", out->last.error_pct);
+    } else if (out->age_days > max_age_days) {
+        out->state = STORE_CAL_OLD;
+        snprintf(out->text, sizeof out->text, "Last calibration check is %.0f days old", out->age_days);
+    } else {
+        out->state = STORE_CAL_OK;
+    }
     return ST_OK;
 }
 

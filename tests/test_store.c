@@ -326,6 +326,50 @@ static void test_store_orphan_sessions(void)
     store_close(s);
 }
 
+/* A device's calibration state as of a time: none before its first check, ok within a year and 1 %,
+ * old after max_age_days, off when the check was out of tolerance (the latest check before that time
+ * counts). */
+static void test_store_calibration_status(void)
+{
+    char path[512];
+    check_tmppath(path, sizeof path, "cal.db");
+    struct store *s = NULL;
+    struct st_err err;
+    REQUIRE(store_open(path, &s, &err) == ST_OK);
+    struct store_device d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.family, sizeof d.family, "mark10");
+    snprintf(d.serial, sizeof d.serial, "M5-123");
+    d.capacity_n = 500;
+    CHECK_OK(store_device_ensure(s, &d, &err), &err);
+    const int64_t day = 86400, t0 = 1700000000;
+    struct store_cal_status cs;
+    CHECK_OK(store_calibration_status(s, d.id, t0, 365, &cs, &err), &err);
+    CHECK_INT(cs.state, STORE_CAL_NONE);
+    CHECK(strstr(cs.text, "station calibrate") != NULL);
+    struct store_calibration c = {.device_id = d.id, .checked = t0, .reference_kg = 10, .reading_n = 98.2,
+                                  .error_pct = 0.14, .ok = true};
+    CHECK_OK(store_calibration_add(s, &c, &err), &err);
+    CHECK_OK(store_calibration_status(s, d.id, t0 - day, 365, &cs, &err), &err);
+    CHECK_INT(cs.state, STORE_CAL_NONE); /* as of before the check */
+    CHECK_OK(store_calibration_status(s, d.id, t0 + 30 * day, 365, &cs, &err), &err);
+    CHECK_INT(cs.state, STORE_CAL_OK);
+    CHECK_STR(cs.text, "");
+    CHECK_NEAR(cs.age_days, 30, 1e-9);
+    CHECK_OK(store_calibration_status(s, d.id, t0 + 400 * day, 365, &cs, &err), &err);
+    CHECK_INT(cs.state, STORE_CAL_OLD);
+    CHECK(strstr(cs.text, "400 days old") != NULL);
+    struct store_calibration c2 = {.device_id = d.id, .checked = t0 + 500 * day, .reference_kg = 10,
+                                   .reading_n = 100.0, .error_pct = 1.97, .ok = false};
+    CHECK_OK(store_calibration_add(s, &c2, &err), &err);
+    CHECK_OK(store_calibration_status(s, d.id, t0 + 501 * day, 365, &cs, &err), &err);
+    CHECK_INT(cs.state, STORE_CAL_OFF);
+    CHECK(strstr(cs.text, "+2.0 %") != NULL);
+    CHECK_OK(store_calibration_status(s, d.id, t0 + 499 * day, 365, &cs, &err), &err);
+    CHECK_INT(cs.state, STORE_CAL_OLD); /* a session before the bad check saw the old one */
+    store_close(s);
+}
+
 static void test_store_newer_refused(void)
 {
     char path[512];
@@ -905,6 +949,7 @@ int main(void)
     CHECK_RUN(test_store_fresh_file);
     CHECK_RUN(test_store_migrations);
     CHECK_RUN(test_store_orphan_sessions);
+    CHECK_RUN(test_store_calibration_status);
     CHECK_RUN(test_store_newer_refused);
     CHECK_RUN(test_store_rep_round_trip);
     CHECK_RUN(test_store_names_round_trip);

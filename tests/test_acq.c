@@ -12,36 +12,7 @@
 #include "drivers/chronojump.h"
 #include "drivers/emu.h"
 
-#define RING_CAP 8192
-static struct st_sample ring_buf[RING_CAP];
-static struct st_sample got[200000];
-static size_t n_got;
-
-static void drain(struct st_ring *r)
-{
-    struct st_sample tmp[512];
-    size_t n;
-    while ((n = ring_pop(r, tmp, 512)) > 0)
-        for (size_t i = 0; i < n && n_got < sizeof got / sizeof got[0]; i++)
-            got[n_got++] = tmp[i];
-}
-
-/* Drains for `seconds`, returning early when stop(status) says so. */
-static void run_for(struct st_ring *r, struct acq *a, double seconds, bool (*stop)(const struct acq_status *))
-{
-    int64_t end = st_now_ns() + (int64_t)(seconds * 1e9);
-    while (st_now_ns() < end) {
-        drain(r);
-        if (stop) {
-            struct acq_status s;
-            acq_get_status(a, &s);
-            if (stop(&s))
-                return;
-        }
-        st_sleep_ns(10 * ST_NS_PER_MS);
-    }
-    drain(r);
-}
+#include "acq_util.h"
 
 static struct emu *start_emu(const char *name, struct emu_patient p, double boot_s)
 {
@@ -109,15 +80,6 @@ static void test_stream_one_rep(void)
     CHECK_INT(seq_bad, 0);
     CHECK_NEAR(st.rate_hz, 80.0, 1.0);
     CHECK(st.jitter_ms < 1.0);
-}
-
-static bool is_lost(const struct acq_status *s)
-{
-    return s->state == ACQ_LOST;
-}
-static bool is_streaming_again(const struct acq_status *s)
-{
-    return s->state == ACQ_STREAMING && s->reconnects > 0;
 }
 
 static void test_unplug_and_replug(void)

@@ -260,35 +260,7 @@ static void test_parser_state(void)
 
 /* ---- against the emulator ----------------------------------------------------------------- */
 
-#define RING_CAP 8192
-static struct st_sample ring_buf[RING_CAP];
-static struct st_sample got[100000];
-static size_t n_got;
-
-static void drain(struct st_ring *r)
-{
-    struct st_sample tmp[512];
-    size_t n;
-    while ((n = ring_pop(r, tmp, 512)) > 0)
-        for (size_t i = 0; i < n && n_got < sizeof got / sizeof got[0]; i++)
-            got[n_got++] = tmp[i];
-}
-
-static void run_for(struct st_ring *r, struct acq *a, double seconds, bool (*stop)(const struct acq_status *))
-{
-    int64_t end = st_now_ns() + (int64_t)(seconds * 1e9);
-    while (st_now_ns() < end) {
-        drain(r);
-        if (stop) {
-            struct acq_status s;
-            acq_get_status(a, &s);
-            if (stop(&s))
-                return;
-        }
-        st_sleep_ns(10 * ST_NS_PER_MS);
-    }
-    drain(r);
-}
+#include "acq_util.h"
 
 static struct emu *start_emu(const char *name, const struct emu_opts *base)
 {
@@ -430,15 +402,6 @@ static void test_not_mistaken_for_another_device(void)
     CHECK(es.lines_in >= 1);
     CHECK(!es.streaming);
     emu_stop(e);
-}
-
-static bool is_lost(const struct acq_status *s)
-{
-    return s->state == ACQ_LOST;
-}
-static bool is_streaming_again(const struct acq_status *s)
-{
-    return s->state == ACQ_STREAMING && s->reconnects > 0;
 }
 
 static void test_probe_and_stream_in_lbf(void)

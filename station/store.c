@@ -549,3 +549,14 @@ const char *store_time_str(int64_t unix_s, char *buf, size_t size)
         strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
+
+void *store_grow(void *arr, size_t *cap, size_t len, size_t elem)
+{
+    if (len < *cap)
+        return arr;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *na = realloc(arr, nc * elem);
+    if (na)
+        *cap = nc;
+    return na;
+}

@@ -71,16 +71,12 @@ enum st_status store_trend(struct store *s, int64_t patient_id, const char *prot
         sqlite3_bind_int64(ss, 1, patient_id);
         sqlite3_bind_text(ss, 2, protocol_name ? protocol_name : "", -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(ss)) == SQLITE_ROW) {
-            if (len == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                struct store_trend_row *nr = realloc(rows, nc * sizeof *nr);
-                if (!nr) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                rows = nr;
-                cap = nc;
+            struct store_trend_row *nr = store_grow(rows, &cap, len, sizeof *rows);
+            if (!nr) {
+                rc = SQLITE_NOMEM;
+                break;
             }
+            rows = nr;
             struct store_trend_row *row = &rows[len++];
             memset(row, 0, sizeof *row);
             row->session_id = sqlite3_column_int64(ss, 0);

@@ -31,6 +31,9 @@ struct store {
 /* Turns a failed SQLite result into a status and a message naming the file and what to do.
  * doing: a short phrase ("saving repetition 3"). Returns the status. Never includes patient data. */
 enum st_status store_fail(struct store *s, int rc, const char *doing, struct st_err *err);
+/* Grows a row array for the list queries: when len == *cap, reallocs arr to twice (16 at first) and
+ * updates *cap. Returns the array to use, or NULL when memory ran out (arr is then still valid). */
+void *store_grow(void *arr, size_t *cap, size_t len, size_t elem);
 /* The status for an SQLite result code (no message). */
 enum st_status store_status_of(int rc);
 

@@ -203,16 +203,12 @@ enum st_status store_audit_list(struct store *s, const char *row_uuid, struct st
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, row_uuid, -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (len == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                struct store_audit *na = realloc(arr, nc * sizeof *na);
-                if (!na) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                arr = na;
-                cap = nc;
+            struct store_audit *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
             }
+            arr = na;
             struct store_audit *a = &arr[len++];
             a->id = sqlite3_column_int64(st, 0);
             a->at = sqlite3_column_int64(st, 1);
@@ -640,16 +636,12 @@ enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, patient_id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (len == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                struct store_mass *na = realloc(arr, nc * sizeof *na);
-                if (!na) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                arr = na;
-                cap = nc;
+            struct store_mass *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
             }
+            arr = na;
             arr[len].kg = sqlite3_column_double(st, 0);
             store_col_text(st, 1, arr[len].date, sizeof arr[len].date);
             len++;
@@ -819,16 +811,12 @@ enum st_status store_patient_list(struct store *s, struct store_patient **out, s
     size_t len = 0, cap = 0;
     if (rc == SQLITE_OK) {
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (len == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                struct store_patient *na = realloc(arr, nc * sizeof *na);
-                if (!na) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                arr = na;
-                cap = nc;
+            struct store_patient *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
             }
+            arr = na;
             read_patient(st, &arr[len++]);
         }
         if (rc == SQLITE_DONE)

@@ -312,16 +312,12 @@ enum st_status store_session_list(struct store *s, int64_t patient_id, struct st
         if (patient_id > 0)
             sqlite3_bind_int64(st, 1, patient_id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (len == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                struct store_session *na = realloc(arr, nc * sizeof *na);
-                if (!na) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                arr = na;
-                cap = nc;
+            struct store_session *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
             }
+            arr = na;
             read_session(st, &arr[len]);
             rc = read_session_devices(s, &dev, &arr[len]);
             len++;
@@ -803,16 +799,12 @@ enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, session_id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (len == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                struct store_rep *na = realloc(arr, nc * sizeof *na);
-                if (!na) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                arr = na;
-                cap = nc;
+            struct store_rep *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
             }
+            arr = na;
             read_rep(st, &arr[len++]);
         }
         if (rc == SQLITE_DONE)

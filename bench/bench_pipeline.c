@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "drivers/acq.h"
 #include "drivers/emu.h"
 
@@ -207,6 +208,7 @@ static void unplug_runs(const struct config *c, const char *link)
 
 int main(void)
 {
+    st_log_set_level(ST_LOG_ERROR); /* the pulls are on purpose: no warning per pull */
     char link[256];
     snprintf(link, sizeof link, "/tmp/station-bench-%d-tty", (int)getpid());
     for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {

@@ -37,7 +37,9 @@ static const struct config configs[] = {
     {"mark10 AOUT250 @115200", "mark10", 115200, 0, 250},
     {"mark10 Series 4, polling ? @115200", "mark10", 115200, -1, 0},
     {"mark10 AOUT50 @9600", "mark10", 9600, 0, 50},
+    {"mark10 Series 4, polling ? @9600", "mark10", 9600, -1, 0},
     {"loadstar DI-1000U @9600 (max 80/s)", "loadstar", 9600, 80, 0},
+    {"loadstar DI-1000UHS @230400 (500/s)", "loadstar", 230400, 500, 0},
     {"loadstar UHS-1K @230400 (575/s)", "loadstar", 230400, 575, 0},
     {"imada DS2, polling D @19200", "imada", 19200, 0, 0},
 };

@@ -195,13 +195,14 @@ double emu_read_force(struct emu_dev *d, double t)
     double f = emu_patient_force(&d->opts.patient, t, d->cue_s, d->cue_peak_n);
     if (d->opts.patient.noise_n > 0) {
         f += d->opts.patient.noise_n * gauss(d);
-        /* Physiological tremor and drift: nobody holds a maximal push perfectly still. About 1.5 % of
-         * the push at 8-11 Hz and 2 % at 0.7 Hz, so a plateau never looks like a leg at rest. */
+        /* Physiological tremor and drift: nobody holds a maximal push perfectly still. About 2.5 % of
+         * the push at 8-11 Hz and 2 % at 0.7 Hz (force CV 1-3 % in maximal contractions), so a
+         * plateau rarely looks like a leg at rest. */
         double push = f - d->opts.patient.baseline_n;
         if (push > 5) { /* wobble below the push, so its top stays the peak asked for */
-            double w = 0.015 * (sin(2 * M_PI * 8.3 * t) + 0.6 * sin(2 * M_PI * 10.7 * t + 1.3)) / 1.6 +
+            double w = 0.025 * (sin(2 * M_PI * 8.3 * t) + 0.6 * sin(2 * M_PI * 10.7 * t + 1.3)) / 1.6 +
                        0.02 * sin(2 * M_PI * 0.7 * t + 0.4);
-            f += push * (w - 0.035);
+            f += push * (w - 0.045);
         }
     }
     if (f > d->capacity_n)

@@ -36,6 +36,8 @@
 #define TARE_SD_MAX_N 2.0           /* "at rest" */
 #define TARE_JUMP_N 30.0            /* a zero this far above the channel's last one: someone pushes */
 #define TARE_JUMP_ACCEPT_NS (10 * NS) /* ...unless it stays there, steady, this long (a new preload) */
+#define RETARE_NEG_N 20.0           /* armed, the tared force this far below zero... */
+#define RETARE_NEG_NS (NS / 2)      /* ...this long: the zero was taken during a push; take it again */
 #define TARE_MIN_SAMPLES 3
 #define RELAX_CUE_EVERY_NS (2 * NS)
 #define NO_SAMPLES_NS (2 * NS)      /* TARE with no sample this long: tell the therapist */
@@ -87,6 +89,7 @@ struct eng {
     int64_t zeroed_t[ST_MAX_CHANNELS]; /* the last ST_SAMPLE_ZEROED sample: older raw values are on
                                         * another zero, never part of a rep's trace */
     int64_t tare_jump_since;          /* steady windows refused for TARE_JUMP_N since then; -1 none */
+    int64_t neg_since;                /* ARMED: the tared force below -RETARE_NEG_N since then; -1 none */
     double tare[ST_MAX_CHANNELS], last_raw[ST_MAX_CHANNELS];
     int64_t last_t[ST_MAX_CHANNELS];
 
@@ -523,6 +526,7 @@ static void enter(struct eng *e, enum eng_state s)
         break;
     case ENG_ARMED:
         e->armed_ready = false;
+        e->neg_since = -1;
         e->live_thr = e->def.onset_threshold_n;
         cue(e, ENG_SOUND_GO, "%s%s: push when ready", e->label, fam);
         break;
@@ -993,6 +997,20 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
             break;
         case ENG_ARMED: {
             double tf = x->force_n - e->tare[ch];
+            if (tf < -RETARE_NEG_N) {
+                /* Far below zero and staying there: the leg was pushing when the zero was taken (it
+                 * relaxed since). Zero again rather than measure every rep short by that much. */
+                if (e->neg_since < 0)
+                    e->neg_since = x->t_ns;
+                if (x->t_ns - e->neg_since >= RETARE_NEG_NS) {
+                    e->tared[ch] = false;
+                    cue(e, ENG_SOUND_NONE, "The zero was taken while the leg pushed: zeroing again, keep the leg relaxed");
+                    enter(e, ENG_TARE);
+                    break;
+                }
+            } else {
+                e->neg_since = -1;
+            }
             if (tf < e->live_thr)
                 e->armed_ready = true;
             else if (e->armed_ready)

@@ -33,7 +33,8 @@
  *              may send the family's zero command on entering TARE; the engine does not rely on it.
  * COUNTDOWN    manual mode: countdown_s with a tick cue each second, then "Push!" (the rep starts).
  * ARMED        auto mode: waits (without limit) for force onset: tared force above onset_threshold_n
- *              after having been below it (so a patient still pushing is not a new rep).
+ *              after having been below it (so a patient still pushing is not a new rep). A tared force
+ *              more than 20 N below zero for 0.5 s means the zero was taken on a push: TARE again.
  * CONTRACTION  the rep is recording. It ends at release (force below the live threshold for 0.1 s
  *              after onset) plus a 0.3 s tail, or at onset + hold_s (cue "Relax") plus the tail,
  *              whichever comes first. Manual mode: no onset within hold_s + 5 s of "Push!" ends it as

@@ -1161,6 +1161,41 @@ static void test_device_zero_restarts_tare(void)
     proto_free(&d);
 }
 
+/* Auto mode: the patient is already pushing, steadily, when the session starts, so the first zero is
+ * taken on the push. When the leg relaxes the tared force sits far below zero: the engine zeroes again
+ * instead of measuring every rep short. */
+static void test_auto_retare_after_zero_on_a_push(void)
+{
+    struct proto_def d;
+    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 1, 0, 0);
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = ENG_AUTO;
+    static struct sim s;
+    sim_init(&s, &d, &cfg, 200);
+    s.therapist = false;
+    s.offset = 37.0 + 150.0; /* pushing (no tremor in this harness: a steady plateau) */
+    struct st_err err;
+    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    for (int i = 0; i < 80 && s.ntares == 0; i++)
+        sim_frame(&s);
+    REQUIRE(s.ntares == 1);
+    CHECK_NEAR(s.tares[0], 187.0, 1.0); /* wrong, and nobody could know yet */
+    s.offset = 37.0; /* the leg relaxes */
+    for (int i = 0; i < 800 && s.ntares < 2; i++)
+        sim_frame(&s);
+    REQUIRE(s.ntares == 2);
+    CHECK_NEAR(s.tares[1], 37.0, 1.0);
+    CHECK(saw_cue(&s, "The zero was taken while the leg pushed"));
+    while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_COMPLETE);
+    CHECK_INT(s.nreps, 2);
+    for (int i = 0; i < s.nreps; i++)
+        CHECK_NEAR(s.reps[i].rep.met.peak_n, 200.0, 1.0);
+    sim_free(&s);
+    proto_free(&d);
+}
+
 static void test_invalid_commands(void)
 {
     struct proto_def d;
@@ -1471,6 +1506,7 @@ int main(void)
     CHECK_RUN(test_tare_retry);
     CHECK_RUN(test_tare_refused_while_pushing);
     CHECK_RUN(test_device_zero_restarts_tare);
+    CHECK_RUN(test_auto_retare_after_zero_on_a_push);
     CHECK_RUN(test_invalid_commands);
     CHECK_RUN(test_pause_resume);
     CHECK_RUN(test_skip_block);

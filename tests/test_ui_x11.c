@@ -5,8 +5,10 @@
  *
  * test_ui covers the drawing in detail with the offscreen driver; this one proves that a window really
  * opens on an X server, which is what a clinic's desktop is. It skips, saying so, when xvfb-run is not
- * installed. The child runs without LeakSanitizer's leak check: Mesa's GL drivers keep allocations
- * until the process ends (the UI's own frees are checked by test_ui, which has no GL).
+ * installed. Xvfb runs with -noreset: by default it resets when its last client leaves, and a window
+ * opened during that reset finds no display. The child runs without LeakSanitizer's leak check: Mesa's
+ * GL drivers keep allocations until the process ends (the UI's own frees are checked by test_ui, which
+ * has no GL).
  */
 #include <errno.h>
 #include <signal.h>
@@ -184,7 +186,7 @@ static void test_real_x11_window(void)
         setenv("SDL_AUDIODRIVER", "dummy", 1);
         setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
         unsetenv("WAYLAND_DISPLAY");
-        execl(XVFB_RUN, XVFB_RUN, "-a", "-s", "-screen 0 1600x900x24", self, (char *)NULL);
+        execl(XVFB_RUN, XVFB_RUN, "-a", "-s", "-screen 0 1600x900x24 -noreset", self, (char *)NULL);
         _exit(127);
     }
     int status = 0;

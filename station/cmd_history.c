@@ -591,6 +591,26 @@ static bool session_json(struct store *s, const struct loaded *L, bool raw, stru
         json_end_object(w);
     }
     json_end_array(w);
+    struct store_session_event *evs = NULL;
+    size_t nev = 0;
+    if (store_session_events(s, x->id, &evs, &nev, err) != ST_OK)
+        return false;
+    json_key(w, "events"); /* the session's flow: state changes, tares, extra reps, device lost/back */
+    json_begin_array(w);
+    for (size_t i = 0; i < nev; i++) {
+        json_begin_object(w);
+        json_key(w, "at_s");
+        json_number_fixed(w, (double)evs[i].at_ms / 1000.0, 3);
+        json_key(w, "kind");
+        json_string(w, evs[i].kind);
+        json_key(w, "state");
+        json_string(w, evs[i].state[0] ? evs[i].state : NULL);
+        json_key(w, "detail");
+        json_string(w, evs[i].detail[0] ? evs[i].detail : NULL);
+        json_end_object(w);
+    }
+    json_end_array(w);
+    free(evs);
     json_key(w, "reps");
     json_begin_array(w);
     for (size_t i = 0; i < L->n; i++) {

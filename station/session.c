@@ -216,6 +216,26 @@ static void decide_rep(struct sess *s, const struct eng_event *ev)
 
 /* ---- events ------------------------------------------------------------------------------- */
 
+/* The session's flow goes to the database too (kind, state, detail: no patient data). A failure here
+ * loses a line of the flow, never a measurement: it is logged, the session goes on. */
+static void record(struct sess *s, int64_t t_ns, const char *kind, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void record(struct sess *s, int64_t t_ns, const char *kind, const char *state, const char *fmt, ...)
+{
+    char detail[200] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
+    struct st_err err;
+    int64_t at_ms = (t_ns - s->t0_ns) / ST_NS_PER_MS;
+    if (store_session_event_add(s->store, s->session_id, at_ms < 0 ? 0 : at_ms, kind, state, detail, &err) != ST_OK)
+        ST_WARN("session", "session %lld: progress not recorded: %s", (long long)s->session_id,
+                st_status_name(err.code));
+}
+
 static void print_prompt(struct sess *s, enum eng_state st)
 {
     if (!s->interactive || s->prompted)
@@ -261,6 +281,10 @@ static void handle_events(struct sess *s)
         switch (ev.kind) {
         case ENG_EV_STATE:
             s->prompted = false;
+            record(s, ev.t_ns, "state", eng_state_name(ev.state), "block %d of %d, %s, rep %d of %d%s",
+                   v.block_pos, v.nblocks, v.block_label ? v.block_label : "-",
+                   v.familiarisation ? v.fam_rep : v.rep, v.familiarisation ? v.fam_reps : v.reps,
+                   v.familiarisation ? " (practice)" : "");
             if (ev.state == ENG_SETUP || ev.state == ENG_NEXT_BLOCK)
                 say(s, "Block %d of %d: %s. Position: %s", v.block_pos, v.nblocks,
                     v.block_label ? v.block_label : "", v.position ? v.position : "");
@@ -291,6 +315,7 @@ static void handle_events(struct sess *s)
                 say(s, "  > %s", ev.text);
             break;
         case ENG_EV_TARED:
+            record(s, ev.t_ns, "tare", NULL, "channel %d: %.2f N", ev.channel + 1, ev.tare_n);
             if (ev.channel >= 0 && ev.channel < ST_MAX_CHANNELS) {
                 s->ch[ev.channel].tare_n = ev.tare_n;
                 s->ch[ev.channel].tared = true;
@@ -306,9 +331,12 @@ static void handle_events(struct sess *s)
             decide_rep(s, &ev);
             break;
         case ENG_EV_EXTRA_REP:
+            record(s, ev.t_ns, "extra_rep", NULL, "block %d: %s", ev.block + 1, ev.text);
             say(s, "  %s", ev.text[0] ? ev.text : "One more repetition");
             break;
         case ENG_EV_BLOCK_DONE:
+            record(s, ev.t_ns, "block_done", NULL, "block %d: %d counting rep(s)%s", ev.block + 1, ev.count,
+                   ev.skipped ? ", skipped" : "");
             say(s, "  Block done%s: %d repetition(s) count", ev.skipped ? " (skipped)" : "", ev.count);
             break;
         case ENG_EV_COMPLETE:
@@ -410,11 +438,13 @@ static void poll_devices(struct sess *s)
         ch->seen_seq = ch->st.seq;
         if (ch->st.state == ACQ_LOST && !ch->lost) {
             ch->lost = true;
+            record(s, st_now_ns(), "device_lost", NULL, "channel %d: %s", c + 1, ch->st.message);
             say(s, "! %s", ch->st.message);
             eng_device_lost(s->eng, c, st_now_ns());
             handle_events(s);
         } else if (ch->st.state == ACQ_STREAMING && ch->lost) {
             ch->lost = false;
+            record(s, st_now_ns(), "device_back", NULL, "channel %d: %s", c + 1, ch->st.port);
             say(s, "! The dynamometer on %s is back: the session goes on", ch->st.port);
             eng_device_back(s->eng, c, st_now_ns());
             handle_events(s);

@@ -243,12 +243,14 @@ static int query_int(struct store *s, const char *sql, int64_t *out)
 
 /* Reads the first page of every table: a damaged page there is found now, before anything is written,
  * and without reading the whole file. */
-static enum st_status probe_tables(struct store *s, struct st_err *err)
+static enum st_status probe_tables(struct store *s, int64_t version, struct st_err *err)
 {
-    for (const char *const *t = store_schema_tables; *t; t++) {
+    for (const struct store_table *t = store_schema_tables; t->name; t++) {
+        if (t->since > version)
+            continue; /* added by a later version: the migration makes it */
         char sql[96];
         /* The table name comes from our own constant list, never from input. */
-        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" LIMIT 1", *t);
+        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" LIMIT 1", t->name);
         sqlite3_stmt *st = NULL;
         int rc = store_prep(s, sql, &st);
         if (rc == SQLITE_OK) {
@@ -263,7 +265,7 @@ static enum st_status probe_tables(struct store *s, struct st_err *err)
                                   "The database %s lacks the table %s its schema version needs: the station "
                                   "has not changed it; restore the latest backup or choose another file "
                                   "with --db",
-                                  s->path, *t);
+                                  s->path, t->name);
             return store_fail(s, rc, "checking the file", err);
         }
     }
@@ -291,7 +293,7 @@ static enum st_status check_identity(struct store *s, struct st_err *err)
                           "update this station; the file was not changed",
                           s->path, (long long)version, STORE_SCHEMA_VERSION);
     if (version >= 1)
-        return probe_tables(s, err);
+        return probe_tables(s, version, err);
     return ST_OK;
 }
 

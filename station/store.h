@@ -279,6 +279,21 @@ enum st_status store_session_begin(struct store *s, struct store_session *sess, 
  */
 enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_err *err);
 
+/* One step of a session's flow as the engine walked it (a state change, a tare, an extra rep, a block
+ * done, the device lost or back), at at_ms milliseconds from the session's start. kind and state are
+ * short words ("state", "rest"); detail is free text without patient data. One transaction. */
+enum st_status store_session_event_add(struct store *s, int64_t session_id, int64_t at_ms, const char *kind,
+                                       const char *state, const char *detail, struct st_err *err);
+struct store_session_event {
+    int64_t at_ms;
+    char kind[24];
+    char state[24];
+    char detail[200];
+};
+/* The events of a session in order, in a new array (free with free()); *n their count. */
+enum st_status store_session_events(struct store *s, int64_t session_id, struct store_session_event **out,
+                                    size_t *n, struct st_err *err);
+
 /* Ends it with status and the acquisition figures (NAN / -1 where unknown). */
 enum st_status store_session_end(struct store *s, int64_t session_id, enum store_session_status status,
                                  double sample_rate_hz, double jitter_ms, int64_t drops, int64_t bad_lines,

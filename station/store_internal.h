@@ -65,6 +65,11 @@ int store_audit_add(struct store *s, int64_t therapist_id, const char *table, co
  * the caller's transaction. */
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err);
 /* The tables of the current schema (NULL-terminated), for the open-time probe. */
-extern const char *const store_schema_tables[];
+/* Every table of the current schema and the version that added it (NULL-terminated). */
+struct store_table {
+    const char *name;
+    int since;
+};
+extern const struct store_table store_schema_tables[];
 
 #endif

@@ -1064,3 +1064,64 @@ enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_e
         *n = nids;
     return ST_OK;
 }
+
+enum st_status store_session_event_add(struct store *s, int64_t session_id, int64_t at_ms, const char *kind,
+                                       const char *state, const char *detail, struct st_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)",
+                        &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_int64(st, 2, at_ms);
+        sqlite3_bind_text(st, 3, kind ? kind : "", -1, SQLITE_STATIC);
+        store_bind_text(st, 4, state);
+        store_bind_text(st, 5, detail);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "recording the session's progress", err);
+    store_after_commit(s);
+    return ST_OK;
+}
+
+enum st_status store_session_events(struct store *s, int64_t session_id, struct store_session_event **out,
+                                    size_t *n, struct st_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id",
+                        &st);
+    struct store_session_event *arr = NULL;
+    size_t len = 0, cap = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, session_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_session_event *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            arr = na;
+            struct store_session_event *e = &arr[len++];
+            e->at_ms = sqlite3_column_int64(st, 0);
+            store_col_text(st, 1, e->kind, sizeof e->kind);
+            store_col_text(st, 2, e->state, sizeof e->state);
+            store_col_text(st, 3, e->detail, sizeof e->detail);
+        }
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        free(arr);
+        return store_fail(s, rc, "reading the session's progress", err);
+    }
+    *out = arr;
+    *n = len;
+    return ST_OK;
+}

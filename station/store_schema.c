@@ -172,9 +172,11 @@ static const char schema_v1[] =
     " reason TEXT);"
     "CREATE INDEX audit_row ON audit(row_uuid, id);";
 
-const char *const store_schema_tables[] = {
-    "therapists", "patients",        "body_mass",   "devices",     "calibrations", "protocols",
-    "sessions",   "session_devices", "repetitions", "rep_samples", "audit",        NULL,
+const struct store_table store_schema_tables[] = {
+    {"therapists", 1}, {"patients", 1},        {"body_mass", 1},   {"devices", 1},
+    {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},    {"session_devices", 1},
+    {"repetitions", 1}, {"rep_samples", 1},    {"audit", 1},       {"session_events", 2},
+    {NULL, 0},
 };
 
 /* One step: from version `to - 1` to `to`. sql runs first (may be NULL), then fn (may be NULL). */
@@ -190,7 +192,17 @@ struct migration {
 static const char schema_v2[] =
     "ALTER TABLE sessions ADD COLUMN host TEXT;"
     "ALTER TABLE sessions ADD COLUMN pid INTEGER;"
-    "CREATE INDEX sessions_status ON sessions(status);";
+    "CREATE INDEX sessions_status ON sessions(status);"
+    /* The flow of a session as the engine walked it (every state change, tare, extra rep, block end,
+     * device lost/back): what the screen showed, kept with the results. at_ms counts from the start. */
+    "CREATE TABLE session_events("
+    " id INTEGER PRIMARY KEY,"
+    " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " at_ms INTEGER NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " state TEXT,"
+    " detail TEXT);"
+    "CREATE INDEX session_events_session ON session_events(session_id, id);";
 
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},

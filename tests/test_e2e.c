@@ -140,6 +140,25 @@ static void test_emulator_to_database(void)
         free(f);
     }
     CHECK(total <= es.samples_sent); /* nothing invented */
+    /* Every transition was written too: the flow the screen showed is kept with the results. */
+    struct store_session_event *ev = NULL;
+    size_t nev = 0;
+    CHECK_OK(store_session_events(s, sid, &ev, &nev, &err), &err);
+    int contractions = 0, tares = 0, complete = 0, blocks = 0;
+    int64_t last_ms = -1;
+    for (size_t i = 0; i < nev; i++) {
+        contractions += !strcmp(ev[i].kind, "state") && !strcmp(ev[i].state, "contraction");
+        complete += !strcmp(ev[i].kind, "state") && !strcmp(ev[i].state, "complete");
+        tares += !strcmp(ev[i].kind, "tare");
+        blocks += !strcmp(ev[i].kind, "block_done");
+        CHECK(ev[i].at_ms >= last_ms);
+        last_ms = ev[i].at_ms;
+    }
+    CHECK_INT(contractions, 4);
+    CHECK_INT(tares, 2);
+    CHECK_INT(blocks, 2);
+    CHECK_INT(complete, 1);
+    free(ev);
     CHECK_OK(store_integrity_check(s, &err), &err);
     free(reps);
     store_close(s);

@@ -260,11 +260,11 @@ static void test_store_migrations(void)
         CHECK_OK(store_open(path, &s, &err), &err);
         REQUIRE(s);
         CHECK_INT(pragma_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-        for (const char *const *t = store_schema_tables; *t; t++) {
+        for (const struct store_table *t = store_schema_tables; t->name; t++) {
             sqlite3_stmt *st = NULL;
             CHECK(sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", -1,
                                      &st, NULL) == SQLITE_OK);
-            sqlite3_bind_text(st, 1, *t, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
             CHECK(sqlite3_step(st) == SQLITE_ROW);
             sqlite3_finalize(st);
         }

@@ -149,7 +149,8 @@ struct store_cal_status {
 const char *store_cal_state_name(enum store_cal_state st);
 /*
  * The calibration state of device_id as of unix time at (0: now): its last check at or before then,
- * flagged when older than max_age_days (<= 0: 365) or out of tolerance. ST_OK with out filled (NONE
+ * flagged when older than max_age_days (<= 0: $STATION_CALIBRATION_MAX_DAYS, else 365) or out of
+ * tolerance. ST_OK with out filled (NONE
  * when there is no check); store errors otherwise.
  */
 enum st_status store_calibration_status(struct store *s, int64_t device_id, int64_t at, int max_age_days,

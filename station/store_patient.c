@@ -490,8 +490,12 @@ enum st_status store_calibration_status(struct store *s, int64_t device_id, int6
     memset(out, 0, sizeof *out);
     if (at <= 0)
         at = (int64_t)time(NULL);
-    if (max_age_days <= 0)
-        max_age_days = 365;
+    if (max_age_days <= 0) { /* the clinic's policy, else a year */
+        const char *env = getenv("STATION_CALIBRATION_MAX_DAYS");
+        char *end = NULL;
+        long v = env ? strtol(env, &end, 10) : 0;
+        max_age_days = env && *env && end && *end == '\0' && v > 0 && v <= 36500 ? (int)v : 365;
+    }
     enum st_status st = calibration_before(s, device_id, at, &out->last, err);
     if (st == ST_ERR_NOT_FOUND) {
         out->state = STORE_CAL_NONE;

@@ -24,11 +24,16 @@ static void on_signal(int sig)
     session_interrupted = 1;
 }
 
+/* Ctrl-C, a kill, a closed terminal: end the session cleanly (every saved rep stays, the session is
+ * marked aborted). A closed stdout (a pipe whose reader left) must not kill a session mid-rep. */
 static void catch_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigaction(SIGPIPE, &ign, NULL);
 }
 
 /* Splits "a,b,c" into at most max parts (in place). Returns the count. */

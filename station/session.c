@@ -390,7 +390,13 @@ static void poll_terminal(struct sess *s)
         char c;
         ssize_t n = read(0, &c, 1);
         if (n <= 0) {
-            s->stdin_open = false; /* end of input: the session goes on by itself or by the window */
+            s->stdin_open = false; /* end of input */
+            if (s->interactive && !s->finished) {
+                /* therapist-paced with no window and no keyboard left: nobody can press start */
+                say(s, "The keyboard input ended (stdin closed) and nobody can start the next repetition: "
+                       "the session stops here; run with --auto for hands-free sessions");
+                command(s, ENG_CMD_ABORT);
+            }
             return;
         }
         if (c == '\n' || c == '\r') {
@@ -918,9 +924,11 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         enum store_session_status fin = s->aborted || v.state != ENG_COMPLETE ? STORE_SESSION_ABORTED
                                                                               : STORE_SESSION_COMPLETE;
         st = store_session_end(s->store, s->session_id, fin, rate, jitter, drops, bad, err);
-        say(s, "Session %lld %s. Sample rate %.1f Hz (jitter %.2f ms), %lld dropped, %lld unreadable lines.",
-            (long long)s->session_id, fin == STORE_SESSION_COMPLETE ? "complete" : "stopped", rate, jitter,
-            (long long)drops, (long long)bad);
+        char rate_txt[48] = "no samples";
+        if (isfinite(rate))
+            snprintf(rate_txt, sizeof rate_txt, "%.1f Hz (jitter %.2f ms)", rate, jitter);
+        say(s, "Session %lld %s. Sample rate %s, %lld dropped, %lld unreadable lines.", (long long)s->session_id,
+            fin == STORE_SESSION_COMPLETE ? "complete" : "stopped", rate_txt, (long long)drops, (long long)bad);
         if (st == ST_OK && store_pending_count(s->store) > 0)
             st = st_err_set(err, ST_ERR_DISK_FULL, "%zu repetition(s) could not be written to the database",
                             store_pending_count(s->store));

@@ -175,7 +175,7 @@ static const char schema_v1[] =
 const struct store_table store_schema_tables[] = {
     {"therapists", 1}, {"patients", 1},        {"body_mass", 1},   {"devices", 1},
     {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},    {"session_devices", 1},
-    {"repetitions", 1}, {"rep_samples", 1},    {"audit", 1},       {"session_events", 2},
+    {"repetitions", 1}, {"rep_samples", 1},    {"audit", 1},       {"session_events", 3},
     {NULL, 0},
 };
 
@@ -192,21 +192,24 @@ struct migration {
 static const char schema_v2[] =
     "ALTER TABLE sessions ADD COLUMN host TEXT;"
     "ALTER TABLE sessions ADD COLUMN pid INTEGER;"
-    "CREATE INDEX sessions_status ON sessions(status);"
-    /* The flow of a session as the engine walked it (every state change, tare, extra rep, block end,
-     * device lost/back): what the screen showed, kept with the results. at_ms counts from the start. */
-    "CREATE TABLE session_events("
+    "CREATE INDEX sessions_status ON sessions(status);";
+
+/* Version 3: the flow of a session as the engine walked it (every state change, tare, extra rep, block
+ * end, device lost/back): what the screen showed, kept with the results. at_ms counts from the start. */
+static const char schema_v3[] =
+    "CREATE TABLE IF NOT EXISTS session_events("
     " id INTEGER PRIMARY KEY,"
     " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
     " at_ms INTEGER NOT NULL,"
     " kind TEXT NOT NULL,"
     " state TEXT,"
     " detail TEXT);"
-    "CREATE INDEX session_events_session ON session_events(session_id, id);";
+    "CREATE INDEX IF NOT EXISTS session_events_session ON session_events(session_id, id);";
 
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
+    {3, schema_v3, NULL},
 };
 
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err)

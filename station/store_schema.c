@@ -195,7 +195,8 @@ static const char schema_v2[] =
     "CREATE INDEX sessions_status ON sessions(status);";
 
 /* Version 3: the flow of a session as the engine walked it (every state change, tare, extra rep, block
- * end, device lost/back): what the screen showed, kept with the results. at_ms counts from the start. */
+ * end, device lost/back): what the screen showed, kept with the results. at_ms counts from the start.
+ * IF NOT EXISTS: builds made during its development created it as part of version 2. */
 static const char schema_v3[] =
     "CREATE TABLE IF NOT EXISTS session_events("
     " id INTEGER PRIMARY KEY,"

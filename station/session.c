@@ -902,10 +902,28 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
             else
                 next_frame = now;
         }
-        if (s->ui) { /* show the final state for a moment */
-            fill_model(s);
-            struct st_err uerr;
-            ui_frame(s->ui, &s->model, &uerr);
+        if (s->ui) {
+            /* The final screen (the balance) stays up until the therapist presses a key or closes the
+             * window, at most STATION_LINGER_S seconds (default 20; 0 for scripts and tests). */
+            double linger = 20;
+            const char *env = getenv("STATION_LINGER_S");
+            if (env && *env) {
+                char *end = NULL;
+                double v = strtod(env, &end);
+                if (end && *end == '\0' && v >= 0 && v <= 3600)
+                    linger = v;
+            }
+            int64_t until = st_now_ns() + (int64_t)(linger * 1e9);
+            do {
+                fill_model(s);
+                struct st_err uerr;
+                ui_frame(s->ui, &s->model, &uerr);
+                struct ui_input in;
+                ui_poll(s->ui, &in);
+                if (in.quit || in.n_actions > 0)
+                    break;
+                st_sleep_ns(50 * ST_NS_PER_MS);
+            } while (st_now_ns() < until);
         }
         finish_pending(s);
         double rate = NAN, jitter = NAN;

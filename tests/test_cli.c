@@ -227,7 +227,7 @@ static void test_demo_in_an_x11_window(void)
     /* System libraries behind X11 (dbus, GL drivers loaded and unloaded at run time) leave allocations
      * at exit that LeakSanitizer cannot attribute: leak checks stay on in every other test. */
     const char *env[] = {"SDL_VIDEODRIVER=", "WAYLAND_DISPLAY=", "SDL_AUDIODRIVER=dummy", shots,
-                         "ASAN_OPTIONS=detect_leaks=0", NULL};
+                         "ASAN_OPTIONS=detect_leaks=0", "STATION_LINGER_S=0", NULL};
     char *a[] = {"xvfb-run", "-a", "-s", "-screen 0 1600x900x24 -noreset", (char *)station_bin(), "demo", "--reps", "1",
                  "--db", db, NULL};
     struct run r = run_cmd("xvfb-run", a, env);

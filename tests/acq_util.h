@@ -9,8 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <string.h>
+
+#include "check.h"
 #include "common/clock.h"
 #include "drivers/acq.h"
+#include "drivers/emu.h"
 
 #define RING_CAP 8192
 static struct st_sample ring_buf[RING_CAP];
@@ -52,6 +56,80 @@ static bool is_lost(const struct acq_status *s)
 static bool is_streaming_again(const struct acq_status *s)
 {
     return s->state == ACQ_STREAMING && s->reconnects > 0;
+}
+
+/* Waits until a is streaming again after more than `reconnects` reconnects (up to seconds). */
+static bool wait_back(struct st_ring *r, struct acq *a, uint64_t reconnects, double seconds)
+{
+    int64_t end = st_now_ns() + (int64_t)(seconds * 1e9);
+    struct acq_status st;
+    while (st_now_ns() < end) {
+        run_for(r, a, 0.1, NULL);
+        acq_get_status(a, &st);
+        if (st.state == ACQ_STREAMING && st.reconnects > reconnects)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The faults every family must survive, in turn, on acquisition a (streaming from emulator e into r,
+ * drained into got[]): random bytes (counted as bad lines, the stream goes on); a 5 s stall (lost with
+ * "stopped sending", back by itself); the device's own rate changed to wrong_baud (lost with words
+ * about the baud rate, not back until it is right_baud again). Through all of it no sample is lost,
+ * duplicated or reordered. Bounds on time are generous: the machine is shared (timings are measured
+ * in bench/bench_pipeline.c).
+ */
+static void acq_fault_suite(struct st_ring *r, struct acq *a, struct emu *e, int wrong_baud, int right_baud)
+{
+    struct acq_status st;
+    run_for(r, a, 0.5, NULL);
+    size_t n0 = n_got;
+    emu_inject_garbage(e, 2000);
+    run_for(r, a, 0.7, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK(st.bad_lines > 0);
+    CHECK_INT(st.reconnects, 0);
+    CHECK(n_got > n0);
+
+    size_t n1 = n_got;
+    emu_stall(e, 5.0);
+    int64_t t0 = st_now_ns();
+    run_for(r, a, 4.0, is_lost);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK((double)(st_now_ns() - t0) / 1e9 < 4.0); /* the stall limit is 1 s */
+    CHECK(strstr(st.message, "stopped sending") != NULL);
+    CHECK_INT(st.samples, n_got); /* everything received before the stall was kept */
+    CHECK(wait_back(r, a, 0, 9.0));
+    run_for(r, a, 0.4, NULL);
+    CHECK(n_got > n1);
+
+    size_t n2 = n_got;
+    acq_get_status(a, &st);
+    uint64_t rc = st.reconnects;
+    emu_set_baud(e, wrong_baud);
+    run_for(r, a, 4.0, is_lost);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK(strstr(st.message, "baud") != NULL);
+    size_t n3 = n_got;
+    run_for(r, a, 0.6, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST); /* no reconnect at the wrong rate */
+    CHECK_INT(n_got, n3);
+    emu_set_baud(e, right_baud);
+    CHECK(wait_back(r, a, rc, 8.0));
+    run_for(r, a, 0.4, NULL);
+    CHECK(n_got > n2);
+    acq_get_status(a, &st);
+    CHECK_INT(st.samples, n_got);
+    for (size_t i = 1; i < n_got; i++)
+        if (got[i].seq != got[i - 1].seq + 1) {
+            check_fail(__FILE__, __LINE__, "sample %zu: seq %u after %u", i, got[i].seq, got[i - 1].seq);
+            break;
+        }
 }
 
 #endif

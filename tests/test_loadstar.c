@@ -617,57 +617,7 @@ static void test_garbage_stall_and_wrong_baud(void)
     n_got = 0;
     CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
     REQUIRE(a);
-    run_for(&ring, a, 0.5, NULL);
-    /* Random bytes: counted as bad lines, the stream goes on. */
-    emu_inject_garbage(e, 2000);
-    run_for(&ring, a, 0.7, NULL);
-    struct acq_status st;
-    acq_get_status(a, &st);
-    CHECK_INT(st.state, ACQ_STREAMING);
-    CHECK(st.bad_lines > 0);
-    CHECK_INT(st.reconnects, 0);
-    size_t n1 = n_got;
-    CHECK(n1 > 50);
-
-    /* A 5 s stall: lost within the stall limit, then back by itself. */
-    emu_stall(e, 5.0);
-    int64_t t0 = st_now_ns();
-    run_for(&ring, a, 3.0, is_lost);
-    acq_get_status(a, &st);
-    CHECK_INT(st.state, ACQ_LOST);
-    CHECK((double)(st_now_ns() - t0) / 1e9 < 4.0); /* the stall limit is 1 s; generous on a busy machine */
-    CHECK(strstr(st.message, "stopped sending") != NULL);
-    CHECK_INT(st.samples, n_got);
-    run_for(&ring, a, 8.0, is_streaming_again);
-    run_for(&ring, a, 0.4, NULL);
-    acq_get_status(a, &st);
-    CHECK_INT(st.state, ACQ_STREAMING);
-    CHECK(n_got > n1);
-    size_t n2 = n_got;
-    uint64_t rc = st.reconnects;
-
-    /* The device goes to the UHS rate: garbage at our 9600, lost with a word about the baud rate,
-     * reconnect attempts fail until it is back at 9600. */
-    emu_set_baud(e, 230400);
-    run_for(&ring, a, 3.0, is_lost);
-    acq_get_status(a, &st);
-    CHECK_INT(st.state, ACQ_LOST);
-    CHECK(strstr(st.message, "baud") != NULL);
-    emu_set_baud(e, 9600);
-    int64_t end = st_now_ns() + 5 * ST_NS_PER_S;
-    while (st_now_ns() < end) {
-        run_for(&ring, a, 0.1, NULL);
-        acq_get_status(a, &st);
-        if (st.state == ACQ_STREAMING && st.reconnects > rc)
-            break;
-    }
-    CHECK_INT(st.state, ACQ_STREAMING);
-    run_for(&ring, a, 0.3, NULL);
-    CHECK(n_got > n2);
-    acq_get_status(a, &st);
-    CHECK_INT(st.samples, n_got); /* every sample through all of it */
-    for (size_t i = 1; i < n_got; i++)
-        CHECK(got[i].seq == got[i - 1].seq + 1);
+    acq_fault_suite(&ring, a, e, 230400, 9600); /* the device goes to the UHS rate, then back */
     acq_stop(a);
     emu_stop(e);
 }

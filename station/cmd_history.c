@@ -89,8 +89,12 @@ static enum st_status load_session(struct store *s, int64_t id, struct loaded *L
         st = store_rep_list(s, id, &L->reps, &L->n, err);
     if (st != ST_OK)
         return st;
-    L->params = bal_params_default();
-    L->params.body_mass_kg = L->sess.body_mass_kg;
+    st = store_session_bal_params(s, &L->sess, &L->params, err);
+    if (st != ST_OK) {
+        free(L->reps);
+        L->reps = NULL;
+        return st;
+    }
     struct bal_rep *b = calloc(L->n ? L->n : 1, sizeof *b);
     if (!b) {
         free(L->reps);

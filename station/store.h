@@ -401,6 +401,14 @@ void store_rep_write_json(struct json_writer *w, const struct store_rep *r, cons
  * counts). familiarisation reps never count. out must hold n entries. */
 void store_reps_to_balance(const struct store_rep *reps, size_t n, struct bal_rep *out);
 
+/*
+ * The balance parameters a session was judged by: its protocol's flag bands, CV limit and gravity
+ * correction (read from the protocol text stored with the session), the session's body mass and the
+ * patient's leg length. Falls back to CLINICAL.md's defaults when the session has no protocol text.
+ */
+enum st_status store_session_bal_params(struct store *s, const struct store_session *sess,
+                                        struct bal_params *out, struct st_err *err);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* History                                                                                          */
 

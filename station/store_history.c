@@ -9,6 +9,8 @@
  */
 #include "station/store_internal.h"
 
+#include "protocols/protocol.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,63 @@ static int load_devices_text(struct store *s, sqlite3_stmt **st, struct store_tr
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The stored protocol text of protocol_id into a new string (free it), NULL when there is none. */
+static int protocol_text(struct store *s, int64_t protocol_id, char **text)
+{
+    *text = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "SELECT text FROM protocols WHERE id=?", &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, protocol_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            if (t && !(*text = strdup((const char *)t)))
+                rc = SQLITE_NOMEM;
+            else
+                rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static enum st_status bal_params_of(struct store *s, int64_t protocol_id, int64_t patient_id, double mass_kg,
+                                    struct bal_params *out, struct st_err *err)
+{
+    *out = bal_params_default();
+    out->body_mass_kg = mass_kg;
+    char *text = NULL;
+    int rc = protocol_id > 0 ? protocol_text(s, protocol_id, &text) : SQLITE_OK;
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "reading the session's protocol", err);
+    struct proto_def def;
+    if (text && proto_load_text("stored protocol", text, &def, NULL) == ST_OK) {
+        out->ratio_red = def.ratio_red;
+        out->ratio_amber = def.ratio_amber;
+        out->asym_amber = def.asymmetry_amber_pct;
+        out->asym_red = def.asymmetry_red_pct;
+        out->cv_limit_pct = def.cv_limit_pct;
+        out->gravity_correction = def.gravity_correction;
+        proto_free(&def);
+    }
+    free(text);
+    if (out->gravity_correction && patient_id > 0) {
+        struct store_patient p;
+        if (store_patient_get(s, patient_id, &p, NULL) == ST_OK)
+            out->leg_length_m = p.leg_length_m;
+    }
+    return ST_OK;
+}
+
+enum st_status store_session_bal_params(struct store *s, const struct store_session *sess,
+                                        struct bal_params *out, struct st_err *err)
+{
+    return bal_params_of(s, sess->protocol_id, sess->patient_id, sess->body_mass_kg, out, err);
+}
+
 enum st_status store_trend(struct store *s, int64_t patient_id, const char *protocol_name,
                            struct store_trend_row **out, size_t *n, struct st_err *err)
 {
@@ -56,7 +115,7 @@ enum st_status store_trend(struct store *s, int64_t patient_id, const char *prot
     struct bal_params params = bal_params_default();
 
     int rc = store_prep(s,
-                        "SELECT x.id, x.started, x.status, pr.sha256, x.body_mass_kg FROM sessions x"
+                        "SELECT x.id, x.started, x.status, pr.sha256, x.body_mass_kg, x.protocol_id FROM sessions x"
                         " JOIN protocols pr ON pr.id = x.protocol_id"
                         " WHERE x.patient_id=? AND pr.name=? AND x.status <> 'running'"
                         " ORDER BY x.started, x.id",
@@ -125,7 +184,12 @@ enum st_status store_trend(struct store *s, int64_t patient_id, const char *prot
             if (rc != SQLITE_DONE)
                 break;
             rc = SQLITE_OK;
-            params.body_mass_kg = row->body_mass_kg;
+            /* judged by its own protocol's bands (a protocol name may have had several texts) */
+            if (bal_params_of(s, sqlite3_column_int64(ss, 5), patient_id, row->body_mass_kg, &params, err) !=
+                ST_OK) {
+                rc = SQLITE_ERROR;
+                break;
+            }
             bal_compute(reps, nreps, &params, &row->bal);
         }
         if (rc == SQLITE_DONE)

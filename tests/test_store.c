@@ -380,6 +380,48 @@ static void test_store_calibration_status(void)
     store_close(s);
 }
 
+/* A session is judged by its own protocol: the flag bands and the gravity correction come from the
+ * protocol text stored with it, not from the defaults. */
+static void test_store_session_bal_params(void)
+{
+    char path[512];
+    check_tmppath(path, sizeof path, "params.db");
+    struct store *s = NULL;
+    struct st_err err;
+    REQUIRE(store_open(path, &s, &err) == ST_OK);
+    int64_t pid = fix_patient(s, "Params"); /* leg length 0.9 m, 70 kg */
+    static const char text[] =
+        "[protocol]\nname = side-lying-x\ntitle = Side-lying\nposition = side-lying\nhip_flexion_deg = 0\n"
+        "lever = long\ncontraction = make\ngravity_correction = yes\n[order]\nmode = fixed\n[blocks]\n"
+        "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 3\nhold_s = 5\nrest_s = 30\n"
+        "countdown_s = 3\n[quality]\ncv_limit_pct = 12\n[flags]\nratio_red = 0.70\nratio_amber = 0.85\n"
+        "asymmetry_amber_pct = 8\nasymmetry_red_pct = 20\n";
+    int64_t prid = 0;
+    CHECK_OK(store_protocol_ensure(s, "side-lying-x", text, &prid, &err), &err);
+    int64_t sid = fix_session(s, pid, "plain", "SER-P", 1700000000);
+    struct store_session x;
+    CHECK_OK(store_session_get(s, sid, &x, &err), &err);
+    struct bal_params bp;
+    CHECK_OK(store_session_bal_params(s, &x, &bp, &err), &err);
+    CHECK_NEAR(bp.ratio_red, 0.80, 0); /* a text that does not parse: CLINICAL.md's defaults */
+    CHECK(!bp.gravity_correction);
+    CHECK_NEAR(bp.body_mass_kg, 70.0, 0);
+    x.protocol_id = prid;
+    CHECK_OK(store_session_bal_params(s, &x, &bp, &err), &err);
+    CHECK_NEAR(bp.ratio_red, 0.70, 0);
+    CHECK_NEAR(bp.ratio_amber, 0.85, 0);
+    CHECK_NEAR(bp.asym_amber, 8, 0);
+    CHECK_NEAR(bp.asym_red, 20, 0);
+    CHECK_NEAR(bp.cv_limit_pct, 12, 0);
+    CHECK(bp.gravity_correction);
+    CHECK_NEAR(bp.leg_length_m, 0.9, 0);
+    /* what it changes: a ratio of 0.87 is amber by default, normal under these bands */
+    CHECK_INT(bal_ratio_flag(0.87, &bp), BAL_NORMAL);
+    struct bal_params def = bal_params_default();
+    CHECK_INT(bal_ratio_flag(0.87, &def), BAL_AMBER);
+    store_close(s);
+}
+
 static void test_store_newer_refused(void)
 {
     char path[512];
@@ -960,6 +1002,7 @@ int main(void)
     CHECK_RUN(test_store_migrations);
     CHECK_RUN(test_store_orphan_sessions);
     CHECK_RUN(test_store_calibration_status);
+    CHECK_RUN(test_store_session_bal_params);
     CHECK_RUN(test_store_newer_refused);
     CHECK_RUN(test_store_rep_round_trip);
     CHECK_RUN(test_store_names_round_trip);

@@ -258,7 +258,11 @@ int cmd_show(int argc, char **argv)
                    fmt_num(cell->best_n_per_kg, 2, "", d, sizeof d),
                    fmt_num(cell->best_torque_nm, 1, "", e, sizeof e),
                    fmt_num(cell->best_nm_per_kg, 2, "", f, sizeof f),
-                   cell->cv_over_limit ? "  CV above 10 %: one more repetition" : "");
+                   cell->cv_over_limit ? "  CV above the limit: one more repetition" : "");
+            if (isfinite(cell->best_torque_corrected_nm))
+                printf("            gravity-corrected (side-lying): %s N·m, %s N·m/kg\n",
+                       fmt_num(cell->best_torque_corrected_nm, 1, "", a, sizeof a),
+                       fmt_num(cell->best_nm_per_kg_corrected, 2, "", b, sizeof b));
         }
 
     bool any_ratio = false;
@@ -658,9 +662,16 @@ static bool session_json(struct store *s, const struct loaded *L, bool raw, stru
             json_number(w, c->best_torque_nm);
             json_key(w, "best_nm_per_kg");
             json_number(w, c->best_nm_per_kg);
+            /* side-lying ABD: the torque against gravity too (null when not corrected) */
+            json_key(w, "best_torque_corrected_nm");
+            json_number(w, c->best_torque_corrected_nm);
+            json_key(w, "best_nm_per_kg_corrected");
+            json_number(w, c->best_nm_per_kg_corrected);
             json_end_object(w);
         }
     json_end_array(w);
+    json_key(w, "gravity_corrected");
+    json_bool(w, L->params.gravity_correction);
     json_key(w, "sides");
     json_begin_object(w);
     for (int side = 0; side < ST_SIDE_COUNT; side++) {

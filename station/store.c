@@ -562,3 +562,39 @@ void *store_grow(void *arr, size_t *cap, size_t len, size_t elem)
         *cap = nc;
     return na;
 }
+
+enum st_status store_rows_by_id(struct store *s, const char *sql, int64_t id, size_t elem,
+                                void (*read)(sqlite3_stmt *st, void *item), void **out, size_t *n,
+                                const char *doing, struct st_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    unsigned char *arr = NULL;
+    size_t len = 0, cap = 0;
+    int rc = store_prep(s, sql, &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            unsigned char *na = store_grow(arr, &cap, len, elem);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            arr = na;
+            memset(arr + len * elem, 0, elem);
+            read(st, arr + len * elem);
+            len++;
+        }
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        free(arr);
+        return store_fail(s, rc, doing, err);
+    }
+    *out = arr;
+    *n = len;
+    return ST_OK;
+}

@@ -34,6 +34,12 @@ enum st_status store_fail(struct store *s, int rc, const char *doing, struct st_
 /* Grows a row array for the list queries: when len == *cap, reallocs arr to twice (16 at first) and
  * updates *cap. Returns the array to use, or NULL when memory ran out (arr is then still valid). */
 void *store_grow(void *arr, size_t *cap, size_t len, size_t elem);
+/* Runs sql (one `?`, bound to id) and reads every row into a new array of elem-sized items with
+ * read(st, item); *out (free with free()) and *n on success. On failure nothing is left allocated and
+ * err says what failed while `doing`. */
+enum st_status store_rows_by_id(struct store *s, const char *sql, int64_t id, size_t elem,
+                                void (*read)(sqlite3_stmt *st, void *item), void **out, size_t *n,
+                                const char *doing, struct st_err *err);
 /* The status for an SQLite result code (no message). */
 enum st_status store_status_of(int rc);
 

@@ -432,14 +432,15 @@ enum st_status store_calibration_add(struct store *s, struct store_calibration *
 }
 
 /* The device's last check at or before unix time at (INT64_MAX: any). */
-static enum st_status calibration_before(struct store *s, int64_t device_id, int64_t at, struct store_calibration *c,
-                                         struct st_err *err)
+static enum st_status calibration_before(struct store *s, int64_t device_id, int64_t at,
+                                         struct store_calibration *c, struct st_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "SELECT id, device_id, checked, reference_kg, reading_n, error_pct, ok, therapist_id"
-                        " FROM calibrations WHERE device_id=? AND checked<=? ORDER BY checked DESC, id DESC LIMIT 1",
-                        &st);
+    int rc = store_prep(
+        s,
+        "SELECT id, device_id, checked, reference_kg, reading_n, error_pct, ok, therapist_id"
+        " FROM calibrations WHERE device_id=? AND checked<=? ORDER BY checked DESC, id DESC LIMIT 1",
+        &st);
     bool found = false;
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, device_id);
@@ -500,7 +501,8 @@ enum st_status store_calibration_status(struct store *s, int64_t device_id, int6
     if (st == ST_ERR_NOT_FOUND) {
         out->state = STORE_CAL_NONE;
         out->age_days = NAN;
-        snprintf(out->text, sizeof out->text, "No calibration check on record: run station calibrate with a known mass");
+        snprintf(out->text, sizeof out->text,
+                 "No calibration check on record: run station calibrate with a known mass");
         return ST_OK;
     }
     if (st != ST_OK)
@@ -508,7 +510,8 @@ enum st_status store_calibration_status(struct store *s, int64_t device_id, int6
     out->age_days = (double)(at - out->last.checked) / 86400.0;
     if (!out->last.ok) {
         out->state = STORE_CAL_OFF;
-        snprintf(out->text, sizeof out->text, "Last calibration check was off by %+.1f %%", out->last.error_pct);
+        snprintf(out->text, sizeof out->text, "Last calibration check was off by %+.1f %%",
+                 out->last.error_pct);
     } else if (out->age_days > max_age_days) {
         out->state = STORE_CAL_OLD;
         snprintf(out->text, sizeof out->text, "Last calibration check is %.0f days old", out->age_days);
@@ -627,40 +630,22 @@ enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg
     return ST_OK;
 }
 
+static void read_mass(sqlite3_stmt *st, void *item)
+{
+    struct store_mass *m = item;
+    m->kg = sqlite3_column_double(st, 0);
+    store_col_text(st, 1, m->date, sizeof m->date);
+}
+
 enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store_mass **out, size_t *n,
                                struct st_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=? ORDER BY measured, id",
-                        &st);
-    struct store_mass *arr = NULL;
-    size_t len = 0, cap = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, patient_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_mass *na = store_grow(arr, &cap, len, sizeof *arr);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            arr[len].kg = sqlite3_column_double(st, 0);
-            store_col_text(st, 1, arr[len].date, sizeof arr[len].date);
-            len++;
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, "reading the body masses", err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
+    void *rows = NULL;
+    enum st_status r = store_rows_by_id(
+        s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=? ORDER BY measured, id", patient_id,
+        sizeof **out, read_mass, &rows, n, "reading the body masses", err);
+    *out = rows;
+    return r;
 }
 
 /* ------------------------------------------------------------------------------------------------ */

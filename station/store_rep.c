@@ -787,37 +787,20 @@ enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *
     return ST_OK;
 }
 
+static void read_rep_item(sqlite3_stmt *st, void *item)
+{
+    read_rep(st, item);
+}
+
 enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_rep **out, size_t *n,
                               struct st_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, REP_SELECT " WHERE r.session_id=? ORDER BY r.sequence, r.id", &st);
-    struct store_rep *arr = NULL;
-    size_t len = 0, cap = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, session_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_rep *na = store_grow(arr, &cap, len, sizeof *arr);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            read_rep(st, &arr[len++]);
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, "reading repetitions", err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
+    void *rows = NULL;
+    enum st_status r =
+        store_rows_by_id(s, REP_SELECT " WHERE r.session_id=? ORDER BY r.sequence, r.id", session_id,
+                         sizeof **out, read_rep_item, &rows, n, "reading repetitions", err);
+    *out = rows;
+    return r;
 }
 
 enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, double **f_n, size_t *n,
@@ -1069,8 +1052,8 @@ enum st_status store_session_event_add(struct store *s, int64_t session_id, int6
                                        const char *state, const char *detail, struct st_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)",
-                        &st);
+    int rc = store_prep(
+        s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)", &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, session_id);
         sqlite3_bind_int64(st, 2, at_ms);
@@ -1088,40 +1071,22 @@ enum st_status store_session_event_add(struct store *s, int64_t session_id, int6
     return ST_OK;
 }
 
+static void read_event(sqlite3_stmt *st, void *item)
+{
+    struct store_session_event *e = item;
+    e->at_ms = sqlite3_column_int64(st, 0);
+    store_col_text(st, 1, e->kind, sizeof e->kind);
+    store_col_text(st, 2, e->state, sizeof e->state);
+    store_col_text(st, 3, e->detail, sizeof e->detail);
+}
+
 enum st_status store_session_events(struct store *s, int64_t session_id, struct store_session_event **out,
                                     size_t *n, struct st_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id",
-                        &st);
-    struct store_session_event *arr = NULL;
-    size_t len = 0, cap = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, session_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_session_event *na = store_grow(arr, &cap, len, sizeof *arr);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            struct store_session_event *e = &arr[len++];
-            e->at_ms = sqlite3_column_int64(st, 0);
-            store_col_text(st, 1, e->kind, sizeof e->kind);
-            store_col_text(st, 2, e->state, sizeof e->state);
-            store_col_text(st, 3, e->detail, sizeof e->detail);
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, "reading the session's progress", err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
+    void *rows = NULL;
+    enum st_status r = store_rows_by_id(
+        s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id", session_id,
+        sizeof **out, read_event, &rows, n, "reading the session's progress", err);
+    *out = rows;
+    return r;
 }

@@ -58,6 +58,57 @@ static bool is_streaming_again(const struct acq_status *s)
     return s->state == ACQ_STREAMING && s->reconnects > 0;
 }
 
+/*
+ * The pulled cable, as every family must survive it, on acquisition a (streaming from emulator e,
+ * whose patient is pushing by now): the last sample before the pull is above mid_force_n (really
+ * mid-rep); the acquisition is lost (within a generous bound of issue 3's one second, which
+ * bench/bench_pipeline.c measures) with "disconnected ... check the cable"; every sample received
+ * before is kept; after the replug it streams again by itself, once, the first new sample flagged
+ * ST_SAMPLE_RECONNECTED, and no sample is out of order or missing. *at_pull (may be NULL) gets the
+ * emulator's counters at the moment of the pull. Returns the index of the first sample after it.
+ */
+static size_t acq_unplug_suite(struct st_ring *r, struct acq *a, struct emu *e, double mid_force_n,
+                               struct emu_stats *at_pull)
+{
+    run_for(r, a, 1.0, NULL);
+    size_t before = n_got;
+    CHECK(before > 5);
+    CHECK(before > 0 && got[before - 1].force_n > mid_force_n);
+    int64_t t_pull = st_now_ns();
+    emu_unplug(e);
+    if (at_pull)
+        emu_get_stats(e, at_pull);
+    run_for(r, a, 3.0, is_lost);
+    double detect_s = (double)(st_now_ns() - t_pull) / 1e9;
+    struct acq_status st;
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_LOST);
+    CHECK(detect_s < 3.0);
+    CHECK(strstr(st.message, "disconnected") != NULL);
+    CHECK(strstr(st.message, "check the cable") != NULL);
+    size_t at_loss = n_got;
+    CHECK(at_loss >= before);
+    CHECK_INT(st.samples, at_loss); /* every sample received before the pull is kept */
+
+    struct st_err err;
+    CHECK_OK(emu_replug(e, &err), &err);
+    run_for(r, a, 6.0, is_streaming_again);
+    run_for(r, a, 0.5, NULL);
+    acq_get_status(a, &st);
+    CHECK_INT(st.state, ACQ_STREAMING);
+    CHECK_INT(st.reconnects, 1);
+    CHECK(n_got > at_loss + 5);
+    CHECK(n_got > at_loss && (got[at_loss].flags & ST_SAMPLE_RECONNECTED));
+    for (size_t i = at_loss + 1; i < n_got; i++)
+        CHECK(!(got[i].flags & ST_SAMPLE_RECONNECTED));
+    for (size_t i = 1; i < n_got; i++)
+        if (!(got[i].t_ns > got[i - 1].t_ns && got[i].seq == got[i - 1].seq + 1)) {
+            check_fail(__FILE__, __LINE__, "sample %zu out of order or after a gap", i);
+            break;
+        }
+    return at_loss;
+}
+
 /* Waits until a is streaming again after more than `reconnects` reconnects (up to seconds). */
 static bool wait_back(struct st_ring *r, struct acq *a, uint64_t reconnects, double seconds)
 {

@@ -223,10 +223,6 @@ double emu_dev_rate_hz(const struct emu_dev *d)
 {
     return d->rate_hz;
 }
-int emu_dev_baud(const struct emu_dev *d)
-{
-    return d->dev_baud;
-}
 double emu_dev_capacity_n(const struct emu_dev *d)
 {
     return d->capacity_n;

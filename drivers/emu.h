@@ -144,8 +144,6 @@ double emu_read_force(struct emu_dev *d, double t_s);
 const struct emu_opts *emu_dev_opts(const struct emu_dev *d);
 double emu_dev_rate_hz(const struct emu_dev *d);
 double emu_dev_capacity_n(const struct emu_dev *d);
-/* The device's own baud rate now (emu_set_baud changes it). */
-int emu_dev_baud(const struct emu_dev *d);
 void emu_dev_set_streaming(struct emu_dev *d, bool on);
 /* A deterministic random number in [0, 1) from the emulator's generator. */
 double emu_random(struct emu_dev *d);

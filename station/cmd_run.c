@@ -331,7 +331,7 @@ int cmd_calibrate(int argc, char **argv)
     int64_t deadline = st_now_ns() + (int64_t)(settle * 1e9) + 5 * ST_NS_PER_S;
     double win_t[4096], win_f[4096];
     size_t wn = 0;
-    bool asked = false;
+    bool asked = false, placed = false;
     while (st_now_ns() < deadline && !session_interrupted && isnan(reading)) {
         struct st_sample s[256];
         size_t n = ring_pop(&ring, s, 256);
@@ -375,7 +375,12 @@ int cmd_calibrate(int argc, char **argv)
                 asked = true;
                 wn = 0;
             } else if (asked && still && mean - zero > expect * 0.5) {
-                reading = mean - zero;
+                /* Still once: the mass is on. The reading is the next whole still second, so no
+                 * part of the placing (the end of its settling) is averaged in. */
+                if (placed)
+                    reading = mean - zero;
+                placed = true;
+                wn = 0;
             }
         }
         st_sleep_ns(20 * ST_NS_PER_MS);

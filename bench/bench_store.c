@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "station/commands.h"
-#include "station/store.h"
+#include "station/cli/commands.h"
+#include "station/store/store.h"
 
 #define PATIENTS 50
 #define SESSIONS_PER_PATIENT 20

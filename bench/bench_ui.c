@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "common/clock.h"
-#include "station/ui.h"
+#include "station/ui/ui.h"
 
 #define RATE_HZ 1000
 #define WINDOW_S 10

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/sample.h"
+#include "common/sample.h"
 
 struct st_ring {
     struct st_sample *buf; /* caller-owned, capacity elements */

@@ -106,7 +106,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
-#include "drivers/sample.h"
+#include "common/sample.h"
 #include "protocols/balance.h"
 #include "protocols/limb.h"
 #include "protocols/metrics.h"
@@ -155,7 +155,7 @@ enum eng_sound { ENG_SOUND_NONE = 0, ENG_SOUND_TICK, ENG_SOUND_GO, ENG_SOUND_STO
 /* "none", "tick", "go", "stop", "done". */
 const char *eng_sound_name(enum eng_sound s);
 
-/* The order matches station/store.h's enum store_rep_status. */
+/* The order matches station/store/store.h's enum store_rep_status. */
 enum eng_rep_status {
     ENG_REP_ACCEPTED = 0,
     ENG_REP_PENDING,    /* waiting for the therapist (REVIEW) */

@@ -78,7 +78,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
-#include "drivers/sample.h"
+#include "common/sample.h"
 #include "protocols/limb.h"
 
 #define PROTO_MAX_BLOCKS 8

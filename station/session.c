@@ -26,8 +26,9 @@
 #include "protocols/engine.h"
 #include "protocols/protocol.h"
 #include "station/paths.h"
-#include "station/store.h"
-#include "station/ui.h"
+#include "station/export/rep_json.h"
+#include "station/store/store.h"
+#include "station/ui/ui.h"
 
 volatile sig_atomic_t session_interrupted;
 
@@ -801,7 +802,7 @@ static void finish_pending(struct sess *s)
             else {
                 line[strcspn(line, "\r\n")] = '\0';
                 if (line[0]) {
-                    if (store_pending_export(s->store, line, &err) == ST_OK) {
+                    if (export_pending_json(s->store, line, &err) == ST_OK) {
                         say(s, "  Exported to %s: keep this file, it holds the repetitions", line);
                         return;
                     }
@@ -827,7 +828,7 @@ static void finish_pending(struct sess *s)
         if (!dirs[i])
             continue;
         snprintf(path, sizeof path, "%s/station-session-%lld-pending.json", dirs[i], (long long)s->session_id);
-        if (store_pending_export(s->store, path, &err) == ST_OK) {
+        if (export_pending_json(s->store, path, &err) == ST_OK) {
             say(s, "! The disk stayed full: the repetitions were exported to %s. Keep this file.", path);
             return;
         }

@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "common/status.h"
-#include "drivers/sample.h"
+#include "common/sample.h"
 
 struct emu;
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "station/store.h"
+#include "station/store/store.h"
 
 #define FIX_RATE_HZ 80.0
 #define FIX_SAMPLES 400 /* 5 s at 80 Hz */

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "station/analyze.h"
-#include "station/commands.h"
+#include "station/export/analyze.h"
+#include "station/cli/commands.h"
 
 static const char *write_file(const char *name, const char *content, size_t len)
 {

@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "drivers/emu.h"
-#include "station/store.h"
+#include "station/store/store.h"
 
 static int run_calibrate(const char *db, const char *port, const char *mass, const char *settle, char *out,
                          size_t size)

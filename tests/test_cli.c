@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "station/store.h"
-#include "station/ui.h"
+#include "station/store/store.h"
+#include "station/ui/ui.h"
 
 static const char *station_bin(void)
 {

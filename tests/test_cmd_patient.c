@@ -3,7 +3,7 @@
  * of `patient add|list|show|edit|delete`, `sessions`, `show`, `trend` and `export` (CSV and JSON, with
  * and without --raw, and the patient's --all export), on sessions made through the store API with
  * hand-made reps. Names with quotes, SQL, emoji and right-to-left text go all the way through.
- * The commands are called directly (station/main.c wires them in); stdout and stderr are captured in
+ * The commands are called directly (station/cli/main.c wires them in); stdout and stderr are captured in
  * files.
  */
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "station/commands.h"
+#include "station/cli/commands.h"
 #include "store_fixture.h"
 
 static char out_buf[1 << 20], err_buf[8192];

@@ -9,7 +9,7 @@
 #include "check.h"
 #include "drivers/emu.h"
 #include "station/session.h"
-#include "station/store.h"
+#include "station/store/store.h"
 
 static const char *protocol_text =
     "[protocol]\nname = e2e\ntitle = End-to-end test\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"

@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "drivers/emu.h"
-#include "station/store.h"
+#include "station/store/store.h"
 
 static const char *protocol_text =
     "[protocol]\nname = one-block\ntitle = One block\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"

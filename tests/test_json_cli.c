@@ -2,8 +2,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "station/cli.h"
-#include "station/json.h"
+#include "station/cli/cli.h"
+#include "station/export/json.h"
 
 static char *render(void (*fill)(struct json_writer *), bool pretty, bool *ok)
 {

@@ -15,7 +15,7 @@
 #include "check.h"
 #include "common/clock.h"
 #include "drivers/emu.h"
-#include "station/store.h"
+#include "station/store/store.h"
 
 static const char *protocol_text =
     "[protocol]\nname = kill9\ntitle = Kill test\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"

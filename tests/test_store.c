@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "station/store_internal.h"
+#include "station/store/store_internal.h"
 #include "store_fixture.h"
 
 static int64_t pragma_int(sqlite3 *db, const char *sql)

@@ -25,7 +25,8 @@
 
 #include "check.h"
 #include "common/log.h"
-#include "station/store_internal.h"
+#include "station/export/rep_json.h"
+#include "station/store/store_internal.h"
 #include "store_fixture.h"
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -593,11 +594,11 @@ static int disk_full_scenario(const char *dir, bool shim)
     CHECK(strstr(err.msg, "3 repetition(s) are kept in memory") != NULL);
     /* Export the waiting reps: onto the full disk fails clearly; elsewhere works. */
     if (!shim) {
-        enum st_status st = store_pending_export(s, bad_out, &err);
+        enum st_status st = export_pending_json(s, bad_out, &err);
         CHECK(st == ST_ERR_DISK_FULL || st == ST_ERR_IO);
         CHECK(strstr(err.msg, bad_out) != NULL);
     }
-    CHECK_OK(store_pending_export(s, out, &err), &err);
+    CHECK_OK(export_pending_json(s, out, &err), &err);
     CHECK(fix_file_contains(out, "\"station-pending-repetitions\""));
     CHECK(fix_file_contains(out, "\"sequence\": 4"));
     CHECK(fix_file_contains(out, "\"force_n\""));

@@ -17,7 +17,7 @@
 #include <SDL.h>
 
 #include "check.h"
-#include "station/ui.h"
+#include "station/ui/ui.h"
 
 /* ---- counting SDL's allocations (installed before SDL allocates anything) ---------------------- */
 

@@ -20,7 +20,7 @@
 
 #include "check.h"
 #include "common/clock.h"
-#include "station/ui.h"
+#include "station/ui/ui.h"
 
 #define XVFB_RUN "/usr/bin/xvfb-run"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The house rules a compiler cannot check (curl's checksrc in spirit): no unbounded or unchecked
-# string and number calls in our C, and no exit() below main (station/main.c and tools are exempt).
+# string and number calls in our C, and no exit() below main (station/cli/main.c and tools are exempt).
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -12,12 +12,33 @@ if [ -n "$bad" ]; then
     status=1
 fi
 # (comment lines, " * ... exit()", are not calls)
-bad=$(grep -nE '\bexit[[:space:]]*\(' $(echo "$files" | grep -E '^(common|drivers|protocols|station)/' | grep -v '^station/main.c$') /dev/null |
+bad=$(grep -nE '\bexit[[:space:]]*\(' $(echo "$files" | grep -E '^(common|drivers|protocols|station)/' | grep -v '^station/cli/main.c$') /dev/null |
       grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*|//)')
 if [ -n "$bad" ]; then
     echo "check-source: exit() below main:" >&2
     echo "$bad" >&2
     status=1
 fi
+# The rooms (README "For developers"): each folder includes only the folders below it.
+#   folder              may not include
+layers="common/:drivers/|protocols/|station/|SDL|sqlite3|cairo|pango|libpq
+drivers/:protocols/|station/|SDL|sqlite3|cairo|pango|libpq
+protocols/:drivers/|station/|SDL|sqlite3|cairo|pango|libpq|libserialport
+station/store/:station/ui/|station/export/|station/cli/|station/session|SDL|cairo|pango|libserialport
+station/export/:station/ui/|station/cli/|station/session|SDL|libserialport|libpq
+station/ui/:station/store/|station/export/|station/cli/|station/session|sqlite3|cairo|pango|libpq
+station/session:station/cli/"
+for rule in $layers; do
+    dir=${rule%%:*}
+    banned=${rule#*:}
+    srcs=$(echo "$files" | grep -E "^$dir" || true)
+    [ -z "$srcs" ] && continue
+    bad=$(grep -nE "^#include [<\"]($banned)" $srcs /dev/null)
+    if [ -n "$bad" ]; then
+        echo "check-source: $dir includes what it may not ($banned):" >&2
+        echo "$bad" >&2
+        status=1
+    fi
+done
 [ $status = 0 ] && echo "check-source: ok"
 exit $status

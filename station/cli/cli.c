@@ -1,0 +1,162 @@
+/* cli.c - option parsing for subcommands; see cli.h. */
+#include "station/cli/cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool cli_parse_long(const char *text, long long min, long long max, long long *out)
+{
+    if (!text || !*text)
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_double(const char *text, double *out)
+{
+    if (!text || !*text)
+        return false;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+void cli_usage(const struct cli_cmd *cmd, FILE *f)
+{
+    fprintf(f, "Usage: %s %s\n\n%s\n", cmd->name, cmd->synopsis ? cmd->synopsis : "",
+            cmd->summary ? cmd->summary : "");
+    if (cmd->nopts)
+        fputs("\nOptions:\n", f);
+    for (size_t i = 0; i < cmd->nopts; i++) {
+        const struct cli_opt *o = &cmd->opts[i];
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-24s %s\n", left, o->help ? o->help : "");
+    }
+    fprintf(f, "  %-24s %s\n", "--help", "show this help");
+}
+
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: %s (see %s --help)\n", cmd->name, msg, cmd->name);
+    return 2;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "station: %s\n", msg);
+    return 1;
+}
+
+const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name)
+{
+    for (size_t i = 0; i < cmd->nopts; i++)
+        if (strcmp(cmd->opts[i].name, name) == 0)
+            return &cmd->opts[i];
+    return NULL;
+}
+
+static int set_value(struct cli_cmd *cmd, struct cli_opt *o, const char *val)
+{
+    long long l;
+    switch (o->kind) {
+    case CLI_FLAG:
+        *(bool *)o->dest = true;
+        return -1;
+    case CLI_STR:
+        *(const char **)o->dest = val;
+        return -1;
+    case CLI_INT:
+        if (!cli_parse_long(val, INT_MIN, INT_MAX, &l))
+            return cli_usage_error(cmd, "%s needs a whole number, not \"%.40s\"", o->name, val);
+        *(int *)o->dest = (int)l;
+        return -1;
+    case CLI_LONG:
+        if (!cli_parse_long(val, LLONG_MIN, LLONG_MAX, &l))
+            return cli_usage_error(cmd, "%s needs a whole number, not \"%.40s\"", o->name, val);
+        *(long long *)o->dest = l;
+        return -1;
+    case CLI_DOUBLE:
+        if (!cli_parse_double(val, (double *)o->dest))
+            return cli_usage_error(cmd, "%s needs a number, not \"%.40s\"", o->name, val);
+        return -1;
+    }
+    return -1;
+}
+
+int cli_parse(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos)
+{
+    int np = 0;
+    bool opts_done = false;
+    for (size_t i = 0; i < cmd->nopts; i++)
+        cmd->opts[i].seen = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && strcmp(a, "--") == 0) {
+            opts_done = true;
+            continue;
+        }
+        if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            cli_usage(cmd, stdout);
+            return 0;
+        }
+        if (!opts_done && a[0] == '-' && a[1] != '\0') {
+            const char *eq = strchr(a, '=');
+            size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+            struct cli_opt *o = NULL;
+            for (size_t k = 0; k < cmd->nopts; k++)
+                if (strlen(cmd->opts[k].name) == nlen && strncmp(cmd->opts[k].name, a, nlen) == 0)
+                    o = &cmd->opts[k];
+            if (!o)
+                return cli_usage_error(cmd, "unknown option %.*s", (int)(nlen > 60 ? 60 : nlen), a);
+            o->seen = true;
+            if (o->kind == CLI_FLAG) {
+                if (eq)
+                    return cli_usage_error(cmd, "%s takes no value", o->name);
+                set_value(cmd, o, NULL);
+                continue;
+            }
+            const char *val = eq ? eq + 1 : NULL;
+            if (!val) {
+                if (i + 1 >= argc)
+                    return cli_usage_error(cmd, "%s needs a value (%s)", o->name, o->arg ? o->arg : "VALUE");
+                val = argv[++i];
+            }
+            int rc = set_value(cmd, o, val);
+            if (rc >= 0)
+                return rc;
+            continue;
+        }
+        if (np >= cmd->max_pos)
+            return cli_usage_error(cmd, "unexpected argument \"%.60s\"", a);
+        pos[np++] = a;
+    }
+    if (np < cmd->min_pos)
+        return cli_usage_error(cmd, "missing argument: %s", cmd->synopsis);
+    if (npos)
+        *npos = np;
+    return -1;
+}

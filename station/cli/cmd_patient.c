@@ -1,0 +1,449 @@
+/*
+ * cmd_patient.c - `station patient add|list|show|edit|delete`: the patient register on the station.
+ *
+ * Thin over the store (station/store/store.h): the store validates every field and writes the audit log;
+ * this file turns options into a struct store_patient and prints. Exit status (DESIGN.md): 0 done,
+ * 1 the database failed (one line naming the file), 2 the command line is wrong, and that includes a
+ * field value out of range, whose message names the field (and never repeats a name, a date or a
+ * note: stderr must not carry patient data). `patient delete` without --yes is refused with 2: the
+ * confirmation is a required part of that command line.
+ *
+ * A deletion is a data-subject erasure (store_patient_delete): the patient, their masses, sessions,
+ * repetitions and raw samples are erased for good, the old values in the audit log are blanked, and
+ * one audit row records who erased how much and when.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "station/cli/cli.h"
+#include "station/cli/commands.h"
+#include "station/paths.h"
+#include "station/store/store.h"
+
+static int open_db(const char *db_opt, struct store **s)
+{
+    char path[4096];
+    struct st_err err;
+    st_err_clear(&err);
+    if (paths_db(db_opt, path, sizeof path, &err) != ST_OK || store_open(path, s, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    return 0;
+}
+
+/* The therapist named by --therapist, else $STATION_THERAPIST, else none (0). */
+static int therapist_id(struct store *s, const char *name, int64_t *id)
+{
+    *id = 0;
+    if (!name || !*name)
+        name = getenv("STATION_THERAPIST");
+    if (!name || !*name)
+        return 0;
+    struct st_err err;
+    enum st_status st = store_therapist_ensure(s, name, id, &err);
+    if (st == ST_ERR_ARG) {
+        fprintf(stderr, "station: %s\n", st_err_msg(&err));
+        return 2;
+    }
+    if (st != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    return 0;
+}
+
+static bool parse_sex(const char *t, char *out)
+{
+    if (!t || strlen(t) != 1)
+        return false;
+    char c = t[0] >= 'a' && t[0] <= 'z' ? (char)(t[0] - 32) : t[0];
+    if (c != 'F' && c != 'M' && c != 'X')
+        return false;
+    *out = c;
+    return true;
+}
+
+static bool parse_side(const char *t, char *out)
+{
+    if (!t || strlen(t) != 1)
+        return false;
+    char c = t[0] >= 'a' && t[0] <= 'z' ? (char)(t[0] - 32) : t[0];
+    if (c != 'L' && c != 'R')
+        return false;
+    *out = c;
+    return true;
+}
+
+static bool copy_text(char *dst, size_t size, const char *src)
+{
+    return (size_t)snprintf(dst, size, "%s", src ? src : "") < size;
+}
+
+/* The options shared by add and edit. */
+struct fields {
+    const char *db, *name, *sex, *birth, *side, *ref, *notes, *therapist, *reason, *mass_date;
+    double mass, leg, lever;
+};
+
+/* Copies the options that were given into p. Returns -1 to go on, or an exit status. */
+static int apply_fields(struct cli_cmd *cmd, const struct fields *f, struct store_patient *p)
+{
+    const struct cli_opt *o;
+    if ((o = cli_opt_get(cmd, "--name")) && o->seen && !copy_text(p->name, sizeof p->name, f->name))
+        return cli_usage_error(cmd, "Name: is longer than %zu bytes", sizeof p->name - 1);
+    if ((o = cli_opt_get(cmd, "--ref")) && o->seen && !copy_text(p->ref, sizeof p->ref, f->ref))
+        return cli_usage_error(cmd, "Clinic reference: is longer than %zu bytes", sizeof p->ref - 1);
+    if ((o = cli_opt_get(cmd, "--notes")) && o->seen && !copy_text(p->notes, sizeof p->notes, f->notes))
+        return cli_usage_error(cmd, "Notes: are longer than %zu bytes", sizeof p->notes - 1);
+    if ((o = cli_opt_get(cmd, "--birth")) && o->seen && !copy_text(p->birth, sizeof p->birth, f->birth))
+        return cli_usage_error(cmd, "Birth date: is not a real date (give YYYY-MM-DD)");
+    if ((o = cli_opt_get(cmd, "--sex")) && o->seen && !parse_sex(f->sex, &p->sex))
+        return cli_usage_error(cmd, "Sex: must be F, M or X");
+    if ((o = cli_opt_get(cmd, "--side-dominant")) && o->seen && !parse_side(f->side, &p->side_dominant))
+        return cli_usage_error(cmd, "Dominant side: must be L or R");
+    if ((o = cli_opt_get(cmd, "--leg-length-m")) && o->seen)
+        p->leg_length_m = f->leg;
+    if ((o = cli_opt_get(cmd, "--lever-m")) && o->seen)
+        p->lever_m = f->lever;
+    if ((o = cli_opt_get(cmd, "--mass-kg")) && o->seen)
+        p->mass_kg = f->mass;
+    return -1;
+}
+
+static void print_num(const char *label, double v, const char *unit)
+{
+    if (isnan(v))
+        printf("  %-16s -\n", label);
+    else
+        printf("  %-16s %.2f %s\n", label, v, unit);
+}
+
+static int patient_add(int argc, char **argv)
+{
+    struct fields f = {.mass = NAN, .leg = NAN, .lever = NAN};
+    struct cli_opt opts[] = {
+        {"--db", CLI_STR, &f.db, "PATH", "the database file", false},
+        {"--name", CLI_STR, &f.name, "TEXT", "display name (any Unicode text, up to 200 bytes)", false},
+        {"--sex", CLI_STR, &f.sex, "F|M|X", "sex", false},
+        {"--birth", CLI_STR, &f.birth, "YYYY-MM-DD", "date of birth", false},
+        {"--mass-kg", CLI_DOUBLE, &f.mass, "KG", "body mass today, 20-300 kg", false},
+        {"--leg-length-m", CLI_DOUBLE, &f.leg, "M", "leg length, 0.4-1.4 m", false},
+        {"--lever-m", CLI_DOUBLE, &f.lever, "M", "default lever arm (hip centre to pad), 0.1-1.5 m", false},
+        {"--side-dominant", CLI_STR, &f.side, "L|R", "dominant side", false},
+        {"--ref", CLI_STR, &f.ref, "TEXT", "clinic reference (file number)", false},
+        {"--notes", CLI_STR, &f.notes, "TEXT", "free notes", false},
+        {"--therapist", CLI_STR, &f.therapist, "NAME", "who adds the patient (default $STATION_THERAPIST)",
+         false},
+    };
+    struct cli_cmd cmd = {
+        "station patient add",
+        "--name TEXT --sex F|M|X --birth YYYY-MM-DD --mass-kg KG [--leg-length-m M] "
+        "[--lever-m M] [--side-dominant L|R] [--ref TEXT] [--notes TEXT] [--therapist NAME]",
+        "Adds a patient and their body mass; prints the new patient id on the last line.",
+        opts,
+        sizeof opts / sizeof opts[0],
+        0,
+        0};
+    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    const char *required[] = {"--name", "--sex", "--birth", "--mass-kg"};
+    for (size_t i = 0; i < 4; i++)
+        if (!cli_opt_get(&cmd, required[i])->seen)
+            return cli_usage_error(&cmd, "%s is required", required[i]);
+    struct store_patient *p = calloc(1, sizeof *p);
+    if (!p)
+        return cli_fail("out of memory");
+    p->leg_length_m = p->lever_m = p->mass_kg = NAN;
+    if ((rc = apply_fields(&cmd, &f, p)) >= 0) {
+        free(p);
+        return rc;
+    }
+    struct st_err err;
+    if (store_patient_validate(p, true, &err) != ST_OK) {
+        free(p);
+        return cli_usage_error(&cmd, "%s", st_err_msg(&err));
+    }
+    struct store *s = NULL;
+    if ((rc = open_db(f.db, &s)) != 0) {
+        free(p);
+        return rc;
+    }
+    int64_t th = 0;
+    if ((rc = therapist_id(s, f.therapist, &th)) == 0) {
+        if (store_patient_add(s, p, th, &err) != ST_OK)
+            rc = cli_fail("%s", st_err_msg(&err));
+        else
+            printf("Patient added: %s (uuid %s)\n%lld\n", p->name, p->uuid, (long long)p->id);
+    }
+    store_close(s);
+    free(p);
+    return rc;
+}
+
+static int patient_list(int argc, char **argv)
+{
+    const char *db = NULL;
+    struct cli_opt opts[] = {{"--db", CLI_STR, &db, "PATH", "the database file", false}};
+    struct cli_cmd cmd = {
+        "station patient list", "[--db PATH]", "Lists the patients, by name.", opts, 1, 0, 0};
+    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    struct store *s = NULL;
+    if ((rc = open_db(db, &s)) != 0)
+        return rc;
+    struct store_patient *list = NULL;
+    size_t n = 0;
+    struct st_err err;
+    if (store_patient_list(s, &list, &n, &err) != ST_OK) {
+        store_close(s);
+        return cli_fail("%s", st_err_msg(&err));
+    }
+    printf("%-6s %-10s %-3s %-8s %-16s %s\n", "id", "born", "sex", "mass kg", "reference", "name");
+    for (size_t i = 0; i < n; i++) {
+        char mass[16] = "-";
+        if (!isnan(list[i].mass_kg))
+            snprintf(mass, sizeof mass, "%.1f", list[i].mass_kg);
+        printf("%-6lld %-10s %-3c %-8s %-16s %s\n", (long long)list[i].id, list[i].birth, list[i].sex, mass,
+               list[i].ref[0] ? list[i].ref : "-", list[i].name);
+    }
+    printf("%zu patient(s)\n", n);
+    free(list);
+    store_close(s);
+    return 0;
+}
+
+/* Parses the patient argument (number or UUID) into an id. */
+static int find_patient(struct store *s, const char *text, int64_t *id)
+{
+    struct st_err err;
+    enum st_status st = store_patient_find(s, text, id, &err);
+    if (st != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    return 0;
+}
+
+static int patient_show(int argc, char **argv)
+{
+    const char *db = NULL;
+    struct cli_opt opts[] = {{"--db", CLI_STR, &db, "PATH", "the database file", false}};
+    struct cli_cmd cmd = {"station patient show",
+                          "ID [--db PATH]",
+                          "Shows a patient: details, body mass history, sessions.",
+                          opts,
+                          1,
+                          1,
+                          1};
+    const char *pos[1];
+    int npos = 0;
+    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0)
+        return rc;
+    struct store *s = NULL;
+    if ((rc = open_db(db, &s)) != 0)
+        return rc;
+    int64_t id = 0;
+    struct store_patient *p = calloc(1, sizeof *p);
+    struct st_err err;
+    if (!p) {
+        store_close(s);
+        return cli_fail("out of memory");
+    }
+    if ((rc = find_patient(s, pos[0], &id)) == 0 && store_patient_get(s, id, p, &err) != ST_OK)
+        rc = cli_fail("%s", st_err_msg(&err));
+    struct store_mass *masses = NULL;
+    size_t nm = 0;
+    struct store_session *sessions = NULL;
+    size_t ns = 0;
+    if (rc == 0 && (store_mass_list(s, id, &masses, &nm, &err) != ST_OK ||
+                    store_session_list(s, id, &sessions, &ns, &err) != ST_OK))
+        rc = cli_fail("%s", st_err_msg(&err));
+    if (rc == 0) {
+        char created[32];
+        printf("Patient %lld\n", (long long)p->id);
+        printf("  %-16s %s\n", "name", p->name);
+        printf("  %-16s %s\n", "uuid", p->uuid);
+        printf("  %-16s %s\n", "reference", p->ref[0] ? p->ref : "-");
+        printf("  %-16s %s\n", "born", p->birth);
+        printf("  %-16s %c\n", "sex", p->sex);
+        printf("  %-16s %c\n", "dominant side", p->side_dominant ? p->side_dominant : '-');
+        print_num("leg length", p->leg_length_m, "m");
+        print_num("lever arm", p->lever_m, "m");
+        printf("  %-16s %s\n", "added", store_time_str(p->created, created, sizeof created));
+        printf("  %-16s %s\n", "notes", p->notes[0] ? p->notes : "-");
+        printf("Body mass\n");
+        for (size_t i = 0; i < nm; i++)
+            printf("  %s  %.1f kg\n", masses[i].date, masses[i].kg);
+        printf("Sessions: %zu\n", ns);
+        for (size_t i = 0; i < ns; i++) {
+            char when[32];
+            printf("  %-6lld %s  %-12s %-20s %d rep(s)\n", (long long)sessions[i].id,
+                   store_time_str(sessions[i].started, when, sizeof when),
+                   store_session_status_name(sessions[i].status),
+                   sessions[i].protocol_name[0] ? sessions[i].protocol_name : "-", sessions[i].n_reps);
+        }
+    }
+    free(masses);
+    free(sessions);
+    free(p);
+    store_close(s);
+    return rc;
+}
+
+static int patient_edit(int argc, char **argv)
+{
+    struct fields f = {.mass = NAN, .leg = NAN, .lever = NAN};
+    struct cli_opt opts[] = {
+        {"--db", CLI_STR, &f.db, "PATH", "the database file", false},
+        {"--name", CLI_STR, &f.name, "TEXT", "display name", false},
+        {"--sex", CLI_STR, &f.sex, "F|M|X", "sex", false},
+        {"--birth", CLI_STR, &f.birth, "YYYY-MM-DD", "date of birth", false},
+        {"--mass-kg", CLI_DOUBLE, &f.mass, "KG", "adds a body mass measurement (20-300 kg)", false},
+        {"--mass-date", CLI_STR, &f.mass_date, "YYYY-MM-DD", "the date of that mass (default today)", false},
+        {"--leg-length-m", CLI_DOUBLE, &f.leg, "M", "leg length, 0.4-1.4 m", false},
+        {"--lever-m", CLI_DOUBLE, &f.lever, "M", "default lever arm, 0.1-1.5 m", false},
+        {"--side-dominant", CLI_STR, &f.side, "L|R", "dominant side", false},
+        {"--ref", CLI_STR, &f.ref, "TEXT", "clinic reference (\"\" clears it)", false},
+        {"--notes", CLI_STR, &f.notes, "TEXT", "free notes (\"\" clears them)", false},
+        {"--therapist", CLI_STR, &f.therapist, "NAME", "who makes the change (default $STATION_THERAPIST)",
+         false},
+        {"--reason", CLI_STR, &f.reason, "TEXT", "why (kept in the audit log)", false},
+    };
+    struct cli_cmd cmd = {"station patient edit",
+                          "ID [fields as for add] [--mass-date D] [--reason TEXT]",
+                          "Changes a patient's details; every changed field is written to the audit log with "
+                          "its old and new value. --mass-kg adds a new dated mass.",
+                          opts,
+                          sizeof opts / sizeof opts[0],
+                          1,
+                          1};
+    const char *pos[1];
+    int npos = 0;
+    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0)
+        return rc;
+    struct store *s = NULL;
+    if ((rc = open_db(f.db, &s)) != 0)
+        return rc;
+    struct store_patient *p = calloc(1, sizeof *p);
+    int64_t id = 0, th = 0;
+    struct st_err err;
+    if (!p)
+        rc = cli_fail("out of memory");
+    if (rc == 0 && (rc = find_patient(s, pos[0], &id)) == 0 && store_patient_get(s, id, p, &err) != ST_OK)
+        rc = cli_fail("%s", st_err_msg(&err));
+    if (rc == 0 && (rc = apply_fields(&cmd, &f, p)) < 0) {
+        rc = 0;
+        bool mass = cli_opt_get(&cmd, "--mass-kg")->seen;
+        if (store_patient_validate(p, mass, &err) != ST_OK)
+            rc = cli_usage_error(&cmd, "%s", st_err_msg(&err));
+        else if (f.mass_date && store_check_date("Mass date", f.mass_date, false, &err) != ST_OK)
+            rc = cli_usage_error(&cmd, "%s", st_err_msg(&err));
+        else if (store_check_text("Reason", f.reason, false, 255, true, &err) != ST_OK)
+            rc = cli_usage_error(&cmd, "%s", st_err_msg(&err));
+        if (rc == 0)
+            rc = therapist_id(s, f.therapist, &th);
+        if (rc == 0 && store_patient_update(s, p, th, f.reason, &err) != ST_OK)
+            rc = cli_fail("%s", st_err_msg(&err));
+        if (rc == 0 && mass && store_mass_add(s, id, p->mass_kg, f.mass_date, &err) != ST_OK)
+            rc = cli_fail("%s", st_err_msg(&err));
+        if (rc == 0)
+            printf("Patient %lld updated\n", (long long)id);
+    }
+    free(p);
+    store_close(s);
+    return rc;
+}
+
+static int patient_delete(int argc, char **argv)
+{
+    const char *db = NULL, *therapist = NULL, *reason = NULL;
+    bool yes = false;
+    struct cli_opt opts[] = {
+        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        {"--yes", CLI_FLAG, &yes, NULL, "confirm: erase the patient and everything measured on them", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who erases (default $STATION_THERAPIST)", false},
+        {"--reason", CLI_STR, &reason, "TEXT", "why (kept in the audit log)", false},
+    };
+    struct cli_cmd cmd = {
+        "station patient delete",
+        "ID --yes [--reason TEXT] [--therapist NAME]",
+        "Erases a patient for good (a data-subject erasure): their details, body masses, "
+        "sessions, repetitions and raw samples. The audit log keeps only that an erasure "
+        "happened, by whom, when and how much. Export first if the clinic must keep a copy.",
+        opts,
+        sizeof opts / sizeof opts[0],
+        1,
+        1};
+    const char *pos[1];
+    int npos = 0;
+    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0)
+        return rc;
+    struct store *s = NULL;
+    if ((rc = open_db(db, &s)) != 0)
+        return rc;
+    int64_t id = 0, th = 0;
+    if ((rc = find_patient(s, pos[0], &id)) != 0) {
+        store_close(s);
+        return rc;
+    }
+    if (!yes) {
+        struct store_session *sl = NULL;
+        size_t ns = 0;
+        struct st_err err;
+        if (store_session_list(s, id, &sl, &ns, &err) != ST_OK)
+            ns = 0;
+        free(sl);
+        store_close(s);
+        return cli_usage_error(
+            &cmd, "this erases patient %lld and their %zu session(s) for good; add --yes to confirm",
+            (long long)id, ns);
+    }
+    struct st_err err;
+    int ns = 0, nr = 0;
+    if ((rc = therapist_id(s, therapist, &th)) == 0) {
+        if (store_patient_delete(s, id, th, reason, &ns, &nr, &err) != ST_OK)
+            rc = cli_fail("%s", st_err_msg(&err));
+        else
+            printf("Patient %lld erased with %d session(s) and %d repetition(s)\n", (long long)id, ns, nr);
+    }
+    store_close(s);
+    return rc;
+}
+
+int cmd_patient(int argc, char **argv)
+{
+    static const char usage[] =
+        "Usage: station patient add|list|show|edit|delete ...\n\n"
+        "The patients on this station. See station patient SUBCOMMAND --help.\n"
+        "  add     --name TEXT --sex F|M|X --birth YYYY-MM-DD --mass-kg KG ...   prints the new id\n"
+        "  list    all patients\n"
+        "  show    ID   details, body mass history and sessions\n"
+        "  edit    ID [fields]   audited\n"
+        "  delete  ID --yes   erases the patient and everything measured on them\n";
+    if (argc < 2) {
+        fprintf(stderr,
+                "station patient: a subcommand is needed: add, list, show, edit or delete (see station "
+                "patient --help)\n");
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(sub, "add"))
+        return patient_add(argc - 1, argv + 1);
+    if (!strcmp(sub, "list"))
+        return patient_list(argc - 1, argv + 1);
+    if (!strcmp(sub, "show"))
+        return patient_show(argc - 1, argv + 1);
+    if (!strcmp(sub, "edit"))
+        return patient_edit(argc - 1, argv + 1);
+    if (!strcmp(sub, "delete"))
+        return patient_delete(argc - 1, argv + 1);
+    fprintf(stderr, "station patient: unknown subcommand \"%.40s\" (see station patient --help)\n", sub);
+    return 2;
+}

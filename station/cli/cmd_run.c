@@ -1,0 +1,429 @@
+/*
+ * cmd_run.c - `station run` (a protocol against real devices), `station demo` (the same on a built-in
+ * emulated dynamometer with a simulated patient), and `station calibrate` (a device against a known
+ * mass).
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "drivers/acq.h"
+#include "drivers/emu.h"
+#include "station/cli/cli.h"
+#include "station/cli/commands.h"
+#include "station/paths.h"
+#include "station/session.h"
+#include "station/store/store.h"
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    session_interrupted = 1;
+}
+
+/* Ctrl-C, a kill, a closed terminal: end the session cleanly (every saved rep stays, the session is
+ * marked aborted). A closed stdout (a pipe whose reader left) must not kill a session mid-rep. */
+static void catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigaction(SIGPIPE, &ign, NULL);
+}
+
+/* Splits "a,b,c" into at most max parts (in place). Returns the count. */
+static int split_list(char *text, char **parts, int max)
+{
+    int n = 0;
+    for (char *p = text; p && *p && n < max;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        parts[n++] = p;
+        p = comma ? comma + 1 : NULL;
+    }
+    return n;
+}
+
+static int finish(int64_t id, enum st_status st, const struct st_err *err)
+{
+    if (st != ST_OK) {
+        if (id)
+            fprintf(stderr, "station: session %lld: %s\n", (long long)id, st_err_msg(err));
+        else
+            fprintf(stderr, "station: %s\n", st_err_msg(err));
+        return 1;
+    }
+    printf("%lld\n", (long long)id); /* scripts: the new id alone on the last line */
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *db = NULL, *patient = NULL, *port = NULL, *protocol = NULL, *driver = NULL, *therapist = NULL;
+    int baud = 0, reps = -1;
+    double hold = -1, rest = -1, countdown = -1, lever = -1;
+    bool headless = false, autom = false, invert = false;
+    struct cli_opt opts[] = {
+        {"--patient", CLI_STR, &patient, "ID", "the patient (id or UUID; station patient list)", false},
+        {"--port", CLI_STR, &port, "PORT[,PORT...]", "the dynamometer's port; one per channel, comma-separated", false},
+        {"--protocol", CLI_STR, &protocol, "NAME|FILE", "the test protocol (default supine-0; station protocols)", false},
+        {"--driver", CLI_STR, &driver, "NAME[,NAME...]", "the instrument family (default: probe the port)", false},
+        {"--baud", CLI_INT, &baud, "N", "the baud rate (default: the family's)", false},
+        {"--reps", CLI_INT, &reps, "N", "measured reps per block (overrides the protocol)", false},
+        {"--hold-s", CLI_DOUBLE, &hold, "S", "hold time (overrides the protocol)", false},
+        {"--rest-s", CLI_DOUBLE, &rest, "S", "rest between reps (overrides the protocol)", false},
+        {"--countdown-s", CLI_DOUBLE, &countdown, "S", "countdown before each rep (overrides the protocol)", false},
+        {"--lever-m", CLI_DOUBLE, &lever, "M", "lever arm for torque (default: the patient's)", false},
+        {"--invert", CLI_FLAG, &invert, NULL, "the gauge reads the push as negative (tension)", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who runs the test (default $STATION_THERAPIST or $USER)", false},
+        {"--headless", CLI_FLAG, &headless, NULL, "no window: progress and cues on the terminal", false},
+        {"--auto", CLI_FLAG, &autom, NULL, "hands-free: each rep starts at force onset, blocks advance by themselves", false},
+        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+    };
+    struct cli_cmd cmd = {"station run", "--patient ID --port PORT [--protocol NAME|FILE] [--driver NAME] [options]",
+                          "Runs a test protocol against a dynamometer, guiding each repetition and saving each one\n"
+                          "as it ends. Prints the session id on the last line when the session is saved.\n"
+                          "Keys (window or terminal): Enter/Space start, r redo, x reject, a accept, s skip block,\n"
+                          "p pause, q/Esc abort.",
+                          opts, sizeof opts / sizeof opts[0], 0, 0};
+    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    if (!patient)
+        return cli_usage_error(&cmd, "--patient is required");
+    if (!port)
+        return cli_usage_error(&cmd, "--port is required");
+    if (baud < 0 || (cli_opt_get(&cmd, "--lever-m")->seen && !(lever > 0)))
+        return cli_usage_error(&cmd, "--baud and --lever-m must be positive");
+    struct session_opts o = session_opts_default();
+    o.db_path = db;
+    o.patient = patient;
+    o.therapist = therapist;
+    o.protocol = protocol;
+    o.reps = reps;
+    o.hold_s = hold;
+    o.rest_s = rest;
+    o.countdown_s = countdown;
+    o.lever_m = lever;
+    o.headless = headless;
+    o.auto_mode = autom;
+    char ports[1024], drivers[256];
+    snprintf(ports, sizeof ports, "%s", port);
+    snprintf(drivers, sizeof drivers, "%s", driver ? driver : "");
+    char *pp[ST_MAX_CHANNELS + 1], *dp[ST_MAX_CHANNELS + 1];
+    int np = split_list(ports, pp, ST_MAX_CHANNELS + 1);
+    int nd = driver ? split_list(drivers, dp, ST_MAX_CHANNELS + 1) : 0;
+    if (np > ST_MAX_CHANNELS)
+        return cli_usage_error(&cmd, "at most %d ports (channels)", ST_MAX_CHANNELS);
+    if (nd > 1 && nd != np)
+        return cli_usage_error(&cmd, "give one --driver, or one per port");
+    for (int i = 0; i < np; i++) {
+        o.ch[i].port = pp[i];
+        o.ch[i].driver = nd == 0 ? NULL : nd == 1 ? dp[0] : dp[i];
+        o.ch[i].baud = baud;
+        o.ch[i].polarity = invert ? -1 : 1;
+    }
+    o.n_ch = np;
+    catch_signals();
+    int64_t id = 0;
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = session_run(&o, &id, &err);
+    return finish(id, st, &err);
+}
+
+/* The demo patient: made once, found again by its clinic reference. */
+static enum st_status demo_patient(const char *db, char *id_text, size_t size, struct st_err *err)
+{
+    char path[4096];
+    enum st_status st = paths_db(db, path, sizeof path, err);
+    if (st != ST_OK)
+        return st;
+    struct store *s = NULL;
+    if ((st = store_open(path, &s, err)) != ST_OK)
+        return st;
+    struct store_patient *list = NULL;
+    size_t n = 0;
+    st = store_patient_list(s, &list, &n, err);
+    int64_t id = 0;
+    for (size_t i = 0; st == ST_OK && i < n; i++)
+        if (strcmp(list[i].ref, "DEMO-0001") == 0)
+            id = list[i].id;
+    free(list);
+    if (st == ST_OK && !id) {
+        struct store_patient p;
+        memset(&p, 0, sizeof p);
+        snprintf(p.name, sizeof p.name, "Sample Patient (demo)");
+        snprintf(p.ref, sizeof p.ref, "DEMO-0001");
+        snprintf(p.birth, sizeof p.birth, "1990-04-12");
+        p.sex = 'X';
+        p.side_dominant = 'R';
+        p.leg_length_m = 0.92;
+        p.lever_m = 0.85;
+        p.mass_kg = 70.0;
+        snprintf(p.notes, sizeof p.notes, "Created by station demo: a runner with inner-knee pain.");
+        st = store_patient_add(s, &p, 0, err);
+        id = p.id;
+    }
+    store_close(s);
+    if (st == ST_OK)
+        snprintf(id_text, size, "%lld", (long long)id);
+    return st;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    const char *db = NULL, *driver = "chronojump";
+    bool headless = false, manual = false;
+    int reps = 3;
+    struct cli_opt opts[] = {
+        {"--driver", CLI_STR, &driver, "NAME", "which instrument to emulate (default chronojump)", false},
+        {"--reps", CLI_INT, &reps, "N", "reps per direction and side (default 3)", false},
+        {"--headless", CLI_FLAG, &headless, NULL, "no window even when a display is there", false},
+        {"--manual", CLI_FLAG, &manual, NULL, "therapist-paced: press Enter/Space for each rep", false},
+        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+    };
+    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--db PATH]",
+                          "The station on a built-in emulated dynamometer: a sample patient pushes 3 reps per\n"
+                          "direction and side on the demo protocol (supine, hips at 0°, short timings), hands-free.\n"
+                          "With no display it runs on the terminal. The session is saved like any other.",
+                          opts, sizeof opts / sizeof opts[0], 0, 0};
+    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    if (!emu_family_find(driver))
+        return cli_usage_error(&cmd, "no emulator for \"%s\"", driver);
+    if (reps < 1 || reps > 10)
+        return cli_usage_error(&cmd, "--reps must be between 1 and 10");
+    const char *disp = getenv("DISPLAY"), *way = getenv("WAYLAND_DISPLAY");
+    bool have_display = (disp && *disp) || (way && *way);
+    const char *vd = getenv("SDL_VIDEODRIVER");
+    if (vd && *vd)
+        have_display = true; /* offscreen/dummy drivers chosen on purpose (tests) */
+    if (!have_display && !headless) {
+        printf("No display (DISPLAY and WAYLAND_DISPLAY are not set): running the demo on the terminal.\n");
+        headless = true;
+    }
+    struct st_err err;
+    st_err_clear(&err);
+    char db_path[4096];
+    if (paths_db(db, db_path, sizeof db_path, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    char pid[32];
+    if (demo_patient(db_path, pid, sizeof pid, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+
+    struct emu_opts eo = emu_opts_default(driver);
+    eo.patient = emu_patient_default(0, 0);
+    eo.patient.kind = EMU_PATIENT_CUED;
+    eo.patient.ramp_s = 0.35;
+    eo.patient.hold_s = 1.3;
+    eo.patient.release_s = 0.35;
+    eo.patient.noise_n = 0.4;
+    eo.boot_s = 1.0;
+    struct emu *e = NULL;
+    if (emu_start(&eo, &e, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+
+    struct session_opts o = session_opts_default();
+    o.db_path = db_path;
+    o.patient = pid;
+    o.therapist = "demo";
+    o.protocol = "demo";
+    o.n_ch = 1;
+    o.ch[0].port = emu_port(e);
+    o.ch[0].driver = driver;
+    o.ch[0].device_id = "demo-emulator"; /* one device row for every demo, whatever pty it got */
+    o.headless = headless;
+    o.auto_mode = !manual;
+    o.mode_name = "demo";
+    o.rest_s = 1.0;
+    o.reps = reps;
+    o.demo_emu[0] = e;
+    o.demo_reaction_s = 0.25;
+    /* A runner with inner-knee pain: the left adductors are the weak link (ADD:ABD 0.82 on the left). */
+    static const double peaks[4][3] = {
+        {182, 188, 185}, /* ADD left */
+        {204, 199, 207}, /* ADD right */
+        {221, 228, 224}, /* ABD left */
+        {209, 214, 211}, /* ABD right */
+    };
+    memcpy(o.demo_peaks, peaks, sizeof peaks);
+    printf("Station demo: an emulated %s dynamometer on %s, the sample patient (id %s), the demo protocol.\n",
+           driver, emu_port(e), pid);
+    printf("Database: %s\n", db_path);
+    catch_signals();
+    int64_t id = 0;
+    int64_t t0 = st_now_ns();
+    enum st_status st = session_run(&o, &id, &err);
+    emu_stop(e);
+    if (st == ST_OK) {
+        printf("\nThe demo took %.0f s. The results, as `station show %lld` prints them:\n\n",
+               (double)(st_now_ns() - t0) / 1e9, (long long)id);
+        char idtxt[32];
+        snprintf(idtxt, sizeof idtxt, "%lld", (long long)id);
+        char *show_argv[] = {"show", idtxt, "--db", db_path, NULL};
+        fflush(stdout);
+        cmd_show(4, show_argv);
+        printf("\nSaved in %s (session %lld). Try: station sessions, station export %lld --format json\n",
+               db_path, (long long)id, (long long)id);
+    }
+    return finish(id, st, &err);
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+    const char *db = NULL, *port = NULL, *driver = NULL, *therapist = NULL;
+    double mass = NAN, tolerance = 1.0, settle = 20;
+    int baud = 0;
+    struct cli_opt opts[] = {
+        {"--port", CLI_STR, &port, "PORT", "the dynamometer's port", false},
+        {"--mass-kg", CLI_DOUBLE, &mass, "KG", "the reference mass (e.g. a 10 kg calibration weight)", false},
+        {"--driver", CLI_STR, &driver, "NAME", "the instrument family (default: probe)", false},
+        {"--baud", CLI_INT, &baud, "N", "the baud rate (default: the family's)", false},
+        {"--tolerance-pct", CLI_DOUBLE, &tolerance, "PCT", "largest acceptable error (default 1 %)", false},
+        {"--settle-s", CLI_DOUBLE, &settle, "S", "how long to wait for the mass to be placed (default 20)", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who checks (default $STATION_THERAPIST or $USER)", false},
+        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+    };
+    struct cli_cmd cmd = {"station calibrate", "--port PORT --mass-kg KG [--driver NAME] [options]",
+                          "Checks a dynamometer against a known mass: zero with nothing on it, then place the\n"
+                          "mass. Records the reading, the error in % and the date for the device; a device off by\n"
+                          "more than the tolerance, or not checked for a year, is flagged on screen and in reports.",
+                          opts, sizeof opts / sizeof opts[0], 0, 0};
+    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    if (!port)
+        return cli_usage_error(&cmd, "--port is required");
+    if (!(mass >= 0.1 && mass <= 2000))
+        return cli_usage_error(&cmd, "--mass-kg must be between 0.1 and 2000 kg");
+    if (!(tolerance > 0 && tolerance <= 50) || !(settle >= 1 && settle <= 600))
+        return cli_usage_error(&cmd, "--tolerance-pct must be in (0, 50] and --settle-s in [1, 600]");
+    struct st_err err;
+    st_err_clear(&err);
+    char db_path[4096];
+    if (paths_db(db, db_path, sizeof db_path, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    const struct drv_driver *drv = NULL;
+    if (driver && !(drv = drv_find(driver)))
+        return cli_usage_error(&cmd, "unknown driver \"%s\"", driver);
+    static struct st_sample buf[8192];
+    struct st_ring ring;
+    ring_init(&ring, buf, 8192);
+    struct acq_cfg cfg = {.port = port, .drv = drv, .baud = baud};
+    struct acq *a = NULL;
+    if (acq_start(&cfg, &ring, &a, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    catch_signals();
+    /* Zero: the mean of 1 s at rest (SD < 2 N). Then the mass: the mean of 1 s that is steady and
+     * above half the expected force. */
+    double expect = mass * 9.80665;
+    double zero = NAN, reading = NAN;
+    printf("Remove any load from the dynamometer: zeroing...\n");
+    fflush(stdout);
+    int64_t deadline = st_now_ns() + (int64_t)(settle * 1e9) + 5 * ST_NS_PER_S;
+    double win_t[4096], win_f[4096];
+    size_t wn = 0;
+    bool asked = false, placed = false;
+    while (st_now_ns() < deadline && !session_interrupted && isnan(reading)) {
+        struct st_sample s[256];
+        size_t n = ring_pop(&ring, s, 256);
+        for (size_t i = 0; i < n; i++) {
+            if (wn == 4096) {
+                memmove(win_t, win_t + 1, sizeof win_t[0] * 4095);
+                memmove(win_f, win_f + 1, sizeof win_f[0] * 4095);
+                wn--;
+            }
+            win_t[wn] = (double)s[i].t_ns / 1e9;
+            win_f[wn++] = s[i].force_n;
+        }
+        /* the last 1 s window */
+        size_t k = wn;
+        while (k > 0 && wn > 0 && win_t[wn - 1] - win_t[k - 1] < 1.0)
+            k--;
+        if (wn > 0 && k < wn && win_t[wn - 1] - win_t[k] >= 0.9) {
+            size_t m = wn - k;
+            double mean = 0, m2 = 0, first = 0, second = 0;
+            for (size_t i = k; i < wn; i++) {
+                mean += win_f[i];
+                if (i - k < m / 2)
+                    first += win_f[i];
+                else
+                    second += win_f[i];
+            }
+            mean /= (double)m;
+            first /= (double)(m / 2 ? m / 2 : 1);
+            second /= (double)(m - m / 2);
+            for (size_t i = k; i < wn; i++)
+                m2 += (win_f[i] - mean) * (win_f[i] - mean);
+            double sd = m > 1 ? sqrt(m2 / (double)(m - 1)) : 0;
+            /* At rest: SD under 2 N. Under the mass: SD and drift (first half vs second half of the
+             * second) under 0.2 % of the expected force, at least 0.3 N: the mass hangs still. */
+            double steady = isnan(zero) ? 2.0 : fmax(0.3, expect * 0.002);
+            bool still = sd < steady && fabs(second - first) < steady;
+            if (isnan(zero) && still) {
+                zero = mean;
+                printf("Zero: %.2f N. Now place the %.3f kg mass and keep it still.\n", zero, mass);
+                fflush(stdout);
+                asked = true;
+                wn = 0;
+            } else if (asked && still && mean - zero > expect * 0.5) {
+                /* Still once: the mass is on. The reading is the next whole still second, so no
+                 * part of the placing (the end of its settling) is averaged in. */
+                if (placed)
+                    reading = mean - zero;
+                placed = true;
+                wn = 0;
+            }
+        }
+        st_sleep_ns(20 * ST_NS_PER_MS);
+    }
+    struct acq_status ast;
+    acq_get_status(a, &ast);
+    acq_stop(a);
+    if (isnan(zero))
+        return cli_fail("The reading on %s never settled at rest: keep the dynamometer still and unloaded", port);
+    if (isnan(reading))
+        return cli_fail("No steady reading near %.1f N came from %s within %.0f s: place the mass and keep it still",
+                        expect, port, settle);
+    double error_pct = 100.0 * (reading - expect) / expect;
+    bool ok = fabs(error_pct) <= tolerance;
+    struct store *s = NULL;
+    if (store_open(db_path, &s, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    struct store_device d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.family, sizeof d.family, "%s", ast.ident.family);
+    snprintf(d.model, sizeof d.model, "%s", ast.ident.model);
+    snprintf(d.serial, sizeof d.serial, "%s", ast.ident.serial[0] ? ast.ident.serial : port);
+    snprintf(d.firmware, sizeof d.firmware, "%s", ast.ident.firmware);
+    d.capacity_n = ast.ident.capacity_n;
+    snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ast.ident.unit));
+    int64_t tid = 0;
+    const char *who = therapist ? therapist : getenv("STATION_THERAPIST") ? getenv("STATION_THERAPIST")
+                                          : getenv("USER")             ? getenv("USER")
+                                                                        : "unknown";
+    struct store_calibration c = {.reference_kg = mass, .reading_n = reading, .error_pct = error_pct, .ok = ok};
+    enum st_status st = store_device_ensure(s, &d, &err);
+    if (st == ST_OK)
+        st = store_therapist_ensure(s, who, &tid, &err);
+    c.device_id = d.id;
+    c.therapist_id = tid;
+    if (st == ST_OK)
+        st = store_calibration_add(s, &c, &err);
+    store_close(s);
+    if (st != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    printf("%s %s (serial %s): read %.2f N for %.2f N expected: error %+.2f %% - %s\n", d.family, d.model,
+           d.serial, reading, expect, error_pct,
+           ok ? "within tolerance" : "OUT OF TOLERANCE: have the device serviced before testing patients");
+    printf("%lld\n", (long long)c.id);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,181 @@
+/*
+ * rep_json.c - one repetition as JSON, and the pending (unwritten) repetitions as an emergency file.
+ * The presentation of a stored rep lives here, not in the store: the store holds rows, export/ writes
+ * files (DESIGN.md). See station/export/rep_json.h.
+ */
+#include "station/export/rep_json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "station/export/json.h"
+
+void export_rep_json(struct json_writer *w, const struct store_rep *r, const double *t_s, const double *f_n,
+                     size_t n)
+{
+    char when[32];
+    json_begin_object(w);
+    json_key(w, "id");
+    if (r->id > 0)
+        json_int(w, r->id);
+    else
+        json_null(w);
+    json_key(w, "uuid");
+    json_string(w, r->uuid);
+    json_key(w, "session_id");
+    json_int(w, r->session_id);
+    json_key(w, "sequence");
+    json_int(w, r->sequence);
+    json_key(w, "block");
+    json_int(w, r->block_index);
+    json_key(w, "index");
+    json_int(w, r->index_in_block);
+    json_key(w, "direction");
+    json_string(w, st_dir_name(r->dir));
+    json_key(w, "side");
+    json_string(w, st_side_name(r->side));
+    json_key(w, "familiarisation");
+    json_bool(w, r->familiarisation);
+    json_key(w, "status");
+    json_string(w, store_rep_status_name(r->status));
+    json_key(w, "accepted");
+    json_bool(w, r->status == STORE_REP_ACCEPTED);
+    json_key(w, "counts");
+    json_bool(w, r->counts);
+    /* The keys of `station analyze --json` (DESIGN.md), in its order. */
+    json_key(w, "baseline_n");
+    json_number(w, r->m.baseline_n);
+    json_key(w, "onset_s");
+    json_number(w, r->m.onset_s);
+    json_key(w, "peak_n");
+    json_number(w, r->m.peak_n);
+    json_key(w, "time_to_peak_s");
+    json_number(w, r->m.time_to_peak_s);
+    json_key(w, "release_s");
+    json_number(w, r->m.release_s);
+    json_key(w, "rfd_0_50_n_per_s");
+    json_number(w, r->m.rfd_n_per_s[0]);
+    json_key(w, "rfd_0_100_n_per_s");
+    json_number(w, r->m.rfd_n_per_s[1]);
+    json_key(w, "rfd_0_200_n_per_s");
+    json_number(w, r->m.rfd_n_per_s[2]);
+    json_key(w, "best_1s_mean_n");
+    json_number(w, r->m.best_1s_mean_n);
+    json_key(w, "impulse_n_s");
+    json_number(w, r->m.impulse_n_s);
+    json_key(w, "sample_rate_hz");
+    json_number(w, r->m.sample_rate_hz);
+    json_key(w, "flags");
+    json_begin_array(w);
+    for (int b = 0; b < MET_FLAG_COUNT_; b++)
+        if (r->m.flags & (1u << b)) {
+            const char *name = met_flag_name(1u << b);
+            json_string(w, name ? name : "?");
+        }
+    json_end_array(w);
+    json_key(w, "baseline_sd_n");
+    json_number(w, r->m.baseline_sd_n);
+    json_key(w, "threshold_n");
+    json_number(w, r->m.threshold_n);
+    json_key(w, "peak_s");
+    json_number(w, r->m.peak_s);
+    json_key(w, "peak_n_per_kg");
+    json_number(w, r->m.peak_n_per_kg);
+    json_key(w, "torque_nm");
+    json_number(w, r->m.torque_nm);
+    json_key(w, "torque_nm_per_kg");
+    json_number(w, r->m.torque_nm_per_kg);
+    json_key(w, "lever_m");
+    json_number(w, r->lever_m);
+    json_key(w, "body_mass_kg");
+    json_number(w, r->body_mass_kg);
+    json_key(w, "tare_n");
+    json_number(w, r->tare_n);
+    json_key(w, "pain");
+    if (r->pain >= 0)
+        json_int(w, r->pain);
+    else
+        json_null(w);
+    json_key(w, "note");
+    json_string(w, r->note[0] ? r->note : NULL);
+    json_key(w, "created");
+    json_string(w, store_time_str(r->created, when, sizeof when));
+    if (t_s && f_n) {
+        json_key(w, "samples");
+        json_begin_object(w);
+        json_key(w, "n");
+        json_int(w, (int64_t)n);
+        json_key(w, "rate_hz");
+        json_number(w, r->samples_rate_hz);
+        json_key(w, "drops");
+        json_int(w, r->samples_drops);
+        json_key(w, "t_s");
+        json_begin_array(w);
+        for (size_t i = 0; i < n; i++)
+            json_number(w, t_s[i]);
+        json_end_array(w);
+        json_key(w, "force_n");
+        json_begin_array(w);
+        for (size_t i = 0; i < n; i++)
+            json_number(w, f_n[i]);
+        json_end_array(w);
+        json_end_object(w);
+    }
+    json_end_object(w);
+}
+
+enum st_status export_pending_json(struct store *s, const char *path, struct st_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return st_err_set(
+            err, errno == ENOSPC ? ST_ERR_DISK_FULL : ST_ERR_IO,
+            "Cannot write the waiting repetitions to %s: %s; choose another place (a USB stick)", path,
+            strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    }
+    struct json_writer w;
+    json_init(&w, f, true);
+    json_begin_object(&w);
+    json_key(&w, "format");
+    json_string(&w, "station-pending-repetitions");
+    json_key(&w, "version");
+    json_int(&w, 1);
+    json_key(&w, "database");
+    json_string(&w, store_path(s));
+    char when[32];
+    json_key(&w, "exported");
+    json_string(&w, store_time_str(st_wall_s(), when, sizeof when));
+    json_key(&w, "repetitions");
+    json_begin_array(&w);
+    int64_t session_id;
+    const struct store_rep *pr;
+    const double *t_s, *f_n;
+    size_t n;
+    for (size_t i = 0; store_pending_get(s, i, &session_id, &pr, &t_s, &f_n, &n); i++) {
+        struct store_rep r = *pr;
+        r.session_id = session_id;
+        r.n_samples = n;
+        export_rep_json(&w, &r, t_s, f_n, n);
+    }
+    json_end_array(&w);
+    json_end_object(&w);
+    bool ok = json_finish(&w);
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        return st_err_set(err, ST_ERR_IO,
+                          "Writing the waiting repetitions to %s failed (is that disk full "
+                          "too?): choose another place",
+                          path);
+    return ST_OK;
+}
+

@@ -1,0 +1,27 @@
+/*
+ * rep_json.h - a stored repetition as JSON (for the exports) and the emergency export of repetitions
+ * the store could not write yet.
+ */
+#ifndef STATION_EXPORT_REP_JSON_H
+#define STATION_EXPORT_REP_JSON_H
+
+#include <stddef.h>
+
+#include "common/status.h"
+#include "station/store/store.h"
+
+struct json_writer;
+
+/* Writes one rep as a JSON object: ids, sequence, block, index, direction, side, familiarisation,
+ * status, accepted, counts, the metric keys of `station analyze --json` (baseline_n ... flags), the
+ * normalised values, lever, mass, tare, pain, note; and, when t_s is not NULL, "samples" with the
+ * rate, the drops and the arrays t_s and force_n (n of them; the caller owns the arrays). */
+void export_rep_json(struct json_writer *w, const struct store_rep *r, const double *t_s, const double *f_n,
+                     size_t n);
+
+/* Writes the store's pending reps (metrics and samples) as JSON to path (created 0600, replaced if it
+ * exists), leaving them pending. Returns ST_OK (also with an empty queue: an empty list is written),
+ * ST_ERR_IO or ST_ERR_DISK_FULL with a message naming the path and what to do. */
+enum st_status export_pending_json(struct store *s, const char *path, struct st_err *err);
+
+#endif

@@ -1,0 +1,944 @@
+/*
+ * store_rep.c - sessions and repetitions: the writes that must never lose a measurement.
+ *
+ * One repetition = one transaction holding its metrics row and its samples row; the COMMIT returns
+ * only when the WAL is synced (synchronous=FULL), and only then does store_rep_add return ST_OK and
+ * the station say "saved". When the write fails (a full disk, an I/O error, a lock held too long),
+ * the transaction is rolled back, so no half rep exists, and a copy of the rep and its samples waits
+ * in memory in `s->pending` until store_flush_pending can write it or export_pending_json (station/export) saves it
+ * to a file. Each rep carries its UUID from the start, so a rep that reached the file despite a
+ * reported failure (a commit whose sync failed but survived) is recognised and never written twice.
+ */
+#include "station/store/store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+#define MAX_REP_SAMPLES (50u * 1000u * 1000u) /* 10 min at 80 kHz: far beyond any contraction */
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Names                                                                                            */
+
+static const char *const session_status_names[] = {"running", "complete", "aborted", "interrupted"};
+static const char *const rep_status_names[] = {"accepted", "pending", "rejected", "interrupted"};
+
+const char *store_session_status_name(enum store_session_status st)
+{
+    return (unsigned)st < 4 ? session_status_names[st] : "?";
+}
+
+static enum store_session_status session_status_parse(const char *t)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(t, session_status_names[i]) == 0)
+            return (enum store_session_status)i;
+    return STORE_SESSION_INTERRUPTED;
+}
+
+const char *store_rep_status_name(enum store_rep_status st)
+{
+    return (unsigned)st < 4 ? rep_status_names[st] : "?";
+}
+
+bool store_rep_status_parse(const char *text, enum store_rep_status *out)
+{
+    for (int i = 0; i < 4; i++)
+        if (text && strcmp(text, rep_status_names[i]) == 0) {
+            *out = (enum store_rep_status)i;
+            return true;
+        }
+    return false;
+}
+
+static int64_t now_s(void)
+{
+    return st_wall_s();
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Samples codec: n pairs of little-endian IEEE-754 float64 (t_s, force_n)                          */
+
+static void put_f64le(unsigned char *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+}
+
+static double get_f64le(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u |= (uint64_t)p[i] << (8 * i);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+void store_samples_pack(const double *t_s, const double *f_n, size_t n, unsigned char *blob)
+{
+    for (size_t i = 0; i < n; i++) {
+        put_f64le(blob + 16 * i, t_s[i]);
+        put_f64le(blob + 16 * i + 8, f_n[i]);
+    }
+}
+
+void store_samples_unpack(const unsigned char *blob, size_t n, double *t_s, double *f_n)
+{
+    for (size_t i = 0; i < n; i++) {
+        t_s[i] = get_f64le(blob + 16 * i);
+        f_n[i] = get_f64le(blob + 16 * i + 8);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Sessions                                                                                         */
+
+enum st_status store_session_begin(struct store *s, struct store_session *sess, struct st_err *err)
+{
+    if (sess->patient_id <= 0)
+        return st_err_set(err, ST_ERR_ARG, "A session needs a patient");
+    store_uuid_new(sess->uuid);
+    if (sess->started == 0)
+        sess->started = now_s();
+    sess->ended = 0;
+    sess->status = STORE_SESSION_RUNNING;
+    sqlite3_stmt *st = NULL;
+    int rc = store_begin(s);
+    if (rc == SQLITE_OK)
+        rc = store_prep(
+            s,
+            "INSERT INTO sessions(uuid, patient_id, therapist_id, protocol_id, position, mode, seed,"
+            " body_mass_kg, lever_m, started, status, host, pid) VALUES(?,?,?,?,?,?,?,?,?,?,'running',?,?)",
+            &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sess->uuid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sess->patient_id);
+        if (sess->therapist_id > 0)
+            sqlite3_bind_int64(st, 3, sess->therapist_id);
+        if (sess->protocol_id > 0)
+            sqlite3_bind_int64(st, 4, sess->protocol_id);
+        store_bind_text(st, 5, sess->position);
+        store_bind_text(st, 6, sess->mode);
+        sqlite3_bind_int64(st, 7, sess->seed);
+        store_bind_double(st, 8, sess->body_mass_kg);
+        store_bind_double(st, 9, sess->lever_m);
+        sqlite3_bind_int64(st, 10, sess->started);
+        char host[256];
+        if (gethostname(host, sizeof host) != 0)
+            host[0] = '\0';
+        host[sizeof host - 1] = '\0';
+        store_bind_text(st, 11, host);
+        sqlite3_bind_int64(st, 12, (sqlite3_int64)getpid());
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK) {
+        sess->id = sqlite3_last_insert_rowid(s->db);
+        rc = store_prep(s, "INSERT INTO session_devices(session_id, channel, device_id) VALUES(?,?,?)", &st);
+        for (int ch = 0; rc == SQLITE_OK && ch < ST_MAX_CHANNELS; ch++) {
+            if (sess->device_id[ch] <= 0)
+                continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, sess->id);
+            sqlite3_bind_int(st, 2, ch);
+            sqlite3_bind_int64(st, 3, sess->device_id[ch]);
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE)
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == SQLITE_OK)
+        rc = store_commit(s);
+    if (rc != SQLITE_OK) {
+        store_rollback(s);
+        sess->id = 0;
+        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            return st_err_set(err, ST_ERR_ARG,
+                              "The session names a patient, therapist, protocol or device that is not in %s",
+                              s->path);
+        return store_fail(s, rc, "starting the session", err);
+    }
+    store_after_commit(s);
+    return ST_OK;
+}
+
+enum st_status store_session_end(struct store *s, int64_t session_id, enum store_session_status status,
+                                 double sample_rate_hz, double jitter_ms, int64_t drops, int64_t bad_lines,
+                                 struct st_err *err)
+{
+    if ((unsigned)status > STORE_SESSION_INTERRUPTED)
+        return st_err_set(err, ST_ERR_ARG, "Unknown session status %d", (int)status);
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s,
+                        "UPDATE sessions SET status=?, ended=?, sample_rate_hz=?, jitter_ms=?, drops=?,"
+                        " bad_lines=? WHERE id=?",
+                        &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, store_session_status_name(status), -1, SQLITE_STATIC);
+        if (status != STORE_SESSION_RUNNING)
+            sqlite3_bind_int64(st, 2, now_s());
+        store_bind_double(st, 3, sample_rate_hz);
+        store_bind_double(st, 4, jitter_ms);
+        if (drops >= 0)
+            sqlite3_bind_int64(st, 5, drops);
+        if (bad_lines >= 0)
+            sqlite3_bind_int64(st, 6, bad_lines);
+        sqlite3_bind_int64(st, 7, session_id);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, rc, "ending the session", err);
+    if (sqlite3_changes(s->db) == 0)
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s", (long long)session_id,
+                          s->path);
+    store_after_commit(s);
+    return ST_OK;
+}
+
+#define SESSION_SELECT                                                                                       \
+    "SELECT s.id, s.uuid, s.patient_id, s.therapist_id, s.protocol_id, s.position, s.mode, s.seed,"          \
+    " s.body_mass_kg, s.lever_m, s.started, s.ended, s.status, s.sample_rate_hz, s.jitter_ms,"               \
+    " s.drops, s.bad_lines, p.uuid, p.clinic_ref, t.name, pr.name, pr.sha256,"                               \
+    " (SELECT count(*) FROM repetitions r WHERE r.session_id = s.id)"                                        \
+    " FROM sessions s JOIN patients p ON p.id = s.patient_id"                                                \
+    " LEFT JOIN therapists t ON t.id = s.therapist_id"                                                       \
+    " LEFT JOIN protocols pr ON pr.id = s.protocol_id"
+
+static void read_session(sqlite3_stmt *st, struct store_session *x)
+{
+    memset(x, 0, sizeof *x);
+    x->id = sqlite3_column_int64(st, 0);
+    store_col_text(st, 1, x->uuid, sizeof x->uuid);
+    x->patient_id = sqlite3_column_int64(st, 2);
+    x->therapist_id = sqlite3_column_int64(st, 3);
+    x->protocol_id = sqlite3_column_int64(st, 4);
+    store_col_text(st, 5, x->position, sizeof x->position);
+    store_col_text(st, 6, x->mode, sizeof x->mode);
+    x->seed = sqlite3_column_int64(st, 7);
+    x->body_mass_kg = store_col_double(st, 8);
+    x->lever_m = store_col_double(st, 9);
+    x->started = sqlite3_column_int64(st, 10);
+    x->ended = sqlite3_column_int64(st, 11);
+    char status[16];
+    store_col_text(st, 12, status, sizeof status);
+    x->status = session_status_parse(status);
+    x->sample_rate_hz = store_col_double(st, 13);
+    x->jitter_ms = store_col_double(st, 14);
+    x->drops = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 15);
+    x->bad_lines = sqlite3_column_type(st, 16) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 16);
+    store_col_text(st, 17, x->patient_uuid, sizeof x->patient_uuid);
+    store_col_text(st, 18, x->patient_ref, sizeof x->patient_ref);
+    store_col_text(st, 19, x->therapist, sizeof x->therapist);
+    store_col_text(st, 20, x->protocol_name, sizeof x->protocol_name);
+    store_col_text(st, 21, x->protocol_sha256, sizeof x->protocol_sha256);
+    x->n_reps = sqlite3_column_int(st, 22);
+}
+
+static int read_session_devices(struct store *s, sqlite3_stmt **dev, struct store_session *x)
+{
+    int rc = SQLITE_OK;
+    if (!*dev)
+        rc = store_prep(s, "SELECT channel, device_id FROM session_devices WHERE session_id=?", dev);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_reset(*dev);
+    sqlite3_bind_int64(*dev, 1, x->id);
+    while ((rc = sqlite3_step(*dev)) == SQLITE_ROW) {
+        int ch = sqlite3_column_int(*dev, 0);
+        if (ch >= 0 && ch < ST_MAX_CHANNELS)
+            x->device_id[ch] = sqlite3_column_int64(*dev, 1);
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum st_status store_session_get(struct store *s, int64_t session_id, struct store_session *sess,
+                                 struct st_err *err)
+{
+    sqlite3_stmt *st = NULL, *dev = NULL;
+    int rc = store_prep(s, SESSION_SELECT " WHERE s.id=?", &st);
+    bool found = false;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, session_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            read_session(st, sess);
+            found = true;
+            rc = read_session_devices(s, &dev, sess);
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(dev);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "reading a session", err);
+    if (!found)
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s: see `station sessions`",
+                          (long long)session_id, s->path);
+    return ST_OK;
+}
+
+enum st_status store_session_list(struct store *s, int64_t patient_id, struct store_session **out, size_t *n,
+                                  struct st_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL, *dev = NULL;
+    int rc =
+        store_prep(s,
+                   patient_id > 0 ? SESSION_SELECT " WHERE s.patient_id=? ORDER BY s.started DESC, s.id DESC"
+                                  : SESSION_SELECT " ORDER BY s.started DESC, s.id DESC",
+                   &st);
+    struct store_session *arr = NULL;
+    size_t len = 0, cap = 0;
+    if (rc == SQLITE_OK) {
+        if (patient_id > 0)
+            sqlite3_bind_int64(st, 1, patient_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_session *na = store_grow(arr, &cap, len, sizeof *arr);
+            if (!na) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            arr = na;
+            read_session(st, &arr[len]);
+            rc = read_session_devices(s, &dev, &arr[len]);
+            len++;
+            if (rc != SQLITE_OK)
+                break;
+        }
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(dev);
+    if (rc != SQLITE_OK) {
+        free(arr);
+        return store_fail(s, rc, "listing sessions", err);
+    }
+    *out = arr;
+    *n = len;
+    return ST_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Repetitions                                                                                      */
+
+void store_rep_init(struct store_rep *r)
+{
+    memset(r, 0, sizeof *r);
+    r->status = STORE_REP_ACCEPTED;
+    r->counts = true;
+    r->pain = -1;
+    double *m[] = {&r->m.sample_rate_hz,   &r->m.baseline_n,     &r->m.baseline_sd_n,  &r->m.threshold_n,
+                   &r->m.onset_s,          &r->m.peak_n,         &r->m.peak_s,         &r->m.time_to_peak_s,
+                   &r->m.release_s,        &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2],
+                   &r->m.best_1s_mean_n,   &r->m.impulse_n_s,    &r->m.peak_n_per_kg,  &r->m.torque_nm,
+                   &r->m.torque_nm_per_kg, &r->lever_m,          &r->body_mass_kg,     &r->tare_n,
+                   &r->samples_rate_hz};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        *m[i] = NAN;
+}
+
+#define REP_COLS                                                                                             \
+    "uuid, session_id, sequence, block_index, index_in_block, direction, side, familiarisation, status,"     \
+    " counts, flags, contraction, n_samples, sample_rate_hz, baseline_n, baseline_sd_n, threshold_n,"        \
+    " onset_s, peak_n, peak_s, time_to_peak_s, release_s, rfd_0_50_n_per_s, rfd_0_100_n_per_s,"              \
+    " rfd_0_200_n_per_s, best_1s_mean_n, impulse_n_s, peak_n_per_kg, torque_nm, torque_nm_per_kg,"           \
+    " lever_m, body_mass_kg, tare_n, pain, note, created"
+#define REP_NCOLS 36
+
+static void bind_rep(sqlite3_stmt *st, int64_t session_id, const struct store_rep *r)
+{
+    int i = 1;
+    sqlite3_bind_text(st, i++, r->uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, i++, session_id);
+    sqlite3_bind_int(st, i++, r->sequence);
+    sqlite3_bind_int(st, i++, r->block_index);
+    sqlite3_bind_int(st, i++, r->index_in_block);
+    sqlite3_bind_text(st, i++, st_dir_name(r->dir), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i++, st_side_name(r->side), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, i++, r->familiarisation);
+    sqlite3_bind_text(st, i++, store_rep_status_name(r->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, i++, r->counts);
+    sqlite3_bind_int64(st, i++, r->m.flags);
+    sqlite3_bind_int(st, i++, r->m.contraction);
+    sqlite3_bind_int64(st, i++, (int64_t)r->m.n_samples);
+    const double v[] = {r->m.sample_rate_hz,   r->m.baseline_n,     r->m.baseline_sd_n,  r->m.threshold_n,
+                        r->m.onset_s,          r->m.peak_n,         r->m.peak_s,         r->m.time_to_peak_s,
+                        r->m.release_s,        r->m.rfd_n_per_s[0], r->m.rfd_n_per_s[1], r->m.rfd_n_per_s[2],
+                        r->m.best_1s_mean_n,   r->m.impulse_n_s,    r->m.peak_n_per_kg,  r->m.torque_nm,
+                        r->m.torque_nm_per_kg, r->lever_m,          r->body_mass_kg,     r->tare_n};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        store_bind_double(st, i++, v[k]);
+    if (r->pain >= 0)
+        sqlite3_bind_int(st, i, r->pain);
+    i++;
+    store_bind_text(st, i++, r->note);
+    sqlite3_bind_int64(st, i++, r->created ? r->created : now_s());
+}
+
+/* Reads REP_COLS starting at column `c` (after the id at c - 1), then rep_samples n, rate, drops. */
+static void read_rep(sqlite3_stmt *st, struct store_rep *r)
+{
+    store_rep_init(r);
+    int i = 0;
+    r->id = sqlite3_column_int64(st, i++);
+    store_col_text(st, i++, r->uuid, sizeof r->uuid);
+    r->session_id = sqlite3_column_int64(st, i++);
+    r->sequence = sqlite3_column_int(st, i++);
+    r->block_index = sqlite3_column_int(st, i++);
+    r->index_in_block = sqlite3_column_int(st, i++);
+    char t[24];
+    store_col_text(st, i++, t, sizeof t);
+    st_dir_parse(t, &r->dir);
+    store_col_text(st, i++, t, sizeof t);
+    st_side_parse(t, &r->side);
+    r->familiarisation = sqlite3_column_int(st, i++) != 0;
+    store_col_text(st, i++, t, sizeof t);
+    store_rep_status_parse(t, &r->status);
+    r->counts = sqlite3_column_int(st, i++) != 0;
+    r->m.flags = (unsigned)sqlite3_column_int64(st, i++);
+    r->m.contraction = sqlite3_column_int(st, i++) != 0;
+    r->m.n_samples = (size_t)sqlite3_column_int64(st, i++);
+    double *v[] = {&r->m.sample_rate_hz,   &r->m.baseline_n,     &r->m.baseline_sd_n,  &r->m.threshold_n,
+                   &r->m.onset_s,          &r->m.peak_n,         &r->m.peak_s,         &r->m.time_to_peak_s,
+                   &r->m.release_s,        &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2],
+                   &r->m.best_1s_mean_n,   &r->m.impulse_n_s,    &r->m.peak_n_per_kg,  &r->m.torque_nm,
+                   &r->m.torque_nm_per_kg, &r->lever_m,          &r->body_mass_kg,     &r->tare_n};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        *v[k] = store_col_double(st, i++);
+    r->pain = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
+    i++;
+    store_col_text(st, i++, r->note, sizeof r->note);
+    r->created = sqlite3_column_int64(st, i++);
+    r->n_samples = (size_t)sqlite3_column_int64(st, i++);
+    r->samples_rate_hz = store_col_double(st, i++);
+    r->samples_drops = sqlite3_column_int64(st, i++);
+}
+
+#define REP_SELECT                                                                                           \
+    "SELECT r.id, " REP_COLS ", rs.n, rs.rate_hz, rs.drops FROM repetitions r"                               \
+    " LEFT JOIN rep_samples rs ON rs.rep_id = r.id"
+
+static enum st_status rep_validate(const struct store_rep *r, const double *t_s, const double *f_n, size_t n,
+                                   struct st_err *err)
+{
+    if ((unsigned)r->dir >= ST_DIR_COUNT || (unsigned)r->side >= ST_SIDE_COUNT)
+        return st_err_set(err, ST_ERR_ARG, "Repetition %d has no valid direction or side", r->sequence);
+    if ((unsigned)r->status > STORE_REP_INTERRUPTED)
+        return st_err_set(err, ST_ERR_ARG, "Repetition %d has no valid status", r->sequence);
+    if (r->pain < -1 || r->pain > 10)
+        return st_err_set(err, ST_ERR_ARG, "Pain: %d is not on the 0-10 scale", r->pain);
+    if (n > MAX_REP_SAMPLES)
+        return st_err_set(err, ST_ERR_ARG, "Repetition %d has %zu samples, more than a repetition can have",
+                          r->sequence, n);
+    if (n > 0 && (!t_s || !f_n))
+        return st_err_set(err, ST_ERR_ARG, "Repetition %d: its samples are missing", r->sequence);
+    return store_check_text("Note", r->note, false, sizeof r->note - 1, true, err);
+}
+
+/* Writes one rep in one transaction. SQLite result code; on failure nothing is left. */
+static int rep_write(struct store *s, int64_t session_id, const struct store_rep *r, const double *t_s,
+                     const double *f_n, size_t n, int64_t *rep_id)
+{
+    unsigned char *blob = malloc(n ? n * 16 : 1);
+    if (!blob)
+        return SQLITE_NOMEM;
+    store_samples_pack(t_s, f_n, n, blob);
+    sqlite3_stmt *st = NULL;
+    int rc = store_begin(s);
+    if (rc == SQLITE_OK)
+        rc = store_prep(s,
+                        "INSERT INTO repetitions(" REP_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        &st);
+    int64_t id = 0;
+    if (rc == SQLITE_OK) {
+        bind_rep(st, session_id, r);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+            id = sqlite3_last_insert_rowid(s->db);
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK)
+        rc = store_prep(s,
+                        "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
+                        " VALUES(?,?,?,?,'f64le-t-f',?)",
+                        &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (int64_t)n);
+        store_bind_double(st, 3, r->samples_rate_hz);
+        sqlite3_bind_int64(st, 4, r->samples_drops);
+        sqlite3_bind_blob64(st, 5, blob, (sqlite3_uint64)n * 16, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = store_commit(s);
+    free(blob);
+    if (rc != SQLITE_OK) {
+        store_rollback(s);
+        return rc;
+    }
+    *rep_id = id;
+    store_after_commit(s);
+    return SQLITE_OK;
+}
+
+/* Is a rep with this uuid in the file already? -1 on a read error. */
+static int rep_exists(struct store *s, const char *uuid)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "SELECT 1 FROM repetitions WHERE uuid=?", &st);
+    int found = -1;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static void pending_drop_first(struct store *s)
+{
+    free(s->pending[0].t_s);
+    free(s->pending[0].f_n);
+    memmove(s->pending, s->pending + 1, (s->n_pending - 1) * sizeof *s->pending);
+    s->n_pending--;
+}
+
+/* Writes the queue in order; SQLITE_OK when empty, else the first failure's code (queue kept). */
+static int pending_write(struct store *s)
+{
+    while (s->n_pending) {
+        struct store_pending *p = &s->pending[0];
+        int exists = rep_exists(s, p->rep.uuid);
+        if (exists < 0)
+            return sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+        if (exists == 0) {
+            int64_t id = 0;
+            int rc = rep_write(s, p->session_id, &p->rep, p->t_s, p->f_n, p->n, &id);
+            if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+                /* Its session is gone (the patient was erased meanwhile): it can never be written. */
+                ST_WARN("store",
+                        "a waiting repetition of session %lld was dropped: the session no longer "
+                        "exists in %s",
+                        (long long)p->session_id, s->path);
+            } else if (rc != SQLITE_OK) {
+                return rc;
+            } else {
+                ST_INFO("store", "waiting repetition %d of session %lld written to %s", p->rep.sequence,
+                        (long long)p->session_id, s->path);
+            }
+        }
+        pending_drop_first(s);
+    }
+    return SQLITE_OK;
+}
+
+static bool pending_push(struct store *s, int64_t session_id, const struct store_rep *r, const double *t_s,
+                         const double *f_n, size_t n)
+{
+    if (s->n_pending == s->cap_pending) {
+        size_t nc = s->cap_pending ? s->cap_pending * 2 : 8;
+        struct store_pending *np = realloc(s->pending, nc * sizeof *np);
+        if (!np)
+            return false;
+        s->pending = np;
+        s->cap_pending = nc;
+    }
+    struct store_pending *p = &s->pending[s->n_pending];
+    p->session_id = session_id;
+    p->rep = *r;
+    p->n = n;
+    p->t_s = malloc(n ? n * sizeof(double) : 1);
+    p->f_n = malloc(n ? n * sizeof(double) : 1);
+    if (!p->t_s || !p->f_n) {
+        free(p->t_s);
+        free(p->f_n);
+        return false;
+    }
+    if (n) {
+        memcpy(p->t_s, t_s, n * sizeof(double));
+        memcpy(p->f_n, f_n, n * sizeof(double));
+    }
+    s->n_pending++;
+    return true;
+}
+
+/* The message for a rep that is kept in memory after rc. */
+static enum st_status kept_message(struct store *s, int rc, int sequence, struct st_err *err)
+{
+    if ((rc & 0xff) == SQLITE_FULL)
+        return st_err_set(
+            err, ST_ERR_DISK_FULL,
+            "The disk is full: repetition %d is kept in memory (%zu waiting); free some space on "
+            "the disk holding %s and the station writes it, or export the waiting repetitions "
+            "to a file",
+            sequence, s->n_pending, s->path);
+    char doing[64];
+    snprintf(doing, sizeof doing, "saving repetition %d", sequence);
+    enum st_status code = store_fail(s, rc, doing, err);
+    st_err_prefix(err, "Repetition %d is kept in memory (%zu waiting)", sequence, s->n_pending);
+    return code;
+}
+
+enum st_status store_rep_add(struct store *s, int64_t session_id, const struct store_rep *rep,
+                             const double *t_s, const double *f_n, size_t n, int64_t *rep_id,
+                             struct st_err *err)
+{
+    if (rep_id)
+        *rep_id = 0;
+    enum st_status v = rep_validate(rep, t_s, f_n, n, err);
+    if (v != ST_OK)
+        return v;
+    struct store_rep r = *rep;
+    if (!r.uuid[0])
+        store_uuid_new(r.uuid);
+    if (!r.created)
+        r.created = now_s();
+
+    int rc = pending_write(s); /* earlier reps first, so they land in order */
+    if (rc == SQLITE_OK) {
+        int64_t id = 0;
+        rc = rep_write(s, session_id, &r, t_s, f_n, n, &id);
+        if (rc == SQLITE_OK) {
+            if (rep_id)
+                *rep_id = id;
+            return ST_OK;
+        }
+        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            return st_err_set(err, ST_ERR_ARG,
+                              "Repetition %d was not saved: session %lld is not in %s, or the repetition's "
+                              "UUID is already used",
+                              r.sequence, (long long)session_id, s->path);
+    }
+    if (!pending_push(s, session_id, &r, t_s, f_n, n))
+        return st_err_set(err, ST_ERR_NOMEM,
+                          "Repetition %d could not be saved (%s) and there is no memory left to keep it: "
+                          "write down its values and free some space on the disk holding %s",
+                          r.sequence, sqlite3_errstr(rc), s->path);
+    ST_WARN("store", "repetition %d of session %lld kept in memory: %s", r.sequence, (long long)session_id,
+            sqlite3_errstr(rc));
+    return kept_message(s, rc, r.sequence, err);
+}
+
+size_t store_pending_count(const struct store *s)
+{
+    return s ? s->n_pending : 0;
+}
+
+enum st_status store_flush_pending(struct store *s, struct st_err *err)
+{
+    if (!s->n_pending)
+        return ST_OK;
+    int rc = pending_write(s);
+    if (rc == SQLITE_OK)
+        return ST_OK;
+    if ((rc & 0xff) == SQLITE_FULL)
+        return st_err_set(
+            err, ST_ERR_DISK_FULL,
+            "The disk is still full: %zu repetition(s) are kept in memory; free some space on the "
+            "disk holding %s, or export them to a file",
+            s->n_pending, s->path);
+    enum st_status code = store_fail(s, rc, "writing the waiting repetitions", err);
+    st_err_prefix(err, "%zu repetition(s) are still kept in memory", s->n_pending);
+    return code;
+}
+
+bool store_pending_get(const struct store *s, size_t i, int64_t *session_id, const struct store_rep **rep,
+                       const double **t_s, const double **f_n, size_t *n)
+{
+    if (!s || i >= s->n_pending)
+        return false;
+    const struct store_pending *p = &s->pending[i];
+    *session_id = p->session_id;
+    *rep = &p->rep;
+    *t_s = p->t_s;
+    *f_n = p->f_n;
+    *n = p->n;
+    return true;
+}
+
+enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
+                                    bool counts, int64_t therapist_id, const char *reason, struct st_err *err)
+{
+    if ((unsigned)status > STORE_REP_INTERRUPTED)
+        return st_err_set(err, ST_ERR_ARG, "Unknown repetition status %d", (int)status);
+    enum st_status v = store_check_text("Reason", reason, false, 255, true, err);
+    if (v != ST_OK)
+        return v;
+    struct store_rep old;
+    enum st_status g = store_rep_get(s, rep_id, &old, err);
+    if (g != ST_OK)
+        return g;
+    char oldv[48], newv[48];
+    snprintf(oldv, sizeof oldv, "%s, %s", store_rep_status_name(old.status),
+             old.counts ? "counted" : "not counted");
+    snprintf(newv, sizeof newv, "%s, %s", store_rep_status_name(status), counts ? "counted" : "not counted");
+    const char *action = status == STORE_REP_ACCEPTED   ? "accept"
+                         : status == STORE_REP_REJECTED ? "reject"
+                                                        : "edit";
+    sqlite3_stmt *st = NULL;
+    int rc = store_begin(s);
+    if (rc == SQLITE_OK)
+        rc = store_prep(s, "UPDATE repetitions SET status=?, counts=? WHERE id=?", &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, store_rep_status_name(status), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, counts);
+        sqlite3_bind_int64(st, 3, rep_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = store_audit_add(s, therapist_id, "repetitions", old.uuid, action, "status", oldv, newv, reason);
+    if (rc == SQLITE_OK)
+        rc = store_commit(s);
+    if (rc != SQLITE_OK) {
+        store_rollback(s);
+        return store_fail(s, rc, "changing a repetition's status", err);
+    }
+    store_after_commit(s);
+    return ST_OK;
+}
+
+enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, REP_SELECT " WHERE r.id=?", &st);
+    bool found = false;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, rep_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            read_rep(st, rep);
+            found = true;
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "reading a repetition", err);
+    if (!found)
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no repetition %lld in %s", (long long)rep_id,
+                          s->path);
+    return ST_OK;
+}
+
+static void read_rep_item(sqlite3_stmt *st, void *item)
+{
+    read_rep(st, item);
+}
+
+enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_rep **out, size_t *n,
+                              struct st_err *err)
+{
+    void *rows = NULL;
+    enum st_status r =
+        store_rows_by_id(s, REP_SELECT " WHERE r.session_id=? ORDER BY r.sequence, r.id", session_id,
+                         sizeof **out, read_rep_item, &rows, n, "reading repetitions", err);
+    *out = rows;
+    return r;
+}
+
+enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, double **f_n, size_t *n,
+                                 struct st_err *err)
+{
+    *t_s = *f_n = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "SELECT n, encoding, data FROM rep_samples WHERE rep_id=?", &st);
+    enum st_status out = ST_OK;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, rep_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            rc = SQLITE_OK;
+            int64_t cnt = sqlite3_column_int64(st, 0);
+            const unsigned char *enc = sqlite3_column_text(st, 1);
+            const unsigned char *blob = sqlite3_column_blob(st, 2);
+            int64_t bytes = sqlite3_column_bytes(st, 2);
+            if (!enc || strcmp((const char *)enc, "f64le-t-f") != 0 || cnt < 0 || bytes != cnt * 16) {
+                out =
+                    st_err_set(err, ST_ERR_DB_CORRUPT,
+                               "The samples of repetition %lld in %s are damaged (size or encoding does not "
+                               "match): restore the latest backup",
+                               (long long)rep_id, s->path);
+            } else {
+                size_t m = (size_t)cnt;
+                *t_s = malloc(m ? m * sizeof(double) : 1);
+                *f_n = malloc(m ? m * sizeof(double) : 1);
+                if (!*t_s || !*f_n) {
+                    free(*t_s);
+                    free(*f_n);
+                    *t_s = *f_n = NULL;
+                    out = st_err_set(err, ST_ERR_NOMEM, NULL);
+                } else {
+                    if (m)
+                        store_samples_unpack(blob, m, *t_s, *f_n);
+                    *n = m;
+                }
+            }
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+            out = st_err_set(err, ST_ERR_NOT_FOUND, "Repetition %lld has no samples in %s", (long long)rep_id,
+                             s->path);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "reading samples", err);
+    return out;
+}
+
+void store_reps_to_balance(const struct store_rep *reps, size_t n, struct bal_rep *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i].dir = reps[i].dir;
+        out[i].side = reps[i].side;
+        out[i].peak_n = reps[i].m.peak_n;
+        out[i].lever_m = reps[i].lever_m;
+        out[i].counts = reps[i].counts && reps[i].status == STORE_REP_ACCEPTED && !reps[i].familiarisation &&
+                        reps[i].m.contraction && isfinite(reps[i].m.peak_n);
+    }
+}
+
+/* Is pid a live station process? (/proc/PID/comm is "station"; a pid reused by another program is
+ * not our session's.) */
+static bool station_alive(int64_t pid)
+{
+    if (pid <= 0)
+        return false;
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%lld/comm", (long long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return kill((pid_t)pid, 0) == 0 || errno == EPERM; /* no /proc: trust the pid */
+    bool ok = fgets(comm, sizeof comm, f) != NULL;
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    return ok && strncmp(comm, "station", 7) == 0;
+}
+
+enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_err *err)
+{
+    if (n)
+        *n = 0;
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        return ST_OK; /* cannot tell ours from others': leave them all */
+    host[sizeof host - 1] = '\0';
+    int64_t ids[256];
+    int nids = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(s, "SELECT id, pid FROM sessions WHERE status='running' AND host=? ORDER BY id", &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && nids < 256) {
+            int64_t pid = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+            if (!station_alive(pid) || pid == (int64_t)getpid())
+                ids[nids++] = sqlite3_column_int64(st, 0);
+        }
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK && nids > 0) {
+        rc = store_begin(s);
+        if (rc == SQLITE_OK)
+            rc = store_prep(s,
+                            "UPDATE sessions SET status='interrupted', ended=COALESCE((SELECT max(created)"
+                            " FROM repetitions WHERE session_id=sessions.id), started) WHERE id=? AND"
+                            " status='running'",
+                            &st);
+        for (int i = 0; rc == SQLITE_OK && i < nids; i++) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, ids[i]);
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE)
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        if (rc == SQLITE_OK)
+            rc = store_commit(s);
+        if (rc != SQLITE_OK)
+            store_rollback(s);
+    }
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "closing interrupted sessions", err);
+    if (n)
+        *n = nids;
+    return ST_OK;
+}
+
+enum st_status store_session_event_add(struct store *s, int64_t session_id, int64_t at_ms, const char *kind,
+                                       const char *state, const char *detail, struct st_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_prep(
+        s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)", &st);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_int64(st, 2, at_ms);
+        sqlite3_bind_text(st, 3, kind ? kind : "", -1, SQLITE_STATIC);
+        store_bind_text(st, 4, state);
+        store_bind_text(st, 5, detail);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, "recording the session's progress", err);
+    store_after_commit(s);
+    return ST_OK;
+}
+
+static void read_event(sqlite3_stmt *st, void *item)
+{
+    struct store_session_event *e = item;
+    e->at_ms = sqlite3_column_int64(st, 0);
+    store_col_text(st, 1, e->kind, sizeof e->kind);
+    store_col_text(st, 2, e->state, sizeof e->state);
+    store_col_text(st, 3, e->detail, sizeof e->detail);
+}
+
+enum st_status store_session_events(struct store *s, int64_t session_id, struct store_session_event **out,
+                                    size_t *n, struct st_err *err)
+{
+    void *rows = NULL;
+    enum st_status r = store_rows_by_id(
+        s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id", session_id,
+        sizeof **out, read_event, &rows, n, "reading the session's progress", err);
+    *out = rows;
+    return r;
+}

@@ -1,0 +1,539 @@
+/*
+ * ui.c - the UI's windows, frame loop and input: opens one or two windows, draws each view into its
+ * own render-target texture and puts the textures on screen, and maps keys and clicks to actions.
+ *
+ * Why render targets: each view is drawn at its own size into its own texture and then copied to its
+ * window, so the same drawing code serves the side-by-side layout, the two-window layout and a
+ * full-screen patient monitor, and the last frame of every view can be read back at any time (for
+ * screenshots and pixel tests) even on renderers whose back buffer is undefined after a present.
+ *
+ * The UI keeps no session state. The only state of its own is presentational: window sizes, caches,
+ * the mouse position for hover, and "Esc was pressed once" for the abort confirmation.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "station/ui/ui_priv.h"
+
+#define UI_ONE_W 1600
+#define UI_ONE_H 900
+#define UI_THERAPIST_W 1280
+#define UI_THERAPIST_H 800
+#define UI_PATIENT_W 1024
+#define UI_PATIENT_H 768
+
+struct ui_opts ui_opts_default(void)
+{
+    return (struct ui_opts){
+        .layout = UI_LAYOUT_AUTO,
+        .patient_display = -1,
+        .sound = true,
+    };
+}
+
+enum ui_layout ui_layout_get(const struct ui *ui)
+{
+    return ui->layout;
+}
+
+static enum st_status check_font(const char *path, struct st_err *err)
+{
+    if (access(path, R_OK) != 0)
+        return st_err_set(err, ST_ERR_NOT_FOUND,
+                          "The font file %s is missing: install the Debian package fonts-dejavu-core "
+                          "(apt-get install fonts-dejavu-core)",
+                          path);
+    TTF_Font *f = TTF_OpenFont(path, 16);
+    if (!f)
+        return st_err_set(err, ST_ERR_PARSE,
+                          "The font file %s could not be read (%s): reinstall the Debian package "
+                          "fonts-dejavu-core",
+                          path, TTF_GetError());
+    TTF_CloseFont(f);
+    return ST_OK;
+}
+
+static enum st_status display_error(struct st_err *err, const char *what)
+{
+    return st_err_set(err, ST_ERR_DISPLAY,
+                      "No display: run with --headless, or start it from the desktop (%s: %s)", what,
+                      SDL_GetError());
+}
+
+static enum st_status win_open(struct ui *ui, int idx, const char *title, int x, int y, int w, int h,
+                               Uint32 extra_flags, struct st_err *err)
+{
+    struct ui_win *win = &ui->wins[idx];
+    win->win =
+        SDL_CreateWindow(title, x, y, w, h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | extra_flags);
+    if (!win->win)
+        return display_error(err, "the window could not be opened");
+    win->id = SDL_GetWindowID(win->win);
+    if (!ui->no_gpu)
+        win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE);
+    if (win->ren && !SDL_RenderTargetSupported(win->ren)) {
+        SDL_DestroyRenderer(win->ren);
+        win->ren = NULL;
+    }
+    if (!win->ren)
+        win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!win->ren)
+        return display_error(err, "no renderer");
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(win->ren, &info) == 0)
+        ST_INFO("ui", "window %d: video driver %s, renderer %s", idx, SDL_GetCurrentVideoDriver(), info.name);
+    SDL_GetRendererOutputSize(win->ren, &win->out_w, &win->out_h);
+    ui->n_wins = idx + 1;
+    return ST_OK;
+}
+
+enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_err *err)
+{
+    *out = NULL;
+    struct ui *ui = calloc(1, sizeof *ui);
+    if (!ui)
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    ui->opts = opts ? *opts : ui_opts_default();
+    snprintf(ui->font_path, sizeof ui->font_path, "%s", ui->opts.font ? ui->opts.font : STATION_FONT);
+    snprintf(ui->bold_path, sizeof ui->bold_path, "%s",
+             ui->opts.font_bold ? ui->opts.font_bold : STATION_FONT_BOLD);
+    snprintf(ui->title, sizeof ui->title, "%s", ui->opts.title ? ui->opts.title : "Station");
+    ui->opts.font = ui->font_path;
+    ui->opts.font_bold = ui->bold_path;
+    ui->opts.title = ui->title;
+    ui->hover_win = -1;
+    enum st_status st;
+
+    if (access(ui->font_path, R_OK) != 0 || access(ui->bold_path, R_OK) != 0) {
+        st = check_font(access(ui->font_path, R_OK) != 0 ? ui->font_path : ui->bold_path, err);
+        free(ui);
+        return st;
+    }
+    /* The station handles its own signals (Ctrl-C ends a session cleanly). */
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    /* Native line drawing: the default ("points") builds a point array on the heap for every line
+     * strip, i.e. allocations in every frame of the curve. */
+    SDL_SetHint(SDL_HINT_RENDER_LINE_METHOD, "2");
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        st = display_error(err, "no video");
+        free(ui);
+        return st;
+    }
+    ui->video_up = true;
+    /* The offscreen and dummy drivers have no GPU: draw in software, and keep SDL from creating a GL
+     * context just to ask whether it could accelerate the window surface (it loads the whole Mesa
+     * stack for nothing). The software renderer is also exact to the pixel, which the tests rely on. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+        ui->no_gpu = true;
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
+    if (TTF_Init() != 0) {
+        st = st_err_set(err, ST_ERR_INTERNAL, "The text library could not start: %s", TTF_GetError());
+        ui_close(ui);
+        return st;
+    }
+    ui->ttf_up = true;
+    if ((st = check_font(ui->font_path, err)) != ST_OK || (st = check_font(ui->bold_path, err)) != ST_OK) {
+        ui_close(ui);
+        return st;
+    }
+
+    int displays = SDL_GetNumVideoDisplays();
+    ui->layout = ui->opts.layout;
+    if (ui->layout == UI_LAYOUT_AUTO)
+        ui->layout = displays > 1 ? UI_LAYOUT_TWO_WINDOWS : UI_LAYOUT_ONE_WINDOW;
+
+    char title[160];
+    if (ui->layout == UI_LAYOUT_TWO_WINDOWS) {
+        int w = ui->opts.width > 0 ? ui->opts.width : UI_THERAPIST_W;
+        int h = ui->opts.height > 0 ? ui->opts.height : UI_THERAPIST_H;
+        snprintf(title, sizeof title, "%s \xe2\x80\x94 therapist", ui->title);
+        st = win_open(ui, 0, title, SDL_WINDOWPOS_CENTERED_DISPLAY(0), SDL_WINDOWPOS_CENTERED_DISPLAY(0), w,
+                      h, 0, err);
+        if (st == ST_OK) {
+            int d = ui->opts.patient_display;
+            if (d < 0 || d >= displays)
+                d = displays > 0 ? displays - 1 : 0;
+            int pw = ui->opts.patient_width > 0 ? ui->opts.patient_width : UI_PATIENT_W;
+            int ph = ui->opts.patient_height > 0 ? ui->opts.patient_height : UI_PATIENT_H;
+            snprintf(title, sizeof title, "%s \xe2\x80\x94 patient", ui->title);
+            st = win_open(ui, 1, title, SDL_WINDOWPOS_CENTERED_DISPLAY(d), SDL_WINDOWPOS_CENTERED_DISPLAY(d),
+                          pw, ph, ui->opts.patient_fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0, err);
+        }
+        ui->views[UI_VIEW_THERAPIST] = (struct ui_viewport){.shown = true, .win = 0};
+        ui->views[UI_VIEW_PATIENT] = (struct ui_viewport){.shown = true, .win = 1};
+    } else {
+        int w = ui->opts.width > 0 ? ui->opts.width
+                                   : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_W : UI_THERAPIST_W);
+        int h = ui->opts.height > 0 ? ui->opts.height
+                                    : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_H : UI_THERAPIST_H);
+        st = win_open(ui, 0, ui->title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, 0, err);
+        ui->views[UI_VIEW_THERAPIST] = (struct ui_viewport){.shown = true, .win = 0};
+        ui->views[UI_VIEW_PATIENT] =
+            (struct ui_viewport){.shown = ui->layout == UI_LAYOUT_ONE_WINDOW, .win = 0};
+    }
+    if (st != ST_OK) {
+        ui_close(ui);
+        return st;
+    }
+    SDL_StopTextInput();
+    ui_sound_open(ui);
+    *out = ui;
+    return ST_OK;
+}
+
+void ui_close(struct ui *ui)
+{
+    if (!ui)
+        return;
+    ui_sound_close(ui);
+    for (int v = 0; v < UI_VIEW_COUNT; v++)
+        if (ui->views[v].target)
+            SDL_DestroyTexture(ui->views[v].target);
+    for (int i = 0; i < UI_MAX_WINDOWS; i++) {
+        struct ui_win *w = &ui->wins[i];
+        ui_text_cache_free(w);
+        if (w->ren)
+            SDL_DestroyRenderer(w->ren);
+        if (w->win)
+            SDL_DestroyWindow(w->win);
+    }
+    ui_fonts_free(ui);
+    if (ui->ttf_up)
+        TTF_Quit();
+    if (ui->video_up)
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    free(ui->pts);
+    free(ui->pixels);
+    free(ui);
+}
+
+/* Where each view goes in its window this frame. */
+static void layout_views(struct ui *ui)
+{
+    for (int i = 0; i < ui->n_wins; i++)
+        SDL_GetRendererOutputSize(ui->wins[i].ren, &ui->wins[i].out_w, &ui->wins[i].out_h);
+    struct ui_viewport *t = &ui->views[UI_VIEW_THERAPIST], *p = &ui->views[UI_VIEW_PATIENT];
+    const struct ui_win *w0 = &ui->wins[0];
+    switch (ui->layout) {
+    case UI_LAYOUT_ONE_WINDOW: {
+        int sep = 2;
+        int tw = w0->out_w * 62 / 100;
+        t->rect = (SDL_Rect){0, 0, tw, w0->out_h};
+        p->rect = (SDL_Rect){tw + sep, 0, w0->out_w - tw - sep, w0->out_h};
+        break;
+    }
+    case UI_LAYOUT_TWO_WINDOWS:
+        t->rect = (SDL_Rect){0, 0, w0->out_w, w0->out_h};
+        p->rect = (SDL_Rect){0, 0, ui->wins[1].out_w, ui->wins[1].out_h};
+        break;
+    case UI_LAYOUT_THERAPIST_ONLY:
+    case UI_LAYOUT_AUTO:
+    default: t->rect = (SDL_Rect){0, 0, w0->out_w, w0->out_h}; break;
+    }
+}
+
+static enum st_status ensure_target(struct ui *ui, struct ui_viewport *vp, struct st_err *err)
+{
+    int w = vp->rect.w > 1 ? vp->rect.w : 1, h = vp->rect.h > 1 ? vp->rect.h : 1;
+    if (vp->target && vp->tw == w && vp->th == h)
+        return ST_OK;
+    if (vp->target)
+        SDL_DestroyTexture(vp->target);
+    vp->target =
+        SDL_CreateTexture(ui->wins[vp->win].ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+    vp->drawn = false;
+    if (!vp->target)
+        return st_err_set(err, ST_ERR_DISPLAY, "The screen could not be drawn (%d x %d pixels): %s", w, h,
+                          SDL_GetError());
+    SDL_SetTextureBlendMode(vp->target, SDL_BLENDMODE_NONE);
+    vp->tw = w;
+    vp->th = h;
+    return ST_OK;
+}
+
+void ui_button_add(struct ui_dc *dc, enum ui_action a, SDL_Rect r, bool enabled)
+{
+    struct ui *ui = dc->ui;
+    if (ui->n_buttons >= UI_ACT_COUNT)
+        return;
+    ui->buttons[ui->n_buttons++] = (struct ui_button){
+        .action = a,
+        .win = dc->vp->win,
+        .r = {r.x + dc->vp->rect.x, r.y + dc->vp->rect.y, r.w, r.h},
+        .enabled = enabled,
+    };
+}
+
+enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *err)
+{
+    if (!ui || !m)
+        return st_err_set(err, ST_ERR_ARG, "ui_frame: no UI or no model");
+    ui->clock++;
+    layout_views(ui);
+    ui->n_buttons = 0;
+    for (int v = 0; v < UI_VIEW_COUNT; v++) {
+        struct ui_viewport *vp = &ui->views[v];
+        if (!vp->shown)
+            continue;
+        enum st_status st = ensure_target(ui, vp, err);
+        if (st != ST_OK)
+            return st;
+        struct ui_win *win = &ui->wins[vp->win];
+        SDL_SetRenderTarget(win->ren, vp->target);
+        SDL_SetRenderDrawBlendMode(win->ren, SDL_BLENDMODE_NONE);
+        struct ui_dc dc = {.ui = ui,
+                           .win = win,
+                           .ren = win->ren,
+                           .vp = vp,
+                           .view = (enum ui_view)v,
+                           .w = vp->tw,
+                           .h = vp->th};
+        if (v == UI_VIEW_THERAPIST) {
+            dc.u = fminf((float)dc.w / 1000.0f, (float)dc.h / 780.0f);
+            dc.u = dc.u < 0.55f ? 0.55f : dc.u > 3.0f ? 3.0f : dc.u;
+            ui_therapist_draw(&dc, m);
+        } else {
+            dc.u = fminf((float)dc.w / 800.0f, (float)dc.h / 600.0f);
+            ui_patient_draw(&dc, m);
+        }
+        vp->drawn = true;
+    }
+    for (int i = 0; i < ui->n_wins; i++) {
+        struct ui_win *win = &ui->wins[i];
+        SDL_SetRenderTarget(win->ren, NULL);
+        SDL_SetRenderDrawColor(win->ren, (UI_RGB_WINDOW >> 16) & 0xff, (UI_RGB_WINDOW >> 8) & 0xff,
+                               UI_RGB_WINDOW & 0xff, 255);
+        SDL_RenderClear(win->ren);
+        for (int v = 0; v < UI_VIEW_COUNT; v++) {
+            struct ui_viewport *vp = &ui->views[v];
+            if (vp->shown && vp->win == i && vp->target)
+                SDL_RenderCopy(win->ren, vp->target, NULL, &vp->rect);
+        }
+        SDL_RenderPresent(win->ren);
+    }
+    return ST_OK;
+}
+
+enum st_status ui_window_resize(struct ui *ui, enum ui_view v, int w, int h, struct st_err *err)
+{
+    if (!ui || (int)v < 0 || v >= UI_VIEW_COUNT || !ui->views[v].shown || w < 64 || h < 64)
+        return st_err_set(err, ST_ERR_ARG, "Cannot resize that view to %d x %d pixels", w, h);
+    SDL_Window *win = ui->wins[ui->views[v].win].win;
+    if (SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN)
+        SDL_SetWindowFullscreen(win, 0);
+    SDL_SetWindowSize(win, w, h);
+    SDL_PumpEvents(); /* lets the renderer see the new size */
+    return ST_OK;
+}
+
+/* ---- input ---------------------------------------------------------------------------------- */
+
+static int win_index(const struct ui *ui, Uint32 id)
+{
+    for (int i = 0; i < ui->n_wins; i++)
+        if (ui->wins[i].id == id)
+            return i;
+    return 0; /* events without a window (synthetic ones) belong to the therapist's window */
+}
+
+/* Window points -> renderer output pixels (they differ on HiDPI screens). */
+static void to_pixels(const struct ui *ui, int wi, int *x, int *y)
+{
+    int ww = 0, wh = 0;
+    SDL_GetWindowSize(ui->wins[wi].win, &ww, &wh);
+    if (ww > 0 && wh > 0) {
+        *x = *x * ui->wins[wi].out_w / ww;
+        *y = *y * ui->wins[wi].out_h / wh;
+    }
+}
+
+static void push(struct ui_input *in, enum ui_action a)
+{
+    if (in->n_actions < UI_MAX_ACTIONS)
+        in->actions[in->n_actions++] = a;
+}
+
+static bool is_modifier(SDL_Keycode k)
+{
+    switch (k) {
+    case SDLK_LSHIFT:
+    case SDLK_RSHIFT:
+    case SDLK_LCTRL:
+    case SDLK_RCTRL:
+    case SDLK_LALT:
+    case SDLK_RALT:
+    case SDLK_LGUI:
+    case SDLK_RGUI:
+    case SDLK_CAPSLOCK:
+    case SDLK_NUMLOCKCLEAR:
+    case SDLK_MODE: return true;
+    default: return false;
+    }
+}
+
+static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *in)
+{
+    SDL_Keycode key = k->keysym.sym;
+    if (k->repeat || is_modifier(key))
+        return;
+    if (key == SDLK_F11) {
+        SDL_Window *w = ui->wins[win_index(ui, k->windowID)].win;
+        bool full = SDL_GetWindowFlags(w) & SDL_WINDOW_FULLSCREEN;
+        SDL_SetWindowFullscreen(w, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+        return;
+    }
+    if (k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI))
+        return; /* shortcuts of the desktop, not ours */
+    if (ui->abort_pending) {
+        ui->abort_pending = false;
+        if (key == SDLK_ESCAPE || key == SDLK_y)
+            push(in, UI_ACT_ABORT);
+        return; /* any other key only cancels the question */
+    }
+    switch (key) {
+    case SDLK_SPACE:
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: push(in, UI_ACT_START); break;
+    case SDLK_r: push(in, UI_ACT_REDO); break;
+    case SDLK_x: push(in, UI_ACT_REJECT); break;
+    case SDLK_a: push(in, UI_ACT_ACCEPT); break;
+    case SDLK_s: push(in, UI_ACT_SKIP); break;
+    case SDLK_p: push(in, UI_ACT_PAUSE); break;
+    case SDLK_ESCAPE: ui->abort_pending = true; break;
+    default: break;
+    }
+}
+
+static void on_click(struct ui *ui, const SDL_MouseButtonEvent *b, struct ui_input *in)
+{
+    if (b->button != SDL_BUTTON_LEFT)
+        return;
+    int wi = win_index(ui, b->windowID);
+    int x = b->x, y = b->y;
+    to_pixels(ui, wi, &x, &y);
+    for (int i = 0; i < ui->n_buttons; i++) {
+        const struct ui_button *bt = &ui->buttons[i];
+        if (bt->win != wi || x < bt->r.x || x >= bt->r.x + bt->r.w || y < bt->r.y || y >= bt->r.y + bt->r.h)
+            continue;
+        if (!bt->enabled)
+            return;
+        if (bt->action == UI_ACT_ABORT) {
+            if (ui->abort_pending)
+                push(in, UI_ACT_ABORT);
+            ui->abort_pending = !ui->abort_pending;
+        } else {
+            ui->abort_pending = false;
+            push(in, bt->action);
+        }
+        return;
+    }
+}
+
+int ui_poll(struct ui *ui, struct ui_input *in)
+{
+    memset(in, 0, sizeof *in);
+    if (!ui)
+        return 0;
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) {
+        switch (e.type) {
+        case SDL_QUIT: in->quit = true; break;
+        case SDL_WINDOWEVENT:
+            if (e.window.event == SDL_WINDOWEVENT_CLOSE)
+                in->quit = true;
+            else if (e.window.event == SDL_WINDOWEVENT_LEAVE)
+                ui->hover_win = -1;
+            break;
+        case SDL_KEYDOWN: on_key(ui, &e.key, in); break;
+        case SDL_MOUSEMOTION:
+            ui->hover_win = win_index(ui, e.motion.windowID);
+            ui->hover_x = e.motion.x;
+            ui->hover_y = e.motion.y;
+            to_pixels(ui, ui->hover_win, &ui->hover_x, &ui->hover_y);
+            break;
+        case SDL_MOUSEBUTTONDOWN: on_click(ui, &e.button, in); break;
+        default: break;
+        }
+    }
+    in->abort_pending = ui->abort_pending;
+    return in->n_actions;
+}
+
+bool ui_button_center(const struct ui *ui, enum ui_action a, int *x, int *y)
+{
+    if (!ui)
+        return false;
+    for (int i = 0; i < ui->n_buttons; i++) {
+        const struct ui_button *b = &ui->buttons[i];
+        if (b->action != a)
+            continue;
+        const struct ui_win *w = &ui->wins[b->win];
+        int ww = 0, wh = 0;
+        SDL_GetWindowSize(w->win, &ww, &wh);
+        int px = b->r.x + b->r.w / 2, py = b->r.y + b->r.h / 2;
+        *x = w->out_w > 0 ? px * ww / w->out_w : px;
+        *y = w->out_h > 0 ? py * wh / w->out_h : py;
+        return true;
+    }
+    return false;
+}
+
+/* ---- read-back ------------------------------------------------------------------------------ */
+
+enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err)
+{
+    if (!ui || (int)v < 0 || v >= UI_VIEW_COUNT || !ui->views[v].shown)
+        return st_err_set(err, ST_ERR_ARG, "That view is not shown in this layout");
+    struct ui_viewport *vp = &ui->views[v];
+    if (!vp->drawn || !vp->target)
+        return st_err_set(err, ST_ERR_ARG, "No frame has been drawn yet");
+    size_t need = (size_t)vp->tw * (size_t)vp->th;
+    if (ui->pixels_cap < need) {
+        uint32_t *p = realloc(ui->pixels, need * sizeof *p);
+        if (!p)
+            return st_err_set(err, ST_ERR_NOMEM, NULL);
+        ui->pixels = p;
+        ui->pixels_cap = need;
+    }
+    SDL_Renderer *ren = ui->wins[vp->win].ren;
+    SDL_SetRenderTarget(ren, vp->target);
+    int rc = SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, ui->pixels, vp->tw * 4);
+    SDL_SetRenderTarget(ren, NULL);
+    if (rc != 0)
+        return st_err_set(err, ST_ERR_DISPLAY, "The screen could not be read back: %s", SDL_GetError());
+    img->px = ui->pixels;
+    img->w = vp->tw;
+    img->h = vp->th;
+    return ST_OK;
+}
+
+uint32_t ui_image_rgb(const struct ui_image *img, int x, int y)
+{
+    if (!img || !img->px || x < 0 || y < 0 || x >= img->w || y >= img->h)
+        return 0xffffffffu;
+    return img->px[(size_t)y * (size_t)img->w + (size_t)x] & 0xffffffu;
+}
+
+enum st_status ui_screenshot(struct ui *ui, enum ui_view v, const char *path, struct st_err *err)
+{
+    struct ui_image img = {0};
+    enum st_status st = ui_view_pixels(ui, v, &img, err);
+    if (st != ST_OK)
+        return st;
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormatFrom((void *)img.px, img.w, img.h, 32, img.w * 4,
+                                                        SDL_PIXELFORMAT_RGB888);
+    if (!s)
+        return st_err_set(err, ST_ERR_NOMEM, "The screenshot could not be made: %s", SDL_GetError());
+    int rc = SDL_SaveBMP(s, path);
+    SDL_FreeSurface(s);
+    if (rc != 0)
+        return st_err_set(err, ST_ERR_IO, "The screenshot could not be written to %s: %s", path,
+                          SDL_GetError());
+    return ST_OK;
+}

@@ -1,0 +1,381 @@
+/*
+ * ui.h - the live screens of the station (SDL2 + SDL2_ttf): the therapist view and the patient view.
+ *
+ * The UI observes state; it owns none. Each frame the station fills a struct ui_model (plain data,
+ * computable without SDL: from the engine's view, the device status and the store) and calls
+ * ui_frame(), which draws one frame of every view and presents it, in the manner of SDL2's testdraw2
+ * loop(): ui_poll() (events -> actions), then ui_frame() (draw, present).
+ *
+ *     struct ui_opts o = ui_opts_default();
+ *     struct ui *ui; struct st_err err;
+ *     if (ui_open(&o, &ui, &err) != ST_OK) { ...st_err_msg(&err): run headless instead... }
+ *     struct ui_model m; ui_model_init(&m);
+ *     for (;;) {
+ *         struct ui_input in;
+ *         ui_poll(ui, &in);
+ *         if (in.quit) break;
+ *         for (int i = 0; i < in.n_actions; i++) ...the station decides what in.actions[i] does...
+ *         ...fill m from the engine, the devices and the store...
+ *         if (ui_frame(ui, &m, &err) != ST_OK) ...
+ *     }
+ *     ui_close(ui);
+ *
+ * Views and layout: the therapist view shows everything (curve with axes, threshold and best lines, the
+ * numbers, the block's rep table, the balance, the device status bar with the drop counter, buttons and
+ * the key help line). The patient view is big, simple and high-contrast, readable at 3 m: the cue word,
+ * the live force as a bar with the target line, the current number, the side and direction in plain
+ * words; it never shows flags or other patient data. struct ui_opts picks one window with both views
+ * side by side, or two windows (the patient's on a second monitor, optionally full screen).
+ *
+ * Ownership: the caller owns the model and every trace it points to; ui_frame() only reads them during
+ * the call. The UI allocates when it opens, when a window is resized and when a new text appears (text
+ * textures are cached, bounded, keyed by string, font and size; numbers are drawn from cached glyphs),
+ * never in a steady frame.
+ *
+ * Threads: every ui_ function must be called from the thread that called ui_open() (SDL's rule).
+ * Process-wide: ui_open() asks SDL not to install signal handlers (SIGINT and SIGTERM stay the
+ * station's) and to draw lines natively; ui_close() shuts SDL's video and audio down again.
+ * Errors: functions return enum st_status and fill err with a sentence a therapist can act on; no
+ * display is ST_ERR_DISPLAY, a missing font file ST_ERR_NOT_FOUND naming the file and the Debian
+ * package. Nothing here calls exit().
+ */
+#ifndef STATION_STATION_UI_H
+#define STATION_STATION_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "common/sample.h"
+#include "protocols/balance.h"
+#include "protocols/limb.h"
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Traces: caller-owned point storage for the live curves (pure, no SDL)                          */
+/* ---------------------------------------------------------------------------------------------- */
+
+/*
+ * A circular buffer of (t seconds, force N) points over caller-owned arrays, oldest first. The station
+ * pushes each drained sample of a channel; the UI draws the points inside the model's time window.
+ * Points must be pushed in time order (a point older than the newest is dropped and counted in
+ * ->rejected). Times are any monotonic seconds (e.g. seconds since the session started).
+ */
+struct ui_trace {
+    double *t_s;     /* caller-owned, cap elements */
+    double *force_n; /* caller-owned, cap elements */
+    size_t cap;
+    size_t first;    /* index of the oldest point */
+    size_t n;        /* points held (<= cap) */
+    size_t rejected; /* points refused because they went back in time or were not finite */
+};
+
+/* Initialises tr over t_s and force_n (cap elements each; the caller keeps them alive). cap 0 makes a
+ * trace that holds nothing. */
+void ui_trace_init(struct ui_trace *tr, double *t_s, double *force_n, size_t cap);
+
+/* Appends a point, overwriting the oldest when full. Returns false (and counts it) for a non-finite
+ * point or one older than the newest. */
+bool ui_trace_push(struct ui_trace *tr, double t_s, double force_n);
+
+/* Forgets every point (keeps the storage). */
+void ui_trace_clear(struct ui_trace *tr);
+
+/* Point i (0 = oldest). i must be < tr->n. */
+void ui_trace_get(const struct ui_trace *tr, size_t i, double *t_s, double *force_n);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The model: everything the screen shows (plain data, no SDL)                                    */
+/* ---------------------------------------------------------------------------------------------- */
+
+#define UI_MAX_CURVES ST_MAX_CHANNELS
+#define UI_MAX_DEVICES ST_MAX_CHANNELS
+#define UI_MAX_REPS 12
+
+/* What the patient is asked to do now: picks the wording and colour of the cue on both views. */
+enum ui_cue {
+    UI_CUE_NONE = 0, /* nothing to do (no session yet) */
+    UI_CUE_WAIT,     /* setup, tare, review, next block: "Get into position" / "Relax the leg" */
+    UI_CUE_READY,    /* countdown: "Get ready" and the seconds 3-2-1 */
+    UI_CUE_PUSH,     /* "Push!" (manual: after the countdown; auto: armed, waiting for onset) */
+    UI_CUE_HOLD,     /* contraction under way: "Hold" */
+    UI_CUE_RELAX,    /* the rep ended: "Relax" */
+    UI_CUE_REST,     /* rest between reps: "Rest 20 s" */
+    UI_CUE_PAUSED,   /* the therapist paused */
+    UI_CUE_DONE,     /* the session is complete */
+    UI_CUE_COUNT
+};
+
+/* The status of a repetition in the block's table (mirrors the engine's rep status). */
+enum ui_rep_status { UI_REP_PENDING = 0, UI_REP_ACCEPTED, UI_REP_REJECTED, UI_REP_INTERRUPTED };
+
+/* The actions the therapist's keys and buttons map to. */
+enum ui_action {
+    UI_ACT_NONE = 0,
+    UI_ACT_START,  /* Space / Enter: start, next rep, next block */
+    UI_ACT_REDO,   /* R: redo the last rep */
+    UI_ACT_REJECT, /* X: reject the last rep */
+    UI_ACT_ACCEPT, /* A: accept a flagged rep */
+    UI_ACT_SKIP,   /* S: skip the block */
+    UI_ACT_PAUSE,  /* P: pause or resume (the station knows which) */
+    UI_ACT_ABORT,  /* Esc twice, or Esc then Y: abort the session (already confirmed) */
+    UI_ACT_COUNT
+};
+
+/* "start", "redo", ... for logs and tests; "none" for UI_ACT_NONE, "?" out of range. */
+const char *ui_action_name(enum ui_action a);
+
+struct ui_session {
+    char protocol[96];        /* "Supine hip ADD/ABD, long lever 0°" */
+    char position[128];       /* "Supine, hips 0°: pad 5 cm above the ankle" */
+    bool auto_mode;           /* hands-free (--auto) rather than therapist-paced */
+    int block, n_blocks;      /* 1-based block i of n; n_blocks 0 = no block yet */
+    enum st_dir dir;          /* ADD / ABD of the block */
+    enum st_side side;        /* left / right / both */
+    int rep, n_reps;          /* 1-based rep i of n in the block (n includes extra reps); 0 = none */
+    bool familiarisation;     /* this rep is a practice rep at about 50 % effort */
+    char state[32];           /* the engine's state name: "Countdown", "Contraction", ... */
+    double state_remaining_s; /* seconds left in the state (countdown, hold, rest); NAN = none */
+    enum ui_cue cue;
+    char cue_text[96];    /* the therapist's big cue line; "" = the default words of cue */
+    char patient_cue[48]; /* the patient's cue word; "" = the default words of cue */
+    bool paused;          /* the Pause button reads "Resume" */
+    bool complete;        /* the session is over */
+};
+
+/* The last repetition, for the therapist. */
+struct ui_last_rep {
+    bool valid;      /* there is a last rep */
+    double peak_n;   /* its F_peak */
+    char flags[128]; /* its quality flags in words ("too short, countermovement"); "" = none */
+    bool saved;      /* set only once the store has committed it */
+};
+
+/* One row of the block's rep table. */
+struct ui_rep {
+    int index;      /* 1-based rep number in the block */
+    double peak_n;  /* NAN while not measured */
+    char flags[64]; /* "" = none */
+    enum ui_rep_status status;
+    bool familiarisation;
+    bool saved;
+};
+
+/* The live numbers and curves. */
+struct ui_curve {
+    const struct ui_trace *trace; /* caller-owned; NULL = no curve */
+    char label[24];               /* "Left", "Right", "Inner pad" (legend, shown with 2+ curves) */
+};
+
+struct ui_live {
+    double force_n;      /* current force of the active channel (tared); NAN = no reading */
+    double block_best_n; /* this block's best counting peak; NAN = none yet */
+    double last_peak_n;  /* the last rep's peak; NAN = none */
+    double threshold_n;  /* the onset threshold line (tared N); NAN = not drawn */
+    double target_n;     /* the patient's target line; NAN = block_best_n */
+    double t_now_s;      /* the right edge of the time axis, on the traces' time scale */
+    double window_s;     /* width of the time axis; <= 0 = 10 s */
+    double y_max_n;      /* top of the force axis; <= 0 or NAN = from the data */
+    struct ui_curve curves[UI_MAX_CURVES];
+    int n_curves; /* 0..UI_MAX_CURVES; curve i is drawn in ui_colour_rgb(UI_COL_CURVE0 + i) */
+    int active;   /* the curve whose force is force_n (drawn on top) */
+};
+
+enum ui_device_state { UI_DEV_NONE = 0, UI_DEV_CONNECTING, UI_DEV_CONNECTED, UI_DEV_LOST };
+
+struct ui_device {
+    char name[64]; /* family and model: "Mark-10 M5-200" */
+    char port[64]; /* "/dev/ttyUSB0" */
+    enum ui_device_state state;
+    char message[192];       /* shown in the banner when LOST ("The dynamometer was disconnected:
+                              * check the cable. The repetition will be repeated."); "" = a default */
+    double rate_hz;          /* measured sample rate; NAN = unknown */
+    uint64_t dropped;        /* dropped or unparseable samples this session: always shown */
+    char calib_warning[128]; /* "Calibration check is 400 days old" ; "" = none */
+};
+
+struct ui_model {
+    struct ui_session session;
+    struct ui_last_rep last;
+    struct ui_rep reps[UI_MAX_REPS]; /* the block's reps, in order */
+    int n_reps;
+    bool have_balance;         /* balance holds the session's balance so far */
+    struct bal_result balance; /* from eng_balance / bal_compute */
+    struct ui_live live;
+    struct ui_device devices[UI_MAX_DEVICES];
+    int n_devices;
+    char alert[192];           /* another prominent message (e.g. "The disk is full: ..."),
+                                * shown in amber on the therapist view; "" = none */
+    char start_label[24];      /* the Start button's word ("Start", "Next block"); "" = "Start" */
+    unsigned actions_disabled; /* bit (1u << action): that button is greyed and clicks on it
+                                * are ignored; keys are always reported */
+};
+
+/* Fills m with an empty model: no session, NAN numbers, no curves, no devices. */
+void ui_model_init(struct ui_model *m);
+
+/* The default cue words of a cue, for the patient (remaining_s gives "Rest 20 s"; NAN = none):
+ * "Get ready", "Push!", "Hold", "Relax", "Rest 20 s", "Paused", "Well done", "Get into position".
+ * Writes into buf (size bytes) and returns buf. */
+const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t size);
+
+/* The plain words of a direction for the patient: "squeeze in" (ADD) / "push out" (ABD). */
+const char *ui_dir_plain(enum st_dir d);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Windows                                                                                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+enum ui_layout {
+    UI_LAYOUT_AUTO = 0,      /* two windows when SDL reports more than one display, else one */
+    UI_LAYOUT_ONE_WINDOW,    /* one window: therapist view left, patient view right */
+    UI_LAYOUT_TWO_WINDOWS,   /* a therapist window and a patient window */
+    UI_LAYOUT_THERAPIST_ONLY /* one window, therapist view only (no patient screen) */
+};
+
+enum ui_view { UI_VIEW_THERAPIST = 0, UI_VIEW_PATIENT, UI_VIEW_COUNT };
+
+struct ui_opts {
+    enum ui_layout layout;
+    int width, height;                 /* therapist window, or the one window; <= 0 = 1440 x 860 */
+    int patient_width, patient_height; /* two windows: the patient window; <= 0 = 1024 x 768 */
+    bool patient_fullscreen;           /* two windows: the patient window fills its display */
+    int patient_display;               /* display index for the patient window; -1 = the last one */
+    bool sound;                        /* false: ui_sound() is silent */
+    const char *font;                  /* NULL = STATION_FONT */
+    const char *font_bold;             /* NULL = STATION_FONT_BOLD */
+    const char *title;                 /* window title; NULL = "Station" */
+};
+
+/* AUTO layout, default sizes, patient window windowed on the last display, sound on, default fonts. */
+struct ui_opts ui_opts_default(void);
+
+struct ui;
+
+/*
+ * Opens the windows, the fonts and (if it can) the sound device. On success *out is a new UI the
+ * caller frees with ui_close(). Errors: ST_ERR_DISPLAY when no display can be opened ("No display:
+ * run with --headless, or start it from the desktop"), ST_ERR_NOT_FOUND when a font file is missing
+ * (the message names the file and the Debian package fonts-dejavu-core), ST_ERR_NOMEM. No sound
+ * device is not an error: the UI is then silent.
+ */
+enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_err *err);
+
+/* Closes the windows and frees everything. ui may be NULL. */
+void ui_close(struct ui *ui);
+
+/* The layout actually opened (never UI_LAYOUT_AUTO). */
+enum ui_layout ui_layout_get(const struct ui *ui);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Input                                                                                          */
+/* ---------------------------------------------------------------------------------------------- */
+
+#define UI_MAX_ACTIONS 16
+
+struct ui_input {
+    enum ui_action actions[UI_MAX_ACTIONS]; /* in the order they happened */
+    int n_actions;
+    bool quit;          /* a window was closed (the station decides: confirm, abort, save) */
+    bool abort_pending; /* Esc was pressed once: the views ask "Esc again or Y to abort" */
+};
+
+/*
+ * Handles the pending window events (resize, close, keys, clicks) without waiting, and fills in with
+ * the actions: Space/Enter start, R redo, X reject, A accept, S skip, P pause, Esc abort (asked first:
+ * a second Esc or Y confirms, any other key cancels), and clicks on the therapist view's buttons.
+ * F11 toggles full screen on the focused window. Returns the number of actions.
+ */
+int ui_poll(struct ui *ui, struct ui_input *in);
+
+/* The centre of action a's button in its window's coordinates (for tests and kiosks); false when the
+ * button is not on screen (no frame drawn yet, or no such button). */
+bool ui_button_center(const struct ui *ui, enum ui_action a, int *x, int *y);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Drawing                                                                                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+/*
+ * Draws one frame of every view from m and presents it. m and its traces are only read. It does not
+ * wait for the display's refresh: the station paces its loop (about 60 frames a second is plenty).
+ * On SDL's offscreen and dummy video drivers (tests, machines without a GPU) the views are drawn by
+ * the software renderer; on a desktop by the accelerated one (OpenGL under X11).
+ */
+enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *err);
+
+/* Resizes view v's window to w x h (the one window for both views in the one-window layout), as a
+ * user dragging its corner would; the next ui_frame() lays the views out anew. */
+enum st_status ui_window_resize(struct ui *ui, enum ui_view v, int w, int h, struct st_err *err);
+
+/* The colours the views use, as 0xRRGGBB (for tests looking at pixels, and for reports). */
+enum ui_colour {
+    UI_COL_BG,     /* therapist background */
+    UI_COL_CURVE0, /* channel curves 0..3 */
+    UI_COL_CURVE1,
+    UI_COL_CURVE2,
+    UI_COL_CURVE3,
+    UI_COL_THRESHOLD,   /* the onset threshold line */
+    UI_COL_BEST,        /* the block's best line */
+    UI_COL_LOST,        /* the device-lost banner */
+    UI_COL_ALERT,       /* the amber alert banner */
+    UI_COL_PATIENT_BG,  /* patient background */
+    UI_COL_PATIENT_BAR, /* the patient's force bar */
+    UI_COL_TARGET,      /* the patient's target line */
+    UI_COL_FLAG_RED,
+    UI_COL_FLAG_AMBER,
+    UI_COL_FLAG_NORMAL,
+    UI_COL_COUNT
+};
+uint32_t ui_colour_rgb(enum ui_colour c);
+
+/* A view's last frame, read back from the renderer: ARGB8888 pixels, row-major, pitch = w pixels. */
+struct ui_image {
+    const uint32_t *px; /* owned by the UI, valid until the next ui_view_pixels() or ui_close() */
+    int w, h;
+};
+
+/* Reads view v's last drawn frame into *img. ST_ERR_ARG when v is not shown in this layout or no frame
+ * was drawn yet; ST_ERR_DISPLAY when the renderer cannot read back. */
+enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err);
+
+/* 0xRRGGBB of the pixel at (x, y) of img; 0xFFFFFFFF outside. */
+uint32_t ui_image_rgb(const struct ui_image *img, int x, int y);
+
+/* Writes view v's last frame to path as a BMP (SDL_SaveBMP). ST_ERR_IO names the path on failure. */
+enum st_status ui_screenshot(struct ui *ui, enum ui_view v, const char *path, struct st_err *err);
+
+/* Where the point (t_s, force_n) of the last frame's curve lands in view v's image (pixel x, y), from
+ * the axes that frame used. False when v has no curve plot or no frame was drawn. */
+bool ui_plot_map(const struct ui *ui, enum ui_view v, double t_s, double force_n, int *x, int *y);
+
+/* The last frame's plot area in view v's image (x, y, w, h). False as above. */
+bool ui_plot_rect(const struct ui *ui, enum ui_view v, int *x, int *y, int *w, int *h);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Sound                                                                                          */
+/* ---------------------------------------------------------------------------------------------- */
+
+/* The cue sounds (the engine's sound kinds). */
+enum ui_sound {
+    UI_SOUND_NONE = 0,
+    UI_SOUND_TICK, /* countdown tick: short 880 Hz */
+    UI_SOUND_GO,   /* "Push!": longer 1320 Hz */
+    UI_SOUND_STOP, /* "Relax" / stop: 440 Hz */
+    UI_SOUND_DONE, /* the block or session is done: two 660 Hz beeps */
+    UI_SOUND_COUNT
+};
+
+/* Plays a cue sound now (cutting off the previous one). Silent without a sound device, with
+ * opts.sound false or for UI_SOUND_NONE; never fails. */
+void ui_sound(struct ui *ui, enum ui_sound kind);
+
+/* True when a sound device is open (the UI can beep). */
+bool ui_sound_available(const struct ui *ui);
+
+/* Renders kind as mono float samples at rate Hz into out (up to max samples; pure, for tests and for
+ * the headless terminal); returns the number of samples the sound has (may exceed max: then only max
+ * were written). */
+size_t ui_sound_render(enum ui_sound kind, int rate, float *out, size_t max);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * ui_model.c - the plain-data half of the UI: the model's defaults, the traces the curves are drawn
+ * from, the words of the cues and the colour table.
+ *
+ * Nothing here touches SDL, so a headless station fills the same model (and tests build one by hand)
+ * without a display. The traces are circular buffers over caller-owned arrays: the station pushes
+ * every drained sample and the UI reads the last window of them, with no allocation anywhere.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "station/ui/ui.h"
+
+void ui_trace_init(struct ui_trace *tr, double *t_s, double *force_n, size_t cap)
+{
+    tr->t_s = t_s;
+    tr->force_n = force_n;
+    tr->cap = (t_s && force_n) ? cap : 0;
+    tr->first = 0;
+    tr->n = 0;
+    tr->rejected = 0;
+}
+
+bool ui_trace_push(struct ui_trace *tr, double t_s, double force_n)
+{
+    if (tr->cap == 0 || !isfinite(t_s) || !isfinite(force_n)) {
+        tr->rejected++;
+        return false;
+    }
+    if (tr->n > 0) {
+        size_t last = (tr->first + tr->n - 1) % tr->cap;
+        if (t_s < tr->t_s[last]) {
+            tr->rejected++;
+            return false;
+        }
+    }
+    size_t at;
+    if (tr->n < tr->cap) {
+        at = (tr->first + tr->n) % tr->cap;
+        tr->n++;
+    } else {
+        at = tr->first;
+        tr->first = (tr->first + 1) % tr->cap;
+    }
+    tr->t_s[at] = t_s;
+    tr->force_n[at] = force_n;
+    return true;
+}
+
+void ui_trace_clear(struct ui_trace *tr)
+{
+    tr->first = 0;
+    tr->n = 0;
+}
+
+void ui_trace_get(const struct ui_trace *tr, size_t i, double *t_s, double *force_n)
+{
+    size_t at = (tr->first + i) % tr->cap;
+    *t_s = tr->t_s[at];
+    *force_n = tr->force_n[at];
+}
+
+void ui_model_init(struct ui_model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->session.state_remaining_s = NAN;
+    m->session.dir = ST_DIR_ADD;
+    m->session.side = ST_SIDE_LEFT;
+    m->last.peak_n = NAN;
+    for (int i = 0; i < UI_MAX_REPS; i++)
+        m->reps[i].peak_n = NAN;
+    m->live.force_n = NAN;
+    m->live.block_best_n = NAN;
+    m->live.last_peak_n = NAN;
+    m->live.threshold_n = NAN;
+    m->live.target_n = NAN;
+    m->live.window_s = 10.0;
+    m->live.y_max_n = NAN;
+    for (int i = 0; i < UI_MAX_DEVICES; i++)
+        m->devices[i].rate_hz = NAN;
+}
+
+const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return "";
+    switch (cue) {
+    case UI_CUE_WAIT: snprintf(buf, size, "Get into position"); break;
+    case UI_CUE_READY: snprintf(buf, size, "Get ready"); break;
+    case UI_CUE_PUSH: snprintf(buf, size, "Push!"); break;
+    case UI_CUE_HOLD: snprintf(buf, size, "Hold"); break;
+    case UI_CUE_RELAX: snprintf(buf, size, "Relax"); break;
+    case UI_CUE_REST:
+        if (isfinite(remaining_s) && remaining_s > 0 && remaining_s < 1e6)
+            snprintf(buf, size, "Rest %d s", (int)ceil(remaining_s - 1e-9));
+        else
+            snprintf(buf, size, "Rest");
+        break;
+    case UI_CUE_PAUSED: snprintf(buf, size, "Paused"); break;
+    case UI_CUE_DONE: snprintf(buf, size, "Well done"); break;
+    case UI_CUE_NONE:
+    case UI_CUE_COUNT:
+    default: buf[0] = '\0'; break;
+    }
+    return buf;
+}
+
+const char *ui_dir_plain(enum st_dir d)
+{
+    switch (d) {
+    case ST_DIR_ADD: return "squeeze in";
+    case ST_DIR_ABD: return "push out";
+    case ST_DIR_COUNT:
+    default: return "?";
+    }
+}
+
+const char *ui_action_name(enum ui_action a)
+{
+    static const char *const names[UI_ACT_COUNT] = {
+        [UI_ACT_NONE] = "none",     [UI_ACT_START] = "start",   [UI_ACT_REDO] = "redo",
+        [UI_ACT_REJECT] = "reject", [UI_ACT_ACCEPT] = "accept", [UI_ACT_SKIP] = "skip",
+        [UI_ACT_PAUSE] = "pause",   [UI_ACT_ABORT] = "abort",
+    };
+    if ((int)a < 0 || a >= UI_ACT_COUNT)
+        return "?";
+    return names[a];
+}
+
+/* Chosen for contrast on the dark slate background and for telling the channels apart with the
+ * common colour-vision deficiencies (blue / orange first). */
+uint32_t ui_colour_rgb(enum ui_colour c)
+{
+    static const uint32_t table[UI_COL_COUNT] = {
+        [UI_COL_BG] = 0x161b22,         [UI_COL_CURVE0] = 0x38bdf8,      [UI_COL_CURVE1] = 0xfb923c,
+        [UI_COL_CURVE2] = 0xa3e635,     [UI_COL_CURVE3] = 0xe879f9,      [UI_COL_THRESHOLD] = 0xfacc15,
+        [UI_COL_BEST] = 0x34d399,       [UI_COL_LOST] = 0xc81e1e,        [UI_COL_ALERT] = 0xb45309,
+        [UI_COL_PATIENT_BG] = 0x000000, [UI_COL_PATIENT_BAR] = 0x22d3ee, [UI_COL_TARGET] = 0xfde047,
+        [UI_COL_FLAG_RED] = 0xef4444,   [UI_COL_FLAG_AMBER] = 0xf59e0b,  [UI_COL_FLAG_NORMAL] = 0x22c55e,
+    };
+    if ((int)c < 0 || c >= UI_COL_COUNT)
+        return 0;
+    return table[c];
+}

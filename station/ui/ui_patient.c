@@ -1,0 +1,134 @@
+/*
+ * ui_patient.c - the patient view: what the patient needs to do, readable from 3 m, and nothing else.
+ *
+ *   side and direction in plain words ("Left leg · squeeze in"), rep i of n, "practice" when it is
+ *   the cue word, huge and in the cue's colour ("Get ready" + 3-2-1, "Push!", "Hold", "Relax", "Rest 20 s")
+ *   the current force as a big number
+ *   a horizontal bar of the force with the target (best) line
+ *
+ * Black background, white and saturated colours, text sized from the view's height and fitted to its
+ * width, so the same code serves a side panel and a full-screen second monitor. It never shows quality
+ * flags, device messages, the protocol or anything about the patient: when a device is lost it just
+ * asks the patient to wait.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "station/ui/ui_priv.h"
+
+static const char *leg_words(enum st_side s)
+{
+    switch (s) {
+    case ST_SIDE_LEFT: return "Left leg";
+    case ST_SIDE_RIGHT: return "Right leg";
+    case ST_SIDE_BOTH: return "Both legs";
+    case ST_SIDE_COUNT:
+    default: return "";
+    }
+}
+
+/* The bar's full scale: room above the target and the force, in steps of 50 N so it does not jitter. */
+static double bar_scale(double force, double target)
+{
+    double top = 100.0;
+    if (isfinite(target) && target * 1.25 > top)
+        top = target * 1.25;
+    if (isfinite(force) && force * 1.1 > top)
+        top = force * 1.1;
+    return ceil(top / 50.0) * 50.0;
+}
+
+void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
+{
+    const struct ui_session *s = &m->session;
+    const struct ui_live *lv = &m->live;
+    int W = dc->w, H = dc->h;
+    float hh = (float)H;
+    int margin = (int)(0.05f * (float)W);
+    int max_w = W - 2 * margin;
+    char buf[96];
+    ui_draw_fill(dc, 0, 0, W, H, ui_colour_rgb(UI_COL_PATIENT_BG));
+    dc->vp->have_plot = false;
+
+    bool lost = false;
+    for (int i = 0; i < m->n_devices && i < UI_MAX_DEVICES; i++)
+        lost = lost || m->devices[i].state == UI_DEV_LOST;
+
+    /* Side and direction. */
+    int y = (int)(0.04f * hh);
+    if (s->n_blocks > 0) {
+        snprintf(buf, sizeof buf, "%s  \xc2\xb7  %s", leg_words(s->side), ui_dir_plain(s->dir));
+        int px = ui_text_px(0.075f * hh);
+        ui_text_fit(dc, buf, W / 2, y, px, (int)(0.03f * hh), true, 0xffffff, UI_TX_CENTER, max_w);
+        y += ui_text_height(dc, px, true);
+        int px2 = ui_text_px(0.042f * hh);
+        if (s->familiarisation)
+            snprintf(buf, sizeof buf, "Practice: about half effort");
+        else if (s->n_reps > 0)
+            snprintf(buf, sizeof buf, "Rep %d of %d", s->rep, s->n_reps);
+        else
+            buf[0] = '\0';
+        ui_text_fit(dc, buf, W / 2, y, px2, (int)(0.02f * hh), s->familiarisation,
+                    s->familiarisation ? 0xfbbf24 : 0xb8c2cc, UI_TX_CENTER, max_w);
+    }
+
+    /* The cue. */
+    char words[64];
+    const char *cue =
+        s->patient_cue[0] ? s->patient_cue : ui_cue_words(s->cue, s->state_remaining_s, words, sizeof words);
+    uint32_t rgb = ui_cue_rgb(s->cue);
+    if (lost) {
+        cue = "Please wait";
+        rgb = 0xcbd5e1;
+    }
+    if (s->paused && !s->patient_cue[0])
+        cue = "Paused";
+    int cue_mid = (int)(0.37f * hh);
+    if (!lost && !s->paused && s->cue == UI_CUE_READY && s->state_remaining_s > 0 &&
+        s->state_remaining_s < 100.0) {
+        int px = ui_text_px(0.085f * hh);
+        ui_text_fit(dc, cue, W / 2, (int)(0.255f * hh), px, (int)(0.03f * hh), true, rgb,
+                    UI_TX_CENTER | UI_TX_MIDDLE, max_w);
+        snprintf(buf, sizeof buf, "%d", (int)ceil(s->state_remaining_s - 1e-9));
+        ui_text_draw(dc, buf, W / 2, (int)(0.42f * hh), ui_text_px(0.22f * hh), true, rgb,
+                     UI_TX_CENTER | UI_TX_MIDDLE | UI_TX_GLYPHS);
+    } else if (cue[0]) {
+        ui_text_fit(dc, cue, W / 2, cue_mid, ui_text_px(0.17f * hh), (int)(0.04f * hh), true, rgb,
+                    UI_TX_CENTER | UI_TX_MIDDLE, max_w);
+    }
+
+    /* The force now, as a number and as a bar with the target line. */
+    if (isfinite(lv->force_n) && !lost) {
+        snprintf(buf, sizeof buf, "%.0f N", lv->force_n);
+        int px = ui_text_px(0.15f * hh);
+        if (ui_text_width(dc, buf, px, true, UI_TX_GLYPHS) > max_w)
+            px = ui_text_px((float)px * 0.6f);
+        ui_text_draw(dc, buf, W / 2, (int)(0.625f * hh), px, true, 0xffffff,
+                     UI_TX_CENTER | UI_TX_MIDDLE | UI_TX_GLYPHS);
+    }
+    double target = isfinite(lv->target_n) ? lv->target_n : lv->block_best_n;
+    double scale = bar_scale(lv->force_n, target);
+    int bx = margin, bw = max_w;
+    int by = (int)(0.80f * hh), bh = (int)(0.095f * hh);
+    ui_draw_round(dc, bx, by, bw, bh, bh / 4, 0x1f2933);
+    if (isfinite(lv->force_n) && lv->force_n > 0 && !lost) {
+        int fw = (int)lround(bw * fmin(lv->force_n / scale, 1.0));
+        ui_draw_round(dc, bx, by, fw, bh, bh / 4, ui_colour_rgb(UI_COL_PATIENT_BAR));
+    }
+    if (isfinite(target) && target > 0) {
+        int tx = bx + (int)lround(bw * fmin(target / scale, 1.0));
+        int t = (int)fmaxf(4.0f, 0.008f * hh);
+        uint32_t trgb = ui_colour_rgb(UI_COL_TARGET);
+        int ext = (int)(0.02f * hh);
+        ui_draw_fill(dc, tx - t / 2, by - ext, t, bh + 2 * ext, trgb);
+        snprintf(buf, sizeof buf, "Best %.0f N", target);
+        int px = ui_text_px(0.045f * hh);
+        int w = ui_text_width(dc, buf, px, true, 0);
+        int lx = tx - w / 2;
+        if (lx < margin)
+            lx = margin;
+        if (lx + w > W - margin)
+            lx = W - margin - w;
+        ui_text_draw(dc, buf, lx, by - ext - (int)(0.005f * hh), px, true, trgb, UI_TX_BOTTOM);
+    }
+}

@@ -1,0 +1,186 @@
+/*
+ * ui_priv.h - private to station/ui*.c: the UI's internal state, shared by its files (ui.c windows and
+ * input, ui_text.c fonts and the text cache, ui_draw.c primitives, ui_plot.c the curve, ui_therapist.c
+ * and ui_patient.c the two views, ui_sound.c the beeps). Nothing outside station/ui*.c includes it;
+ * the public manual is station/ui/ui.h.
+ */
+#ifndef STATION_STATION_UI_PRIV_H
+#define STATION_STATION_UI_PRIV_H
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "station/ui/ui.h"
+
+/* The text cache: one per renderer (textures belong to a renderer). Large enough for every label of
+ * both views plus the glyphs numbers are drawn from, so a steady frame creates no texture. */
+#define UI_TEXT_SLOTS 384
+#define UI_TEXT_KEY_MAX 200
+#define UI_FONT_SLOTS 24
+#define UI_MAX_WINDOWS 2
+
+/* Theme colours not exported through ui_colour_rgb (text and panels). */
+#define UI_RGB_TEXT 0xe6edf3u
+#define UI_RGB_MUTED 0x93a1b0u
+#define UI_RGB_FAINT 0x5b6877u
+#define UI_RGB_PANEL 0x1f2630u
+#define UI_RGB_PANEL_HI 0x2a3441u
+#define UI_RGB_GRID 0x2b3541u
+#define UI_RGB_AXIS 0x4f5d6e
+#define UI_RGB_WINDOW 0x0d1117u
+
+struct ui_font_slot {
+    TTF_Font *font; /* NULL = free */
+    bool bold;
+    int px;
+    uint64_t used;
+};
+
+struct ui_text_entry {
+    SDL_Texture *tex; /* NULL = free; white text, tinted with SDL_SetTextureColorMod */
+    uint32_t hash;
+    bool bold;
+    int px;
+    int w, h;
+    uint64_t used;
+    char str[UI_TEXT_KEY_MAX];
+};
+
+struct ui_win {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    uint32_t id;
+    int out_w, out_h; /* renderer output size in pixels (last frame) */
+    struct ui_text_entry text[UI_TEXT_SLOTS];
+    uint64_t text_created; /* textures created since open (tests and the bench read it) */
+};
+
+/* Where a view is and what its last frame's plot mapped. */
+struct ui_viewport {
+    bool shown;
+    int win;       /* index into ui->wins */
+    SDL_Rect rect; /* in the window's output pixels */
+    SDL_Texture *target;
+    int tw, th;
+    bool drawn;
+    bool have_plot;
+    SDL_Rect plot;
+    double t0, t1, y0, y1;
+};
+
+struct ui_button {
+    enum ui_action action;
+    int win;
+    SDL_Rect r; /* window output pixels */
+    bool enabled;
+};
+
+struct ui {
+    struct ui_opts opts;
+    char font_path[512], bold_path[512], title[128];
+    enum ui_layout layout;
+    struct ui_win wins[UI_MAX_WINDOWS];
+    int n_wins;
+    struct ui_viewport views[UI_VIEW_COUNT];
+    struct ui_font_slot fonts[UI_FONT_SLOTS];
+    uint64_t clock; /* frame counter: the caches' LRU clock */
+    bool font_warned;
+
+    struct ui_button buttons[UI_ACT_COUNT];
+    int n_buttons;
+    bool abort_pending;
+    int hover_win, hover_x, hover_y; /* mouse, in window output pixels */
+
+    SDL_FPoint *pts; /* curve scratch, sized for the widest plot (grown on resize only) */
+    size_t pts_cap;
+    uint32_t *pixels; /* read-back buffer for ui_view_pixels */
+    size_t pixels_cap;
+
+    SDL_AudioDeviceID audio;
+    float *sound[UI_SOUND_COUNT];
+    size_t sound_len[UI_SOUND_COUNT];
+
+    bool video_up, ttf_up, audio_up;
+    bool no_gpu; /* offscreen / dummy video: software renderer only */
+};
+
+/* A drawing context: one view being drawn into its target. Coordinates are the view's pixels. */
+struct ui_dc {
+    struct ui *ui;
+    struct ui_win *win;
+    SDL_Renderer *ren;
+    struct ui_viewport *vp;
+    enum ui_view view;
+    int w, h;
+    float u; /* layout unit: 1.0 at the reference size of the view */
+};
+
+/* Text alignment flags for ui_text_draw. */
+enum {
+    UI_TX_LEFT = 0,
+    UI_TX_CENTER = 1 << 0,
+    UI_TX_RIGHT = 1 << 1,
+    UI_TX_MIDDLE = 1 << 2, /* y is the vertical centre of the line, not its top */
+    UI_TX_BOTTOM = 1 << 3, /* y is the bottom of the line */
+    UI_TX_GLYPHS = 1 << 4, /* draw from per-character cached glyphs (for numbers that change) */
+};
+
+/* ui_text.c */
+int ui_text_px(float px);
+TTF_Font *ui_font_get(struct ui *ui, bool bold, int px);
+int ui_text_draw(struct ui_dc *dc, const char *s, int x, int y, int px, bool bold, uint32_t rgb, int flags);
+int ui_text_width(struct ui_dc *dc, const char *s, int px, bool bold, int flags);
+int ui_text_height(struct ui_dc *dc, int px, bool bold);
+/* Width of s at px measured by SDL_ttf, without rendering a texture. */
+int ui_text_measure(struct ui_dc *dc, const char *s, int px, bool bold);
+/* Draws s word-wrapped into at most max_lines lines of width max_w (the last cut with "…");
+ * returns the number of lines drawn. */
+int ui_text_wrap(struct ui_dc *dc, const char *s, int x, int y, int px, bool bold, uint32_t rgb, int flags,
+                 int max_w, int max_lines, int line_h);
+int ui_text_fit_px(struct ui_dc *dc, const char *s, int px, bool bold, int max_w, int min_px);
+/* Draws s at px, shrinking it (not below min_px) to fit max_w and cutting it with "…" as a last
+ * resort; returns the width drawn. */
+int ui_text_fit(struct ui_dc *dc, const char *s, int x, int y, int px, int min_px, bool bold, uint32_t rgb,
+                int flags, int max_w);
+void ui_text_cache_free(struct ui_win *w);
+void ui_fonts_free(struct ui *ui);
+
+/* ui_draw.c */
+void ui_draw_colour(struct ui_dc *dc, uint32_t rgb, uint8_t alpha);
+void ui_draw_fill(struct ui_dc *dc, int x, int y, int w, int h, uint32_t rgb);
+void ui_draw_fill_alpha(struct ui_dc *dc, int x, int y, int w, int h, uint32_t rgb, uint8_t alpha);
+void ui_draw_round(struct ui_dc *dc, int x, int y, int w, int h, int r, uint32_t rgb);
+void ui_draw_frame(struct ui_dc *dc, int x, int y, int w, int h, int t, uint32_t rgb);
+void ui_draw_hline(struct ui_dc *dc, int x0, int x1, int y, int t, uint32_t rgb);
+void ui_draw_vline(struct ui_dc *dc, int x, int y0, int y1, int t, uint32_t rgb);
+void ui_draw_disc(struct ui_dc *dc, int cx, int cy, int r, uint32_t rgb);
+void ui_draw_polyline(struct ui_dc *dc, SDL_FPoint *pts, int n, int t, uint32_t rgb);
+double ui_nice_step(double range, int max_ticks);
+
+/* ui_plot.c: the force curve with its axes, into box; records the mapping in dc->vp. */
+void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box);
+
+/* ui_therapist.c, ui_patient.c */
+void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
+void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
+
+/* The number of curves to draw (n_curves clamped to 0..UI_MAX_CURVES) and the active one (0 when
+ * out of range): the model is the caller's and is not trusted to be in range. */
+int ui_live_curves(const struct ui_live *lv);
+int ui_live_active(const struct ui_live *lv);
+
+/* Shared look: the colour of a cue, of a balance flag. */
+uint32_t ui_cue_rgb(enum ui_cue cue);
+uint32_t ui_flag_rgb(enum bal_flag f);
+/* Records a button drawn in dc's view (for clicks). */
+void ui_button_add(struct ui_dc *dc, enum ui_action a, SDL_Rect r, bool enabled);
+/* Formats a force for display: "245.3 N", "–" for NAN. */
+const char *ui_fmt_n(char *buf, size_t size, double n, int decimals);
+
+/* ui_sound.c */
+void ui_sound_open(struct ui *ui);
+void ui_sound_close(struct ui *ui);
+
+#endif

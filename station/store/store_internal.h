@@ -1,5 +1,5 @@
 /*
- * store_internal.h - what the store's own files (station/store/*.c) share and nobody else may use.
+ * store_internal.h - what the store's own files (the .c files of station/store) share and nobody else may use.
  *
  * The store is one module split over several files for size: store.c (open, errors, transactions,
  * checkpoints), store_schema.c (tables and migrations), store_rep.c (sessions, reps, the pending

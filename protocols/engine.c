@@ -335,16 +335,16 @@ static void cue(struct eng *e, enum eng_sound sound, const char *fmt, ...)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* The ring                                                                                         */
+/* The pre-trigger window (a ring of the last seconds; named pre_ so it is never taken for drivers/ring.h) */
 /* ---------------------------------------------------------------------------------------------- */
 
-static void ring_clear(struct eng *e)
+static void pre_clear(struct eng *e)
 {
     e->ring_head = 0;
     e->ring_n = 0;
 }
 
-static void ring_push(struct eng *e, int64_t t, double f, uint16_t flags)
+static void pre_push(struct eng *e, int64_t t, double f, uint16_t flags)
 {
     size_t i = (e->ring_head + e->ring_n) % e->ring_cap;
     e->ring[i] = (struct raw){t, f, flags};
@@ -354,7 +354,7 @@ static void ring_push(struct eng *e, int64_t t, double f, uint16_t flags)
         e->ring_head = (e->ring_head + 1) % e->ring_cap;
 }
 
-static const struct raw *ring_at(const struct eng *e, size_t i)
+static const struct raw *pre_at(const struct eng *e, size_t i)
 {
     return &e->ring[(e->ring_head + i) % e->ring_cap];
 }
@@ -369,7 +369,7 @@ static void set_cur(struct eng *e, int g, int b)
     e->cur_block = b;
     int ch = channel_of(e, b);
     if (b >= 0 && ch != e->ring_ch) {
-        ring_clear(e);
+        pre_clear(e);
         e->ring_ch = ch;
     }
     make_label(e, b, e->label, sizeof e->label);
@@ -669,7 +669,7 @@ static void start_rep(struct eng *e, int64_t t, bool onset)
     if (e->zeroed_t[pb->channel] > floor_t)
         floor_t = e->zeroed_t[pb->channel];
     for (size_t i = 0; i < e->ring_n; i++) {
-        const struct raw *s = ring_at(e, i);
+        const struct raw *s = pre_at(e, i);
         if (s->t < floor_t || s->t > t)
             continue;
         buf_append(e, s->t, s->f, s->flags);
@@ -988,7 +988,7 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
         set_now(e, x->t_ns);
         if ((int)ch != e->ring_ch || e->cur_block < 0)
             continue;
-        ring_push(e, x->t_ns, x->force_n, x->flags);
+        pre_push(e, x->t_ns, x->force_n, x->flags);
         switch (e->state) {
         case ENG_TARE:
             if (x->flags & ST_SAMPLE_ZEROED)
@@ -1278,7 +1278,7 @@ void eng_device_lost(struct eng *e, int channel, int64_t now_ns)
     e->lost[channel] = true;
     e->tared[channel] = false;
     if (channel == e->ring_ch)
-        ring_clear(e);
+        pre_clear(e);
     bool current = e->cur_block >= 0 && channel_of(e, e->cur_block) == channel;
     if (current && rep_phase(e->state)) {
         bool rep = e->state == ENG_CONTRACTION;
@@ -1304,7 +1304,7 @@ void eng_device_back(struct eng *e, int channel, int64_t now_ns)
     e->lost[channel] = false;
     e->tared[channel] = false;
     if (channel == e->ring_ch)
-        ring_clear(e);
+        pre_clear(e);
     if (e->state == ENG_DEVICE_LOST && channel_of(e, e->cur_block) == channel) {
         cue(e, ENG_SOUND_TICK, "The dynamometer is back: relax the leg for the tare");
         begin_rep(e);

@@ -14,7 +14,6 @@
 #include "protocols/protocol.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -614,45 +613,6 @@ enum st_status proto_load_text(const char *origin, const char *text, struct prot
     return ST_OK;
 }
 
-enum st_status proto_load_file(const char *path, struct proto_def *def, struct st_err *err)
-{
-    if (def)
-        defaults(def);
-    if (!path || !def)
-        return st_err_set(err, ST_ERR_ARG, "proto_load_file: no path given");
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return st_err_set(err, e == ENOENT ? ST_ERR_NOT_FOUND : ST_ERR_IO, "Cannot open the protocol file %s: %s",
-                          path, strerror(e));
-    }
-    char *buf = malloc(PROTO_MAX_TEXT_BYTES + 2);
-    if (!buf) {
-        fclose(f);
-        return st_err_set(err, ST_ERR_NOMEM, NULL);
-    }
-    size_t n = fread(buf, 1, PROTO_MAX_TEXT_BYTES + 1, f);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return st_err_set(err, ST_ERR_IO, "Cannot read the protocol file %s", path);
-    }
-    if (n > PROTO_MAX_TEXT_BYTES) {
-        free(buf);
-        return st_err_set(err, ST_ERR_IO, "%s is larger than %d KiB: is it a protocol file?", path,
-                          PROTO_MAX_TEXT_BYTES / 1024);
-    }
-    buf[n] = '\0';
-    if (memchr(buf, '\0', n)) {
-        free(buf);
-        return st_err_set(err, ST_ERR_PARSE, "%s is not a text file (it contains NUL bytes)", path);
-    }
-    enum st_status s = proto_load_text(path, buf, def, err);
-    free(buf);
-    return s;
-}
-
 void proto_free(struct proto_def *def)
 {
     if (!def)
@@ -660,141 +620,6 @@ void proto_free(struct proto_def *def)
     free(def->text);
     def->text = NULL;
     def->text_len = 0;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-/* The *.ini names in dir, sorted; *out is malloc'd (free each and the array). */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static enum st_status ini_names(const char *dir, char ***out, size_t *count, struct st_err *err)
-{
-    *out = NULL;
-    *count = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        int e = errno;
-        return st_err_set(err, e == ENOENT ? ST_ERR_NOT_FOUND : ST_ERR_IO,
-                          "Cannot read the protocol folder %s: %s", dir, strerror(e));
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    enum st_status s = ST_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !ends_with(e->d_name, ".ini"))
-            continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nn = realloc(names, nc * sizeof *nn);
-            if (!nn) {
-                s = st_err_set(err, ST_ERR_NOMEM, NULL);
-                break;
-            }
-            names = nn;
-            cap = nc;
-        }
-        names[n] = strdup(e->d_name);
-        if (!names[n]) {
-            s = st_err_set(err, ST_ERR_NOMEM, NULL);
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (s != ST_OK) {
-        for (size_t i = 0; i < n; i++)
-            free(names[i]);
-        free(names);
-        return s;
-    }
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
-    *out = names;
-    *count = n;
-    return ST_OK;
-}
-
-enum st_status proto_list(const char *dir, proto_list_cb cb, void *ctx, struct st_err *err)
-{
-    if (!dir || !cb)
-        return st_err_set(err, ST_ERR_ARG, "proto_list: no folder or callback");
-    char **names;
-    size_t n;
-    enum st_status s = ini_names(dir, &names, &n, err);
-    if (s != ST_OK)
-        return s;
-    for (size_t i = 0; i < n; i++) {
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        struct proto_def def;
-        struct st_err e;
-        st_err_clear(&e);
-        int stop;
-        if (proto_load_file(path, &def, &e) == ST_OK) {
-            stop = cb(ctx, path, &def, NULL);
-            proto_free(&def);
-        } else {
-            stop = cb(ctx, path, NULL, &e);
-        }
-        if (stop)
-            break;
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return ST_OK;
-}
-
-enum st_status proto_find(const char *name_or_path, const char *dir, struct proto_def *def,
-                          struct st_err *err)
-{
-    if (def)
-        defaults(def);
-    if (!name_or_path || !*name_or_path || !def)
-        return st_err_set(err, ST_ERR_ARG, "No protocol name given");
-    if (strchr(name_or_path, '/') || ends_with(name_or_path, ".ini"))
-        return proto_load_file(name_or_path, def, err);
-    if (!dir)
-        dir = ".";
-    char path[2048];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s.ini", dir, name_or_path) >= sizeof path)
-        return st_err_set(err, ST_ERR_ARG, "The protocol name is too long");
-    enum st_status s = proto_load_file(path, def, err);
-    if (s != ST_ERR_NOT_FOUND)
-        return s;
-    /* Not a file name: look for a file whose name= is the name asked for. */
-    char **names;
-    size_t n;
-    s = ini_names(dir, &names, &n, err);
-    if (s != ST_OK)
-        return st_err_set(err, s, "No protocol named \"%s\": cannot read the folder %s", name_or_path, dir);
-    bool found = false;
-    for (size_t i = 0; i < n && !found; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (proto_load_file(path, def, NULL) == ST_OK) {
-            if (!strcmp(def->name, name_or_path))
-                found = true;
-            else
-                proto_free(def);
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    if (found)
-        return ST_OK;
-    defaults(def);
-    return st_err_set(err, ST_ERR_NOT_FOUND,
-                      "No protocol named \"%s\" in %s: `station protocols` lists the ones there are",
-                      name_or_path, dir);
 }
 
 enum st_status proto_check_overrides(int reps, double hold_s, double rest_s, double countdown_s,

@@ -66,7 +66,10 @@
  * Loading returns ST_ERR_PARSE with one message naming the file, the line and what is wrong, the first
  * problem in the file: "protocols/x.ini line 12: hold_s must be between 1 and 10 s, not 40". A missing
  * key names the key and the line of its section ("protocols/x.ini line 9: [reps] lacks hold_s"); a
- * missing section names the end of the file. ST_ERR_IO / ST_ERR_NOT_FOUND for files that cannot be read.
+ * missing section names the end of the file.
+ *
+ * This module does no I/O: it parses text. Reading protocol files and the protocol folder is the
+ * station's (station/protocol_files.h), so the engine's tests and the fuzzer feed it text directly.
  *
  * Threads: the functions keep no global state and may be called from any thread.
  */
@@ -141,7 +144,7 @@ struct proto_def {
     double asymmetry_amber_pct;
     double asymmetry_red_pct;
     /* where it came from */
-    char path[1024]; /* the path given to proto_load_file, or the origin name of proto_load_text */
+    char path[1024]; /* the origin given to proto_load_text (the file's path when read from a file) */
     char *text;      /* the full file text, NUL-terminated, owned (proto_free) */
     size_t text_len;
 };
@@ -154,29 +157,6 @@ struct proto_def {
  */
 enum st_status proto_load_text(const char *origin, const char *text, struct proto_def *def,
                                struct st_err *err);
-
-/* Reads and parses the file at path (see proto_load_text). ST_ERR_NOT_FOUND if it does not exist,
- * ST_ERR_IO if it cannot be read or is larger than PROTO_MAX_TEXT_BYTES, ST_ERR_PARSE if it is bad. */
-enum st_status proto_load_file(const char *path, struct proto_def *def, struct st_err *err);
-
-/*
- * Finds and loads a protocol by name or path: name_or_path is a path when it contains '/' or ends in
- * ".ini"; otherwise <dir>/<name>.ini, and failing that the file in dir whose name= field is name.
- * dir NULL means the current directory. ST_ERR_NOT_FOUND names what was looked for and where.
- */
-enum st_status proto_find(const char *name_or_path, const char *dir, struct proto_def *def,
-                          struct st_err *err);
-
-/*
- * Calls cb once for every *.ini file in dir, in file-name order. For a file that loads, def is the
- * protocol and err is NULL; for one that does not, def is NULL and err says why (so `station protocols`
- * lists broken files with their message). def is freed after cb returns: copy what you keep. A non-zero
- * return from cb stops the walk. Returns ST_OK (even when some files are bad), or ST_ERR_IO /
- * ST_ERR_NOT_FOUND when dir cannot be read.
- */
-typedef int (*proto_list_cb)(void *ctx, const char *path, const struct proto_def *def,
-                             const struct st_err *err);
-enum st_status proto_list(const char *dir, proto_list_cb cb, void *ctx, struct st_err *err);
 
 /* Frees def->text and sets it to NULL. def may be NULL; freeing twice is harmless. */
 void proto_free(struct proto_def *def);

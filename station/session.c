@@ -26,6 +26,7 @@
 #include "protocols/engine.h"
 #include "protocols/protocol.h"
 #include "station/paths.h"
+#include "station/protocol_files.h"
 #include "station/export/rep_json.h"
 #include "station/store/store.h"
 #include "station/ui/ui.h"
@@ -724,7 +725,7 @@ static enum st_status setup(struct sess *s, struct st_err *err)
     if ((st = store_therapist_ensure(s->store, therapist_name(o), &s->therapist_id, err)) != ST_OK)
         return st;
     const char *pname = o->protocol ? o->protocol : "supine-0";
-    if ((st = proto_find(pname, paths_protocol_dir(), &s->proto, err)) != ST_OK)
+    if ((st = st_proto_find(pname, paths_protocol_dir(), &s->proto, err)) != ST_OK)
         return st;
     s->proto_loaded = true;
     if ((st = proto_check_overrides(o->reps, o->hold_s, o->rest_s, o->countdown_s, err)) != ST_OK)

@@ -32,6 +32,9 @@ int check_done(void);
 const char *check_tmpdir(void);
 /* Writes "<tmpdir>/<name>" into buf and returns buf. */
 const char *check_tmppath(char *buf, size_t size, const char *name);
+/* The whole file at path, NUL-terminated, malloc'd (the caller frees it); *len (if not NULL) is its
+ * length without the NUL. NULL if it cannot be read. */
+char *check_read_file(const char *path, size_t *len);
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

@@ -10,6 +10,7 @@
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/paths.h"
+#include "station/protocol_files.h"
 
 static void print_def(const struct proto_def *d)
 {
@@ -54,11 +55,11 @@ int cmd_protocols(int argc, char **argv)
     st_err_clear(&err);
     int bad = 0;
     printf("Protocols in %s:\n", paths_protocol_dir());
-    if (proto_list(paths_protocol_dir(), list_cb, &bad, &err) != ST_OK)
+    if (st_proto_list(paths_protocol_dir(), list_cb, &bad, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
     if (file) {
         struct proto_def d;
-        if (proto_load_file(file, &d, &err) != ST_OK)
+        if (st_proto_load_file(file, &d, &err) != ST_OK)
             return cli_fail("%s", st_err_msg(&err));
         printf("From %s:\n", file);
         print_def(&d);

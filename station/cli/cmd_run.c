@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "drivers/acq.h"
 #include "drivers/emu.h"
+#include "protocols/settle.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/paths.h"
@@ -322,69 +323,24 @@ int cmd_calibrate(int argc, char **argv)
     if (acq_start(&cfg, &ring, &a, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
     catch_signals();
-    /* Zero: the mean of 1 s at rest (SD < 2 N). Then the mass: the mean of 1 s that is steady and
-     * above half the expected force. */
+    /* Zero at rest, then the mass's still second (protocols/settle.h says what still is). */
     double expect = mass * 9.80665;
-    double zero = NAN, reading = NAN;
+    static struct settle st_mass;
+    settle_init(&st_mass, expect);
     printf("Remove any load from the dynamometer: zeroing...\n");
     fflush(stdout);
     int64_t deadline = st_now_ns() + (int64_t)(settle * 1e9) + 5 * ST_NS_PER_S;
-    double win_t[4096], win_f[4096];
-    size_t wn = 0;
-    bool asked = false, placed = false;
-    while (st_now_ns() < deadline && !session_interrupted && isnan(reading)) {
+    while (st_now_ns() < deadline && !session_interrupted && st_mass.phase != SETTLE_READ) {
         struct st_sample s[256];
-        size_t n = ring_pop(&ring, s, 256);
-        for (size_t i = 0; i < n; i++) {
-            if (wn == 4096) {
-                memmove(win_t, win_t + 1, sizeof win_t[0] * 4095);
-                memmove(win_f, win_f + 1, sizeof win_f[0] * 4095);
-                wn--;
-            }
-            win_t[wn] = (double)s[i].t_ns / 1e9;
-            win_f[wn++] = s[i].force_n;
-        }
-        /* the last 1 s window */
-        size_t k = wn;
-        while (k > 0 && wn > 0 && win_t[wn - 1] - win_t[k - 1] < 1.0)
-            k--;
-        if (wn > 0 && k < wn && win_t[wn - 1] - win_t[k] >= 0.9) {
-            size_t m = wn - k;
-            double mean = 0, m2 = 0, first = 0, second = 0;
-            for (size_t i = k; i < wn; i++) {
-                mean += win_f[i];
-                if (i - k < m / 2)
-                    first += win_f[i];
-                else
-                    second += win_f[i];
-            }
-            mean /= (double)m;
-            first /= (double)(m / 2 ? m / 2 : 1);
-            second /= (double)(m - m / 2);
-            for (size_t i = k; i < wn; i++)
-                m2 += (win_f[i] - mean) * (win_f[i] - mean);
-            double sd = m > 1 ? sqrt(m2 / (double)(m - 1)) : 0;
-            /* At rest: SD under 2 N. Under the mass: SD and drift (first half vs second half of the
-             * second) under 0.2 % of the expected force, at least 0.3 N: the mass hangs still. */
-            double steady = isnan(zero) ? 2.0 : fmax(0.3, expect * 0.002);
-            bool still = sd < steady && fabs(second - first) < steady;
-            if (isnan(zero) && still) {
-                zero = mean;
-                printf("Zero: %.2f N. Now place the %.3f kg mass and keep it still.\n", zero, mass);
-                fflush(stdout);
-                asked = true;
-                wn = 0;
-            } else if (asked && still && mean - zero > expect * 0.5) {
-                /* Still once: the mass is on. The reading is the next whole still second, so no
-                 * part of the placing (the end of its settling) is averaged in. */
-                if (placed)
-                    reading = mean - zero;
-                placed = true;
-                wn = 0;
-            }
+        bool zeroing = st_mass.phase == SETTLE_ZEROING;
+        settle_feed(&st_mass, s, ring_pop(&ring, s, 256));
+        if (zeroing && st_mass.phase != SETTLE_ZEROING) {
+            printf("Zero: %.2f N. Now place the %.3f kg mass and keep it still.\n", st_mass.zero_n, mass);
+            fflush(stdout);
         }
         st_sleep_ns(20 * ST_NS_PER_MS);
     }
+    double zero = st_mass.zero_n, reading = st_mass.reading_n;
     struct acq_status ast;
     acq_get_status(a, &ast);
     acq_stop(a);

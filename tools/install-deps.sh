@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="cmake make gcc pkg-config clang libclang-rt-14-dev \
-libserialport-dev libsdl2-dev libsdl2-ttf-dev libsqlite3-dev libcairo2-dev libinih-dev \
+libserialport-dev libsdl2-dev libsdl2-ttf-dev libsqlite3-dev libcairo2-dev libinih-dev libmd-dev \
 fonts-dejavu-core xvfb xauth poppler-utils"
 
 missing=""

@@ -20,6 +20,12 @@
  * Options take "--name VALUE" or "--name=VALUE". "--" ends options. Numbers are checked whole
  * (strtol/strtod: "12abc" is an error). A usage error prints one line to stderr:
  * "station analyze: unknown option --jsn (see station analyze --help)".
+ *
+ * Why our own and not getopt_long or argp: the same table gives the parsing, the --help text and the
+ * typed, range-checked values (getopt_long leaves every strtod and every help line to each command);
+ * options may stand before or after the subcommand's positional arguments and --db anywhere
+ * (DESIGN.md), and a usage error must be one line a therapist can act on with exit status 2, where
+ * getopt prints its own message and argp calls exit() itself (no exit() below main).
  */
 #ifndef STATION_STATION_CLI_H
 #define STATION_STATION_CLI_H

@@ -14,6 +14,12 @@
  *
  * Errors (misnesting, a write failure) are sticky: json_finish returns false and later calls do
  * nothing. The writer owns no memory; the caller owns the FILE.
+ *
+ * Why our own and not a library: Debian's JSON libraries (json-c, jansson, cJSON) build a tree in
+ * memory and print it at the end. An export with --raw holds every sample of every rep, tens of
+ * thousands of numbers read row by row from SQLite: streaming them straight to the file keeps memory
+ * flat and needs no tree to free on an error path. We only write JSON (the station never parses it),
+ * and the writer's whole job - commas, nesting, escaping, null for NAN - is this one short file.
  */
 #ifndef STATION_STATION_JSON_H
 #define STATION_STATION_JSON_H

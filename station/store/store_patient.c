@@ -13,13 +13,13 @@
 #include "station/store/store_internal.h"
 
 #include <math.h>
+#include <sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/clock.h"
-#include "common/sha256.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Validation                                                                                       */
@@ -529,8 +529,8 @@ enum st_status store_protocol_ensure(struct store *s, const char *name, const ch
         return v;
     if (!text)
         return st_err_set(err, ST_ERR_ARG, "Protocol %s: its text is missing", name);
-    char hash[SHA256_HEX_SIZE];
-    sha256_hex(text, strlen(text), hash);
+    char hash[SHA256_DIGEST_STRING_LENGTH];
+    SHA256Data((const uint8_t *)text, strlen(text), hash);
     int rc = lookup_id(s, "SELECT id FROM protocols WHERE sha256=?", hash, NULL, id);
     if (rc == SQLITE_OK && *id)
         return ST_OK;

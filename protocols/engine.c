@@ -42,6 +42,7 @@
 #define RELAX_CUE_EVERY_NS (2 * NS)
 #define NO_SAMPLES_NS (2 * NS)      /* TARE with no sample this long: tell the therapist */
 #define NO_SAMPLES_CUE_EVERY_NS (5 * NS)
+#define OPPOSITE_CUE_EVERY_NS (5 * NS) /* a push read as negative: say so at once, then every 5 s */
 #define EVQ_CAP 256
 #define MAX_COUNT (PROTO_MAX_REPS + PROTO_MAX_EXTRA_REPS)
 #define NONE_NS INT64_MAX
@@ -131,9 +132,10 @@ struct eng {
     struct eng_event *evq;
     size_t ev_head, ev_n;
     unsigned ev_dropped;
+    int64_t last_opposite_cue; /* when the "read as negative" cue was last given (INT64_MIN: never) */
     struct eng_event ev_scratch;
 
-    char cue[192];
+    char cue[ENG_TEXT_SIZE];
     enum eng_sound cue_sound;
     char label[64];
     unsigned samples_rejected;
@@ -533,13 +535,12 @@ static void enter(struct eng *e, enum eng_state s)
     case ENG_CONTRACTION:
         break;
     case ENG_REVIEW: {
-        if (!e->last.met.contraction) {
-            cue(e, ENG_SOUND_NONE, "No contraction was detected: redo or reject the repetition");
-        } else {
-            char fl[128];
-            met_flags_str(e->last.flags, ", ", fl, sizeof fl);
-            cue(e, ENG_SOUND_NONE, "Check the repetition (%s): accept, reject or redo it", fl);
-        }
+        char fl[MET_FLAGS_WORDS_SIZE];
+        met_flags_words(e->last.flags, fl, sizeof fl);
+        if (!e->last.met.contraction)
+            cue(e, ENG_SOUND_NONE, "No contraction was detected: %s. Redo or reject the repetition", fl);
+        else
+            cue(e, ENG_SOUND_NONE, "Check the repetition: %s. Accept, reject or redo it", fl);
         break;
     }
     case ENG_REST:
@@ -776,13 +777,12 @@ static void end_rep(struct eng *e, enum eng_rep_end why)
     ev->block = b;
     ev->rep = *r;
     if (grant) {
-        char fl[128];
-        met_flags_str(r->flags, ", ", fl, sizeof fl);
+        char fl[MET_FLAGS_WORDS_SIZE];
+        met_flags_words(r->flags, fl, sizeof fl);
         ev = ev_push(e, ENG_EV_EXTRA_REP);
         ev->block = b;
         ev->count = k->extras;
-        snprintf(ev->text, sizeof ev->text, "The repetition was flagged (%s): one more",
-                 r->met.contraction ? fl : "no contraction");
+        snprintf(ev->text, sizeof ev->text, "The repetition was flagged: %s. One more", fl);
         cue(e, ENG_SOUND_TICK, "%s", ev->text);
     }
     if (next == NEXT_REVIEW) {
@@ -891,6 +891,19 @@ static void contraction_sample(struct eng *e, int64_t t, double f_raw, uint16_t 
     }
 }
 
+/* A push far below zero (the tared force under -MET_OPPOSITE_N, the opposite-direction flag's
+ * band) while a push is awaited or under way: the patient pushes the other way or, far more often,
+ * the gauge is mounted to read pushes as negative. Say so at once rather than after the rep. */
+static void opposite_check(struct eng *e, int64_t t, double tf)
+{
+    if (tf >= -MET_OPPOSITE_N)
+        return;
+    if (e->last_opposite_cue != INT64_MIN && t - e->last_opposite_cue < OPPOSITE_CUE_EVERY_NS)
+        return;
+    e->last_opposite_cue = t;
+    cue(e, ENG_SOUND_NONE, "The gauge reads the push as negative: check its mounting, or use --invert");
+}
+
 static void run_timers(struct eng *e)
 {
     for (int guard = 0; guard < 16; guard++) {
@@ -989,6 +1002,8 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
         if ((int)ch != e->ring_ch || e->cur_block < 0)
             continue;
         pre_push(e, x->t_ns, x->force_n, x->flags);
+        if (e->state == ENG_ARMED || e->state == ENG_CONTRACTION)
+            opposite_check(e, x->t_ns, x->force_n - e->tare[ch]);
         switch (e->state) {
         case ENG_TARE:
             if (x->flags & ST_SAMPLE_ZEROED)
@@ -1341,6 +1356,7 @@ enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     e->def = *def;
     e->tare_jump_since = -1;
+    e->last_opposite_cue = INT64_MIN;
     for (int ch = 0; ch < ST_MAX_CHANNELS; ch++)
         e->zeroed_t[ch] = INT64_MIN;
     e->def.text = NULL;

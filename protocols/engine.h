@@ -112,6 +112,9 @@
 #include "protocols/metrics.h"
 #include "protocols/protocol.h"
 
+/* The room for one cue's or event's words (a flagged rep's flags are given in words). */
+#define ENG_TEXT_SIZE 320
+
 enum eng_state {
     ENG_SETUP = 0,
     ENG_TARE,
@@ -252,7 +255,7 @@ struct eng_event {
     int64_t t_ns;                 /* engine time when it happened */
     enum eng_state state, prev;   /* STATE: the new and the previous state */
     enum eng_sound sound;         /* CUE */
-    char text[192];               /* CUE: words for therapist and patient; EXTRA_REP: why */
+    char text[ENG_TEXT_SIZE];     /* CUE: words for therapist and patient; EXTRA_REP: why */
     int channel;                  /* TARED */
     double tare_n;                /* TARED */
     int block;                    /* REP_*, EXTRA_REP, BLOCK_DONE: protocol block index */

@@ -27,15 +27,25 @@ const double met_rfd_window_s[MET_RFD_WINDOWS] = {0.050, 0.100, 0.200};
 #define MET_MIN_HOLD_S 1.0
 #define MET_DEFAULT_FLOOR_N 5.0
 
-static const char *const flag_names[MET_FLAG_COUNT_] = {
-    "pre_tension", "unstable_baseline", "countermovement", "saturation", "too_short",
+/* Each flag's export name and its words for the screen, in bit order. */
+static const struct {
+    const char *name, *words;
+} flag_names[MET_FLAG_COUNT_] = {
+    {"pre_tension", "pre-tension (the leg pressed before the push)"},
+    {"unstable_baseline", "unstable baseline"},
+    {"countermovement", "countermovement (a dip before the push)"},
+    {"saturation", "saturation (the gauge's full scale was reached)"},
+    {"too_short", "too short (under 1 s)"},
+    {"no_onset", "no onset (the force never crossed the threshold)"},
+    {"onset_in_baseline", "the push began during the baseline"},
+    {"opposite_direction", "pushed the other way (or the gauge reads pushes as negative)"},
 };
 
 const char *met_flag_name(unsigned flag)
 {
     for (int i = 0; i < MET_FLAG_COUNT_; i++)
         if (flag == (1u << i))
-            return flag_names[i];
+            return flag_names[i].name;
     return NULL;
 }
 
@@ -44,12 +54,13 @@ unsigned met_flag_parse(const char *name)
     if (!name)
         return 0;
     for (int i = 0; i < MET_FLAG_COUNT_; i++)
-        if (strcmp(name, flag_names[i]) == 0)
+        if (strcmp(name, flag_names[i].name) == 0)
             return 1u << i;
     return 0;
 }
 
-const char *met_flags_str(unsigned flags, const char *sep, char *buf, size_t size)
+/* The set flags' names (words false) or words, joined by sep, whole ones only. */
+static const char *flags_join(unsigned flags, const char *sep, bool words, char *buf, size_t size)
 {
     if (!buf || size == 0)
         return "";
@@ -60,7 +71,8 @@ const char *met_flags_str(unsigned flags, const char *sep, char *buf, size_t siz
     for (int i = 0; i < MET_FLAG_COUNT_; i++) {
         if (!(flags & (1u << i)))
             continue;
-        int w = snprintf(buf + len, size - len, "%s%s", len ? sep : "", flag_names[i]);
+        int w = snprintf(buf + len, size - len, "%s%s", len ? sep : "",
+                         words ? flag_names[i].words : flag_names[i].name);
         if (w < 0 || (size_t)w >= size - len) {
             buf[len] = '\0'; /* no half names: keep the ones that fit whole */
             break;
@@ -68,6 +80,16 @@ const char *met_flags_str(unsigned flags, const char *sep, char *buf, size_t siz
         len += (size_t)w;
     }
     return buf;
+}
+
+const char *met_flags_str(unsigned flags, const char *sep, char *buf, size_t size)
+{
+    return flags_join(flags, sep, false, buf, size);
+}
+
+const char *met_flags_words(unsigned flags, char *buf, size_t size)
+{
+    return flags_join(flags, ", ", true, buf, size);
 }
 
 struct met_opts met_opts_default(void)
@@ -338,12 +360,25 @@ enum st_status met_compute(const double *t, const double *f, size_t n, const str
     const double theta = mu + band;
     out->threshold_n = theta;
 
-    /* Step 3: the first k >= b (first sample after the window) with F_{k-1} < theta <= F_k. */
+    /* Step 10, opposite direction: any sample far below both the baseline and zero. */
+    const double opposite = fmin(mu, 0) - MET_OPPOSITE_N;
+    for (size_t i = 0; i < n; i++)
+        if (f[i] < opposite) {
+            out->flags |= MET_OPPOSITE_DIRECTION;
+            break;
+        }
+
+    /* Step 3: already at or above theta where the baseline window ends: the push began inside it. */
+    if (met_interp(t, f, n, t_base_end) >= theta)
+        out->flags |= MET_ONSET_IN_BASELINE;
+    /* The first k >= b (first sample after the window) with F_{k-1} < theta <= F_k. */
     size_t k = nb < 1 ? 1 : nb;
     while (k < n && !(f[k - 1] < theta && f[k] >= theta))
         k++;
-    if (k >= n)
-        return ST_OK; /* no contraction: every metric stays NAN */
+    if (k >= n) {
+        out->flags |= MET_NO_ONSET; /* no contraction: every metric stays NAN, the flag says why */
+        return ST_OK;
+    }
     const double t_on = cross_time(t[k - 1], f[k - 1], t[k], f[k], theta);
 
     /* Step 4: the largest F from k on, first occurrence. */

@@ -19,9 +19,13 @@
  *      t_on = t_{k-1} + (theta - F_{k-1}) / (F_k - F_{k-1}) * (t_k - t_{k-1})
  *    (t_on = t_k for a zero time step). So when the rise straddles t_0 + 0.5 s the onset may be
  *    interpolated a little before t_0 + 0.5 s, as the line through the two samples says.
- *  - Pre-tension: a force already >= theta at the end of the baseline window (or on the first samples
- *    after it) is not an onset. The force must first fall below theta; the next upward crossing is the
- *    onset. A force that never falls below theta gives no contraction.
+ *  - Onset in baseline: F(t_0 + 0.5 s) on the curve (clamped to the last sample when the trace is
+ *    shorter) >= theta sets MET_ONSET_IN_BASELINE. Such a force is not an onset: it must first fall
+ *    below theta, and the next upward crossing is the onset (its numbers carry the flag). A force that
+ *    never falls below theta gives no contraction, flagged both MET_NO_ONSET and MET_ONSET_IN_BASELINE.
+ *  - No onset: MET_NO_ONSET is set exactly when contraction is false after a successful computation.
+ *  - Opposite direction: any sample (the whole trace) with F_i < min(mu, 0) - 50 N; set with or
+ *    without a contraction.
  *  - F(t_on) is theta by the definition of the onset (used by RFD and by the impulse's first partial
  *    segment).
  *  - Peak: the largest F_i among the samples from k on (these are exactly the samples with t_i >= t_on
@@ -50,27 +54,43 @@
 #include "common/status.h"
 
 /* Quality flags (CLINICAL.md step 10). A flagged rep is kept but not used for the best value unless
- * the therapist accepts it. */
+ * the therapist accepts it. A trace that gives no number (contraction false) always carries at least
+ * MET_NO_ONSET, so it always says why. */
 enum met_flag {
     MET_PRE_TENSION = 1u << 0,       /* baseline mean > 20 N */
     MET_UNSTABLE_BASELINE = 1u << 1, /* baseline SD > 5 N */
     MET_COUNTERMOVEMENT = 1u << 2,   /* a dip below mu - max(3 sigma, 5 N) within 300 ms before onset */
     MET_SATURATION = 1u << 3,        /* a sample at the device's full-scale reading */
     MET_TOO_SHORT = 1u << 4,         /* t_off - t_on < 1 s */
-    MET_FLAG_COUNT_ = 5
+    MET_NO_ONSET = 1u << 5,          /* no crossing of theta after the baseline window: no numbers */
+    MET_ONSET_IN_BASELINE = 1u << 6, /* F(t_0 + 0.5 s) >= theta: the push began inside the baseline */
+    MET_OPPOSITE_DIRECTION = 1u << 7, /* a sample below min(mu, 0) - 50 N: pushed the other way, or the
+                                       * gauge reads pushes as negative */
+    MET_FLAG_COUNT_ = 8
 };
 
+/* The 50 N of the opposite-direction flag (the engine's live warning uses the same number). */
+#define MET_OPPOSITE_N 50.0
+
 /* The flag's name as exports write it: "pre_tension", "unstable_baseline", "countermovement",
- * "saturation", "too_short". flag must be exactly one bit; NULL otherwise. */
+ * "saturation", "too_short", "no_onset", "onset_in_baseline", "opposite_direction". flag must be
+ * exactly one bit; NULL otherwise. */
 const char *met_flag_name(unsigned flag);
 
 /* Parses one name above into its bit; 0 if unknown. */
 unsigned met_flag_parse(const char *name);
 
 /* Writes the set flags' names separated by sep (e.g. ", "; NULL means ", ") into buf; returns buf.
- * "" when none. Names that do not fit whole in size are left out (96 bytes suffice for any sep of
- * up to 8 characters). */
+ * "" when none. Names that do not fit whole in size are left out (MET_FLAGS_STR_SIZE bytes suffice
+ * for any sep of up to 8 characters). */
+#define MET_FLAGS_STR_SIZE 192
 const char *met_flags_str(unsigned flags, const char *sep, char *buf, size_t size);
+
+/* The same flags in words for the screen and the cues, ", " between them: "no onset, the push began
+ * during the baseline", "pushed the other way (or the gauge reads pushes as negative)". Returns buf;
+ * what does not fit whole is left out (MET_FLAGS_WORDS_SIZE bytes suffice). */
+#define MET_FLAGS_WORDS_SIZE 384
+const char *met_flags_words(unsigned flags, char *buf, size_t size);
 
 #define MET_RFD_WINDOWS 3
 /* The RFD windows in seconds: 0.050, 0.100, 0.200 (index 0, 1, 2). */
@@ -106,7 +126,8 @@ struct met_result {
     double torque_nm;
     double torque_nm_per_kg;
     unsigned flags;         /* enum met_flag bits (step 10); set even without a contraction where
-                             * they apply (pre_tension, unstable_baseline, saturation) */
+                             * they apply (pre_tension, unstable_baseline, saturation, no_onset,
+                             * onset_in_baseline, opposite_direction) */
 };
 
 /*

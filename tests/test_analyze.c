@@ -322,8 +322,46 @@ static void test_json_no_contraction(void)
     for (size_t i = 1; i < 10; i++)
         CHECK_STR(json_value(json, design_keys[i], v, sizeof v), "null");
     CHECK_STR(json_value(json, "sample_rate_hz", v, sizeof v), "5");
-    CHECK(strstr(json, "\"flags\": [\n    \"pre_tension\"\n  ]") != NULL);
+    CHECK(strstr(json, "\"flags\": [\n    \"pre_tension\",\n    \"no_onset\"\n  ]") != NULL);
     free(json);
+}
+
+/* The two captures that once gave no number and no flag (issue 9): a push begun in the baseline
+ * window and a push read as negative. Each now says why, in the JSON flags and in the text. */
+static void test_silent_captures_say_why(void)
+{
+    static char csv[65536];
+    const struct {
+        const char *name, *flags, *text;
+        double a, b; /* the force ramps from 0 at t = a to the plateau at t = b */
+        double plateau;
+    } cap[] = {
+        {"late.csv", "\"flags\": [\n    \"pre_tension\",\n    \"unstable_baseline\",\n    \"no_onset\",\n"
+                     "    \"onset_in_baseline\"\n  ]",
+         "pre_tension, unstable_baseline, no_onset, onset_in_baseline", 0.42, 0.6, 745},
+        {"negative.csv", "\"flags\": [\n    \"no_onset\",\n    \"opposite_direction\"\n  ]",
+         "no_onset, opposite_direction", 1.0, 1.5, -379},
+    };
+    for (size_t c = 0; c < 2; c++) {
+        size_t used = (size_t)snprintf(csv, sizeof csv, "t_s,force_n\n");
+        for (int i = 0; i <= 400; i++) {
+            double t = i / 100.0, f = 0;
+            if (t > cap[c].a && t < 3.0)
+                f = cap[c].plateau * fmin(1, (t - cap[c].a) / (cap[c].b - cap[c].a));
+            used += (size_t)snprintf(csv + used, sizeof csv - used, "%.2f,%.2f\n", t, f);
+        }
+        struct met_result m = analyze_file(write_text(cap[c].name, csv), NULL);
+        CHECK(!m.contraction);
+        char *json = print_to_string(&m, true);
+        REQUIRE(json);
+        if (!strstr(json, cap[c].flags))
+            check_fail(__FILE__, __LINE__, "%s: flags not %s in %s", cap[c].name, cap[c].flags, json);
+        free(json);
+        char *text = print_to_string(&m, false);
+        REQUIRE(text);
+        CHECK(strstr(text, cap[c].text) != NULL);
+        free(text);
+    }
 }
 
 static void test_table(void)
@@ -468,6 +506,7 @@ static void test_command(void)
 
 int main(void)
 {
+    CHECK_RUN(test_silent_captures_say_why);
     CHECK_RUN(test_read_good);
     CHECK_RUN(test_read_tolerated_variations);
     CHECK_RUN(test_read_bad_lines);

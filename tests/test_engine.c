@@ -51,6 +51,7 @@ struct sim {
     double clip_n;          /* raw readings at or above: ST_SAMPLE_SATURATED and clipped; 0 none */
     bool connected;
     bool dip_before;        /* a countermovement dip 0.15 s before each push */
+    bool reads_negative;    /* the gauge is mounted the other way: pushes read negative */
     bool zero_flag_next;    /* the next sample carries ST_SAMPLE_ZEROED (the device zeroed itself) */
     /* therapist */
     bool therapist;
@@ -61,7 +62,7 @@ struct sim {
     int nev[ENG_EV_ABORTED + 1];
     enum eng_state states[MAX_LOG];
     int nstates;
-    char cues[MAX_LOG][192];
+    char cues[MAX_LOG][ENG_TEXT_SIZE];
     int ncues;
     struct eng_event decided[64];
     int ndecided;
@@ -103,6 +104,8 @@ static double patient_force(struct sim *s, int64_t t)
             f = -25;
         }
     }
+    if (s->reads_negative)
+        f = -f;
     if (t < s->restless_until)
         f += 12 * sin(2 * M_PI * 2.0 * (double)t / NSEC);
     return f;
@@ -764,7 +767,7 @@ static void test_auto_hands_free(void)
     }
     CHECK_INT(flagged, 1);
     CHECK_INT(s.extra_events[1], 1);
-    CHECK(saw_cue(&s, "flagged (too_short): one more"));
+    CHECK(saw_cue(&s, "flagged: too short (under 1 s). One more"));
     struct eng_view v;
     eng_view(s.e, &v);
     CHECK_INT(v.reps_counted, 12);
@@ -837,6 +840,47 @@ static void test_auto_accept_takes_replacement_back(void)
     proto_free(&d);
 }
 
+/* A gauge that reads pushes as negative: the engine says so while the patient pushes (not only after
+ * the rep), and the rep that gives no number says why: no onset, pushed the other way. */
+static void test_push_read_as_negative(void)
+{
+    const enum eng_mode modes[] = {ENG_MANUAL, ENG_AUTO};
+    for (int m = 0; m < 2; m++) {
+        struct proto_def d;
+        small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 0);
+        struct eng_config cfg = eng_config_default();
+        cfg.mode = modes[m];
+        static struct sim s;
+        sim_init(&s, &d, &cfg, 80);
+        s.reads_negative = true;
+        const char *warn = "The gauge reads the push as negative: check its mounting, or use --invert";
+        /* the warning comes within a frame or two of the push passing -50 N (rise 0.4 s to -200 N) */
+        int64_t until = s.t + 30 * NSEC;
+        int64_t warned = -1;
+        while (s.t < until && warned < 0) {
+            sim_frame(&s);
+            if (saw_cue(&s, warn))
+                warned = s.t;
+        }
+        REQUIRE(warned > 0);
+        CHECK(s.pushing);
+        double pushed_s = (double)(warned - s.push_start) / NSEC;
+        CHECK(pushed_s > 0.1 && pushed_s < 0.15); /* -50 N is reached 0.1 s into the push */
+        if (modes[m] == ENG_MANUAL) {
+            REQUIRE(run_until(&s, ENG_REVIEW, 1, 30));
+            const struct eng_rep *r = &s.reps[0].rep;
+            CHECK(!r->met.contraction);
+            CHECK_INT(r->flags, MET_NO_ONSET | MET_OPPOSITE_DIRECTION);
+            CHECK(saw_cue(&s, "No contraction was detected: no onset (the force never crossed the threshold), "
+                              "pushed the other way (or the gauge reads pushes as negative). Redo or reject"));
+        } else {
+            CHECK_INT(s.nreps, 0); /* auto: a push that never rises never starts a rep */
+        }
+        sim_free(&s);
+        proto_free(&d);
+    }
+}
+
 static void test_review_accept_reject_redo(void)
 {
     struct proto_def d;
@@ -848,7 +892,7 @@ static void test_review_accept_reject_redo(void)
     REQUIRE(run_until(&s, ENG_REVIEW, 1, 30));
     CHECK_INT(s.reps[0].rep.status, ENG_REP_PENDING);
     CHECK(s.reps[0].rep.flags & MET_TOO_SHORT);
-    CHECK(saw_cue(&s, "Check the repetition (too_short)"));
+    CHECK(saw_cue(&s, "Check the repetition: too short (under 1 s). Accept, reject or redo it"));
     struct st_err err;
     CHECK_INT(cmd(&s, ENG_CMD_START, &err), ST_ERR_ARG);
     CHECK(strstr(err.msg, "Accept, reject or redo") != NULL);
@@ -982,7 +1026,8 @@ static void test_never_pushes(void)
     CHECK(!r->met.contraction);
     CHECK_NAN(r->met.peak_n);
     CHECK_INT(r->status, ENG_REP_PENDING);
-    CHECK(saw_cue(&s, "No contraction was detected"));
+    CHECK(saw_cue(&s, "No contraction was detected: no onset"));
+    CHECK_INT(r->flags, MET_NO_ONSET); /* a rep with no number says why */
     struct st_err err;
     CHECK_INT(cmd(&s, ENG_CMD_ACCEPT, &err), ST_ERR_ARG);
     CHECK(strstr(err.msg, "No contraction") != NULL);
@@ -1505,6 +1550,7 @@ int main(void)
     CHECK_RUN(test_auto_hands_free);
     CHECK_RUN(test_auto_short_rest_clean_baseline);
     CHECK_RUN(test_auto_accept_takes_replacement_back);
+    CHECK_RUN(test_push_read_as_negative);
     CHECK_RUN(test_review_accept_reject_redo);
     CHECK_RUN(test_device_lost_mid_rep_and_back);
     CHECK_RUN(test_device_lost_between_reps);

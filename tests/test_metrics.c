@@ -770,7 +770,7 @@ static void test_never_crosses(void)
     CHECK_NAN(m.peak_n_per_kg);
     CHECK_NAN(m.torque_nm);
     CHECK_NAN(m.torque_nm_per_kg);
-    CHECK_INT(m.flags, 0);
+    CHECK_INT(m.flags, MET_NO_ONSET); /* no number, and the flag says why */
 }
 
 /* Saturation: |F| >= full scale anywhere, when the full scale is known. */
@@ -797,7 +797,7 @@ static void test_saturation(void)
     o.full_scale_n = 2000;
     struct met_result m = run(&o);
     CHECK(!m.contraction);
-    CHECK_INT(m.flags, MET_SATURATION);
+    CHECK_INT(m.flags, MET_SATURATION | MET_NO_ONSET | MET_OPPOSITE_DIRECTION);
 }
 
 /*
@@ -993,6 +993,85 @@ static void test_interp(void)
     CHECK_NAN(met_interp(NULL, f, 3, 1));
 }
 
+/*
+ * The push began inside the baseline window (the "745 N" capture): 100 Hz, 0 N to 0.42 s, a rise to
+ * 745 N at 0.6 s, held to 3.0 s, down to 0 at 3.3 s, 0 to 4.0 s. mu = 23.18 N and sigma = 65.93 N hold
+ * the start of the rise (theta = 220.96 N), F(0.5) = 331.1 N >= theta, and the force never crosses theta
+ * upward after the window: no numbers, and the flags say why. Before CLINICAL.md's step 3 revision
+ * this trace had no onset and no flag.
+ */
+static void build_push_in_baseline(double again_n)
+{
+    tr_clear();
+    for (int i = 0; i <= 400; i++) {
+        double t = i / 100.0, f = 0;
+        if (t > 0.42 && t < 0.6)
+            f = 745 * (t - 0.42) / 0.18;
+        else if (t >= 0.6 && t <= 3.0)
+            f = 745;
+        else if (t > 3.0 && t < 3.3)
+            f = 745 * (3.3 - t) / 0.3;
+        if (again_n > 0 && t >= 3.5) /* a second push after the release */
+            f = t < 3.6 ? again_n * (t - 3.5) / 0.1 : again_n;
+        tr_add(t, f);
+    }
+}
+
+static void test_onset_in_baseline(void)
+{
+    build_push_in_baseline(0);
+    struct met_result m = run(NULL);
+    CHECK(!m.contraction);
+    CHECK_NEAR(m.threshold_n, 220.9555511, 1e-6);
+    CHECK_INT(m.flags, MET_PRE_TENSION | MET_UNSTABLE_BASELINE | MET_NO_ONSET | MET_ONSET_IN_BASELINE);
+    CHECK_NAN(m.peak_n);
+    /* a second push after the release is an onset, but its baseline is the first push's: flagged */
+    build_push_in_baseline(900);
+    m = run(NULL);
+    CHECK(m.contraction);
+    CHECK_NEAR(m.peak_n, 900, 1e-9);
+    CHECK(m.flags & MET_ONSET_IN_BASELINE);
+    CHECK(!(m.flags & MET_NO_ONSET));
+    /* the edge: F(t_0 + 0.5) exactly at theta is flagged, just below is not (mu 0, sigma 0 -> 5 N) */
+    const double at[] = {5.0, 4.99};
+    for (int k = 0; k < 2; k++) {
+        tr_clear();
+        tr_add(0, 0);
+        tr_add(0.1, 0);
+        tr_add(0.2, 0);
+        tr_add(0.4, 0);
+        tr_add(0.6, 2 * at[k]); /* the line through (0.4, 0) and (0.6, 2x) gives x at 0.5 */
+        tr_add(2.0, 2 * at[k]);
+        m = run(NULL);
+        CHECK_INT((m.flags & MET_ONSET_IN_BASELINE) != 0, k == 0);
+    }
+}
+
+/* Pushed the wrong way (the "-379 N" capture): below min(mu, 0) - 50 N anywhere. */
+static void test_opposite_direction(void)
+{
+    tr_clear();
+    for (int i = 0; i <= 400; i++) {
+        double t = i / 100.0;
+        tr_add(t, t < 1.0 ? 0 : t < 1.5 ? -379 * (t - 1.0) / 0.5 : t < 3.5 ? -379 : 0);
+    }
+    struct met_result m = run(NULL);
+    CHECK(!m.contraction);
+    CHECK_INT(m.flags, MET_NO_ONSET | MET_OPPOSITE_DIRECTION);
+    /* the band: strictly below min(mu, 0) - 50 */
+    const struct {
+        double base, low;
+        bool flagged;
+    } cases[] = {{0, -50, false}, {0, -50.01, true}, {30, -50.01, true}, {-10, -59.99, false}, {-10, -60.01, true}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tr_clear();
+        for (int i = 0; i < 100; i++)
+            tr_add(i / 100.0, i == 70 ? cases[c].low : cases[c].base);
+        m = run(NULL);
+        CHECK_INT((m.flags & MET_OPPOSITE_DIRECTION) != 0, cases[c].flagged);
+    }
+}
+
 static void test_flag_names(void)
 {
     CHECK_STR(met_flag_name(MET_PRE_TENSION), "pre_tension");
@@ -1000,6 +1079,9 @@ static void test_flag_names(void)
     CHECK_STR(met_flag_name(MET_COUNTERMOVEMENT), "countermovement");
     CHECK_STR(met_flag_name(MET_SATURATION), "saturation");
     CHECK_STR(met_flag_name(MET_TOO_SHORT), "too_short");
+    CHECK_STR(met_flag_name(MET_NO_ONSET), "no_onset");
+    CHECK_STR(met_flag_name(MET_ONSET_IN_BASELINE), "onset_in_baseline");
+    CHECK_STR(met_flag_name(MET_OPPOSITE_DIRECTION), "opposite_direction");
     CHECK(met_flag_name(0) == NULL);
     CHECK(met_flag_name(MET_PRE_TENSION | MET_TOO_SHORT) == NULL);
     CHECK(met_flag_name(1u << MET_FLAG_COUNT_) == NULL);
@@ -1015,6 +1097,13 @@ static void test_flag_names(void)
     CHECK_STR(met_flags_str(0x1f, "12345678", buf, sizeof buf),
               "pre_tension12345678unstable_baseline12345678countermovement12345678saturation12345678"
               "too_short");
+    /* every flag fits the documented sizes, names with an 8-character separator, words with ", " */
+    char all[MET_FLAGS_STR_SIZE], words[MET_FLAGS_WORDS_SIZE];
+    unsigned every = (1u << MET_FLAG_COUNT_) - 1;
+    CHECK(strstr(met_flags_str(every, "12345678", all, sizeof all), "12345678opposite_direction") != NULL);
+    CHECK(strstr(met_flags_words(every, words, sizeof words), ", pushed the other way") != NULL);
+    CHECK_STR(met_flags_words(MET_NO_ONSET | MET_ONSET_IN_BASELINE, words, sizeof words),
+              "no onset (the force never crossed the threshold), the push began during the baseline");
     char small[15];
     CHECK_STR(met_flags_str(MET_PRE_TENSION | MET_TOO_SHORT, ", ", small, sizeof small), "pre_tension");
     CHECK_STR(met_flags_str(MET_SATURATION, ", ", small, 3), "");
@@ -1053,6 +1142,8 @@ int main(void)
     CHECK_RUN(test_equal_times);
     CHECK_RUN(test_validation);
     CHECK_RUN(test_interp);
+    CHECK_RUN(test_onset_in_baseline);
+    CHECK_RUN(test_opposite_direction);
     CHECK_RUN(test_flag_names);
     return check_done();
 }

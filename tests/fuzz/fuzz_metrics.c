@@ -63,7 +63,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(isfinite(m.baseline_n) && isfinite(m.baseline_sd_n) && m.baseline_sd_n >= 0);
     FUZZ_CHECK(m.threshold_n >= m.baseline_n + 5.0 - 1e-9);
     FUZZ_CHECK(isnan(m.sample_rate_hz) || m.sample_rate_hz > 0);
-    FUZZ_CHECK((m.flags & ~0x1fu) == 0);
+    FUZZ_CHECK((m.flags & ~((1u << MET_FLAG_COUNT_) - 1)) == 0);
+    /* a trace that gives no number always carries a flag that says why, and only then no_onset */
+    FUZZ_CHECK(m.contraction == !(m.flags & MET_NO_ONSET));
+    bool opposite = false;
+    for (size_t i = 0; i < n; i++)
+        opposite |= F[i] < fmin(m.baseline_n, 0) - MET_OPPOSITE_N;
+    FUZZ_CHECK(opposite == ((m.flags & MET_OPPOSITE_DIRECTION) != 0));
 
     double fmax = 0;
     for (size_t i = 0; i < n; i++)

@@ -49,6 +49,7 @@ enum st_status store_status_of(int rc)
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN: return ST_ERR_IO;
     case SQLITE_NOMEM: return ST_ERR_NOMEM;
+    case SQLITE_CONSTRAINT: return ST_ERR_ARG;
     default: return ST_ERR_DB;
     }
 }
@@ -108,33 +109,155 @@ enum st_status store_fail(struct store *s, int rc, const char *doing, struct st_
 }
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Statements and transactions                                                                      */
+/* Statements                                                                                       */
 
-int store_prep(struct store *s, const char *sql, sqlite3_stmt **st)
+enum st_status store_bind(struct store *s, sqlite3_stmt *st, const struct store_val *v, size_t n,
+                          const char *doing, struct st_err *err)
 {
-    return sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    for (size_t k = 0; k < n; k++) {
+        int i = (int)k + 1, rc;
+        switch (v[k].type) {
+        case STORE_V_INT: rc = sqlite3_bind_int64(st, i, v[k].i); break;
+        case STORE_V_REAL: rc = sqlite3_bind_double(st, i, v[k].d); break;
+        case STORE_V_TEXT: rc = sqlite3_bind_text(st, i, v[k].p, -1, SQLITE_STATIC); break;
+        case STORE_V_BLOB: rc = sqlite3_bind_blob64(st, i, v[k].p, (sqlite3_uint64)v[k].n, SQLITE_STATIC); break;
+        default: rc = sqlite3_bind_null(st, i); break;
+        }
+        /* A bind fails on a wrong index or a value too big: a statement run without it would store
+         * NULL in its place, so it is an error, never ignored. */
+        if (rc != SQLITE_OK)
+            return store_fail(s, rc, doing, err);
+    }
+    return ST_OK;
 }
 
-int store_exec(struct store *s, const char *sql)
+enum st_status store_stmt(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                          sqlite3_stmt **st, const char *doing, struct st_err *err)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return store_fail(s, rc, doing, err);
+    }
+    enum st_status r = store_bind(s, *st, v, n, doing, err);
+    if (r != ST_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+    }
+    return r;
 }
 
-int store_begin(struct store *s)
+enum st_status store_run(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                         const char *doing, struct st_err *err)
 {
-    return store_exec(s, "BEGIN IMMEDIATE");
+    if (n == 0) { /* may be several statements (a migration, pragmas) */
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? ST_OK : store_fail(s, rc, doing, err);
+    }
+    sqlite3_stmt *st = NULL;
+    enum st_status r = store_stmt(s, sql, v, n, &st, doing, err);
+    if (r != ST_OK)
+        return r;
+    int rc = sqlite3_step(st);
+    while (rc == SQLITE_ROW) /* a PRAGMA that answers: its answer is not wanted here */
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ST_OK : store_fail(s, rc, doing, err);
 }
 
-int store_commit(struct store *s)
+enum st_status store_row(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                         void (*read)(sqlite3_stmt *st, void *item), void *item, bool *found, const char *doing,
+                         struct st_err *err)
 {
-    return store_exec(s, "COMMIT");
+    if (found)
+        *found = false;
+    sqlite3_stmt *st = NULL;
+    enum st_status r = store_stmt(s, sql, v, n, &st, doing, err);
+    if (r != ST_OK)
+        return r;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read(st, item);
+        if (found)
+            *found = true;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ST_OK : store_fail(s, rc, doing, err);
 }
 
-void store_rollback(struct store *s)
+static void read_int(sqlite3_stmt *st, void *item)
 {
-    if (s->db && !sqlite3_get_autocommit(s->db))
-        store_exec(s, "ROLLBACK"); /* after a failed COMMIT SQLite may already have rolled back */
+    *(int64_t *)item = sqlite3_column_int64(st, 0);
 }
+
+enum st_status store_int(struct store *s, const char *sql, const struct store_val *v, size_t n, int64_t *out,
+                         const char *doing, struct st_err *err)
+{
+    *out = 0;
+    return store_row(s, sql, v, n, read_int, out, NULL, doing, err);
+}
+
+void *store_grow(void *arr, size_t *cap, size_t len, size_t elem)
+{
+    if (len < *cap)
+        return arr;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *na = realloc(arr, nc * elem);
+    if (na)
+        *cap = nc;
+    return na;
+}
+
+enum st_status store_rows(struct store *s, const char *sql, const struct store_val *v, size_t n, size_t elem,
+                          void (*read)(sqlite3_stmt *st, void *item), void **out, size_t *len,
+                          const char *doing, struct st_err *err)
+{
+    *out = NULL;
+    *len = 0;
+    sqlite3_stmt *st = NULL;
+    enum st_status r = store_stmt(s, sql, v, n, &st, doing, err);
+    if (r != ST_OK)
+        return r;
+    unsigned char *arr = NULL;
+    size_t used = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        unsigned char *na = store_grow(arr, &cap, used, elem);
+        if (!na) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        arr = na;
+        memset(arr + used * elem, 0, elem);
+        read(st, arr + used * elem);
+        used++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(arr);
+        return store_fail(s, rc, doing, err);
+    }
+    *out = arr;
+    *len = used;
+    return ST_OK;
+}
+
+double store_col_double(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Transactions                                                                                     */
 
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 {
@@ -144,7 +267,9 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
-void store_after_commit(struct store *s)
+/* After a successful commit: a passive checkpoint when the WAL has grown; its failures are logged
+ * only (the commit is already durable). */
+static void after_commit(struct store *s)
 {
     if (s->wal_frames < STORE_CHECKPOINT_FRAMES)
         return;
@@ -157,25 +282,54 @@ void store_after_commit(struct store *s)
         s->wal_frames = 0;
 }
 
-int store_bind_double(sqlite3_stmt *st, int i, double v)
+enum st_status store_tx(struct store *s, const char *doing, store_work_fn work, void *ctx, struct st_err *err)
 {
-    return isfinite(v) ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
+    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, doing, err);
+    enum st_status r = work(s, ctx, err);
+    if (r == ST_OK && (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        r = store_fail(s, rc, doing, err);
+    if (r != ST_OK) {
+        if (!sqlite3_get_autocommit(s->db)) /* after a failed COMMIT SQLite may have rolled back already */
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    after_commit(s);
+    return ST_OK;
 }
 
-int store_bind_text(sqlite3_stmt *st, int i, const char *text)
+struct id_ensure {
+    const char *select_sql, *insert_sql;
+    const struct store_val *key, *ins;
+    size_t nkey, nins;
+    int64_t *id;
+    const char *doing;
+};
+
+static enum st_status id_ensure_work(struct store *s, void *ctx, struct st_err *err)
 {
-    return text && *text ? sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+    const struct id_ensure *e = ctx;
+    /* Again inside the write lock: another station may have added the same row just now. */
+    enum st_status r = store_int(s, e->select_sql, e->key, e->nkey, e->id, e->doing, err);
+    if (r != ST_OK || *e->id)
+        return r;
+    r = store_run(s, e->insert_sql, e->ins, e->nins, e->doing, err);
+    if (r == ST_OK)
+        *e->id = sqlite3_last_insert_rowid(s->db);
+    return r;
 }
 
-double store_col_double(sqlite3_stmt *st, int i)
+enum st_status store_id_ensure(struct store *s, const char *select_sql, const struct store_val *key, size_t nkey,
+                               const char *insert_sql, const struct store_val *ins, size_t nins, int64_t *id,
+                               const char *doing, struct st_err *err)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(buf, size, "%s", t ? (const char *)t : "");
+    /* Read first, without the write lock: the row is usually there already. */
+    enum st_status r = store_int(s, select_sql, key, nkey, id, doing, err);
+    if (r != ST_OK || *id)
+        return r;
+    struct id_ensure e = {select_sql, insert_sql, key, ins, nkey, nins, id, doing};
+    return store_tx(s, doing, id_ensure_work, &e, err);
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -222,25 +376,6 @@ const char *store_path(const struct store *s)
     return s->path;
 }
 
-/* One integer from a PRAGMA or query (constant SQL). */
-static int query_int(struct store *s, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, sql, &st);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = sqlite3_column_int64(st, 0);
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            *out = 0;
-            rc = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Reads the first page of every table: a damaged page there is found now, before anything is written,
  * and without reading the whole file. */
 static enum st_status probe_tables(struct store *s, int64_t version, struct st_err *err)
@@ -251,122 +386,113 @@ static enum st_status probe_tables(struct store *s, int64_t version, struct st_e
         char sql[96];
         /* The table name comes from our own constant list, never from input. */
         snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" LIMIT 1", t->name);
-        sqlite3_stmt *st = NULL;
-        int rc = store_prep(s, sql, &st);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-                rc = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_OK) {
-            if ((rc & 0xff) == SQLITE_ERROR) /* a table missing: the schema is not the one its version says */
-                return st_err_set(err, ST_ERR_DB_CORRUPT,
-                                  "The database %s lacks the table %s its schema version needs: the station "
-                                  "has not changed it; restore the latest backup or choose another file "
-                                  "with --db",
-                                  s->path, t->name);
-            return store_fail(s, rc, "checking the file", err);
-        }
+        int64_t any = 0;
+        enum st_status r = store_int(s, sql, STORE_NO_VALS, &any, "checking the file", err);
+        if (r == ST_OK)
+            continue;
+        if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_ERROR) /* a table missing: not the schema its version says */
+            return st_err_set(err, ST_ERR_DB_CORRUPT,
+                              "The database %s lacks the table %s its schema version needs: the station "
+                              "has not changed it; restore the latest backup or choose another file "
+                              "with --db",
+                              s->path, t->name);
+        return r;
     }
     return ST_OK;
+}
+
+static enum st_status newer_schema(struct store *s, int64_t version, struct st_err *err)
+{
+    return st_err_set(err, ST_ERR_DB_NEWER,
+                      "The database %s was written by station schema %lld, this station knows up to %d: "
+                      "update this station; the file was not changed",
+                      s->path, (long long)version, STORE_SCHEMA_VERSION);
 }
 
 static enum st_status check_identity(struct store *s, struct st_err *err)
 {
     int64_t app = 0, version = 0, objects = 0;
-    int rc = query_int(s, "PRAGMA application_id", &app);
-    if (rc == SQLITE_OK)
-        rc = query_int(s, "PRAGMA user_version", &version);
-    if (rc == SQLITE_OK)
-        rc = query_int(s, "SELECT count(*) FROM sqlite_schema", &objects);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading the file's header", err);
+    const char *doing = "reading the file's header";
+    enum st_status r = store_int(s, "PRAGMA application_id", STORE_NO_VALS, &app, doing, err);
+    if (r == ST_OK)
+        r = store_int(s, "PRAGMA user_version", STORE_NO_VALS, &version, doing, err);
+    if (r == ST_OK)
+        r = store_int(s, "SELECT count(*) FROM sqlite_schema", STORE_NO_VALS, &objects, doing, err);
+    if (r != ST_OK)
+        return r;
     if (app != STORE_APPLICATION_ID && (app != 0 || version != 0 || objects != 0))
         return st_err_set(err, ST_ERR_DB_NOT_A_DB,
                           "%s is an SQLite database of another program, not a station database: the station "
                           "has not changed it; choose the right file with --db",
                           s->path);
     if (version > STORE_SCHEMA_VERSION)
-        return st_err_set(err, ST_ERR_DB_NEWER,
-                          "The database %s was written by station schema %lld, this station knows up to %d: "
-                          "update this station; the file was not changed",
-                          s->path, (long long)version, STORE_SCHEMA_VERSION);
+        return newer_schema(s, version, err);
     if (version >= 1)
         return probe_tables(s, version, err);
     return ST_OK;
 }
 
+static void read_text(sqlite3_stmt *st, void *item)
+{
+    store_col_text(st, 0, item, 256);
+}
+
+/* The one-row text answer of a PRAGMA into res (256 bytes). */
+static enum st_status pragma_text(struct store *s, const char *sql, char res[256], const char *doing,
+                                  struct st_err *err)
+{
+    res[0] = '\0';
+    return store_row(s, sql, STORE_NO_VALS, read_text, res, NULL, doing, err);
+}
+
 static enum st_status set_wal(struct store *s, struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    char mode[16] = "";
-    int rc = store_prep(s, "PRAGMA journal_mode", &st);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_col_text(st, 0, mode, sizeof mode);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK && strcmp(mode, "wal") != 0) {
-        st = NULL;
-        rc = store_prep(s, "PRAGMA journal_mode=WAL", &st);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            store_col_text(st, 0, mode, sizeof mode);
-            rc = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-        if (rc == SQLITE_OK && strcmp(mode, "wal") != 0)
+    char mode[256];
+    const char *doing = "switching to the write-ahead log";
+    enum st_status r = pragma_text(s, "PRAGMA journal_mode", mode, doing, err);
+    if (r == ST_OK && strcmp(mode, "wal") != 0) {
+        r = pragma_text(s, "PRAGMA journal_mode=WAL", mode, doing, err);
+        if (r == ST_OK && strcmp(mode, "wal") != 0)
             return st_err_set(
                 err, ST_ERR_DB,
                 "The database %s cannot use a write-ahead log here (journal mode %s): put it on "
                 "a local disk, not a network share",
                 s->path, mode);
     }
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "switching to the write-ahead log", err);
-    rc = store_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL");
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "setting up the connection", err);
-    sqlite3_wal_hook(s->db, wal_hook, s);
-    return ST_OK;
+    if (r == ST_OK)
+        r = store_run(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL", STORE_NO_VALS,
+                      "setting up the connection", err);
+    if (r == ST_OK)
+        sqlite3_wal_hook(s->db, wal_hook, s);
+    return r;
+}
+
+/* Inside the migration's transaction: the version is read again, as another station may have
+ * migrated the file since check_identity. *from gets it. */
+static enum st_status migrate_work(struct store *s, void *ctx, struct st_err *err)
+{
+    int64_t *from = ctx;
+    enum st_status r = store_int(s, "PRAGMA user_version", STORE_NO_VALS, from, "reading the schema version", err);
+    if (r != ST_OK)
+        return r;
+    if (*from > STORE_SCHEMA_VERSION)
+        return newer_schema(s, *from, err);
+    if (*from == STORE_SCHEMA_VERSION)
+        return ST_OK; /* an empty transaction: nothing is written */
+    r = store_schema_migrate(s, (int)*from, err);
+    if (r == ST_OK)
+        r = store_run(s, "PRAGMA application_id=" STR(STORE_APPLICATION_ID), STORE_NO_VALS,
+                      "updating the schema", err);
+    return r;
 }
 
 static enum st_status migrate(struct store *s, struct st_err *err)
 {
-    int rc = store_begin(s);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "opening it for writing", err);
-    int64_t version = 0;
-    rc = query_int(s, "PRAGMA user_version", &version); /* again: another station may have migrated */
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        return store_fail(s, rc, "reading the schema version", err);
-    }
-    if (version > STORE_SCHEMA_VERSION) {
-        store_rollback(s);
-        return st_err_set(err, ST_ERR_DB_NEWER,
-                          "The database %s was written by station schema %lld, this station knows up to %d: "
-                          "update this station; the file was not changed",
-                          s->path, (long long)version, STORE_SCHEMA_VERSION);
-    }
-    if (version == STORE_SCHEMA_VERSION) {
-        store_rollback(s);
-        return ST_OK;
-    }
-    enum st_status st = store_schema_migrate(s, (int)version, err);
-    if (st == ST_OK) {
-        rc = store_exec(s, "PRAGMA application_id=" STR(STORE_APPLICATION_ID));
-        if (rc == SQLITE_OK)
-            rc = store_commit(s);
-        if (rc != SQLITE_OK)
-            st = store_fail(s, rc, "updating the schema", err);
-    }
-    if (st != ST_OK)
-        store_rollback(s);
-    else
-        ST_INFO("store", "%s migrated from schema %lld to %d", s->path, (long long)version,
-                STORE_SCHEMA_VERSION);
-    return st;
+    int64_t from = STORE_SCHEMA_VERSION;
+    enum st_status r = store_tx(s, "updating the schema", migrate_work, &from, err);
+    if (r == ST_OK && from != STORE_SCHEMA_VERSION)
+        ST_INFO("store", "%s migrated from schema %lld to %d", s->path, (long long)from, STORE_SCHEMA_VERSION);
+    return r;
 }
 
 static void remove_created(const char *path)
@@ -409,7 +535,16 @@ static enum st_status create_file(const char *path, bool *created, struct st_err
         return st_err_set(err, ST_ERR_IO, "Cannot create the database %s: %s (does its folder exist?)", path,
                           strerror(e));
     }
-    fchmod(fd, 0600); /* exactly 0600, whatever the umask */
+    /* Exactly 0600, whatever the umask: a file that cannot be made private is not used for patients. */
+    if (fchmod(fd, 0600) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return st_err_set(err, ST_ERR_IO,
+                          "Cannot make the new database %s private to you (%s): choose a folder on a "
+                          "local disk with --db",
+                          path, strerror(e));
+    }
     close(fd);
     *created = true;
     return ST_OK;
@@ -453,18 +588,9 @@ enum st_status store_open_opts(const char *path, const struct store_opts *opts, 
     if ((st = check_identity(s, err)) != ST_OK)
         goto fail;
     if (opts && opts->quick_check) {
-        sqlite3_stmt *q = NULL;
-        char res[256] = "";
-        rc = store_prep(s, "PRAGMA quick_check(1)", &q);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-            store_col_text(q, 0, res, sizeof res);
-            rc = SQLITE_OK;
-        }
-        sqlite3_finalize(q);
-        if (rc != SQLITE_OK) {
-            st = store_fail(s, rc, "checking the file", err);
+        char res[256];
+        if ((st = pragma_text(s, "PRAGMA quick_check(1)", res, "checking the file", err)) != ST_OK)
             goto fail;
-        }
         if (strcmp(res, "ok") != 0) {
             st =
                 fail_path(path, SQLITE_CORRUPT, "quick_check found a damaged page", "checking the file", err);
@@ -513,29 +639,18 @@ void store_close(struct store *s)
 
 enum st_status store_integrity_check(struct store *s, struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    char res[512] = "";
-    int rc = store_prep(s, "PRAGMA integrity_check(1)", &st);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_col_text(st, 0, res, sizeof res);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "checking its integrity", err);
+    const char *doing = "checking its integrity";
+    char res[256];
+    enum st_status r = pragma_text(s, "PRAGMA integrity_check(1)", res, doing, err);
+    if (r != ST_OK)
+        return r;
     if (strcmp(res, "ok") != 0)
-        return fail_path(s->path, SQLITE_CORRUPT, res, "checking its integrity", err);
-    sqlite3_stmt *fk = NULL;
-    rc = store_prep(s, "PRAGMA foreign_key_check", &fk);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(fk)) == SQLITE_ROW) {
-        sqlite3_finalize(fk);
-        return fail_path(s->path, SQLITE_CORRUPT, "a row points to a missing row", "checking its integrity",
-                         err);
-    }
-    sqlite3_finalize(fk);
-    if (rc != SQLITE_DONE && rc != SQLITE_OK)
-        return store_fail(s, rc, "checking its integrity", err);
-    return ST_OK;
+        return fail_path(s->path, SQLITE_CORRUPT, res, doing, err);
+    bool dangling = false;
+    r = store_row(s, "PRAGMA foreign_key_check", STORE_NO_VALS, read_text, res, &dangling, doing, err);
+    if (r == ST_OK && dangling)
+        return fail_path(s->path, SQLITE_CORRUPT, "a row points to a missing row", doing, err);
+    return r;
 }
 
 const char *store_time_str(int64_t unix_s, char *buf, size_t size)
@@ -550,51 +665,4 @@ const char *store_time_str(int64_t unix_s, char *buf, size_t size)
     if (gmtime_r(&t, &tm))
         strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
-}
-
-void *store_grow(void *arr, size_t *cap, size_t len, size_t elem)
-{
-    if (len < *cap)
-        return arr;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *na = realloc(arr, nc * elem);
-    if (na)
-        *cap = nc;
-    return na;
-}
-
-enum st_status store_rows_by_id(struct store *s, const char *sql, int64_t id, size_t elem,
-                                void (*read)(sqlite3_stmt *st, void *item), void **out, size_t *n,
-                                const char *doing, struct st_err *err)
-{
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    unsigned char *arr = NULL;
-    size_t len = 0, cap = 0;
-    int rc = store_prep(s, sql, &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            unsigned char *na = store_grow(arr, &cap, len, elem);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            memset(arr + len * elem, 0, elem);
-            read(st, arr + len * elem);
-            len++;
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, doing, err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
 }

@@ -38,6 +38,15 @@
  *
  * Threads: a struct store is used by one thread at a time. Several processes may open the same file.
  * Patient data never goes to the log or into error messages: messages name files, ids and fields.
+ *
+ * Conventions for every function below (each says only what differs):
+ *   - It returns ST_OK on success; otherwise a status from the list under "Hostile files" (or
+ *     ST_ERR_ARG for a value that does not fit, ST_ERR_NOT_FOUND for an id that is not in the file,
+ *     ST_ERR_NOMEM) and, when err is not NULL, a message naming the file and what to do.
+ *   - Structs passed in are the caller's: the store reads them and fills the fields marked "out".
+ *     Text and arrays passed in are borrowed for the call only.
+ *   - A list (*out, *n) is a new array the caller frees with free(); on failure *out is NULL and *n 0.
+ *   - A write is one transaction: on failure nothing of it is in the file.
  */
 #ifndef STATION_STATION_STORE_H
 #define STATION_STATION_STORE_H
@@ -96,8 +105,8 @@ void store_uuid_new(char out[STORE_UUID_SIZE]);
 /* ------------------------------------------------------------------------------------------------ */
 /* Therapists, devices, calibrations, protocols                                                     */
 
-/* The id of the therapist with this name (operator name or initials, valid UTF-8, 1-200 bytes),
- * adding the therapist if new. */
+/* The id of the therapist with this name (operator name or initials, valid UTF-8, 1-200 bytes) in
+ * *id, adding the therapist if new. ST_ERR_ARG for a name that is not valid text. */
 enum st_status store_therapist_ensure(struct store *s, const char *name, int64_t *id, struct st_err *err);
 
 struct store_device {
@@ -112,9 +121,10 @@ struct store_device {
 };
 
 /* The device with d->family and d->serial: its id (and uuid) in d, adding it if new. Model, firmware,
- * capacity and unit are updated when they changed (a firmware update keeps the device). */
+ * capacity and unit are updated when they changed (a firmware update keeps the device). ST_ERR_ARG
+ * names a text field that is not valid; d->id is 0 after any failure. */
 enum st_status store_device_ensure(struct store *s, struct store_device *d, struct st_err *err);
-/* Loads device id into d. ST_ERR_NOT_FOUND if there is none. */
+/* Loads device id into d (the caller's). ST_ERR_NOT_FOUND if there is none. */
 enum st_status store_device_get(struct store *s, int64_t id, struct store_device *d, struct st_err *err);
 
 struct store_calibration {
@@ -127,8 +137,10 @@ struct store_calibration {
     bool ok;              /* within the tolerance the caller applied */
     int64_t therapist_id; /* 0: unknown */
 };
+/* Records a calibration check; fills c->id (and c->checked when it was 0). ST_ERR_ARG when the mass or
+ * the reading is not a number, or the device is not in the file. */
 enum st_status store_calibration_add(struct store *s, struct store_calibration *c, struct st_err *err);
-/* The latest calibration check of the device; ST_ERR_NOT_FOUND if it has none. */
+/* The latest calibration check of the device into c; ST_ERR_NOT_FOUND if it has none. */
 enum st_status store_calibration_last(struct store *s, int64_t device_id, struct store_calibration *c,
                                       struct st_err *err);
 
@@ -145,7 +157,7 @@ struct store_cal_status {
     double age_days;
     char text[160];                /* the words for screen and report: "" when OK */
 };
-/* "ok", "none", "old", "off". */
+/* "ok", "none", "old", "off" (a static string; "?" for a value out of range). */
 const char *store_cal_state_name(enum store_cal_state st);
 /*
  * The calibration state of device_id as of unix time at (0: now): its last check at or before then,
@@ -156,7 +168,8 @@ const char *store_cal_state_name(enum store_cal_state st);
 enum st_status store_calibration_status(struct store *s, int64_t device_id, int64_t at, int max_age_days,
                                         struct store_cal_status *out, struct st_err *err);
 
-/* The id of the protocol whose text has this SHA-256 (computed here), adding name and text if new. */
+/* The id (in *id) of the protocol whose text has this SHA-256 (computed here), adding name and text if
+ * new. ST_ERR_ARG when the name is not valid text or the text is missing. */
 enum st_status store_protocol_ensure(struct store *s, const char *name, const char *text, int64_t *id,
                                      struct st_err *err);
 
@@ -193,13 +206,15 @@ enum st_status store_check_date(const char *field, const char *date, bool allow_
 /* Body mass 20-300 kg ("Body mass: 12 kg is outside 20-300 kg"). */
 enum st_status store_check_mass(double kg, struct st_err *err);
 
-/* Adds a patient and their first body mass (measured today); fills p->id, p->uuid, created. Audited
- * ('create'). therapist_id 0: unknown. */
+/* Adds a patient and their first body mass (measured today); fills p->id, p->uuid, created, updated
+ * and mass_date. Audited ('create'). therapist_id 0: unknown. ST_ERR_ARG (from store_patient_validate)
+ * names the first bad field; p->id is 0 after any failure. */
 enum st_status store_patient_add(struct store *s, struct store_patient *p, int64_t therapist_id,
                                  struct st_err *err);
-/* Loads patient id (with the latest mass). ST_ERR_NOT_FOUND names the id. */
+/* Loads patient id (with the latest mass) into p, the caller's. ST_ERR_NOT_FOUND names the id. */
 enum st_status store_patient_get(struct store *s, int64_t id, struct store_patient *p, struct st_err *err);
-/* Finds a patient by id given as text: a number or a UUID. */
+/* Finds a patient by id given as text, a number or a UUID, into *id. ST_ERR_NOT_FOUND (the message
+ * repeats at most 40 characters of the text) when there is no such patient. */
 enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64_t *id, struct st_err *err);
 /* All patients ordered by name, in a new array (*out, free with free()); *n its length. */
 enum st_status store_patient_list(struct store *s, struct store_patient **out, size_t *n, struct st_err *err);
@@ -218,10 +233,12 @@ enum st_status store_patient_update(struct store *s, const struct store_patient 
 enum st_status store_patient_delete(struct store *s, int64_t id, int64_t therapist_id, const char *reason,
                                     int *n_sessions, int *n_reps, struct st_err *err);
 
-/* Adds a body mass (20-300 kg) measured on date (YYYY-MM-DD, not in the future; NULL: today). */
+/* Adds a body mass (20-300 kg) measured on date (YYYY-MM-DD, not in the future; NULL: today).
+ * ST_ERR_ARG for a mass or date out of range, ST_ERR_NOT_FOUND when there is no such patient. */
 enum st_status store_mass_add(struct store *s, int64_t patient_id, double kg, const char *date,
                               struct st_err *err);
-/* The latest body mass (by date, then by entry); ST_ERR_NOT_FOUND if none. date may be NULL. */
+/* The latest body mass (by date, then by entry) into *kg and date (may be NULL); ST_ERR_NOT_FOUND if
+ * none. */
 enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg, char date[11],
                                  struct st_err *err);
 struct store_mass {
@@ -270,7 +287,8 @@ struct store_session {
 };
 
 /* Starts a session (status running, recording this host's name and this process's id); fills
- * sess->id, uuid, started. */
+ * sess->id, uuid, started (when 0) and status. ST_ERR_ARG when it has no patient or names a patient,
+ * therapist, protocol or device that is not in the file; sess->id is 0 after any failure. */
 enum st_status store_session_begin(struct store *s, struct store_session *sess, struct st_err *err);
 /*
  * Marks 'interrupted' every session still 'running' that this host started from a process that no
@@ -291,17 +309,23 @@ struct store_session_event {
     char state[24];
     char detail[200];
 };
-/* The events of a session in order, in a new array (free with free()); *n their count. */
+/* The events of a session in order, in a new array (free with free()); *n their count (0 is fine). */
 enum st_status store_session_events(struct store *s, int64_t session_id, struct store_session_event **out,
                                     size_t *n, struct st_err *err);
 
-/* Ends it with status and the acquisition figures (NAN / -1 where unknown). */
+/* Ends it with status and the acquisition figures (NAN / -1 where unknown); ended becomes now unless
+ * the status is running. ST_ERR_NOT_FOUND when there is no such session, ST_ERR_ARG for an unknown
+ * status. */
 enum st_status store_session_end(struct store *s, int64_t session_id, enum store_session_status status,
                                  double sample_rate_hz, double jitter_ms, int64_t drops, int64_t bad_lines,
                                  struct st_err *err);
+/* Loads session_id into sess (the caller's), with the joined fields (patient UUID and reference,
+ * therapist, protocol name and hash, rep count) and the device of each channel. ST_ERR_NOT_FOUND names
+ * the id. */
 enum st_status store_session_get(struct store *s, int64_t session_id, struct store_session *sess,
                                  struct st_err *err);
-/* Sessions, newest first; patient_id 0 lists all. New array in *out (free with free()). */
+/* Sessions, newest first, filled as by store_session_get; patient_id 0 lists all. New array in *out
+ * (free with free()), *n its length (0 is fine). */
 enum st_status store_session_list(struct store *s, int64_t patient_id, struct store_session **out, size_t *n,
                                   struct st_err *err);
 
@@ -311,7 +335,8 @@ enum store_rep_status {
     STORE_REP_REJECTED,
     STORE_REP_INTERRUPTED, /* the device or the session stopped during it */
 };
-const char *store_rep_status_name(enum store_rep_status st); /* "accepted", ... */
+const char *store_rep_status_name(enum store_rep_status st); /* "accepted", ...; "?" out of range */
+/* The status named text into *out; false (and *out untouched) for an unknown name or NULL. */
 bool store_rep_status_parse(const char *text, enum store_rep_status *out);
 
 struct store_rep {
@@ -361,7 +386,7 @@ enum st_status store_rep_add(struct store *s, int64_t session_id, const struct s
                              const double *t_s, const double *f_n, size_t n, int64_t *rep_id,
                              struct st_err *err);
 
-/* Reps waiting in memory (not yet in the file). */
+/* Reps waiting in memory (not yet in the file); 0 for a NULL store. */
 size_t store_pending_count(const struct store *s);
 /* Writes the pending reps in order, each in its own transaction; stops at the first failure (they
  * stay pending; the message says how many are left). ST_OK when the queue is empty. */
@@ -373,20 +398,25 @@ bool store_pending_get(const struct store *s, size_t i, int64_t *session_id, con
 
 /*
  * Sets a rep's status and counts (the therapist accepts a flagged rep, or rejects one) and writes an
- * audit row (action accept/reject/edit, old and new status) in the same transaction.
+ * audit row (action accept/reject/edit, old and new status) in the same transaction. ST_ERR_NOT_FOUND
+ * when there is no such rep, ST_ERR_ARG for an unknown status or a reason that is not valid text.
  */
 enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
                                     bool counts, int64_t therapist_id, const char *reason,
                                     struct st_err *err);
-/* Loads one rep (no samples). */
+/* Loads one rep into rep, the caller's (no samples; n_samples, samples_rate_hz and samples_drops
+ * tell what is stored). ST_ERR_NOT_FOUND names the id. */
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err);
-/* The reps of a session by sequence, in a new array (free with free()). */
+/* The reps of a session by sequence, as by store_rep_get, in a new array (free with free()); *n its
+ * length (0 is fine, also for a session that does not exist). */
 enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_rep **out, size_t *n,
                               struct st_err *err);
-/* The raw samples of a rep in two new arrays (free both with free()); *n their length. */
+/* The raw samples of a rep in two new arrays (free both with free()); *n their length. ST_ERR_NOT_FOUND
+ * when the rep has none, ST_ERR_DB_CORRUPT when the stored size or encoding does not match. */
 enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, double **f_n, size_t *n,
                                  struct st_err *err);
-/* The samples BLOB codec (16 bytes per sample, see the top of this file). */
+/* The samples BLOB codec (16 bytes per sample, see the top of this file): blob holds 16 * n bytes,
+ * the arrays n each, all the caller's. */
 void store_samples_pack(const double *t_s, const double *f_n, size_t n, unsigned char *blob);
 void store_samples_unpack(const unsigned char *blob, size_t n, double *t_s, double *f_n);
 

@@ -16,56 +16,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_devices_text(struct store *s, sqlite3_stmt **st, struct store_trend_row *row)
+struct trend_device {
+    int64_t channel, id;
+    char family[32], serial[64];
+};
+
+static void read_trend_device(sqlite3_stmt *st, void *item)
 {
-    int rc = SQLITE_OK;
-    if (!*st)
-        rc = store_prep(s,
-                        "SELECT sd.channel, d.id, d.family, d.serial FROM session_devices sd"
-                        " JOIN devices d ON d.id = sd.device_id WHERE sd.session_id=? ORDER BY sd.channel",
-                        st);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_reset(*st);
-    sqlite3_bind_int64(*st, 1, row->session_id);
+    struct trend_device *d = item;
+    d->channel = sqlite3_column_int64(st, 0);
+    d->id = sqlite3_column_int64(st, 1);
+    store_col_text(st, 2, d->family, sizeof d->family);
+    store_col_text(st, 3, d->serial, sizeof d->serial);
+}
+
+/* row->device_id[] and row->devices ("family serial; ...") of row->session_id. */
+static enum st_status load_devices_text(struct store *s, struct store_trend_row *row, struct st_err *err)
+{
+    void *rows = NULL;
+    size_t n = 0;
+    enum st_status r = store_rows(s,
+                                  "SELECT sd.channel, d.id, d.family, d.serial FROM session_devices sd"
+                                  " JOIN devices d ON d.id = sd.device_id WHERE sd.session_id=? ORDER BY sd.channel",
+                                  STORE_VALS(sv_int(row->session_id)), sizeof(struct trend_device),
+                                  read_trend_device, &rows, &n, "reading the trend", err);
+    const struct trend_device *d = rows;
     size_t used = 0;
     row->devices[0] = '\0';
-    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
-        int ch = sqlite3_column_int(*st, 0);
-        if (ch >= 0 && ch < ST_MAX_CHANNELS)
-            row->device_id[ch] = sqlite3_column_int64(*st, 1);
-        const unsigned char *fam = sqlite3_column_text(*st, 2), *ser = sqlite3_column_text(*st, 3);
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].channel >= 0 && d[i].channel < ST_MAX_CHANNELS)
+            row->device_id[d[i].channel] = d[i].id;
         if (used < sizeof row->devices) {
             int k = snprintf(row->devices + used, sizeof row->devices - used, "%s%s %s", used ? "; " : "",
-                             fam ? (const char *)fam : "", ser ? (const char *)ser : "");
+                             d[i].family, d[i].serial);
             if (k > 0)
                 used += (size_t)k;
         }
     }
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    free(rows);
+    return r;
+}
+
+static void read_text_copy(sqlite3_stmt *st, void *item)
+{
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    *(char **)item = t ? strdup((const char *)t) : NULL;
 }
 
 /* The stored protocol text of protocol_id into a new string (free it), NULL when there is none. */
-static int protocol_text(struct store *s, int64_t protocol_id, char **text)
+static enum st_status protocol_text(struct store *s, int64_t protocol_id, char **text, struct st_err *err)
 {
     *text = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT text FROM protocols WHERE id=?", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, protocol_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            if (t && !(*text = strdup((const char *)t)))
-                rc = SQLITE_NOMEM;
-            else
-                rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
+    bool found = false;
+    enum st_status r = store_row(s, "SELECT text FROM protocols WHERE id=?", STORE_VALS(sv_int(protocol_id)),
+                                 read_text_copy, text, &found, "reading the session's protocol", err);
+    if (r == ST_OK && found && !*text)
+        r = st_err_set(err, ST_ERR_NOMEM, NULL);
+    return r;
 }
 
 static enum st_status bal_params_of(struct store *s, int64_t protocol_id, int64_t patient_id, double mass_kg,
@@ -74,9 +81,9 @@ static enum st_status bal_params_of(struct store *s, int64_t protocol_id, int64_
     *out = bal_params_default();
     out->body_mass_kg = mass_kg;
     char *text = NULL;
-    int rc = protocol_id > 0 ? protocol_text(s, protocol_id, &text) : SQLITE_OK;
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading the session's protocol", err);
+    enum st_status r = protocol_id > 0 ? protocol_text(s, protocol_id, &text, err) : ST_OK;
+    if (r != ST_OK)
+        return r;
     struct proto_def def;
     if (text && proto_load_text("stored protocol", text, &def, NULL) == ST_OK) {
         out->ratio_red = def.ratio_red;
@@ -102,108 +109,86 @@ enum st_status store_session_bal_params(struct store *s, const struct store_sess
     return bal_params_of(s, sess->protocol_id, sess->patient_id, sess->body_mass_kg, out, err);
 }
 
+struct trend_session {
+    struct store_trend_row row;
+    int64_t protocol_id;
+};
+
+static void read_trend_session(sqlite3_stmt *st, void *item)
+{
+    struct trend_session *x = item;
+    struct store_trend_row *row = &x->row;
+    row->session_id = sqlite3_column_int64(st, 0);
+    row->started = sqlite3_column_int64(st, 1);
+    char status[16];
+    store_col_text(st, 2, status, sizeof status);
+    row->status = !strcmp(status, "complete")  ? STORE_SESSION_COMPLETE
+                  : !strcmp(status, "aborted") ? STORE_SESSION_ABORTED
+                                               : STORE_SESSION_INTERRUPTED;
+    store_col_text(st, 3, row->protocol_sha256, sizeof row->protocol_sha256);
+    row->body_mass_kg = store_col_double(st, 4);
+    x->protocol_id = sqlite3_column_int64(st, 5);
+}
+
+/* One session's row: its devices, what changed since the previous row, and the balance of its reps
+ * judged by its own protocol's bands (a protocol name may have had several texts). */
+static enum st_status trend_fill(struct store *s, int64_t patient_id, struct trend_session *x,
+                                 const struct store_trend_row *prev, struct st_err *err)
+{
+    struct store_trend_row *row = &x->row;
+    enum st_status r = load_devices_text(s, row, err);
+    if (r != ST_OK)
+        return r;
+    if (prev) {
+        row->device_changed = memcmp(prev->device_id, row->device_id, sizeof row->device_id) != 0;
+        row->protocol_changed = strcmp(prev->protocol_sha256, row->protocol_sha256) != 0;
+    }
+    struct store_rep *reps = NULL;
+    size_t nreps = 0;
+    struct bal_params params;
+    if ((r = store_rep_list(s, row->session_id, &reps, &nreps, err)) != ST_OK)
+        return r;
+    struct bal_rep *b = malloc((nreps ? nreps : 1) * sizeof *b);
+    if (!b)
+        r = st_err_set(err, ST_ERR_NOMEM, NULL);
+    if (r == ST_OK)
+        r = bal_params_of(s, x->protocol_id, patient_id, row->body_mass_kg, &params, err);
+    if (r == ST_OK) {
+        store_reps_to_balance(reps, nreps, b);
+        bal_compute(b, nreps, &params, &row->bal);
+    }
+    free(b);
+    free(reps);
+    return r;
+}
+
 enum st_status store_trend(struct store *s, int64_t patient_id, const char *protocol_name,
                            struct store_trend_row **out, size_t *n, struct st_err *err)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *ss = NULL, *rs = NULL, *ds = NULL;
-    struct store_trend_row *rows = NULL;
-    size_t len = 0, cap = 0;
-    struct bal_rep *reps = NULL;
-    size_t nreps = 0, capreps = 0;
-    struct bal_params params = bal_params_default();
-
-    int rc = store_prep(s,
-                        "SELECT x.id, x.started, x.status, pr.sha256, x.body_mass_kg, x.protocol_id FROM sessions x"
-                        " JOIN protocols pr ON pr.id = x.protocol_id"
-                        " WHERE x.patient_id=? AND pr.name=? AND x.status <> 'running'"
-                        " ORDER BY x.started, x.id",
-                        &ss);
-    if (rc == SQLITE_OK)
-        rc =
-            store_prep(s,
-                       "SELECT direction, side, peak_n, lever_m, counts, status, familiarisation, contraction"
-                       " FROM repetitions WHERE session_id=? ORDER BY sequence",
-                       &rs);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(ss, 1, patient_id);
-        sqlite3_bind_text(ss, 2, protocol_name ? protocol_name : "", -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(ss)) == SQLITE_ROW) {
-            struct store_trend_row *nr = store_grow(rows, &cap, len, sizeof *rows);
-            if (!nr) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            rows = nr;
-            struct store_trend_row *row = &rows[len++];
-            memset(row, 0, sizeof *row);
-            row->session_id = sqlite3_column_int64(ss, 0);
-            row->started = sqlite3_column_int64(ss, 1);
-            char status[16];
-            store_col_text(ss, 2, status, sizeof status);
-            row->status = !strcmp(status, "complete")  ? STORE_SESSION_COMPLETE
-                          : !strcmp(status, "aborted") ? STORE_SESSION_ABORTED
-                                                       : STORE_SESSION_INTERRUPTED;
-            store_col_text(ss, 3, row->protocol_sha256, sizeof row->protocol_sha256);
-            row->body_mass_kg = store_col_double(ss, 4);
-            if ((rc = load_devices_text(s, &ds, row)) != SQLITE_OK)
-                break;
-            if (len > 1) {
-                const struct store_trend_row *prev = &rows[len - 2];
-                row->device_changed = memcmp(prev->device_id, row->device_id, sizeof row->device_id) != 0;
-                row->protocol_changed = strcmp(prev->protocol_sha256, row->protocol_sha256) != 0;
-            }
-            sqlite3_reset(rs);
-            sqlite3_bind_int64(rs, 1, row->session_id);
-            nreps = 0;
-            while ((rc = sqlite3_step(rs)) == SQLITE_ROW) {
-                if (nreps == capreps) {
-                    size_t nc = capreps ? capreps * 2 : 32;
-                    struct bal_rep *nb = realloc(reps, nc * sizeof *nb);
-                    if (!nb) {
-                        rc = SQLITE_NOMEM;
-                        break;
-                    }
-                    reps = nb;
-                    capreps = nc;
-                }
-                struct bal_rep *b = &reps[nreps++];
-                enum st_dir dir = ST_DIR_ADD;
-                enum st_side side = ST_SIDE_LEFT;
-                st_dir_parse((const char *)sqlite3_column_text(rs, 0), &dir);
-                st_side_parse((const char *)sqlite3_column_text(rs, 1), &side);
-                b->dir = dir;
-                b->side = side;
-                b->peak_n = store_col_double(rs, 2);
-                b->lever_m = store_col_double(rs, 3);
-                const unsigned char *rst = sqlite3_column_text(rs, 5);
-                b->counts = sqlite3_column_int(rs, 4) && rst && !strcmp((const char *)rst, "accepted") &&
-                            !sqlite3_column_int(rs, 6) && sqlite3_column_int(rs, 7) && isfinite(b->peak_n);
-            }
-            if (rc != SQLITE_DONE)
-                break;
-            rc = SQLITE_OK;
-            /* judged by its own protocol's bands (a protocol name may have had several texts) */
-            if (bal_params_of(s, sqlite3_column_int64(ss, 5), patient_id, row->body_mass_kg, &params, err) !=
-                ST_OK) {
-                rc = SQLITE_ERROR;
-                break;
-            }
-            bal_compute(reps, nreps, &params, &row->bal);
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
+    void *rows = NULL;
+    size_t len = 0;
+    enum st_status r = store_rows(s,
+                                  "SELECT x.id, x.started, x.status, pr.sha256, x.body_mass_kg, x.protocol_id"
+                                  " FROM sessions x JOIN protocols pr ON pr.id = x.protocol_id"
+                                  " WHERE x.patient_id=? AND pr.name=? AND x.status <> 'running'"
+                                  " ORDER BY x.started, x.id",
+                                  STORE_VALS(sv_int(patient_id), sv_text(protocol_name ? protocol_name : "")),
+                                  sizeof(struct trend_session), read_trend_session, &rows, &len,
+                                  "reading the trend", err);
+    struct trend_session *x = rows;
+    for (size_t i = 0; r == ST_OK && i < len; i++)
+        r = trend_fill(s, patient_id, &x[i], i ? &x[i - 1].row : NULL, err);
+    struct store_trend_row *res = r == ST_OK ? malloc((len ? len : 1) * sizeof *res) : NULL;
+    if (r == ST_OK && !res)
+        r = st_err_set(err, ST_ERR_NOMEM, NULL);
+    if (r == ST_OK) {
+        for (size_t i = 0; i < len; i++)
+            res[i] = x[i].row;
+        *out = res;
+        *n = len;
     }
-    sqlite3_finalize(ss);
-    sqlite3_finalize(rs);
-    sqlite3_finalize(ds);
-    free(reps);
-    if (rc != SQLITE_OK) {
-        free(rows);
-        return store_fail(s, rc, "reading the trend", err);
-    }
-    *out = rows;
-    *n = len;
-    return ST_OK;
+    free(rows);
+    return r;
 }

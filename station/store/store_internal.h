@@ -1,14 +1,25 @@
 /*
  * store_internal.h - what the store's own files (the .c files of station/store) share and nobody else may use.
  *
- * The store is one module split over several files for size: store.c (open, errors, transactions,
- * checkpoints), store_schema.c (tables and migrations), store_rep.c (sessions, reps, the pending
- * queue), store_patient.c (therapists, patients, masses, audit, devices, protocols) and store_history.c
- * (trend). The public manual is station/store/store.h.
+ * The store is one module split over several files by what they hold (the public manual is
+ * station/store/store.h):
+ *   store.c          opening the file, errors, the transaction helper, statements and bound values
+ *   store_schema.c   tables and migrations
+ *   store_patient.c  people: validation, therapists, patients (edits, erasure), body masses
+ *   store_device.c   things a measurement was made with: devices, calibration checks, protocols as run
+ *   store_audit.c    the audit trail (who changed what, when, why)
+ *   store_rep.c      sessions, reps and the pending queue of reps not yet written
+ *   store_history.c  the trend of one patient, and the balance parameters a session was judged by
+ *
+ * Every internal function that talks to SQLite returns an enum st_status with err filled by
+ * store_fail (the SQLite code never leaves these files). A write is one call of store_tx: BEGIN
+ * IMMEDIATE, the work, COMMIT (or ROLLBACK on any failure), then the after-commit checkpoint.
+ * Values reach SQL only through struct store_val, bound in one place whose every result is checked.
  */
 #ifndef STATION_STATION_STORE_INTERNAL_H
 #define STATION_STATION_STORE_INTERNAL_H
 
+#include <math.h>
 #include <sqlite3.h>
 
 #include "station/store/store.h"
@@ -28,50 +39,136 @@ struct store {
     size_t n_pending, cap_pending;
 };
 
+/* ------------------------------------------------------------------------------------------------ */
+/* Errors                                                                                           */
+
+/* The status for an SQLite result code (no message). A constraint failure (a row naming a missing
+ * one, a duplicate key, a CHECK) is ST_ERR_ARG: the caller's values do not fit the file. */
+enum st_status store_status_of(int rc);
 /* Turns a failed SQLite result into a status and a message naming the file and what to do.
  * doing: a short phrase ("saving repetition 3"). Returns the status. Never includes patient data. */
 enum st_status store_fail(struct store *s, int rc, const char *doing, struct st_err *err);
-/* Grows a row array for the list queries: when len == *cap, reallocs arr to twice (16 at first) and
- * updates *cap. Returns the array to use, or NULL when memory ran out (arr is then still valid). */
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Values bound to a statement's `?`s, in order. Made by the sv_* functions so each is typed.       */
+
+enum store_val_type { STORE_V_NULL, STORE_V_INT, STORE_V_REAL, STORE_V_TEXT, STORE_V_BLOB };
+struct store_val {
+    enum store_val_type type;
+    int64_t i;
+    double d;
+    const void *p; /* text (NUL-terminated) or blob; borrowed until the statement is finalized */
+    size_t n;      /* blob bytes */
+};
+static inline struct store_val sv_null(void)
+{
+    return (struct store_val){.type = STORE_V_NULL};
+}
+static inline struct store_val sv_int(int64_t v)
+{
+    return (struct store_val){.type = STORE_V_INT, .i = v};
+}
+/* A row id, or NULL when id <= 0 (0 means "unknown" in the store's structs). */
+static inline struct store_val sv_id(int64_t id)
+{
+    return id > 0 ? sv_int(id) : sv_null();
+}
+/* A number; NAN (a null metric) binds NULL. */
+static inline struct store_val sv_real(double v)
+{
+    return isfinite(v) ? (struct store_val){.type = STORE_V_REAL, .d = v} : sv_null();
+}
+/* Text as it is ("" stays ""); NULL binds NULL. */
+static inline struct store_val sv_text(const char *t)
+{
+    return t ? (struct store_val){.type = STORE_V_TEXT, .p = t} : sv_null();
+}
+/* Optional text: NULL or "" binds NULL. */
+static inline struct store_val sv_opt(const char *t)
+{
+    return t && *t ? sv_text(t) : sv_null();
+}
+static inline struct store_val sv_blob(const void *p, size_t n)
+{
+    return (struct store_val){.type = STORE_V_BLOB, .p = p, .n = n};
+}
+/* `STORE_VALS(sv_int(id), sv_text(name))` expands to the two arguments (array, count) below. */
+#define STORE_VALS(...)                                                                                      \
+    (const struct store_val[]){__VA_ARGS__},                                                                 \
+        sizeof((const struct store_val[]){__VA_ARGS__}) / sizeof(struct store_val)
+#define STORE_NO_VALS NULL, 0
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Statements                                                                                       */
+
+/* Prepares sql (a constant) and binds its n values. ST_OK with *st (finalize it), else *st is NULL
+ * and err says what failed while `doing`. */
+enum st_status store_stmt(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                          sqlite3_stmt **st, const char *doing, struct st_err *err);
+/* Binds n values to a prepared statement (after sqlite3_reset), checking every bind. */
+enum st_status store_bind(struct store *s, sqlite3_stmt *st, const struct store_val *v, size_t n,
+                          const char *doing, struct st_err *err);
+/* Runs one statement that returns no rows (an INSERT, UPDATE, DELETE, PRAGMA or several statements
+ * without values when n is 0). ST_OK or the failure while `doing`. */
+enum st_status store_run(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                         const char *doing, struct st_err *err);
+/* Reads the first row of a query: read(st, item) when there is one, and *found (may be NULL) says
+ * whether there was. ST_OK also when there is none. */
+enum st_status store_row(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                         void (*read)(sqlite3_stmt *st, void *item), void *item, bool *found, const char *doing,
+                         struct st_err *err);
+/* The first column of the first row as an integer into *out (0 when there is no row or it is NULL). */
+enum st_status store_int(struct store *s, const char *sql, const struct store_val *v, size_t n, int64_t *out,
+                         const char *doing, struct st_err *err);
+/* Reads every row into a new array of elem-sized items (each zeroed, then read(st, item)); *out
+ * (free with free()) and *len on success. On failure nothing is left allocated. */
+enum st_status store_rows(struct store *s, const char *sql, const struct store_val *v, size_t n, size_t elem,
+                          void (*read)(sqlite3_stmt *st, void *item), void **out, size_t *len,
+                          const char *doing, struct st_err *err);
+/* Grows a row array: when len == *cap, reallocs arr to twice (16 at first) and updates *cap. Returns
+ * the array to use, or NULL when memory ran out (arr is then still valid). */
 void *store_grow(void *arr, size_t *cap, size_t len, size_t elem);
-/* Runs sql (one `?`, bound to id) and reads every row into a new array of elem-sized items with
- * read(st, item); *out (free with free()) and *n on success. On failure nothing is left allocated and
- * err says what failed while `doing`. */
-enum st_status store_rows_by_id(struct store *s, const char *sql, int64_t id, size_t elem,
-                                void (*read)(sqlite3_stmt *st, void *item), void **out, size_t *n,
-                                const char *doing, struct st_err *err);
-/* The status for an SQLite result code (no message). */
-enum st_status store_status_of(int rc);
 
-/* Prepares sql (a constant) on s. SQLITE_OK or the error code. */
-int store_prep(struct store *s, const char *sql, sqlite3_stmt **st);
-/* Runs a statement without results (constant SQL). */
-int store_exec(struct store *s, const char *sql);
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback only when a transaction is open; never fails). */
-int store_begin(struct store *s);
-int store_commit(struct store *s);
-void store_rollback(struct store *s);
-/* After a successful commit: a passive checkpoint when the WAL has grown; its failures are logged
- * only (the commit is already durable). */
-void store_after_commit(struct store *s);
-
-/* Bind helpers: NAN binds NULL; empty or NULL text binds NULL. */
-int store_bind_double(sqlite3_stmt *st, int i, double v);
-int store_bind_text(sqlite3_stmt *st, int i, const char *text);
-/* Column helpers: NULL reads as NAN / copies "" into buf. */
+/* Column readers: NULL reads as NAN / copies "" into buf. */
 double store_col_double(sqlite3_stmt *st, int i);
 void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t size);
 
-/* Appends one audit row (inside the caller's transaction). therapist_id 0: unknown. */
-int store_audit_add(struct store *s, int64_t therapist_id, const char *table, const char *row_uuid,
-                    const char *action, const char *field, const char *old_value, const char *new_value,
-                    const char *reason);
+/* ------------------------------------------------------------------------------------------------ */
+/* Transactions                                                                                     */
+
+/* The work of one transaction: its statements, ST_OK or the first failure (err set). */
+typedef enum st_status (*store_work_fn)(struct store *s, void *ctx, struct st_err *err);
+/*
+ * Runs work(s, ctx, err) as one transaction: BEGIN IMMEDIATE (waiting up to the busy timeout for
+ * another station's write lock), the work, COMMIT; a ROLLBACK when the work or the commit failed, so
+ * nothing of it stays; after the commit, a passive checkpoint when the WAL has grown (its failure is
+ * logged only: the commit is already durable). Returns ST_OK once committed, else the work's status
+ * or the BEGIN/COMMIT failure told as `doing`.
+ */
+enum st_status store_tx(struct store *s, const char *doing, store_work_fn work, void *ctx, struct st_err *err);
+
+/* The id of the row select_sql (with its key values) finds, into *id; when there is none, one
+ * transaction that looks again and runs insert_sql (with its values), *id becoming the new row's.
+ * For the rows a session refers to and that are made once: therapists, protocols. */
+enum st_status store_id_ensure(struct store *s, const char *select_sql, const struct store_val *key, size_t nkey,
+                               const char *insert_sql, const struct store_val *ins, size_t nins, int64_t *id,
+                               const char *doing, struct st_err *err);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Shared between the store's files                                                                 */
+
+/* Appends one audit row (inside the caller's transaction). therapist_id 0: unknown. store_audit.c. */
+enum st_status store_audit_add(struct store *s, int64_t therapist_id, const char *table, const char *row_uuid,
+                               const char *action, const char *field, const char *old_value,
+                               const char *new_value, const char *reason, struct st_err *err);
+/* Today's local date, YYYY-MM-DD (store_patient.c). */
+void store_today(char out[11]);
 
 /* The schema (store_schema.c): brings the file from its user_version to STORE_SCHEMA_VERSION inside
  * the caller's transaction. */
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err);
-/* The tables of the current schema (NULL-terminated), for the open-time probe. */
-/* Every table of the current schema and the version that added it (NULL-terminated). */
+/* Every table of the current schema and the version that added it (NULL-terminated), for the
+ * open-time probe. */
 struct store_table {
     const char *name;
     int since;

@@ -1,6 +1,7 @@
 /*
- * store_patient.c - the people and things around a measurement: patients (with validation, edits and
- * erasure), body masses, therapists, devices, calibration checks, protocols as run, and the audit log.
+ * store_patient.c - the people around a measurement: patients (with validation, edits and erasure),
+ * their body masses, and the therapists. Devices, calibrations and protocols are in store_device.c,
+ * the audit trail in store_audit.c.
  *
  * Validation gives one message per field, naming the field, so a therapist knows what to fix; the
  * messages repeat the typed value only for numbers (mass, lengths), never a name, a date or a note
@@ -13,7 +14,6 @@
 #include "station/store/store_internal.h"
 
 #include <math.h>
-#include <sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +99,7 @@ static bool parse_date(const char *d, int *y, int *m, int *day)
     return *day <= max;
 }
 
-static void today(char out[11])
+void store_today(char out[11])
 {
     time_t t = (time_t)st_wall_s();
     struct tm tm;
@@ -115,7 +115,7 @@ enum st_status store_check_date(const char *field, const char *date, bool allow_
     if (!parse_date(date, &y, &m, &d))
         return st_err_set(err, ST_ERR_ARG, "%s: is not a real date (give YYYY-MM-DD, from 1900 on)", field);
     char now[11];
-    today(now);
+    store_today(now);
     if (!allow_future && strcmp(date, now) > 0)
         return st_err_set(err, ST_ERR_ARG, "%s: is in the future (today is %s)", field, now);
     return ST_OK;
@@ -155,427 +155,42 @@ enum st_status store_patient_validate(const struct store_patient *p, bool check_
 }
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Audit                                                                                            */
-
-int store_audit_add(struct store *s, int64_t therapist_id, const char *table, const char *row_uuid,
-                    const char *action, const char *field, const char *old_value, const char *new_value,
-                    const char *reason)
-{
-    sqlite3_stmt *st = NULL;
-    int rc =
-        store_prep(s,
-                   "INSERT INTO audit(at, therapist_id, tbl, row_uuid, action, field, old_value, new_value,"
-                   " reason) VALUES(?,?,?,?,?,?,?,?,?)",
-                   &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, st_wall_s());
-        if (therapist_id > 0)
-            sqlite3_bind_int64(st, 2, therapist_id);
-        sqlite3_bind_text(st, 3, table, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, row_uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
-        store_bind_text(st, 6, field);
-        store_bind_text(st, 7, old_value);
-        store_bind_text(st, 8, new_value);
-        store_bind_text(st, 9, reason);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-enum st_status store_audit_list(struct store *s, const char *row_uuid, struct store_audit **out, size_t *n,
-                                struct st_err *err)
-{
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(
-        s,
-        "SELECT a.id, a.at, t.name, a.tbl, a.row_uuid, a.action, a.field, a.old_value, a.new_value,"
-        " a.reason FROM audit a LEFT JOIN therapists t ON t.id = a.therapist_id"
-        " WHERE a.row_uuid=? ORDER BY a.id",
-        &st);
-    struct store_audit *arr = NULL;
-    size_t len = 0, cap = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, row_uuid, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_audit *na = store_grow(arr, &cap, len, sizeof *arr);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            struct store_audit *a = &arr[len++];
-            a->id = sqlite3_column_int64(st, 0);
-            a->at = sqlite3_column_int64(st, 1);
-            store_col_text(st, 2, a->therapist, sizeof a->therapist);
-            store_col_text(st, 3, a->table, sizeof a->table);
-            store_col_text(st, 4, a->row_uuid, sizeof a->row_uuid);
-            store_col_text(st, 5, a->action, sizeof a->action);
-            store_col_text(st, 6, a->field, sizeof a->field);
-            store_col_text(st, 7, a->old_value, sizeof a->old_value);
-            store_col_text(st, 8, a->new_value, sizeof a->new_value);
-            store_col_text(st, 9, a->reason, sizeof a->reason);
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, "reading the audit log", err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
-}
-
-/* ------------------------------------------------------------------------------------------------ */
-/* Therapists, devices, calibrations, protocols                                                     */
-
-/* Looks up one id with one text/text key; SQLITE_OK with *id = 0 when absent. */
-static int lookup_id(struct store *s, const char *sql, const char *a, const char *b, int64_t *id)
-{
-    sqlite3_stmt *st = NULL;
-    *id = 0;
-    int rc = store_prep(s, sql, &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-        if (b)
-            sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *id = sqlite3_column_int64(st, 0);
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
+/* Therapists                                                                                       */
 
 enum st_status store_therapist_ensure(struct store *s, const char *name, int64_t *id, struct st_err *err)
 {
     enum st_status v = store_check_text("Therapist", name, true, 200, false, err);
     if (v != ST_OK)
         return v;
-    int rc = lookup_id(s, "SELECT id FROM therapists WHERE name=?", name, NULL, id);
-    if (rc == SQLITE_OK && *id)
-        return ST_OK;
     char uuid[STORE_UUID_SIZE];
     store_uuid_new(uuid);
-    sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK)
-        rc = store_prep(s, "INSERT INTO therapists(uuid, name, created) VALUES(?,?,?)", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, st_wall_s());
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            *id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) /* another station added the same name just now */
-        rc = lookup_id(s, "SELECT id FROM therapists WHERE name=?", name, NULL, id);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "recording the therapist", err);
-    store_after_commit(s);
-    return ST_OK;
-}
-
-enum st_status store_device_ensure(struct store *s, struct store_device *d, struct st_err *err)
-{
-    enum st_status v;
-    if ((v = store_check_text("Device family", d->family, true, sizeof d->family - 1, false, err)) != ST_OK ||
-        (v = store_check_text("Device serial", d->serial, false, sizeof d->serial - 1, false, err)) !=
-            ST_OK ||
-        (v = store_check_text("Device model", d->model, false, sizeof d->model - 1, false, err)) != ST_OK ||
-        (v = store_check_text("Device firmware", d->firmware, false, sizeof d->firmware - 1, false, err)) !=
-            ST_OK ||
-        (v = store_check_text("Device unit", d->unit, false, sizeof d->unit - 1, false, err)) != ST_OK)
-        return v;
-    sqlite3_stmt *st = NULL;
-    int rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc = store_prep(s, "SELECT id, uuid FROM devices WHERE family=? AND serial=?", &st);
-    d->id = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, d->family, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, d->serial, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            d->id = sqlite3_column_int64(st, 0);
-            store_col_text(st, 1, d->uuid, sizeof d->uuid);
-        }
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_OK) {
-        if (d->id) {
-            rc =
-                store_prep(s, "UPDATE devices SET model=?, firmware=?, capacity_n=?, unit=? WHERE id=?", &st);
-        } else {
-            store_uuid_new(d->uuid);
-            rc = store_prep(s,
-                            "INSERT INTO devices(model, firmware, capacity_n, unit, family, serial, uuid,"
-                            " created) VALUES(?,?,?,?,?,?,?,?)",
-                            &st);
-        }
-    }
-    if (rc == SQLITE_OK) {
-        store_bind_text(st, 1, d->model);
-        store_bind_text(st, 2, d->firmware);
-        store_bind_double(st, 3, d->capacity_n);
-        store_bind_text(st, 4, d->unit);
-        if (d->id) {
-            sqlite3_bind_int64(st, 5, d->id);
-        } else {
-            sqlite3_bind_text(st, 5, d->family, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 6, d->serial, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 7, d->uuid, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 8, st_wall_s());
-        }
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            if (!d->id)
-                d->id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        d->id = 0;
-        return store_fail(s, rc, "recording the device", err);
-    }
-    store_after_commit(s);
-    return ST_OK;
-}
-
-enum st_status store_device_get(struct store *s, int64_t id, struct store_device *d, struct st_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "SELECT id, uuid, family, model, serial, firmware, capacity_n, unit FROM devices"
-                        " WHERE id=?",
-                        &st);
-    bool found = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            found = true;
-            memset(d, 0, sizeof *d);
-            d->id = sqlite3_column_int64(st, 0);
-            store_col_text(st, 1, d->uuid, sizeof d->uuid);
-            store_col_text(st, 2, d->family, sizeof d->family);
-            store_col_text(st, 3, d->model, sizeof d->model);
-            store_col_text(st, 4, d->serial, sizeof d->serial);
-            store_col_text(st, 5, d->firmware, sizeof d->firmware);
-            d->capacity_n = store_col_double(st, 6);
-            store_col_text(st, 7, d->unit, sizeof d->unit);
-        }
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading a device", err);
-    if (!found)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no device %lld in %s", (long long)id, s->path);
-    return ST_OK;
-}
-
-enum st_status store_calibration_add(struct store *s, struct store_calibration *c, struct st_err *err)
-{
-    if (!isfinite(c->reference_kg) || c->reference_kg <= 0 || !isfinite(c->reading_n))
-        return st_err_set(err, ST_ERR_ARG,
-                          "Calibration: the reference mass and the reading must be numbers, "
-                          "the mass above 0 kg");
-    if (!c->checked)
-        c->checked = st_wall_s();
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "INSERT INTO calibrations(device_id, checked, reference_kg, reading_n, error_pct, ok,"
-                        " therapist_id) VALUES(?,?,?,?,?,?,?)",
-                        &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, c->device_id);
-        sqlite3_bind_int64(st, 2, c->checked);
-        sqlite3_bind_double(st, 3, c->reference_kg);
-        sqlite3_bind_double(st, 4, c->reading_n);
-        store_bind_double(st, 5, c->error_pct);
-        sqlite3_bind_int(st, 6, c->ok);
-        if (c->therapist_id > 0)
-            sqlite3_bind_int64(st, 7, c->therapist_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            c->id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return st_err_set(err, ST_ERR_ARG, "Calibration: device %lld is not in %s", (long long)c->device_id,
-                          s->path);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "recording the calibration check", err);
-    store_after_commit(s);
-    return ST_OK;
-}
-
-/* The device's last check at or before unix time at (INT64_MAX: any). */
-static enum st_status calibration_before(struct store *s, int64_t device_id, int64_t at,
-                                         struct store_calibration *c, struct st_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(
-        s,
-        "SELECT id, device_id, checked, reference_kg, reading_n, error_pct, ok, therapist_id"
-        " FROM calibrations WHERE device_id=? AND checked<=? ORDER BY checked DESC, id DESC LIMIT 1",
-        &st);
-    bool found = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, device_id);
-        sqlite3_bind_int64(st, 2, at);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            found = true;
-            c->id = sqlite3_column_int64(st, 0);
-            c->device_id = sqlite3_column_int64(st, 1);
-            c->checked = sqlite3_column_int64(st, 2);
-            c->reference_kg = store_col_double(st, 3);
-            c->reading_n = store_col_double(st, 4);
-            c->error_pct = store_col_double(st, 5);
-            c->ok = sqlite3_column_int(st, 6) != 0;
-            c->therapist_id = sqlite3_column_int64(st, 7);
-        }
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading the calibration checks", err);
-    if (!found)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "Device %lld has no calibration check yet",
-                          (long long)device_id);
-    return ST_OK;
-}
-
-enum st_status store_calibration_last(struct store *s, int64_t device_id, struct store_calibration *c,
-                                      struct st_err *err)
-{
-    return calibration_before(s, device_id, INT64_MAX, c, err);
-}
-
-const char *store_cal_state_name(enum store_cal_state st)
-{
-    switch (st) {
-    case STORE_CAL_OK: return "ok";
-    case STORE_CAL_NONE: return "none";
-    case STORE_CAL_OLD: return "old";
-    case STORE_CAL_OFF: return "off";
-    }
-    return "?";
-}
-
-enum st_status store_calibration_status(struct store *s, int64_t device_id, int64_t at, int max_age_days,
-                                        struct store_cal_status *out, struct st_err *err)
-{
-    memset(out, 0, sizeof *out);
-    if (at <= 0)
-        at = (int64_t)time(NULL);
-    if (max_age_days <= 0) { /* the clinic's policy, else a year */
-        const char *env = getenv("STATION_CALIBRATION_MAX_DAYS");
-        char *end = NULL;
-        long v = env ? strtol(env, &end, 10) : 0;
-        max_age_days = env && *env && end && *end == '\0' && v > 0 && v <= 36500 ? (int)v : 365;
-    }
-    enum st_status st = calibration_before(s, device_id, at, &out->last, err);
-    if (st == ST_ERR_NOT_FOUND) {
-        out->state = STORE_CAL_NONE;
-        out->age_days = NAN;
-        snprintf(out->text, sizeof out->text,
-                 "No calibration check on record: run station calibrate with a known mass");
-        return ST_OK;
-    }
-    if (st != ST_OK)
-        return st;
-    out->age_days = (double)(at - out->last.checked) / 86400.0;
-    if (!out->last.ok) {
-        out->state = STORE_CAL_OFF;
-        snprintf(out->text, sizeof out->text, "Last calibration check was off by %+.1f %%",
-                 out->last.error_pct);
-    } else if (out->age_days > max_age_days) {
-        out->state = STORE_CAL_OLD;
-        snprintf(out->text, sizeof out->text, "Last calibration check is %.0f days old", out->age_days);
-    } else {
-        out->state = STORE_CAL_OK;
-    }
-    return ST_OK;
-}
-
-enum st_status store_protocol_ensure(struct store *s, const char *name, const char *text, int64_t *id,
-                                     struct st_err *err)
-{
-    enum st_status v = store_check_text("Protocol name", name, true, 127, false, err);
-    if (v != ST_OK)
-        return v;
-    if (!text)
-        return st_err_set(err, ST_ERR_ARG, "Protocol %s: its text is missing", name);
-    char hash[SHA256_DIGEST_STRING_LENGTH];
-    SHA256Data((const uint8_t *)text, strlen(text), hash);
-    int rc = lookup_id(s, "SELECT id FROM protocols WHERE sha256=?", hash, NULL, id);
-    if (rc == SQLITE_OK && *id)
-        return ST_OK;
-    sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK)
-        rc = store_prep(s, "INSERT INTO protocols(name, text, sha256, created) VALUES(?,?,?,?)", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, st_wall_s());
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            *id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        rc = lookup_id(s, "SELECT id FROM protocols WHERE sha256=?", hash, NULL, id);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "recording the protocol", err);
-    store_after_commit(s);
-    return ST_OK;
+    return store_id_ensure(s, "SELECT id FROM therapists WHERE name=?", STORE_VALS(sv_text(name)),
+                           "INSERT INTO therapists(uuid, name, created) VALUES(?,?,?)",
+                           STORE_VALS(sv_text(uuid), sv_text(name), sv_int(st_wall_s())), id,
+                           "recording the therapist", err);
 }
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Body mass                                                                                        */
 
-static int mass_insert(struct store *s, int64_t patient_id, double kg, const char *date)
+static enum st_status mass_insert(struct store *s, int64_t patient_id, double kg, const char *date,
+                                  struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc =
-        store_prep(s, "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(?,?,?,?)", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, patient_id);
-        sqlite3_bind_double(st, 2, kg);
-        sqlite3_bind_text(st, 3, date, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, st_wall_s());
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return store_run(s, "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(?,?,?,?)",
+                     STORE_VALS(sv_int(patient_id), sv_real(kg), sv_text(date), sv_int(st_wall_s())),
+                     "recording the body mass", err);
+}
+
+struct mass_row {
+    int64_t patient_id;
+    double kg;
+    const char *date;
+};
+
+static enum st_status mass_add_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct mass_row *m = ctx;
+    return mass_insert(s, m->patient_id, m->kg, m->date, err);
 }
 
 enum st_status store_mass_add(struct store *s, int64_t patient_id, double kg, const char *date,
@@ -586,48 +201,17 @@ enum st_status store_mass_add(struct store *s, int64_t patient_id, double kg, co
         return v;
     char d[11];
     if (!date)
-        today(d);
+        store_today(d);
     else if ((v = store_check_date("Mass date", date, false, err)) != ST_OK)
         return v;
     else
         snprintf(d, sizeof d, "%s", date);
-    int rc = mass_insert(s, patient_id, kg, d);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    struct mass_row m = {patient_id, kg, d};
+    v = store_tx(s, "recording the body mass", mass_add_work, &m, err);
+    if (v == ST_ERR_ARG) /* the patient is not there (a foreign key) */
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no patient %lld in %s", (long long)patient_id,
                           s->path);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "recording the body mass", err);
-    store_after_commit(s);
-    return ST_OK;
-}
-
-enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg, char date[11],
-                                 struct st_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "SELECT mass_kg, measured FROM body_mass WHERE patient_id=?"
-                        " ORDER BY measured DESC, id DESC LIMIT 1",
-                        &st);
-    bool found = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, patient_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            found = true;
-            *kg = sqlite3_column_double(st, 0);
-            if (date)
-                store_col_text(st, 1, date, 11);
-        }
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading the body mass", err);
-    if (!found)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "Patient %lld has no body mass recorded",
-                          (long long)patient_id);
-    return ST_OK;
+    return v;
 }
 
 static void read_mass(sqlite3_stmt *st, void *item)
@@ -637,13 +221,34 @@ static void read_mass(sqlite3_stmt *st, void *item)
     store_col_text(st, 1, m->date, sizeof m->date);
 }
 
+enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg, char date[11],
+                                 struct st_err *err)
+{
+    struct store_mass m;
+    bool found = false;
+    enum st_status r = store_row(s,
+                                 "SELECT mass_kg, measured FROM body_mass WHERE patient_id=?"
+                                 " ORDER BY measured DESC, id DESC LIMIT 1",
+                                 STORE_VALS(sv_int(patient_id)), read_mass, &m, &found, "reading the body mass",
+                                 err);
+    if (r != ST_OK)
+        return r;
+    if (!found)
+        return st_err_set(err, ST_ERR_NOT_FOUND, "Patient %lld has no body mass recorded",
+                          (long long)patient_id);
+    *kg = m.kg;
+    if (date)
+        memcpy(date, m.date, sizeof m.date);
+    return ST_OK;
+}
+
 enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store_mass **out, size_t *n,
                                struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r = store_rows_by_id(
-        s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=? ORDER BY measured, id", patient_id,
-        sizeof **out, read_mass, &rows, n, "reading the body masses", err);
+    enum st_status r = store_rows(
+        s, "SELECT mass_kg, measured FROM body_mass WHERE patient_id=? ORDER BY measured, id",
+        STORE_VALS(sv_int(patient_id)), sizeof **out, read_mass, &rows, n, "reading the body masses", err);
     *out = rows;
     return r;
 }
@@ -660,8 +265,9 @@ enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store
     "1)"                                                                                                     \
     " FROM patients p"
 
-static void read_patient(sqlite3_stmt *st, struct store_patient *p)
+static void read_patient(sqlite3_stmt *st, void *item)
 {
+    struct store_patient *p = item;
     memset(p, 0, sizeof *p);
     char c[4];
     p->id = sqlite3_column_int64(st, 0);
@@ -682,17 +288,36 @@ static void read_patient(sqlite3_stmt *st, struct store_patient *p)
     store_col_text(st, 13, p->mass_date, sizeof p->mass_date);
 }
 
-static void bind_patient_fields(sqlite3_stmt *st, const struct store_patient *p)
+/* The editable fields, in the order of the INSERT and the UPDATE below; sex and side are one-letter
+ * texts made in the caller's buffers (they must outlive the statement). */
+#define PATIENT_FIELD_VALS(p, sex, side)                                                                     \
+    sv_text((p)->name), sv_opt((p)->ref), sv_text((p)->birth), sv_text(sex), sv_opt(side),                   \
+        sv_real((p)->leg_length_m), sv_real((p)->lever_m), sv_opt((p)->notes)
+
+struct patient_add {
+    struct store_patient *p;
+    int64_t therapist_id;
+};
+
+static enum st_status patient_add_work(struct store *s, void *ctx, struct st_err *err)
 {
+    struct patient_add *a = ctx;
+    struct store_patient *p = a->p;
     char sex[2] = {p->sex, 0}, side[2] = {p->side_dominant, 0};
-    sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
-    store_bind_text(st, 2, p->ref);
-    sqlite3_bind_text(st, 3, p->birth, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, sex, -1, SQLITE_TRANSIENT);
-    store_bind_text(st, 5, side);
-    store_bind_double(st, 6, p->leg_length_m);
-    store_bind_double(st, 7, p->lever_m);
-    store_bind_text(st, 8, p->notes);
+    enum st_status r =
+        store_run(s,
+                  "INSERT INTO patients(display_name, clinic_ref, birth_date, sex, dominant_side,"
+                  " leg_length_m, lever_m, notes, uuid, created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                  STORE_VALS(PATIENT_FIELD_VALS(p, sex, side), sv_text(p->uuid), sv_int(p->created),
+                             sv_int(p->updated)),
+                  "adding the patient", err);
+    if (r != ST_OK)
+        return r;
+    p->id = sqlite3_last_insert_rowid(s->db);
+    r = mass_insert(s, p->id, p->mass_kg, p->mass_date, err);
+    if (r == ST_OK)
+        r = store_audit_add(s, a->therapist_id, "patients", p->uuid, "create", NULL, NULL, NULL, NULL, err);
+    return r;
 }
 
 enum st_status store_patient_add(struct store *s, struct store_patient *p, int64_t therapist_id,
@@ -703,72 +328,31 @@ enum st_status store_patient_add(struct store *s, struct store_patient *p, int64
         return v;
     store_uuid_new(p->uuid);
     p->created = p->updated = st_wall_s();
-    today(p->mass_date);
-    sqlite3_stmt *st = NULL;
-    int rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc =
-            store_prep(s,
-                       "INSERT INTO patients(display_name, clinic_ref, birth_date, sex, dominant_side,"
-                       " leg_length_m, lever_m, notes, uuid, created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                       &st);
-    if (rc == SQLITE_OK) {
-        bind_patient_fields(st, p);
-        sqlite3_bind_text(st, 9, p->uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, p->created);
-        sqlite3_bind_int64(st, 11, p->updated);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            p->id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK)
-        rc = mass_insert(s, p->id, p->mass_kg, p->mass_date);
-    if (rc == SQLITE_OK)
-        rc = store_audit_add(s, therapist_id, "patients", p->uuid, "create", NULL, NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
+    store_today(p->mass_date);
+    struct patient_add a = {p, therapist_id};
+    v = store_tx(s, "adding the patient", patient_add_work, &a, err);
+    if (v != ST_OK)
         p->id = 0;
-        return store_fail(s, rc, "adding the patient", err);
-    }
-    store_after_commit(s);
-    return ST_OK;
+    return v;
 }
 
 enum st_status store_patient_get(struct store *s, int64_t id, struct store_patient *p, struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, PATIENT_SELECT " WHERE p.id=?", &st);
     bool found = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            read_patient(st, p);
-            found = true;
-        }
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading a patient", err);
-    if (!found)
+    enum st_status r = store_row(s, PATIENT_SELECT " WHERE p.id=?", STORE_VALS(sv_int(id)), read_patient, p,
+                                 &found, "reading a patient", err);
+    if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no patient %lld in %s: see `station patient list`",
                           (long long)id, s->path);
-    return ST_OK;
+    return r;
 }
 
 enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64_t *id, struct st_err *err)
 {
     *id = 0;
-    long long n = 0;
-    char *end = NULL;
     if (id_or_uuid && *id_or_uuid) {
-        n = strtoll(id_or_uuid, &end, 10);
+        char *end = NULL;
+        long long n = strtoll(id_or_uuid, &end, 10);
         if (*end == '\0' && n > 0) {
             struct store_patient p;
             enum st_status g = store_patient_get(s, n, &p, err);
@@ -777,11 +361,10 @@ enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64
             return g;
         }
         if (strlen(id_or_uuid) == 36) {
-            int rc = lookup_id(s, "SELECT id FROM patients WHERE uuid=?", id_or_uuid, NULL, id);
-            if (rc != SQLITE_OK)
-                return store_fail(s, rc, "finding a patient", err);
-            if (*id)
-                return ST_OK;
+            enum st_status r = store_int(s, "SELECT id FROM patients WHERE uuid=?", STORE_VALS(sv_text(id_or_uuid)),
+                                         id, "finding a patient", err);
+            if (r != ST_OK || *id)
+                return r;
         }
     }
     return st_err_set(err, ST_ERR_NOT_FOUND,
@@ -792,33 +375,11 @@ enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64
 
 enum st_status store_patient_list(struct store *s, struct store_patient **out, size_t *n, struct st_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, PATIENT_SELECT " ORDER BY p.display_name, p.id", &st);
-    struct store_patient *arr = NULL;
-    size_t len = 0, cap = 0;
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_patient *na = store_grow(arr, &cap, len, sizeof *arr);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            read_patient(st, &arr[len++]);
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, "listing patients", err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
+    void *rows = NULL;
+    enum st_status r = store_rows(s, PATIENT_SELECT " ORDER BY p.display_name, p.id", STORE_NO_VALS, sizeof **out,
+                                  read_patient, &rows, n, "listing patients", err);
+    *out = rows;
+    return r;
 }
 
 static void num_text(double v, char *buf, size_t size)
@@ -829,21 +390,16 @@ static void num_text(double v, char *buf, size_t size)
         snprintf(buf, size, "%.3f", v);
 }
 
-enum st_status store_patient_update(struct store *s, const struct store_patient *p, int64_t therapist_id,
-                                    const char *reason, struct st_err *err)
+struct patient_update {
+    const struct store_patient *p, *old;
+    int64_t therapist_id;
+    const char *reason;
+};
+
+static enum st_status patient_update_work(struct store *s, void *ctx, struct st_err *err)
 {
-    enum st_status v = store_patient_validate(p, false, err);
-    if (v != ST_OK)
-        return v;
-    if ((v = store_check_text("Reason", reason, false, 255, true, err)) != ST_OK)
-        return v;
-    struct store_patient *old = malloc(sizeof *old);
-    if (!old)
-        return st_err_set(err, ST_ERR_NOMEM, NULL);
-    if ((v = store_patient_get(s, p->id, old, err)) != ST_OK) {
-        free(old);
-        return v;
-    }
+    const struct patient_update *u = ctx;
+    const struct store_patient *p = u->p, *old = u->old;
     char ol[2][32], nw[2][32];
     char sex_o[2] = {old->sex, 0}, sex_n[2] = {p->sex, 0};
     char side_o[2] = {old->side_dominant, 0}, side_n[2] = {p->side_dominant, 0};
@@ -863,52 +419,69 @@ enum st_status store_patient_update(struct store *s, const struct store_patient 
         {"lever_m", ol[1], nw[1]},
         {"notes", old->notes, p->notes},
     };
-    sqlite3_stmt *st = NULL;
-    int rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc = store_prep(
-            s,
-            "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?, dominant_side=?,"
-            " leg_length_m=?, lever_m=?, notes=?, updated=? WHERE id=?",
-            &st);
-    if (rc == SQLITE_OK) {
-        bind_patient_fields(st, p);
-        sqlite3_bind_int64(st, 9, st_wall_s());
-        sqlite3_bind_int64(st, 10, p->id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof fields / sizeof fields[0]; i++)
+    enum st_status r = store_run(s,
+                                 "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?,"
+                                 " dominant_side=?, leg_length_m=?, lever_m=?, notes=?, updated=? WHERE id=?",
+                                 STORE_VALS(PATIENT_FIELD_VALS(p, sex_n, side_n), sv_int(st_wall_s()), sv_int(p->id)),
+                                 "changing the patient", err);
+    for (size_t i = 0; r == ST_OK && i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].o, fields[i].n) != 0)
-            rc = store_audit_add(s, therapist_id, "patients", old->uuid, "edit", fields[i].field, fields[i].o,
-                                 fields[i].n, reason);
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
-    free(old);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        return store_fail(s, rc, "changing the patient", err);
-    }
-    store_after_commit(s);
-    return ST_OK;
+            r = store_audit_add(s, u->therapist_id, "patients", old->uuid, "edit", fields[i].field, fields[i].o,
+                                fields[i].n, u->reason, err);
+    return r;
 }
 
-static int count_of(struct store *s, const char *sql, int64_t id, int *out)
+enum st_status store_patient_update(struct store *s, const struct store_patient *p, int64_t therapist_id,
+                                    const char *reason, struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, sql, &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = sqlite3_column_int(st, 0);
-            rc = SQLITE_OK;
-        }
+    enum st_status v = store_patient_validate(p, false, err);
+    if (v != ST_OK)
+        return v;
+    if ((v = store_check_text("Reason", reason, false, 255, true, err)) != ST_OK)
+        return v;
+    struct store_patient *old = malloc(sizeof *old);
+    if (!old)
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    if ((v = store_patient_get(s, p->id, old, err)) == ST_OK) {
+        struct patient_update u = {p, old, therapist_id, reason};
+        v = store_tx(s, "changing the patient", patient_update_work, &u, err);
     }
-    sqlite3_finalize(st);
-    return rc;
+    free(old);
+    return v;
+}
+
+struct patient_delete {
+    int64_t id, therapist_id;
+    const char *uuid, *reason;
+    int64_t n_sessions, n_reps;
+};
+
+static enum st_status patient_delete_work(struct store *s, void *ctx, struct st_err *err)
+{
+    struct patient_delete *d = ctx;
+    const char *doing = "erasing the patient";
+    enum st_status r = store_int(s, "SELECT count(*) FROM sessions WHERE patient_id=?", STORE_VALS(sv_int(d->id)),
+                                 &d->n_sessions, doing, err);
+    if (r == ST_OK)
+        r = store_int(s,
+                      "SELECT count(*) FROM repetitions r JOIN sessions x ON x.id = r.session_id"
+                      " WHERE x.patient_id=?",
+                      STORE_VALS(sv_int(d->id)), &d->n_reps, doing, err);
+    if (r == ST_OK)
+        r = store_run(s,
+                      "UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE row_uuid=?1"
+                      " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
+                      " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
+                      " WHERE x.patient_id=?2)",
+                      STORE_VALS(sv_text(d->uuid), sv_int(d->id)), doing, err);
+    if (r == ST_OK) /* cascades to everything measured */
+        r = store_run(s, "DELETE FROM patients WHERE id=?", STORE_VALS(sv_int(d->id)), doing, err);
+    char what[96];
+    snprintf(what, sizeof what, "erased: %lld session(s), %lld repetition(s)", (long long)d->n_sessions,
+             (long long)d->n_reps);
+    if (r == ST_OK)
+        r = store_audit_add(s, d->therapist_id, "patients", d->uuid, "delete", NULL, NULL, what, d->reason, err);
+    return r;
 }
 
 enum st_status store_patient_delete(struct store *s, int64_t id, int64_t therapist_id, const char *reason,
@@ -927,64 +500,23 @@ enum st_status store_patient_delete(struct store *s, int64_t id, int64_t therapi
     char uuid[STORE_UUID_SIZE];
     snprintf(uuid, sizeof uuid, "%s", p->uuid);
     free(p);
-    int ns = 0, nr = 0;
+    struct patient_delete d = {.id = id, .therapist_id = therapist_id, .uuid = uuid, .reason = reason};
     /* Zero the freed pages, so the erased data is not left readable in the file's free space. */
-    int rc = store_exec(s, "PRAGMA secure_delete=ON");
-    if (rc == SQLITE_OK)
-        rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc = count_of(s, "SELECT count(*) FROM sessions WHERE patient_id=?", id, &ns);
-    if (rc == SQLITE_OK)
-        rc = count_of(s,
-                      "SELECT count(*) FROM repetitions r JOIN sessions x ON x.id = r.session_id"
-                      " WHERE x.patient_id=?",
-                      id, &nr);
-    sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK)
-        rc = store_prep(
-            s,
-            "UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE row_uuid=?1"
-            " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
-            " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
-            " WHERE x.patient_id=?2)",
-            &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_OK)
-        rc = store_prep(s, "DELETE FROM patients WHERE id=?", &st); /* cascades to everything measured */
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    char what[96];
-    snprintf(what, sizeof what, "erased: %d session(s), %d repetition(s)", ns, nr);
-    if (rc == SQLITE_OK)
-        rc = store_audit_add(s, therapist_id, "patients", uuid, "delete", NULL, NULL, what, reason);
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        store_exec(s, "PRAGMA secure_delete=OFF");
-        return store_fail(s, rc, "erasing the patient", err);
+    v = store_run(s, "PRAGMA secure_delete=ON", STORE_NO_VALS, "erasing the patient", err);
+    if (v == ST_OK)
+        v = store_tx(s, "erasing the patient", patient_delete_work, &d, err);
+    if (v != ST_OK) {
+        store_run(s, "PRAGMA secure_delete=OFF", STORE_NO_VALS, "erasing the patient", NULL);
+        return v;
     }
     /* Copy the zeroed pages into the file and empty the WAL, which still holds the old page images. */
     int log = 0, done = 0;
-    rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-    store_exec(s, "PRAGMA secure_delete=OFF");
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    store_run(s, "PRAGMA secure_delete=OFF", STORE_NO_VALS, "erasing the patient", NULL);
     if (n_sessions)
-        *n_sessions = ns;
+        *n_sessions = (int)d.n_sessions;
     if (n_reps)
-        *n_reps = nr;
+        *n_reps = (int)d.n_reps;
     if (rc != SQLITE_OK)
         return st_err_set(err, ST_ERR_DB_LOCKED,
                           "Patient %lld is erased, but another station is reading %s, so old copies of the "

@@ -104,6 +104,33 @@ void store_samples_unpack(const unsigned char *blob, size_t n, double *t_s, doub
 /* ------------------------------------------------------------------------------------------------ */
 /* Sessions                                                                                         */
 
+static enum st_status session_begin_work(struct store *s, void *ctx, struct st_err *err)
+{
+    struct store_session *sess = ctx;
+    const char *doing = "starting the session";
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    enum st_status r = store_run(
+        s,
+        "INSERT INTO sessions(uuid, patient_id, therapist_id, protocol_id, position, mode, seed,"
+        " body_mass_kg, lever_m, started, status, host, pid) VALUES(?,?,?,?,?,?,?,?,?,?,'running',?,?)",
+        STORE_VALS(sv_text(sess->uuid), sv_int(sess->patient_id), sv_id(sess->therapist_id),
+                   sv_id(sess->protocol_id), sv_opt(sess->position), sv_opt(sess->mode), sv_int(sess->seed),
+                   sv_real(sess->body_mass_kg), sv_real(sess->lever_m), sv_int(sess->started), sv_opt(host),
+                   sv_int((int64_t)getpid())),
+        doing, err);
+    if (r != ST_OK)
+        return r;
+    sess->id = sqlite3_last_insert_rowid(s->db);
+    for (int ch = 0; r == ST_OK && ch < ST_MAX_CHANNELS; ch++)
+        if (sess->device_id[ch] > 0)
+            r = store_run(s, "INSERT INTO session_devices(session_id, channel, device_id) VALUES(?,?,?)",
+                          STORE_VALS(sv_int(sess->id), sv_int(ch), sv_int(sess->device_id[ch])), doing, err);
+    return r;
+}
+
 enum st_status store_session_begin(struct store *s, struct store_session *sess, struct st_err *err)
 {
     if (sess->patient_id <= 0)
@@ -113,68 +140,37 @@ enum st_status store_session_begin(struct store *s, struct store_session *sess, 
         sess->started = now_s();
     sess->ended = 0;
     sess->status = STORE_SESSION_RUNNING;
-    sqlite3_stmt *st = NULL;
-    int rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc = store_prep(
-            s,
-            "INSERT INTO sessions(uuid, patient_id, therapist_id, protocol_id, position, mode, seed,"
-            " body_mass_kg, lever_m, started, status, host, pid) VALUES(?,?,?,?,?,?,?,?,?,?,'running',?,?)",
-            &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, sess->uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, sess->patient_id);
-        if (sess->therapist_id > 0)
-            sqlite3_bind_int64(st, 3, sess->therapist_id);
-        if (sess->protocol_id > 0)
-            sqlite3_bind_int64(st, 4, sess->protocol_id);
-        store_bind_text(st, 5, sess->position);
-        store_bind_text(st, 6, sess->mode);
-        sqlite3_bind_int64(st, 7, sess->seed);
-        store_bind_double(st, 8, sess->body_mass_kg);
-        store_bind_double(st, 9, sess->lever_m);
-        sqlite3_bind_int64(st, 10, sess->started);
-        char host[256];
-        if (gethostname(host, sizeof host) != 0)
-            host[0] = '\0';
-        host[sizeof host - 1] = '\0';
-        store_bind_text(st, 11, host);
-        sqlite3_bind_int64(st, 12, (sqlite3_int64)getpid());
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_OK) {
-        sess->id = sqlite3_last_insert_rowid(s->db);
-        rc = store_prep(s, "INSERT INTO session_devices(session_id, channel, device_id) VALUES(?,?,?)", &st);
-        for (int ch = 0; rc == SQLITE_OK && ch < ST_MAX_CHANNELS; ch++) {
-            if (sess->device_id[ch] <= 0)
-                continue;
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, sess->id);
-            sqlite3_bind_int(st, 2, ch);
-            sqlite3_bind_int64(st, 3, sess->device_id[ch]);
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_DONE)
-                rc = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-    }
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        sess->id = 0;
-        if ((rc & 0xff) == SQLITE_CONSTRAINT)
-            return st_err_set(err, ST_ERR_ARG,
-                              "The session names a patient, therapist, protocol or device that is not in %s",
-                              s->path);
-        return store_fail(s, rc, "starting the session", err);
-    }
-    store_after_commit(s);
-    return ST_OK;
+    enum st_status r = store_tx(s, "starting the session", session_begin_work, sess, err);
+    if (r == ST_OK)
+        return ST_OK;
+    sess->id = 0;
+    if (r == ST_ERR_ARG) /* a foreign key */
+        return st_err_set(err, ST_ERR_ARG,
+                          "The session names a patient, therapist, protocol or device that is not in %s", s->path);
+    return r;
+}
+
+struct session_end {
+    int64_t session_id;
+    enum store_session_status status;
+    double sample_rate_hz, jitter_ms;
+    int64_t drops, bad_lines;
+};
+
+static enum st_status session_end_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct session_end *e = ctx;
+    enum st_status r = store_run(
+        s, "UPDATE sessions SET status=?, ended=?, sample_rate_hz=?, jitter_ms=?, drops=?, bad_lines=? WHERE id=?",
+        STORE_VALS(sv_text(store_session_status_name(e->status)),
+                   e->status != STORE_SESSION_RUNNING ? sv_int(now_s()) : sv_null(), sv_real(e->sample_rate_hz),
+                   sv_real(e->jitter_ms), e->drops >= 0 ? sv_int(e->drops) : sv_null(),
+                   e->bad_lines >= 0 ? sv_int(e->bad_lines) : sv_null(), sv_int(e->session_id)),
+        "ending the session", err);
+    if (r == ST_OK && sqlite3_changes(s->db) == 0)
+        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s", (long long)e->session_id,
+                          s->path);
+    return r;
 }
 
 enum st_status store_session_end(struct store *s, int64_t session_id, enum store_session_status status,
@@ -183,32 +179,8 @@ enum st_status store_session_end(struct store *s, int64_t session_id, enum store
 {
     if ((unsigned)status > STORE_SESSION_INTERRUPTED)
         return st_err_set(err, ST_ERR_ARG, "Unknown session status %d", (int)status);
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s,
-                        "UPDATE sessions SET status=?, ended=?, sample_rate_hz=?, jitter_ms=?, drops=?,"
-                        " bad_lines=? WHERE id=?",
-                        &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, store_session_status_name(status), -1, SQLITE_STATIC);
-        if (status != STORE_SESSION_RUNNING)
-            sqlite3_bind_int64(st, 2, now_s());
-        store_bind_double(st, 3, sample_rate_hz);
-        store_bind_double(st, 4, jitter_ms);
-        if (drops >= 0)
-            sqlite3_bind_int64(st, 5, drops);
-        if (bad_lines >= 0)
-            sqlite3_bind_int64(st, 6, bad_lines);
-        sqlite3_bind_int64(st, 7, session_id);
-        rc = sqlite3_step(st);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(s, rc, "ending the session", err);
-    if (sqlite3_changes(s->db) == 0)
-        return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s", (long long)session_id,
-                          s->path);
-    store_after_commit(s);
-    return ST_OK;
+    struct session_end e = {session_id, status, sample_rate_hz, jitter_ms, drops, bad_lines};
+    return store_tx(s, "ending the session", session_end_work, &e, err);
 }
 
 #define SESSION_SELECT                                                                                       \
@@ -220,8 +192,9 @@ enum st_status store_session_end(struct store *s, int64_t session_id, enum store
     " LEFT JOIN therapists t ON t.id = s.therapist_id"                                                       \
     " LEFT JOIN protocols pr ON pr.id = s.protocol_id"
 
-static void read_session(sqlite3_stmt *st, struct store_session *x)
+static void read_session(sqlite3_stmt *st, void *item)
 {
+    struct store_session *x = item;
     memset(x, 0, sizeof *x);
     x->id = sqlite3_column_int64(st, 0);
     store_col_text(st, 1, x->uuid, sizeof x->uuid);
@@ -250,91 +223,69 @@ static void read_session(sqlite3_stmt *st, struct store_session *x)
     x->n_reps = sqlite3_column_int(st, 22);
 }
 
-static int read_session_devices(struct store *s, sqlite3_stmt **dev, struct store_session *x)
+struct channel_device {
+    int64_t channel, device_id;
+};
+
+static void read_channel_device(sqlite3_stmt *st, void *item)
 {
-    int rc = SQLITE_OK;
-    if (!*dev)
-        rc = store_prep(s, "SELECT channel, device_id FROM session_devices WHERE session_id=?", dev);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_reset(*dev);
-    sqlite3_bind_int64(*dev, 1, x->id);
-    while ((rc = sqlite3_step(*dev)) == SQLITE_ROW) {
-        int ch = sqlite3_column_int(*dev, 0);
-        if (ch >= 0 && ch < ST_MAX_CHANNELS)
-            x->device_id[ch] = sqlite3_column_int64(*dev, 1);
-    }
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    struct channel_device *c = item;
+    c->channel = sqlite3_column_int64(st, 0);
+    c->device_id = sqlite3_column_int64(st, 1);
+}
+
+/* Fills x->device_id[] from session_devices. */
+static enum st_status read_session_devices(struct store *s, struct store_session *x, const char *doing,
+                                           struct st_err *err)
+{
+    void *rows = NULL;
+    size_t n = 0;
+    enum st_status r = store_rows(s, "SELECT channel, device_id FROM session_devices WHERE session_id=?",
+                                  STORE_VALS(sv_int(x->id)), sizeof(struct channel_device), read_channel_device,
+                                  &rows, &n, doing, err);
+    const struct channel_device *c = rows;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].channel >= 0 && c[i].channel < ST_MAX_CHANNELS)
+            x->device_id[c[i].channel] = c[i].device_id;
+    free(rows);
+    return r;
 }
 
 enum st_status store_session_get(struct store *s, int64_t session_id, struct store_session *sess,
                                  struct st_err *err)
 {
-    sqlite3_stmt *st = NULL, *dev = NULL;
-    int rc = store_prep(s, SESSION_SELECT " WHERE s.id=?", &st);
     bool found = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, session_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            read_session(st, sess);
-            found = true;
-            rc = read_session_devices(s, &dev, sess);
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_finalize(dev);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading a session", err);
-    if (!found)
+    enum st_status r = store_row(s, SESSION_SELECT " WHERE s.id=?", STORE_VALS(sv_int(session_id)), read_session,
+                                 sess, &found, "reading a session", err);
+    if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s: see `station sessions`",
                           (long long)session_id, s->path);
-    return ST_OK;
+    if (r == ST_OK)
+        r = read_session_devices(s, sess, "reading a session", err);
+    return r;
 }
 
 enum st_status store_session_list(struct store *s, int64_t patient_id, struct store_session **out, size_t *n,
                                   struct st_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL, *dev = NULL;
-    int rc =
-        store_prep(s,
-                   patient_id > 0 ? SESSION_SELECT " WHERE s.patient_id=? ORDER BY s.started DESC, s.id DESC"
-                                  : SESSION_SELECT " ORDER BY s.started DESC, s.id DESC",
-                   &st);
-    struct store_session *arr = NULL;
-    size_t len = 0, cap = 0;
-    if (rc == SQLITE_OK) {
-        if (patient_id > 0)
-            sqlite3_bind_int64(st, 1, patient_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_session *na = store_grow(arr, &cap, len, sizeof *arr);
-            if (!na) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            arr = na;
-            read_session(st, &arr[len]);
-            rc = read_session_devices(s, &dev, &arr[len]);
-            len++;
-            if (rc != SQLITE_OK)
-                break;
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
+    void *rows = NULL;
+    enum st_status r =
+        patient_id > 0
+            ? store_rows(s, SESSION_SELECT " WHERE s.patient_id=? ORDER BY s.started DESC, s.id DESC",
+                         STORE_VALS(sv_int(patient_id)), sizeof **out, read_session, &rows, n, "listing sessions",
+                         err)
+            : store_rows(s, SESSION_SELECT " ORDER BY s.started DESC, s.id DESC", STORE_NO_VALS, sizeof **out,
+                         read_session, &rows, n, "listing sessions", err);
+    struct store_session *arr = rows;
+    for (size_t i = 0; r == ST_OK && i < *n; i++)
+        r = read_session_devices(s, &arr[i], "listing sessions", err);
+    if (r != ST_OK) {
+        free(rows);
+        rows = NULL;
+        *n = 0;
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(dev);
-    if (rc != SQLITE_OK) {
-        free(arr);
-        return store_fail(s, rc, "listing sessions", err);
-    }
-    *out = arr;
-    *n = len;
-    return ST_OK;
+    *out = rows;
+    return r;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -364,39 +315,39 @@ void store_rep_init(struct store_rep *r)
     " lever_m, body_mass_kg, tare_n, pain, note, created"
 #define REP_NCOLS 36
 
-static void bind_rep(sqlite3_stmt *st, int64_t session_id, const struct store_rep *r)
+/* The values of REP_COLS for rep r of session_id, in order, into v (REP_NCOLS of them). */
+static void rep_vals(int64_t session_id, const struct store_rep *r, struct store_val v[REP_NCOLS])
 {
-    int i = 1;
-    sqlite3_bind_text(st, i++, r->uuid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, i++, session_id);
-    sqlite3_bind_int(st, i++, r->sequence);
-    sqlite3_bind_int(st, i++, r->block_index);
-    sqlite3_bind_int(st, i++, r->index_in_block);
-    sqlite3_bind_text(st, i++, st_dir_name(r->dir), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, i++, st_side_name(r->side), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, i++, r->familiarisation);
-    sqlite3_bind_text(st, i++, store_rep_status_name(r->status), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, i++, r->counts);
-    sqlite3_bind_int64(st, i++, r->m.flags);
-    sqlite3_bind_int(st, i++, r->m.contraction);
-    sqlite3_bind_int64(st, i++, (int64_t)r->m.n_samples);
-    const double v[] = {r->m.sample_rate_hz,   r->m.baseline_n,     r->m.baseline_sd_n,  r->m.threshold_n,
+    size_t i = 0;
+    v[i++] = sv_text(r->uuid);
+    v[i++] = sv_int(session_id);
+    v[i++] = sv_int(r->sequence);
+    v[i++] = sv_int(r->block_index);
+    v[i++] = sv_int(r->index_in_block);
+    v[i++] = sv_text(st_dir_name(r->dir));
+    v[i++] = sv_text(st_side_name(r->side));
+    v[i++] = sv_int(r->familiarisation);
+    v[i++] = sv_text(store_rep_status_name(r->status));
+    v[i++] = sv_int(r->counts);
+    v[i++] = sv_int(r->m.flags);
+    v[i++] = sv_int(r->m.contraction);
+    v[i++] = sv_int((int64_t)r->m.n_samples);
+    const double d[] = {r->m.sample_rate_hz,   r->m.baseline_n,     r->m.baseline_sd_n,  r->m.threshold_n,
                         r->m.onset_s,          r->m.peak_n,         r->m.peak_s,         r->m.time_to_peak_s,
                         r->m.release_s,        r->m.rfd_n_per_s[0], r->m.rfd_n_per_s[1], r->m.rfd_n_per_s[2],
                         r->m.best_1s_mean_n,   r->m.impulse_n_s,    r->m.peak_n_per_kg,  r->m.torque_nm,
                         r->m.torque_nm_per_kg, r->lever_m,          r->body_mass_kg,     r->tare_n};
-    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
-        store_bind_double(st, i++, v[k]);
-    if (r->pain >= 0)
-        sqlite3_bind_int(st, i, r->pain);
-    i++;
-    store_bind_text(st, i++, r->note);
-    sqlite3_bind_int64(st, i++, r->created ? r->created : now_s());
+    for (size_t k = 0; k < sizeof d / sizeof d[0]; k++)
+        v[i++] = sv_real(d[k]);
+    v[i++] = r->pain >= 0 ? sv_int(r->pain) : sv_null();
+    v[i++] = sv_opt(r->note);
+    v[i++] = sv_int(r->created ? r->created : now_s());
 }
 
 /* Reads REP_COLS starting at column `c` (after the id at c - 1), then rep_samples n, rate, drops. */
-static void read_rep(sqlite3_stmt *st, struct store_rep *r)
+static void read_rep(sqlite3_stmt *st, void *item)
 {
+    struct store_rep *r = item;
     store_rep_init(r);
     int i = 0;
     r->id = sqlite3_column_int64(st, i++);
@@ -454,73 +405,52 @@ static enum st_status rep_validate(const struct store_rep *r, const double *t_s,
     return store_check_text("Note", r->note, false, sizeof r->note - 1, true, err);
 }
 
-/* Writes one rep in one transaction. SQLite result code; on failure nothing is left. */
-static int rep_write(struct store *s, int64_t session_id, const struct store_rep *r, const double *t_s,
-                     const double *f_n, size_t n, int64_t *rep_id)
+struct rep_row {
+    int64_t session_id;
+    const struct store_rep *r;
+    const unsigned char *blob; /* the samples, packed */
+    size_t n;
+    const char *doing;
+    int64_t id; /* out */
+};
+
+static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *err)
+{
+    struct rep_row *w = ctx;
+    const char *doing = w->doing;
+    struct store_val v[REP_NCOLS];
+    rep_vals(w->session_id, w->r, v);
+    enum st_status res = store_run(s,
+                                   "INSERT INTO repetitions(" REP_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                   "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                   v, REP_NCOLS, doing, err);
+    if (res != ST_OK)
+        return res;
+    w->id = sqlite3_last_insert_rowid(s->db);
+    return store_run(s,
+                     "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
+                     " VALUES(?,?,?,?,'f64le-t-f',?)",
+                     STORE_VALS(sv_int(w->id), sv_int((int64_t)w->n), sv_real(w->r->samples_rate_hz),
+                                sv_int(w->r->samples_drops), sv_blob(w->blob, w->n * 16)),
+                     doing, err);
+}
+
+/* Writes one rep in one transaction; *rep_id its id. On failure nothing of it is left. */
+static enum st_status rep_write(struct store *s, int64_t session_id, const struct store_rep *r, const double *t_s,
+                                const double *f_n, size_t n, int64_t *rep_id, struct st_err *err)
 {
     unsigned char *blob = malloc(n ? n * 16 : 1);
     if (!blob)
-        return SQLITE_NOMEM;
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
     store_samples_pack(t_s, f_n, n, blob);
-    sqlite3_stmt *st = NULL;
-    int rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "INSERT INTO repetitions(" REP_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        &st);
-    int64_t id = 0;
-    if (rc == SQLITE_OK) {
-        bind_rep(st, session_id, r);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_OK)
-        rc = store_prep(s,
-                        "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
-                        " VALUES(?,?,?,?,'f64le-t-f',?)",
-                        &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, (int64_t)n);
-        store_bind_double(st, 3, r->samples_rate_hz);
-        sqlite3_bind_int64(st, 4, r->samples_drops);
-        sqlite3_bind_blob64(st, 5, blob, (sqlite3_uint64)n * 16, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
+    char doing[64];
+    snprintf(doing, sizeof doing, "saving repetition %d", r->sequence);
+    struct rep_row w = {session_id, r, blob, n, doing, 0};
+    enum st_status res = store_tx(s, doing, rep_write_work, &w, err);
     free(blob);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        return rc;
-    }
-    *rep_id = id;
-    store_after_commit(s);
-    return SQLITE_OK;
-}
-
-/* Is a rep with this uuid in the file already? -1 on a read error. */
-static int rep_exists(struct store *s, const char *uuid)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT 1 FROM repetitions WHERE uuid=?", &st);
-    int found = -1;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-    }
-    sqlite3_finalize(st);
-    return found;
+    if (res == ST_OK)
+        *rep_id = w.id;
+    return res;
 }
 
 static void pending_drop_first(struct store *s)
@@ -531,25 +461,27 @@ static void pending_drop_first(struct store *s)
     s->n_pending--;
 }
 
-/* Writes the queue in order; SQLITE_OK when empty, else the first failure's code (queue kept). */
-static int pending_write(struct store *s)
+/* Writes the queue in order; ST_OK when empty, else the first failure (the queue is kept). */
+static enum st_status pending_write(struct store *s, struct st_err *err)
 {
     while (s->n_pending) {
         struct store_pending *p = &s->pending[0];
-        int exists = rep_exists(s, p->rep.uuid);
-        if (exists < 0)
-            return sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errcode(s->db) : SQLITE_ERROR;
-        if (exists == 0) {
+        int64_t exists = 0;
+        enum st_status r = store_int(s, "SELECT 1 FROM repetitions WHERE uuid=?", STORE_VALS(sv_text(p->rep.uuid)),
+                                     &exists, "saving the waiting repetitions", err);
+        if (r != ST_OK)
+            return r;
+        if (!exists) {
             int64_t id = 0;
-            int rc = rep_write(s, p->session_id, &p->rep, p->t_s, p->f_n, p->n, &id);
-            if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+            r = rep_write(s, p->session_id, &p->rep, p->t_s, p->f_n, p->n, &id, err);
+            if (r == ST_ERR_ARG) {
                 /* Its session is gone (the patient was erased meanwhile): it can never be written. */
                 ST_WARN("store",
                         "a waiting repetition of session %lld was dropped: the session no longer "
                         "exists in %s",
                         (long long)p->session_id, s->path);
-            } else if (rc != SQLITE_OK) {
-                return rc;
+            } else if (r != ST_OK) {
+                return r;
             } else {
                 ST_INFO("store", "waiting repetition %d of session %lld written to %s", p->rep.sequence,
                         (long long)p->session_id, s->path);
@@ -557,7 +489,7 @@ static int pending_write(struct store *s)
         }
         pending_drop_first(s);
     }
-    return SQLITE_OK;
+    return ST_OK;
 }
 
 static bool pending_push(struct store *s, int64_t session_id, const struct store_rep *r, const double *t_s,
@@ -590,21 +522,18 @@ static bool pending_push(struct store *s, int64_t session_id, const struct store
     return true;
 }
 
-/* The message for a rep that is kept in memory after rc. */
-static enum st_status kept_message(struct store *s, int rc, int sequence, struct st_err *err)
+/* The message for rep `sequence`, kept in memory after a write failed with r (err holds its message). */
+static enum st_status kept_message(struct store *s, enum st_status r, int sequence, struct st_err *err)
 {
-    if ((rc & 0xff) == SQLITE_FULL)
+    if (r == ST_ERR_DISK_FULL)
         return st_err_set(
             err, ST_ERR_DISK_FULL,
             "The disk is full: repetition %d is kept in memory (%zu waiting); free some space on "
             "the disk holding %s and the station writes it, or export the waiting repetitions "
             "to a file",
             sequence, s->n_pending, s->path);
-    char doing[64];
-    snprintf(doing, sizeof doing, "saving repetition %d", sequence);
-    enum st_status code = store_fail(s, rc, doing, err);
     st_err_prefix(err, "Repetition %d is kept in memory (%zu waiting)", sequence, s->n_pending);
-    return code;
+    return r;
 }
 
 enum st_status store_rep_add(struct store *s, int64_t session_id, const struct store_rep *rep,
@@ -622,16 +551,16 @@ enum st_status store_rep_add(struct store *s, int64_t session_id, const struct s
     if (!r.created)
         r.created = now_s();
 
-    int rc = pending_write(s); /* earlier reps first, so they land in order */
-    if (rc == SQLITE_OK) {
+    v = pending_write(s, err); /* earlier reps first, so they land in order */
+    if (v == ST_OK) {
         int64_t id = 0;
-        rc = rep_write(s, session_id, &r, t_s, f_n, n, &id);
-        if (rc == SQLITE_OK) {
+        v = rep_write(s, session_id, &r, t_s, f_n, n, &id, err);
+        if (v == ST_OK) {
             if (rep_id)
                 *rep_id = id;
             return ST_OK;
         }
-        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        if (v == ST_ERR_ARG) /* a constraint: its session is not there, or its UUID is taken */
             return st_err_set(err, ST_ERR_ARG,
                               "Repetition %d was not saved: session %lld is not in %s, or the repetition's "
                               "UUID is already used",
@@ -641,10 +570,10 @@ enum st_status store_rep_add(struct store *s, int64_t session_id, const struct s
         return st_err_set(err, ST_ERR_NOMEM,
                           "Repetition %d could not be saved (%s) and there is no memory left to keep it: "
                           "write down its values and free some space on the disk holding %s",
-                          r.sequence, sqlite3_errstr(rc), s->path);
+                          r.sequence, st_status_str(v), s->path);
     ST_WARN("store", "repetition %d of session %lld kept in memory: %s", r.sequence, (long long)session_id,
-            sqlite3_errstr(rc));
-    return kept_message(s, rc, r.sequence, err);
+            st_status_str(v));
+    return kept_message(s, v, r.sequence, err);
 }
 
 size_t store_pending_count(const struct store *s)
@@ -656,18 +585,17 @@ enum st_status store_flush_pending(struct store *s, struct st_err *err)
 {
     if (!s->n_pending)
         return ST_OK;
-    int rc = pending_write(s);
-    if (rc == SQLITE_OK)
+    enum st_status r = pending_write(s, err);
+    if (r == ST_OK)
         return ST_OK;
-    if ((rc & 0xff) == SQLITE_FULL)
+    if (r == ST_ERR_DISK_FULL)
         return st_err_set(
             err, ST_ERR_DISK_FULL,
             "The disk is still full: %zu repetition(s) are kept in memory; free some space on the "
             "disk holding %s, or export them to a file",
             s->n_pending, s->path);
-    enum st_status code = store_fail(s, rc, "writing the waiting repetitions", err);
     st_err_prefix(err, "%zu repetition(s) are still kept in memory", s->n_pending);
-    return code;
+    return r;
 }
 
 bool store_pending_get(const struct store *s, size_t i, int64_t *session_id, const struct store_rep **rep,
@@ -682,6 +610,26 @@ bool store_pending_get(const struct store *s, size_t i, int64_t *session_id, con
     *f_n = p->f_n;
     *n = p->n;
     return true;
+}
+
+struct rep_status_change {
+    int64_t rep_id, therapist_id;
+    enum store_rep_status status;
+    bool counts;
+    const char *uuid, *action, *oldv, *newv, *reason;
+};
+
+static enum st_status rep_set_status_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct rep_status_change *c = ctx;
+    enum st_status r = store_run(s, "UPDATE repetitions SET status=?, counts=? WHERE id=?",
+                                 STORE_VALS(sv_text(store_rep_status_name(c->status)), sv_int(c->counts),
+                                            sv_int(c->rep_id)),
+                                 "changing a repetition's status", err);
+    if (r == ST_OK)
+        r = store_audit_add(s, c->therapist_id, "repetitions", c->uuid, c->action, "status", c->oldv, c->newv,
+                            c->reason, err);
+    return r;
 }
 
 enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
@@ -703,70 +651,59 @@ enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_
     const char *action = status == STORE_REP_ACCEPTED   ? "accept"
                          : status == STORE_REP_REJECTED ? "reject"
                                                         : "edit";
-    sqlite3_stmt *st = NULL;
-    int rc = store_begin(s);
-    if (rc == SQLITE_OK)
-        rc = store_prep(s, "UPDATE repetitions SET status=?, counts=? WHERE id=?", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, store_rep_status_name(status), -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, counts);
-        sqlite3_bind_int64(st, 3, rep_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK)
-        rc = store_audit_add(s, therapist_id, "repetitions", old.uuid, action, "status", oldv, newv, reason);
-    if (rc == SQLITE_OK)
-        rc = store_commit(s);
-    if (rc != SQLITE_OK) {
-        store_rollback(s);
-        return store_fail(s, rc, "changing a repetition's status", err);
-    }
-    store_after_commit(s);
-    return ST_OK;
+    struct rep_status_change c = {rep_id, therapist_id, status, counts, old.uuid, action, oldv, newv, reason};
+    return store_tx(s, "changing a repetition's status", rep_set_status_work, &c, err);
 }
 
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, REP_SELECT " WHERE r.id=?", &st);
     bool found = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, rep_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            read_rep(st, rep);
-            found = true;
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading a repetition", err);
-    if (!found)
+    enum st_status r = store_row(s, REP_SELECT " WHERE r.id=?", STORE_VALS(sv_int(rep_id)), read_rep, rep, &found,
+                                 "reading a repetition", err);
+    if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no repetition %lld in %s", (long long)rep_id,
                           s->path);
-    return ST_OK;
-}
-
-static void read_rep_item(sqlite3_stmt *st, void *item)
-{
-    read_rep(st, item);
+    return r;
 }
 
 enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_rep **out, size_t *n,
                               struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r =
-        store_rows_by_id(s, REP_SELECT " WHERE r.session_id=? ORDER BY r.sequence, r.id", session_id,
-                         sizeof **out, read_rep_item, &rows, n, "reading repetitions", err);
+    enum st_status r = store_rows(s, REP_SELECT " WHERE r.session_id=? ORDER BY r.sequence, r.id",
+                                  STORE_VALS(sv_int(session_id)), sizeof **out, read_rep, &rows, n,
+                                  "reading repetitions", err);
     *out = rows;
     return r;
+}
+
+/* Decodes one rep_samples row into two new arrays; ST_ERR_DB_CORRUPT when its size or encoding is
+ * not what it says. */
+static enum st_status samples_decode(struct store *s, sqlite3_stmt *st, int64_t rep_id, double **t_s, double **f_n,
+                                     size_t *n, struct st_err *err)
+{
+    int64_t cnt = sqlite3_column_int64(st, 0);
+    const unsigned char *enc = sqlite3_column_text(st, 1);
+    const unsigned char *blob = sqlite3_column_blob(st, 2);
+    int64_t bytes = sqlite3_column_bytes(st, 2);
+    if (!enc || strcmp((const char *)enc, "f64le-t-f") != 0 || cnt < 0 || bytes != cnt * 16)
+        return st_err_set(err, ST_ERR_DB_CORRUPT,
+                          "The samples of repetition %lld in %s are damaged (size or encoding does not "
+                          "match): restore the latest backup",
+                          (long long)rep_id, s->path);
+    size_t m = (size_t)cnt;
+    *t_s = malloc(m ? m * sizeof(double) : 1);
+    *f_n = malloc(m ? m * sizeof(double) : 1);
+    if (!*t_s || !*f_n) {
+        free(*t_s);
+        free(*f_n);
+        *t_s = *f_n = NULL;
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    }
+    if (m)
+        store_samples_unpack(blob, m, *t_s, *f_n);
+    *n = m;
+    return ST_OK;
 }
 
 enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, double **f_n, size_t *n,
@@ -775,48 +712,19 @@ enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, 
     *t_s = *f_n = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT n, encoding, data FROM rep_samples WHERE rep_id=?", &st);
-    enum st_status out = ST_OK;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, rep_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            rc = SQLITE_OK;
-            int64_t cnt = sqlite3_column_int64(st, 0);
-            const unsigned char *enc = sqlite3_column_text(st, 1);
-            const unsigned char *blob = sqlite3_column_blob(st, 2);
-            int64_t bytes = sqlite3_column_bytes(st, 2);
-            if (!enc || strcmp((const char *)enc, "f64le-t-f") != 0 || cnt < 0 || bytes != cnt * 16) {
-                out =
-                    st_err_set(err, ST_ERR_DB_CORRUPT,
-                               "The samples of repetition %lld in %s are damaged (size or encoding does not "
-                               "match): restore the latest backup",
-                               (long long)rep_id, s->path);
-            } else {
-                size_t m = (size_t)cnt;
-                *t_s = malloc(m ? m * sizeof(double) : 1);
-                *f_n = malloc(m ? m * sizeof(double) : 1);
-                if (!*t_s || !*f_n) {
-                    free(*t_s);
-                    free(*f_n);
-                    *t_s = *f_n = NULL;
-                    out = st_err_set(err, ST_ERR_NOMEM, NULL);
-                } else {
-                    if (m)
-                        store_samples_unpack(blob, m, *t_s, *f_n);
-                    *n = m;
-                }
-            }
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-            out = st_err_set(err, ST_ERR_NOT_FOUND, "Repetition %lld has no samples in %s", (long long)rep_id,
-                             s->path);
-        }
-    }
+    enum st_status r = store_stmt(s, "SELECT n, encoding, data FROM rep_samples WHERE rep_id=?",
+                                  STORE_VALS(sv_int(rep_id)), &st, "reading samples", err);
+    if (r != ST_OK)
+        return r;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        r = samples_decode(s, st, rep_id, t_s, f_n, n, err);
+    else if (rc == SQLITE_DONE)
+        r = st_err_set(err, ST_ERR_NOT_FOUND, "Repetition %lld has no samples in %s", (long long)rep_id, s->path);
+    else
+        r = store_fail(s, rc, "reading samples", err);
     sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "reading samples", err);
-    return out;
+    return r;
 }
 
 void store_reps_to_balance(const struct store_rep *reps, size_t n, struct bal_rep *out)
@@ -848,6 +756,35 @@ static bool station_alive(int64_t pid)
     return ok && strncmp(comm, "station", 7) == 0;
 }
 
+struct orphan {
+    int64_t id, pid;
+};
+
+static void read_orphan(sqlite3_stmt *st, void *item)
+{
+    struct orphan *o = item;
+    o->id = sqlite3_column_int64(st, 0);
+    o->pid = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+}
+
+struct orphans {
+    const struct orphan *o;
+    size_t n;
+};
+
+static enum st_status close_orphans_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct orphans *c = ctx;
+    enum st_status r = ST_OK;
+    for (size_t i = 0; r == ST_OK && i < c->n; i++)
+        r = store_run(s,
+                      "UPDATE sessions SET status='interrupted', ended=COALESCE((SELECT max(created)"
+                      " FROM repetitions WHERE session_id=sessions.id), started) WHERE id=? AND"
+                      " status='running'",
+                      STORE_VALS(sv_int(c->o[i].id)), "closing interrupted sessions", err);
+    return r;
+}
+
 enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_err *err)
 {
     if (n)
@@ -856,71 +793,46 @@ enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_e
     if (gethostname(host, sizeof host) != 0)
         return ST_OK; /* cannot tell ours from others': leave them all */
     host[sizeof host - 1] = '\0';
-    int64_t ids[256];
-    int nids = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(s, "SELECT id, pid FROM sessions WHERE status='running' AND host=? ORDER BY id", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && nids < 256) {
-            int64_t pid = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
-            if (!station_alive(pid) || pid == (int64_t)getpid())
-                ids[nids++] = sqlite3_column_int64(st, 0);
-        }
-        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_OK && nids > 0) {
-        rc = store_begin(s);
-        if (rc == SQLITE_OK)
-            rc = store_prep(s,
-                            "UPDATE sessions SET status='interrupted', ended=COALESCE((SELECT max(created)"
-                            " FROM repetitions WHERE session_id=sessions.id), started) WHERE id=? AND"
-                            " status='running'",
-                            &st);
-        for (int i = 0; rc == SQLITE_OK && i < nids; i++) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, ids[i]);
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_DONE)
-                rc = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-        if (rc == SQLITE_OK)
-            rc = store_commit(s);
-        if (rc != SQLITE_OK)
-            store_rollback(s);
-    }
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "closing interrupted sessions", err);
-    if (n)
-        *n = nids;
-    return ST_OK;
+    void *rows = NULL;
+    size_t len = 0;
+    enum st_status r = store_rows(s, "SELECT id, pid FROM sessions WHERE status='running' AND host=? ORDER BY id",
+                                  STORE_VALS(sv_text(host)), sizeof(struct orphan), read_orphan, &rows, &len,
+                                  "closing interrupted sessions", err);
+    if (r != ST_OK)
+        return r;
+    struct orphan *o = rows;
+    size_t dead = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!station_alive(o[i].pid) || o[i].pid == (int64_t)getpid())
+            o[dead++] = o[i];
+    struct orphans c = {o, dead};
+    if (dead > 0)
+        r = store_tx(s, "closing interrupted sessions", close_orphans_work, &c, err);
+    free(rows);
+    if (r == ST_OK && n)
+        *n = (int)dead;
+    return r;
+}
+
+struct session_event {
+    int64_t session_id, at_ms;
+    const char *kind, *state, *detail;
+};
+
+static enum st_status session_event_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct session_event *e = ctx;
+    return store_run(s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)",
+                     STORE_VALS(sv_int(e->session_id), sv_int(e->at_ms), sv_text(e->kind ? e->kind : ""),
+                                sv_opt(e->state), sv_opt(e->detail)),
+                     "recording the session's progress", err);
 }
 
 enum st_status store_session_event_add(struct store *s, int64_t session_id, int64_t at_ms, const char *kind,
                                        const char *state, const char *detail, struct st_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = store_prep(
-        s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)", &st);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, session_id);
-        sqlite3_bind_int64(st, 2, at_ms);
-        sqlite3_bind_text(st, 3, kind ? kind : "", -1, SQLITE_STATIC);
-        store_bind_text(st, 4, state);
-        store_bind_text(st, 5, detail);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return store_fail(s, rc, "recording the session's progress", err);
-    store_after_commit(s);
-    return ST_OK;
+    struct session_event e = {session_id, at_ms, kind, state, detail};
+    return store_tx(s, "recording the session's progress", session_event_work, &e, err);
 }
 
 static void read_event(sqlite3_stmt *st, void *item)
@@ -936,9 +848,9 @@ enum st_status store_session_events(struct store *s, int64_t session_id, struct 
                                     size_t *n, struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r = store_rows_by_id(
-        s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id", session_id,
-        sizeof **out, read_event, &rows, n, "reading the session's progress", err);
+    enum st_status r = store_rows(
+        s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id",
+        STORE_VALS(sv_int(session_id)), sizeof **out, read_event, &rows, n, "reading the session's progress", err);
     *out = rows;
     return r;
 }

@@ -183,7 +183,7 @@ const struct store_table store_schema_tables[] = {
 struct migration {
     int to;
     const char *sql;
-    int (*fn)(struct store *s); /* SQLite result code */
+    enum st_status (*fn)(struct store *s, const char *doing, struct st_err *err);
 };
 
 /* Version 2: which station (host name and process id) runs a session, so a station can tell its own
@@ -219,21 +219,16 @@ enum st_status store_schema_migrate(struct store *s, int from_version, struct st
         const struct migration *m = &migrations[i];
         if (m->to <= from_version)
             continue;
-        int rc = SQLITE_OK;
-        if (m->sql)
-            rc = sqlite3_exec(s->db, m->sql, NULL, NULL, NULL);
-        if (rc == SQLITE_OK && m->fn)
-            rc = m->fn(s);
-        if (rc == SQLITE_OK) {
-            char pragma[64];
-            snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", m->to); /* a constant number */
-            rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
-        }
-        if (rc != SQLITE_OK) {
-            char doing[64];
-            snprintf(doing, sizeof doing, "updating the database to schema %d", m->to);
-            return store_fail(s, rc, doing, err);
-        }
+        char doing[64], pragma[64];
+        snprintf(doing, sizeof doing, "updating the database to schema %d", m->to);
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", m->to); /* a constant number */
+        enum st_status r = m->sql ? store_run(s, m->sql, STORE_NO_VALS, doing, err) : ST_OK;
+        if (r == ST_OK && m->fn)
+            r = m->fn(s, doing, err);
+        if (r == ST_OK)
+            r = store_run(s, pragma, STORE_NO_VALS, doing, err);
+        if (r != ST_OK)
+            return r;
     }
     return ST_OK;
 }

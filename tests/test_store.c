@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "protocols/metric_fields.h"
 #include "station/store/store_internal.h"
 #include "store_fixture.h"
 
@@ -268,6 +269,7 @@ static void test_store_migrations(void)
         CHECK_OK(store_open(path, &s, &err), &err);
         REQUIRE(s);
         CHECK_INT(pragma_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+        CHECK_OK(store_schema_check(s, &err), &err); /* every metric field has its column after migrating */
         for (const struct store_table *t = store_schema_tables; t->name; t++) {
             sqlite3_stmt *st = NULL;
             CHECK(sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", -1,
@@ -973,6 +975,52 @@ static void test_store_trend(void)
     store_close(s);
 }
 
+/* The metric table (protocols/metric_fields.h) and the repetitions table agree: every field has a
+ * column and every column is a field or one of the rep's own; the check says which when they do not;
+ * and every field makes the round trip through the insert and the read on its own value. */
+static void test_store_metric_fields_match_schema(void)
+{
+    char path[512];
+    check_tmppath(path, sizeof path, "fields.db");
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(path, &s, &err), &err);
+    REQUIRE(s);
+    CHECK_OK(store_schema_check(s, &err), &err);
+    for (size_t k = 0; k < met_field_count; k++) { /* each key is a REAL column, looked up by hand too */
+        char sql[160], type[32] = "";
+        snprintf(sql, sizeof sql, "SELECT type FROM pragma_table_info('repetitions') WHERE name='%s'",
+                 met_fields[k].key);
+        pragma_text(s->db, sql, type, sizeof type);
+        if (strcmp(type, "REAL") != 0)
+            fprintf(stderr, "metric field %s: column type '%s'\n", met_fields[k].key, type);
+        CHECK_STR(type, "REAL");
+    }
+
+    int64_t pid = fix_patient(s, "Fields");
+    int64_t sid = fix_session(s, pid, "supine-0", "SN-F", 1700000000);
+    static double t[FIX_SAMPLES], f[FIX_SAMPLES];
+    struct store_rep r, back;
+    fix_rep(&r, 1, ST_DIR_ADD, ST_SIDE_RIGHT, 200.0, 0.8, 70.0, t, f, FIX_SAMPLES);
+    for (size_t k = 0; k < met_field_count; k++)
+        met_field_set(&r.m, &met_fields[k], 1000.25 + (double)k);
+    int64_t rid = 0;
+    CHECK_OK(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, &rid, &err), &err);
+    CHECK_OK(store_rep_get(s, rid, &back, &err), &err);
+    for (size_t k = 0; k < met_field_count; k++)
+        CHECK_NEAR(met_field_get(&back.m, &met_fields[k]), 1000.25 + (double)k, 0);
+
+    /* A column no field names, and a field without its column: each is named. */
+    CHECK(sqlite3_exec(s->db, "ALTER TABLE repetitions ADD COLUMN grip_n REAL", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_INT(store_schema_check(s, &err), ST_ERR_DB);
+    CHECK(strstr(err.msg, "repetitions.grip_n") != NULL);
+    CHECK(sqlite3_exec(s->db, "ALTER TABLE repetitions DROP COLUMN grip_n;"
+                              "ALTER TABLE repetitions DROP COLUMN impulse_n_s", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_INT(store_schema_check(s, &err), ST_ERR_DB);
+    CHECK(strstr(err.msg, "repetitions.impulse_n_s") != NULL);
+    store_close(s);
+}
+
 static void test_store_uuid_and_codec(void)
 {
     char a[STORE_UUID_SIZE], b[STORE_UUID_SIZE];
@@ -1009,6 +1057,7 @@ int main(void)
     CHECK_RUN(test_store_validation);
     CHECK_RUN(test_store_edit_and_erase);
     CHECK_RUN(test_store_trend);
+    CHECK_RUN(test_store_metric_fields_match_schema);
     CHECK_RUN(test_store_uuid_and_codec);
     return check_done();
 }

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "protocols/balance.h"
+#include "protocols/metric_fields.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/export/json.h"
@@ -427,33 +428,50 @@ static void csv_num(FILE *f, double v)
         fputc(',', f);
 }
 
+/* The CSV's metric columns are the table's MET_IN_CSV rows: those that are analyze keys (before the
+ * flags) or the others (after them). */
+static bool csv_metric(const struct met_field *mf, bool analyze_keys)
+{
+    return (mf->use & MET_IN_CSV) && ((mf->use & MET_IN_ANALYZE) != 0) == analyze_keys;
+}
+
+static void csv_metric_names(FILE *f, bool analyze_keys)
+{
+    for (size_t k = 0; k < met_field_count; k++)
+        if (csv_metric(&met_fields[k], analyze_keys))
+            fprintf(f, ",%s", met_fields[k].key);
+}
+
+static void csv_metrics(FILE *f, const struct met_result *m, bool analyze_keys)
+{
+    for (size_t k = 0; k < met_field_count; k++)
+        if (csv_metric(&met_fields[k], analyze_keys))
+            csv_num(f, met_field_get(m, &met_fields[k]));
+}
+
 static bool export_csv(struct store *s, const struct loaded *L, bool raw, FILE *f, struct st_err *err)
 {
-    fputs(
-        "session_id,session_uuid,rep_id,rep_uuid,sequence,block,index,direction,side,familiarisation,status,"
-        "accepted,counts,baseline_n,onset_s,peak_n,time_to_peak_s,release_s,rfd_0_50_n_per_s,"
-        "rfd_0_100_n_per_s,rfd_0_200_n_per_s,best_1s_mean_n,impulse_n_s,sample_rate_hz,flags,"
-        "peak_n_per_kg,torque_nm,torque_nm_per_kg,lever_m,body_mass_kg,pain,note\r\n",
-        f);
+    /* The metric columns come from protocols/metric_fields.h: the analyze keys, the flags, the rest. */
+    fputs("session_id,session_uuid,rep_id,rep_uuid,sequence,block,index,direction,side,familiarisation,status,"
+          "accepted,counts",
+          f);
+    csv_metric_names(f, true);
+    fputs(",flags", f);
+    csv_metric_names(f, false);
+    fputs(",lever_m,body_mass_kg,pain,note\r\n", f);
     for (size_t i = 0; i < L->n; i++) {
         const struct store_rep *r = &L->reps[i];
         fprintf(f, "%lld,%s,%lld,%s,%d,%d,%d,%s,%s,%d,%s,%d,%d", (long long)L->sess.id, L->sess.uuid,
                 (long long)r->id, r->uuid, r->sequence, r->block_index, r->index_in_block,
                 st_dir_name(r->dir), st_side_name(r->side), r->familiarisation,
                 store_rep_status_name(r->status), r->status == STORE_REP_ACCEPTED, r->counts);
-        const double v[] = {r->m.baseline_n,     r->m.onset_s,        r->m.peak_n,
-                            r->m.time_to_peak_s, r->m.release_s,      r->m.rfd_n_per_s[0],
-                            r->m.rfd_n_per_s[1], r->m.rfd_n_per_s[2], r->m.best_1s_mean_n,
-                            r->m.impulse_n_s,    r->m.sample_rate_hz};
-        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
-            csv_num(f, v[k]);
+        csv_metrics(f, &r->m, true);
         char flags[128];
         fputc(',', f);
         csv_field(f, met_flags_str(r->m.flags, ";", flags, sizeof flags));
-        const double w[] = {r->m.peak_n_per_kg, r->m.torque_nm, r->m.torque_nm_per_kg, r->lever_m,
-                            r->body_mass_kg};
-        for (size_t k = 0; k < sizeof w / sizeof w[0]; k++)
-            csv_num(f, w[k]);
+        csv_metrics(f, &r->m, false);
+        csv_num(f, r->lever_m);
+        csv_num(f, r->body_mass_kg);
         if (r->pain >= 0)
             fprintf(f, ",%d,", r->pain);
         else

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocols/metric_fields.h"
 #include "station/export/json.h"
 
 #define CSV_HEADER_T "t_s"
@@ -239,31 +240,13 @@ enum st_status analyze_read_csv(const char *path, double **t, double **f, size_t
 
 static void print_json(FILE *out, const struct met_result *m, struct json_writer *w)
 {
-    static const char *const rfd_keys[MET_RFD_WINDOWS] = {
-        "rfd_0_50_n_per_s", "rfd_0_100_n_per_s", "rfd_0_200_n_per_s",
-    };
     json_init(w, out, true);
     json_begin_object(w);
-    json_key(w, "baseline_n");
-    json_number_fixed(w, m->baseline_n, 6);
-    json_key(w, "onset_s");
-    json_number_fixed(w, m->onset_s, 6);
-    json_key(w, "peak_n");
-    json_number_fixed(w, m->peak_n, 6);
-    json_key(w, "time_to_peak_s");
-    json_number_fixed(w, m->time_to_peak_s, 6);
-    json_key(w, "release_s");
-    json_number_fixed(w, m->release_s, 6);
-    for (int i = 0; i < MET_RFD_WINDOWS; i++) {
-        json_key(w, rfd_keys[i]);
-        json_number_fixed(w, m->rfd_n_per_s[i], 6);
-    }
-    json_key(w, "best_1s_mean_n");
-    json_number_fixed(w, m->best_1s_mean_n, 6);
-    json_key(w, "impulse_n_s");
-    json_number_fixed(w, m->impulse_n_s, 6);
-    json_key(w, "sample_rate_hz");
-    json_number_fixed(w, m->sample_rate_hz, 6);
+    for (size_t i = 0; i < met_field_count; i++)
+        if (met_fields[i].use & MET_IN_ANALYZE) {
+            json_key(w, met_fields[i].key);
+            json_number_fixed(w, met_field_get(m, &met_fields[i]), 6);
+        }
     json_key(w, "flags");
     json_begin_array(w);
     for (int i = 0; i < MET_FLAG_COUNT_; i++)
@@ -273,13 +256,19 @@ static void print_json(FILE *out, const struct met_result *m, struct json_writer
     json_end_object(w);
 }
 
-/* One table row: the label, the value with its unit and decimals, or "n/a" and why. */
-static void row(FILE *out, const char *label, double v, int decimals, const char *unit, const char *why)
+/* One table row: the label, the value with its unit and decimals (and when it happened), or "n/a"
+ * and why. */
+static void row(FILE *out, const struct met_result *m, const struct met_field *f)
 {
-    if (isfinite(v))
-        fprintf(out, "  %-18s %.*f %s\n", label, decimals, v, unit);
+    double v = met_field_get(m, f);
+    const struct met_field *at = f->at ? met_field_find(f->at) : NULL;
+    if (!isfinite(v))
+        fprintf(out, "  %-18s n/a%s%s\n", f->label, f->why_null ? " " : "", f->why_null ? f->why_null : "");
+    else if (at)
+        fprintf(out, "  %-18s %.*f %s at %.3f %s\n", f->label, f->decimals, v, f->unit, met_field_get(m, at),
+                at->unit);
     else
-        fprintf(out, "  %-18s n/a%s%s\n", label, why ? " " : "", why ? why : "");
+        fprintf(out, "  %-18s %.*f %s\n", f->label, f->decimals, v, f->unit);
 }
 
 static void print_table(FILE *out, const struct met_result *m)
@@ -295,22 +284,12 @@ static void print_table(FILE *out, const struct met_result *m)
         fprintf(out, "  %-18s none: the force never rose through the threshold after the first 0.5 s\n",
                 "contraction");
     } else {
-        row(out, "onset", m->onset_s, 3, "s", NULL);
-        fprintf(out, "  %-18s %.2f N at %.3f s\n", "peak", m->peak_n, m->peak_s);
-        row(out, "time to peak", m->time_to_peak_s, 3, "s", NULL);
-        row(out, "release", m->release_s, 3, "s", NULL);
-        static const char *const labels[MET_RFD_WINDOWS] = {"RFD 0-50 ms", "RFD 0-100 ms", "RFD 0-200 ms"};
-        for (int i = 0; i < MET_RFD_WINDOWS; i++)
-            row(out, labels[i], m->rfd_n_per_s[i], 0, "N/s",
-                "(fewer than 5 samples in the window, or it ends after the release)");
-        row(out, "best 1 s mean", m->best_1s_mean_n, 2, "N", "(held less than 1 s)");
-        row(out, "impulse", m->impulse_n_s, 2, "N·s", NULL);
-        if (isfinite(m->peak_n_per_kg))
-            row(out, "peak / body mass", m->peak_n_per_kg, 2, "N/kg", NULL);
-        if (isfinite(m->torque_nm))
-            row(out, "torque", m->torque_nm, 2, "N·m", NULL);
-        if (isfinite(m->torque_nm_per_kg))
-            row(out, "torque / body mass", m->torque_nm_per_kg, 2, "N·m/kg", NULL);
+        for (size_t i = 0; i < met_field_count; i++) {
+            const struct met_field *f = &met_fields[i];
+            if ((f->use & MET_IN_TABLE) ||
+                ((f->use & MET_IN_TABLE_IF_KNOWN) && isfinite(met_field_get(m, f))))
+                row(out, m, f);
+        }
     }
     char flags[128];
     met_flags_str(m->flags, ", ", flags, sizeof flags);

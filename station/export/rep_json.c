@@ -13,7 +13,18 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "protocols/metric_fields.h"
 #include "station/export/json.h"
+
+/* The metric fields that are (or are not) keys of `station analyze --json`, in the table's order. */
+static void metric_keys(struct json_writer *w, const struct met_result *m, bool analyze_keys)
+{
+    for (size_t i = 0; i < met_field_count; i++)
+        if (((met_fields[i].use & MET_IN_ANALYZE) != 0) == analyze_keys) {
+            json_key(w, met_fields[i].key);
+            json_number(w, met_field_get(m, &met_fields[i]));
+        }
+}
 
 void export_rep_json(struct json_writer *w, const struct store_rep *r, const double *t_s, const double *f_n,
                      size_t n)
@@ -47,29 +58,8 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
     json_bool(w, r->status == STORE_REP_ACCEPTED);
     json_key(w, "counts");
     json_bool(w, r->counts);
-    /* The keys of `station analyze --json` (DESIGN.md), in its order. */
-    json_key(w, "baseline_n");
-    json_number(w, r->m.baseline_n);
-    json_key(w, "onset_s");
-    json_number(w, r->m.onset_s);
-    json_key(w, "peak_n");
-    json_number(w, r->m.peak_n);
-    json_key(w, "time_to_peak_s");
-    json_number(w, r->m.time_to_peak_s);
-    json_key(w, "release_s");
-    json_number(w, r->m.release_s);
-    json_key(w, "rfd_0_50_n_per_s");
-    json_number(w, r->m.rfd_n_per_s[0]);
-    json_key(w, "rfd_0_100_n_per_s");
-    json_number(w, r->m.rfd_n_per_s[1]);
-    json_key(w, "rfd_0_200_n_per_s");
-    json_number(w, r->m.rfd_n_per_s[2]);
-    json_key(w, "best_1s_mean_n");
-    json_number(w, r->m.best_1s_mean_n);
-    json_key(w, "impulse_n_s");
-    json_number(w, r->m.impulse_n_s);
-    json_key(w, "sample_rate_hz");
-    json_number(w, r->m.sample_rate_hz);
+    /* The keys of `station analyze --json` (DESIGN.md), in its order, then the flags, then the rest. */
+    metric_keys(w, &r->m, true);
     json_key(w, "flags");
     json_begin_array(w);
     for (int b = 0; b < MET_FLAG_COUNT_; b++)
@@ -78,18 +68,7 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
             json_string(w, name ? name : "?");
         }
     json_end_array(w);
-    json_key(w, "baseline_sd_n");
-    json_number(w, r->m.baseline_sd_n);
-    json_key(w, "threshold_n");
-    json_number(w, r->m.threshold_n);
-    json_key(w, "peak_s");
-    json_number(w, r->m.peak_s);
-    json_key(w, "peak_n_per_kg");
-    json_number(w, r->m.peak_n_per_kg);
-    json_key(w, "torque_nm");
-    json_number(w, r->m.torque_nm);
-    json_key(w, "torque_nm_per_kg");
-    json_number(w, r->m.torque_nm_per_kg);
+    metric_keys(w, &r->m, false);
     json_key(w, "lever_m");
     json_number(w, r->lever_m);
     json_key(w, "body_mass_kg");

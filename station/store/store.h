@@ -96,6 +96,12 @@ const char *store_path(const struct store *s);
 /* Runs PRAGMA integrity_check; ST_OK when it says "ok", ST_ERR_DB_CORRUPT with the first problem. */
 enum st_status store_integrity_check(struct store *s, struct st_err *err);
 
+/* Checks that the repetitions table and the station's tables agree: every metric field
+ * (protocols/metric_fields.h) and every column the store writes has its column, and every column is
+ * one of them. ST_OK, else ST_ERR_DB naming the first column missing or unknown (a metric added
+ * without its migration, or a migration without its metric). */
+enum st_status store_schema_check(struct store *s, struct st_err *err);
+
 /* unix_s as ISO 8601 UTC, "2025-11-25T13:29:00Z", into buf (at least 32 bytes); returns buf. "" for 0. */
 const char *store_time_str(int64_t unix_s, char *buf, size_t size);
 

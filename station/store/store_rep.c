@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "protocols/metric_fields.h"
 
 #define MAX_REP_SAMPLES (50u * 1000u * 1000u) /* 10 min at 80 kHz: far beyond any contraction */
 
@@ -297,26 +298,51 @@ void store_rep_init(struct store_rep *r)
     r->status = STORE_REP_ACCEPTED;
     r->counts = true;
     r->pain = -1;
-    double *m[] = {&r->m.sample_rate_hz,   &r->m.baseline_n,     &r->m.baseline_sd_n,  &r->m.threshold_n,
-                   &r->m.onset_s,          &r->m.peak_n,         &r->m.peak_s,         &r->m.time_to_peak_s,
-                   &r->m.release_s,        &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2],
-                   &r->m.best_1s_mean_n,   &r->m.impulse_n_s,    &r->m.peak_n_per_kg,  &r->m.torque_nm,
-                   &r->m.torque_nm_per_kg, &r->lever_m,          &r->body_mass_kg,     &r->tare_n,
-                   &r->samples_rate_hz};
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        *m[i] = NAN;
+    for (size_t k = 0; k < met_field_count; k++)
+        met_field_set(&r->m, &met_fields[k], NAN);
+    r->lever_m = r->body_mass_kg = r->tare_n = r->samples_rate_hz = NAN;
 }
 
-#define REP_COLS                                                                                             \
-    "uuid, session_id, sequence, block_index, index_in_block, direction, side, familiarisation, status,"     \
-    " counts, flags, contraction, n_samples, sample_rate_hz, baseline_n, baseline_sd_n, threshold_n,"        \
-    " onset_s, peak_n, peak_s, time_to_peak_s, release_s, rfd_0_50_n_per_s, rfd_0_100_n_per_s,"              \
-    " rfd_0_200_n_per_s, best_1s_mean_n, impulse_n_s, peak_n_per_kg, torque_nm, torque_nm_per_kg,"           \
-    " lever_m, body_mass_kg, tare_n, pain, note, created"
-#define REP_NCOLS 36
+/* The columns of repetitions: first the rep's own (these, in the order of rep_vals and read_rep),
+ * then one per metric field (protocols/metric_fields.h, in its order). */
+static const char *const rep_own_cols[] = {
+    "uuid",         "session_id", "sequence", "block_index", "index_in_block", "direction", "side",
+    "familiarisation", "status",  "counts",   "flags",       "contraction",    "n_samples", "lever_m",
+    "body_mass_kg", "tare_n",     "pain",     "note",        "created",
+};
+#define REP_OWN (sizeof rep_own_cols / sizeof rep_own_cols[0])
+#define REP_MAX_COLS (REP_OWN + MET_FIELD_MAX)
 
-/* The values of REP_COLS for rep r of session_id, in order, into v (REP_NCOLS of them). */
-static void rep_vals(int64_t session_id, const struct store_rep *r, struct store_val v[REP_NCOLS])
+/* The k-th column's name. */
+static const char *rep_col(size_t k)
+{
+    return k < REP_OWN ? rep_own_cols[k] : met_fields[k - REP_OWN].key;
+}
+
+/* "uuid, session_id, ..., <metric keys>" into buf (2048 bytes are plenty). */
+static void rep_cols(char *buf, size_t size)
+{
+    size_t used = 0;
+    for (size_t k = 0; k < REP_OWN + met_field_count && used < size; k++) {
+        int w = snprintf(buf + used, size - used, "%s%s", k ? ", " : "", rep_col(k));
+        if (w > 0)
+            used += (size_t)w;
+    }
+}
+
+/* The SELECT of a rep and its samples' n, rate and drops, ending in `tail` (a WHERE and ORDER BY). */
+static void rep_select(char *sql, size_t size, const char *tail)
+{
+    char cols[2048];
+    rep_cols(cols, sizeof cols);
+    snprintf(sql, size,
+             "SELECT r.id, %s, rs.n, rs.rate_hz, rs.drops FROM repetitions r"
+             " LEFT JOIN rep_samples rs ON rs.rep_id = r.id %s",
+             cols, tail);
+}
+
+/* The values of the columns for rep r of session_id, in rep_cols' order, into v; returns how many. */
+static size_t rep_vals(int64_t session_id, const struct store_rep *r, struct store_val v[REP_MAX_COLS])
 {
     size_t i = 0;
     v[i++] = sv_text(r->uuid);
@@ -332,19 +358,18 @@ static void rep_vals(int64_t session_id, const struct store_rep *r, struct store
     v[i++] = sv_int(r->m.flags);
     v[i++] = sv_int(r->m.contraction);
     v[i++] = sv_int((int64_t)r->m.n_samples);
-    const double d[] = {r->m.sample_rate_hz,   r->m.baseline_n,     r->m.baseline_sd_n,  r->m.threshold_n,
-                        r->m.onset_s,          r->m.peak_n,         r->m.peak_s,         r->m.time_to_peak_s,
-                        r->m.release_s,        r->m.rfd_n_per_s[0], r->m.rfd_n_per_s[1], r->m.rfd_n_per_s[2],
-                        r->m.best_1s_mean_n,   r->m.impulse_n_s,    r->m.peak_n_per_kg,  r->m.torque_nm,
-                        r->m.torque_nm_per_kg, r->lever_m,          r->body_mass_kg,     r->tare_n};
-    for (size_t k = 0; k < sizeof d / sizeof d[0]; k++)
-        v[i++] = sv_real(d[k]);
+    v[i++] = sv_real(r->lever_m);
+    v[i++] = sv_real(r->body_mass_kg);
+    v[i++] = sv_real(r->tare_n);
     v[i++] = r->pain >= 0 ? sv_int(r->pain) : sv_null();
     v[i++] = sv_opt(r->note);
     v[i++] = sv_int(r->created ? r->created : now_s());
+    for (size_t k = 0; k < met_field_count; k++)
+        v[i++] = sv_real(met_field_get(&r->m, &met_fields[k]));
+    return i;
 }
 
-/* Reads REP_COLS starting at column `c` (after the id at c - 1), then rep_samples n, rate, drops. */
+/* Reads a row of rep_select: the id, the columns in rep_cols' order, then rep_samples n, rate, drops. */
 static void read_rep(sqlite3_stmt *st, void *item)
 {
     struct store_rep *r = item;
@@ -368,25 +393,62 @@ static void read_rep(sqlite3_stmt *st, void *item)
     r->m.flags = (unsigned)sqlite3_column_int64(st, i++);
     r->m.contraction = sqlite3_column_int(st, i++) != 0;
     r->m.n_samples = (size_t)sqlite3_column_int64(st, i++);
-    double *v[] = {&r->m.sample_rate_hz,   &r->m.baseline_n,     &r->m.baseline_sd_n,  &r->m.threshold_n,
-                   &r->m.onset_s,          &r->m.peak_n,         &r->m.peak_s,         &r->m.time_to_peak_s,
-                   &r->m.release_s,        &r->m.rfd_n_per_s[0], &r->m.rfd_n_per_s[1], &r->m.rfd_n_per_s[2],
-                   &r->m.best_1s_mean_n,   &r->m.impulse_n_s,    &r->m.peak_n_per_kg,  &r->m.torque_nm,
-                   &r->m.torque_nm_per_kg, &r->lever_m,          &r->body_mass_kg,     &r->tare_n};
-    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
-        *v[k] = store_col_double(st, i++);
+    r->lever_m = store_col_double(st, i++);
+    r->body_mass_kg = store_col_double(st, i++);
+    r->tare_n = store_col_double(st, i++);
     r->pain = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
     i++;
     store_col_text(st, i++, r->note, sizeof r->note);
     r->created = sqlite3_column_int64(st, i++);
+    for (size_t k = 0; k < met_field_count; k++)
+        met_field_set(&r->m, &met_fields[k], store_col_double(st, i++));
     r->n_samples = (size_t)sqlite3_column_int64(st, i++);
     r->samples_rate_hz = store_col_double(st, i++);
     r->samples_drops = sqlite3_column_int64(st, i++);
 }
 
-#define REP_SELECT                                                                                           \
-    "SELECT r.id, " REP_COLS ", rs.n, rs.rate_hz, rs.drops FROM repetitions r"                               \
-    " LEFT JOIN rep_samples rs ON rs.rep_id = r.id"
+struct column_name {
+    char name[64];
+};
+
+static void read_column_name(sqlite3_stmt *st, void *item)
+{
+    struct column_name *c = item;
+    store_col_text(st, 1, c->name, sizeof c->name);
+}
+
+enum st_status store_schema_check(struct store *s, struct st_err *err)
+{
+    void *rows = NULL;
+    size_t n = 0;
+    enum st_status r = store_rows(s, "PRAGMA table_info(repetitions)", STORE_NO_VALS, sizeof(struct column_name),
+                                  read_column_name, &rows, &n, "checking the schema", err);
+    const struct column_name *c = rows;
+    /* Every column is "id" or one of ours... */
+    for (size_t i = 0; r == ST_OK && i < n; i++) {
+        bool known = strcmp(c[i].name, "id") == 0;
+        for (size_t k = 0; !known && k < REP_OWN + met_field_count; k++)
+            known = strcmp(c[i].name, rep_col(k)) == 0;
+        if (!known)
+            r = st_err_set(err, ST_ERR_DB,
+                           "The database %s has a column repetitions.%s that this station does not write: "
+                           "a migration was added without its metric field",
+                           s->path, c[i].name);
+    }
+    /* ...and every one of ours is a column. */
+    for (size_t k = 0; r == ST_OK && k < REP_OWN + met_field_count; k++) {
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(c[i].name, rep_col(k)) == 0;
+        if (!found)
+            r = st_err_set(err, ST_ERR_DB,
+                           "The database %s lacks the column repetitions.%s: a metric field was added without "
+                           "the schema migration that adds its column",
+                           s->path, rep_col(k));
+    }
+    free(rows);
+    return r;
+}
 
 static enum st_status rep_validate(const struct store_rep *r, const double *t_s, const double *f_n, size_t n,
                                    struct st_err *err)
@@ -418,12 +480,15 @@ static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *
 {
     struct rep_row *w = ctx;
     const char *doing = w->doing;
-    struct store_val v[REP_NCOLS];
-    rep_vals(w->session_id, w->r, v);
-    enum st_status res = store_run(s,
-                                   "INSERT INTO repetitions(" REP_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                   "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                   v, REP_NCOLS, doing, err);
+    struct store_val v[REP_MAX_COLS];
+    size_t nv = rep_vals(w->session_id, w->r, v);
+    char cols[2048], sql[2600];
+    rep_cols(cols, sizeof cols);
+    size_t used = (size_t)snprintf(sql, sizeof sql, "INSERT INTO repetitions(%s) VALUES(?", cols);
+    for (size_t k = 1; k < nv && used + 3 < sizeof sql; k++, used += 2)
+        memcpy(sql + used, ",?", 3);
+    snprintf(sql + used, sizeof sql - used, ")");
+    enum st_status res = store_run(s, sql, v, nv, doing, err);
     if (res != ST_OK)
         return res;
     w->id = sqlite3_last_insert_rowid(s->db);
@@ -658,8 +723,10 @@ enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err)
 {
     bool found = false;
-    enum st_status r = store_row(s, REP_SELECT " WHERE r.id=?", STORE_VALS(sv_int(rep_id)), read_rep, rep, &found,
-                                 "reading a repetition", err);
+    char sql[2600];
+    rep_select(sql, sizeof sql, "WHERE r.id=?");
+    enum st_status r =
+        store_row(s, sql, STORE_VALS(sv_int(rep_id)), read_rep, rep, &found, "reading a repetition", err);
     if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no repetition %lld in %s", (long long)rep_id,
                           s->path);
@@ -670,8 +737,9 @@ enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_
                               struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r = store_rows(s, REP_SELECT " WHERE r.session_id=? ORDER BY r.sequence, r.id",
-                                  STORE_VALS(sv_int(session_id)), sizeof **out, read_rep, &rows, n,
+    char sql[2600];
+    rep_select(sql, sizeof sql, "WHERE r.session_id=? ORDER BY r.sequence, r.id");
+    enum st_status r = store_rows(s, sql, STORE_VALS(sv_int(session_id)), sizeof **out, read_rep, &rows, n,
                                   "reading repetitions", err);
     *out = rows;
     return r;

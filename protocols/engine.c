@@ -133,6 +133,7 @@ struct eng {
     size_t ev_head, ev_n;
     unsigned ev_dropped;
     int64_t last_opposite_cue; /* when the "read as negative" cue was last given (INT64_MIN: never) */
+    bool rep_ended_now;        /* eng_feed: a REP_ENDED was queued by the current sample */
     struct eng_event ev_scratch;
 
     char cue[ENG_TEXT_SIZE];
@@ -776,6 +777,7 @@ static void end_rep(struct eng *e, enum eng_rep_end why)
     struct eng_event *ev = ev_push(e, ENG_EV_REP_ENDED);
     ev->block = b;
     ev->rep = *r;
+    e->rep_ended_now = true;
     if (grant) {
         char fl[MET_FLAGS_WORDS_SIZE];
         met_flags_words(r->flags, fl, sizeof fl);
@@ -982,10 +984,11 @@ static void set_now(struct eng *e, int64_t now)
         e->now = now;
 }
 
-void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
+size_t eng_feed(struct eng *e, const struct st_sample *s, size_t n)
 {
     if (!e || !s)
-        return;
+        return n;
+    e->rep_ended_now = false;
     for (size_t i = 0; i < n; i++) {
         const struct st_sample *x = &s[i];
         unsigned ch = x->channel;
@@ -1039,7 +1042,12 @@ void eng_feed(struct eng *e, const struct st_sample *s, size_t n)
             break;
         }
         run_timers(e);
+        /* A rep ended on this sample: stop here, so its trace (one of two buffers) is still intact
+         * when the caller drains REP_ENDED. Fed on, a batch spanning two more reps would reuse it. */
+        if (e->rep_ended_now)
+            return i + 1;
     }
+    return n;
 }
 
 void eng_tick(struct eng *e, int64_t now_ns)

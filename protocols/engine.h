@@ -13,10 +13,13 @@
  *     struct eng *e; struct st_err err;
  *     if (eng_new(&def, &cfg, &e, &err) != ST_OK) ...
  *     for (;;) {                                   // the station's main loop, every frame:
- *         eng_feed(e, samples, n);                 //   the samples drained from the ring
+ *         struct eng_event ev;
+ *         for (size_t k = 0; k < n;) {             //   the samples drained from the ring
+ *             k += eng_feed(e, samples + k, n - k); //  (it stops after a rep ends: drain, go on)
+ *             while (eng_next_event(e, &ev)) ...
+ *         }
  *         eng_tick(e, st_now_ns());                //   the time
  *         if (key) eng_command(e, ENG_CMD_START, st_now_ns(), &err);   // refused: show err
- *         struct eng_event ev;
  *         while (eng_next_event(e, &ev)) ...       //   after EVERY eng_ call: save, sound, redraw
  *         struct eng_view v; eng_view(e, &v);      //   the screen
  *     }
@@ -280,9 +283,16 @@ enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg
 /* Frees e (NULL is fine). */
 void eng_free(struct eng *e);
 
-/* Raw samples (untared) from the ring, in arrival order, any channel; only the current block's
- * channel is used. The engine's time also moves to the newest sample time. Never allocates. */
-void eng_feed(struct eng *e, const struct st_sample *s, size_t n);
+/*
+ * Raw samples (untared) from the ring, in arrival order, any channel; only the current block's
+ * channel is used. The engine's time also moves to the newest sample time. Never allocates.
+ * Returns how many samples it took: n, or fewer when a rep ended - it stops right after the sample
+ * that ended it, so the rep's trace is intact while the caller drains REP_ENDED; drain, then feed the
+ * rest. The result is the same however the samples are split into calls (batch-invariant):
+ *     for (size_t done = 0; done < n;) { done += eng_feed(e, s + done, n - done); drain(); }
+ * With e or s NULL it takes nothing and returns n (the samples are dropped).
+ */
+__attribute__((warn_unused_result)) size_t eng_feed(struct eng *e, const struct st_sample *s, size_t n);
 
 /* Time passes: timers, countdown ticks, rest ends. Call every frame and after each feed. Times that
  * go backwards are ignored. */

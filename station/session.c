@@ -88,6 +88,7 @@ struct sess {
     char alert[192];
     bool finished;
     bool aborted;
+    unsigned events_dropped; /* engine events lost so far (eng_view), already recorded and said */
     struct eng_view last_view; /* the last view with a block, for the screen after the end */
     bool have_last_view;
     bool shot_due;      /* STATION_SCREENSHOT_DIR: save the views after the next frame */
@@ -350,6 +351,17 @@ static void handle_events(struct sess *s)
             break;
         }
     }
+    /* The engine's queue never loses an event silently: if it ever overflowed, say so and keep it
+     * with the session, so a missing state or cue in its record has its explanation next to it. */
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    if (v.events_dropped > s->events_dropped) {
+        record(s, st_now_ns(), "events_dropped", NULL, "%u engine event(s) lost in all (the queue was full)",
+               v.events_dropped);
+        say(s, "! %u engine event(s) were lost (the station fell behind): check the session's record",
+            v.events_dropped - s->events_dropped);
+        s->events_dropped = v.events_dropped;
+    }
 }
 
 static void command(struct sess *s, enum eng_cmd c)
@@ -466,8 +478,11 @@ static void drain(struct sess *s)
         struct chan *ch = &s->ch[c];
         size_t n;
         while ((n = ring_pop(&ch->ring, s->batch, BATCH)) > 0) {
-            eng_feed(s->eng, s->batch, n);
-            handle_events(s);
+            /* the engine stops after a rep ends, so its trace is saved before the next can reuse it */
+            for (size_t done = 0; done < n;) {
+                done += eng_feed(s->eng, s->batch + done, n - done);
+                handle_events(s);
+            }
             for (size_t i = 0; i < n; i++) {
                 double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
                 ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));

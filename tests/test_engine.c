@@ -273,6 +273,16 @@ static enum st_status cmd(struct sim *s, enum eng_cmd c, struct st_err *err)
     return st;
 }
 
+/* Feeds n samples as the station does: the engine stops after a rep ends; drain, go on. */
+static void feed(struct sim *s, const struct st_sample *x, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        done += eng_feed(s->e, x + done, n - done);
+        drain(s);
+    }
+    drain(s);
+}
+
 /* One 10 ms frame: samples, tick, events, and the therapist. */
 static void sim_frame(struct sim *s)
 {
@@ -298,15 +308,12 @@ static void sim_frame(struct sim *s)
         batch[n++] = (struct st_sample){.t_ns = ts, .force_n = f, .channel = (uint16_t)s->ch, .flags = flags,
                                         .seq = s->seq++};
         if (n == 64) {
-            eng_feed(s->e, batch, n);
-            drain(s);
+            feed(s, batch, n);
             n = 0;
         }
     }
     s->t = end;
-    if (n)
-        eng_feed(s->e, batch, n);
-    drain(s);
+    feed(s, batch, n);
     eng_tick(s->e, s->t);
     drain(s);
     if (!s->therapist)
@@ -1502,9 +1509,10 @@ static void test_new_checks(void)
     struct st_sample bad[3] = {{.t_ns = 10, .force_n = NAN, .channel = 0},
                                {.t_ns = 11, .force_n = 1, .channel = 9},
                                {.t_ns = 12, .force_n = 1, .channel = 0}};
-    eng_feed(e, bad, 3);
+    CHECK_INT(eng_feed(e, bad, 3), 3); /* taken (and counted), not used */
     struct st_sample back = {.t_ns = 12, .force_n = 1, .channel = 0};
-    eng_feed(e, &back, 1);
+    CHECK_INT(eng_feed(e, &back, 1), 1);
+    CHECK_INT(eng_feed(NULL, &back, 1), 1);
     eng_view(e, &v);
     CHECK_INT(v.samples_rejected, 3);
     eng_free(e);
@@ -1537,6 +1545,179 @@ static void test_event_queue_overflow_is_counted(void)
     proto_free(&d);
 }
 
+
+/* ---- batch invariance --------------------------------------------------------------------------- */
+
+/* FNV-1a over the fields of events, so a run is one list of numbers to compare. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+#define FNV(h, x) fnv(h, &(x), sizeof(x))
+
+static uint64_t fnv_double(uint64_t h, double x)
+{
+    if (isnan(x))
+        x = NAN; /* one NAN, whatever its payload */
+    return FNV(h, x);
+}
+
+/* Every field an event carries, the rep's metrics and its trace (read now: valid until the next call). */
+static uint64_t event_hash(const struct eng_event *ev)
+{
+    uint64_t h = 14695981039346656037ull;
+    const int ints[] = {(int)ev->kind, (int)ev->state, (int)ev->prev, (int)ev->sound, ev->channel, ev->block,
+                        (int)ev->decision, ev->count, ev->skipped};
+    h = fnv(h, ints, sizeof ints);
+    h = FNV(h, ev->t_ns);
+    h = fnv(h, ev->text, strlen(ev->text));
+    h = fnv_double(h, ev->tare_n);
+    const struct eng_rep *r = &ev->rep;
+    const long long rv[] = {r->seq, r->block, r->index, r->familiarisation, r->extra, r->status, r->counts,
+                            r->end, r->flags, (long long)r->n, r->t0_ns, r->sample_flags, r->gaps, r->overflow};
+    h = fnv(h, rv, sizeof rv);
+    const struct met_result *m = &r->met;
+    const double mv[] = {r->tare_n, m->sample_rate_hz, m->baseline_n, m->baseline_sd_n, m->threshold_n,
+                         m->onset_s, m->peak_n, m->peak_s, m->release_s, m->rfd_n_per_s[0], m->rfd_n_per_s[1],
+                         m->rfd_n_per_s[2], m->best_1s_mean_n, m->impulse_n_s, m->torque_nm};
+    for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++)
+        h = fnv_double(h, mv[i]);
+    h = FNV(h, m->contraction);
+    h = FNV(h, m->flags);
+    for (size_t i = 0; r->t_s && r->f_n && i < r->n; i++) {
+        h = fnv_double(h, r->t_s[i]);
+        h = fnv_double(h, r->f_n[i]);
+    }
+    return h;
+}
+
+#define BI_MAX_EVENTS 512
+struct bi_run {
+    uint64_t ev[BI_MAX_EVENTS];
+    int kind[BI_MAX_EVENTS];
+    int n;
+    struct eng_view v;
+};
+
+static void bi_drain(struct eng *e, struct bi_run *out)
+{
+    struct eng_event ev;
+    while (eng_next_event(e, &ev)) {
+        if (out->n < BI_MAX_EVENTS) {
+            out->kind[out->n] = ev.kind;
+            out->ev[out->n++] = event_hash(&ev);
+        }
+    }
+}
+
+/* Feeds the samples `batch` at a time, ticking to the last fed sample's time after each batch. */
+static void bi_feed(const struct proto_def *d, const struct eng_config *cfg, const struct st_sample *x, size_t n,
+                    size_t batch, struct bi_run *out)
+{
+    memset(out, 0, sizeof *out);
+    struct eng *e;
+    struct st_err err;
+    REQUIRE(eng_new(d, cfg, &e, &err) == ST_OK);
+    eng_tick(e, x[0].t_ns);
+    bi_drain(e, out);
+    CHECK_OK(eng_command(e, ENG_CMD_START, x[0].t_ns, &err), &err);
+    bi_drain(e, out);
+    for (size_t i = 0; i < n; i += batch) {
+        size_t k = n - i < batch ? n - i : batch;
+        for (size_t done = 0; done < k;) {
+            done += eng_feed(e, x + i + done, k - done);
+            bi_drain(e, out);
+        }
+        eng_tick(e, x[i + k - 1].t_ns);
+        bi_drain(e, out);
+    }
+    eng_view(e, &out->v);
+    out->v.cue = out->v.block_label = out->v.position = NULL; /* pointers into e */
+    eng_free(e);
+}
+
+/* A patient who pushes on her own schedule (not the engine's): random pushes, some too weak, some
+ * short, one the wrong way now and then; a device with random rate, jitter, noise, offset and gaps. */
+static size_t bi_trace(uint64_t seed, struct st_sample *x, size_t cap)
+{
+    struct sim r = {.rng = seed};
+    const double rates[] = {50, 80, 200, 1000};
+    double rate = rates[(int)(urand(&r) * 4)];
+    double noise = urand(&r) * 2, offset = -5 + urand(&r) * 45;
+    double t = 0, next_push = 1.5 + urand(&r) * 2, push_t = -1, peak = 0, rise = 0.3, plateau = 1, fall = 0.3;
+    int64_t t0 = 3 * NSEC;
+    size_t n = 0;
+    while (n < cap && t < 40.0) {
+        if (t >= next_push) {
+            push_t = next_push;
+            peak = urand(&r) < 0.1 ? -120 : 15 + urand(&r) * 400;
+            rise = 0.05 + urand(&r) * 0.6;
+            plateau = 0.2 + urand(&r) * 3;
+            fall = 0.1 + urand(&r) * 0.4;
+            next_push = push_t + rise + plateau + fall + 1 + urand(&r) * 4;
+        }
+        double f = offset + noise * (2 * urand(&r) - 1), dt = t - push_t;
+        if (push_t >= 0 && dt >= 0) {
+            if (dt < rise)
+                f += peak * dt / rise;
+            else if (dt < rise + plateau)
+                f += peak;
+            else if (dt < rise + plateau + fall)
+                f += peak * (1 - (dt - rise - plateau) / fall);
+        }
+        x[n] = (struct st_sample){.t_ns = t0 + (int64_t)llround(t * 1e9), .force_n = f, .seq = (uint32_t)n};
+        n++;
+        t += (1 + 0.4 * (urand(&r) - 0.5)) / rate;
+        if (urand(&r) < 0.002)
+            t += 0.05 + urand(&r) * 0.3; /* a gap */
+    }
+    return n;
+}
+
+static void test_batch_invariance(void)
+{
+    static struct st_sample x[50000];
+    static struct bi_run runs[4];
+    const size_t batches[] = {1, 64, 7, SIZE_MAX};
+    int reps_ended = 0;
+    for (uint64_t trial = 1; trial <= 12; trial++) {
+        struct proto_def d;
+        small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", (int)(trial % 2), 2, 2, 1, 1, 1);
+        struct eng_config cfg = eng_config_default();
+        cfg.mode = ENG_AUTO;
+        cfg.body_mass_kg = 70;
+        cfg.lever_m = 0.8;
+        size_t n = bi_trace(trial * 7919, x, sizeof x / sizeof x[0]);
+        for (int b = 0; b < 4; b++)
+            bi_feed(&d, &cfg, x, n, batches[b] == SIZE_MAX ? n : batches[b], &runs[b]);
+        /* the session went somewhere: reps ended, nothing lost */
+        for (int i = 0; i < runs[0].n; i++)
+            reps_ended += runs[0].kind[i] == ENG_EV_REP_ENDED;
+        for (int b = 0; b < 4; b++) {
+            CHECK_INT(runs[b].v.events_dropped, 0);
+            REQUIRE(runs[b].n < BI_MAX_EVENTS);
+        }
+        for (int b = 1; b < 4; b++) {
+            CHECK_INT(runs[b].n, runs[0].n);
+            int first = -1;
+            for (int i = 0; i < runs[0].n && i < runs[b].n && first < 0; i++)
+                if (runs[b].ev[i] != runs[0].ev[i])
+                    first = i;
+            if (first >= 0)
+                check_fail(__FILE__, __LINE__, "trial %d, batches of %zu: event %d (%s) differs from one at a time",
+                           (int)trial, batches[b], first, eng_event_kind_name((enum eng_event_kind)runs[0].kind[first]));
+            CHECK_INT(runs[b].v.state, runs[0].v.state);
+            CHECK_INT(runs[b].v.reps_counted, runs[0].v.reps_counted);
+            CHECK_INT(runs[b].v.samples_rejected, runs[0].v.samples_rejected);
+        }
+        proto_free(&d);
+    }
+    CHECK(reps_ended >= 12 * 3); /* the traces exercised the engine: about four reps each */
+}
+
 int main(void)
 {
     CHECK_RUN(test_full_manual_80hz);
@@ -1566,5 +1747,6 @@ int main(void)
     CHECK_RUN(test_alternating_and_random_follow_the_plan);
     CHECK_RUN(test_new_checks);
     CHECK_RUN(test_event_queue_overflow_is_counted);
+    CHECK_RUN(test_batch_invariance);
     return check_done();
 }

@@ -101,7 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 buf[k] = (struct st_sample){.t_ns = t, .force_n = f, .channel = (uint16_t)((arg >> 3) & 1),
                                             .flags = (uint16_t)(f >= 400 ? ST_SAMPLE_SATURATED : 0), .seq = seq++};
             }
-            eng_feed(e, buf, (size_t)n);
+            for (size_t done = 0; done < (size_t)n;) {
+                size_t k = eng_feed(e, buf + done, (size_t)n - done);
+                FUZZ_CHECK(k >= 1 && k <= (size_t)n - done); /* always progress */
+                done += k;
+                drain(e);
+            }
             break;
         }
         case 2:
@@ -122,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct st_sample bad[3] = {{.t_ns = t - 5, .force_n = 1, .channel = 0},
                                        {.t_ns = t + 1, .force_n = NAN, .channel = 1},
                                        {.t_ns = t + 2, .force_n = 1, .channel = (uint16_t)(4 + arg)}};
-            eng_feed(e, bad, 3);
+            FUZZ_CHECK(eng_feed(e, bad, 3) == 3); /* none ends a rep: all taken */
             break;
         }
         }

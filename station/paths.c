@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "station/store/store.h"
+
 enum st_status paths_mkdirs(const char *dir, unsigned mode, struct st_err *err)
 {
     char tmp[4096];
@@ -50,6 +52,19 @@ enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struc
     if ((size_t)snprintf(buf, size, "%s/station.db", dir) >= size)
         return st_err_set(err, ST_ERR_ARG, "The database path is too long");
     return ST_OK;
+}
+
+enum st_status paths_db_open(const char *explicit_path, struct store **s, char *path, size_t size,
+                             struct st_err *err)
+{
+    char buf[4096];
+    *s = NULL;
+    enum st_status st = paths_db(explicit_path, buf, sizeof buf, err);
+    if (st == ST_OK)
+        st = store_open(buf, s, err);
+    if (path && size)
+        snprintf(path, size, "%s", st == ST_OK ? buf : "");
+    return st;
 }
 
 const char *paths_protocol_dir(void)

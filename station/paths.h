@@ -19,6 +19,16 @@
  */
 enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struct st_err *err);
 
+struct store;
+/*
+ * The one way the commands and the session open the database: resolves it as paths_db does and opens
+ * it with store_open (created with mode 0600 and migrated on first use). ST_OK with *s (close it with
+ * store_close); path (may be NULL) gets the file's path in size bytes. Otherwise *s is NULL and err
+ * holds the one-line message (paths_db's or store_open's).
+ */
+enum st_status paths_db_open(const char *explicit_path, struct store **s, char *path, size_t size,
+                             struct st_err *err);
+
 /* The directory holding the shipped protocol files (*.ini) (never NULL). */
 const char *paths_protocol_dir(void);
 

@@ -714,10 +714,8 @@ static enum st_status setup(struct sess *s, struct st_err *err)
 {
     const struct session_opts *o = s->o;
     char db[4096];
-    enum st_status st = paths_db(o->db_path, db, sizeof db, err);
+    enum st_status st = paths_db_open(o->db_path, &s->store, db, sizeof db, err);
     if (st != ST_OK)
-        return st;
-    if ((st = store_open(db, &s->store, err)) != ST_OK)
         return st;
     int orphans = 0;
     if ((st = store_sessions_close_orphans(s->store, &orphans, err)) != ST_OK)

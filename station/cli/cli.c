@@ -8,6 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "station/paths.h"
+
+int cli_db_open(const char *db_opt, struct store **s)
+{
+    struct st_err err;
+    st_err_clear(&err);
+    if (paths_db_open(db_opt, s, NULL, 0, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    return 0;
+}
+
 bool cli_parse_long(const char *text, long long min, long long max, long long *out)
 {
     if (!text || !*text)

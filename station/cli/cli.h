@@ -76,6 +76,12 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...) __attribute
 /* Prints "station: message" (one line) to stderr and returns 1. printf-style. For failures. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct store;
+/* Opens the database of a command: --db (db_opt, may be NULL), else the defaults (paths_db_open).
+ * Returns 0 with *s (close it with store_close), or prints the one-line reason to stderr and returns
+ * 1, the command's exit status. Every command that reads or writes the database opens it here. */
+int cli_db_open(const char *db_opt, struct store **s);
+
 /* The option named name in cmd (for ->seen), or NULL. */
 const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name);
 

@@ -45,16 +45,6 @@
 #include "station/export/rep_json.h"
 #include "station/store/store.h"
 
-static int open_db(const char *db_opt, struct store **s)
-{
-    char path[4096];
-    struct st_err err;
-    st_err_clear(&err);
-    if (paths_db(db_opt, path, sizeof path, &err) != ST_OK || store_open(path, s, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
-    return 0;
-}
-
 static bool parse_id(const char *text, int64_t *id)
 {
     long long v = 0;
@@ -125,7 +115,7 @@ int cmd_sessions(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     struct st_err err;
     int64_t pid = 0;
@@ -203,7 +193,7 @@ int cmd_show(int argc, char **argv)
     if (!parse_id(pos[0], &id))
         return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     struct loaded L;
     struct st_err err;
@@ -351,7 +341,7 @@ int cmd_trend(int argc, char **argv)
     if (!patient || !protocol)
         return cli_usage_error(&cmd, "%s is required", !patient ? "--patient" : "--protocol");
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     struct st_err err;
     int64_t pid = 0;
@@ -904,7 +894,7 @@ int cmd_export(int argc, char **argv)
             return cli_usage_error(&cmd, "--format must be csv or json");
     }
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     struct st_err err;
     st_err_clear(&err);

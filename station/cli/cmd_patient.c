@@ -23,16 +23,6 @@
 #include "station/paths.h"
 #include "station/store/store.h"
 
-static int open_db(const char *db_opt, struct store **s)
-{
-    char path[4096];
-    struct st_err err;
-    st_err_clear(&err);
-    if (paths_db(db_opt, path, sizeof path, &err) != ST_OK || store_open(path, s, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
-    return 0;
-}
-
 /* The therapist named by --therapist, else $STATION_THERAPIST, else none (0). */
 static int therapist_id(struct store *s, const char *name, int64_t *id)
 {
@@ -165,7 +155,7 @@ static int patient_add(int argc, char **argv)
         return cli_usage_error(&cmd, "%s", st_err_msg(&err));
     }
     struct store *s = NULL;
-    if ((rc = open_db(f.db, &s)) != 0) {
+    if ((rc = cli_db_open(f.db, &s)) != 0) {
         free(p);
         return rc;
     }
@@ -191,7 +181,7 @@ static int patient_list(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     struct store_patient *list = NULL;
     size_t n = 0;
@@ -241,7 +231,7 @@ static int patient_show(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     int64_t id = 0;
     struct store_patient *p = calloc(1, sizeof *p);
@@ -324,7 +314,7 @@ static int patient_edit(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct store *s = NULL;
-    if ((rc = open_db(f.db, &s)) != 0)
+    if ((rc = cli_db_open(f.db, &s)) != 0)
         return rc;
     struct store_patient *p = calloc(1, sizeof *p);
     int64_t id = 0, th = 0;
@@ -382,7 +372,7 @@ static int patient_delete(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct store *s = NULL;
-    if ((rc = open_db(db, &s)) != 0)
+    if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     int64_t id = 0, th = 0;
     if ((rc = find_patient(s, pos[0], &id)) != 0) {

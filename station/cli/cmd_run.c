@@ -142,12 +142,9 @@ int cmd_run(int argc, char **argv)
 /* The demo patient: made once, found again by its clinic reference. */
 static enum st_status demo_patient(const char *db, char *id_text, size_t size, struct st_err *err)
 {
-    char path[4096];
-    enum st_status st = paths_db(db, path, sizeof path, err);
-    if (st != ST_OK)
-        return st;
     struct store *s = NULL;
-    if ((st = store_open(path, &s, err)) != ST_OK)
+    enum st_status st = paths_db_open(db, &s, NULL, 0, err);
+    if (st != ST_OK)
         return st;
     struct store_patient *list = NULL;
     size_t n = 0;
@@ -309,19 +306,23 @@ int cmd_calibrate(int argc, char **argv)
         return cli_usage_error(&cmd, "--tolerance-pct must be in (0, 50] and --settle-s in [1, 600]");
     struct st_err err;
     st_err_clear(&err);
-    char db_path[4096];
-    if (paths_db(db, db_path, sizeof db_path, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
     const struct drv_driver *drv = NULL;
     if (driver && !(drv = drv_find(driver)))
         return cli_usage_error(&cmd, "unknown driver \"%s\"", driver);
+    /* The database before the device: a file that cannot be opened is said before anything is measured. */
+    struct store *s = NULL;
+    int failed = cli_db_open(db, &s);
+    if (failed)
+        return failed;
     static struct st_sample buf[8192];
     struct st_ring ring;
     ring_init(&ring, buf, 8192);
     struct acq_cfg cfg = {.port = port, .drv = drv, .baud = baud};
     struct acq *a = NULL;
-    if (acq_start(&cfg, &ring, &a, &err) != ST_OK)
+    if (acq_start(&cfg, &ring, &a, &err) != ST_OK) {
+        store_close(s);
         return cli_fail("%s", st_err_msg(&err));
+    }
     catch_signals();
     /* Zero at rest, then the mass's still second (protocols/settle.h says what still is). */
     double expect = mass * 9.80665;
@@ -331,9 +332,9 @@ int cmd_calibrate(int argc, char **argv)
     fflush(stdout);
     int64_t deadline = st_now_ns() + (int64_t)(settle * 1e9) + 5 * ST_NS_PER_S;
     while (st_now_ns() < deadline && !session_interrupted && st_mass.phase != SETTLE_READ) {
-        struct st_sample s[256];
+        struct st_sample got[256];
         bool zeroing = st_mass.phase == SETTLE_ZEROING;
-        settle_feed(&st_mass, s, ring_pop(&ring, s, 256));
+        settle_feed(&st_mass, got, ring_pop(&ring, got, 256));
         if (zeroing && st_mass.phase != SETTLE_ZEROING) {
             printf("Zero: %.2f N. Now place the %.3f kg mass and keep it still.\n", st_mass.zero_n, mass);
             fflush(stdout);
@@ -344,6 +345,8 @@ int cmd_calibrate(int argc, char **argv)
     struct acq_status ast;
     acq_get_status(a, &ast);
     acq_stop(a);
+    if (isnan(zero) || isnan(reading))
+        store_close(s);
     if (isnan(zero))
         return cli_fail("The reading on %s never settled at rest: keep the dynamometer still and unloaded", port);
     if (isnan(reading))
@@ -351,9 +354,6 @@ int cmd_calibrate(int argc, char **argv)
                         expect, port, settle);
     double error_pct = 100.0 * (reading - expect) / expect;
     bool ok = fabs(error_pct) <= tolerance;
-    struct store *s = NULL;
-    if (store_open(db_path, &s, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
     struct store_device d;
     memset(&d, 0, sizeof d);
     snprintf(d.family, sizeof d.family, "%s", ast.ident.family);

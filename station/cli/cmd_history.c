@@ -7,24 +7,8 @@
  * (CLINICAL.md). The trend marks a change of device (brands differ by up to 16 %) and says for each
  * change from the previous session whether it exceeds the 10 % measurement-error band of CLINICAL.md.
  *
- * Export formats (DESIGN.md "The command line"):
- *  - JSON (`--format json`): one object: "format": "station-session", "version": 1, "session" (ids,
- *    times, status, position, mode, acquisition figures), "patient" (id, uuid, clinic reference: no
- *    name, birth date or notes - a session export is pseudonymous), "therapist", "protocol" (name,
- *    sha256), "devices" (per channel), "reps" (per rep: ids, sequence, block, index, direction, side,
- *    familiarisation, status, accepted, counts, the keys of `station analyze --json`, normalised values,
- *    lever, mass, tare, pain, note; with --raw its "samples": rate, drops, t_s[], force_n[]), "cells"
- *    (per direction and side: n, best, mean, CV, per-kg and torque values), "sides" (per side
- *    "add_abd_ratio" and its "flag": red|amber|normal, null when not available) and "asymmetry" (per
- *    direction: pct, weaker side, flag).
- *  - CSV (`--format csv`): RFC 4180 (fields with a comma, quote, CR or LF are quoted, quotes doubled),
- *    a header row, then one row per rep; empty fields are nulls; flags are joined with ';'. With
- *    --raw, a blank line follows the reps and a second table in long format: header
- *    "rep_id,rep_uuid,sequence,t_s,force_n", one row per sample.
- *  - `export --patient ID --all`: everything the station holds about one patient as JSON
- *    ("format": "station-patient-export"): all their details, the mass history, every session in the
- *    JSON form above with raw samples, and the audit rows about them. This answers a data-subject
- *    access request.
+ * The session document (its JSON and CSV, and the patient export) is station/export/session_doc.h;
+ * `station export` only picks it and the file.
  * Exports go to stdout, or with --out FILE to a new file of mode 0600 (it holds health data).
  */
 #include <errno.h>
@@ -37,12 +21,9 @@
 #include <unistd.h>
 
 #include "protocols/balance.h"
-#include "protocols/metric_fields.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
-#include "station/export/json.h"
-#include "station/paths.h"
-#include "station/export/rep_json.h"
+#include "station/export/session_doc.h"
 #include "station/store/store.h"
 
 static bool parse_id(const char *text, int64_t *id)
@@ -62,41 +43,6 @@ static const char *fmt_num(double v, int decimals, const char *suffix, char *buf
     else
         snprintf(buf, size, "%.*f%s", decimals, v, suffix);
     return buf;
-}
-
-/* The session, its reps and its balance. */
-struct loaded {
-    struct store_session sess;
-    struct store_rep *reps;
-    size_t n;
-    struct bal_result bal;
-    struct bal_params params;
-};
-
-static enum st_status load_session(struct store *s, int64_t id, struct loaded *L, struct st_err *err)
-{
-    memset(L, 0, sizeof *L);
-    enum st_status st = store_session_get(s, id, &L->sess, err);
-    if (st == ST_OK)
-        st = store_rep_list(s, id, &L->reps, &L->n, err);
-    if (st != ST_OK)
-        return st;
-    st = store_session_bal_params(s, &L->sess, &L->params, err);
-    if (st != ST_OK) {
-        free(L->reps);
-        L->reps = NULL;
-        return st;
-    }
-    struct bal_rep *b = calloc(L->n ? L->n : 1, sizeof *b);
-    if (!b) {
-        free(L->reps);
-        L->reps = NULL;
-        return st_err_set(err, ST_ERR_NOMEM, NULL);
-    }
-    store_reps_to_balance(L->reps, L->n, b);
-    bal_compute(b, L->n, &L->params, &L->bal);
-    free(b);
-    return ST_OK;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -195,9 +141,9 @@ int cmd_show(int argc, char **argv)
     struct store *s = NULL;
     if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
-    struct loaded L;
+    struct export_session L;
     struct st_err err;
-    if (load_session(s, id, &L, &err) != ST_OK) {
+    if (export_session_load(s, id, &L, &err) != ST_OK) {
         store_close(s);
         return cli_fail("%s", st_err_msg(&err));
     }
@@ -290,7 +236,7 @@ int cmd_show(int argc, char **argv)
         printf("  not available (needs counted reps on both sides)\n");
     else
         printf("  Flags: amber above %.0f %%, red above %.0f %%.\n", L.params.asym_amber, L.params.asym_red);
-    free(L.reps);
+    export_session_free(&L);
     store_close(s);
     return 0;
 }
@@ -394,465 +340,6 @@ int cmd_trend(int argc, char **argv)
 /* ------------------------------------------------------------------------------------------------ */
 /* station export                                                                                   */
 
-static void csv_field(FILE *f, const char *s)
-{
-    bool quote = s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' ') || strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void csv_num(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, ",%.10g", v);
-    else
-        fputc(',', f);
-}
-
-/* The CSV's metric columns are the table's MET_IN_CSV rows: those that are analyze keys (before the
- * flags) or the others (after them). */
-static bool csv_metric(const struct met_field *mf, bool analyze_keys)
-{
-    return (mf->use & MET_IN_CSV) && ((mf->use & MET_IN_ANALYZE) != 0) == analyze_keys;
-}
-
-static void csv_metric_names(FILE *f, bool analyze_keys)
-{
-    for (size_t k = 0; k < met_field_count; k++)
-        if (csv_metric(&met_fields[k], analyze_keys))
-            fprintf(f, ",%s", met_fields[k].key);
-}
-
-static void csv_metrics(FILE *f, const struct met_result *m, bool analyze_keys)
-{
-    for (size_t k = 0; k < met_field_count; k++)
-        if (csv_metric(&met_fields[k], analyze_keys))
-            csv_num(f, met_field_get(m, &met_fields[k]));
-}
-
-static bool export_csv(struct store *s, const struct loaded *L, bool raw, FILE *f, struct st_err *err)
-{
-    /* The metric columns come from protocols/metric_fields.h: the analyze keys, the flags, the rest. */
-    fputs("session_id,session_uuid,rep_id,rep_uuid,sequence,block,index,direction,side,familiarisation,status,"
-          "accepted,counts",
-          f);
-    csv_metric_names(f, true);
-    fputs(",flags", f);
-    csv_metric_names(f, false);
-    fputs(",lever_m,body_mass_kg,pain,note\r\n", f);
-    for (size_t i = 0; i < L->n; i++) {
-        const struct store_rep *r = &L->reps[i];
-        fprintf(f, "%lld,%s,%lld,%s,%d,%d,%d,%s,%s,%d,%s,%d,%d", (long long)L->sess.id, L->sess.uuid,
-                (long long)r->id, r->uuid, r->sequence, r->block_index, r->index_in_block,
-                st_dir_name(r->dir), st_side_name(r->side), r->familiarisation,
-                store_rep_status_name(r->status), r->status == STORE_REP_ACCEPTED, r->counts);
-        csv_metrics(f, &r->m, true);
-        char flags[128];
-        fputc(',', f);
-        csv_field(f, met_flags_str(r->m.flags, ";", flags, sizeof flags));
-        csv_metrics(f, &r->m, false);
-        csv_num(f, r->lever_m);
-        csv_num(f, r->body_mass_kg);
-        if (r->pain >= 0)
-            fprintf(f, ",%d,", r->pain);
-        else
-            fputs(",,", f);
-        csv_field(f, r->note);
-        fputs("\r\n", f);
-    }
-    if (!raw)
-        return true;
-    fputs("\r\nrep_id,rep_uuid,sequence,t_s,force_n\r\n", f);
-    for (size_t i = 0; i < L->n; i++) {
-        double *t = NULL, *fn = NULL;
-        size_t n = 0;
-        enum st_status st = store_rep_samples(s, L->reps[i].id, &t, &fn, &n, err);
-        if (st == ST_ERR_NOT_FOUND)
-            continue;
-        if (st != ST_OK)
-            return false;
-        for (size_t k = 0; k < n; k++)
-            fprintf(f, "%lld,%s,%d,%.17g,%.17g\r\n", (long long)L->reps[i].id, L->reps[i].uuid,
-                    L->reps[i].sequence, t[k], fn[k]);
-        free(t);
-        free(fn);
-    }
-    return true;
-}
-
-static void json_flag(struct json_writer *w, enum bal_flag fl)
-{
-    if (fl == BAL_NONE)
-        json_null(w);
-    else
-        json_string(w, bal_flag_name(fl));
-}
-
-/* The session object (format "station-session") without the outer document. */
-static bool session_json(struct store *s, const struct loaded *L, bool raw, struct json_writer *w,
-                         struct st_err *err)
-{
-    const struct store_session *x = &L->sess;
-    char when[32];
-    json_begin_object(w);
-    json_key(w, "format");
-    json_string(w, "station-session");
-    json_key(w, "version");
-    json_int(w, 1);
-    json_key(w, "session");
-    json_begin_object(w);
-    json_key(w, "id");
-    json_int(w, x->id);
-    json_key(w, "uuid");
-    json_string(w, x->uuid);
-    json_key(w, "started");
-    json_string(w, store_time_str(x->started, when, sizeof when));
-    json_key(w, "ended");
-    json_string(w, x->ended ? store_time_str(x->ended, when, sizeof when) : NULL);
-    json_key(w, "status");
-    json_string(w, store_session_status_name(x->status));
-    json_key(w, "position");
-    json_string(w, x->position[0] ? x->position : NULL);
-    json_key(w, "mode");
-    json_string(w, x->mode[0] ? x->mode : NULL);
-    json_key(w, "seed");
-    json_int(w, x->seed);
-    json_key(w, "body_mass_kg");
-    json_number(w, x->body_mass_kg);
-    json_key(w, "lever_m");
-    json_number(w, x->lever_m);
-    json_key(w, "sample_rate_hz");
-    json_number(w, x->sample_rate_hz);
-    json_key(w, "jitter_ms");
-    json_number(w, x->jitter_ms);
-    json_key(w, "drops");
-    if (x->drops >= 0)
-        json_int(w, x->drops);
-    else
-        json_null(w);
-    json_key(w, "bad_lines");
-    if (x->bad_lines >= 0)
-        json_int(w, x->bad_lines);
-    else
-        json_null(w);
-    json_end_object(w);
-    json_key(w, "patient");
-    json_begin_object(w);
-    json_key(w, "id");
-    json_int(w, x->patient_id);
-    json_key(w, "uuid");
-    json_string(w, x->patient_uuid);
-    json_key(w, "ref");
-    json_string(w, x->patient_ref[0] ? x->patient_ref : NULL);
-    json_end_object(w);
-    json_key(w, "therapist");
-    json_string(w, x->therapist[0] ? x->therapist : NULL);
-    json_key(w, "protocol");
-    json_begin_object(w);
-    json_key(w, "name");
-    json_string(w, x->protocol_name[0] ? x->protocol_name : NULL);
-    json_key(w, "sha256");
-    json_string(w, x->protocol_sha256[0] ? x->protocol_sha256 : NULL);
-    json_end_object(w);
-    json_key(w, "devices");
-    json_begin_array(w);
-    for (int ch = 0; ch < ST_MAX_CHANNELS; ch++) {
-        struct store_device d;
-        if (x->device_id[ch] <= 0 || store_device_get(s, x->device_id[ch], &d, err) != ST_OK)
-            continue;
-        json_begin_object(w);
-        json_key(w, "channel");
-        json_int(w, ch);
-        json_key(w, "uuid");
-        json_string(w, d.uuid);
-        json_key(w, "family");
-        json_string(w, d.family);
-        json_key(w, "model");
-        json_string(w, d.model[0] ? d.model : NULL);
-        json_key(w, "serial");
-        json_string(w, d.serial);
-        json_key(w, "firmware");
-        json_string(w, d.firmware[0] ? d.firmware : NULL);
-        json_key(w, "capacity_n");
-        json_number(w, d.capacity_n);
-        json_key(w, "unit");
-        json_string(w, d.unit[0] ? d.unit : NULL);
-        struct store_cal_status cs; /* as it stood when the session was run */
-        if (store_calibration_status(s, d.id, x->started, 0, &cs, err) != ST_OK)
-            return false;
-        json_key(w, "calibration");
-        json_begin_object(w);
-        json_key(w, "state");
-        json_string(w, store_cal_state_name(cs.state));
-        json_key(w, "flagged");
-        json_bool(w, cs.state != STORE_CAL_OK);
-        char checked[32];
-        json_key(w, "checked");
-        json_string(w, cs.state == STORE_CAL_NONE ? NULL : store_time_str(cs.last.checked, checked, sizeof checked));
-        json_key(w, "error_pct");
-        json_number(w, cs.state == STORE_CAL_NONE ? NAN : cs.last.error_pct);
-        json_key(w, "reference_kg");
-        json_number(w, cs.state == STORE_CAL_NONE ? NAN : cs.last.reference_kg);
-        json_key(w, "message");
-        json_string(w, cs.text[0] ? cs.text : NULL);
-        json_end_object(w);
-        json_end_object(w);
-    }
-    json_end_array(w);
-    struct store_session_event *evs = NULL;
-    size_t nev = 0;
-    if (store_session_events(s, x->id, &evs, &nev, err) != ST_OK)
-        return false;
-    json_key(w, "events"); /* the session's flow: state changes, tares, extra reps, device lost/back */
-    json_begin_array(w);
-    for (size_t i = 0; i < nev; i++) {
-        json_begin_object(w);
-        json_key(w, "at_s");
-        json_number_fixed(w, (double)evs[i].at_ms / 1000.0, 3);
-        json_key(w, "kind");
-        json_string(w, evs[i].kind);
-        json_key(w, "state");
-        json_string(w, evs[i].state[0] ? evs[i].state : NULL);
-        json_key(w, "detail");
-        json_string(w, evs[i].detail[0] ? evs[i].detail : NULL);
-        json_end_object(w);
-    }
-    json_end_array(w);
-    free(evs);
-    json_key(w, "reps");
-    json_begin_array(w);
-    for (size_t i = 0; i < L->n; i++) {
-        double *t = NULL, *f = NULL;
-        size_t n = 0;
-        if (raw) {
-            enum st_status st = store_rep_samples(s, L->reps[i].id, &t, &f, &n, err);
-            if (st != ST_OK && st != ST_ERR_NOT_FOUND)
-                return false;
-        }
-        export_rep_json(w, &L->reps[i], t, f, n);
-        free(t);
-        free(f);
-    }
-    json_end_array(w);
-    json_key(w, "cells");
-    json_begin_array(w);
-    for (int dir = 0; dir < ST_DIR_COUNT; dir++)
-        for (int side = 0; side < ST_SIDE_COUNT; side++) {
-            const struct bal_cell *c = &L->bal.cell[dir][side];
-            if (c->n == 0)
-                continue;
-            json_begin_object(w);
-            json_key(w, "direction");
-            json_string(w, st_dir_name((enum st_dir)dir));
-            json_key(w, "side");
-            json_string(w, st_side_name((enum st_side)side));
-            json_key(w, "n");
-            json_int(w, c->n);
-            json_key(w, "best_n");
-            json_number(w, c->best_n);
-            json_key(w, "mean_n");
-            json_number(w, c->mean_n);
-            json_key(w, "cv_pct");
-            json_number(w, c->cv_pct);
-            json_key(w, "cv_over_limit");
-            json_bool(w, c->cv_over_limit);
-            json_key(w, "best_n_per_kg");
-            json_number(w, c->best_n_per_kg);
-            json_key(w, "best_torque_nm");
-            json_number(w, c->best_torque_nm);
-            json_key(w, "best_nm_per_kg");
-            json_number(w, c->best_nm_per_kg);
-            /* side-lying ABD: the torque against gravity too (null when not corrected) */
-            json_key(w, "best_torque_corrected_nm");
-            json_number(w, c->best_torque_corrected_nm);
-            json_key(w, "best_nm_per_kg_corrected");
-            json_number(w, c->best_nm_per_kg_corrected);
-            json_end_object(w);
-        }
-    json_end_array(w);
-    json_key(w, "gravity_corrected");
-    json_bool(w, L->params.gravity_correction);
-    json_key(w, "sides");
-    json_begin_object(w);
-    for (int side = 0; side < ST_SIDE_COUNT; side++) {
-        json_key(w, st_side_name((enum st_side)side));
-        json_begin_object(w);
-        json_key(w, "add_abd_ratio");
-        json_number(w, L->bal.ratio[side]);
-        json_key(w, "flag");
-        json_flag(w, L->bal.ratio_flag[side]);
-        json_end_object(w);
-    }
-    json_end_object(w);
-    json_key(w, "ratio_cutoffs_source");
-    json_string(w, "groin-injury research in athletes (Tyler 2001, Thorborg 2011)");
-    json_key(w, "asymmetry");
-    json_begin_object(w);
-    for (int dir = 0; dir < ST_DIR_COUNT; dir++) {
-        json_key(w, st_dir_name((enum st_dir)dir));
-        json_begin_object(w);
-        json_key(w, "pct");
-        json_number(w, L->bal.asym_pct[dir]);
-        json_key(w, "weaker");
-        json_string(w, isfinite(L->bal.asym_pct[dir]) && L->bal.weaker[dir] != ST_SIDE_BOTH
-                           ? st_side_name(L->bal.weaker[dir])
-                           : NULL);
-        json_key(w, "flag");
-        json_flag(w, L->bal.asym_flag[dir]);
-        json_end_object(w);
-    }
-    json_end_object(w);
-    json_end_object(w);
-    return true;
-}
-
-static void audit_json(struct json_writer *w, const struct store_audit *a, size_t n)
-{
-    char when[32];
-    for (size_t i = 0; i < n; i++) {
-        json_begin_object(w);
-        json_key(w, "at");
-        json_string(w, store_time_str(a[i].at, when, sizeof when));
-        json_key(w, "therapist");
-        json_string(w, a[i].therapist[0] ? a[i].therapist : NULL);
-        json_key(w, "table");
-        json_string(w, a[i].table);
-        json_key(w, "row_uuid");
-        json_string(w, a[i].row_uuid);
-        json_key(w, "action");
-        json_string(w, a[i].action);
-        json_key(w, "field");
-        json_string(w, a[i].field[0] ? a[i].field : NULL);
-        json_key(w, "old_value");
-        json_string(w, a[i].old_value[0] ? a[i].old_value : NULL);
-        json_key(w, "new_value");
-        json_string(w, a[i].new_value[0] ? a[i].new_value : NULL);
-        json_key(w, "reason");
-        json_string(w, a[i].reason[0] ? a[i].reason : NULL);
-        json_end_object(w);
-    }
-}
-
-static bool audit_of(struct store *s, struct json_writer *w, const char *uuid, struct st_err *err)
-{
-    struct store_audit *a = NULL;
-    size_t n = 0;
-    if (store_audit_list(s, uuid, &a, &n, err) != ST_OK)
-        return false;
-    audit_json(w, a, n);
-    free(a);
-    return true;
-}
-
-static bool export_patient(struct store *s, int64_t pid, FILE *f, struct st_err *err)
-{
-    struct store_patient *p = calloc(1, sizeof *p);
-    if (!p) {
-        st_err_set(err, ST_ERR_NOMEM, NULL);
-        return false;
-    }
-    struct store_mass *masses = NULL;
-    struct store_session *sessions = NULL;
-    size_t nm = 0, ns = 0;
-    bool ok = store_patient_get(s, pid, p, err) == ST_OK &&
-              store_mass_list(s, pid, &masses, &nm, err) == ST_OK &&
-              store_session_list(s, pid, &sessions, &ns, err) == ST_OK;
-    if (ok) {
-        char when[32];
-        struct json_writer w;
-        json_init(&w, f, true);
-        json_begin_object(&w);
-        json_key(&w, "format");
-        json_string(&w, "station-patient-export");
-        json_key(&w, "version");
-        json_int(&w, 1);
-        json_key(&w, "exported");
-        json_string(&w, store_time_str((int64_t)time(NULL), when, sizeof when));
-        json_key(&w, "patient");
-        json_begin_object(&w);
-        json_key(&w, "id");
-        json_int(&w, p->id);
-        json_key(&w, "uuid");
-        json_string(&w, p->uuid);
-        json_key(&w, "name");
-        json_string(&w, p->name);
-        json_key(&w, "ref");
-        json_string(&w, p->ref[0] ? p->ref : NULL);
-        json_key(&w, "birth_date");
-        json_string(&w, p->birth);
-        char c[2] = {p->sex, 0};
-        json_key(&w, "sex");
-        json_string(&w, c);
-        c[0] = p->side_dominant;
-        json_key(&w, "dominant_side");
-        json_string(&w, c[0] ? c : NULL);
-        json_key(&w, "leg_length_m");
-        json_number(&w, p->leg_length_m);
-        json_key(&w, "lever_m");
-        json_number(&w, p->lever_m);
-        json_key(&w, "notes");
-        json_string(&w, p->notes[0] ? p->notes : NULL);
-        json_key(&w, "created");
-        json_string(&w, store_time_str(p->created, when, sizeof when));
-        json_key(&w, "updated");
-        json_string(&w, store_time_str(p->updated, when, sizeof when));
-        json_end_object(&w);
-        json_key(&w, "body_mass");
-        json_begin_array(&w);
-        for (size_t i = 0; i < nm; i++) {
-            json_begin_object(&w);
-            json_key(&w, "date");
-            json_string(&w, masses[i].date);
-            json_key(&w, "kg");
-            json_number(&w, masses[i].kg);
-            json_end_object(&w);
-        }
-        json_end_array(&w);
-        json_key(&w, "sessions");
-        json_begin_array(&w);
-        for (size_t i = ns; ok && i-- > 0;) { /* oldest first */
-            struct loaded L;
-            ok = load_session(s, sessions[i].id, &L, err) == ST_OK;
-            if (ok)
-                ok = session_json(s, &L, true, &w, err);
-            if (ok)
-                free(L.reps);
-        }
-        json_end_array(&w);
-        json_key(&w, "audit");
-        json_begin_array(&w);
-        ok = ok && audit_of(s, &w, p->uuid, err);
-        for (size_t i = 0; ok && i < ns; i++) {
-            ok = audit_of(s, &w, sessions[i].uuid, err);
-            struct store_rep *reps = NULL;
-            size_t nr = 0;
-            ok = ok && store_rep_list(s, sessions[i].id, &reps, &nr, err) == ST_OK;
-            for (size_t k = 0; ok && k < nr; k++)
-                ok = audit_of(s, &w, reps[k].uuid, err);
-            free(reps);
-        }
-        json_end_array(&w);
-        json_end_object(&w);
-        if (!json_finish(&w) && ok) {
-            st_err_set(err, ST_ERR_IO, "Writing the export failed (is the disk full?)");
-            ok = false;
-        }
-    }
-    free(p);
-    free(masses);
-    free(sessions);
-    return ok;
-}
-
 int cmd_export(int argc, char **argv)
 {
     const char *db = NULL, *format = NULL, *out = NULL, *patient = NULL;
@@ -899,10 +386,10 @@ int cmd_export(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     int64_t pid = 0;
-    struct loaded L = {0};
+    struct export_session L = {0};
     bool loaded = false;
     if (by_patient ? store_patient_find(s, patient, &pid, &err) != ST_OK
-                   : !(loaded = load_session(s, sid, &L, &err) == ST_OK)) {
+                   : !(loaded = export_session_load(s, sid, &L, &err) == ST_OK)) {
         store_close(s);
         return cli_fail("%s", st_err_msg(&err));
     }
@@ -914,25 +401,14 @@ int cmd_export(int argc, char **argv)
             rc = cli_fail("Cannot write %s: %s; choose another file with --out", out, strerror(errno));
             if (fd >= 0)
                 close(fd);
-            free(L.reps);
+            export_session_free(&L);
             store_close(s);
             return rc;
         }
     }
-    bool ok;
-    if (by_patient) {
-        ok = export_patient(s, pid, f, &err);
-    } else if (!strcmp(format, "csv")) {
-        ok = export_csv(s, &L, raw, f, &err);
-    } else {
-        struct json_writer w;
-        json_init(&w, f, true);
-        ok = session_json(s, &L, raw, &w, &err);
-        if (!json_finish(&w) && ok) {
-            st_err_set(&err, ST_ERR_IO, "Writing the export failed (is the disk full?)");
-            ok = false;
-        }
-    }
+    bool ok = (by_patient               ? export_patient_json(s, pid, f, &err)
+               : !strcmp(format, "csv") ? export_session_csv(s, &L, raw, f, &err)
+                                        : export_session_json(s, &L, raw, f, &err)) == ST_OK;
     if (fflush(f) != 0 && ok) {
         st_err_set(&err, ST_ERR_IO, "Writing the export failed (is the disk full?)");
         ok = false;
@@ -946,7 +422,7 @@ int cmd_export(int argc, char **argv)
             fprintf(stderr, "station: exported to %s\n", out);
     }
     if (loaded)
-        free(L.reps);
+        export_session_free(&L);
     store_close(s);
     if (!ok)
         return cli_fail("%s", st_err_msg(&err));

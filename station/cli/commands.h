@@ -20,5 +20,7 @@ int cmd_sim(int argc, char **argv);       /* station/cli/cmd_sim.c */
 int cmd_run(int argc, char **argv);       /* station/cli/cmd_run.c */
 int cmd_demo(int argc, char **argv);      /* station/cli/cmd_run.c */
 int cmd_calibrate(int argc, char **argv); /* station/cli/cmd_devices.c */
+int cmd_report(int argc, char **argv);    /* station/cli/cmd_report.c */
+int cmd_note(int argc, char **argv);      /* station/cli/cmd_note.c */
 
 #endif

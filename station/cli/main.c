@@ -23,6 +23,8 @@ static const struct command commands[] = {
     {"sessions", cmd_sessions, "the saved sessions, optionally of one patient"},
     {"show", cmd_show, "a session's balance: per side and direction, ADD:ABD ratio, asymmetry"},
     {"trend", cmd_trend, "a patient's sessions over time for one protocol"},
+    {"report", cmd_report, "the balance report (PDF) of a session, or a patient's progress report"},
+    {"note", cmd_note, "add the therapist's note to a session (printed in its report)"},
     {"export", cmd_export, "a session (or everything about a patient) as CSV or JSON"},
     {"analyze", cmd_analyze, "the metrics of one contraction from a t_s,force_n file"},
     {"sim", cmd_sim, "an emulated dynamometer on a new pseudo-terminal"},

@@ -61,7 +61,7 @@
 #include "protocols/limb.h"
 #include "protocols/metrics.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_APPLICATION_ID 1398033969 /* 0x53544e31, "STN1" */
 #define STORE_UUID_SIZE 37              /* 36 characters and the NUL */
 
@@ -178,6 +178,9 @@ enum st_status store_calibration_status(struct store *s, int64_t device_id, int6
  * new. ST_ERR_ARG when the name is not valid text or the text is missing. */
 enum st_status store_protocol_ensure(struct store *s, const char *name, const char *text, int64_t *id,
                                      struct st_err *err);
+/* The stored text of protocol_id in a new string (*text, free it); ST_ERR_NOT_FOUND when there is none
+ * (*text NULL). */
+enum st_status store_protocol_text(struct store *s, int64_t protocol_id, char **text, struct st_err *err);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Patients                                                                                         */
@@ -461,6 +464,27 @@ struct store_trend_row {
  */
 enum st_status store_trend(struct store *s, int64_t patient_id, const char *protocol_name,
                            struct store_trend_row **out, size_t *n, struct st_err *err);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* The therapist's notes on a session (station/store/store_note.c)                                 */
+
+#define STORE_NOTE_MAX 4000 /* bytes of one note */
+struct store_note {
+    int64_t id;
+    char uuid[STORE_UUID_SIZE];
+    int64_t created;     /* Unix seconds */
+    char therapist[201]; /* "" unknown */
+    char text[STORE_NOTE_MAX + 1];
+};
+/* Adds a note (valid UTF-8, 1-STORE_NOTE_MAX bytes, newlines and tabs allowed) to session_id, with an
+ * audit row 'create' (table session_notes, the session's UUID, field note, the text as new value) in
+ * the same transaction. ST_ERR_ARG names a bad text; ST_ERR_NOT_FOUND an unknown session. *note_id
+ * (may be NULL) gets the new id. therapist_id 0: unknown. */
+enum st_status store_note_add(struct store *s, int64_t session_id, int64_t therapist_id, const char *text,
+                              int64_t *note_id, struct st_err *err);
+/* The notes of a session, oldest first, in a new array (free with free()); *n their count (0 is fine). */
+enum st_status store_note_list(struct store *s, int64_t session_id, struct store_note **out, size_t *n,
+                               struct st_err *err);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Audit                                                                                            */

@@ -75,6 +75,14 @@ static enum st_status protocol_text(struct store *s, int64_t protocol_id, char *
     return r;
 }
 
+enum st_status store_protocol_text(struct store *s, int64_t protocol_id, char **text, struct st_err *err)
+{
+    enum st_status r = protocol_text(s, protocol_id, text, err);
+    if (r == ST_OK && !*text)
+        r = st_err_set(err, ST_ERR_NOT_FOUND, "Protocol %lld is not in the database", (long long)protocol_id);
+    return r;
+}
+
 static enum st_status bal_params_of(struct store *s, int64_t protocol_id, int64_t patient_id, double mass_kg,
                                     struct bal_params *out, struct st_err *err)
 {

@@ -176,7 +176,7 @@ const struct store_table store_schema_tables[] = {
     {"therapists", 1}, {"patients", 1},        {"body_mass", 1},   {"devices", 1},
     {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},    {"session_devices", 1},
     {"repetitions", 1}, {"rep_samples", 1},    {"audit", 1},       {"session_events", 3},
-    {NULL, 0},
+    {"session_notes", 4}, {NULL, 0},
 };
 
 /* One step: from version `to - 1` to `to`. sql runs first (may be NULL), then fn (may be NULL). */
@@ -207,10 +207,23 @@ static const char schema_v3[] =
     " detail TEXT);"
     "CREATE INDEX IF NOT EXISTS session_events_session ON session_events(session_id, id);";
 
+/* Version 4: the therapist's notes on a session, printed in its report (store_note_add). Added, never
+ * edited: a correction is a new note; each one is audited with the session's UUID. */
+static const char schema_v4[] =
+    "CREATE TABLE session_notes("
+    " id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " therapist_id INTEGER REFERENCES therapists(id),"
+    " created INTEGER NOT NULL,"
+    " text TEXT NOT NULL);"
+    "CREATE INDEX session_notes_session ON session_notes(session_id, id);";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
     {3, schema_v3, NULL},
+    {4, schema_v4, NULL},
 };
 
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err)

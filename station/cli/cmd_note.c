@@ -1,0 +1,55 @@
+/*
+ * cmd_note.c - `station note SESSION --text TEXT [--therapist NAME]`: adds the therapist's note to a
+ * session (audited; station/store/store.h store_note_add); the session's report prints every note.
+ * Prints the new note's id alone on the last line. The text is never echoed (it may hold patient data).
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "station/cli/cli.h"
+#include "station/cli/commands.h"
+#include "station/paths.h"
+#include "station/store/store.h"
+
+int cmd_note(int argc, char **argv)
+{
+    const char *db = NULL, *text = NULL, *therapist = NULL;
+    struct cli_opt opts[] = {
+        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        {"--text", CLI_STR, &text, "TEXT", "the note (up to 4000 bytes; newlines allowed)", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who writes it (name or initials)", false},
+    };
+    struct cli_cmd cmd = {"station note",
+                          "SESSION --text TEXT [--therapist NAME]",
+                          "Adds the therapist's note to a session (kept in the audit log; printed in the "
+                          "report). Prints the note's id.",
+                          opts,
+                          sizeof opts / sizeof opts[0],
+                          1,
+                          1};
+    const char *pos[1] = {NULL};
+    int npos = 0;
+    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0)
+        return rc;
+    long long sid = 0;
+    if (!cli_parse_long(pos[0], 1, INT64_MAX, &sid))
+        return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
+    if (!text)
+        return cli_usage_error(&cmd, "--text is required");
+    char path[4096];
+    struct st_err err;
+    st_err_clear(&err);
+    struct store *s = NULL;
+    if (paths_db(db, path, sizeof path, &err) != ST_OK || store_open(path, &s, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    int64_t th = 0, id = 0;
+    enum st_status st = therapist ? store_therapist_ensure(s, therapist, &th, &err) : ST_OK;
+    if (st == ST_OK)
+        st = store_note_add(s, sid, th, text, &id, &err);
+    store_close(s);
+    if (st != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    printf("Note saved on session %lld.\n%lld\n", sid, (long long)id);
+    return 0;
+}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_capture.h"
 #include "common/clock.h"
 #include "station/cli/commands.h"
 #include "station/store/store.h"
@@ -58,25 +59,6 @@ static double median(double *v, int n)
 static double ms_since(int64_t t0)
 {
     return (double)(st_now_ns() - t0) / 1e6;
-}
-
-/* Runs a command with stdout and stderr sent to /dev/null; returns its exit status. */
-static int quiet(int (*fn)(int, char **), int argc, char **argv)
-{
-    fflush(stdout);
-    fflush(stderr);
-    int so = dup(1), se = dup(2), nul = open("/dev/null", O_WRONLY);
-    dup2(nul, 1);
-    dup2(nul, 2);
-    close(nul);
-    int rc = fn(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(so, 1);
-    dup2(se, 2);
-    close(so);
-    close(se);
-    return rc;
 }
 
 static long long file_size(const char *path)
@@ -214,11 +196,11 @@ int main(void)
     for (int i = 0; i < RUNS; i++) {
         char *a1[] = {"sessions", "--db", path, NULL};
         int64_t q = st_now_ns();
-        int rc1 = quiet(cmd_sessions, 3, a1);
+        int rc1 = cmd_capture(cmd_sessions, 3, a1, NULL, NULL);
         c_all[i] = ms_since(q);
         char *a2[] = {"trend", "--patient", pid, "--protocol", "supine-0", "--db", path, NULL};
         q = st_now_ns();
-        int rc2 = quiet(cmd_trend, 7, a2);
+        int rc2 = cmd_capture(cmd_trend, 7, a2, NULL, NULL);
         c_trend[i] = ms_since(q);
         if (rc1 || rc2) {
             fprintf(stderr, "bench_store: a command failed (%d, %d)\n", rc1, rc2);

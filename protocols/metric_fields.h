@@ -20,19 +20,19 @@
 #include "protocols/metrics.h"
 
 enum met_field_use {
-    MET_IN_ANALYZE = 1u << 0, /* a key of `station analyze --json` (DESIGN.md) */
-    MET_IN_CSV = 1u << 1,     /* a column of the session CSV export */
-    MET_IN_TABLE = 1u << 2,   /* a row of its own in analyze's table for people */
+    MET_IN_ANALYZE = 1u << 0,        /* a key of `station analyze --json` (DESIGN.md) */
+    MET_IN_CSV = 1u << 1,            /* a column of the session CSV export */
+    MET_IN_TABLE = 1u << 2,          /* a row of its own in analyze's table for people */
     MET_IN_TABLE_IF_KNOWN = 1u << 3, /* that row only when the value is known (needs mass or lever) */
 };
 
 struct met_field {
-    const char *key;   /* "peak_n": JSON key, CSV column, SQL column */
-    size_t offset;     /* offsetof(struct met_result, ...) of its double */
-    const char *label; /* "time to peak": for people */
-    const char *unit;  /* "s", "N", "N/s", ...: for people */
-    int decimals;      /* in the table for people */
-    unsigned use;      /* enum met_field_use bits */
+    const char *key;      /* "peak_n": JSON key, CSV column, SQL column */
+    size_t offset;        /* offsetof(struct met_result, ...) of its double */
+    const char *label;    /* "time to peak": for people */
+    const char *unit;     /* "s", "N", "N/s", ...: for people */
+    int decimals;         /* in the table for people */
+    unsigned use;         /* enum met_field_use bits */
     const char *why_null; /* in the table for people, after "n/a"; NULL: nothing to add */
     const char *at;       /* key of the time it happened, shown after it ("at 2.310 s"); NULL: none */
 };

@@ -14,6 +14,19 @@
 #include "check.h"
 #include "station/store/store.h"
 
+/* Opens a new store file named name in the test's folder (its path into path); the test stops when it
+ * cannot. Close it with store_close. */
+static inline struct store *fix_open(const char *name, char *path, size_t size)
+{
+    check_tmppath(path, size, name);
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_open(path, &s, &err), &err);
+    REQUIRE(s);
+    return s;
+}
+
 #define FIX_RATE_HZ 80.0
 #define FIX_SAMPLES 400 /* 5 s at 80 Hz */
 

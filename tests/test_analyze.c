@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cmd_capture.h"
 #include "station/export/analyze.h"
 #include "station/cli/commands.h"
 
@@ -416,17 +417,6 @@ static void test_print_errors(void)
 
 static char cap_out[65536], cap_err[4096];
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 static int run_analyze(int argc, const char **args)
 {
     char po[512], pe[512];
@@ -436,24 +426,10 @@ static int run_analyze(int argc, const char **args)
     for (int i = 0; i < argc && i < 15; i++)
         argv[i] = (char *)args[i];
     argv[argc] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    int so = dup(1), se = dup(2);
-    int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600), fe = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(so >= 0 && se >= 0 && fo >= 0 && fe >= 0);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    close(fo);
-    close(fe);
-    int rc = cmd_analyze(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(so, 1);
-    dup2(se, 2);
-    close(so);
-    close(se);
-    slurp(po, cap_out, sizeof cap_out);
-    slurp(pe, cap_err, sizeof cap_err);
+    int rc = cmd_capture(cmd_analyze, argc, argv, po, pe);
+    REQUIRE(rc != -1);
+    cmd_slurp(po, cap_out, sizeof cap_out);
+    cmd_slurp(pe, cap_err, sizeof cap_err);
     return rc;
 }
 

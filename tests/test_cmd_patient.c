@@ -12,19 +12,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cmd_capture.h"
 #include "station/cli/commands.h"
 #include "store_fixture.h"
 
 static char out_buf[1 << 20], err_buf[8192];
-
-static void slurp(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
-}
 
 /* Runs fn with the NULL-terminated arguments; stdout and stderr land in out_buf / err_buf. */
 static int run(int (*fn)(int, char **), ...)
@@ -41,23 +33,10 @@ static int run(int (*fn)(int, char **), ...)
     char po[512], pe[512];
     check_tmppath(po, sizeof po, "stdout.txt");
     check_tmppath(pe, sizeof pe, "stderr.txt");
-    fflush(stdout);
-    fflush(stderr);
-    int so = dup(1), se = dup(2);
-    int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600), fe = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    close(fo);
-    close(fe);
-    int rc = fn(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(so, 1);
-    dup2(se, 2);
-    close(so);
-    close(se);
-    slurp(po, out_buf, sizeof out_buf);
-    slurp(pe, err_buf, sizeof err_buf);
+    int rc = cmd_capture(fn, argc, argv, po, pe);
+    REQUIRE(rc != -1);
+    cmd_slurp(po, out_buf, sizeof out_buf);
+    cmd_slurp(pe, err_buf, sizeof err_buf);
     return rc;
 }
 

@@ -4,7 +4,9 @@
  * names with quotes / SQL / emoji / right-to-left text, validation messages per field, the audit log,
  * a real erasure, and the trend.
  */
+#include <sha2.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,197 +73,75 @@ static void test_store_fresh_file(void)
     store_close(s);
 }
 
-/* Hand-written SQL of every earlier schema version, and what the test adds as data. Version 0 is the
- * empty file. When version 2 comes, the v1 fixture goes here (schema_v1's text, frozen, plus a row). */
-/* Version 1 as it shipped (a hand-written copy: the migration must not depend on today's code), with
- * a patient, a session left running by a crash, and its one rep. */
-static const char fixture_v1[] =
-    "CREATE TABLE therapists("
-    " id INTEGER PRIMARY KEY,"
-    " uuid TEXT NOT NULL UNIQUE,"
-    " name TEXT NOT NULL UNIQUE,"
-    " created INTEGER NOT NULL);"
+/* The migration steps as they shipped, pinned by their SHA-256: a step that has reached users' files
+ * must never change (a new step is a new version). The fixtures below are built from these texts. */
+static const char *const shipped_sha256[] = {
+    NULL,
+    "a71dd8d74db70a1ffb35fde98841c8df2ae50bb27bda6a4c0a2387428e3b448c",
+    "d078202080b4d43d5e713154cf05ba766a6f1a27d999f969dd31d9b250055768",
+    "3a667a4ce327f676a73025d529cefc7271e947964cf983e18172ee8c29e679e1",
+};
 
-    "CREATE TABLE patients("
-    " id INTEGER PRIMARY KEY,"
-    " uuid TEXT NOT NULL UNIQUE,"
-    " display_name TEXT NOT NULL,"
-    " clinic_ref TEXT,"
-    " birth_date TEXT NOT NULL,"
-    " sex TEXT NOT NULL CHECK(sex IN ('F','M','X')),"
-    " dominant_side TEXT CHECK(dominant_side IN ('L','R')),"
-    " leg_length_m REAL,"
-    " lever_m REAL,"
-    " notes TEXT,"
-    " created INTEGER NOT NULL,"
-    " updated INTEGER NOT NULL);"
-    "CREATE INDEX patients_name ON patients(display_name);"
-
-    "CREATE TABLE body_mass("
-    " id INTEGER PRIMARY KEY,"
-    " patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,"
-    " mass_kg REAL NOT NULL CHECK(mass_kg > 0),"
-    " measured TEXT NOT NULL,"
-    " created INTEGER NOT NULL);"
-    "CREATE INDEX body_mass_patient ON body_mass(patient_id, measured);"
-
-    "CREATE TABLE devices("
-    " id INTEGER PRIMARY KEY,"
-    " uuid TEXT NOT NULL UNIQUE,"
-    " family TEXT NOT NULL,"
-    " model TEXT,"
-    " serial TEXT NOT NULL,"
-    " firmware TEXT,"
-    " capacity_n REAL,"
-    " unit TEXT,"
-    " created INTEGER NOT NULL,"
-    " UNIQUE(family, serial));"
-
-    "CREATE TABLE calibrations("
-    " id INTEGER PRIMARY KEY,"
-    " device_id INTEGER NOT NULL REFERENCES devices(id),"
-    " checked INTEGER NOT NULL,"
-    " reference_kg REAL NOT NULL,"
-    " reading_n REAL NOT NULL,"
-    " error_pct REAL,"
-    " ok INTEGER NOT NULL,"
-    " therapist_id INTEGER REFERENCES therapists(id));"
-    "CREATE INDEX calibrations_device ON calibrations(device_id, checked);"
-
-    "CREATE TABLE protocols("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL,"
-    " text TEXT NOT NULL,"
-    " sha256 TEXT NOT NULL UNIQUE,"
-    " created INTEGER NOT NULL);"
-    "CREATE INDEX protocols_name ON protocols(name);"
-
-    "CREATE TABLE sessions("
-    " id INTEGER PRIMARY KEY,"
-    " uuid TEXT NOT NULL UNIQUE,"
-    " patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,"
-    " therapist_id INTEGER REFERENCES therapists(id),"
-    " protocol_id INTEGER REFERENCES protocols(id),"
-    " position TEXT,"
-    " mode TEXT,"
-    " seed INTEGER,"
-    " body_mass_kg REAL,"
-    " lever_m REAL,"
-    " started INTEGER NOT NULL,"
-    " ended INTEGER,"
-    " status TEXT NOT NULL CHECK(status IN ('running','complete','aborted','interrupted')),"
-    " sample_rate_hz REAL,"
-    " jitter_ms REAL,"
-    " drops INTEGER,"
-    " bad_lines INTEGER);"
-    "CREATE INDEX sessions_patient ON sessions(patient_id, started);"
-    "CREATE INDEX sessions_started ON sessions(started);"
-    "CREATE INDEX sessions_protocol ON sessions(protocol_id, patient_id);"
-
-    "CREATE TABLE session_devices("
-    " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-    " channel INTEGER NOT NULL,"
-    " device_id INTEGER NOT NULL REFERENCES devices(id),"
-    " PRIMARY KEY(session_id, channel)) WITHOUT ROWID;"
-
-    "CREATE TABLE repetitions("
-    " id INTEGER PRIMARY KEY,"
-    " uuid TEXT NOT NULL UNIQUE,"
-    " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-    " sequence INTEGER NOT NULL,"
-    " block_index INTEGER NOT NULL,"
-    " index_in_block INTEGER NOT NULL,"
-    " direction TEXT NOT NULL CHECK(direction IN ('adduction','abduction')),"
-    " side TEXT NOT NULL CHECK(side IN ('left','right','both')),"
-    " familiarisation INTEGER NOT NULL,"
-    " status TEXT NOT NULL CHECK(status IN ('accepted','pending','rejected','interrupted')),"
-    " counts INTEGER NOT NULL,"
-    " flags INTEGER NOT NULL,"
-    " contraction INTEGER NOT NULL,"
-    " n_samples INTEGER NOT NULL,"
-    " sample_rate_hz REAL,"
-    " baseline_n REAL,"
-    " baseline_sd_n REAL,"
-    " threshold_n REAL,"
-    " onset_s REAL,"
-    " peak_n REAL,"
-    " peak_s REAL,"
-    " time_to_peak_s REAL,"
-    " release_s REAL,"
-    " rfd_0_50_n_per_s REAL,"
-    " rfd_0_100_n_per_s REAL,"
-    " rfd_0_200_n_per_s REAL,"
-    " best_1s_mean_n REAL,"
-    " impulse_n_s REAL,"
-    " peak_n_per_kg REAL,"
-    " torque_nm REAL,"
-    " torque_nm_per_kg REAL,"
-    " lever_m REAL,"
-    " body_mass_kg REAL,"
-    " tare_n REAL,"
-    " pain INTEGER CHECK(pain IS NULL OR (pain BETWEEN 0 AND 10)),"
-    " note TEXT,"
-    " created INTEGER NOT NULL);"
-    "CREATE INDEX repetitions_session ON repetitions(session_id, sequence);"
-
-    "CREATE TABLE rep_samples("
-    " rep_id INTEGER PRIMARY KEY REFERENCES repetitions(id) ON DELETE CASCADE,"
-    " n INTEGER NOT NULL,"
-    " rate_hz REAL,"
-    " drops INTEGER NOT NULL,"
-    " encoding TEXT NOT NULL,"
-    " data BLOB NOT NULL);"
-
-    "CREATE TABLE audit("
-    " id INTEGER PRIMARY KEY,"
-    " at INTEGER NOT NULL,"
-    " therapist_id INTEGER REFERENCES therapists(id),"
-    " tbl TEXT NOT NULL,"
-    " row_uuid TEXT NOT NULL,"
-    " action TEXT NOT NULL CHECK(action IN ('create','edit','accept','reject','delete')),"
-    " field TEXT,"
-    " old_value TEXT,"
-    " new_value TEXT,"
-    " reason TEXT);"
-    "CREATE INDEX audit_row ON audit(row_uuid, id);"
+/* What the test adds as data to a version-1 file: a patient, a session left running by a crash. */
+static const char fixture_rows_v1[] =
     "INSERT INTO patients(id, uuid, display_name, clinic_ref, birth_date, sex, created, updated)"
     " VALUES(1, '00000000-0000-4000-8000-000000000001', 'Old Patient', 'R-1', '1970-05-06', 'F', 1700000000,"
     " 1700000000);"
     "INSERT INTO sessions(id, uuid, patient_id, started, status)"
     " VALUES(1, '00000000-0000-4000-8000-000000000002', 1, 1700000100, 'running');"
-    "PRAGMA application_id=1398033969;"
-    "PRAGMA user_version=1;";
+    "PRAGMA application_id=1398033969;";
+/* ...and to a version-2 file: that session's host is another station. */
+static const char fixture_rows_v2[] = "UPDATE sessions SET host='old-station', pid=1 WHERE id=1;";
 
-/* Version 2 added which host and process run a session (a hand-written copy of that step). */
-static char fixture_v2[sizeof fixture_v1 + 512];
+/* The file of `version` (0: empty) as SQL into buf: the shipped steps up to it and the test's rows. */
+static void fixture_sql(int version, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int v = 1; v <= version; v++) {
+        const char *step = store_schema_sql(v);
+        REQUIRE(step != NULL);
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", step,
+                                 v == 1 ? fixture_rows_v1 : v == 2 ? fixture_rows_v2 : "");
+        REQUIRE(used < size);
+    }
+    if (version > 0)
+        snprintf(buf + used, size - used, "PRAGMA user_version=%d;", version);
+}
 
-static const struct {
-    int version;
-    const char *sql;
-} fixtures[] = {
-    {0, ""},
-    {1, fixture_v1},
-    {2, fixture_v2},
-};
+static void test_store_migrations_frozen(void)
+{
+    size_t pinned = sizeof shipped_sha256 / sizeof shipped_sha256[0] - 1;
+    for (int v = 1; v <= STORE_SCHEMA_VERSION; v++) {
+        const char *step = store_schema_sql(v);
+        REQUIRE(step != NULL);
+        char hex[SHA256_DIGEST_STRING_LENGTH];
+        SHA256Data((const uint8_t *)step, strlen(step), hex);
+        if ((size_t)v > pinned)
+            fprintf(stderr, "schema step %d is not pinned: add \"%s\" to shipped_sha256\n", v, hex);
+        else if (strcmp(hex, shipped_sha256[v]) != 0)
+            fprintf(stderr, "schema step %d changed after it shipped (now %s): add a new version instead\n", v,
+                    hex);
+        CHECK((size_t)v <= pinned && strcmp(hex, shipped_sha256[v]) == 0);
+    }
+}
 
 static void test_store_migrations(void)
 {
-    snprintf(fixture_v2, sizeof fixture_v2, "%s%s", fixture_v1,
-             "ALTER TABLE sessions ADD COLUMN host TEXT; ALTER TABLE sessions ADD COLUMN pid INTEGER;"
-             "CREATE INDEX sessions_status ON sessions(status);"
-             "UPDATE sessions SET host='old-station', pid=1 WHERE id=1; PRAGMA user_version=2;");
-    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+    static char sql[16384];
+    for (int version = 0; version < STORE_SCHEMA_VERSION; version++) {
+        fixture_sql(version, sql, sizeof sql);
         char path[512], name[64];
-        snprintf(name, sizeof name, "v%d.db", fixtures[i].version);
+        snprintf(name, sizeof name, "v%d.db", version);
         check_tmppath(path, sizeof path, name);
         /* The old file exists already (an empty file for version 0). */
         sqlite3 *db = NULL;
         REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-        CHECK(sqlite3_exec(db, fixtures[i].sql, NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
         sqlite3_close(db);
         struct stat sb;
         REQUIRE(stat(path, &sb) == 0);
-        if (fixtures[i].version == 0)
+        if (version == 0)
             CHECK_INT(sb.st_size, 0);
 
         struct store *s = NULL;
@@ -278,7 +158,7 @@ static void test_store_migrations(void)
             CHECK(sqlite3_step(st) == SQLITE_ROW);
             sqlite3_finalize(st);
         }
-        if (fixtures[i].version >= 1) { /* the old rows survived, the new columns and tables are there */
+        if (version >= 1) { /* the old rows survived, the new columns and tables are there */
             struct store_patient op;
             CHECK_OK(store_patient_get(s, 1, &op, &err), &err);
             CHECK_STR(op.name, "Old Patient");
@@ -306,10 +186,8 @@ static void test_store_migrations(void)
 static void test_store_orphan_sessions(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "orphans.db");
-    struct store *s = NULL;
     struct st_err err;
-    REQUIRE(store_open(path, &s, &err) == ST_OK);
+    struct store *s = fix_open("orphans.db", path, sizeof path);
     int64_t pid = fix_patient(s, "Orphan");
     struct store_session a, b, c;
     memset(&a, 0, sizeof a);
@@ -344,10 +222,8 @@ static void test_store_orphan_sessions(void)
 static void test_store_calibration_status(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "cal.db");
-    struct store *s = NULL;
     struct st_err err;
-    REQUIRE(store_open(path, &s, &err) == ST_OK);
+    struct store *s = fix_open("cal.db", path, sizeof path);
     struct store_device d;
     memset(&d, 0, sizeof d);
     snprintf(d.family, sizeof d.family, "mark10");
@@ -387,10 +263,8 @@ static void test_store_calibration_status(void)
 static void test_store_session_bal_params(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "params.db");
-    struct store *s = NULL;
     struct st_err err;
-    REQUIRE(store_open(path, &s, &err) == ST_OK);
+    struct store *s = fix_open("params.db", path, sizeof path);
     int64_t pid = fix_patient(s, "Params"); /* leg length 0.9 m, 70 kg */
     static const char text[] =
         "[protocol]\nname = side-lying-x\ntitle = Side-lying\nposition = side-lying\nhip_flexion_deg = 0\n"
@@ -460,11 +334,8 @@ static void test_store_newer_refused(void)
 static void test_store_rep_round_trip(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "reps.db");
-    struct store *s = NULL;
     struct st_err err;
-    CHECK_OK(store_open(path, &s, &err), &err);
-    REQUIRE(s);
+    struct store *s = fix_open("reps.db", path, sizeof path);
     int64_t pid = fix_patient(s, "Rep Test");
     int64_t sid = fix_session(s, pid, "supine-0", "SN-1", 1700000000);
 
@@ -640,11 +511,8 @@ static const char *const hostile_names[] = {
 static void test_store_names_round_trip(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "names.db");
-    struct store *s = NULL;
     struct st_err err;
-    CHECK_OK(store_open(path, &s, &err), &err);
-    REQUIRE(s);
+    struct store *s = fix_open("names.db", path, sizeof path);
     int64_t ids[6] = {0};
     size_t k = sizeof hostile_names / sizeof hostile_names[0];
     for (size_t i = 0; i < k; i++) {
@@ -796,11 +664,8 @@ static void test_store_validation(void)
 static void test_store_edit_and_erase(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "erase.db");
-    struct store *s = NULL;
     struct st_err err;
-    CHECK_OK(store_open(path, &s, &err), &err);
-    REQUIRE(s);
+    struct store *s = fix_open("erase.db", path, sizeof path);
     const char *secret = "Xylophone Quimby-Secretname";
     int64_t keep = fix_patient(s, "Kept Patient");
     int64_t pid = fix_patient(s, secret);
@@ -915,11 +780,8 @@ static void test_store_edit_and_erase(void)
 static void test_store_trend(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "trend.db");
-    struct store *s = NULL;
     struct st_err err;
-    CHECK_OK(store_open(path, &s, &err), &err);
-    REQUIRE(s);
+    struct store *s = fix_open("trend.db", path, sizeof path);
     int64_t pid = fix_patient(s, "Trend");
     static double t[FIX_SAMPLES], f[FIX_SAMPLES];
     /* Three sessions of supine-0 (the third on another device), one of another protocol, one running. */
@@ -981,11 +843,8 @@ static void test_store_trend(void)
 static void test_store_metric_fields_match_schema(void)
 {
     char path[512];
-    check_tmppath(path, sizeof path, "fields.db");
-    struct store *s = NULL;
     struct st_err err;
-    CHECK_OK(store_open(path, &s, &err), &err);
-    REQUIRE(s);
+    struct store *s = fix_open("fields.db", path, sizeof path);
     CHECK_OK(store_schema_check(s, &err), &err);
     for (size_t k = 0; k < met_field_count; k++) { /* each key is a REAL column, looked up by hand too */
         char sql[160], type[32] = "";
@@ -1047,6 +906,7 @@ static void test_store_uuid_and_codec(void)
 int main(void)
 {
     CHECK_RUN(test_store_fresh_file);
+    CHECK_RUN(test_store_migrations_frozen);
     CHECK_RUN(test_store_migrations);
     CHECK_RUN(test_store_orphan_sessions);
     CHECK_RUN(test_store_calibration_status);

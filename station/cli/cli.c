@@ -19,6 +19,17 @@ int cli_db_open(const char *db_opt, struct store **s)
     return 0;
 }
 
+int cli_parse_open(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos, const char *const *db,
+                   struct store **s)
+{
+    *s = NULL;
+    int rc = cli_parse(cmd, argc, argv, pos, npos);
+    if (rc >= 0)
+        return rc;
+    rc = cli_db_open(*db, s);
+    return rc ? rc : -1;
+}
+
 bool cli_parse_long(const char *text, long long min, long long max, long long *out)
 {
     if (!text || !*text)

@@ -60,6 +60,9 @@ struct cli_cmd {
     int min_pos, max_pos; /* positional arguments allowed */
 };
 
+/* The opts and nopts fields of a struct cli_cmd from one option array: `CLI_OPTS(opts), 0, 1}`. */
+#define CLI_OPTS(arr) (arr), sizeof(arr) / sizeof((arr)[0])
+
 /*
  * Parses argv[1..argc-1] against cmd. Positional arguments go to pos (up to cmd->max_pos) and their
  * count to *npos. Returns -1 when the caller should go on; 0 when --help was printed to stdout; 2 when a
@@ -81,6 +84,11 @@ struct store;
  * Returns 0 with *s (close it with store_close), or prints the one-line reason to stderr and returns
  * 1, the command's exit status. Every command that reads or writes the database opens it here. */
 int cli_db_open(const char *db_opt, struct store **s);
+/* cli_parse, then cli_db_open with the value its table put in *db: for a command that needs nothing
+ * checked between the two. Returns -1 with *s open (close it with store_close) when the caller should
+ * go on; else the exit status (--help 0, usage 2, a database that cannot be opened 1). */
+int cli_parse_open(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos, const char *const *db,
+                   struct store **s);
 
 /* The option named name in cmd (for ->seen), or NULL. */
 const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name);

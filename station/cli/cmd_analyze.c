@@ -29,7 +29,7 @@ int cmd_analyze(int argc, char **argv)
         "[--json] [--mass-kg KG] [--lever-m M] [--full-scale-n N] TRACE.csv",
         "The metrics of one contraction, computed exactly as CLINICAL.md defines them, from a CSV file\n"
         "with the header t_s,force_n and one sample per line (time in s, force in N, tared).",
-        opts, sizeof opts / sizeof opts[0], 1, 1,
+        CLI_OPTS(opts), 1, 1,
     };
     const char *pos[1] = {NULL};
     int npos = 0;

@@ -48,7 +48,7 @@ int cmd_devices(int argc, char **argv)
                           "Lists the serial ports (name, USB VID:PID, description). With --probe, asks each port\n"
                           "which dynamometer is there. PORTs given are probed too: pseudo-terminals of emulators\n"
                           "(station sim) and tcp:HOST:PORT serial servers are never listed by the system.",
-                          opts, sizeof opts / sizeof opts[0], 0, 32};
+                          CLI_OPTS(opts), 0, 32};
     const char *pos[32];
     int npos = 0;
     int rc = cli_parse(&cmd, argc, argv, pos, &npos);

@@ -57,12 +57,11 @@ int cmd_sessions(int argc, char **argv)
     };
     struct cli_cmd cmd = {
         "station sessions", "[--patient ID] [--db PATH]", "Lists sessions, newest first.", opts, 2, 0, 0};
-    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, NULL, NULL, &db, &s);
     if (rc >= 0)
         return rc;
-    struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
-        return rc;
+    rc = 0;
     struct st_err err;
     int64_t pid = 0;
     struct store_session *list = NULL;
@@ -356,8 +355,7 @@ int cmd_export(int argc, char **argv)
                           "SESSION --format csv|json [--raw] [--out FILE] | --patient ID --all [--out FILE]",
                           "Exports one session (CSV: a header row and one row per rep; --raw adds a second "
                           "table of samples), or everything about one patient as JSON.",
-                          opts,
-                          sizeof opts / sizeof opts[0],
+                          CLI_OPTS(opts),
                           0,
                           1};
     const char *pos[1] = {NULL};

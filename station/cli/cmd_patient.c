@@ -75,6 +75,17 @@ struct fields {
     double mass, leg, lever;
 };
 
+/* The option rows add and edit share: the database and the patient's fields that mean the same in
+ * both (mass, reference and notes differ, and are each command's own). */
+#define PATIENT_FIELD_OPTS(f)                                                                                \
+    {"--db", CLI_STR, &(f).db, "PATH", "the database file", false},                                          \
+        {"--name", CLI_STR, &(f).name, "TEXT", "display name (any Unicode text, up to 200 bytes)", false},   \
+        {"--sex", CLI_STR, &(f).sex, "F|M|X", "sex", false},                                                 \
+        {"--birth", CLI_STR, &(f).birth, "YYYY-MM-DD", "date of birth", false},                              \
+        {"--leg-length-m", CLI_DOUBLE, &(f).leg, "M", "leg length, 0.4-1.4 m", false},                       \
+        {"--lever-m", CLI_DOUBLE, &(f).lever, "M", "default lever arm (hip centre to pad), 0.1-1.5 m", false}, \
+        {"--side-dominant", CLI_STR, &(f).side, "L|R", "dominant side", false}
+
 /* Copies the options that were given into p. Returns -1 to go on, or an exit status. */
 static int apply_fields(struct cli_cmd *cmd, const struct fields *f, struct store_patient *p)
 {
@@ -112,14 +123,8 @@ static int patient_add(int argc, char **argv)
 {
     struct fields f = {.mass = NAN, .leg = NAN, .lever = NAN};
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &f.db, "PATH", "the database file", false},
-        {"--name", CLI_STR, &f.name, "TEXT", "display name (any Unicode text, up to 200 bytes)", false},
-        {"--sex", CLI_STR, &f.sex, "F|M|X", "sex", false},
-        {"--birth", CLI_STR, &f.birth, "YYYY-MM-DD", "date of birth", false},
+        PATIENT_FIELD_OPTS(f),
         {"--mass-kg", CLI_DOUBLE, &f.mass, "KG", "body mass today, 20-300 kg", false},
-        {"--leg-length-m", CLI_DOUBLE, &f.leg, "M", "leg length, 0.4-1.4 m", false},
-        {"--lever-m", CLI_DOUBLE, &f.lever, "M", "default lever arm (hip centre to pad), 0.1-1.5 m", false},
-        {"--side-dominant", CLI_STR, &f.side, "L|R", "dominant side", false},
         {"--ref", CLI_STR, &f.ref, "TEXT", "clinic reference (file number)", false},
         {"--notes", CLI_STR, &f.notes, "TEXT", "free notes", false},
         {"--therapist", CLI_STR, &f.therapist, "NAME", "who adds the patient (default $STATION_THERAPIST)",
@@ -130,8 +135,7 @@ static int patient_add(int argc, char **argv)
         "--name TEXT --sex F|M|X --birth YYYY-MM-DD --mass-kg KG [--leg-length-m M] "
         "[--lever-m M] [--side-dominant L|R] [--ref TEXT] [--notes TEXT] [--therapist NAME]",
         "Adds a patient and their body mass; prints the new patient id on the last line.",
-        opts,
-        sizeof opts / sizeof opts[0],
+        CLI_OPTS(opts),
         0,
         0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
@@ -177,12 +181,11 @@ static int patient_list(int argc, char **argv)
     struct cli_opt opts[] = {{"--db", CLI_STR, &db, "PATH", "the database file", false}};
     struct cli_cmd cmd = {
         "station patient list", "[--db PATH]", "Lists the patients, by name.", opts, 1, 0, 0};
-    int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, NULL, NULL, &db, &s);
     if (rc >= 0)
         return rc;
-    struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
-        return rc;
+    rc = 0;
     struct store_patient *list = NULL;
     size_t n = 0;
     struct st_err err;
@@ -227,12 +230,11 @@ static int patient_show(int argc, char **argv)
                           1};
     const char *pos[1];
     int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &db, &s);
     if (rc >= 0)
         return rc;
-    struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
-        return rc;
+    rc = 0;
     int64_t id = 0;
     struct store_patient *p = calloc(1, sizeof *p);
     struct st_err err;
@@ -285,15 +287,9 @@ static int patient_edit(int argc, char **argv)
 {
     struct fields f = {.mass = NAN, .leg = NAN, .lever = NAN};
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &f.db, "PATH", "the database file", false},
-        {"--name", CLI_STR, &f.name, "TEXT", "display name", false},
-        {"--sex", CLI_STR, &f.sex, "F|M|X", "sex", false},
-        {"--birth", CLI_STR, &f.birth, "YYYY-MM-DD", "date of birth", false},
+        PATIENT_FIELD_OPTS(f),
         {"--mass-kg", CLI_DOUBLE, &f.mass, "KG", "adds a body mass measurement (20-300 kg)", false},
         {"--mass-date", CLI_STR, &f.mass_date, "YYYY-MM-DD", "the date of that mass (default today)", false},
-        {"--leg-length-m", CLI_DOUBLE, &f.leg, "M", "leg length, 0.4-1.4 m", false},
-        {"--lever-m", CLI_DOUBLE, &f.lever, "M", "default lever arm, 0.1-1.5 m", false},
-        {"--side-dominant", CLI_STR, &f.side, "L|R", "dominant side", false},
         {"--ref", CLI_STR, &f.ref, "TEXT", "clinic reference (\"\" clears it)", false},
         {"--notes", CLI_STR, &f.notes, "TEXT", "free notes (\"\" clears them)", false},
         {"--therapist", CLI_STR, &f.therapist, "NAME", "who makes the change (default $STATION_THERAPIST)",
@@ -304,18 +300,16 @@ static int patient_edit(int argc, char **argv)
                           "ID [fields as for add] [--mass-date D] [--reason TEXT]",
                           "Changes a patient's details; every changed field is written to the audit log with "
                           "its old and new value. --mass-kg adds a new dated mass.",
-                          opts,
-                          sizeof opts / sizeof opts[0],
+                          CLI_OPTS(opts),
                           1,
                           1};
     const char *pos[1];
     int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &f.db, &s);
     if (rc >= 0)
         return rc;
-    struct store *s = NULL;
-    if ((rc = cli_db_open(f.db, &s)) != 0)
-        return rc;
+    rc = 0;
     struct store_patient *p = calloc(1, sizeof *p);
     int64_t id = 0, th = 0;
     struct st_err err;
@@ -362,18 +356,16 @@ static int patient_delete(int argc, char **argv)
         "Erases a patient for good (a data-subject erasure): their details, body masses, "
         "sessions, repetitions and raw samples. The audit log keeps only that an erasure "
         "happened, by whom, when and how much. Export first if the clinic must keep a copy.",
-        opts,
-        sizeof opts / sizeof opts[0],
+        CLI_OPTS(opts),
         1,
         1};
     const char *pos[1];
     int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &db, &s);
     if (rc >= 0)
         return rc;
-    struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
-        return rc;
+    rc = 0;
     int64_t id = 0, th = 0;
     if ((rc = find_patient(s, pos[0], &id)) != 0) {
         store_close(s);

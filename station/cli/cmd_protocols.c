@@ -47,7 +47,7 @@ int cmd_protocols(int argc, char **argv)
     struct cli_cmd cmd = {"station protocols", "[--protocol FILE]",
                           "The test protocols the station knows: the shipped protocol files (*.ini) and any\n"
                           "file given with --protocol. `station run --protocol NAME|FILE` runs one.",
-                          opts, sizeof opts / sizeof opts[0], 0, 0};
+                          CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;

@@ -92,7 +92,7 @@ int cmd_run(int argc, char **argv)
                           "as it ends. Prints the session id on the last line when the session is saved.\n"
                           "Keys (window or terminal): Enter/Space start, r redo, x reject, a accept, s skip block,\n"
                           "p pause, q/Esc abort.",
-                          opts, sizeof opts / sizeof opts[0], 0, 0};
+                          CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
@@ -191,7 +191,7 @@ int cmd_demo(int argc, char **argv)
                           "The station on a built-in emulated dynamometer: a sample patient pushes 3 reps per\n"
                           "direction and side on the demo protocol (supine, hips at 0°, short timings), hands-free.\n"
                           "With no display it runs on the terminal. The session is saved like any other.",
-                          opts, sizeof opts / sizeof opts[0], 0, 0};
+                          CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
@@ -294,7 +294,7 @@ int cmd_calibrate(int argc, char **argv)
                           "Checks a dynamometer against a known mass: zero with nothing on it, then place the\n"
                           "mass. Records the reading, the error in % and the date for the device; a device off by\n"
                           "more than the tolerance, or not checked for a year, is flagged on screen and in reports.",
-                          opts, sizeof opts / sizeof opts[0], 0, 0};
+                          CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;

@@ -45,7 +45,7 @@ int cmd_sim(int argc, char **argv)
     struct cli_cmd cmd = {"station sim", "--driver NAME [--peak-n N] [--reps K] [--trace FILE] [options]",
                           "An emulated dynamometer on a new pseudo-terminal: prints the pty's path and runs "
                           "until interrupted.\nPoint `station run --port PATH` at it.",
-                          opts, sizeof opts / sizeof opts[0], 0, 0};
+                          CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;

@@ -193,3 +193,27 @@ bool json_finish(struct json_writer *w)
         w->failed = true;
     return !w->failed;
 }
+
+void json_kv_string(struct json_writer *w, const char *key, const char *s)
+{
+    json_key(w, key);
+    json_string(w, s);
+}
+
+void json_kv_number(struct json_writer *w, const char *key, double v)
+{
+    json_key(w, key);
+    json_number(w, v);
+}
+
+void json_kv_int(struct json_writer *w, const char *key, int64_t v)
+{
+    json_key(w, key);
+    json_int(w, v);
+}
+
+void json_kv_bool(struct json_writer *w, const char *key, bool v)
+{
+    json_key(w, key);
+    json_bool(w, v);
+}

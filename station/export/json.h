@@ -46,13 +46,18 @@ void json_begin_array(struct json_writer *w);
 void json_end_array(struct json_writer *w);
 /* The key of the next value inside an object. */
 void json_key(struct json_writer *w, const char *key);
-void json_string(struct json_writer *w, const char *s);     /* NULL writes null */
-void json_number(struct json_writer *w, double v);          /* non-finite writes null; %.17g trimmed */
+void json_string(struct json_writer *w, const char *s); /* NULL writes null */
+void json_number(struct json_writer *w, double v);      /* non-finite writes null; %.17g trimmed */
 /* A number with at most `decimals` decimals (e.g. 3 for newtons); non-finite writes null. */
 void json_number_fixed(struct json_writer *w, double v, int decimals);
 void json_int(struct json_writer *w, int64_t v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
+/* A key and its value in one call (inside an object), the same as json_key then the value function. */
+void json_kv_string(struct json_writer *w, const char *key, const char *s);
+void json_kv_number(struct json_writer *w, const char *key, double v);
+void json_kv_int(struct json_writer *w, const char *key, int64_t v);
+void json_kv_bool(struct json_writer *w, const char *key, bool v);
 /* Ends the document with a newline and flushes. Returns false if anything went wrong. */
 bool json_finish(struct json_writer *w);
 

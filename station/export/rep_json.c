@@ -21,8 +21,7 @@ static void metric_keys(struct json_writer *w, const struct met_result *m, bool 
 {
     for (size_t i = 0; i < met_field_count; i++)
         if (((met_fields[i].use & MET_IN_ANALYZE) != 0) == analyze_keys) {
-            json_key(w, met_fields[i].key);
-            json_number(w, met_field_get(m, &met_fields[i]));
+            json_kv_number(w, met_fields[i].key, met_field_get(m, &met_fields[i]));
         }
 }
 
@@ -36,28 +35,17 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
         json_int(w, r->id);
     else
         json_null(w);
-    json_key(w, "uuid");
-    json_string(w, r->uuid);
-    json_key(w, "session_id");
-    json_int(w, r->session_id);
-    json_key(w, "sequence");
-    json_int(w, r->sequence);
-    json_key(w, "block");
-    json_int(w, r->block_index);
-    json_key(w, "index");
-    json_int(w, r->index_in_block);
-    json_key(w, "direction");
-    json_string(w, st_dir_name(r->dir));
-    json_key(w, "side");
-    json_string(w, st_side_name(r->side));
-    json_key(w, "familiarisation");
-    json_bool(w, r->familiarisation);
-    json_key(w, "status");
-    json_string(w, store_rep_status_name(r->status));
-    json_key(w, "accepted");
-    json_bool(w, r->status == STORE_REP_ACCEPTED);
-    json_key(w, "counts");
-    json_bool(w, r->counts);
+    json_kv_string(w, "uuid", r->uuid);
+    json_kv_int(w, "session_id", r->session_id);
+    json_kv_int(w, "sequence", r->sequence);
+    json_kv_int(w, "block", r->block_index);
+    json_kv_int(w, "index", r->index_in_block);
+    json_kv_string(w, "direction", st_dir_name(r->dir));
+    json_kv_string(w, "side", st_side_name(r->side));
+    json_kv_bool(w, "familiarisation", r->familiarisation);
+    json_kv_string(w, "status", store_rep_status_name(r->status));
+    json_kv_bool(w, "accepted", r->status == STORE_REP_ACCEPTED);
+    json_kv_bool(w, "counts", r->counts);
     /* The keys of `station analyze --json` (DESIGN.md), in its order, then the flags, then the rest. */
     metric_keys(w, &r->m, true);
     json_key(w, "flags");
@@ -69,30 +57,22 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
         }
     json_end_array(w);
     metric_keys(w, &r->m, false);
-    json_key(w, "lever_m");
-    json_number(w, r->lever_m);
-    json_key(w, "body_mass_kg");
-    json_number(w, r->body_mass_kg);
-    json_key(w, "tare_n");
-    json_number(w, r->tare_n);
+    json_kv_number(w, "lever_m", r->lever_m);
+    json_kv_number(w, "body_mass_kg", r->body_mass_kg);
+    json_kv_number(w, "tare_n", r->tare_n);
     json_key(w, "pain");
     if (r->pain >= 0)
         json_int(w, r->pain);
     else
         json_null(w);
-    json_key(w, "note");
-    json_string(w, r->note[0] ? r->note : NULL);
-    json_key(w, "created");
-    json_string(w, store_time_str(r->created, when, sizeof when));
+    json_kv_string(w, "note", r->note[0] ? r->note : NULL);
+    json_kv_string(w, "created", store_time_str(r->created, when, sizeof when));
     if (t_s && f_n) {
         json_key(w, "samples");
         json_begin_object(w);
-        json_key(w, "n");
-        json_int(w, (int64_t)n);
-        json_key(w, "rate_hz");
-        json_number(w, r->samples_rate_hz);
-        json_key(w, "drops");
-        json_int(w, r->samples_drops);
+        json_kv_int(w, "n", (int64_t)n);
+        json_kv_number(w, "rate_hz", r->samples_rate_hz);
+        json_kv_int(w, "drops", r->samples_drops);
         json_key(w, "t_s");
         json_begin_array(w);
         for (size_t i = 0; i < n; i++)
@@ -124,15 +104,11 @@ enum st_status export_pending_json(struct store *s, const char *path, struct st_
     struct json_writer w;
     json_init(&w, f, true);
     json_begin_object(&w);
-    json_key(&w, "format");
-    json_string(&w, "station-pending-repetitions");
-    json_key(&w, "version");
-    json_int(&w, 1);
-    json_key(&w, "database");
-    json_string(&w, store_path(s));
+    json_kv_string(&w, "format", "station-pending-repetitions");
+    json_kv_int(&w, "version", 1);
+    json_kv_string(&w, "database", store_path(s));
     char when[32];
-    json_key(&w, "exported");
-    json_string(&w, store_time_str(st_wall_s(), when, sizeof when));
+    json_kv_string(&w, "exported", store_time_str(st_wall_s(), when, sizeof when));
     json_key(&w, "repetitions");
     json_begin_array(&w);
     int64_t session_id;
@@ -157,4 +133,3 @@ enum st_status export_pending_json(struct store *s, const char *path, struct st_
                           path);
     return ST_OK;
 }
-

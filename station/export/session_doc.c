@@ -105,9 +105,10 @@ static void csv_metrics(FILE *f, const struct met_result *m, bool analyze_keys)
 static bool csv_write(struct store *s, const struct export_session *L, bool raw, FILE *f, struct st_err *err)
 {
     /* The metric columns come from protocols/metric_fields.h: the analyze keys, the flags, the rest. */
-    fputs("session_id,session_uuid,rep_id,rep_uuid,sequence,block,index,direction,side,familiarisation,status,"
-          "accepted,counts",
-          f);
+    fputs(
+        "session_id,session_uuid,rep_id,rep_uuid,sequence,block,index,direction,side,familiarisation,status,"
+        "accepted,counts",
+        f);
     csv_metric_names(f, true);
     fputs(",flags", f);
     csv_metric_names(f, false);
@@ -167,36 +168,22 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
     const struct store_session *x = &L->sess;
     char when[32];
     json_begin_object(w);
-    json_key(w, "format");
-    json_string(w, "station-session");
-    json_key(w, "version");
-    json_int(w, 1);
+    json_kv_string(w, "format", "station-session");
+    json_kv_int(w, "version", 1);
     json_key(w, "session");
     json_begin_object(w);
-    json_key(w, "id");
-    json_int(w, x->id);
-    json_key(w, "uuid");
-    json_string(w, x->uuid);
-    json_key(w, "started");
-    json_string(w, store_time_str(x->started, when, sizeof when));
-    json_key(w, "ended");
-    json_string(w, x->ended ? store_time_str(x->ended, when, sizeof when) : NULL);
-    json_key(w, "status");
-    json_string(w, store_session_status_name(x->status));
-    json_key(w, "position");
-    json_string(w, x->position[0] ? x->position : NULL);
-    json_key(w, "mode");
-    json_string(w, x->mode[0] ? x->mode : NULL);
-    json_key(w, "seed");
-    json_int(w, x->seed);
-    json_key(w, "body_mass_kg");
-    json_number(w, x->body_mass_kg);
-    json_key(w, "lever_m");
-    json_number(w, x->lever_m);
-    json_key(w, "sample_rate_hz");
-    json_number(w, x->sample_rate_hz);
-    json_key(w, "jitter_ms");
-    json_number(w, x->jitter_ms);
+    json_kv_int(w, "id", x->id);
+    json_kv_string(w, "uuid", x->uuid);
+    json_kv_string(w, "started", store_time_str(x->started, when, sizeof when));
+    json_kv_string(w, "ended", x->ended ? store_time_str(x->ended, when, sizeof when) : NULL);
+    json_kv_string(w, "status", store_session_status_name(x->status));
+    json_kv_string(w, "position", x->position[0] ? x->position : NULL);
+    json_kv_string(w, "mode", x->mode[0] ? x->mode : NULL);
+    json_kv_int(w, "seed", x->seed);
+    json_kv_number(w, "body_mass_kg", x->body_mass_kg);
+    json_kv_number(w, "lever_m", x->lever_m);
+    json_kv_number(w, "sample_rate_hz", x->sample_rate_hz);
+    json_kv_number(w, "jitter_ms", x->jitter_ms);
     json_key(w, "drops");
     if (x->drops >= 0)
         json_int(w, x->drops);
@@ -210,21 +197,15 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
     json_end_object(w);
     json_key(w, "patient");
     json_begin_object(w);
-    json_key(w, "id");
-    json_int(w, x->patient_id);
-    json_key(w, "uuid");
-    json_string(w, x->patient_uuid);
-    json_key(w, "ref");
-    json_string(w, x->patient_ref[0] ? x->patient_ref : NULL);
+    json_kv_int(w, "id", x->patient_id);
+    json_kv_string(w, "uuid", x->patient_uuid);
+    json_kv_string(w, "ref", x->patient_ref[0] ? x->patient_ref : NULL);
     json_end_object(w);
-    json_key(w, "therapist");
-    json_string(w, x->therapist[0] ? x->therapist : NULL);
+    json_kv_string(w, "therapist", x->therapist[0] ? x->therapist : NULL);
     json_key(w, "protocol");
     json_begin_object(w);
-    json_key(w, "name");
-    json_string(w, x->protocol_name[0] ? x->protocol_name : NULL);
-    json_key(w, "sha256");
-    json_string(w, x->protocol_sha256[0] ? x->protocol_sha256 : NULL);
+    json_kv_string(w, "name", x->protocol_name[0] ? x->protocol_name : NULL);
+    json_kv_string(w, "sha256", x->protocol_sha256[0] ? x->protocol_sha256 : NULL);
     json_end_object(w);
     json_key(w, "devices");
     json_begin_array(w);
@@ -233,40 +214,28 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
         if (x->device_id[ch] <= 0 || store_device_get(s, x->device_id[ch], &d, err) != ST_OK)
             continue;
         json_begin_object(w);
-        json_key(w, "channel");
-        json_int(w, ch);
-        json_key(w, "uuid");
-        json_string(w, d.uuid);
-        json_key(w, "family");
-        json_string(w, d.family);
-        json_key(w, "model");
-        json_string(w, d.model[0] ? d.model : NULL);
-        json_key(w, "serial");
-        json_string(w, d.serial);
-        json_key(w, "firmware");
-        json_string(w, d.firmware[0] ? d.firmware : NULL);
-        json_key(w, "capacity_n");
-        json_number(w, d.capacity_n);
-        json_key(w, "unit");
-        json_string(w, d.unit[0] ? d.unit : NULL);
+        json_kv_int(w, "channel", ch);
+        json_kv_string(w, "uuid", d.uuid);
+        json_kv_string(w, "family", d.family);
+        json_kv_string(w, "model", d.model[0] ? d.model : NULL);
+        json_kv_string(w, "serial", d.serial);
+        json_kv_string(w, "firmware", d.firmware[0] ? d.firmware : NULL);
+        json_kv_number(w, "capacity_n", d.capacity_n);
+        json_kv_string(w, "unit", d.unit[0] ? d.unit : NULL);
         struct store_cal_status cs; /* as it stood when the session was run */
         if (store_calibration_status(s, d.id, x->started, 0, &cs, err) != ST_OK)
             return false;
         json_key(w, "calibration");
         json_begin_object(w);
-        json_key(w, "state");
-        json_string(w, store_cal_state_name(cs.state));
-        json_key(w, "flagged");
-        json_bool(w, cs.state != STORE_CAL_OK);
+        json_kv_string(w, "state", store_cal_state_name(cs.state));
+        json_kv_bool(w, "flagged", cs.state != STORE_CAL_OK);
         char checked[32];
-        json_key(w, "checked");
-        json_string(w, cs.state == STORE_CAL_NONE ? NULL : store_time_str(cs.last.checked, checked, sizeof checked));
-        json_key(w, "error_pct");
-        json_number(w, cs.state == STORE_CAL_NONE ? NAN : cs.last.error_pct);
-        json_key(w, "reference_kg");
-        json_number(w, cs.state == STORE_CAL_NONE ? NAN : cs.last.reference_kg);
-        json_key(w, "message");
-        json_string(w, cs.text[0] ? cs.text : NULL);
+        json_kv_string(w, "checked",
+                       cs.state == STORE_CAL_NONE ? NULL
+                                                  : store_time_str(cs.last.checked, checked, sizeof checked));
+        json_kv_number(w, "error_pct", cs.state == STORE_CAL_NONE ? NAN : cs.last.error_pct);
+        json_kv_number(w, "reference_kg", cs.state == STORE_CAL_NONE ? NAN : cs.last.reference_kg);
+        json_kv_string(w, "message", cs.text[0] ? cs.text : NULL);
         json_end_object(w);
         json_end_object(w);
     }
@@ -281,12 +250,9 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
         json_begin_object(w);
         json_key(w, "at_s");
         json_number_fixed(w, (double)evs[i].at_ms / 1000.0, 3);
-        json_key(w, "kind");
-        json_string(w, evs[i].kind);
-        json_key(w, "state");
-        json_string(w, evs[i].state[0] ? evs[i].state : NULL);
-        json_key(w, "detail");
-        json_string(w, evs[i].detail[0] ? evs[i].detail : NULL);
+        json_kv_string(w, "kind", evs[i].kind);
+        json_kv_string(w, "state", evs[i].state[0] ? evs[i].state : NULL);
+        json_kv_string(w, "detail", evs[i].detail[0] ? evs[i].detail : NULL);
         json_end_object(w);
     }
     json_end_array(w);
@@ -314,57 +280,42 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
             if (c->n == 0)
                 continue;
             json_begin_object(w);
-            json_key(w, "direction");
-            json_string(w, st_dir_name((enum st_dir)dir));
-            json_key(w, "side");
-            json_string(w, st_side_name((enum st_side)side));
-            json_key(w, "n");
-            json_int(w, c->n);
-            json_key(w, "best_n");
-            json_number(w, c->best_n);
-            json_key(w, "mean_n");
-            json_number(w, c->mean_n);
-            json_key(w, "cv_pct");
-            json_number(w, c->cv_pct);
-            json_key(w, "cv_over_limit");
-            json_bool(w, c->cv_over_limit);
-            json_key(w, "best_n_per_kg");
-            json_number(w, c->best_n_per_kg);
-            json_key(w, "best_torque_nm");
-            json_number(w, c->best_torque_nm);
-            json_key(w, "best_nm_per_kg");
-            json_number(w, c->best_nm_per_kg);
+            json_kv_string(w, "direction", st_dir_name((enum st_dir)dir));
+            json_kv_string(w, "side", st_side_name((enum st_side)side));
+            json_kv_int(w, "n", c->n);
+            json_kv_number(w, "best_n", c->best_n);
+            json_kv_number(w, "mean_n", c->mean_n);
+            json_kv_number(w, "cv_pct", c->cv_pct);
+            json_kv_bool(w, "cv_over_limit", c->cv_over_limit);
+            json_kv_number(w, "best_n_per_kg", c->best_n_per_kg);
+            json_kv_number(w, "best_torque_nm", c->best_torque_nm);
+            json_kv_number(w, "best_nm_per_kg", c->best_nm_per_kg);
             /* side-lying ABD: the torque against gravity too (null when not corrected) */
-            json_key(w, "best_torque_corrected_nm");
-            json_number(w, c->best_torque_corrected_nm);
-            json_key(w, "best_nm_per_kg_corrected");
-            json_number(w, c->best_nm_per_kg_corrected);
+            json_kv_number(w, "best_torque_corrected_nm", c->best_torque_corrected_nm);
+            json_kv_number(w, "best_nm_per_kg_corrected", c->best_nm_per_kg_corrected);
             json_end_object(w);
         }
     json_end_array(w);
-    json_key(w, "gravity_corrected");
-    json_bool(w, L->params.gravity_correction);
+    json_kv_bool(w, "gravity_corrected", L->params.gravity_correction);
     json_key(w, "sides");
     json_begin_object(w);
     for (int side = 0; side < ST_SIDE_COUNT; side++) {
         json_key(w, st_side_name((enum st_side)side));
         json_begin_object(w);
-        json_key(w, "add_abd_ratio");
-        json_number(w, L->bal.ratio[side]);
+        json_kv_number(w, "add_abd_ratio", L->bal.ratio[side]);
         json_key(w, "flag");
         json_flag(w, L->bal.ratio_flag[side]);
         json_end_object(w);
     }
     json_end_object(w);
-    json_key(w, "ratio_cutoffs_source");
-    json_string(w, "groin-injury research in athletes (Tyler 2001, Thorborg 2011)");
+    json_kv_string(w, "ratio_cutoffs_source",
+                   "groin-injury research in athletes (Tyler 2001, Thorborg 2011)");
     json_key(w, "asymmetry");
     json_begin_object(w);
     for (int dir = 0; dir < ST_DIR_COUNT; dir++) {
         json_key(w, st_dir_name((enum st_dir)dir));
         json_begin_object(w);
-        json_key(w, "pct");
-        json_number(w, L->bal.asym_pct[dir]);
+        json_kv_number(w, "pct", L->bal.asym_pct[dir]);
         json_key(w, "weaker");
         json_string(w, isfinite(L->bal.asym_pct[dir]) && L->bal.weaker[dir] != ST_SIDE_BOTH
                            ? st_side_name(L->bal.weaker[dir])
@@ -383,24 +334,15 @@ static void audit_json(struct json_writer *w, const struct store_audit *a, size_
     char when[32];
     for (size_t i = 0; i < n; i++) {
         json_begin_object(w);
-        json_key(w, "at");
-        json_string(w, store_time_str(a[i].at, when, sizeof when));
-        json_key(w, "therapist");
-        json_string(w, a[i].therapist[0] ? a[i].therapist : NULL);
-        json_key(w, "table");
-        json_string(w, a[i].table);
-        json_key(w, "row_uuid");
-        json_string(w, a[i].row_uuid);
-        json_key(w, "action");
-        json_string(w, a[i].action);
-        json_key(w, "field");
-        json_string(w, a[i].field[0] ? a[i].field : NULL);
-        json_key(w, "old_value");
-        json_string(w, a[i].old_value[0] ? a[i].old_value : NULL);
-        json_key(w, "new_value");
-        json_string(w, a[i].new_value[0] ? a[i].new_value : NULL);
-        json_key(w, "reason");
-        json_string(w, a[i].reason[0] ? a[i].reason : NULL);
+        json_kv_string(w, "at", store_time_str(a[i].at, when, sizeof when));
+        json_kv_string(w, "therapist", a[i].therapist[0] ? a[i].therapist : NULL);
+        json_kv_string(w, "table", a[i].table);
+        json_kv_string(w, "row_uuid", a[i].row_uuid);
+        json_kv_string(w, "action", a[i].action);
+        json_kv_string(w, "field", a[i].field[0] ? a[i].field : NULL);
+        json_kv_string(w, "old_value", a[i].old_value[0] ? a[i].old_value : NULL);
+        json_kv_string(w, "new_value", a[i].new_value[0] ? a[i].new_value : NULL);
+        json_kv_string(w, "reason", a[i].reason[0] ? a[i].reason : NULL);
         json_end_object(w);
     }
 }
@@ -434,49 +376,32 @@ static bool patient_json(struct store *s, int64_t pid, FILE *f, struct st_err *e
         struct json_writer w;
         json_init(&w, f, true);
         json_begin_object(&w);
-        json_key(&w, "format");
-        json_string(&w, "station-patient-export");
-        json_key(&w, "version");
-        json_int(&w, 1);
-        json_key(&w, "exported");
-        json_string(&w, store_time_str((int64_t)time(NULL), when, sizeof when));
+        json_kv_string(&w, "format", "station-patient-export");
+        json_kv_int(&w, "version", 1);
+        json_kv_string(&w, "exported", store_time_str((int64_t)time(NULL), when, sizeof when));
         json_key(&w, "patient");
         json_begin_object(&w);
-        json_key(&w, "id");
-        json_int(&w, p->id);
-        json_key(&w, "uuid");
-        json_string(&w, p->uuid);
-        json_key(&w, "name");
-        json_string(&w, p->name);
-        json_key(&w, "ref");
-        json_string(&w, p->ref[0] ? p->ref : NULL);
-        json_key(&w, "birth_date");
-        json_string(&w, p->birth);
+        json_kv_int(&w, "id", p->id);
+        json_kv_string(&w, "uuid", p->uuid);
+        json_kv_string(&w, "name", p->name);
+        json_kv_string(&w, "ref", p->ref[0] ? p->ref : NULL);
+        json_kv_string(&w, "birth_date", p->birth);
         char c[2] = {p->sex, 0};
-        json_key(&w, "sex");
-        json_string(&w, c);
+        json_kv_string(&w, "sex", c);
         c[0] = p->side_dominant;
-        json_key(&w, "dominant_side");
-        json_string(&w, c[0] ? c : NULL);
-        json_key(&w, "leg_length_m");
-        json_number(&w, p->leg_length_m);
-        json_key(&w, "lever_m");
-        json_number(&w, p->lever_m);
-        json_key(&w, "notes");
-        json_string(&w, p->notes[0] ? p->notes : NULL);
-        json_key(&w, "created");
-        json_string(&w, store_time_str(p->created, when, sizeof when));
-        json_key(&w, "updated");
-        json_string(&w, store_time_str(p->updated, when, sizeof when));
+        json_kv_string(&w, "dominant_side", c[0] ? c : NULL);
+        json_kv_number(&w, "leg_length_m", p->leg_length_m);
+        json_kv_number(&w, "lever_m", p->lever_m);
+        json_kv_string(&w, "notes", p->notes[0] ? p->notes : NULL);
+        json_kv_string(&w, "created", store_time_str(p->created, when, sizeof when));
+        json_kv_string(&w, "updated", store_time_str(p->updated, when, sizeof when));
         json_end_object(&w);
         json_key(&w, "body_mass");
         json_begin_array(&w);
         for (size_t i = 0; i < nm; i++) {
             json_begin_object(&w);
-            json_key(&w, "date");
-            json_string(&w, masses[i].date);
-            json_key(&w, "kg");
-            json_number(&w, masses[i].kg);
+            json_kv_string(&w, "date", masses[i].date);
+            json_kv_number(&w, "kg", masses[i].kg);
             json_end_object(&w);
         }
         json_end_array(&w);

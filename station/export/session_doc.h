@@ -43,7 +43,7 @@ struct export_session {
     struct store_session sess;
     struct store_rep *reps; /* by sequence; n of them */
     size_t n;
-    struct bal_result bal;   /* the session's balance */
+    struct bal_result bal;    /* the session's balance */
     struct bal_params params; /* the bands and corrections it was judged by */
 };
 

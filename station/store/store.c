@@ -120,7 +120,9 @@ enum st_status store_bind(struct store *s, sqlite3_stmt *st, const struct store_
         case STORE_V_INT: rc = sqlite3_bind_int64(st, i, v[k].i); break;
         case STORE_V_REAL: rc = sqlite3_bind_double(st, i, v[k].d); break;
         case STORE_V_TEXT: rc = sqlite3_bind_text(st, i, v[k].p, -1, SQLITE_STATIC); break;
-        case STORE_V_BLOB: rc = sqlite3_bind_blob64(st, i, v[k].p, (sqlite3_uint64)v[k].n, SQLITE_STATIC); break;
+        case STORE_V_BLOB:
+            rc = sqlite3_bind_blob64(st, i, v[k].p, (sqlite3_uint64)v[k].n, SQLITE_STATIC);
+            break;
         default: rc = sqlite3_bind_null(st, i); break;
         }
         /* A bind fails on a wrong index or a value too big: a statement run without it would store
@@ -168,8 +170,8 @@ enum st_status store_run(struct store *s, const char *sql, const struct store_va
 }
 
 enum st_status store_row(struct store *s, const char *sql, const struct store_val *v, size_t n,
-                         void (*read)(sqlite3_stmt *st, void *item), void *item, bool *found, const char *doing,
-                         struct st_err *err)
+                         void (*read)(sqlite3_stmt *st, void *item), void *item, bool *found,
+                         const char *doing, struct st_err *err)
 {
     if (found)
         *found = false;
@@ -320,9 +322,9 @@ static enum st_status id_ensure_work(struct store *s, void *ctx, struct st_err *
     return r;
 }
 
-enum st_status store_id_ensure(struct store *s, const char *select_sql, const struct store_val *key, size_t nkey,
-                               const char *insert_sql, const struct store_val *ins, size_t nins, int64_t *id,
-                               const char *doing, struct st_err *err)
+enum st_status store_id_ensure(struct store *s, const char *select_sql, const struct store_val *key,
+                               size_t nkey, const char *insert_sql, const struct store_val *ins, size_t nins,
+                               int64_t *id, const char *doing, struct st_err *err)
 {
     /* Read first, without the write lock: the row is usually there already. */
     enum st_status r = store_int(s, select_sql, key, nkey, id, doing, err);
@@ -390,7 +392,8 @@ static enum st_status probe_tables(struct store *s, int64_t version, struct st_e
         enum st_status r = store_int(s, sql, STORE_NO_VALS, &any, "checking the file", err);
         if (r == ST_OK)
             continue;
-        if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_ERROR) /* a table missing: not the schema its version says */
+        if ((sqlite3_errcode(s->db) & 0xff) ==
+            SQLITE_ERROR) /* a table missing: not the schema its version says */
             return st_err_set(err, ST_ERR_DB_CORRUPT,
                               "The database %s lacks the table %s its schema version needs: the station "
                               "has not changed it; restore the latest backup or choose another file "
@@ -472,7 +475,8 @@ static enum st_status set_wal(struct store *s, struct st_err *err)
 static enum st_status migrate_work(struct store *s, void *ctx, struct st_err *err)
 {
     int64_t *from = ctx;
-    enum st_status r = store_int(s, "PRAGMA user_version", STORE_NO_VALS, from, "reading the schema version", err);
+    enum st_status r =
+        store_int(s, "PRAGMA user_version", STORE_NO_VALS, from, "reading the schema version", err);
     if (r != ST_OK)
         return r;
     if (*from > STORE_SCHEMA_VERSION)
@@ -491,7 +495,8 @@ static enum st_status migrate(struct store *s, struct st_err *err)
     int64_t from = STORE_SCHEMA_VERSION;
     enum st_status r = store_tx(s, "updating the schema", migrate_work, &from, err);
     if (r == ST_OK && from != STORE_SCHEMA_VERSION)
-        ST_INFO("store", "%s migrated from schema %lld to %d", s->path, (long long)from, STORE_SCHEMA_VERSION);
+        ST_INFO("store", "%s migrated from schema %lld to %d", s->path, (long long)from,
+                STORE_SCHEMA_VERSION);
     return r;
 }
 

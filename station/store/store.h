@@ -13,10 +13,10 @@
  *   - A full disk or an I/O error during store_rep_add keeps the rep: a copy of it and its samples
  *     goes to an in-memory pending queue, the call returns ST_ERR_DISK_FULL (or ST_ERR_IO) with a
  *     message that says so, and store_flush_pending writes the queue when space returns;
- *     export_pending_json (station/export/rep_json.h) writes it to a file the therapist chooses. store_rep_add flushes the
- *     queue itself first, so reps land in order; while the queue cannot be written, new reps join it.
- *     A rep is identified by its UUID, so one that did land despite a reported error is never
- *     written twice.
+ *     export_pending_json (station/export/rep_json.h) writes it to a file the therapist chooses.
+ *     store_rep_add flushes the queue itself first, so reps land in order; while the queue cannot be
+ *     written, new reps join it. A rep is identified by its UUID, so one that did land despite a
+ *     reported error is never written twice.
  *
  * Hostile files: store_open never overwrites, deletes or "repairs" a file it did not create. Each
  * failure has its own status and a message naming the file and what to do: ST_ERR_DB_LOCKED (another
@@ -161,7 +161,7 @@ struct store_cal_status {
     enum store_cal_state state;
     struct store_calibration last; /* the check it is based on (state != NONE) */
     double age_days;
-    char text[160];                /* the words for screen and report: "" when OK */
+    char text[160]; /* the words for screen and report: "" when OK */
 };
 /* "ok", "none", "old", "off" (a static string; "?" for a value out of range). */
 const char *store_cal_state_name(enum store_cal_state st);

@@ -43,13 +43,12 @@ enum st_status store_audit_list(struct store *s, const char *row_uuid, struct st
                                 struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r =
-        store_rows(s,
-                   "SELECT a.id, a.at, t.name, a.tbl, a.row_uuid, a.action, a.field, a.old_value, a.new_value,"
-                   " a.reason FROM audit a LEFT JOIN therapists t ON t.id = a.therapist_id"
-                   " WHERE a.row_uuid=? ORDER BY a.id",
-                   STORE_VALS(sv_text(row_uuid)), sizeof **out, read_audit, &rows, n, "reading the audit log",
-                   err);
+    enum st_status r = store_rows(
+        s,
+        "SELECT a.id, a.at, t.name, a.tbl, a.row_uuid, a.action, a.field, a.old_value, a.new_value,"
+        " a.reason FROM audit a LEFT JOIN therapists t ON t.id = a.therapist_id"
+        " WHERE a.row_uuid=? ORDER BY a.id",
+        STORE_VALS(sv_text(row_uuid)), sizeof **out, read_audit, &rows, n, "reading the audit log", err);
     *out = rows;
     return r;
 }

@@ -32,9 +32,9 @@ static enum st_status device_ensure_work(struct store *s, void *ctx, struct st_e
     struct store_device *d = ctx;
     const char *doing = "recording the device";
     bool found = false;
-    enum st_status r = store_row(s, "SELECT id, uuid FROM devices WHERE family=? AND serial=?",
-                                 STORE_VALS(sv_text(d->family), sv_text(d->serial)), read_id_uuid, d, &found,
-                                 doing, err);
+    enum st_status r =
+        store_row(s, "SELECT id, uuid FROM devices WHERE family=? AND serial=?",
+                  STORE_VALS(sv_text(d->family), sv_text(d->serial)), read_id_uuid, d, &found, doing, err);
     if (r != ST_OK)
         return r;
     if (found) /* the same device, perhaps with new firmware */
@@ -97,10 +97,11 @@ static void read_device(sqlite3_stmt *st, void *item)
 enum st_status store_device_get(struct store *s, int64_t id, struct store_device *d, struct st_err *err)
 {
     bool found = false;
-    enum st_status r = store_row(s,
-                                 "SELECT id, uuid, family, model, serial, firmware, capacity_n, unit FROM devices"
-                                 " WHERE id=?",
-                                 STORE_VALS(sv_int(id)), read_device, d, &found, "reading a device", err);
+    enum st_status r =
+        store_row(s,
+                  "SELECT id, uuid, family, model, serial, firmware, capacity_n, unit FROM devices"
+                  " WHERE id=?",
+                  STORE_VALS(sv_int(id)), read_device, d, &found, "reading a device", err);
     if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no device %lld in %s", (long long)id, s->path);
     return r;
@@ -112,13 +113,13 @@ enum st_status store_device_get(struct store *s, int64_t id, struct store_device
 static enum st_status calibration_add_work(struct store *s, void *ctx, struct st_err *err)
 {
     struct store_calibration *c = ctx;
-    enum st_status r =
-        store_run(s,
-                  "INSERT INTO calibrations(device_id, checked, reference_kg, reading_n, error_pct, ok,"
-                  " therapist_id) VALUES(?,?,?,?,?,?,?)",
-                  STORE_VALS(sv_int(c->device_id), sv_int(c->checked), sv_real(c->reference_kg),
-                             sv_real(c->reading_n), sv_real(c->error_pct), sv_int(c->ok), sv_id(c->therapist_id)),
-                  "recording the calibration check", err);
+    enum st_status r = store_run(
+        s,
+        "INSERT INTO calibrations(device_id, checked, reference_kg, reading_n, error_pct, ok,"
+        " therapist_id) VALUES(?,?,?,?,?,?,?)",
+        STORE_VALS(sv_int(c->device_id), sv_int(c->checked), sv_real(c->reference_kg), sv_real(c->reading_n),
+                   sv_real(c->error_pct), sv_int(c->ok), sv_id(c->therapist_id)),
+        "recording the calibration check", err);
     if (r == ST_OK)
         c->id = sqlite3_last_insert_rowid(s->db);
     return r;
@@ -157,12 +158,12 @@ static enum st_status calibration_before(struct store *s, int64_t device_id, int
                                          struct store_calibration *c, struct st_err *err)
 {
     bool found = false;
-    enum st_status r =
-        store_row(s,
-                  "SELECT id, device_id, checked, reference_kg, reading_n, error_pct, ok, therapist_id"
-                  " FROM calibrations WHERE device_id=? AND checked<=? ORDER BY checked DESC, id DESC LIMIT 1",
-                  STORE_VALS(sv_int(device_id), sv_int(at)), read_calibration, c, &found,
-                  "reading the calibration checks", err);
+    enum st_status r = store_row(
+        s,
+        "SELECT id, device_id, checked, reference_kg, reading_n, error_pct, ok, therapist_id"
+        " FROM calibrations WHERE device_id=? AND checked<=? ORDER BY checked DESC, id DESC LIMIT 1",
+        STORE_VALS(sv_int(device_id), sv_int(at)), read_calibration, c, &found,
+        "reading the calibration checks", err);
     if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "Device %lld has no calibration check yet",
                           (long long)device_id);

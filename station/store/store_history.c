@@ -35,11 +35,12 @@ static enum st_status load_devices_text(struct store *s, struct store_trend_row 
 {
     void *rows = NULL;
     size_t n = 0;
-    enum st_status r = store_rows(s,
-                                  "SELECT sd.channel, d.id, d.family, d.serial FROM session_devices sd"
-                                  " JOIN devices d ON d.id = sd.device_id WHERE sd.session_id=? ORDER BY sd.channel",
-                                  STORE_VALS(sv_int(row->session_id)), sizeof(struct trend_device),
-                                  read_trend_device, &rows, &n, "reading the trend", err);
+    enum st_status r =
+        store_rows(s,
+                   "SELECT sd.channel, d.id, d.family, d.serial FROM session_devices sd"
+                   " JOIN devices d ON d.id = sd.device_id WHERE sd.session_id=? ORDER BY sd.channel",
+                   STORE_VALS(sv_int(row->session_id)), sizeof(struct trend_device), read_trend_device, &rows,
+                   &n, "reading the trend", err);
     const struct trend_device *d = rows;
     size_t used = 0;
     row->devices[0] = '\0';
@@ -177,14 +178,14 @@ enum st_status store_trend(struct store *s, int64_t patient_id, const char *prot
     *n = 0;
     void *rows = NULL;
     size_t len = 0;
-    enum st_status r = store_rows(s,
-                                  "SELECT x.id, x.started, x.status, pr.sha256, x.body_mass_kg, x.protocol_id"
-                                  " FROM sessions x JOIN protocols pr ON pr.id = x.protocol_id"
-                                  " WHERE x.patient_id=? AND pr.name=? AND x.status <> 'running'"
-                                  " ORDER BY x.started, x.id",
-                                  STORE_VALS(sv_int(patient_id), sv_text(protocol_name ? protocol_name : "")),
-                                  sizeof(struct trend_session), read_trend_session, &rows, &len,
-                                  "reading the trend", err);
+    enum st_status r =
+        store_rows(s,
+                   "SELECT x.id, x.started, x.status, pr.sha256, x.body_mass_kg, x.protocol_id"
+                   " FROM sessions x JOIN protocols pr ON pr.id = x.protocol_id"
+                   " WHERE x.patient_id=? AND pr.name=? AND x.status <> 'running'"
+                   " ORDER BY x.started, x.id",
+                   STORE_VALS(sv_int(patient_id), sv_text(protocol_name ? protocol_name : "")),
+                   sizeof(struct trend_session), read_trend_session, &rows, &len, "reading the trend", err);
     struct trend_session *x = rows;
     for (size_t i = 0; r == ST_OK && i < len; i++)
         r = trend_fill(s, patient_id, &x[i], i ? &x[i - 1].row : NULL, err);

@@ -1,5 +1,6 @@
 /*
- * store_internal.h - what the store's own files (the .c files of station/store) share and nobody else may use.
+ * store_internal.h - what the store's own files (the .c files of station/store) share and nobody else may
+ * use.
  *
  * The store is one module split over several files by what they hold (the public manual is
  * station/store/store.h):
@@ -115,8 +116,8 @@ enum st_status store_run(struct store *s, const char *sql, const struct store_va
 /* Reads the first row of a query: read(st, item) when there is one, and *found (may be NULL) says
  * whether there was. ST_OK also when there is none. */
 enum st_status store_row(struct store *s, const char *sql, const struct store_val *v, size_t n,
-                         void (*read)(sqlite3_stmt *st, void *item), void *item, bool *found, const char *doing,
-                         struct st_err *err);
+                         void (*read)(sqlite3_stmt *st, void *item), void *item, bool *found,
+                         const char *doing, struct st_err *err);
 /* The first column of the first row as an integer into *out (0 when there is no row or it is NULL). */
 enum st_status store_int(struct store *s, const char *sql, const struct store_val *v, size_t n, int64_t *out,
                          const char *doing, struct st_err *err);
@@ -145,14 +146,15 @@ typedef enum st_status (*store_work_fn)(struct store *s, void *ctx, struct st_er
  * logged only: the commit is already durable). Returns ST_OK once committed, else the work's status
  * or the BEGIN/COMMIT failure told as `doing`.
  */
-enum st_status store_tx(struct store *s, const char *doing, store_work_fn work, void *ctx, struct st_err *err);
+enum st_status store_tx(struct store *s, const char *doing, store_work_fn work, void *ctx,
+                        struct st_err *err);
 
 /* The id of the row select_sql (with its key values) finds, into *id; when there is none, one
  * transaction that looks again and runs insert_sql (with its values), *id becoming the new row's.
  * For the rows a session refers to and that are made once: therapists, protocols. */
-enum st_status store_id_ensure(struct store *s, const char *select_sql, const struct store_val *key, size_t nkey,
-                               const char *insert_sql, const struct store_val *ins, size_t nins, int64_t *id,
-                               const char *doing, struct st_err *err);
+enum st_status store_id_ensure(struct store *s, const char *select_sql, const struct store_val *key,
+                               size_t nkey, const char *insert_sql, const struct store_val *ins, size_t nins,
+                               int64_t *id, const char *doing, struct st_err *err);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Shared between the store's files                                                                 */
@@ -167,6 +169,10 @@ void store_today(char out[11]);
 /* The schema (store_schema.c): brings the file from its user_version to STORE_SCHEMA_VERSION inside
  * the caller's transaction. */
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err);
+/* The SQL of the migration step that made `version` (1: the first tables), NULL when there is none.
+ * For tests: they build the files of earlier versions from it, and pin each step's text by its hash
+ * so that a shipped migration can never change. */
+const char *store_schema_sql(int version);
 /* Every table of the current schema and the version that added it (NULL-terminated), for the
  * open-time probe. */
 struct store_table {

@@ -226,11 +226,11 @@ enum st_status store_mass_latest(struct store *s, int64_t patient_id, double *kg
 {
     struct store_mass m;
     bool found = false;
-    enum st_status r = store_row(s,
-                                 "SELECT mass_kg, measured FROM body_mass WHERE patient_id=?"
-                                 " ORDER BY measured DESC, id DESC LIMIT 1",
-                                 STORE_VALS(sv_int(patient_id)), read_mass, &m, &found, "reading the body mass",
-                                 err);
+    enum st_status r =
+        store_row(s,
+                  "SELECT mass_kg, measured FROM body_mass WHERE patient_id=?"
+                  " ORDER BY measured DESC, id DESC LIMIT 1",
+                  STORE_VALS(sv_int(patient_id)), read_mass, &m, &found, "reading the body mass", err);
     if (r != ST_OK)
         return r;
     if (!found)
@@ -361,8 +361,8 @@ enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64
             return g;
         }
         if (strlen(id_or_uuid) == 36) {
-            enum st_status r = store_int(s, "SELECT id FROM patients WHERE uuid=?", STORE_VALS(sv_text(id_or_uuid)),
-                                         id, "finding a patient", err);
+            enum st_status r = store_int(s, "SELECT id FROM patients WHERE uuid=?",
+                                         STORE_VALS(sv_text(id_or_uuid)), id, "finding a patient", err);
             if (r != ST_OK || *id)
                 return r;
         }
@@ -376,8 +376,8 @@ enum st_status store_patient_find(struct store *s, const char *id_or_uuid, int64
 enum st_status store_patient_list(struct store *s, struct store_patient **out, size_t *n, struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r = store_rows(s, PATIENT_SELECT " ORDER BY p.display_name, p.id", STORE_NO_VALS, sizeof **out,
-                                  read_patient, &rows, n, "listing patients", err);
+    enum st_status r = store_rows(s, PATIENT_SELECT " ORDER BY p.display_name, p.id", STORE_NO_VALS,
+                                  sizeof **out, read_patient, &rows, n, "listing patients", err);
     *out = rows;
     return r;
 }
@@ -419,15 +419,16 @@ static enum st_status patient_update_work(struct store *s, void *ctx, struct st_
         {"lever_m", ol[1], nw[1]},
         {"notes", old->notes, p->notes},
     };
-    enum st_status r = store_run(s,
-                                 "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?,"
-                                 " dominant_side=?, leg_length_m=?, lever_m=?, notes=?, updated=? WHERE id=?",
-                                 STORE_VALS(PATIENT_FIELD_VALS(p, sex_n, side_n), sv_int(st_wall_s()), sv_int(p->id)),
-                                 "changing the patient", err);
+    enum st_status r =
+        store_run(s,
+                  "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?,"
+                  " dominant_side=?, leg_length_m=?, lever_m=?, notes=?, updated=? WHERE id=?",
+                  STORE_VALS(PATIENT_FIELD_VALS(p, sex_n, side_n), sv_int(st_wall_s()), sv_int(p->id)),
+                  "changing the patient", err);
     for (size_t i = 0; r == ST_OK && i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].o, fields[i].n) != 0)
-            r = store_audit_add(s, u->therapist_id, "patients", old->uuid, "edit", fields[i].field, fields[i].o,
-                                fields[i].n, u->reason, err);
+            r = store_audit_add(s, u->therapist_id, "patients", old->uuid, "edit", fields[i].field,
+                                fields[i].o, fields[i].n, u->reason, err);
     return r;
 }
 
@@ -460,27 +461,29 @@ static enum st_status patient_delete_work(struct store *s, void *ctx, struct st_
 {
     struct patient_delete *d = ctx;
     const char *doing = "erasing the patient";
-    enum st_status r = store_int(s, "SELECT count(*) FROM sessions WHERE patient_id=?", STORE_VALS(sv_int(d->id)),
-                                 &d->n_sessions, doing, err);
+    enum st_status r = store_int(s, "SELECT count(*) FROM sessions WHERE patient_id=?",
+                                 STORE_VALS(sv_int(d->id)), &d->n_sessions, doing, err);
     if (r == ST_OK)
         r = store_int(s,
                       "SELECT count(*) FROM repetitions r JOIN sessions x ON x.id = r.session_id"
                       " WHERE x.patient_id=?",
                       STORE_VALS(sv_int(d->id)), &d->n_reps, doing, err);
     if (r == ST_OK)
-        r = store_run(s,
-                      "UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE row_uuid=?1"
-                      " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
-                      " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
-                      " WHERE x.patient_id=?2)",
-                      STORE_VALS(sv_text(d->uuid), sv_int(d->id)), doing, err);
+        r = store_run(
+            s,
+            "UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE row_uuid=?1"
+            " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
+            " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
+            " WHERE x.patient_id=?2)",
+            STORE_VALS(sv_text(d->uuid), sv_int(d->id)), doing, err);
     if (r == ST_OK) /* cascades to everything measured */
         r = store_run(s, "DELETE FROM patients WHERE id=?", STORE_VALS(sv_int(d->id)), doing, err);
     char what[96];
     snprintf(what, sizeof what, "erased: %lld session(s), %lld repetition(s)", (long long)d->n_sessions,
              (long long)d->n_reps);
     if (r == ST_OK)
-        r = store_audit_add(s, d->therapist_id, "patients", d->uuid, "delete", NULL, NULL, what, d->reason, err);
+        r = store_audit_add(s, d->therapist_id, "patients", d->uuid, "delete", NULL, NULL, what, d->reason,
+                            err);
     return r;
 }
 

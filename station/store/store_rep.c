@@ -5,8 +5,8 @@
  * only when the WAL is synced (synchronous=FULL), and only then does store_rep_add return ST_OK and
  * the station say "saved". When the write fails (a full disk, an I/O error, a lock held too long),
  * the transaction is rolled back, so no half rep exists, and a copy of the rep and its samples waits
- * in memory in `s->pending` until store_flush_pending can write it or export_pending_json (station/export) saves it
- * to a file. Each rep carries its UUID from the start, so a rep that reached the file despite a
+ * in memory in `s->pending` until store_flush_pending can write it or export_pending_json (station/export)
+ * saves it to a file. Each rep carries its UUID from the start, so a rep that reached the file despite a
  * reported failure (a commit whose sync failed but survived) is recognised and never written twice.
  */
 #include "station/store/store_internal.h"
@@ -147,7 +147,8 @@ enum st_status store_session_begin(struct store *s, struct store_session *sess, 
     sess->id = 0;
     if (r == ST_ERR_ARG) /* a foreign key */
         return st_err_set(err, ST_ERR_ARG,
-                          "The session names a patient, therapist, protocol or device that is not in %s", s->path);
+                          "The session names a patient, therapist, protocol or device that is not in %s",
+                          s->path);
     return r;
 }
 
@@ -161,13 +162,16 @@ struct session_end {
 static enum st_status session_end_work(struct store *s, void *ctx, struct st_err *err)
 {
     const struct session_end *e = ctx;
-    enum st_status r = store_run(
-        s, "UPDATE sessions SET status=?, ended=?, sample_rate_hz=?, jitter_ms=?, drops=?, bad_lines=? WHERE id=?",
-        STORE_VALS(sv_text(store_session_status_name(e->status)),
-                   e->status != STORE_SESSION_RUNNING ? sv_int(now_s()) : sv_null(), sv_real(e->sample_rate_hz),
-                   sv_real(e->jitter_ms), e->drops >= 0 ? sv_int(e->drops) : sv_null(),
-                   e->bad_lines >= 0 ? sv_int(e->bad_lines) : sv_null(), sv_int(e->session_id)),
-        "ending the session", err);
+    enum st_status r =
+        store_run(s,
+                  "UPDATE sessions SET status=?, ended=?, sample_rate_hz=?, jitter_ms=?, drops=?, "
+                  "bad_lines=? WHERE id=?",
+                  STORE_VALS(sv_text(store_session_status_name(e->status)),
+                             e->status != STORE_SESSION_RUNNING ? sv_int(now_s()) : sv_null(),
+                             sv_real(e->sample_rate_hz), sv_real(e->jitter_ms),
+                             e->drops >= 0 ? sv_int(e->drops) : sv_null(),
+                             e->bad_lines >= 0 ? sv_int(e->bad_lines) : sv_null(), sv_int(e->session_id)),
+                  "ending the session", err);
     if (r == ST_OK && sqlite3_changes(s->db) == 0)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s", (long long)e->session_id,
                           s->path);
@@ -242,8 +246,8 @@ static enum st_status read_session_devices(struct store *s, struct store_session
     void *rows = NULL;
     size_t n = 0;
     enum st_status r = store_rows(s, "SELECT channel, device_id FROM session_devices WHERE session_id=?",
-                                  STORE_VALS(sv_int(x->id)), sizeof(struct channel_device), read_channel_device,
-                                  &rows, &n, doing, err);
+                                  STORE_VALS(sv_int(x->id)), sizeof(struct channel_device),
+                                  read_channel_device, &rows, &n, doing, err);
     const struct channel_device *c = rows;
     for (size_t i = 0; i < n; i++)
         if (c[i].channel >= 0 && c[i].channel < ST_MAX_CHANNELS)
@@ -256,8 +260,8 @@ enum st_status store_session_get(struct store *s, int64_t session_id, struct sto
                                  struct st_err *err)
 {
     bool found = false;
-    enum st_status r = store_row(s, SESSION_SELECT " WHERE s.id=?", STORE_VALS(sv_int(session_id)), read_session,
-                                 sess, &found, "reading a session", err);
+    enum st_status r = store_row(s, SESSION_SELECT " WHERE s.id=?", STORE_VALS(sv_int(session_id)),
+                                 read_session, sess, &found, "reading a session", err);
     if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s: see `station sessions`",
                           (long long)session_id, s->path);
@@ -273,8 +277,8 @@ enum st_status store_session_list(struct store *s, int64_t patient_id, struct st
     enum st_status r =
         patient_id > 0
             ? store_rows(s, SESSION_SELECT " WHERE s.patient_id=? ORDER BY s.started DESC, s.id DESC",
-                         STORE_VALS(sv_int(patient_id)), sizeof **out, read_session, &rows, n, "listing sessions",
-                         err)
+                         STORE_VALS(sv_int(patient_id)), sizeof **out, read_session, &rows, n,
+                         "listing sessions", err)
             : store_rows(s, SESSION_SELECT " ORDER BY s.started DESC, s.id DESC", STORE_NO_VALS, sizeof **out,
                          read_session, &rows, n, "listing sessions", err);
     struct store_session *arr = rows;
@@ -306,9 +310,10 @@ void store_rep_init(struct store_rep *r)
 /* The columns of repetitions: first the rep's own (these, in the order of rep_vals and read_rep),
  * then one per metric field (protocols/metric_fields.h, in its order). */
 static const char *const rep_own_cols[] = {
-    "uuid",         "session_id", "sequence", "block_index", "index_in_block", "direction", "side",
-    "familiarisation", "status",  "counts",   "flags",       "contraction",    "n_samples", "lever_m",
-    "body_mass_kg", "tare_n",     "pain",     "note",        "created",
+    "uuid",      "session_id",      "sequence",     "block_index", "index_in_block", "direction",
+    "side",      "familiarisation", "status",       "counts",      "flags",          "contraction",
+    "n_samples", "lever_m",         "body_mass_kg", "tare_n",      "pain",           "note",
+    "created",
 };
 #define REP_OWN (sizeof rep_own_cols / sizeof rep_own_cols[0])
 #define REP_MAX_COLS (REP_OWN + MET_FIELD_MAX)
@@ -421,8 +426,9 @@ enum st_status store_schema_check(struct store *s, struct st_err *err)
 {
     void *rows = NULL;
     size_t n = 0;
-    enum st_status r = store_rows(s, "PRAGMA table_info(repetitions)", STORE_NO_VALS, sizeof(struct column_name),
-                                  read_column_name, &rows, &n, "checking the schema", err);
+    enum st_status r =
+        store_rows(s, "PRAGMA table_info(repetitions)", STORE_NO_VALS, sizeof(struct column_name),
+                   read_column_name, &rows, &n, "checking the schema", err);
     const struct column_name *c = rows;
     /* Every column is "id" or one of ours... */
     for (size_t i = 0; r == ST_OK && i < n; i++) {
@@ -441,10 +447,11 @@ enum st_status store_schema_check(struct store *s, struct st_err *err)
         for (size_t i = 0; i < n && !found; i++)
             found = strcmp(c[i].name, rep_col(k)) == 0;
         if (!found)
-            r = st_err_set(err, ST_ERR_DB,
-                           "The database %s lacks the column repetitions.%s: a metric field was added without "
-                           "the schema migration that adds its column",
-                           s->path, rep_col(k));
+            r = st_err_set(
+                err, ST_ERR_DB,
+                "The database %s lacks the column repetitions.%s: a metric field was added without "
+                "the schema migration that adds its column",
+                s->path, rep_col(k));
     }
     free(rows);
     return r;
@@ -501,8 +508,9 @@ static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *
 }
 
 /* Writes one rep in one transaction; *rep_id its id. On failure nothing of it is left. */
-static enum st_status rep_write(struct store *s, int64_t session_id, const struct store_rep *r, const double *t_s,
-                                const double *f_n, size_t n, int64_t *rep_id, struct st_err *err)
+static enum st_status rep_write(struct store *s, int64_t session_id, const struct store_rep *r,
+                                const double *t_s, const double *f_n, size_t n, int64_t *rep_id,
+                                struct st_err *err)
 {
     unsigned char *blob = malloc(n ? n * 16 : 1);
     if (!blob)
@@ -532,8 +540,9 @@ static enum st_status pending_write(struct store *s, struct st_err *err)
     while (s->n_pending) {
         struct store_pending *p = &s->pending[0];
         int64_t exists = 0;
-        enum st_status r = store_int(s, "SELECT 1 FROM repetitions WHERE uuid=?", STORE_VALS(sv_text(p->rep.uuid)),
-                                     &exists, "saving the waiting repetitions", err);
+        enum st_status r =
+            store_int(s, "SELECT 1 FROM repetitions WHERE uuid=?", STORE_VALS(sv_text(p->rep.uuid)), &exists,
+                      "saving the waiting repetitions", err);
         if (r != ST_OK)
             return r;
         if (!exists) {
@@ -687,10 +696,10 @@ struct rep_status_change {
 static enum st_status rep_set_status_work(struct store *s, void *ctx, struct st_err *err)
 {
     const struct rep_status_change *c = ctx;
-    enum st_status r = store_run(s, "UPDATE repetitions SET status=?, counts=? WHERE id=?",
-                                 STORE_VALS(sv_text(store_rep_status_name(c->status)), sv_int(c->counts),
-                                            sv_int(c->rep_id)),
-                                 "changing a repetition's status", err);
+    enum st_status r =
+        store_run(s, "UPDATE repetitions SET status=?, counts=? WHERE id=?",
+                  STORE_VALS(sv_text(store_rep_status_name(c->status)), sv_int(c->counts), sv_int(c->rep_id)),
+                  "changing a repetition's status", err);
     if (r == ST_OK)
         r = store_audit_add(s, c->therapist_id, "repetitions", c->uuid, c->action, "status", c->oldv, c->newv,
                             c->reason, err);
@@ -747,8 +756,8 @@ enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_
 
 /* Decodes one rep_samples row into two new arrays; ST_ERR_DB_CORRUPT when its size or encoding is
  * not what it says. */
-static enum st_status samples_decode(struct store *s, sqlite3_stmt *st, int64_t rep_id, double **t_s, double **f_n,
-                                     size_t *n, struct st_err *err)
+static enum st_status samples_decode(struct store *s, sqlite3_stmt *st, int64_t rep_id, double **t_s,
+                                     double **f_n, size_t *n, struct st_err *err)
 {
     int64_t cnt = sqlite3_column_int64(st, 0);
     const unsigned char *enc = sqlite3_column_text(st, 1);
@@ -788,7 +797,8 @@ enum st_status store_rep_samples(struct store *s, int64_t rep_id, double **t_s, 
     if (rc == SQLITE_ROW)
         r = samples_decode(s, st, rep_id, t_s, f_n, n, err);
     else if (rc == SQLITE_DONE)
-        r = st_err_set(err, ST_ERR_NOT_FOUND, "Repetition %lld has no samples in %s", (long long)rep_id, s->path);
+        r = st_err_set(err, ST_ERR_NOT_FOUND, "Repetition %lld has no samples in %s", (long long)rep_id,
+                       s->path);
     else
         r = store_fail(s, rc, "reading samples", err);
     sqlite3_finalize(st);
@@ -863,9 +873,10 @@ enum st_status store_sessions_close_orphans(struct store *s, int *n, struct st_e
     host[sizeof host - 1] = '\0';
     void *rows = NULL;
     size_t len = 0;
-    enum st_status r = store_rows(s, "SELECT id, pid FROM sessions WHERE status='running' AND host=? ORDER BY id",
-                                  STORE_VALS(sv_text(host)), sizeof(struct orphan), read_orphan, &rows, &len,
-                                  "closing interrupted sessions", err);
+    enum st_status r =
+        store_rows(s, "SELECT id, pid FROM sessions WHERE status='running' AND host=? ORDER BY id",
+                   STORE_VALS(sv_text(host)), sizeof(struct orphan), read_orphan, &rows, &len,
+                   "closing interrupted sessions", err);
     if (r != ST_OK)
         return r;
     struct orphan *o = rows;
@@ -890,7 +901,8 @@ struct session_event {
 static enum st_status session_event_work(struct store *s, void *ctx, struct st_err *err)
 {
     const struct session_event *e = ctx;
-    return store_run(s, "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)",
+    return store_run(s,
+                     "INSERT INTO session_events(session_id, at_ms, kind, state, detail) VALUES(?,?,?,?,?)",
                      STORE_VALS(sv_int(e->session_id), sv_int(e->at_ms), sv_text(e->kind ? e->kind : ""),
                                 sv_opt(e->state), sv_opt(e->detail)),
                      "recording the session's progress", err);
@@ -916,9 +928,10 @@ enum st_status store_session_events(struct store *s, int64_t session_id, struct 
                                     size_t *n, struct st_err *err)
 {
     void *rows = NULL;
-    enum st_status r = store_rows(
-        s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id",
-        STORE_VALS(sv_int(session_id)), sizeof **out, read_event, &rows, n, "reading the session's progress", err);
+    enum st_status r =
+        store_rows(s, "SELECT at_ms, kind, state, detail FROM session_events WHERE session_id=? ORDER BY id",
+                   STORE_VALS(sv_int(session_id)), sizeof **out, read_event, &rows, n,
+                   "reading the session's progress", err);
     *out = rows;
     return r;
 }

@@ -173,9 +173,9 @@ static const char schema_v1[] =
     "CREATE INDEX audit_row ON audit(row_uuid, id);";
 
 const struct store_table store_schema_tables[] = {
-    {"therapists", 1}, {"patients", 1},        {"body_mass", 1},   {"devices", 1},
-    {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},    {"session_devices", 1},
-    {"repetitions", 1}, {"rep_samples", 1},    {"audit", 1},       {"session_events", 3},
+    {"therapists", 1},   {"patients", 1},      {"body_mass", 1}, {"devices", 1},
+    {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},  {"session_devices", 1},
+    {"repetitions", 1},  {"rep_samples", 1},   {"audit", 1},     {"session_events", 3},
     {"session_notes", 4}, {NULL, 0},
 };
 
@@ -189,10 +189,9 @@ struct migration {
 /* Version 2: which station (host name and process id) runs a session, so a station can tell its own
  * sessions left 'running' by a crash or a pulled plug from another station's live ones sharing the
  * file, and mark them 'interrupted' (store_sessions_close_orphans). Older sessions keep NULLs. */
-static const char schema_v2[] =
-    "ALTER TABLE sessions ADD COLUMN host TEXT;"
-    "ALTER TABLE sessions ADD COLUMN pid INTEGER;"
-    "CREATE INDEX sessions_status ON sessions(status);";
+static const char schema_v2[] = "ALTER TABLE sessions ADD COLUMN host TEXT;"
+                                "ALTER TABLE sessions ADD COLUMN pid INTEGER;"
+                                "CREATE INDEX sessions_status ON sessions(status);";
 
 /* Version 3: the flow of a session as the engine walked it (every state change, tare, extra rep, block
  * end, device lost/back): what the screen showed, kept with the results. at_ms counts from the start.
@@ -225,6 +224,14 @@ static const struct migration migrations[] = {
     {3, schema_v3, NULL},
     {4, schema_v4, NULL},
 };
+
+const char *store_schema_sql(int version)
+{
+    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++)
+        if (migrations[i].to == version)
+            return migrations[i].sql;
+    return NULL;
+}
 
 enum st_status store_schema_migrate(struct store *s, int from_version, struct st_err *err)
 {

@@ -80,6 +80,7 @@ static const char *const shipped_sha256[] = {
     "a71dd8d74db70a1ffb35fde98841c8df2ae50bb27bda6a4c0a2387428e3b448c",
     "d078202080b4d43d5e713154cf05ba766a6f1a27d999f969dd31d9b250055768",
     "3a667a4ce327f676a73025d529cefc7271e947964cf983e18172ee8c29e679e1",
+    "0e62f23497f4c96b479f31450845cf40f4403b6ac01fbc83e3b1c9bbda31a7ea",
 };
 
 /* What the test adds as data to a version-1 file: a patient, a session left running by a crash. */

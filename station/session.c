@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -62,6 +63,11 @@ struct rec {
     double peak_n;
     unsigned flags;
     enum eng_rep_status status;
+    bool counts;   /* enters the block best and the balance, exactly as written to the store */
+    enum st_dir dir;
+    enum st_side side;
+    double lever_m;
+    bool replaced; /* an extra rep was granted because of it */
     bool saved;
 };
 
@@ -85,16 +91,23 @@ struct sess {
     char inbuf[256];
     size_t inlen;
     bool prompted;
+    bool abort_asked; /* the terminal's q was typed once (asked twice, as in the window) */
     char alert[192];
     bool finished;
     bool aborted;
     unsigned events_dropped; /* engine events lost so far (eng_view), already recorded and said */
     struct eng_view last_view; /* the last view with a block, for the screen after the end */
     bool have_last_view;
+    bool model_due;     /* a rep ended or was decided: the observer (tests) sees the next model */
     bool shot_due;      /* STATION_SCREENSHOT_DIR: save the views after the next frame */
     int64_t cue_at_ns;  /* demo: when the simulated patient pushes */
     struct emu *cue_emu; /* demo: on which channel's emulator */
     double cue_peak_n;
+    char notice[160];         /* news for the screen: a skipped block, an extra rep */
+    enum eng_state cue_state; /* the state the engine's latest cue was given in */
+    bool rep_onset;           /* the rep under way has crossed its threshold (the cue turns to "Hold") */
+    struct bal_params bal_params; /* the store's parameters for this session (store_session_bal_params) */
+    struct ui_final final;    /* the previous session's balance, read once at the start */
     struct st_sample batch[BATCH];
 };
 
@@ -169,6 +182,10 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
         rc->peak_n = r->met.peak_n;
         rc->flags = r->flags;
         rc->status = r->status;
+        rc->counts = r->counts;
+        rc->dir = r->dir;
+        rc->side = r->side;
+        rc->lever_m = r->lever_m;
     }
     struct st_err err;
     st_err_clear(&err);
@@ -200,8 +217,10 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
 static void decide_rep(struct sess *s, const struct eng_event *ev)
 {
     struct rec *rc = rec_find(s, ev->rep.seq);
-    if (rc)
+    if (rc) {
         rc->status = ev->rep.status;
+        rc->counts = ev->rep.counts;
+    }
     say(s, "  Rep %d is now %s%s", ev->rep.index, eng_rep_status_name(ev->rep.status),
         ev->rep.counts ? " (counts)" : "");
     if (!rc || !rc->rep_id) {
@@ -275,6 +294,25 @@ static void demo_arm(struct sess *s, const struct eng_view *v)
     s->cue_at_ns = st_now_ns() + (int64_t)(s->o->demo_reaction_s * 1e9);
 }
 
+/* An extra rep was granted: say why in words (the engine's text names flags by their internal names),
+ * and mark the rep it replaces so the screen says "one more rep follows" beside it. */
+static void extra_notice(struct sess *s, int block)
+{
+    struct rec *last = NULL;
+    for (size_t i = s->n_recs; i-- > 0 && !last;)
+        if (s->recs[i].block == block)
+            last = &s->recs[i];
+    if (last && !last->counts && last->flags) {
+        char words[128];
+        last->replaced = true;
+        snprintf(s->notice, sizeof s->notice, "Rep %d not counted (%s): one more rep follows", last->index,
+                 ui_flag_words(last->flags, words, sizeof words));
+    } else {
+        snprintf(s->notice, sizeof s->notice, "The reps differ by more than %g %%: one more rep follows",
+                 s->proto.cv_limit_pct);
+    }
+}
+
 static void handle_events(struct sess *s)
 {
     struct eng_event ev;
@@ -310,6 +348,7 @@ static void handle_events(struct sess *s)
             print_prompt(s, ev.state);
             break;
         case ENG_EV_CUE:
+            s->cue_state = v.state;
             if (s->ui)
                 ui_sound(s->ui, (enum ui_sound)ev.sound);
             if (ev.sound == ENG_SOUND_GO && v.mode == ENG_MANUAL)
@@ -325,22 +364,34 @@ static void handle_events(struct sess *s)
             }
             break;
         case ENG_EV_REP_STARTED:
+            s->rep_onset = v.mode == ENG_AUTO; /* auto: a rep starts at its onset */
+            s->notice[0] = '\0';
             break;
         case ENG_EV_REP_ENDED:
             save_rep(s, &ev.rep);
             s->shot_due = true;
+            s->model_due = true;
             break;
         case ENG_EV_REP_DECIDED:
             decide_rep(s, &ev);
+            s->model_due = true;
             break;
         case ENG_EV_EXTRA_REP:
             record(s, ev.t_ns, "extra_rep", NULL, "block %d: %s", ev.block + 1, ev.text);
             say(s, "  %s", ev.text[0] ? ev.text : "One more repetition");
+            extra_notice(s, ev.block);
             break;
         case ENG_EV_BLOCK_DONE:
             record(s, ev.t_ns, "block_done", NULL, "block %d: %d counting rep(s)%s", ev.block + 1, ev.count,
                    ev.skipped ? ", skipped" : "");
             say(s, "  Block done%s: %d repetition(s) count", ev.skipped ? " (skipped)" : "", ev.count);
+            if (ev.skipped && ev.block >= 0 && ev.block < s->proto.nblocks) {
+                const struct proto_block *b = &s->proto.blocks[ev.block];
+                snprintf(s->notice, sizeof s->notice, "Block skipped (%s, %s): %d rep%s count%s",
+                         b->dir == ST_DIR_ADD ? "adduction" : "abduction",
+                         b->side == ST_SIDE_LEFT ? "left" : b->side == ST_SIDE_RIGHT ? "right" : "both sides",
+                         ev.count, ev.count == 1 ? "" : "s", ev.count == 1 ? "s" : "");
+            }
             break;
         case ENG_EV_COMPLETE:
             s->finished = true;
@@ -383,6 +434,8 @@ static void terminal_line(struct sess *s, const char *line)
     eng_view(s->eng, &v);
     while (*line == ' ' || *line == '\t')
         line++;
+    bool asked = s->abort_asked; /* q was typed once: a second q aborts, anything else goes on */
+    s->abort_asked = false;
     switch (line[0]) {
     case '\0': command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_START); break;
     case 'r': command(s, ENG_CMD_REDO); break;
@@ -390,8 +443,15 @@ static void terminal_line(struct sess *s, const char *line)
     case 'a': command(s, ENG_CMD_ACCEPT); break;
     case 's': command(s, ENG_CMD_SKIP_BLOCK); break;
     case 'p': command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_PAUSE); break;
-    case 'q': command(s, ENG_CMD_ABORT); break;
-    default: say(s, "  Keys: Enter start, r redo, x reject, a accept, s skip block, p pause, q abort"); break;
+    case 'q':
+        if (asked) {
+            command(s, ENG_CMD_ABORT);
+        } else {
+            s->abort_asked = true;
+            say(s, "  Abort the session? Type q and Enter again to abort; anything else goes on");
+        }
+        break;
+    default: say(s, "  Keys: Enter start, r redo, x reject, a accept, s skip block, p pause, q abort (asked twice)"); break;
     }
 }
 
@@ -493,9 +553,13 @@ static void drain(struct sess *s)
 
 /* ---- the model ---------------------------------------------------------------------------- */
 
-static enum ui_cue cue_of(enum eng_state st)
+/* The one cue both views show, from the engine's state: within a rep, "Push!" until the force crosses
+ * the threshold, "Hold" while it stays above, "Relax" after the release or when the hold time is up.
+ * The therapist's line and the patient's word are made from this same value (never "Push!" on one
+ * and "Hold" on the other), and a stopped session is never "Well done". */
+static enum ui_cue cue_of(const struct sess *s, const struct eng_view *v)
 {
-    switch (st) {
+    switch (v->state) {
     case ENG_SETUP:
     case ENG_TARE:
     case ENG_REVIEW:
@@ -503,12 +567,67 @@ static enum ui_cue cue_of(enum eng_state st)
     case ENG_DEVICE_LOST: return UI_CUE_WAIT;
     case ENG_COUNTDOWN: return UI_CUE_READY;
     case ENG_ARMED: return UI_CUE_PUSH;
-    case ENG_CONTRACTION: return UI_CUE_HOLD;
-    case ENG_REST: return UI_CUE_REST;
+    case ENG_CONTRACTION:
+        if (v->cue_sound == ENG_SOUND_STOP && s->cue_state == ENG_CONTRACTION)
+            return UI_CUE_RELAX; /* the hold time is up */
+        if (!s->rep_onset)
+            return UI_CUE_PUSH;
+        return isfinite(v->force_n) && isfinite(v->threshold_n) && v->force_n < v->threshold_n ? UI_CUE_RELAX
+                                                                                               : UI_CUE_HOLD;
+    case ENG_REST: return v->elapsed_s < 1.0 ? UI_CUE_RELAX : UI_CUE_REST;
     case ENG_PAUSED: return UI_CUE_PAUSED;
-    case ENG_COMPLETE:
-    case ENG_ABORTED: return UI_CUE_DONE;
+    case ENG_COMPLETE: return UI_CUE_DONE;
+    case ENG_ABORTED: return UI_CUE_STOPPED;
     default: return UI_CUE_NONE;
+    }
+}
+
+/* The block best and the balance from the same records the store was given (recs mirrors every rep
+ * written, with its counts updated on each decision): the screen never shows a number the database
+ * does not hold. */
+static double block_best(const struct sess *s, int block)
+{
+    double best = NAN;
+    for (size_t i = 0; i < s->n_recs; i++) {
+        const struct rec *rc = &s->recs[i];
+        if (rc->block == block && rc->counts && !rc->familiarisation && isfinite(rc->peak_n) &&
+            !(rc->peak_n <= best))
+            best = rc->peak_n;
+    }
+    return best;
+}
+
+static void balance_of_recs(const struct sess *s, struct bal_result *out)
+{
+    static struct bal_rep reps[MAX_RECS]; /* one session at a time; the main loop's thread only */
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_recs; i++) {
+        const struct rec *rc = &s->recs[i];
+        reps[n++] = (struct bal_rep){.dir = rc->dir, .side = rc->side, .peak_n = rc->peak_n,
+                                     .lever_m = rc->lever_m, .counts = rc->counts && !rc->familiarisation};
+    }
+    bal_compute(reps, n, &s->bal_params, out);
+}
+
+/* What happens next because of the last rep, in words. */
+static void rep_next(const struct sess *s, const struct rec *rc, enum eng_state st, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    switch (rc->status) {
+    case ENG_REP_PENDING:
+        snprintf(buf, size, "%s", st == ENG_REVIEW ? "waiting for you: accept (A), reject (X) or redo (R) it"
+                                                   : "not decided: it does not count");
+        break;
+    case ENG_REP_REJECTED:
+        snprintf(buf, size, "%s", rc->replaced ? "not counted: one more rep follows" : "rejected: not counted");
+        break;
+    case ENG_REP_INTERRUPTED:
+        snprintf(buf, size, "%s", s->finished ? "interrupted: not counted" : "interrupted: it is repeated");
+        break;
+    case ENG_REP_ACCEPTED:
+        if (rc->flags && rc->counts)
+            snprintf(buf, size, "accepted by the therapist: it counts");
+        break;
     }
 }
 
@@ -522,12 +641,15 @@ static void fill_model(struct sess *s)
         v = s->last_view;
         v.state = now.state;
         v.cue = now.cue;
+        v.cue_sound = now.cue_sound;
         v.remaining_s = NAN;
         v.force_n = now.force_n;
     } else if (v.block >= 0) {
         s->last_view = v;
         s->have_last_view = true;
     }
+    if (v.state == ENG_CONTRACTION && isfinite(v.force_n) && isfinite(v.threshold_n) && v.force_n >= v.threshold_n)
+        s->rep_onset = true;
     ui_model_init(m);
     struct ui_session *u = &m->session;
     snprintf(u->protocol, sizeof u->protocol, "%s", v.title ? v.title : "");
@@ -542,19 +664,26 @@ static void fill_model(struct sess *s)
     u->n_reps = v.familiarisation ? v.fam_reps : v.reps;
     snprintf(u->state, sizeof u->state, "%s", eng_state_name(v.state));
     u->state_remaining_s = v.remaining_s;
-    u->cue = cue_of(v.state);
-    if (v.state == ENG_REST && v.elapsed_s < 1.0)
-        u->cue = UI_CUE_RELAX;
-    snprintf(u->cue_text, sizeof u->cue_text, "%s", v.cue ? v.cue : "");
+    u->cue = cue_of(s, &v);
+    /* The therapist's line adds the engine's words where they say more than the cue ("Check the
+     * repetition...", "Next: ... Position: ..."), and only while the state they were said in lasts;
+     * during a rep both views show the same word. */
+    bool in_rep = v.state == ENG_COUNTDOWN || v.state == ENG_ARMED || v.state == ENG_CONTRACTION ||
+                  v.state == ENG_REST;
+    if (!in_rep && v.cue && v.cue[0] && s->cue_state == v.state)
+        snprintf(u->cue_text, sizeof u->cue_text, "%s", v.cue);
+    if (v.state == ENG_TARE || v.state == ENG_REVIEW)
+        snprintf(u->patient_cue, sizeof u->patient_cue, "Relax the leg");
     u->paused = v.state == ENG_PAUSED;
     u->complete = v.state == ENG_COMPLETE || v.state == ENG_ABORTED;
 
-    if (v.have_last) {
-        struct rec *rc = rec_find(s, v.last_seq);
+    if (s->n_recs > 0) {
+        const struct rec *rc = &s->recs[s->n_recs - 1];
         m->last.valid = true;
-        m->last.peak_n = v.last_peak_n;
-        met_flags_str(v.last_flags, ", ", m->last.flags, sizeof m->last.flags);
-        m->last.saved = rc && rc->saved;
+        m->last.peak_n = rc->peak_n;
+        ui_flag_words(rc->flags, m->last.flags, sizeof m->last.flags);
+        m->last.saved = rc->saved;
+        rep_next(s, rc, v.state, m->last.next, sizeof m->last.next);
     }
     for (size_t i = 0; i < s->n_recs; i++) {
         const struct rec *rc = &s->recs[i];
@@ -567,7 +696,7 @@ static void fill_model(struct sess *s)
         struct ui_rep *r = &m->reps[m->n_reps++];
         r->index = rc->index;
         r->peak_n = rc->peak_n;
-        met_flags_str(rc->flags, ", ", r->flags, sizeof r->flags);
+        ui_flag_words(rc->flags, r->flags, sizeof r->flags);
         r->status = rc->status == ENG_REP_ACCEPTED   ? UI_REP_ACCEPTED
                     : rc->status == ENG_REP_REJECTED ? UI_REP_REJECTED
                     : rc->status == ENG_REP_PENDING  ? UI_REP_PENDING
@@ -575,13 +704,13 @@ static void fill_model(struct sess *s)
         r->familiarisation = rc->familiarisation;
         r->saved = rc->saved;
     }
-    eng_balance(s->eng, &m->balance);
+    balance_of_recs(s, &m->balance);
     m->have_balance = true;
 
     struct ui_live *l = &m->live;
     l->force_n = v.force_n;
-    l->block_best_n = v.block_best_n;
-    l->last_peak_n = v.have_last ? v.last_peak_n : NAN;
+    l->block_best_n = block_best(s, v.block);
+    l->last_peak_n = m->last.valid ? m->last.peak_n : NAN;
     l->threshold_n = v.threshold_n;
     l->t_now_s = (double)(st_now_ns() - s->t0_ns) / 1e9;
     l->window_s = 10;
@@ -610,8 +739,35 @@ static void fill_model(struct sess *s)
         snprintf(d->calib_warning, sizeof d->calib_warning, "%s", ch->calib_warning);
     }
     snprintf(m->alert, sizeof m->alert, "%s", s->alert);
+    snprintf(m->notice, sizeof m->notice, "%s", s->notice);
     snprintf(m->start_label, sizeof m->start_label, "%s",
              v.state == ENG_NEXT_BLOCK ? "Next block" : v.state == ENG_REST ? "Next rep" : "Start");
+    time_t now = time(NULL);
+    struct tm lt;
+    if (localtime_r(&now, &lt))
+        strftime(m->local_time, sizeof m->local_time, "%H:%M", &lt);
+
+    m->final = s->final;
+    m->final.show = u->complete;
+    m->final.stopped = v.state == ENG_ABORTED;
+    int saved = 0, counting = 0;
+    for (size_t i = 0; i < s->n_recs; i++) {
+        saved += s->recs[i].saved;
+        counting += s->recs[i].counts && !s->recs[i].familiarisation;
+    }
+    if (m->final.stopped)
+        snprintf(m->final.title, sizeof m->final.title, "Test stopped: %d rep%s saved, %d count%s", saved,
+                 saved == 1 ? "" : "s", counting, counting == 1 ? "s" : "");
+    else
+        snprintf(m->final.title, sizeof m->final.title, "Test complete: %d rep%s count%s", counting,
+                 counting == 1 ? "" : "s", counting == 1 ? "s" : "");
+}
+
+static void observe(struct sess *s)
+{
+    if (s->o->observe && (s->ui || s->model_due))
+        s->o->observe(s->o->observe_ctx, s->session_id, &s->model, s->model_due);
+    s->model_due = false;
 }
 
 /* With STATION_SCREENSHOT_DIR set (tests, documentation), the views are saved as BMP files after each
@@ -710,6 +866,45 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
     return ST_OK;
 }
 
+/* The screen's balance uses the parameters `station show` judges this session by (its protocol's
+ * bands, the session's mass, the patient's leg length), and the final screen compares with the last
+ * earlier complete session of the same patient on the same protocol, both read from the store. A
+ * failure here costs the comparison, never the session: it is logged without patient data. */
+static void judged_like_the_store(struct sess *s)
+{
+    struct st_err err;
+    struct store_session cur;
+    s->bal_params = bal_params_default();
+    s->final.error_band_pct = 10.0; /* CLINICAL.md: a change below about 10 % may be noise */
+    if (store_session_get(s->store, s->session_id, &cur, &err) != ST_OK ||
+        store_session_bal_params(s->store, &cur, &s->bal_params, &err) != ST_OK)
+        ST_WARN("session", "session %lld: balance parameters not read (%s): the defaults apply",
+                (long long)s->session_id, st_status_name(err.code));
+    s->final.ratio_red = s->bal_params.ratio_red;
+    s->final.ratio_amber = s->bal_params.ratio_amber;
+    if (isfinite(s->bal_params.body_mass_kg) && s->bal_params.body_mass_kg > 0)
+        snprintf(s->final.mass_text, sizeof s->final.mass_text, "%.1f kg", s->bal_params.body_mass_kg);
+    struct store_trend_row *rows = NULL;
+    size_t n = 0;
+    if (store_trend(s->store, s->patient_id, s->proto.name, &rows, &n, &err) != ST_OK) {
+        ST_WARN("session", "session %lld: no comparison with earlier sessions (%s)", (long long)s->session_id,
+                st_status_name(err.code));
+        return;
+    }
+    for (size_t i = n; i-- > 0;) {
+        if (rows[i].session_id == s->session_id || rows[i].status != STORE_SESSION_COMPLETE)
+            continue;
+        s->final.have_previous = true;
+        s->final.previous = rows[i].bal;
+        time_t t = (time_t)rows[i].started;
+        struct tm lt;
+        if (localtime_r(&t, &lt))
+            strftime(s->final.previous_when, sizeof s->final.previous_when, "%Y-%m-%d", &lt);
+        break;
+    }
+    free(rows);
+}
+
 static enum st_status setup(struct sess *s, struct st_err *err)
 {
     const struct session_opts *o = s->o;
@@ -793,6 +988,7 @@ static enum st_status setup(struct sess *s, struct st_err *err)
     s->session_id = sess.id;
     say(s, "Session %lld: %s, %d blocks, %s mode. Saving to %s", (long long)s->session_id, s->proto.title,
         s->proto.nblocks, o->auto_mode ? "hands-free (auto)" : "therapist-paced", db);
+    judged_like_the_store(s);
     return ST_OK;
 }
 
@@ -882,11 +1078,18 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         handle_events(s);
         if (o->auto_mode)
             command(s, ENG_CMD_START); /* hands-free: the therapist started it by starting the run */
+        int64_t exit_at = o->exit_after_s > 0 ? s->t0_ns + (int64_t)(o->exit_after_s * 1e9) : 0;
         int64_t next_frame = st_now_ns();
         while (!s->finished) {
             if (session_interrupted) {
                 session_interrupted = 0;
                 say(s, "Stopping: every saved repetition stays in the database");
+                command(s, ENG_CMD_ABORT);
+                break;
+            }
+            if (exit_at > 0 && st_now_ns() >= exit_at) {
+                say(s, "Stopping after %g s (--exit-after-s): every saved repetition stays in the database",
+                    o->exit_after_s);
                 command(s, ENG_CMD_ABORT);
                 break;
             }
@@ -909,8 +1112,11 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 next_frame += 16 * ST_NS_PER_MS;
             } else {
                 poll_terminal(s);
+                if (o->observe && s->model_due) /* after the keys: the model holds their effect */
+                    fill_model(s);
                 next_frame += 8 * ST_NS_PER_MS;
             }
+            observe(s);
             int64_t now = st_now_ns();
             if (next_frame > now)
                 st_sleep_ns(next_frame - now);
@@ -928,17 +1134,31 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 if (end && *end == '\0' && v >= 0 && v <= 3600)
                     linger = v;
             }
-            int64_t until = st_now_ns() + (int64_t)(linger * 1e9);
+            int64_t until = exit_at > 0 ? exit_at : st_now_ns() + (int64_t)(linger * 1e9);
             do {
                 fill_model(s);
                 struct st_err uerr;
                 ui_frame(s->ui, &s->model, &uerr);
                 struct ui_input in;
                 ui_poll(s->ui, &in);
-                if (in.quit || in.n_actions > 0)
+                if (in.quit || in.any_key)
                     break;
                 st_sleep_ns(50 * ST_NS_PER_MS);
             } while (st_now_ns() < until);
+            if (o->screenshot) {
+                struct st_err serr;
+                if (ui_screenshot(s->ui, UI_VIEW_THERAPIST, o->screenshot, &serr) == ST_OK)
+                    say(s, "Screenshot saved to %s", o->screenshot);
+                else
+                    say(s, "! %s", st_err_msg(&serr));
+            }
+        } else if (o->screenshot) {
+            say(s, "No window: no screenshot was saved (%s)", o->screenshot);
+        }
+        if (o->observe) {
+            fill_model(s);
+            s->model_due = true;
+            observe(s);
         }
         finish_pending(s);
         double rate = NAN, jitter = NAN;

@@ -23,6 +23,7 @@
 #include "common/sample.h"
 
 struct emu;
+struct ui_model;
 
 struct session_channel {
     const char *port;   /* device port: /dev/ttyUSB0, a pty, tcp:HOST:PORT */
@@ -53,6 +54,19 @@ struct session_opts {
     double demo_reaction_s;     /* delay between the cue and the push */
     FILE *out;                  /* progress; NULL: stdout */
     int max_calibration_age_days; /* older checks are flagged; 0: 365 */
+    /* --screenshot / --exit-after-s: with a window, the therapist view's last frame is saved to
+     * screenshot (PNG when it ends in .png) when the session is over and its final screen was drawn,
+     * or after exit_after_s seconds (> 0), which also ends the session there (stopped, every saved
+     * rep kept) and holds the final screen until then. */
+    const char *screenshot;
+    double exit_after_s;
+    /* Tests: called with the model the screen shows. With a window: after every frame (the test may
+     * push SDL key events from here, as a therapist would press keys); without one: each time a
+     * repetition has ended or been decided (the model is filled the same way). reps_changed is true
+     * on the first call after a repetition ended or was decided; the last call, when the session is
+     * over, has it true too. NULL: none. */
+    void (*observe)(void *ctx, int64_t session_id, const struct ui_model *m, bool reps_changed);
+    void *observe_ctx;
 };
 
 /* Defaults: nothing set, no overrides (-1), stdout. */

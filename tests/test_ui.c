@@ -15,8 +15,10 @@
 #include <stdlib.h>
 
 #include <SDL.h>
+#include <zlib.h>
 
 #include "check.h"
+#include "protocols/metrics.h"
 #include "station/ui/ui.h"
 
 /* ---- counting SDL's allocations (installed before SDL allocates anything) ---------------------- */
@@ -1106,6 +1108,276 @@ static void test_screenshots(void)
     ui_close(ui);
 }
 
+/* ---- words, the final balance, help, PNG ------------------------------------------------------ */
+
+static void test_flag_and_cue_words(void)
+{
+    char buf[128];
+    CHECK_STR(ui_flag_words(0, buf, sizeof buf), "");
+    CHECK_STR(ui_flag_words(MET_TOO_SHORT, buf, sizeof buf), "released too early");
+    CHECK_STR(ui_flag_words(MET_PRE_TENSION | MET_TOO_SHORT, buf, sizeof buf),
+              "pushing before the start, released too early");
+    CHECK_STR(ui_flag_words(MET_COUNTERMOVEMENT | MET_SATURATION | MET_UNSTABLE_BASELINE, buf, sizeof buf),
+              "leg not still before the start, pulled back before pushing, over the gauge's range");
+    CHECK_STR(ui_flag_words(MET_PRE_TENSION | MET_TOO_SHORT, buf, 30), "pushing before the start"); /* whole */
+    CHECK_STR(ui_flag_words(1u << 30, buf, sizeof buf), ""); /* no such flag: nothing, not a number */
+    CHECK(strchr(ui_flag_words(~0u, buf, sizeof buf), '_') == NULL);
+    CHECK_STR(ui_cue_words(UI_CUE_STOPPED, NAN, buf, sizeof buf), "Test stopped");
+    CHECK_STR(ui_cue_words(UI_CUE_DONE, NAN, buf, sizeof buf), "Well done");
+}
+
+/* The model's balance as the final screen gets it, with torques, CVs and a previous session. */
+static void final_model(struct ui_model *m, bool stopped)
+{
+    full_model(m);
+    m->session.complete = true;
+    m->session.cue = stopped ? UI_CUE_STOPPED : UI_CUE_DONE;
+    struct ui_final *f = &m->final;
+    f->show = true;
+    f->stopped = stopped;
+    snprintf(f->title, sizeof f->title, stopped ? "Test stopped: 7 reps saved, 5 count" : "Test complete: 12 reps count");
+    snprintf(f->mass_text, sizeof f->mass_text, "70.0 kg");
+    for (int d = 0; d < ST_DIR_COUNT; d++)
+        for (int s = ST_SIDE_LEFT; s <= ST_SIDE_RIGHT; s++) {
+            struct bal_cell *c = &m->balance.cell[d][s];
+            c->mean_n = c->best_n * 0.96;
+            c->cv_pct = d == ST_DIR_ADD && s == ST_SIDE_RIGHT ? 11.5 : 3.2;
+            c->cv_over_limit = c->cv_pct > 10;
+            c->best_torque_nm = c->best_n * 0.85;
+            c->best_nm_per_kg = c->best_torque_nm / 70.0;
+        }
+    m->balance.ratio[ST_SIDE_RIGHT] = 0.76;
+    m->balance.ratio_flag[ST_SIDE_RIGHT] = BAL_RED;
+    f->have_previous = true;
+    f->previous = m->balance;
+    f->previous.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n = 250.0; /* +20 %: a real change */
+    snprintf(f->previous_when, sizeof f->previous_when, "2026-11-02");
+}
+
+static void save_png(struct ui *ui, const char *name)
+{
+    char path[512];
+    struct st_err err;
+    check_tmppath(path, sizeof path, name);
+    CHECK_OK(ui_screenshot(ui, UI_VIEW_THERAPIST, path, &err), &err);
+}
+
+static void test_final_balance_screen(void)
+{
+    static const int sizes[][2] = {{1280, 720}, {1600, 900}, {3840, 2160}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int W = sizes[i][0], H = sizes[i][1];
+        struct ui *ui = open_ui(UI_LAYOUT_THERAPIST_ONLY, W, H);
+        REQUIRE(ui);
+        struct ui_model m;
+        final_model(&m, false);
+        frame(ui, &m);
+        struct copy done = grab(ui, UI_VIEW_THERAPIST);
+        struct ui_image img = as_image(&done);
+        CHECK_INT(img.w, W);
+        CHECK_INT(img.h, H);
+        /* No live controls: no buttons to click, no curve. */
+        int x, y;
+        CHECK(!ui_button_center(ui, UI_ACT_START, &x, &y));
+        CHECK(!ui_plot_rect(ui, UI_VIEW_THERAPIST, &x, &y, &x, &y));
+        /* The right half holds the bars (ADD blue, ABD orange) and the ratio bands (red, amber,
+         * green), scaled with the window. */
+        long px_scale = (long)W * H / (1280L * 720L);
+        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_CURVE0)) > 2000 * px_scale);
+        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_CURVE1)) > 2000 * px_scale);
+        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_RED)) > 300 * px_scale);
+        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_AMBER)) > 100 * px_scale);
+        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_NORMAL)) > 300 * px_scale);
+        /* The ADD bar is shorter than the ABD bar on the left (301 vs 310 N): the longest run of
+         * each colour on the rows of the left side's bars. */
+        long add_run = 0, abd_run = 0;
+        for (int yy = 0; yy < H && (!add_run || !abd_run); yy++) {
+            if (!add_run)
+                add_run = count_colour(&img, W / 2, yy, W, yy + 1, ui_colour_rgb(UI_COL_CURVE0));
+            if (!abd_run)
+                abd_run = count_colour(&img, W / 2, yy, W, yy + 1, ui_colour_rgb(UI_COL_CURVE1));
+        }
+        CHECK(add_run > 0 && abd_run > add_run);
+        CHECK_NEAR((double)add_run / (double)abd_run, 301.2 / 310.5, 0.02);
+        char name[64];
+        snprintf(name, sizeof name, "ui-final-%dx%d.png", W, H);
+        save_png(ui, name);
+        /* Stopped: another title colour (amber, not green) and never the same picture. */
+        final_model(&m, true);
+        frame(ui, &m);
+        struct copy stopped = grab(ui, UI_VIEW_THERAPIST);
+        int x0, y0, x1, y1;
+        CHECK(diff_box(&done, &stopped, &x0, &y0, &x1, &y1));
+        CHECK(y1 < H / 3); /* only the title changed */
+        free(done.px);
+        free(stopped.px);
+        ui_close(ui);
+    }
+    /* The patient view at the end: the cue's words, and never "Well done" after a stop (the model's
+     * cue is UI_CUE_STOPPED; the word comes from ui_cue_words, checked above). */
+}
+
+static void test_help_overlay_and_q(void)
+{
+    static const int sizes[][2] = {{1280, 720}, {1600, 900}, {3840, 2160}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, sizes[i][0], sizes[i][1]);
+        REQUIRE(ui);
+        struct ui_model m;
+        full_model(&m);
+        frame(ui, &m);
+        struct ui_input in;
+        ui_poll(ui, &in);
+        struct copy plain = grab(ui, UI_VIEW_THERAPIST);
+        key(SDLK_F1, 0);
+        CHECK_INT(ui_poll(ui, &in), 0);
+        CHECK(in.help);
+        frame(ui, &m);
+        struct copy help = grab(ui, UI_VIEW_THERAPIST);
+        int x0, y0, x1, y1;
+        CHECK(diff_box(&plain, &help, &x0, &y0, &x1, &y1));
+        CHECK(x1 - x0 > plain.w / 2 && y1 - y0 > plain.h / 2); /* an overlay, not a detail */
+        if (i == 0)
+            save_png(ui, "ui-help-1280x720.png");
+        /* Any other key closes it and does nothing else. */
+        key(SDLK_r, 0);
+        CHECK_INT(ui_poll(ui, &in), 0);
+        CHECK(!in.help);
+        CHECK(in.any_key);
+        key(SDLK_h, 0);
+        ui_poll(ui, &in);
+        CHECK(in.help);
+        key(SDLK_h, 0);
+        ui_poll(ui, &in);
+        CHECK(!in.help);
+        key(SDLK_SLASH, KMOD_LSHIFT); /* ? on a US keyboard */
+        ui_poll(ui, &in);
+        CHECK(in.help);
+        key(SDLK_ESCAPE, 0); /* closes the help, does not ask to abort */
+        ui_poll(ui, &in);
+        CHECK(!in.help && !in.abort_pending);
+        /* q: the same as on the terminal, asked twice. */
+        key(SDLK_q, 0);
+        CHECK_INT(ui_poll(ui, &in), 0);
+        CHECK(in.abort_pending);
+        key(SDLK_q, 0);
+        CHECK_INT(ui_poll(ui, &in), 1);
+        CHECK_INT(in.actions[0], UI_ACT_ABORT);
+        free(plain.px);
+        free(help.px);
+        ui_close(ui);
+    }
+}
+
+static uint32_t be32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Reads back a PNG this UI wrote: chunk CRCs, IHDR, and the pixels through inflate and the two row
+ * filters it uses (None, Up). Returns the pixels (free()) or NULL. */
+static uint32_t *png_read(const char *path, int *w, int *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static unsigned char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (n < 8 || memcmp(buf, sig, 8) != 0)
+        return NULL;
+    size_t at = 8;
+    unsigned char *idat = NULL;
+    size_t idat_n = 0;
+    bool end = false;
+    while (at + 12 <= n && !end) {
+        uint32_t len = be32_at(buf + at);
+        if (at + 12 + len > n)
+            return NULL;
+        const unsigned char *type = buf + at + 4, *data = buf + at + 8;
+        uLong crc = crc32(crc32(0L, Z_NULL, 0), type, 4 + len);
+        if (crc != be32_at(data + len))
+            return NULL;
+        if (memcmp(type, "IHDR", 4) == 0) {
+            *w = (int)be32_at(data);
+            *h = (int)be32_at(data + 4);
+            if (data[8] != 8 || data[9] != 2)
+                return NULL;
+        } else if (memcmp(type, "IDAT", 4) == 0) {
+            idat = (unsigned char *)data;
+            idat_n = len;
+        } else if (memcmp(type, "IEND", 4) == 0) {
+            end = true;
+        }
+        at += 12 + len;
+    }
+    if (!end || !idat || *w <= 0 || *h <= 0)
+        return NULL;
+    size_t row = 1 + (size_t)*w * 3;
+    uLongf raw_n = row * (size_t)*h;
+    unsigned char *raw = malloc(raw_n);
+    uint32_t *px = malloc((size_t)*w * (size_t)*h * sizeof *px);
+    if (!raw || !px || uncompress(raw, &raw_n, idat, idat_n) != Z_OK || raw_n != row * (size_t)*h) {
+        free(raw);
+        free(px);
+        return NULL;
+    }
+    for (int y = 0; y < *h; y++) {
+        unsigned char *r = raw + (size_t)y * row;
+        if (r[0] == 2 && y > 0)
+            for (size_t k = 1; k < row; k++)
+                r[k] = (unsigned char)(r[k] + r[k - row]);
+        else if (r[0] != 0) {
+            free(raw);
+            free(px);
+            return NULL;
+        }
+        for (int x = 0; x < *w; x++)
+            px[(size_t)y * *w + x] = (uint32_t)r[1 + x * 3] << 16 | (uint32_t)r[2 + x * 3] << 8 | r[3 + x * 3];
+    }
+    free(raw);
+    return px;
+}
+
+static void test_png_screenshot(void)
+{
+    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    char path[512];
+    check_tmppath(path, sizeof path, "ui-live.PNG"); /* the extension in any case */
+    struct st_err err;
+    CHECK_OK(ui_screenshot(ui, UI_VIEW_THERAPIST, path, &err), &err);
+    int w = 0, h = 0;
+    uint32_t *px = png_read(path, &w, &h);
+    REQUIRE(px);
+    struct ui_image img;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(w, img.w);
+    CHECK_INT(h, img.h);
+    long differ = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            differ += px[(size_t)y * w + x] != ui_image_rgb(&img, x, y);
+    CHECK_INT(differ, 0); /* every pixel, through the None and Up filters */
+    free(px);
+    /* Errors: a folder that does not exist names the path and leaves nothing; no pixels is refused. */
+    CHECK_INT(ui_screenshot(ui, UI_VIEW_THERAPIST, "/nonexistent-dir/x.png", &err), ST_ERR_IO);
+    CHECK(strstr(err.msg, "/nonexistent-dir/x.png") != NULL);
+    CHECK_INT(ui_png_write(path, NULL, 10, 10, &err), ST_ERR_ARG);
+    const uint32_t one[4] = {0xff0000, 0x00ff00, 0x0000ff, 0xffffff};
+    CHECK_OK(ui_png_write(path, one, 2, 2, &err), &err);
+    px = png_read(path, &w, &h);
+    REQUIRE(px);
+    CHECK_INT(w, 2);
+    CHECK(px[0] == 0xff0000 && px[1] == 0x00ff00 && px[2] == 0x0000ff && px[3] == 0xffffff);
+    free(px);
+    ui_close(ui);
+}
+
 int main(void)
 {
     SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
@@ -1131,5 +1403,9 @@ int main(void)
     CHECK_RUN(test_steady_frames_allocate_nothing);
     CHECK_RUN(test_sound_device);
     CHECK_RUN(test_screenshots);
+    CHECK_RUN(test_flag_and_cue_words);
+    CHECK_RUN(test_final_balance_screen);
+    CHECK_RUN(test_help_overlay_and_q);
+    CHECK_RUN(test_png_screenshot);
     return check_done();
 }

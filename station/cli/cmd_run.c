@@ -64,12 +64,29 @@ static int finish(int64_t id, enum st_status st, const struct st_err *err)
     return 0;
 }
 
+/* --screenshot FILE.png --exit-after-s S (run and demo): the window's last frame as a picture, for
+ * tests and the README. */
+#define SHOT_OPTS                                                                                       \
+    {"--screenshot", CLI_STR, &shot, "FILE.png", "save the therapist view's last frame (PNG, or BMP) at the end", false}, \
+    {"--exit-after-s", CLI_DOUBLE, &exit_after, "S", "stop after S seconds (the final screen stays until then)", false}
+
+static int shot_check(const struct cli_cmd *cmd, const char *shot, double exit_after, bool headless)
+{
+    if (cli_opt_get(cmd, "--exit-after-s")->seen && !(exit_after > 0 && exit_after <= 86400))
+        return cli_usage_error(cmd, "--exit-after-s must be between 0 and 86400 seconds");
+    if (shot && headless)
+        return cli_usage_error(cmd, "--screenshot needs the window: leave out --headless");
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *db = NULL, *patient = NULL, *port = NULL, *protocol = NULL, *driver = NULL, *therapist = NULL;
     int baud = 0, reps = -1;
     double hold = -1, rest = -1, countdown = -1, lever = -1;
     bool headless = false, autom = false, invert = false;
+    const char *shot = NULL;
+    double exit_after = 0;
     struct cli_opt opts[] = {
         {"--patient", CLI_STR, &patient, "ID", "the patient (id or UUID; station patient list)", false},
         {"--port", CLI_STR, &port, "PORT[,PORT...]", "the dynamometer's port; one per channel, comma-separated", false},
@@ -85,6 +102,7 @@ int cmd_run(int argc, char **argv)
         {"--therapist", CLI_STR, &therapist, "NAME", "who runs the test (default $STATION_THERAPIST or $USER)", false},
         {"--headless", CLI_FLAG, &headless, NULL, "no window: progress and cues on the terminal", false},
         {"--auto", CLI_FLAG, &autom, NULL, "hands-free: each rep starts at force onset, blocks advance by themselves", false},
+        SHOT_OPTS,
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
     };
     struct cli_cmd cmd = {"station run", "--patient ID --port PORT [--protocol NAME|FILE] [--driver NAME] [options]",
@@ -95,6 +113,8 @@ int cmd_run(int argc, char **argv)
                           CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
+        return rc;
+    if ((rc = shot_check(&cmd, shot, exit_after, headless)) >= 0)
         return rc;
     if (!patient)
         return cli_usage_error(&cmd, "--patient is required");
@@ -114,6 +134,8 @@ int cmd_run(int argc, char **argv)
     o.lever_m = lever;
     o.headless = headless;
     o.auto_mode = autom;
+    o.screenshot = shot;
+    o.exit_after_s = exit_after;
     char ports[1024], drivers[256];
     snprintf(ports, sizeof ports, "%s", port);
     snprintf(drivers, sizeof drivers, "%s", driver ? driver : "");
@@ -180,20 +202,25 @@ int cmd_demo(int argc, char **argv)
     const char *db = NULL, *driver = "chronojump";
     bool headless = false, manual = false;
     int reps = 3;
+    const char *shot = NULL;
+    double exit_after = 0;
     struct cli_opt opts[] = {
         {"--driver", CLI_STR, &driver, "NAME", "which instrument to emulate (default chronojump)", false},
         {"--reps", CLI_INT, &reps, "N", "reps per direction and side (default 3)", false},
         {"--headless", CLI_FLAG, &headless, NULL, "no window even when a display is there", false},
         {"--manual", CLI_FLAG, &manual, NULL, "therapist-paced: press Enter/Space for each rep", false},
+        SHOT_OPTS,
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
     };
-    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--db PATH]",
+    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--screenshot FILE.png] [--exit-after-s S] [--db PATH]",
                           "The station on a built-in emulated dynamometer: a sample patient pushes 3 reps per\n"
                           "direction and side on the demo protocol (supine, hips at 0°, short timings), hands-free.\n"
                           "With no display it runs on the terminal. The session is saved like any other.",
                           CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
+        return rc;
+    if ((rc = shot_check(&cmd, shot, exit_after, headless)) >= 0)
         return rc;
     if (!emu_family_find(driver))
         return cli_usage_error(&cmd, "no emulator for \"%s\"", driver);
@@ -241,6 +268,8 @@ int cmd_demo(int argc, char **argv)
     o.headless = headless;
     o.auto_mode = !manual;
     o.mode_name = "demo";
+    o.screenshot = shot;
+    o.exit_after_s = exit_after;
     o.rest_s = 1.0;
     o.reps = reps;
     o.demo_emu[0] = e;

@@ -382,7 +382,8 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
     SDL_Keycode key = k->keysym.sym;
     if (k->repeat || is_modifier(key))
         return;
-    if (key == SDLK_F11) {
+    in->any_key = true;
+    if (key == SDLK_F11 || (key == SDLK_f && !(k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI)))) {
         SDL_Window *w = ui->wins[win_index(ui, k->windowID)].win;
         bool full = SDL_GetWindowFlags(w) & SDL_WINDOW_FULLSCREEN;
         SDL_SetWindowFullscreen(w, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
@@ -392,9 +393,17 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
         return; /* shortcuts of the desktop, not ours */
     if (ui->abort_pending) {
         ui->abort_pending = false;
-        if (key == SDLK_ESCAPE || key == SDLK_y)
+        if (key == SDLK_ESCAPE || key == SDLK_y || key == SDLK_q)
             push(in, UI_ACT_ABORT);
         return; /* any other key only cancels the question */
+    }
+    if (key == SDLK_F1 || key == SDLK_h || key == SDLK_QUESTION || (key == SDLK_SLASH && (k->keysym.mod & KMOD_SHIFT))) {
+        ui->help = !ui->help;
+        return;
+    }
+    if (ui->help) {
+        ui->help = false; /* any other key closes the help first, and does nothing else */
+        return;
     }
     switch (key) {
     case SDLK_SPACE:
@@ -405,7 +414,8 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
     case SDLK_a: push(in, UI_ACT_ACCEPT); break;
     case SDLK_s: push(in, UI_ACT_SKIP); break;
     case SDLK_p: push(in, UI_ACT_PAUSE); break;
-    case SDLK_ESCAPE: ui->abort_pending = true; break;
+    case SDLK_ESCAPE:
+    case SDLK_q: ui->abort_pending = true; break;
     default: break;
     }
 }
@@ -462,6 +472,7 @@ int ui_poll(struct ui *ui, struct ui_input *in)
         }
     }
     in->abort_pending = ui->abort_pending;
+    in->help = ui->help;
     return in->n_actions;
 }
 
@@ -526,6 +537,9 @@ enum st_status ui_screenshot(struct ui *ui, enum ui_view v, const char *path, st
     enum st_status st = ui_view_pixels(ui, v, &img, err);
     if (st != ST_OK)
         return st;
+    size_t len = strlen(path);
+    if (len >= 4 && SDL_strcasecmp(path + len - 4, ".png") == 0)
+        return ui_png_write(path, img.px, img.w, img.h, err);
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormatFrom((void *)img.px, img.w, img.h, 32, img.w * 4,
                                                         SDL_PIXELFORMAT_RGB888);
     if (!s)

@@ -102,7 +102,8 @@ enum ui_cue {
     UI_CUE_RELAX,    /* the rep ended: "Relax" */
     UI_CUE_REST,     /* rest between reps: "Rest 20 s" */
     UI_CUE_PAUSED,   /* the therapist paused */
-    UI_CUE_DONE,     /* the session is complete */
+    UI_CUE_DONE,     /* the session is complete: "Well done" */
+    UI_CUE_STOPPED,  /* the session was aborted or stopped: "Test stopped" (never "Well done") */
     UI_CUE_COUNT
 };
 
@@ -147,8 +148,10 @@ struct ui_session {
 struct ui_last_rep {
     bool valid;      /* there is a last rep */
     double peak_n;   /* its F_peak */
-    char flags[128]; /* its quality flags in words ("too short, countermovement"); "" = none */
+    char flags[128]; /* its quality flags in words (ui_flag_words: "released too early"); "" = none */
     bool saved;      /* set only once the store has committed it */
+    char next[128];  /* what happens next because of it ("one more rep follows", "accept (A), reject (X)
+                      * or redo (R) it"); "" = nothing special */
 };
 
 /* One row of the block's rep table. */
@@ -194,6 +197,21 @@ struct ui_device {
     char calib_warning[128]; /* "Calibration check is 400 days old" ; "" = none */
 };
 
+/* The final balance screen (the therapist view once the session is over). Every number comes from the
+ * same records the database holds (the station computes balance and previous with bal_compute over
+ * them). */
+struct ui_final {
+    bool show;                  /* the session is over: draw this instead of the live view */
+    bool stopped;               /* it was aborted or stopped (the title says so, never "Well done") */
+    char title[96];             /* "Test complete" / "Test stopped: 5 of 12 reps saved" */
+    bool have_previous;         /* previous holds the last earlier session on the same protocol */
+    struct bal_result previous; /* its balance */
+    char previous_when[32];     /* its date ("2026-11-02") */
+    double error_band_pct;      /* the measurement-error band: a change within it may be noise (10) */
+    double ratio_red, ratio_amber; /* the ratio's bands (below red: "low", below amber: "borderline") */
+    char mass_text[32];         /* "70.0 kg" (what N·m/kg is per); "" unknown */
+};
+
 struct ui_model {
     struct ui_session session;
     struct ui_last_rep last;
@@ -206,6 +224,10 @@ struct ui_model {
     int n_devices;
     char alert[192];           /* another prominent message (e.g. "The disk is full: ..."),
                                 * shown in amber on the therapist view; "" = none */
+    char notice[160];          /* news in words, shown under the cue ("Block 2 skipped: 1 rep counts",
+                                * "Reps differ by more than 10 %: one more rep follows"); "" = none */
+    char local_time[16];       /* the wall clock, local time ("14:32"), shown in the header; "" = none */
+    struct ui_final final;     /* the final balance screen, shown when final.show */
     char start_label[24];      /* the Start button's word ("Start", "Next block"); "" = "Start" */
     unsigned actions_disabled; /* bit (1u << action): that button is greyed and clicks on it
                                 * are ignored; keys are always reported */
@@ -218,6 +240,13 @@ void ui_model_init(struct ui_model *m);
  * "Get ready", "Push!", "Hold", "Relax", "Rest 20 s", "Paused", "Well done", "Get into position".
  * Writes into buf (size bytes) and returns buf. */
 const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t size);
+
+/* A rep's quality flags (enum met_flag bits) in the words a therapist reads, never the internal names:
+ * "pushing before the start", "leg not still before the start", "pulled back before pushing",
+ * "over the gauge's range", "released too early", "no push detected", "already pushing when the
+ * zero was read", "pushed the wrong way"; a flag without words here is shown by its name with spaces.
+ * Joined with ", " into buf (size bytes; whole words only); returns buf ("" for none). */
+const char *ui_flag_words(unsigned flags, char *buf, size_t size);
 
 /* The plain words of a direction for the patient: "squeeze in" (ADD) / "push out" (ABD). */
 const char *ui_dir_plain(enum st_dir d);
@@ -277,14 +306,17 @@ struct ui_input {
     enum ui_action actions[UI_MAX_ACTIONS]; /* in the order they happened */
     int n_actions;
     bool quit;          /* a window was closed (the station decides: confirm, abort, save) */
-    bool abort_pending; /* Esc was pressed once: the views ask "Esc again or Y to abort" */
+    bool abort_pending; /* Esc or q was pressed once: the views ask "again, or Y, to abort" */
+    bool help;          /* the help overlay is open (F1, H or ? toggle it; any other key closes it) */
+    bool any_key;       /* a key was pressed (the final screen closes on any key) */
 };
 
 /*
  * Handles the pending window events (resize, close, keys, clicks) without waiting, and fills in with
- * the actions: Space/Enter start, R redo, X reject, A accept, S skip, P pause, Esc abort (asked first:
- * a second Esc or Y confirms, any other key cancels), and clicks on the therapist view's buttons.
- * F11 toggles full screen on the focused window. Returns the number of actions.
+ * the actions: Space/Enter start, R redo, X reject, A accept, S skip, P pause, Esc or Q abort (asked
+ * first: a second Esc or Q, or Y, confirms; any other key cancels), and clicks on the therapist view's
+ * buttons. F or F11 toggles full screen on the focused window; F1, H or ? the help overlay listing
+ * every key (any other key closes it and does nothing else). Returns the number of actions.
  */
 int ui_poll(struct ui *ui, struct ui_input *in);
 
@@ -342,8 +374,14 @@ enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *im
 /* 0xRRGGBB of the pixel at (x, y) of img; 0xFFFFFFFF outside. */
 uint32_t ui_image_rgb(const struct ui_image *img, int x, int y);
 
-/* Writes view v's last frame to path as a BMP (SDL_SaveBMP). ST_ERR_IO names the path on failure. */
+/* Writes view v's last frame to path: a PNG when path ends in ".png" (any case), else a BMP
+ * (SDL_SaveBMP). ST_ERR_IO names the path on failure. */
 enum st_status ui_screenshot(struct ui *ui, enum ui_view v, const char *path, struct st_err *err);
+
+/* Encodes w x h pixels (0xRRGGBB in the low 24 bits, row-major, pitch w) as an 8-bit RGB PNG file at
+ * path (zlib for the deflate stream and the CRCs). ST_ERR_ARG for no pixels or a side over 32768,
+ * ST_ERR_IO naming the path (nothing is left there), ST_ERR_NOMEM. */
+enum st_status ui_png_write(const char *path, const uint32_t *px, int w, int h, struct st_err *err);
 
 /* Where the point (t_s, force_n) of the last frame's curve lands in view v's image (pixel x, y), from
  * the axes that frame used. False when v has no curve plot or no frame was drawn. */

@@ -154,6 +154,7 @@ uint32_t ui_cue_rgb(enum ui_cue cue)
     case UI_CUE_REST: return 0x60a5fa;
     case UI_CUE_PAUSED: return 0xa3aab5;
     case UI_CUE_DONE: return 0xffffff;
+    case UI_CUE_STOPPED: return 0xa3aab5;
     case UI_CUE_WAIT: return 0xdbe3ec;
     case UI_CUE_NONE:
     case UI_CUE_COUNT:

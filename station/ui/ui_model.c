@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocols/metrics.h"
 #include "station/ui/ui.h"
 
 void ui_trace_init(struct ui_trace *tr, double *t_s, double *force_n, size_t cap)
@@ -79,6 +80,9 @@ void ui_model_init(struct ui_model *m)
     m->live.y_max_n = NAN;
     for (int i = 0; i < UI_MAX_DEVICES; i++)
         m->devices[i].rate_hz = NAN;
+    m->final.error_band_pct = 10.0;
+    m->final.ratio_red = 0.80;
+    m->final.ratio_amber = 0.90;
 }
 
 const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t size)
@@ -99,6 +103,7 @@ const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t 
         break;
     case UI_CUE_PAUSED: snprintf(buf, size, "Paused"); break;
     case UI_CUE_DONE: snprintf(buf, size, "Well done"); break;
+    case UI_CUE_STOPPED: snprintf(buf, size, "Test stopped"); break;
     case UI_CUE_NONE:
     case UI_CUE_COUNT:
     default: buf[0] = '\0'; break;
@@ -142,4 +147,52 @@ uint32_t ui_colour_rgb(enum ui_colour c)
     if ((int)c < 0 || c >= UI_COL_COUNT)
         return 0;
     return table[c];
+}
+
+/* Keyed by met_flag_name so flags the metrics gain later find their words here by name alone. */
+static const struct {
+    const char *name, *words;
+} flag_words[] = {
+    {"pre_tension", "pushing before the start"},
+    {"unstable_baseline", "leg not still before the start"},
+    {"countermovement", "pulled back before pushing"},
+    {"saturation", "over the gauge's range"},
+    {"too_short", "released too early"},
+    {"no_onset", "no push detected"},
+    {"onset_in_baseline", "already pushing when the zero was read"},
+    {"opposite_direction", "pushed the wrong way"},
+};
+
+const char *ui_flag_words(unsigned flags, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return "";
+    buf[0] = '\0';
+    size_t len = 0;
+    for (unsigned bit = 0; bit < 32; bit++) {
+        if (!(flags & (1u << bit)))
+            continue;
+        const char *name = met_flag_name(1u << bit);
+        if (!name)
+            continue;
+        char own[48];
+        const char *words = NULL;
+        for (size_t i = 0; i < sizeof flag_words / sizeof flag_words[0] && !words; i++)
+            if (strcmp(flag_words[i].name, name) == 0)
+                words = flag_words[i].words;
+        if (!words) { /* a flag newer than this table: its name, readable */
+            snprintf(own, sizeof own, "%s", name);
+            for (char *c = own; *c; c++)
+                if (*c == '_')
+                    *c = ' ';
+            words = own;
+        }
+        int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", words);
+        if (w < 0 || (size_t)w >= size - len) {
+            buf[len] = '\0'; /* whole words only */
+            break;
+        }
+        len += (size_t)w;
+    }
+    return buf;
 }

@@ -91,6 +91,7 @@ struct ui {
     struct ui_button buttons[UI_ACT_COUNT];
     int n_buttons;
     bool abort_pending;
+    bool help; /* the help overlay is open */
     int hover_win, hover_x, hover_y; /* mouse, in window output pixels */
 
     SDL_FPoint *pts; /* curve scratch, sized for the widest plot (grown on resize only) */
@@ -161,6 +162,9 @@ double ui_nice_step(double range, int max_ticks);
 
 /* ui_plot.c: the force curve with its axes, into box; records the mapping in dc->vp. */
 void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box);
+
+/* ui_final.c: the final balance screen between y and bottom of the therapist view. */
+void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom);
 
 /* ui_therapist.c, ui_patient.c */
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);

@@ -24,6 +24,7 @@
 #define RGB_PRIMARY_HI 0x3b82f6u
 #define RGB_DANGER 0xb91c1cu
 #define RGB_STATUSBAR 0x0b0f14u
+#define RGB_NOTICE 0x1d4ed8u /* news (a skipped block, an extra rep): blue, not the alarm colours */
 
 static int U(float u, float v)
 {
@@ -74,12 +75,15 @@ static int draw_header(struct ui_dc *dc, const struct ui_model *m, int x, int y,
     char right1[128], right2[96];
     ui_draw_round(dc, x, y, w, h, U(u, 8), UI_RGB_PANEL);
 
-    if (s->n_blocks > 0)
+    if (m->final.show)
+        snprintf(right1, sizeof right1, "%d block%s", s->n_blocks, s->n_blocks == 1 ? "" : "s");
+    else if (s->n_blocks > 0)
         snprintf(right1, sizeof right1, "Block %d of %d  \xc2\xb7  %s  \xc2\xb7  %s", s->block, s->n_blocks,
                  dir_word(s->dir), side_word(s->side));
     else
         snprintf(right1, sizeof right1, "No block started");
-    snprintf(right2, sizeof right2, "%s", s->auto_mode ? "Auto mode (hands-free)" : "Therapist-paced");
+    snprintf(right2, sizeof right2, "%s%s%s", s->auto_mode ? "Auto mode (hands-free)" : "Therapist-paced",
+             m->local_time[0] ? "  \xc2\xb7  " : "", m->local_time);
     int rw = ui_text_width(dc, right1, big, true, 0);
     int rw2 = ui_text_width(dc, right2, small, false, 0);
     if (rw2 > rw)
@@ -208,10 +212,12 @@ static void draw_numbers(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
 
     if (m->last.valid) {
         bool flagged = m->last.flags[0] != '\0';
-        char line[160];
-        snprintf(line, sizeof line, "Last rep flags: %s", flagged ? m->last.flags : "none");
-        ui_text_fit(dc, line, b.x + pad, y, ui_text_px(13 * u), U(u, 10), flagged,
-                    flagged ? ui_colour_rgb(UI_COL_FLAG_AMBER) : UI_RGB_MUTED, 0, b.w - 2 * pad);
+        char line[300];
+        snprintf(line, sizeof line, "Last rep: %s%s%s", flagged ? m->last.flags : "no flags",
+                 m->last.next[0] ? " \xe2\x80\x94 " : "", m->last.next);
+        int px = ui_text_px(13 * u);
+        ui_text_wrap(dc, line, b.x + pad, y, px, flagged, flagged ? ui_colour_rgb(UI_COL_FLAG_AMBER) : UI_RGB_MUTED,
+                     0, b.w - 2 * pad, 2, ui_text_height(dc, px, flagged));
     }
 }
 
@@ -380,7 +386,7 @@ static const char *const button_key[UI_ACT_COUNT] = {
     [UI_ACT_ACCEPT] = "A",
     [UI_ACT_SKIP] = "S",
     [UI_ACT_PAUSE] = "P",
-    [UI_ACT_ABORT] = "Esc",
+    [UI_ACT_ABORT] = "Q / Esc",
 };
 
 static void draw_buttons(struct ui_dc *dc, const struct ui_model *m, int x, int y, int w, int h)
@@ -500,8 +506,45 @@ static void draw_abort_ask(struct ui_dc *dc, int bottom)
     ui_draw_round(dc, x + U(u, 3), y + U(u, 3), w - U(u, 6), h - U(u, 6), U(u, 8), 0x1b1f26);
     ui_text_fit(dc, "Abort the session?", x + w / 2, y + U(u, 22), ui_text_px(24 * u), U(u, 12), true,
                 0xffffff, UI_TX_CENTER, w - U(u, 30));
-    ui_text_fit(dc, "Press Esc again or Y to abort. Any other key continues.", x + w / 2, y + U(u, 72),
+    ui_text_fit(dc, "Press Esc or Q again, or Y, to abort. Any other key continues.", x + w / 2, y + U(u, 72),
                 ui_text_px(16 * u), U(u, 9), false, UI_RGB_TEXT, UI_TX_CENTER, w - U(u, 30));
+}
+
+/* Every key the window knows, one line each (the same keys ui_poll maps; see ui.h). */
+static const char *const help_keys[][2] = {
+    {"Space / Enter", "Start: the test, the next rep, the next block; resume after a pause"},
+    {"R", "Redo the last rep: it is kept as rejected and measured again"},
+    {"X", "Reject the last rep: kept, not counted"},
+    {"A", "Accept the last flagged rep: it counts after all"},
+    {"S", "Skip the block: its counted reps stay"},
+    {"P", "Pause / resume (a rep under way is repeated)"},
+    {"Q / Esc", "Abort the test: asked twice (Q, Esc or Y confirms); saved reps stay"},
+    {"F / F11", "Full screen on / off"},
+    {"F1 / H / ?", "This help; any other key closes it"},
+};
+
+static void draw_help(struct ui_dc *dc, int bottom)
+{
+    float u = dc->u;
+    ui_draw_fill_alpha(dc, 0, 0, dc->w, bottom, 0x000000, 170);
+    int n = (int)(sizeof help_keys / sizeof help_keys[0]);
+    int px = ui_text_px(16 * u), title = ui_text_px(22 * u);
+    int line_h = ui_text_height(dc, px, false) + U(u, 8);
+    int w = U(u, 760), h = U(u, 70) + n * line_h + U(u, 20);
+    if (w > dc->w - U(u, 20))
+        w = dc->w - U(u, 20);
+    if (h > bottom - U(u, 10))
+        h = bottom - U(u, 10);
+    int x = (dc->w - w) / 2, y = (bottom - h) / 2;
+    ui_draw_round(dc, x, y, w, h, U(u, 10), RGB_PRIMARY);
+    ui_draw_round(dc, x + U(u, 3), y + U(u, 3), w - U(u, 6), h - U(u, 6), U(u, 8), 0x1b1f26);
+    ui_text_fit(dc, "Keys", x + U(u, 24), y + U(u, 18), title, U(u, 12), true, 0xffffff, 0, w - U(u, 48));
+    int ky = y + U(u, 62), kw = U(u, 150);
+    for (int i = 0; i < n && ky + line_h <= y + h; i++, ky += line_h) {
+        ui_text_fit(dc, help_keys[i][0], x + U(u, 24), ky, px, U(u, 9), true, 0xfde68a, 0, kw - U(u, 8));
+        ui_text_fit(dc, help_keys[i][1], x + U(u, 24) + kw, ky, px, U(u, 9), false, UI_RGB_TEXT, 0,
+                    w - kw - U(u, 48));
+    }
 }
 
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
@@ -512,7 +555,8 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     ui_draw_fill(dc, 0, 0, W, H, ui_colour_rgb(UI_COL_BG));
 
     int y = draw_header(dc, m, pad, pad, W - 2 * pad) + gap;
-    y = draw_cue(dc, m, pad, y, W - 2 * pad) + gap;
+    if (!m->final.show) /* the final screen has its own title: no cue line repeating it */
+        y = draw_cue(dc, m, pad, y, W - 2 * pad) + gap;
     int n = m->n_devices < UI_MAX_DEVICES ? m->n_devices : UI_MAX_DEVICES;
     for (int i = 0; i < n; i++) {
         const struct ui_device *d = &m->devices[i];
@@ -528,6 +572,8 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     }
     if (m->alert[0])
         y = draw_banner(dc, m->alert, ui_colour_rgb(UI_COL_ALERT), pad, y, W - 2 * pad) + gap;
+    if (m->notice[0] && !m->final.show)
+        y = draw_banner(dc, m->notice, RGB_NOTICE, pad, y, W - 2 * pad) + gap;
 
     int sb_h = U(u, 32);
     int sb_y = H - sb_h;
@@ -537,15 +583,21 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     int btn_h = U(u, 48);
     int btn_y = help_y - U(u, 6) - btn_h;
     draw_status(dc, m, sb_y, sb_h);
+    if (m->final.show) {
+        ui_final_draw(dc, m, y, sb_y - U(u, 4));
+        if (dc->ui->help)
+            draw_help(dc, sb_y);
+        return;
+    }
     if (dc->ui->abort_pending)
-        ui_text_fit(dc, "Abort the session? Press Esc again or Y to abort; any other key continues.", W / 2,
+        ui_text_fit(dc, "Abort the session? Press Esc or Q again, or Y, to abort; any other key continues.", W / 2,
                     help_y, help_px, U(u, 8), true, ui_colour_rgb(UI_COL_FLAG_RED), UI_TX_CENTER,
                     W - 2 * pad);
     else
         ui_text_fit(
             dc,
             "Keys:  Space or Enter start  \xc2\xb7  R redo  \xc2\xb7  X reject  \xc2\xb7  A accept flagged  "
-            "\xc2\xb7  S skip block  \xc2\xb7  P pause / resume  \xc2\xb7  Esc abort",
+            "\xc2\xb7  S skip block  \xc2\xb7  P pause  \xc2\xb7  Q / Esc abort  \xc2\xb7  F1 help",
             W / 2, help_y, help_px, U(u, 8), false, UI_RGB_MUTED, UI_TX_CENTER, W - 2 * pad);
     draw_buttons(dc, m, pad, btn_y, W - 2 * pad, btn_h);
 
@@ -557,7 +609,7 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
         int plot_w = W - 2 * pad - gap - right_w;
         ui_plot_draw(dc, m, (SDL_Rect){pad, y, plot_w, main_h});
         int rx = pad + plot_w + gap;
-        int num_h = U(u, 164);
+        int num_h = U(u, 184);
         int bal_h = U(u, 136);
         if (num_h + bal_h + 2 * gap + U(u, 90) > main_h) {
             /* Short window: the numbers first, then the table, the balance last. */
@@ -573,4 +625,6 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     }
     if (dc->ui->abort_pending)
         draw_abort_ask(dc, btn_y - U(u, 4));
+    else if (dc->ui->help)
+        draw_help(dc, sb_y);
 }

@@ -1,0 +1,341 @@
+/*
+ * test_ui_session.c - the screen and the database agree: a whole session, in process, on an emulated
+ * Chronojump over a pty, with the window on SDL's offscreen driver and the therapist's keys
+ * synthesized as SDL key events (Space, A accept-flagged, R redo, X reject, P pause twice, Q twice to
+ * abort). After every rep that ends or is decided, the test reads the SQLite file and compares it with
+ * the model the screen was drawn from: the block best, each row's status and peak, the words of the
+ * flags (never internal names), what happens next. The emulated patient releases every push early, so
+ * every rep is flagged "released too early" and waits for the therapist's decision. The aborted
+ * session must never say "Well done": its final screen says "Test stopped", on both views' cue.
+ * A second, hands-free session (no window, the observer only) checks the block best after every rep
+ * of a clean demo-like session, including the CV extra rep.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <SDL.h>
+
+#include "check.h"
+#include "drivers/emu.h"
+#include "station/session.h"
+#include "station/store/store.h"
+#include "station/ui/ui.h"
+
+static const char *protocol_text =
+    "[protocol]\nname = screen\ntitle = Screen test\nposition = supine, hips 0\xc2\xb0\nhip_flexion_deg = 0\n"
+    "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
+    "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 2\nrest_s = 0.3\n"
+    "countdown_s = 0.4\nblock_rest_s = 0.3\n[quality]\nonset_threshold_n = 5\ncv_limit_pct = 50\n"
+    "max_extra_reps = 2\n";
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int64_t add_patient(const char *db)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    REQUIRE(store_open(db, &s, &err) == ST_OK);
+    struct store_patient p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "Screen Patient");
+    snprintf(p.birth, sizeof p.birth, "1980-02-03");
+    p.sex = 'F';
+    p.mass_kg = 60.0;
+    p.lever_m = 0.8;
+    p.leg_length_m = NAN;
+    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
+    store_close(s);
+    return p.id;
+}
+
+struct watch {
+    const char *db;
+    struct store *store;
+    int checks;          /* comparisons made (after reps ended or were decided) */
+    int n_reps;          /* reps in the database at the last check */
+    bool saw_flag_words; /* "released too early" was on screen for a flagged rep */
+    bool saw_next;       /* the screen said what comes after a flagged rep */
+    bool saw_paused;
+    bool final_seen;
+    struct ui_model last;
+    /* key driving (window session only) */
+    bool drive;
+    int frame, next_key_frame;
+    int decided;  /* decisions made: 0 accept, 1 redo, 2 reject */
+    int pauses;   /* P presses */
+    int aborts;   /* Q presses */
+};
+
+static void key(SDL_Keycode k)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = k;
+    SDL_PushEvent(&e);
+}
+
+/* The screen against the file: the block on screen (fixed order: position i is block i - 1). */
+static void compare(struct watch *w, int64_t sid, const struct ui_model *m)
+{
+    struct store_rep *reps = NULL;
+    size_t n = 0;
+    struct st_err err;
+    CHECK_OK(store_rep_list(w->store, sid, &reps, &n, &err), &err);
+    w->checks++;
+    w->n_reps = (int)n;
+    int block = m->session.block - 1;
+    double best = NAN;
+    int rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_rep *r = &reps[i];
+        if (r->block_index != block)
+            continue;
+        if (r->counts && !r->familiarisation && !(r->m.peak_n <= best))
+            best = r->m.peak_n;
+        if (rows < m->n_reps) {
+            const struct ui_rep *ur = &m->reps[rows];
+            CHECK_INT(ur->index, r->index_in_block);
+            static const enum ui_rep_status as_ui[] = {[STORE_REP_ACCEPTED] = UI_REP_ACCEPTED,
+                                                       [STORE_REP_PENDING] = UI_REP_PENDING,
+                                                       [STORE_REP_REJECTED] = UI_REP_REJECTED,
+                                                       [STORE_REP_INTERRUPTED] = UI_REP_INTERRUPTED};
+            CHECK_INT(ur->status, as_ui[r->status]);
+            CHECK(ur->peak_n == r->m.peak_n || (isnan(ur->peak_n) && isnan(r->m.peak_n)));
+            CHECK(strchr(ur->flags, '_') == NULL); /* words, never met_flag names */
+        }
+        rows++;
+    }
+    CHECK_INT(m->n_reps, rows);
+    if (isnan(best))
+        CHECK(isnan(m->live.block_best_n));
+    else if (m->live.block_best_n != best)
+        check_fail(__FILE__, __LINE__, "after %zu rep(s): the screen's block best %.3f N, the database's %.3f N",
+                   n, m->live.block_best_n, best);
+    if (n > 0) {
+        const struct store_rep *r = &reps[n - 1];
+        CHECK(m->last.valid);
+        CHECK(m->last.peak_n == r->m.peak_n || (isnan(m->last.peak_n) && isnan(r->m.peak_n)));
+        CHECK(strchr(m->last.flags, '_') == NULL);
+        if (r->m.flags & MET_TOO_SHORT) {
+            CHECK(strstr(m->last.flags, "released too early") != NULL);
+            w->saw_flag_words = true;
+        }
+        if (m->last.next[0])
+            w->saw_next = true;
+    }
+    free(reps);
+}
+
+static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_changed)
+{
+    struct watch *w = ctx;
+    if (!w->store) {
+        struct st_err err;
+        REQUIRE(store_open(w->db, &w->store, &err) == ST_OK);
+    }
+    if (reps_changed)
+        compare(w, sid, m);
+    /* One cue for both views: the patient's word is the cue's word (or "Relax the leg" while taring
+     * and reviewing), and the therapist's line, when the engine adds words, never contradicts it. */
+    CHECK(m->session.cue != UI_CUE_DONE || strcmp(m->session.state, "complete") == 0);
+    if (m->session.paused)
+        w->saw_paused = true;
+    if (m->final.show)
+        w->final_seen = true;
+    w->last = *m;
+    if (!w->drive)
+        return;
+    w->frame++;
+    if (w->frame < w->next_key_frame)
+        return;
+    const char *st = m->session.state;
+    SDL_Keycode k = 0;
+    if (strcmp(st, "review") == 0) {
+        /* the first flagged rep is accepted, the second redone, the third rejected; in block 2, abort */
+        if (m->session.block == 2)
+            k = w->aborts++ < 2 ? SDLK_q : 0;
+        else
+            k = w->decided == 0 ? SDLK_a : w->decided == 1 ? SDLK_r : SDLK_x;
+        if (m->session.block != 2)
+            w->decided++;
+    } else if (strcmp(st, "countdown") == 0 && w->decided == 2 && w->pauses == 0) {
+        k = SDLK_p; /* pause during the countdown of the redone rep */
+        w->pauses++;
+    } else if (strcmp(st, "paused") == 0 && w->pauses == 1) {
+        k = SDLK_p; /* resume */
+        w->pauses++;
+    } else if (strcmp(st, "setup") == 0 || strcmp(st, "rest") == 0 || strcmp(st, "next_block") == 0 ||
+               (strcmp(st, "countdown") != 0 && strcmp(st, "contraction") != 0 && strcmp(st, "tare") != 0 &&
+                strcmp(st, "armed") != 0 && !m->session.complete && strcmp(st, "paused") != 0)) {
+        k = SDLK_SPACE; /* start; refused while a rest runs (the engine says so), so retried */
+    }
+    if (k) {
+        key(k);
+        w->next_key_frame = w->frame + 12;
+    }
+}
+
+static struct emu *start_emu(const char *link, double hold_s)
+{
+    struct emu_opts eo = emu_opts_default("chronojump");
+    eo.link_path = link;
+    eo.boot_s = 0.3;
+    eo.patient = emu_patient_default(0, 0);
+    eo.patient.kind = EMU_PATIENT_CUED;
+    eo.patient.noise_n = 0.3;
+    eo.patient.ramp_s = 0.2;
+    eo.patient.hold_s = hold_s;
+    eo.patient.release_s = 0.2;
+    struct emu *e = NULL;
+    struct st_err err;
+    CHECK_OK(emu_start(&eo, &e, &err), &err);
+    REQUIRE(e);
+    return e;
+}
+
+static struct session_opts opts_for(const char *db, const char *pid, const char *proto, struct emu *e,
+                                    FILE *out)
+{
+    struct session_opts o = session_opts_default();
+    o.db_path = db;
+    o.patient = pid;
+    o.therapist = "T.S.";
+    o.protocol = proto;
+    o.n_ch = 1;
+    o.ch[0].port = emu_port(e);
+    o.ch[0].driver = "chronojump";
+    o.demo_emu[0] = e;
+    o.demo_reaction_s = 0.1;
+    static const double peaks[2][3] = {{180.0, 195.0, 188.0}, {220.0, 214.0, 226.0}};
+    for (int b = 0; b < 2; b++)
+        for (int r = 0; r < 3; r++)
+            o.demo_peaks[b][r] = peaks[b][r];
+    o.out = out;
+    return o;
+}
+
+/* Window, keys, every rep flagged and decided by hand, then aborted. */
+static void test_keys_and_database_agree(void)
+{
+    char db[512], proto[512], link[512], log[512];
+    check_tmppath(db, sizeof db, "screen.db");
+    check_tmppath(proto, sizeof proto, "screen.ini");
+    check_tmppath(link, sizeof link, "ttyScreen");
+    check_tmppath(log, sizeof log, "screen.log");
+    write_file(proto, protocol_text);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%lld", (long long)add_patient(db));
+    struct emu *e = start_emu(link, 0.3); /* a 0.3 s hold: every rep is released too early */
+    FILE *out = fopen(log, "w");
+    REQUIRE(out);
+    struct session_opts o = opts_for(db, pid, proto, e, out);
+    struct watch w = {.db = db, .drive = true};
+    o.observe = observe;
+    o.observe_ctx = &w;
+    o.headless = false;
+    o.auto_mode = false;
+    int64_t sid = 0;
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = session_run(&o, &sid, &err);
+    fclose(out);
+    emu_stop(e);
+    CHECK_OK(st, &err);
+    REQUIRE(sid > 0);
+
+    /* accept, redo, (pause), reject in block 1; the first rep of block 2 pending when aborted */
+    CHECK(w.checks >= 6);
+    CHECK(w.saw_flag_words);
+    CHECK(w.saw_next);
+    CHECK(w.saw_paused);
+    CHECK(w.final_seen);
+    CHECK(w.last.final.show);
+    CHECK(w.last.final.stopped);
+    CHECK(strncmp(w.last.final.title, "Test stopped", 12) == 0);
+    CHECK_INT(w.last.session.cue, UI_CUE_STOPPED);
+    char words[64];
+    CHECK_STR(ui_cue_words(w.last.session.cue, NAN, words, sizeof words), "Test stopped");
+
+    struct store_rep *reps = NULL;
+    size_t n = 0;
+    CHECK_OK(store_rep_list(w.store, sid, &reps, &n, &err), &err);
+    REQUIRE(n >= 4);
+    CHECK_INT(reps[0].status, STORE_REP_ACCEPTED); /* A: accepted despite its flag */
+    CHECK(reps[0].counts);
+    CHECK_INT(reps[1].status, STORE_REP_REJECTED); /* R: rejected and repeated */
+    CHECK(!reps[1].counts);
+    CHECK_INT(reps[2].block_index, 0);             /* the repeat of the redone rep */
+    int last0 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (reps[i].block_index == 0)
+            last0 = (int)i;
+    CHECK_INT(reps[last0].status, STORE_REP_REJECTED); /* X: rejected, not repeated */
+    CHECK_INT(reps[n - 1].block_index, 1);
+    CHECK_INT(reps[n - 1].status, STORE_REP_PENDING); /* nobody decided it: the session was aborted */
+    /* The final screen's balance is the database's. */
+    struct bal_rep br[64];
+    REQUIRE(n <= 64);
+    store_reps_to_balance(reps, n, br);
+    struct bal_result bal;
+    bal_compute(br, n, NULL, &bal);
+    CHECK(bal.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n == w.last.balance.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n);
+    CHECK_INT(w.last.balance.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 1);
+    struct store_session sess;
+    CHECK_OK(store_session_get(w.store, sid, &sess, &err), &err);
+    CHECK_INT(sess.status, STORE_SESSION_ABORTED);
+    free(reps);
+    store_close(w.store);
+}
+
+/* Hands-free, no window: the block best on screen equals the stored best after every rep. */
+static void test_block_best_after_every_rep(void)
+{
+    char db[512], proto[512], link[512], log[512];
+    check_tmppath(db, sizeof db, "best.db");
+    check_tmppath(proto, sizeof proto, "best.ini");
+    check_tmppath(link, sizeof link, "ttyBest");
+    check_tmppath(log, sizeof log, "best.log");
+    write_file(proto, protocol_text);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%lld", (long long)add_patient(db));
+    struct emu *e = start_emu(link, 1.3);
+    FILE *out = fopen(log, "w");
+    REQUIRE(out);
+    struct session_opts o = opts_for(db, pid, proto, e, out);
+    struct watch w = {.db = db};
+    o.observe = observe;
+    o.observe_ctx = &w;
+    o.headless = true;
+    o.auto_mode = true;
+    o.rest_s = 1.0; /* the 1 s before an auto rep's onset must be at rest (its baseline) */
+    int64_t sid = 0;
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = session_run(&o, &sid, &err);
+    fclose(out);
+    emu_stop(e);
+    CHECK_OK(st, &err);
+    CHECK_INT(w.n_reps, 4);
+    CHECK(w.checks >= 5); /* four reps and the end */
+    CHECK(w.last.final.show && !w.last.final.stopped);
+    CHECK_INT(w.last.session.cue, UI_CUE_DONE);
+    store_close(w.store);
+}
+
+int main(void)
+{
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    setenv("STATION_LINGER_S", "0", 1);
+    CHECK_RUN(test_block_best_after_every_rep);
+    CHECK_RUN(test_keys_and_database_agree);
+    return check_done();
+}

@@ -119,3 +119,14 @@ int check_done(void)
     fprintf(stderr, "%d case(s), %d failure(s)\n", check_cases, check_failures);
     return check_failures ? 1 : 0;
 }
+
+bool check_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    bool ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        check_fail(__FILE__, __LINE__, "could not write the fixture %s", path);
+    return ok;
+}

@@ -16,6 +16,7 @@
 #include <SDL.h>
 
 #include "check.h"
+#include "store_fixture.h"
 #include "drivers/emu.h"
 #include "station/session.h"
 #include "station/store/store.h"
@@ -28,30 +29,14 @@ static const char *protocol_text =
     "countdown_s = 0.4\nblock_rest_s = 0.3\n[quality]\nonset_threshold_n = 5\ncv_limit_pct = 50\n"
     "max_extra_reps = 2\n";
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int64_t add_patient(const char *db)
 {
     struct store *s = NULL;
     struct st_err err;
     REQUIRE(store_open(db, &s, &err) == ST_OK);
-    struct store_patient p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "Screen Patient");
-    snprintf(p.birth, sizeof p.birth, "1980-02-03");
-    p.sex = 'F';
-    p.mass_kg = 60.0;
-    p.lever_m = 0.8;
-    p.leg_length_m = NAN;
-    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
+    int64_t id = fix_patient(s, "Screen Patient");
     store_close(s);
-    return p.id;
+    return id;
 }
 
 struct watch {
@@ -183,8 +168,26 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     }
 }
 
-static struct emu *start_emu(const char *link, double hold_s)
+/*
+ * One session on a fresh database: the emulated patient holds each push hold_s seconds; with a window
+ * the observer drives the keys (w->drive), without one the session runs hands-free. Returns the
+ * session's id; w->store stays open on the database for the caller's checks (close it).
+ */
+static int64_t run_session(const char *name, double hold_s, bool window, struct watch *w)
 {
+    char db[512], proto[512], link[512], log[512], file[64];
+    snprintf(file, sizeof file, "%s.db", name);
+    check_tmppath(db, sizeof db, file);
+    snprintf(file, sizeof file, "%s.ini", name);
+    check_tmppath(proto, sizeof proto, file);
+    snprintf(file, sizeof file, "tty-%s", name);
+    check_tmppath(link, sizeof link, file);
+    snprintf(file, sizeof file, "%s.log", name);
+    check_tmppath(log, sizeof log, file);
+    REQUIRE(check_write_file(proto, protocol_text));
+    char pid[32];
+    snprintf(pid, sizeof pid, "%lld", (long long)add_patient(db));
+
     struct emu_opts eo = emu_opts_default("chronojump");
     eo.link_path = link;
     eo.boot_s = 0.3;
@@ -198,12 +201,9 @@ static struct emu *start_emu(const char *link, double hold_s)
     struct st_err err;
     CHECK_OK(emu_start(&eo, &e, &err), &err);
     REQUIRE(e);
-    return e;
-}
+    FILE *out = fopen(log, "w");
+    REQUIRE(out);
 
-static struct session_opts opts_for(const char *db, const char *pid, const char *proto, struct emu *e,
-                                    FILE *out)
-{
     struct session_opts o = session_opts_default();
     o.db_path = db;
     o.patient = pid;
@@ -215,41 +215,34 @@ static struct session_opts opts_for(const char *db, const char *pid, const char 
     o.demo_emu[0] = e;
     o.demo_reaction_s = 0.1;
     static const double peaks[2][3] = {{180.0, 195.0, 188.0}, {220.0, 214.0, 226.0}};
-    for (int b = 0; b < 2; b++)
-        for (int r = 0; r < 3; r++)
-            o.demo_peaks[b][r] = peaks[b][r];
+    memcpy(o.demo_peaks, peaks, sizeof peaks);
     o.out = out;
-    return o;
-}
-
-/* Window, keys, every rep flagged and decided by hand, then aborted. */
-static void test_keys_and_database_agree(void)
-{
-    char db[512], proto[512], link[512], log[512];
-    check_tmppath(db, sizeof db, "screen.db");
-    check_tmppath(proto, sizeof proto, "screen.ini");
-    check_tmppath(link, sizeof link, "ttyScreen");
-    check_tmppath(log, sizeof log, "screen.log");
-    write_file(proto, protocol_text);
-    char pid[32];
-    snprintf(pid, sizeof pid, "%lld", (long long)add_patient(db));
-    struct emu *e = start_emu(link, 0.3); /* a 0.3 s hold: every rep is released too early */
-    FILE *out = fopen(log, "w");
-    REQUIRE(out);
-    struct session_opts o = opts_for(db, pid, proto, e, out);
-    struct watch w = {.db = db, .drive = true};
     o.observe = observe;
-    o.observe_ctx = &w;
-    o.headless = false;
-    o.auto_mode = false;
+    o.observe_ctx = w;
+    o.headless = !window;
+    o.auto_mode = !window;
+    if (!window)
+        o.rest_s = 1.0; /* the 1 s before an auto rep's onset must be at rest (its baseline) */
+    w->db = db;
+    w->drive = window;
     int64_t sid = 0;
-    struct st_err err;
     st_err_clear(&err);
     enum st_status st = session_run(&o, &sid, &err);
     fclose(out);
     emu_stop(e);
     CHECK_OK(st, &err);
     REQUIRE(sid > 0);
+    if (!w->store)
+        REQUIRE(store_open(db, &w->store, &err) == ST_OK);
+    return sid;
+}
+
+/* Window, keys, every rep flagged and decided by hand, then aborted. */
+static void test_keys_and_database_agree(void)
+{
+    struct watch w = {0};
+    int64_t sid = run_session("keys", 0.3, true, &w); /* a 0.3 s hold: every rep is released too early */
+    struct st_err err;
 
     /* accept, redo, (pause), reject in block 1; the first rep of block 2 pending when aborted */
     CHECK(w.checks >= 6);
@@ -298,31 +291,8 @@ static void test_keys_and_database_agree(void)
 /* Hands-free, no window: the block best on screen equals the stored best after every rep. */
 static void test_block_best_after_every_rep(void)
 {
-    char db[512], proto[512], link[512], log[512];
-    check_tmppath(db, sizeof db, "best.db");
-    check_tmppath(proto, sizeof proto, "best.ini");
-    check_tmppath(link, sizeof link, "ttyBest");
-    check_tmppath(log, sizeof log, "best.log");
-    write_file(proto, protocol_text);
-    char pid[32];
-    snprintf(pid, sizeof pid, "%lld", (long long)add_patient(db));
-    struct emu *e = start_emu(link, 1.3);
-    FILE *out = fopen(log, "w");
-    REQUIRE(out);
-    struct session_opts o = opts_for(db, pid, proto, e, out);
-    struct watch w = {.db = db};
-    o.observe = observe;
-    o.observe_ctx = &w;
-    o.headless = true;
-    o.auto_mode = true;
-    o.rest_s = 1.0; /* the 1 s before an auto rep's onset must be at rest (its baseline) */
-    int64_t sid = 0;
-    struct st_err err;
-    st_err_clear(&err);
-    enum st_status st = session_run(&o, &sid, &err);
-    fclose(out);
-    emu_stop(e);
-    CHECK_OK(st, &err);
+    struct watch w = {0};
+    run_session("best", 1.3, false, &w);
     CHECK_INT(w.n_reps, 4);
     CHECK(w.checks >= 5); /* four reps and the end */
     CHECK(w.last.final.show && !w.last.final.stopped);

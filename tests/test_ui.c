@@ -1327,7 +1327,7 @@ static uint32_t *png_read(const char *path, int *w, int *h)
         unsigned char *r = raw + (size_t)y * row;
         if (r[0] == 2 && y > 0)
             for (size_t k = 1; k < row; k++)
-                r[k] = (unsigned char)(r[k] + r[k - row]);
+                r[k] = (unsigned char)(r[k] + (r - row)[k]); /* the byte above */
         else if (r[0] != 0) {
             free(raw);
             free(px);

@@ -151,8 +151,8 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
             k = w->decided == 0 ? SDLK_a : w->decided == 1 ? SDLK_r : SDLK_x;
         if (m->session.block != 2)
             w->decided++;
-    } else if (strcmp(st, "countdown") == 0 && w->decided == 2 && w->pauses == 0) {
-        k = SDLK_p; /* pause during the countdown of the redone rep */
+    } else if (strcmp(st, "rest") == 0 && w->decided == 2 && w->pauses == 0) {
+        k = SDLK_p; /* pause in the rest before the redone rep (it waits for Start: no race) */
         w->pauses++;
     } else if (strcmp(st, "paused") == 0 && w->pauses == 1) {
         k = SDLK_p; /* resume */

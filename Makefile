@@ -15,12 +15,16 @@ CTEST_FLAGS ?= --output-on-failure -j $(CTEST_JOBS)
 ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
 ASAN_FUZZ = $(if $(filter clang,$(ASAN_CC)),ON,OFF)
 
-.PHONY: all deps build build-asan demo test test-release test-asan test-fuzz bench fuzz clean
+.PHONY: all deps npm-deps build build-asan demo test test-release test-asan test-fuzz bench fuzz clean
 
 all: build
 
 deps:
 	@sh tools/install-deps.sh
+
+# The official FHIR R4 JSON schema and its validator, for tests/test_fhir.c (npm, into build/npm).
+npm-deps: deps
+	@sh tools/install-npm-deps.sh $(CURDIR)/build/npm
 
 build: deps
 	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -34,10 +38,10 @@ build-asan: deps
 demo: build
 	./build/release/station demo
 
-test-release: build
+test-release: build npm-deps
 	cd build/release && ctest $(CTEST_FLAGS)
 
-test-asan: build-asan
+test-asan: build-asan npm-deps
 	cd build/asan && ctest $(CTEST_FLAGS)
 
 test-fuzz: build-asan

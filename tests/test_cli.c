@@ -174,6 +174,18 @@ static void test_demo_headless(void)
     CHECK_INT(sess.status, STORE_SESSION_COMPLETE);
     CHECK_INT(sess.n_reps, 4);
     store_close(s);
+    /* the demo's balance report beside the database, its path on a line of its own; page 1 rendered
+     * to report-page1.png in the build folder is the picture in README.md */
+    char pdf[600], line[620];
+    snprintf(pdf, sizeof pdf, "%s/demo-report-%lld.pdf", check_tmpdir(), id);
+    snprintf(line, sizeof line, "\n%s\n", pdf);
+    CHECK(strstr(r.out, line) != NULL);
+    CHECK(stat(pdf, &st) == 0 && st.st_size > 10000 && (st.st_mode & 0777) == 0600);
+    char *png[] = {"pdftoppm", "-r", "80", "-png", "-singlefile", "-f", "1", "-l", "1", pdf, "report-page1", NULL};
+    struct run p = run_cmd("pdftoppm", png, NULL);
+    CHECK_INT(p.status, 0);
+    CHECK(stat("report-page1.png", &st) == 0 && st.st_size > 10000);
+    run_free(&p);
     run_free(&r);
 }
 

@@ -24,8 +24,7 @@
 #include "station/export/report.h"
 #include "station/export/report_data.h"
 #include "station/export/report_pdf.h"
-#include "station/protocol_files.h"
-#include "store_fixture.h"
+#include "report_fixture.h"
 
 #define DAY 86400
 #define T0 1764000000 /* 2025-11-24 */
@@ -143,57 +142,6 @@ static int check_json_numbers(const char *json_path, const char *text)
     }
     free(json);
     return checked;
-}
-
-/* A session on a real protocol file (its text stored as the station stores it). */
-static int64_t make_session(struct store *s, int64_t pid, const char *protocol, const char *serial, int64_t started)
-{
-    struct st_err err;
-    st_err_clear(&err);
-    struct proto_def def;
-    CHECK_OK(st_proto_find(protocol, STATION_PROTOCOL_DIR, &def, &err), &err);
-    struct store_device d;
-    memset(&d, 0, sizeof d);
-    snprintf(d.family, sizeof d.family, "mark10");
-    snprintf(d.model, sizeof d.model, "Series 5");
-    snprintf(d.serial, sizeof d.serial, "%s", serial);
-    snprintf(d.unit, sizeof d.unit, "N");
-    d.capacity_n = 2500;
-    CHECK_OK(store_device_ensure(s, &d, &err), &err);
-    int64_t th = 0, pr = 0;
-    CHECK_OK(store_therapist_ensure(s, "J. Physio", &th, &err), &err);
-    CHECK_OK(store_protocol_ensure(s, def.name, def.text, &pr, &err), &err);
-    struct store_session x;
-    memset(&x, 0, sizeof x);
-    x.patient_id = pid;
-    x.therapist_id = th;
-    x.protocol_id = pr;
-    snprintf(x.position, sizeof x.position, "%s", def.position);
-    snprintf(x.mode, sizeof x.mode, "auto");
-    x.device_id[0] = d.id;
-    x.body_mass_kg = 70.0;
-    x.lever_m = 0.8;
-    x.started = started;
-    proto_free(&def);
-    CHECK_OK(store_session_begin(s, &x, &err), &err);
-    CHECK_OK(store_session_end(s, x.id, STORE_SESSION_COMPLETE, 80.0, 0.4, 0, 0, &err), &err);
-    return x.id;
-}
-
-/* One rep of peak N with its real metrics and samples; status and counts as given. */
-static void add_rep(struct store *s, int64_t sid, int seq, int block, int index, enum st_dir dir, enum st_side side,
-                    double peak, enum store_rep_status status, bool counts)
-{
-    double t[FIX_SAMPLES], f[FIX_SAMPLES];
-    struct store_rep r;
-    fix_rep(&r, seq, dir, side, peak, 0.8, 70.0, t, f, FIX_SAMPLES);
-    r.block_index = block;
-    r.index_in_block = index;
-    r.status = status;
-    r.counts = counts;
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, NULL, &err), &err);
 }
 
 /* Three counting reps per block (peaks spread around base), blocks ADD L, ADD R, ABD L, ABD R
@@ -605,32 +553,6 @@ static void test_report_failures(void)
     store_close(s);
 }
 
-/* Runs a command in a child process whose current folder is the test's tmp folder, stdout to cli.out
- * (replaced) and stderr to cli.err (appended when keep_err, so every failure's line is kept). */
-static int run_in_tmp(int (*fn)(int, char **), char **argv, bool keep_err)
-{
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    char out[512], errp[512];
-    check_tmppath(out, sizeof out, "cli.out");
-    check_tmppath(errp, sizeof errp, "cli.err");
-    fflush(NULL);
-    pid_t child = fork();
-    if (child == 0) {
-        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int fe = open(errp, O_WRONLY | O_CREAT | O_APPEND | (keep_err ? 0 : O_TRUNC), 0600);
-        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0 || chdir(check_tmpdir()) != 0)
-            _exit(99);
-        int rc = fn(argc, argv);
-        fflush(NULL);
-        _exit(rc);
-    }
-    int status = 0;
-    waitpid(child, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void test_note_and_cli(void)
 {
     int64_t sid = 0;
@@ -642,15 +564,15 @@ static void test_note_and_cli(void)
 
     char *note[] = {"note", sidtxt, "--db", db, "--therapist", "J. Physio", "--text",
                     "Pain 2/10 on left ADD; \"hold\" cue helped.\nRetest after the tournament.", NULL};
-    int rc_note = run_in_tmp(cmd_note, note, false);
+    int rc_note = rf_run(cmd_note, note, "cli.out", "cli.err", false);
     char *empty[] = {"note", sidtxt, "--db", db, "--text", "", NULL};
-    int rc_empty = run_in_tmp(cmd_note, empty, true);
+    int rc_empty = rf_run(cmd_note, empty, "cli.out", "cli.err", true);
     char *missing[] = {"report", "4242", "--db", db, NULL};
-    int rc_missing = run_in_tmp(cmd_report, missing, true);
+    int rc_missing = rf_run(cmd_report, missing, "cli.out", "cli.err", true);
     char *paper[] = {"report", sidtxt, "--db", db, "--paper", "a3", NULL};
-    int rc_paper = run_in_tmp(cmd_report, paper, true);
+    int rc_paper = rf_run(cmd_report, paper, "cli.out", "cli.err", true);
     char *rep[] = {"report", sidtxt, "--db", db, NULL};
-    int rc_rep = run_in_tmp(cmd_report, rep, true); /* last: its stdout is checked below */
+    int rc_rep = rf_run(cmd_report, rep, "cli.out", "cli.err", true); /* last: its stdout is checked below */
     char out[512], errp[512];
     check_tmppath(out, sizeof out, "cli.out");
     check_tmppath(errp, sizeof errp, "cli.err");

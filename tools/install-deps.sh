@@ -15,6 +15,12 @@ for p in $PKGS; do
     fi
 done
 
+# node and npm run the FHIR schema check (tools/fhir-validate.js): Debian's nodejs and npm, unless a
+# node with its own npm is already installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
+
 [ -z "$missing" ] && exit 0
 
 echo "station: installing missing Debian packages:$missing"

@@ -341,11 +341,14 @@ int cmd_trend(int argc, char **argv)
 
 int cmd_export(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) /* FHIR has options of its own (--deidentified): station/cli/cmd_fhir.c */
+        if (!strcmp(argv[i], "--format=fhir") || (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "fhir")))
+            return cmd_export_fhir(argc, argv);
     const char *db = NULL, *format = NULL, *out = NULL, *patient = NULL;
     bool raw = false, all = false;
     struct cli_opt opts[] = {
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
-        {"--format", CLI_STR, &format, "csv|json", "the format of a session export", false},
+        {"--format", CLI_STR, &format, "csv|json|fhir", "the format (fhir: see --format fhir --help)", false},
         {"--raw", CLI_FLAG, &raw, NULL, "add the raw samples of every rep", false},
         {"--out", CLI_STR, &out, "FILE", "write to FILE (created with mode 0600) instead of stdout", false},
         {"--patient", CLI_STR, &patient, "ID", "with --all: everything about one patient, as JSON", false},
@@ -376,7 +379,7 @@ int cmd_export(int argc, char **argv)
         if (!parse_id(pos[0], &sid))
             return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
         if (!format || (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0))
-            return cli_usage_error(&cmd, "--format must be csv or json");
+            return cli_usage_error(&cmd, "--format must be csv, json or fhir");
     }
     struct store *s = NULL;
     if ((rc = cli_db_open(db, &s)) != 0)

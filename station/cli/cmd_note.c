@@ -41,7 +41,7 @@ int cmd_note(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if (paths_db(db, path, sizeof path, &err) != ST_OK || store_open(path, &s, &err) != ST_OK)
+    if (paths_db_open(db, &s, path, sizeof path, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
     int64_t th = 0, id = 0;
     enum st_status st = therapist ? store_therapist_ensure(s, therapist, &th, &err) : ST_OK;

@@ -56,7 +56,7 @@ int cmd_report(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if (paths_db(db, path, sizeof path, &err) != ST_OK || store_open(path, &s, &err) != ST_OK)
+    if (paths_db_open(db, &s, path, sizeof path, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
     enum st_status st;
     int64_t pid = 0;

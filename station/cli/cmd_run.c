@@ -298,6 +298,15 @@ int cmd_demo(int argc, char **argv)
         char *show_argv[] = {"show", idtxt, "--db", db_path, NULL};
         fflush(stdout);
         cmd_show(4, show_argv);
+        /* the balance report beside the database (a folder the demo could write), so a newcomer sees one */
+        char report[4200];
+        const char *slash = strrchr(db_path, '/');
+        snprintf(report, sizeof report, "%.*sdemo-report-%lld.pdf", slash ? (int)(slash - db_path + 1) : 0, db_path,
+                 (long long)id);
+        char *report_argv[] = {"report", idtxt, "--db", db_path, "--out", report, NULL};
+        printf("\nThe balance report (PDF), as `station report %lld` writes it:\n", (long long)id);
+        fflush(stdout);
+        cmd_report(6, report_argv);
         printf("\nSaved in %s (session %lld). Try: station sessions, station export %lld --format json\n",
                db_path, (long long)id, (long long)id);
     }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "station/export/session_doc.h"
+
 int report_age_years(const char *birth, int64_t at)
 {
     int by = 0, bm = 0, bd = 0;
@@ -142,24 +144,20 @@ enum st_status report_data_load(struct store *s, int64_t session_id, struct repo
 {
     memset(d, 0, sizeof *d);
     d->trend_index = -1;
-    enum st_status st = store_session_get(s, session_id, &d->sess, err);
+    struct export_session doc; /* the session, its reps and balance, as the JSON export has them */
+    enum st_status st = export_session_load(s, session_id, &doc, err);
     if (st == ST_ERR_NOT_FOUND)
         return st_err_set(err, ST_ERR_NOT_FOUND, "Session %lld does not exist: see station sessions",
                           (long long)session_id);
-    if (st == ST_OK)
-        st = store_patient_get(s, d->sess.patient_id, &d->patient, err);
-    if (st == ST_OK)
-        st = store_rep_list(s, session_id, &d->reps, &d->n_reps, err);
-    if (st == ST_OK)
-        st = store_session_bal_params(s, &d->sess, &d->params, err);
     if (st != ST_OK)
         return st;
-    struct bal_rep *b = calloc(d->n_reps ? d->n_reps : 1, sizeof *b);
-    if (!b)
-        return st_err_set(err, ST_ERR_NOMEM, NULL);
-    store_reps_to_balance(d->reps, d->n_reps, b);
-    bal_compute(b, d->n_reps, &d->params, &d->bal);
-    free(b);
+    d->sess = doc.sess;
+    d->reps = doc.reps; /* ours now: report_data_free frees it */
+    d->n_reps = doc.n;
+    d->bal = doc.bal;
+    d->params = doc.params;
+    if ((st = store_patient_get(s, d->sess.patient_id, &d->patient, err)) != ST_OK)
+        return st;
     int counting = 0;
     for (int dir = 0; dir < ST_DIR_COUNT; dir++)
         for (int side = 0; side < ST_SIDE_COUNT; side++)

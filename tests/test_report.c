@@ -291,7 +291,8 @@ static void test_report_numbers_and_pixels(void)
     CHECK(strstr(text, "weaker side left") != NULL);
     CHECK(strstr(text, "CALIBRATION FLAGGED") != NULL); /* the device was never checked */
     CHECK(strstr(text, "suggestions for the therapist") != NULL);
-    CHECK(strstr(text, "Deficit: Left adduction is") != NULL);
+    CHECK(strstr(text, "Deficit: Left adduction is 21.6 % weaker than right; left ADD:ABD 0.75 is below 0.80.") !=
+          NULL);
     CHECK(strstr(text, "None shown") != NULL); /* supine make test: no reference matches */
 
     /* every number of the JSON export */
@@ -489,7 +490,7 @@ static void test_report_plan(void)
     struct report_plan p;
     report_plan_make(&bal, NULL, &p);
     REQUIRE(p.n == 2); /* ADD left (asymmetry, and the ratio names the same one), ABD right (ratio high) */
-    CHECK_STR(p.target[0].why, "Left adduction is 22.0 % weaker than right");
+    CHECK_STR(p.target[0].why, "Left adduction is 22.0 % weaker than right; left ADD:ABD 0.74 is below 0.80");
     CHECK_NEAR(p.target[0].strength_lo_n, 160, 1e-9);
     CHECK_NEAR(p.target[0].strength_hi_n, 180, 1e-9);
     CHECK_NEAR(p.target[0].tolerance_lo_n, 120, 1e-9);

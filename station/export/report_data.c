@@ -196,15 +196,19 @@ void report_data_free(struct report_data *d)
 /* ------------------------------------------------------------------------------------------------ */
 /* Plan targets                                                                                     */
 
-static struct report_target *plan_slot(struct report_plan *p, const struct bal_result *bal, enum st_dir dir,
-                                       enum st_side side)
+/* Adds why to the target of (dir, side): a new target with its bands, or one more reason for it. */
+static void plan_reason(struct report_plan *p, const struct bal_result *bal, enum st_dir dir, enum st_side side,
+                        const char *why)
 {
     for (int i = 0; i < p->n; i++)
-        if (p->target[i].dir == dir && p->target[i].side == side)
-            return NULL; /* one target per direction and side: the first reason found names it */
+        if (p->target[i].dir == dir && p->target[i].side == side) {
+            size_t k = strlen(p->target[i].why);
+            snprintf(p->target[i].why + k, sizeof p->target[i].why - k, "; %s", why);
+            return;
+        }
     double best = bal->cell[dir][side].best_n;
     if (p->n >= REPORT_PLAN_MAX || !isfinite(best))
-        return NULL;
+        return;
     struct report_target *t = &p->target[p->n++];
     memset(t, 0, sizeof *t);
     t->dir = dir;
@@ -214,12 +218,9 @@ static struct report_target *plan_slot(struct report_plan *p, const struct bal_r
     t->strength_hi_n = 0.90 * best;
     t->tolerance_lo_n = 0.60 * best;
     t->tolerance_hi_n = 0.70 * best;
-    return t;
-}
-
-static const char *side_cap(enum st_side s)
-{
-    return s == ST_SIDE_LEFT ? "Left" : s == ST_SIDE_RIGHT ? "Right" : "Both sides'";
+    snprintf(t->why, sizeof t->why, "%s", why);
+    if (t->why[0] >= 'a' && t->why[0] <= 'z') /* a sentence starts with a capital */
+        t->why[0] = (char)(t->why[0] - 'a' + 'A');
 }
 
 void report_plan_make(const struct bal_result *bal, const struct bal_params *params, struct report_plan *out)
@@ -228,15 +229,15 @@ void report_plan_make(const struct bal_result *bal, const struct bal_params *par
     struct bal_params def = bal_params_default();
     if (!params)
         params = &def;
+    char why[160];
     for (int dir = 0; dir < ST_DIR_COUNT; dir++) {
         double a = bal->asym_pct[dir];
         enum st_side w = bal->weaker[dir];
         if (!isfinite(a) || a <= params->asym_amber || (w != ST_SIDE_LEFT && w != ST_SIDE_RIGHT))
             continue;
-        struct report_target *t = plan_slot(out, bal, (enum st_dir)dir, w);
-        if (t)
-            snprintf(t->why, sizeof t->why, "%s %s is %.1f %% weaker than %s", side_cap(w),
-                     st_dir_name((enum st_dir)dir), a, w == ST_SIDE_LEFT ? "right" : "left");
+        snprintf(why, sizeof why, "%s %s is %.1f %% weaker than %s", st_side_name(w), st_dir_name((enum st_dir)dir), a,
+                 w == ST_SIDE_LEFT ? "right" : "left");
+        plan_reason(out, bal, (enum st_dir)dir, w, why);
     }
     for (int side = ST_SIDE_LEFT; side <= ST_SIDE_RIGHT; side++) {
         double r = bal->ratio[side];
@@ -245,10 +246,8 @@ void report_plan_make(const struct bal_result *bal, const struct bal_params *par
         bool low = r < params->ratio_amber, high = r > 1.25;
         if (!low && !high)
             continue;
-        struct report_target *t = plan_slot(out, bal, low ? ST_DIR_ADD : ST_DIR_ABD, (enum st_side)side);
-        if (t)
-            snprintf(t->why, sizeof t->why, "%s ADD:ABD %.2f is %s %.2f", side_cap((enum st_side)side), r,
-                     low ? "below" : "above", low ? (r < params->ratio_red ? params->ratio_red : params->ratio_amber)
-                                                  : 1.25);
+        snprintf(why, sizeof why, "%s ADD:ABD %.2f is %s %.2f", st_side_name((enum st_side)side), r,
+                 low ? "below" : "above", low ? (r < params->ratio_red ? params->ratio_red : params->ratio_amber) : 1.25);
+        plan_reason(out, bal, low ? ST_DIR_ADD : ST_DIR_ABD, (enum st_side)side, why);
     }
 }

@@ -88,7 +88,7 @@ bool report_rep_is_extra(const struct report_data *d, const struct store_rep *r)
 struct report_target {
     enum st_dir dir;
     enum st_side side;
-    char why[160];            /* "Left adduction is 22.0 % weaker than right" */
+    char why[200];            /* "Left adduction is 22.0 % weaker than right; left ADD:ABD 0.74 is below 0.80" */
     double best_n;            /* the session's best force of that direction and side */
     double strength_lo_n, strength_hi_n;   /* 80-90 % of best: 3-5 holds of 5 s, 2 min rest */
     double tolerance_lo_n, tolerance_hi_n; /* 60-70 % of best: 5 holds of 30-45 s, 2 min rest */
@@ -99,7 +99,8 @@ struct report_plan {
 };
 /* The deficits of a balance and their training bands: the weaker side of each direction whose
  * asymmetry is above params->asym_amber, and per side the direction a flagged ratio points to (below
- * params->ratio_amber: adduction; above 1.25: abduction). One target per (direction, side). Pure. */
+ * params->ratio_amber: adduction; above 1.25: abduction). One target per (direction, side), its reasons
+ * joined with "; ". Pure. */
 void report_plan_make(const struct bal_result *bal, const struct bal_params *params, struct report_plan *out);
 
 #endif

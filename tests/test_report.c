@@ -558,9 +558,13 @@ static void test_note_and_cli(void)
 {
     int64_t sid = 0;
     struct store *s = standard_session("cli.db", "Cli Patient", "C 7/ä", false, &sid);
-    char db[512], sidtxt[32];
+    char db[512], sidtxt[32], pidtxt[32];
+    struct store_session x;
+    struct st_err err;
+    CHECK_OK(store_session_get(s, sid, &x, &err), &err);
     snprintf(db, sizeof db, "%s", store_path(s));
     snprintf(sidtxt, sizeof sidtxt, "%lld", (long long)sid);
+    snprintf(pidtxt, sizeof pidtxt, "%lld", (long long)x.patient_id);
     store_close(s);
 
     char *note[] = {"note", sidtxt, "--db", db, "--therapist", "J. Physio", "--text",
@@ -572,6 +576,13 @@ static void test_note_and_cli(void)
     int rc_missing = rf_run(cmd_report, missing, "cli.out", "cli.err", true);
     char *paper[] = {"report", sidtxt, "--db", db, "--paper", "a3", NULL};
     int rc_paper = rf_run(cmd_report, paper, "cli.out", "cli.err", true);
+    char *lone[] = {"report", sidtxt, "--protocol", "supine-0", "--db", db, NULL};
+    int rc_lone = rf_run(cmd_report, lone, "cli.out", "cli.err", true);
+    char *progress[] = {"report", "--patient", pidtxt, "--protocol", "supine-0", "--db", db, NULL};
+    int rc_progress = rf_run(cmd_report, progress, "cli.out", "cli.err", true);
+    char progress_pdf[600];
+    snprintf(progress_pdf, sizeof progress_pdf, "%s/C_7___-progress-2025-11-24.pdf", check_tmpdir());
+    CHECK(access(progress_pdf, R_OK) == 0);
     char *rep[] = {"report", sidtxt, "--db", db, NULL};
     int rc_rep = rf_run(cmd_report, rep, "cli.out", "cli.err", true); /* last: its stdout is checked below */
     char out[512], errp[512];
@@ -582,6 +593,8 @@ static void test_note_and_cli(void)
     CHECK_INT(rc_rep, 0);
     CHECK_INT(rc_missing, 1);
     CHECK_INT(rc_paper, 2);
+    CHECK_INT(rc_lone, 2);     /* --protocol goes with --patient */
+    CHECK_INT(rc_progress, 0); /* the progress report, named for the reference */
     size_t n = 0;
     char *o = (char *)fix_read_file(out, &n);
     REQUIRE(o != NULL);
@@ -602,7 +615,6 @@ static void test_note_and_cli(void)
     free(e);
 
     /* the note is in the report and audited */
-    struct st_err err;
     CHECK_OK(store_open(db, &s, &err), &err);
     struct report_layout L;
     char *text = report_text(s, sid, "cli-note.pdf", &L);
@@ -610,8 +622,6 @@ static void test_note_and_cli(void)
     CHECK(strstr(text, "Retest after the tournament.") != NULL);
     CHECK(strstr(text, "J. Physio") != NULL);
     free(text);
-    struct store_session x;
-    CHECK_OK(store_session_get(s, sid, &x, &err), &err);
     struct store_audit *a = NULL;
     size_t na = 0;
     CHECK_OK(store_audit_list(s, x.uuid, &a, &na, &err), &err);

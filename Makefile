@@ -7,9 +7,10 @@
 #   make fuzz    run every fuzz target longer (FUZZ_SECONDS, default 600 each)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 600
-# Most tests wait on emulated instruments in real time (a few percent of a core each): run several
-# at once. Timing in tests is only ever checked against generous bounds.
-CTEST_JOBS ?= 6
+# ctest's parallelism follows the cores: two slots per core. Most short tests take one slot; the tests
+# that wait on emulated instruments in real time declare PROCESSORS 2 (CMakeLists.txt), so at most one
+# of them runs per core. Timing in tests is only ever checked against generous bounds.
+CTEST_JOBS ?= $(shell echo $$(( 2 * $(JOBS) )))
 CTEST_FLAGS ?= --output-on-failure -j $(CTEST_JOBS)
 # The sanitizer build uses clang when it is there, so the libFuzzer targets are built in the same tree.
 ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)

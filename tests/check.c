@@ -9,6 +9,7 @@
 
 int check_failures;
 int check_cases;
+static int skipped;
 const char *check_current = "?";
 jmp_buf check_abort_case;
 static char tmpdir[256];
@@ -26,13 +27,25 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 
 void check_run(const char *name, void (*fn)(void))
 {
-    int before = check_failures;
+    int before = check_failures, skipped_before = skipped;
     check_current = name;
     check_cases++;
     if (setjmp(check_abort_case) == 0)
         fn();
-    fprintf(stderr, "%s %s\n", check_failures == before ? "ok  " : "FAIL", name);
+    fprintf(stderr, "%s %s\n", check_failures != before ? "FAIL" : skipped != skipped_before ? "SKIP" : "ok  ", name);
     check_current = "?";
+}
+
+void check_skip(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "SKIP [%s] ", check_current);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    skipped++;
+    longjmp(check_abort_case, 1);
 }
 
 static void rm_tree(const char *path)
@@ -116,8 +129,8 @@ int check_done(void)
 {
     if (tmpdir[0] && !getenv("STATION_KEEP_TMP"))
         rm_tree(tmpdir);
-    fprintf(stderr, "%d case(s), %d failure(s)\n", check_cases, check_failures);
-    return check_failures ? 1 : 0;
+    fprintf(stderr, "%d case(s), %d failure(s), %d skipped\n", check_cases, check_failures, skipped);
+    return check_failures ? 1 : skipped ? CHECK_SKIPPED : 0;
 }
 
 bool check_write_file(const char *path, const char *text)

@@ -25,6 +25,12 @@ extern jmp_buf check_abort_case;
 
 void check_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void check_run(const char *name, void (*fn)(void));
+/* Ends the current case as skipped, saying why on stderr (something it needs is missing, e.g. Xvfb).
+ * The test then exits CHECK_SKIPPED (ctest's SKIP_RETURN_CODE) unless a check failed: a test that
+ * could not run what it is for is reported skipped, never passed. */
+void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#define CHECK_SKIPPED 77
+/* Returns the exit status: 0 all passed, 1 a check failed, CHECK_SKIPPED a case was skipped. */
 int check_done(void);
 
 /* A temporary directory for this test process (created on first use, removed by check_done unless

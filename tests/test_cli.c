@@ -226,10 +226,8 @@ static uint32_t *read_bmp(const char *path, int *w, int *h)
 
 static void test_demo_in_an_x11_window(void)
 {
-    if (access("/usr/bin/xvfb-run", X_OK) != 0) {
-        fprintf(stderr, "SKIP: xvfb-run is not installed (apt-get install xvfb): the window test did not run\n");
-        return;
-    }
+    if (access("/usr/bin/xvfb-run", X_OK) != 0)
+        check_skip("xvfb-run is not installed (apt-get install xvfb): the window test did not run");
     char db[512], dir[512];
     check_tmppath(db, sizeof db, "xdemo.db");
     check_tmppath(dir, sizeof dir, "shots");

@@ -166,13 +166,8 @@ static void test_child_two_windows(void)
 /* Runs this program under xvfb-run and waits (at most 90 s) for it. */
 static void test_real_x11_window(void)
 {
-    if (access(XVFB_RUN, X_OK) != 0) {
-        fprintf(stderr,
-                "SKIP: %s is not installed (Debian package xvfb): the real X11 window was not "
-                "tested\n",
-                XVFB_RUN);
-        return;
-    }
+    if (access(XVFB_RUN, X_OK) != 0)
+        check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB_RUN);
     char self[1024];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     REQUIRE(n > 0);

@@ -28,7 +28,8 @@ protocols/:drivers/|station/|SDL|sqlite3|cairo|pango|libpq|libserialport|dirent|
 station/store/:station/ui/|station/export/|station/cli/|station/session|SDL|cairo|pango|libserialport
 station/export/:station/ui/|station/cli/|station/session|SDL|libserialport|libpq
 station/ui/:station/store/|station/export/|station/cli/|station/session|sqlite3|cairo|pango|libpq
-station/session:station/cli/"
+station/session:station/cli/
+station/paths:station/cli/|station/ui/|SDL"
 for rule in $layers; do
     dir=${rule%%:*}
     banned=${rule#*:}

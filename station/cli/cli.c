@@ -30,6 +30,15 @@ int cli_parse_open(struct cli_cmd *cmd, int argc, char **argv, const char **pos,
     return rc ? rc : -1;
 }
 
+int cli_session_arg(const struct cli_cmd *cmd, const char *text, int64_t *id)
+{
+    long long v = 0;
+    if (!cli_parse_long(text, 1, INT64_MAX, &v))
+        return cli_usage_error(cmd, "SESSION must be a session number (see station sessions)");
+    *id = v;
+    return -1;
+}
+
 bool cli_parse_long(const char *text, long long min, long long max, long long *out)
 {
     if (!text || !*text)

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum cli_kind {
@@ -89,6 +90,10 @@ int cli_db_open(const char *db_opt, struct store **s);
  * go on; else the exit status (--help 0, usage 2, a database that cannot be opened 1). */
 int cli_parse_open(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos, const char *const *db,
                    struct store **s);
+
+/* The SESSION argument: a session number into *id. Returns -1 to go on, or the usage error (2) that
+ * says what SESSION must be. */
+int cli_session_arg(const struct cli_cmd *cmd, const char *text, int64_t *id);
 
 /* The option named name in cmd (for ->seen), or NULL. */
 const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name);

@@ -26,15 +26,6 @@
 #include "station/export/session_doc.h"
 #include "station/store/store.h"
 
-static bool parse_id(const char *text, int64_t *id)
-{
-    long long v = 0;
-    if (!cli_parse_long(text, 1, INT64_MAX, &v))
-        return false;
-    *id = v;
-    return true;
-}
-
 /* v with `decimals` decimals and a suffix, or "-" when not available. */
 static const char *fmt_num(double v, int decimals, const char *suffix, char *buf, size_t size)
 {
@@ -135,8 +126,8 @@ int cmd_show(int argc, char **argv)
     if (rc >= 0)
         return rc;
     int64_t id = 0;
-    if (!parse_id(pos[0], &id))
-        return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
+    if ((rc = cli_session_arg(&cmd, pos[0], &id)) >= 0)
+        return rc;
     struct store *s = NULL;
     if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
@@ -376,8 +367,8 @@ int cmd_export(int argc, char **argv)
     } else {
         if (npos != 1)
             return cli_usage_error(&cmd, "which session? give SESSION (see station sessions)");
-        if (!parse_id(pos[0], &sid))
-            return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
+        if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
+            return rc;
         if (!format || (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0))
             return cli_usage_error(&cmd, "--format must be csv, json or fhir");
     }

@@ -8,7 +8,6 @@
 
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
-#include "station/paths.h"
 #include "station/store/store.h"
 
 int cmd_note(int argc, char **argv)
@@ -23,8 +22,7 @@ int cmd_note(int argc, char **argv)
                           "SESSION --text TEXT [--therapist NAME]",
                           "Adds the therapist's note to a session (kept in the audit log; printed in the "
                           "report). Prints the note's id.",
-                          opts,
-                          sizeof opts / sizeof opts[0],
+                          CLI_OPTS(opts),
                           1,
                           1};
     const char *pos[1] = {NULL};
@@ -32,17 +30,16 @@ int cmd_note(int argc, char **argv)
     int rc = cli_parse(&cmd, argc, argv, pos, &npos);
     if (rc >= 0)
         return rc;
-    long long sid = 0;
-    if (!cli_parse_long(pos[0], 1, INT64_MAX, &sid))
-        return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
+    int64_t sid = 0;
+    if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
+        return rc;
     if (!text)
         return cli_usage_error(&cmd, "--text is required");
-    char path[4096];
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if (paths_db_open(db, &s, path, sizeof path, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
+    if ((rc = cli_db_open(db, &s)) != 0)
+        return rc;
     int64_t th = 0, id = 0;
     enum st_status st = therapist ? store_therapist_ensure(s, therapist, &th, &err) : ST_OK;
     if (st == ST_OK)
@@ -50,6 +47,6 @@ int cmd_note(int argc, char **argv)
     store_close(s);
     if (st != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
-    printf("Note saved on session %lld.\n%lld\n", sid, (long long)id);
+    printf("Note saved on session %lld.\n%lld\n", (long long)sid, (long long)id);
     return 0;
 }

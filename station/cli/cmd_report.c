@@ -11,7 +11,6 @@
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/export/report.h"
-#include "station/paths.h"
 #include "station/store/store.h"
 
 int cmd_report(int argc, char **argv)
@@ -28,8 +27,7 @@ int cmd_report(int argc, char **argv)
                           "SESSION [--out FILE.pdf] [--paper a4|letter] | --patient ID [--protocol NAME]",
                           "Writes the balance report (PDF) of a session, or a patient's progress report; prints "
                           "the file's path on the last line.",
-                          opts,
-                          sizeof opts / sizeof opts[0],
+                          CLI_OPTS(opts),
                           0,
                           1};
     const char *pos[1] = {NULL};
@@ -40,7 +38,7 @@ int cmd_report(int argc, char **argv)
     enum report_paper paper;
     if (!report_paper_parse(paper_text, &paper))
         return cli_usage_error(&cmd, "--paper must be a4 or letter");
-    long long sid = 0;
+    int64_t sid = 0;
     if (patient) {
         if (npos)
             return cli_usage_error(&cmd, "give either SESSION or --patient ID, not both");
@@ -49,15 +47,15 @@ int cmd_report(int argc, char **argv)
             return cli_usage_error(&cmd, "--protocol goes with --patient");
         if (npos != 1)
             return cli_usage_error(&cmd, "which session? give SESSION (see station sessions)");
-        if (!cli_parse_long(pos[0], 1, INT64_MAX, &sid))
-            return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
+        if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
+            return rc;
     }
-    char path[4096], written[4096];
+    char written[4096];
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if (paths_db_open(db, &s, path, sizeof path, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
+    if ((rc = cli_db_open(db, &s)) != 0)
+        return rc;
     enum st_status st;
     int64_t pid = 0;
     if (patient) {

@@ -187,6 +187,25 @@ static void test_demo_headless(void)
     CHECK(stat("report-page1.png", &st) == 0 && st.st_size > 10000);
     run_free(&p);
     run_free(&r);
+
+    /* --db before the command works as after it (and needs its value). */
+    char *g1[] = {"station", "--db", db, "sessions", NULL};
+    char *g2[] = {"station", "sessions", "--db", db, NULL};
+    char *g3[] = {"station", "--db=/nonexistent/dir/x.db", "sessions", "--db", db, NULL};
+    struct run r1 = run_cmd(NULL, g1, NULL), r2 = run_cmd(NULL, g2, NULL), r3 = run_cmd(NULL, g3, NULL);
+    CHECK_INT(r1.status, 0);
+    CHECK(strstr(r1.out, "Sample Patient (demo)") != NULL && strstr(r1.out, "1 session(s)") != NULL);
+    CHECK_STR(r1.out, r2.out);
+    CHECK_INT(r3.status, 0); /* the command's own --db wins */
+    CHECK_STR(r3.out, r2.out);
+    run_free(&r1);
+    run_free(&r2);
+    run_free(&r3);
+    char *g4[] = {"station", "--db", NULL};
+    r = run_cmd(NULL, g4, NULL);
+    CHECK_INT(r.status, 2);
+    CHECK_INT(count_lines(r.err), 1);
+    run_free(&r);
 }
 
 /* Reads a 24- or 32-bit BMP into 0xRRGGBB pixels (top row first). */

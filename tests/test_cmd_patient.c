@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -193,19 +194,40 @@ static void test_cmd_history(void)
             }
         CHECK_OK(store_session_end(s, sid[k], STORE_SESSION_COMPLETE, 80, 0.5, 0, 0, &err), &err);
     }
+    /* Session 3, aborted after two right ADD reps a hair weaker than before (-0.2 %: "0 %", never "-0 %"). */
+    int64_t sid3 = fix_session(s, pid, "supine-0", serial[1], 1700000000 + 14 * 86400);
+    for (int i = 0; i < 2; i++) {
+        struct store_rep r;
+        fix_rep(&r, i + 1, ST_DIR_ADD, ST_SIDE_RIGHT, 200.5 - i, 0.8, 70, t, f, FIX_SAMPLES);
+        CHECK_OK(store_rep_add(s, sid3, &r, t, f, FIX_SAMPLES, NULL, &err), &err);
+    }
+    CHECK_OK(store_session_end(s, sid3, STORE_SESSION_ABORTED, 80, 0.5, 0, 0, &err), &err);
     store_close(s);
     char sid1[32], pids[32];
     snprintf(sid1, sizeof sid1, "%lld", (long long)sid[0]);
     snprintf(pids, sizeof pids, "%lld", (long long)pid);
 
+    /* sessions: local time (a zone east of UTC moves the first session past midnight), patient reference
+     * and name, protocol, status and the ratio per side with its word; --json keeps UTC. */
+    setenv("TZ", "XST-5:30", 1);
+    tzset();
     CHECK_INT(run(cmd_sessions, "sessions", "--db", db, NULL), 0);
-    CHECK(strstr(out_buf, "2 session(s)") != NULL);
-    CHECK(strstr(out_buf, "supine-0") != NULL);
-    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", pids, NULL), 0);
-    CHECK(strstr(out_buf, "2 session(s)") != NULL);
+    CHECK(strstr(out_buf, "3 session(s); times are local (XST)") != NULL);
+    CHECK(strstr(out_buf, "2023-11-15 03:43 A,\"1\"      Robert'); DROP TABLE ~ supine-0   ") != NULL);
+    CHECK(strstr(out_buf, "complete    0.80 amber   1.00 normal") != NULL);
+    CHECK(strstr(out_buf, "aborted     -            -") != NULL);
+    CHECK(strstr(out_buf, "T22:13") == NULL);
+    CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", pids, "--json", NULL), 0);
+    CHECK(strstr(out_buf, "\"started_utc\": \"2023-11-14T22:13:20Z\"") != NULL);
+    CHECK(strstr(out_buf, "\"patient_name\": \"Robert'); DROP TABLE patients;--\"") != NULL);
+    CHECK(strstr(out_buf, "\"status\": \"aborted\"") != NULL);
+    CHECK(strstr(out_buf, "\"value\": 0.8009") != NULL); /* 161 / 201, the number unrounded */
+    CHECK(strstr(out_buf, "\"flag\": \"amber\"") != NULL);
     CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", "2", NULL), 0);
     CHECK(strstr(out_buf, "0 session(s)") != NULL);
     CHECK_INT(run(cmd_sessions, "sessions", "--db", db, "--patient", "77", NULL), 1);
+    unsetenv("TZ");
+    tzset();
 
     CHECK_INT(run(cmd_show, "show", sid1, "--db", db, NULL), 0);
     CHECK(strstr(out_buf, "ADD:ABD ratio") != NULL);
@@ -220,13 +242,25 @@ static void test_cmd_history(void)
     CHECK(strstr(err_buf, "4242") != NULL);
     CHECK_INT(run(cmd_show, "show", "x", "--db", db, NULL), 2);
 
+    /* trend: N and N·m/kg with the change and its sign, the aborted session by its status, the cut-offs
+     * with their source and no file of the source tree; without --protocol every protocol of the patient. */
     CHECK_INT(run(cmd_trend, "trend", "--db", db, "--patient", pids, "--protocol", "supine-0", NULL), 0);
-    CHECK(strstr(out_buf, "2 session(s)") != NULL);
-    CHECK(strstr(out_buf, "201.0 +25%!") != NULL); /* ADD left 161 -> 201 */
-    CHECK(strstr(out_buf, "201.0 +0%") != NULL);   /* ADD right unchanged */
-    CHECK(strstr(out_buf, "device changed") != NULL);
-    CHECK(strstr(out_buf, "1 change(s) exceed the 10 % measurement-error band") != NULL);
-    CHECK_INT(run(cmd_trend, "trend", "--db", db, "--patient", pids, NULL), 2);
+    CHECK(strstr(out_buf, "Protocol supine-0: 3 session(s)") != NULL);
+    CHECK(strstr(out_buf, "201.0 +25 % !") != NULL); /* ADD left 161 -> 201 */
+    CHECK(strstr(out_buf, "-0 %") == NULL);
+    CHECK(strstr(out_buf, "3 aborted") != NULL);
+    CHECK(strstr(out_buf, "(new) chronojump") != NULL);
+    CHECK(strstr(out_buf, "'!' marks 2 change(s) beyond 10 %") != NULL);
+    CHECK(strstr(out_buf, "red below 0.80, amber below 0.90 (groin-injury") != NULL);
+    CHECK(strstr(out_buf, ".md") == NULL);
+    static char trend_one[sizeof out_buf];
+    memcpy(trend_one, out_buf, sizeof trend_one);
+    CHECK_INT(run(cmd_trend, "trend", "--db", db, "--patient", pids, NULL), 0);
+    CHECK(strstr(out_buf, strstr(trend_one, "Protocol supine-0")) != NULL); /* the same table */
+    CHECK_INT(run(cmd_trend, "trend", "--db", db, "--patient", pids, "--protocol", "supine-90", NULL), 1);
+    CHECK(strstr(err_buf, "no session of protocol \"supine-90\"; their protocols: supine-0") != NULL);
+    CHECK_INT(count_lines(err_buf), 1);
+    CHECK_INT(run(cmd_trend, "trend", "--db", db, NULL), 2);
 
     /* JSON export. */
     CHECK_INT(run(cmd_export, "export", sid1, "--format", "json", "--db", db, NULL), 0);
@@ -297,10 +331,10 @@ static void test_cmd_patient_delete(void)
 {
     CHECK_INT(run(cmd_patient, "patient", "delete", "1", "--db", db, NULL), 2);
     CHECK(strstr(err_buf, "--yes") != NULL);
-    CHECK(strstr(err_buf, "2 session(s)") != NULL);
+    CHECK(strstr(err_buf, "3 session(s)") != NULL);
     CHECK_INT(run(cmd_patient, "patient", "show", "1", "--db", db, NULL), 0); /* still there */
     CHECK_INT(run(cmd_patient, "patient", "delete", "1", "--yes", "--reason", "request", "--db", db, NULL), 0);
-    CHECK(strstr(out_buf, "erased with 2 session(s) and 24 repetition(s)") != NULL);
+    CHECK(strstr(out_buf, "erased with 3 session(s) and 26 repetition(s)") != NULL);
     CHECK_INT(run(cmd_patient, "patient", "show", "1", "--db", db, NULL), 1);
     CHECK_INT(run(cmd_sessions, "sessions", "--db", db, NULL), 0);
     CHECK(strstr(out_buf, "0 session(s)") != NULL);

@@ -23,6 +23,7 @@
 #include "protocols/balance.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
+#include "station/export/json.h"
 #include "station/export/session_doc.h"
 #include "station/store/store.h"
 
@@ -39,15 +40,140 @@ static const char *fmt_num(double v, int decimals, const char *suffix, char *buf
 /* ------------------------------------------------------------------------------------------------ */
 /* station sessions                                                                                 */
 
+/* unix_s as local date and time, "2026-03-14 09:05" ("" for 0): a receptionist reads the clinic's
+ * clock, not UTC (the JSON keeps UTC for scripts). */
+static const char *local_time_str(int64_t unix_s, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (unix_s != 0 && localtime_r(&t, &tm))
+        strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+/* Prints text left-aligned in width terminal columns (UTF-8 aware: one column per code point),
+ * cut with "~" when longer, then one space. Names are any Unicode text; printf's %-20s counts bytes. */
+static void print_col(const char *text, int width)
+{
+    int cols = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *cut = NULL;
+    for (; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        if (cols == width - 1)
+            cut = p;
+        if (++cols > width)
+            break;
+    }
+    if (cols > width) {
+        fwrite(text, 1, (size_t)(cut - (const unsigned char *)text), stdout);
+        fputs("~ ", stdout);
+        return;
+    }
+    printf("%s%*s ", text, width - cols, "");
+}
+
+/* "0.80 amber" - a ratio and its word; "-" when not available. */
+static const char *ratio_word(double ratio, enum bal_flag flag, char *buf, size_t size)
+{
+    if (!isfinite(ratio))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.2f %s", ratio, bal_flag_name(flag));
+    return buf;
+}
+
+struct session_line {
+    struct store_session sess;
+    char name[201]; /* the patient's display name */
+    struct bal_result bal;
+    bool have_bal;
+};
+
+static void sessions_json(const struct session_line *l, size_t n)
+{
+    struct json_writer w;
+    json_init(&w, stdout, true);
+    json_begin_object(&w);
+    json_kv_string(&w, "format", "station-sessions");
+    json_key(&w, "sessions");
+    json_begin_array(&w);
+    for (size_t i = 0; i < n; i++) {
+        const struct store_session *x = &l[i].sess;
+        char t0[32], t1[32];
+        json_begin_object(&w);
+        json_kv_int(&w, "session_id", x->id);
+        json_kv_string(&w, "session_uuid", x->uuid);
+        json_kv_string(&w, "started_utc", store_time_str(x->started, t0, sizeof t0));
+        json_kv_string(&w, "ended_utc", x->ended ? store_time_str(x->ended, t1, sizeof t1) : NULL);
+        json_kv_int(&w, "patient_id", x->patient_id);
+        json_kv_string(&w, "patient_ref", x->patient_ref);
+        json_kv_string(&w, "patient_name", l[i].name);
+        json_kv_string(&w, "protocol", x->protocol_name[0] ? x->protocol_name : NULL);
+        json_kv_string(&w, "status", store_session_status_name(x->status));
+        json_kv_int(&w, "reps", x->n_reps);
+        json_key(&w, "add_abd_ratio");
+        json_begin_object(&w);
+        for (int side = 0; side < 2; side++) {
+            json_key(&w, st_side_name((enum st_side)side));
+            if (!l[i].have_bal || !isfinite(l[i].bal.ratio[side])) {
+                json_null(&w);
+                continue;
+            }
+            json_begin_object(&w);
+            json_kv_number(&w, "value", l[i].bal.ratio[side]);
+            json_kv_string(&w, "flag", bal_flag_name(l[i].bal.ratio_flag[side]));
+            json_end_object(&w);
+        }
+        json_end_object(&w);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_end_object(&w);
+    json_finish(&w);
+    fputc('\n', stdout);
+}
+
+static void sessions_table(const struct session_line *l, size_t n)
+{
+    printf("%-7s %-16s ", "session", "date and time");
+    print_col("patient", 10);
+    print_col("name", 22);
+    print_col("protocol", 20);
+    printf("%-11s %-12s %s\n", "status", "ratio left", "ratio right");
+    for (size_t i = 0; i < n; i++) {
+        const struct store_session *x = &l[i].sess;
+        char when[32], ref[32], rl[32], rr[32];
+        snprintf(ref, sizeof ref, "%lld", (long long)x->patient_id);
+        printf("%-7lld %-16s ", (long long)x->id, local_time_str(x->started, when, sizeof when));
+        print_col(x->patient_ref[0] ? x->patient_ref : ref, 10);
+        print_col(l[i].name, 22);
+        print_col(x->protocol_name[0] ? x->protocol_name : "-", 20);
+        ratio_word(l[i].have_bal ? l[i].bal.ratio[ST_SIDE_LEFT] : NAN, l[i].bal.ratio_flag[ST_SIDE_LEFT], rl,
+                   sizeof rl);
+        ratio_word(l[i].have_bal ? l[i].bal.ratio[ST_SIDE_RIGHT] : NAN, l[i].bal.ratio_flag[ST_SIDE_RIGHT], rr,
+                   sizeof rr);
+        printf("%-11s %-12s %s\n", store_session_status_name(x->status), rl, rr);
+    }
+    printf("%zu session(s); times are local (%s)%s\n", n, tzname[0],
+           n ? "; ratio: ADD:ABD, best adduction over best abduction torque, with its flag" : "");
+}
+
 int cmd_sessions(int argc, char **argv)
 {
     const char *db = NULL, *patient = NULL;
+    bool json = false;
     struct cli_opt opts[] = {
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
         {"--patient", CLI_STR, &patient, "ID", "only this patient's sessions (number or UUID)", false},
+        {"--json", CLI_FLAG, &json, NULL, "print JSON for scripts (times in UTC)", false},
     };
-    struct cli_cmd cmd = {
-        "station sessions", "[--patient ID] [--db PATH]", "Lists sessions, newest first.", opts, 2, 0, 0};
+    struct cli_cmd cmd = {"station sessions", "[--patient ID] [--json] [--db PATH]",
+                          "Lists sessions, newest first: patient, local date and time, protocol, status and the "
+                          "ADD:ABD ratio per side.",
+                          CLI_OPTS(opts), 0, 0};
     struct store *s = NULL;
     int rc = cli_parse_open(&cmd, argc, argv, NULL, NULL, &db, &s);
     if (rc >= 0)
@@ -61,19 +187,30 @@ int cmd_sessions(int argc, char **argv)
         rc = cli_fail("%s", st_err_msg(&err));
     else if (store_session_list(s, pid, &list, &n, &err) != ST_OK)
         rc = cli_fail("%s", st_err_msg(&err));
-    if (rc == 0) {
-        printf("%-7s %-20s %-8s %-12s %-5s %-20s %s\n", "session", "started (UTC)", "patient", "status",
-               "reps", "protocol", "position");
-        for (size_t i = 0; i < n; i++) {
-            char when[32];
-            printf("%-7lld %-20s %-8lld %-12s %-5d %-20s %s\n", (long long)list[i].id,
-                   store_time_str(list[i].started, when, sizeof when), (long long)list[i].patient_id,
-                   store_session_status_name(list[i].status), list[i].n_reps,
-                   list[i].protocol_name[0] ? list[i].protocol_name : "-",
-                   list[i].position[0] ? list[i].position : "-");
+    struct session_line *lines = rc == 0 ? calloc(n ? n : 1, sizeof *lines) : NULL;
+    if (rc == 0 && !lines)
+        rc = cli_fail("Out of memory listing %zu sessions", n);
+    struct store_patient p = {0};
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        lines[i].sess = list[i];
+        if (p.id != list[i].patient_id && store_patient_get(s, list[i].patient_id, &p, &err) != ST_OK)
+            p.id = 0, p.name[0] = '\0';
+        snprintf(lines[i].name, sizeof lines[i].name, "%s", p.name);
+        struct export_session L;
+        if (export_session_load(s, list[i].id, &L, &err) == ST_OK) {
+            lines[i].bal = L.bal;
+            lines[i].have_bal = true;
+            export_session_free(&L);
         }
-        printf("%zu session(s)\n", n);
     }
+    if (rc == 0) {
+        tzset();
+        if (json)
+            sessions_json(lines, n);
+        else
+            sessions_table(lines, n);
+    }
+    free(lines);
     free(list);
     store_close(s);
     return rc;
@@ -234,23 +371,127 @@ int cmd_show(int argc, char **argv)
 /* ------------------------------------------------------------------------------------------------ */
 /* station trend                                                                                    */
 
-/* "241.0 +20%!" : the value and its change from prev; '!' beyond the 10 % measurement-error band. */
-static const char *trend_cell(double v, double prev, int *beyond, char *buf, size_t size)
+#define TREND_BAND_PCT 10.0 /* the measurement error of hand-held dynamometers (CLINICAL.md) */
+#define TREND_COL 22        /* columns per session */
+
+/* The change from prev to v in whole percent with its sign ("+25 %", "-3 %", "0 %": never "-0 %"),
+ * '!' beyond the measurement-error band; "" when there is nothing to compare. Counts beyond in *beyond. */
+static const char *trend_change(double v, double prev, int *beyond, char *buf, size_t size)
 {
-    if (!isfinite(v)) {
-        snprintf(buf, size, "-");
+    buf[0] = '\0';
+    if (!isfinite(v) || !isfinite(prev) || prev == 0)
         return buf;
-    }
-    if (!isfinite(prev) || prev == 0) {
-        snprintf(buf, size, "%.1f", v);
-        return buf;
-    }
     double pct = 100.0 * (v - prev) / prev;
-    bool big = fabs(pct) > 10.0;
-    if (big)
-        (*beyond)++;
-    snprintf(buf, size, "%.1f %+.0f%%%s", v, pct, big ? "!" : "");
+    double shown = round(pct);
+    bool big = fabs(pct) > TREND_BAND_PCT;
+    *beyond += big;
+    if (shown == 0)
+        snprintf(buf, size, " 0 %%");
+    else
+        snprintf(buf, size, " %+.0f %%%s", shown, big ? " !" : "");
     return buf;
+}
+
+/* One row of the trend table: label, then per session the value (decimals) and its change from the
+ * previous session that had one. An empty cell of a session that did not complete says its status. */
+static void trend_value_row(const char *label, const struct store_trend_row *rows, size_t n, int dir, int side,
+                            bool per_kg, int decimals, int *beyond)
+{
+    print_col(label, 20);
+    double prev = NAN;
+    for (size_t i = 0; i < n; i++) {
+        const struct bal_cell *c = &rows[i].bal.cell[dir][side];
+        double v = per_kg ? c->best_nm_per_kg : c->best_n;
+        char cell[64], ch[32];
+        if (isfinite(v))
+            snprintf(cell, sizeof cell, "%.*f%s", decimals, v, trend_change(v, prev, beyond, ch, sizeof ch));
+        else
+            snprintf(cell, sizeof cell, "%s",
+                     rows[i].status == STORE_SESSION_COMPLETE ? "-" : store_session_status_name(rows[i].status));
+        print_col(cell, TREND_COL);
+        if (isfinite(v))
+            prev = v;
+    }
+    putchar('\n');
+}
+
+/* The trend of one protocol: a table with one column per session, oldest first. Returns 0 or 1. */
+static int trend_protocol(struct store *s, int64_t pid, const char *protocol)
+{
+    struct st_err err;
+    struct store_trend_row *rows = NULL;
+    size_t n = 0;
+    if (store_trend(s, pid, protocol, &rows, &n, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    struct bal_params bp = bal_params_default(); /* the bands of the latest session's protocol text */
+    struct store_session last;
+    if (n && store_session_get(s, rows[n - 1].session_id, &last, &err) == ST_OK)
+        (void)store_session_bal_params(s, &last, &bp, &err);
+    printf("Protocol %s: %zu session(s), oldest first\n", protocol, n);
+    char buf[64];
+    print_col("", 20);
+    for (size_t i = 0; i < n; i++)
+        print_col(local_time_str(rows[i].started, buf, sizeof buf), TREND_COL);
+    putchar('\n');
+    print_col("session", 20);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf, sizeof buf, "%lld %s", (long long)rows[i].session_id, store_session_status_name(rows[i].status));
+        print_col(buf, TREND_COL);
+    }
+    putchar('\n');
+    int beyond = 0, device_changes = 0;
+    for (int dir = 0; dir < ST_DIR_COUNT; dir++)
+        for (int side = 0; side < 2; side++) {
+            char label[40];
+            snprintf(label, sizeof label, "%s %s N", st_dir_short((enum st_dir)dir), st_side_name((enum st_side)side));
+            trend_value_row(label, rows, n, dir, side, false, 1, &beyond);
+            snprintf(label, sizeof label, "%s %s N·m/kg", st_dir_short((enum st_dir)dir),
+                     st_side_name((enum st_side)side));
+            trend_value_row(label, rows, n, dir, side, true, 2, &beyond);
+        }
+    for (int side = 0; side < 2; side++) {
+        print_col(side == ST_SIDE_LEFT ? "ADD:ABD left" : "ADD:ABD right", 20);
+        for (size_t i = 0; i < n; i++)
+            print_col(ratio_word(rows[i].bal.ratio[side], rows[i].bal.ratio_flag[side], buf, sizeof buf), TREND_COL);
+        putchar('\n');
+    }
+    for (int dir = 0; dir < ST_DIR_COUNT; dir++) {
+        snprintf(buf, sizeof buf, "asymmetry %s", st_dir_short((enum st_dir)dir));
+        print_col(buf, 20);
+        for (size_t i = 0; i < n; i++) {
+            const struct bal_result *b = &rows[i].bal;
+            if (!isfinite(b->asym_pct[dir]))
+                snprintf(buf, sizeof buf, "-");
+            else
+                snprintf(buf, sizeof buf, "%.1f %% %s", b->asym_pct[dir], bal_flag_name(b->asym_flag[dir]));
+            print_col(buf, TREND_COL);
+        }
+        putchar('\n');
+    }
+    print_col("device", 20);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf, sizeof buf, "%s%s", rows[i].device_changed ? "(new) " : "",
+                 rows[i].devices[0] ? rows[i].devices : "-");
+        print_col(buf, TREND_COL);
+        device_changes += rows[i].device_changed;
+    }
+    putchar('\n');
+    if (n > 1)
+        printf("Change: from the previous session with a value, in %%; '!' marks %d change(s) beyond %.0f %%, "
+               "the measurement\nerror of hand-held dynamometers (SEM 3.3-7 %%): smaller changes may be noise.\n",
+               beyond, TREND_BAND_PCT);
+    printf("ADD:ABD: best adduction over best abduction torque; red below %.2f, amber below %.2f (groin-injury\n"
+           "research in athletes: Tyler 2001, Thorborg 2011). Asymmetry: 100 x (stronger - weaker) / stronger;\n"
+           "amber above %.0f %%, red above %.0f %%.\n",
+           bp.ratio_red, bp.ratio_amber, bp.asym_amber, bp.asym_red);
+    if (device_changes)
+        printf("The device changed %d time(s) (new): hand-held dynamometers of different brands differ by up to "
+               "16 %%,\nso a change across a device change is not comparable.\n",
+               device_changes);
+    if (n == 0)
+        printf("No finished session of this protocol yet.\n");
+    free(rows);
+    return 0;
 }
 
 int cmd_trend(int argc, char **argv)
@@ -259,72 +500,66 @@ int cmd_trend(int argc, char **argv)
     struct cli_opt opts[] = {
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
         {"--patient", CLI_STR, &patient, "ID", "the patient (number or UUID)", false},
-        {"--protocol", CLI_STR, &protocol, "NAME", "the protocol (every version of its text)", false},
+        {"--protocol", CLI_STR, &protocol, "NAME", "only this protocol (default: each of the patient's)", false},
     };
-    struct cli_cmd cmd = {
-        "station trend",
-        "--patient ID --protocol NAME [--db PATH]",
-        "Best ADD and ABD per side, ADD:ABD ratio and asymmetry over a patient's sessions of one "
-        "protocol. A change beyond the 10 % measurement error is marked '!'; a change of "
-        "device is marked too.",
-        opts,
-        3,
-        0,
-        0};
+    struct cli_cmd cmd = {"station trend", "--patient ID [--protocol NAME] [--db PATH]",
+                          "Best ADD and ABD per side in N and N·m/kg, the ADD:ABD ratio and the asymmetry over a "
+                          "patient's sessions, one table per protocol. A change beyond the 10 % measurement error "
+                          "is marked '!'; a change of device is marked too.",
+                          CLI_OPTS(opts), 0, 0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
-    if (!patient || !protocol)
-        return cli_usage_error(&cmd, "%s is required", !patient ? "--patient" : "--protocol");
+    if (!patient)
+        return cli_usage_error(&cmd, "--patient is required");
     struct store *s = NULL;
     if ((rc = cli_db_open(db, &s)) != 0)
         return rc;
     struct st_err err;
     int64_t pid = 0;
-    struct store_trend_row *rows = NULL;
+    struct store_session *list = NULL;
     size_t n = 0;
-    if (store_patient_find(s, patient, &pid, &err) != ST_OK ||
-        store_trend(s, pid, protocol, &rows, &n, &err) != ST_OK) {
+    if (store_patient_find(s, patient, &pid, &err) != ST_OK || store_session_list(s, pid, &list, &n, &err) != ST_OK) {
         store_close(s);
         return cli_fail("%s", st_err_msg(&err));
     }
-    printf("Trend of patient %lld, protocol %s: %zu session(s). Best force in N; change from the previous\n"
-           "session in %%, '!' where it exceeds the 10 %% measurement error (CLINICAL.md).\n\n",
-           (long long)pid, protocol, n);
-    printf("%-10s %-7s %-15s %-15s %-15s %-15s %-7s %-7s %-9s %-9s %s\n", "date", "session", "ADD left",
-           "ADD right", "ABD left", "ABD right", "ratio L", "ratio R", "asym ADD", "asym ABD", "device");
-    int beyond = 0, device_changes = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct store_trend_row *r = &rows[i], *p = i ? &rows[i - 1] : NULL;
-        char date[32], cells[4][40], rl[16], rr[16], aa[16], ab[16];
-        store_time_str(r->started, date, sizeof date);
-        date[10] = '\0';
-        int k = 0;
-        for (int dir = 0; dir < ST_DIR_COUNT; dir++)
-            for (int side = 0; side < 2; side++, k++)
-                trend_cell(r->bal.cell[dir][side].best_n, p ? p->bal.cell[dir][side].best_n : NAN, &beyond,
-                           cells[k], sizeof cells[k]);
-        fmt_num(r->bal.ratio[ST_SIDE_LEFT], 2, "", rl, sizeof rl);
-        fmt_num(r->bal.ratio[ST_SIDE_RIGHT], 2, "", rr, sizeof rr);
-        fmt_num(r->bal.asym_pct[ST_DIR_ADD], 1, "%", aa, sizeof aa);
-        fmt_num(r->bal.asym_pct[ST_DIR_ABD], 1, "%", ab, sizeof ab);
-        printf("%-10s %-7lld %-15s %-15s %-15s %-15s %-7s %-7s %-9s %-9s %s%s%s\n", date,
-               (long long)r->session_id, cells[0], cells[1], cells[2], cells[3], rl, rr, aa, ab,
-               r->devices[0] ? r->devices : "-", r->device_changed ? "  << device changed" : "",
-               r->protocol_changed ? "  << protocol text changed" : "");
-        device_changes += r->device_changed;
+    /* The patient's protocol names, oldest first (the list is newest first), each once. */
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    size_t nn = 0;
+    for (size_t i = n; names && i-- > 0;) {
+        const char *pn = list[i].protocol_name;
+        bool seen = !pn[0];
+        for (size_t k = 0; k < nn && !seen; k++)
+            seen = !strcmp(names[k], pn);
+        if (!seen)
+            names[nn++] = pn;
     }
-    if (n > 1)
-        printf("\n%d change(s) exceed the 10 %% measurement-error band; smaller changes may be noise.\n",
-               beyond);
-    if (device_changes)
-        printf("The device changed %d time(s): hand-held dynamometers of different brands differ by up to 16 "
-               "%%,\n"
-               "so a change across a device change is not comparable.\n",
-               device_changes);
-    free(rows);
+    bool found = !protocol;
+    for (size_t k = 0; protocol && k < nn; k++)
+        found |= !strcmp(names[k], protocol);
+    char known[512] = "";
+    for (size_t k = 0, off = 0; k < nn && off < sizeof known; k++)
+        off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", k ? ", " : "", names[k]);
+    if (!names)
+        rc = cli_fail("Out of memory reading the sessions of patient %lld", (long long)pid);
+    else if (!found)
+        rc = cli_fail("Patient %lld has no session of protocol \"%.60s\"; %s%s", (long long)pid, protocol,
+                      nn ? "their protocols: " : "they have no sessions yet", known);
+    else if (nn == 0)
+        printf("Patient %lld has no sessions yet.\n", (long long)pid);
+    else {
+        tzset();
+        printf("Trend of patient %lld; dates in local time (%s).\n", (long long)pid, tzname[0]);
+        for (size_t k = 0; k < nn && rc == 0; k++)
+            if (!protocol || !strcmp(names[k], protocol)) {
+                putchar('\n');
+                rc = trend_protocol(s, pid, names[k]);
+            }
+    }
+    free(names);
+    free(list);
     store_close(s);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -3,6 +3,7 @@
  * place that decides the process's exit status; everything below returns errors with words.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "station/cli/commands.h"
@@ -32,17 +33,45 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: station COMMAND [options]   (station COMMAND --help for each)\n\n"
+    fprintf(f, "Usage: station [--db PATH] COMMAND [options]   (station COMMAND --help for each)\n\n"
                "A clinic muscle-balance test station: hip adduction and abduction strength with\n"
                "strain-gauge dynamometers, the ADD:ABD ratio and left/right asymmetry.\n\nCommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nEvery command takes --db PATH (default: $STATION_DB, else "
+    fprintf(f, "\nEvery command takes --db PATH, before or after the command (default: $STATION_DB, else "
                "$XDG_DATA_HOME/station/station.db).\n");
+}
+
+/* Global options before the command, as git and docker take them: `station --db PATH COMMAND ...` works
+ * as `station COMMAND --db PATH ...`. The path goes to $STATION_DB, which every command's database
+ * lookup reads (station/paths.h) after its own --db, so a --db after the command still wins. Returns
+ * how many arguments it took, or -1 after printing a usage error. */
+static int global_options(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && !strncmp(argv[i], "--db", 4) && (argv[i][4] == '\0' || argv[i][4] == '=')) {
+        const char *path = argv[i][4] == '=' ? argv[i] + 5 : (i + 1 < argc ? argv[i + 1] : NULL);
+        if (!path || !*path) {
+            fprintf(stderr, "station: --db needs a value (PATH) (see station --help)\n");
+            return -1;
+        }
+        if (setenv("STATION_DB", path, 1) != 0) {
+            fprintf(stderr, "station: the --db path is too long\n");
+            return -1;
+        }
+        i += argv[i][4] == '=' ? 1 : 2;
+    }
+    return i - 1;
 }
 
 int main(int argc, char **argv)
 {
+    int g = global_options(argc, argv);
+    if (g < 0)
+        return 2;
+    argv[g] = argv[0];
+    argc -= g;
+    argv += g;
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -28,14 +28,8 @@ enum st_status paths_mkdirs(const char *dir, unsigned mode, struct st_err *err)
     return ST_OK;
 }
 
-enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struct st_err *err)
+enum st_status paths_data_dir(char *buf, size_t size, struct st_err *err)
 {
-    const char *p = explicit_path && *explicit_path ? explicit_path : getenv("STATION_DB");
-    if (p && *p) {
-        if ((size_t)snprintf(buf, size, "%s", p) >= size)
-            return st_err_set(err, ST_ERR_ARG, "The database path is too long");
-        return ST_OK;
-    }
     char dir[4096];
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
@@ -47,6 +41,23 @@ enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struc
         return st_err_set(err, ST_ERR_ARG,
                           "Neither HOME nor XDG_DATA_HOME is set: give the database with --db PATH");
     enum st_status s = paths_mkdirs(dir, 0700, err);
+    if (s != ST_OK)
+        return s;
+    if ((size_t)snprintf(buf, size, "%s", dir) >= size)
+        return st_err_set(err, ST_ERR_ARG, "The data folder's path is too long");
+    return ST_OK;
+}
+
+enum st_status paths_db(const char *explicit_path, char *buf, size_t size, struct st_err *err)
+{
+    const char *p = explicit_path && *explicit_path ? explicit_path : getenv("STATION_DB");
+    if (p && *p) {
+        if ((size_t)snprintf(buf, size, "%s", p) >= size)
+            return st_err_set(err, ST_ERR_ARG, "The database path is too long");
+        return ST_OK;
+    }
+    char dir[4096];
+    enum st_status s = paths_data_dir(dir, sizeof dir, err);
     if (s != ST_OK)
         return s;
     if ((size_t)snprintf(buf, size, "%s/station.db", dir) >= size)

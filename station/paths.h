@@ -13,6 +13,13 @@
 #include "common/status.h"
 
 /*
+ * The station's data folder, $XDG_DATA_HOME/station, else $HOME/.local/share/station, into buf; created
+ * (mode 0700) if missing. The default database lives there, and so do the emergency files of
+ * repetitions that could not be written. ST_OK, or ST_ERR_ARG / ST_ERR_IO with a message.
+ */
+enum st_status paths_data_dir(char *buf, size_t size, struct st_err *err);
+
+/*
  * Writes the database path into buf: explicit if not NULL, else the defaults above. When the default
  * is used, creates its directory (mode 0700) if missing. Returns ST_OK, or ST_ERR_ARG / ST_ERR_IO with
  * a message naming the path.

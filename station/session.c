@@ -57,6 +57,7 @@ struct chan {
 struct rec {
     uint32_t seq;
     int64_t rep_id;
+    char uuid[STORE_UUID_SIZE]; /* made here, so a decision finds the rep even while it waits */
     int block;
     int index;
     bool familiarisation;
@@ -171,6 +172,7 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
     sr.tare_n = r->tare_n;
     sr.samples_rate_hz = r->met.sample_rate_hz;
     sr.samples_drops = (int64_t)r->overflow + (int64_t)r->gaps;
+    store_uuid_new(sr.uuid);
     struct rec *rc = NULL;
     if (s->n_recs < MAX_RECS) {
         rc = &s->recs[s->n_recs++];
@@ -186,6 +188,7 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
         rc->dir = r->dir;
         rc->side = r->side;
         rc->lever_m = r->lever_m;
+        memcpy(rc->uuid, sr.uuid, sizeof rc->uuid);
     }
     struct st_err err;
     st_err_clear(&err);
@@ -223,14 +226,17 @@ static void decide_rep(struct sess *s, const struct eng_event *ev)
     }
     say(s, "  Rep %d is now %s%s", ev->rep.index, eng_rep_status_name(ev->rep.status),
         ev->rep.counts ? " (counts)" : "");
-    if (!rc || !rc->rep_id) {
-        say(s, "  (that repetition is not in the database yet: its new status is applied when it is)");
+    if (!rc) {
+        say(s, "  (that repetition is beyond what this session keeps track of: its new status is not saved)");
         return;
     }
+    if (!rc->rep_id)
+        say(s, "  (that repetition is not in the database yet: its new status is applied when it is)");
+    /* By UUID: a rep still waiting to be written (a full disk) takes the decision in the queue. */
     struct st_err err;
     st_err_clear(&err);
-    if (store_rep_set_status(s->store, rc->rep_id, (enum store_rep_status)ev->rep.status, ev->rep.counts,
-                             s->therapist_id, eng_cmd_name(ev->decision), &err) != ST_OK) {
+    if (store_rep_decide(s->store, rc->uuid, (enum store_rep_status)ev->rep.status, ev->rep.counts,
+                         s->therapist_id, eng_cmd_name(ev->decision), &err) != ST_OK) {
         snprintf(s->alert, sizeof s->alert, "%s", st_err_msg(&err));
         say(s, "  The change could not be saved: %s", st_err_msg(&err));
     }
@@ -1031,14 +1037,15 @@ static void finish_pending(struct sess *s)
     }
     if (store_pending_count(s->store) == 0)
         return;
-    /* Unattended and the disk stays full: export next to the database, else to the temp folder. */
-    char path[4200];
-    const char *dirs[] = {getenv("HOME"), getenv("TMPDIR"), "/tmp"};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i])
+    /* Unattended and the disk stays full: a new file (never a fixed name, never through a link) in the
+     * station's data folder, else in the home folder. */
+    char dir[4096], path[4400];
+    const char *home = getenv("HOME");
+    for (int i = 0; i < 2; i++) {
+        if (i == 0 ? paths_data_dir(dir, sizeof dir, &err) != ST_OK
+                   : !home || !*home || (size_t)snprintf(dir, sizeof dir, "%s", home) >= sizeof dir)
             continue;
-        snprintf(path, sizeof path, "%s/station-session-%lld-pending.json", dirs[i], (long long)s->session_id);
-        if (export_pending_json(s->store, path, &err) == ST_OK) {
+        if (export_pending_json_in(s->store, dir, s->session_id, path, sizeof path, &err) == ST_OK) {
             say(s, "! The disk stayed full: the repetitions were exported to %s. Keep this file.", path);
             return;
         }

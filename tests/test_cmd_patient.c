@@ -113,6 +113,14 @@ static void test_cmd_patient_add_list_show(void)
                   "--mass-kg", "60", NULL),
               2);
     CHECK(strstr(err_buf, "Name") != NULL);
+    /* Control characters in a name (an escape sequence, a bell, a newline) are refused, naming the field. */
+    const char *controls[] = {"Ann\x1b[2J", "Bell\x07", "Two\nLines"};
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++) {
+        CHECK_INT(run(cmd_patient, "patient", "add", "--db", db, "--name", controls[i], "--sex", "F", "--birth",
+                      "1999-02-03", "--mass-kg", "60", NULL),
+                  2);
+        CHECK(strstr(err_buf, "Name: contains a control character") != NULL);
+    }
     CHECK_INT(run(cmd_patient, "patient", NULL), 2);
     CHECK_INT(run(cmd_patient, "patient", "frobnicate", NULL), 2);
     CHECK_INT(run(cmd_patient, "patient", "--help", NULL), 0);
@@ -344,10 +352,48 @@ static void test_cmd_patient_delete(void)
     CHECK(!fix_file_contains(db, "DROP TABLE patients"));
 }
 
+/* A CSV cell a spreadsheet would run as a formula (=, +, -, @ first) is written as text with a leading
+ * ', while numbers, negative ones too, stay numbers. */
+static void test_cmd_csv_formula_cells(void)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(db, &s, &err), &err);
+    REQUIRE(s);
+    int64_t pid = fix_patient(s, "Csv Cells");
+    int64_t sid = fix_session(s, pid, "supine-0", "SN-CSV", 1700900000);
+    static double t[FIX_SAMPLES], f[FIX_SAMPLES];
+    const char *notes[] = {"=HYPERLINK(\"http://x.example\",\"ok\")", "+1", "-2", "@SUM(A1)", "plain -3"};
+    for (int i = 0; i < 5; i++) {
+        struct store_rep r;
+        fix_rep(&r, i + 1, ST_DIR_ADD, ST_SIDE_LEFT, 200, 0.8, 70, t, f, FIX_SAMPLES);
+        snprintf(r.note, sizeof r.note, "%s", notes[i]);
+        r.m.baseline_n = -1.5;
+        CHECK_OK(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, NULL, &err), &err);
+    }
+    store_close(s);
+    char sids[32];
+    snprintf(sids, sizeof sids, "%lld", (long long)sid);
+    CHECK_INT(run(cmd_export, "export", sids, "--format", "csv", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"ok\"\")\"\r\n") != NULL);
+    CHECK(strstr(out_buf, ",'+1\r\n") != NULL);
+    CHECK(strstr(out_buf, ",'-2\r\n") != NULL);
+    CHECK(strstr(out_buf, ",'@SUM(A1)\r\n") != NULL);
+    CHECK(strstr(out_buf, ",plain -3\r\n") != NULL);
+    CHECK(strstr(out_buf, ",1,1,-1.5,") != NULL); /* accepted, counts, then baseline_n: a number */
+    CHECK(strstr(out_buf, "'-1.5") == NULL);
+    /* The later tests count the first patient's sessions alone. */
+    CHECK_OK(store_open(db, &s, &err), &err);
+    REQUIRE(s);
+    CHECK_OK(store_patient_delete(s, pid, 0, NULL, NULL, NULL, &err), &err);
+    store_close(s);
+}
+
 int main(void)
 {
     CHECK_RUN(test_cmd_patient_add_list_show);
     CHECK_RUN(test_cmd_history);
+    CHECK_RUN(test_cmd_csv_formula_cells);
     CHECK_RUN(test_cmd_patient_delete);
     return check_done();
 }

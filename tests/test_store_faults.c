@@ -652,6 +652,156 @@ static void test_faults_full_disk(void)
     CHECK_INT(in_child(tmpfs_child, dir), 0);
 }
 
+/* A new file named name on the fault-injecting VFS (no fault armed) with a patient and a session
+ * (*sid). */
+static struct store *fault_store(const char *name, int64_t *sid)
+{
+    fault_vfs_register();
+    fault_clear();
+    char path[512];
+    check_tmppath(path, sizeof path, name);
+    struct store_opts o = {.vfs = "fault"};
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open_opts(path, &o, &s, &err), &err);
+    REQUIRE(s);
+    *sid = fix_session(s, fix_patient(s, name), "supine-0", "SN-F", 1700000000);
+    return s;
+}
+
+/* A decision on a rep still waiting in the pending queue (the disk is full) is applied when the rep is
+ * written: the stored status, counts and ratio equal the screen's, and the audit row is there. Before
+ * store_rep_decide the waiting rep was written with its old status, so the rejected best ADD still
+ * counted in the file. */
+static void test_faults_decision_on_waiting_rep(void)
+{
+    struct st_err err;
+    int64_t sid = 0;
+    struct store *s = fault_store("decide.db", &sid);
+    static double t[FIX_SAMPLES], f[FIX_SAMPLES];
+    /* The screen's view: ADD 200 and ABD 250 saved; then, with the disk full, ADD 260 and ABD 240 wait. */
+    const struct {
+        enum st_dir dir;
+        double peak;
+        bool written;
+    } plan[] = {{ST_DIR_ADD, 200, true}, {ST_DIR_ABD, 250, true}, {ST_DIR_ADD, 260, false}, {ST_DIR_ABD, 240, false}};
+    enum { N = sizeof plan / sizeof plan[0] };
+    struct store_rep screen[N];
+    for (int i = 0; i < N; i++) {
+        if (!plan[i].written && !fault.failing)
+            fault_arm(1, true, SQLITE_FULL);
+        fix_rep(&screen[i], i + 1, plan[i].dir, ST_SIDE_LEFT, plan[i].peak, 0.8, 70, t, f, FIX_SAMPLES);
+        store_uuid_new(screen[i].uuid);
+        enum st_status st = store_rep_add(s, sid, &screen[i], t, f, FIX_SAMPLES, NULL, &err);
+        CHECK_INT(st, plan[i].written ? ST_OK : ST_ERR_DISK_FULL);
+    }
+    CHECK_INT(store_pending_count(s), 2);
+    /* The therapist rejects the waiting best ADD (rep 3) on the screen. */
+    screen[2].status = STORE_REP_REJECTED;
+    screen[2].counts = false;
+    CHECK_OK(store_rep_decide(s, screen[2].uuid, STORE_REP_REJECTED, false, 0, "reject", &err), &err);
+    char missing[STORE_UUID_SIZE];
+    store_uuid_new(missing);
+    CHECK_INT(store_rep_decide(s, missing, STORE_REP_REJECTED, false, 0, NULL, &err), ST_ERR_NOT_FOUND);
+    /* The disk is freed: the queue is written. */
+    fault_clear();
+    CHECK_OK(store_flush_pending(s, &err), &err);
+    CHECK_INT(store_pending_count(s), 0);
+
+    struct store_rep *stored = NULL;
+    size_t n = 0;
+    CHECK_OK(store_rep_list(s, sid, &stored, &n, &err), &err);
+    REQUIRE(n == N);
+    for (int i = 0; i < N; i++) {
+        CHECK_STR(stored[i].uuid, screen[i].uuid);
+        CHECK_INT(stored[i].status, screen[i].status);
+        CHECK_INT(stored[i].counts, screen[i].counts);
+    }
+    struct bal_rep bs[N], bf[N];
+    store_reps_to_balance(screen, N, bs);
+    store_reps_to_balance(stored, N, bf);
+    struct bal_params params = bal_params_default();
+    struct bal_result on_screen, in_file;
+    bal_compute(bs, N, &params, &on_screen);
+    bal_compute(bf, N, &params, &in_file);
+    CHECK_NEAR(in_file.ratio[ST_SIDE_LEFT], on_screen.ratio[ST_SIDE_LEFT], 1e-12);
+    CHECK_NEAR(on_screen.ratio[ST_SIDE_LEFT], 200.0 / 250.0, 0.01); /* rep 3's 260 N does not count */
+    CHECK_INT(in_file.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 1);
+    /* The decision is in the audit trail, written with the rep. */
+    struct store_audit *a = NULL;
+    size_t na = 0;
+    CHECK_OK(store_audit_list(s, screen[2].uuid, &a, &na, &err), &err);
+    REQUIRE(na == 1);
+    CHECK_STR(a[0].action, "reject");
+    CHECK_STR(a[0].old_value, "accepted, counted");
+    CHECK_STR(a[0].new_value, "rejected, not counted");
+    free(a);
+    /* A later decision on the same rep, now in the file, goes to the file. */
+    CHECK_OK(store_rep_decide(s, screen[2].uuid, STORE_REP_ACCEPTED, true, 0, "accept", &err), &err);
+    struct store_rep back;
+    CHECK_OK(store_rep_get(s, stored[2].id, &back, &err), &err);
+    CHECK_INT(back.status, STORE_REP_ACCEPTED);
+    CHECK(back.counts);
+    free(stored);
+    store_close(s);
+}
+
+/* The emergency file of waiting reps is a new file of mode 0600: an existing file or a link planted at
+ * its name is refused and left as it was; in a folder, each export gets a name of its own. */
+static void test_faults_pending_file_is_new(void)
+{
+    struct st_err err;
+    int64_t sid = 0;
+    struct store *s = fault_store("emergency.db", &sid);
+    static double t[FIX_SAMPLES], f[FIX_SAMPLES];
+    struct store_rep r;
+    fix_rep(&r, 1, ST_DIR_ADD, ST_SIDE_LEFT, 210, 0.8, 70, t, f, FIX_SAMPLES);
+    fault_arm(1, true, SQLITE_FULL);
+    CHECK_INT(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, NULL, &err), ST_ERR_DISK_FULL);
+    fault_clear();
+    CHECK_INT(store_pending_count(s), 1);
+
+    char existing[512], link[512], target[512], fresh[512], dir[512];
+    check_tmppath(existing, sizeof existing, "existing.json");
+    check_tmppath(link, sizeof link, "planted-link.json");
+    check_tmppath(target, sizeof target, "link-target.txt");
+    check_tmppath(fresh, sizeof fresh, "fresh.json");
+    check_tmppath(dir, sizeof dir, "data-folder");
+    FILE *e = fopen(existing, "w");
+    REQUIRE(e);
+    fputs("keep me", e);
+    fclose(e);
+    CHECK_INT(export_pending_json(s, existing, &err), ST_ERR_IO);
+    CHECK(strstr(err.msg, existing) != NULL && strstr(err.msg, "exists already") != NULL);
+    CHECK(fix_file_contains(existing, "keep me"));
+    REQUIRE(symlink(target, link) == 0);
+    CHECK_INT(export_pending_json(s, link, &err), ST_ERR_IO);
+    CHECK(access(target, F_OK) != 0); /* nothing written through the link */
+
+    mode_t old = umask(0);
+    CHECK_OK(export_pending_json(s, fresh, &err), &err);
+    umask(old);
+    struct stat sb;
+    REQUIRE(stat(fresh, &sb) == 0);
+    CHECK_INT(sb.st_mode & 0777, 0600);
+    CHECK(fix_file_contains(fresh, "\"station-pending-repetitions\""));
+
+    REQUIRE(mkdir(dir, 0700) == 0);
+    char first[1024], second[1024];
+    CHECK_OK(export_pending_json_in(s, dir, sid, first, sizeof first, &err), &err);
+    CHECK_OK(export_pending_json_in(s, dir, sid, second, sizeof second, &err), &err);
+    CHECK(strcmp(first, second) != 0);
+    char want[64];
+    snprintf(want, sizeof want, "/station-session-%lld-pending-", (long long)sid);
+    CHECK(strstr(first, want) != NULL && strncmp(first, dir, strlen(dir)) == 0);
+    CHECK(fix_file_contains(second, "\"sequence\": 1"));
+    REQUIRE(stat(second, &sb) == 0);
+    CHECK_INT(sb.st_mode & 0777, 0600);
+    CHECK_INT(store_pending_count(s), 1); /* exporting keeps them waiting */
+    CHECK_OK(store_flush_pending(s, &err), &err);
+    store_close(s);
+}
+
 int main(void)
 {
     CHECK_RUN(test_faults_locked);
@@ -660,5 +810,7 @@ int main(void)
     CHECK_RUN(test_faults_not_a_db);
     CHECK_RUN(test_faults_nth_write);
     CHECK_RUN(test_faults_full_disk);
+    CHECK_RUN(test_faults_decision_on_waiting_rep);
+    CHECK_RUN(test_faults_pending_file_is_new);
     return check_done();
 }

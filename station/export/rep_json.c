@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -90,12 +91,21 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
 
 enum st_status export_pending_json(struct store *s, const char *path, struct st_err *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
+    /* A new file only: never through a link planted at that name, never over another file. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EEXIST)
+            return st_err_set(
+                err, ST_ERR_IO,
+                "Cannot write the waiting repetitions to %s: a file or link of that name exists "
+                "already (the station never replaces one); choose a new name",
+                path);
         return st_err_set(
-            err, errno == ENOSPC ? ST_ERR_DISK_FULL : ST_ERR_IO,
+            err, e == ENOSPC ? ST_ERR_DISK_FULL : ST_ERR_IO,
             "Cannot write the waiting repetitions to %s: %s; choose another place (a USB stick)", path,
-            strerror(errno));
+            strerror(e));
+    }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
@@ -127,9 +137,34 @@ enum st_status export_pending_json(struct store *s, const char *path, struct st_
     ok = fsync(fileno(f)) == 0 && ok;
     ok = fclose(f) == 0 && ok;
     if (!ok)
+        unlink(path); /* half a file would look like the whole queue */
+    if (!ok)
         return st_err_set(err, ST_ERR_IO,
                           "Writing the waiting repetitions to %s failed (is that disk full "
                           "too?): choose another place",
                           path);
     return ST_OK;
+}
+
+enum st_status export_pending_json_in(struct store *s, const char *dir, int64_t session_id, char *path,
+                                      size_t size, struct st_err *err)
+{
+    char when[32];
+    time_t now = (time_t)st_wall_s();
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || !strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm))
+        snprintf(when, sizeof when, "%lld", (long long)now);
+    enum st_status st = ST_ERR_IO;
+    for (int k = 1; k <= 100; k++) {
+        char suffix[16] = "";
+        if (k > 1)
+            snprintf(suffix, sizeof suffix, "-%d", k);
+        if ((size_t)snprintf(path, size, "%s/station-session-%lld-pending-%s%s.json", dir,
+                             (long long)session_id, when, suffix) >= size)
+            return st_err_set(err, ST_ERR_ARG, "The folder name %.200s is too long", dir);
+        st = export_pending_json(s, path, err);
+        if (st == ST_OK || faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+            return st; /* written, or failed for another reason than the name being taken */
+    }
+    return st;
 }

@@ -57,20 +57,24 @@ void export_session_free(struct export_session *doc)
     doc->n = 0;
 }
 
+/* One text cell, RFC 4180. A text that a spreadsheet would run as a formula (it starts with =, +, -, @,
+ * a tab or a CR: "=HYPERLINK(...)" in a note) gets a leading ' so it stays text (the OWASP advice for
+ * CSV injection). Only text cells pass here: numbers are written by csv_num and stay numbers. */
 static void csv_field(FILE *f, const char *s)
 {
+    bool formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
     bool quote = s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' ') || strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
+    if (quote)
+        fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);
         fputc(*s, f);
     }
-    fputc('"', f);
+    if (quote)
+        fputc('"', f);
 }
 
 static void csv_num(FILE *f, double v)

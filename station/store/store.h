@@ -413,6 +413,15 @@ bool store_pending_get(const struct store *s, size_t i, int64_t *session_id, con
 enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
                                     bool counts, int64_t therapist_id, const char *reason,
                                     struct st_err *err);
+/*
+ * The therapist's decision on the rep with this UUID (status and counts, as store_rep_set_status),
+ * wherever it is: in the file, or still waiting in the pending queue (a full disk, a lock held too
+ * long). A waiting rep takes the decision at once and is written with it, and with its audit row, when
+ * the queue is written: what is stored always equals what the screen showed. ST_ERR_NOT_FOUND when
+ * no rep has this UUID; otherwise as store_rep_set_status.
+ */
+enum st_status store_rep_decide(struct store *s, const char *uuid, enum store_rep_status status, bool counts,
+                                int64_t therapist_id, const char *reason, struct st_err *err);
 /* Loads one rep into rep, the caller's (no samples; n_samples, samples_rate_hz and samples_drops
  * tell what is stored). ST_ERR_NOT_FOUND names the id. */
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err);

@@ -25,11 +25,22 @@
 
 #include "station/store/store.h"
 
+/* A therapist's decision taken while the rep waited (store_rep_decide): rep.status and rep.counts hold
+ * it already; this is for its audit row, written with the rep. */
+struct store_decision {
+    bool taken;
+    enum store_rep_status old_status; /* before the first decision */
+    bool old_counts;
+    int64_t therapist_id;
+    char reason[256];
+};
+
 struct store_pending {
     int64_t session_id;
-    struct store_rep rep; /* with its uuid */
+    struct store_rep rep; /* with its uuid, and its latest status */
     double *t_s, *f_n;    /* owned copies */
     size_t n;
+    struct store_decision decision;
 };
 
 struct store {

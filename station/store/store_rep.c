@@ -480,8 +480,30 @@ struct rep_row {
     const unsigned char *blob; /* the samples, packed */
     size_t n;
     const char *doing;
-    int64_t id; /* out */
+    const struct store_decision *decision; /* taken while it waited; NULL: none */
+    int64_t id;                            /* out */
 };
+
+/* "rejected, not counted" into buf (48 bytes). */
+static const char *status_words(enum store_rep_status status, bool counts, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s, %s", store_rep_status_name(status), counts ? "counted" : "not counted");
+    return buf;
+}
+
+/* The audit row of a change of status from (old_status, old_counts) to r's. */
+static enum st_status status_audit(struct store *s, const char *uuid, enum store_rep_status old_status,
+                                   bool old_counts, enum store_rep_status status, bool counts,
+                                   int64_t therapist_id, const char *reason, struct st_err *err)
+{
+    char oldv[48], newv[48];
+    const char *action = status == STORE_REP_ACCEPTED   ? "accept"
+                         : status == STORE_REP_REJECTED ? "reject"
+                                                        : "edit";
+    return store_audit_add(s, therapist_id, "repetitions", uuid, action, "status",
+                           status_words(old_status, old_counts, oldv, sizeof oldv),
+                           status_words(status, counts, newv, sizeof newv), reason, err);
+}
 
 static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *err)
 {
@@ -499,18 +521,22 @@ static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *
     if (res != ST_OK)
         return res;
     w->id = sqlite3_last_insert_rowid(s->db);
-    return store_run(s,
-                     "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
-                     " VALUES(?,?,?,?,'f64le-t-f',?)",
-                     STORE_VALS(sv_int(w->id), sv_int((int64_t)w->n), sv_real(w->r->samples_rate_hz),
-                                sv_int(w->r->samples_drops), sv_blob(w->blob, w->n * 16)),
-                     doing, err);
+    res = store_run(s,
+                    "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
+                    " VALUES(?,?,?,?,'f64le-t-f',?)",
+                    STORE_VALS(sv_int(w->id), sv_int((int64_t)w->n), sv_real(w->r->samples_rate_hz),
+                               sv_int(w->r->samples_drops), sv_blob(w->blob, w->n * 16)),
+                    doing, err);
+    if (res == ST_OK && w->decision && w->decision->taken)
+        res = status_audit(s, w->r->uuid, w->decision->old_status, w->decision->old_counts, w->r->status,
+                           w->r->counts, w->decision->therapist_id, w->decision->reason, err);
+    return res;
 }
 
 /* Writes one rep in one transaction; *rep_id its id. On failure nothing of it is left. */
 static enum st_status rep_write(struct store *s, int64_t session_id, const struct store_rep *r,
-                                const double *t_s, const double *f_n, size_t n, int64_t *rep_id,
-                                struct st_err *err)
+                                const struct store_decision *decision, const double *t_s, const double *f_n,
+                                size_t n, int64_t *rep_id, struct st_err *err)
 {
     unsigned char *blob = malloc(n ? n * 16 : 1);
     if (!blob)
@@ -518,7 +544,7 @@ static enum st_status rep_write(struct store *s, int64_t session_id, const struc
     store_samples_pack(t_s, f_n, n, blob);
     char doing[64];
     snprintf(doing, sizeof doing, "saving repetition %d", r->sequence);
-    struct rep_row w = {session_id, r, blob, n, doing, 0};
+    struct rep_row w = {session_id, r, blob, n, doing, decision, 0};
     enum st_status res = store_tx(s, doing, rep_write_work, &w, err);
     free(blob);
     if (res == ST_OK)
@@ -547,7 +573,7 @@ static enum st_status pending_write(struct store *s, struct st_err *err)
             return r;
         if (!exists) {
             int64_t id = 0;
-            r = rep_write(s, p->session_id, &p->rep, p->t_s, p->f_n, p->n, &id, err);
+            r = rep_write(s, p->session_id, &p->rep, &p->decision, p->t_s, p->f_n, p->n, &id, err);
             if (r == ST_ERR_ARG) {
                 /* Its session is gone (the patient was erased meanwhile): it can never be written. */
                 ST_WARN("store",
@@ -578,6 +604,7 @@ static bool pending_push(struct store *s, int64_t session_id, const struct store
         s->cap_pending = nc;
     }
     struct store_pending *p = &s->pending[s->n_pending];
+    memset(p, 0, sizeof *p);
     p->session_id = session_id;
     p->rep = *r;
     p->n = n;
@@ -628,7 +655,7 @@ enum st_status store_rep_add(struct store *s, int64_t session_id, const struct s
     v = pending_write(s, err); /* earlier reps first, so they land in order */
     if (v == ST_OK) {
         int64_t id = 0;
-        v = rep_write(s, session_id, &r, t_s, f_n, n, &id, err);
+        v = rep_write(s, session_id, &r, NULL, t_s, f_n, n, &id, err);
         if (v == ST_OK) {
             if (rep_id)
                 *rep_id = id;
@@ -688,9 +715,10 @@ bool store_pending_get(const struct store *s, size_t i, int64_t *session_id, con
 
 struct rep_status_change {
     int64_t rep_id, therapist_id;
+    const struct store_rep *old;
     enum store_rep_status status;
     bool counts;
-    const char *uuid, *action, *oldv, *newv, *reason;
+    const char *reason;
 };
 
 static enum st_status rep_set_status_work(struct store *s, void *ctx, struct st_err *err)
@@ -701,32 +729,63 @@ static enum st_status rep_set_status_work(struct store *s, void *ctx, struct st_
                   STORE_VALS(sv_text(store_rep_status_name(c->status)), sv_int(c->counts), sv_int(c->rep_id)),
                   "changing a repetition's status", err);
     if (r == ST_OK)
-        r = store_audit_add(s, c->therapist_id, "repetitions", c->uuid, c->action, "status", c->oldv, c->newv,
-                            c->reason, err);
+        r = status_audit(s, c->old->uuid, c->old->status, c->old->counts, c->status, c->counts,
+                         c->therapist_id, c->reason, err);
     return r;
+}
+
+/* The checks every decision passes first. */
+static enum st_status decision_validate(enum store_rep_status status, const char *reason, struct st_err *err)
+{
+    if ((unsigned)status > STORE_REP_INTERRUPTED)
+        return st_err_set(err, ST_ERR_ARG, "Unknown repetition status %d", (int)status);
+    return store_check_text("Reason", reason, false, 255, true, err);
 }
 
 enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_rep_status status,
                                     bool counts, int64_t therapist_id, const char *reason, struct st_err *err)
 {
-    if ((unsigned)status > STORE_REP_INTERRUPTED)
-        return st_err_set(err, ST_ERR_ARG, "Unknown repetition status %d", (int)status);
-    enum st_status v = store_check_text("Reason", reason, false, 255, true, err);
+    enum st_status v = decision_validate(status, reason, err);
     if (v != ST_OK)
         return v;
     struct store_rep old;
-    enum st_status g = store_rep_get(s, rep_id, &old, err);
-    if (g != ST_OK)
-        return g;
-    char oldv[48], newv[48];
-    snprintf(oldv, sizeof oldv, "%s, %s", store_rep_status_name(old.status),
-             old.counts ? "counted" : "not counted");
-    snprintf(newv, sizeof newv, "%s, %s", store_rep_status_name(status), counts ? "counted" : "not counted");
-    const char *action = status == STORE_REP_ACCEPTED   ? "accept"
-                         : status == STORE_REP_REJECTED ? "reject"
-                                                        : "edit";
-    struct rep_status_change c = {rep_id, therapist_id, status, counts, old.uuid, action, oldv, newv, reason};
+    if ((v = store_rep_get(s, rep_id, &old, err)) != ST_OK)
+        return v;
+    struct rep_status_change c = {rep_id, therapist_id, &old, status, counts, reason};
     return store_tx(s, "changing a repetition's status", rep_set_status_work, &c, err);
+}
+
+enum st_status store_rep_decide(struct store *s, const char *uuid, enum store_rep_status status, bool counts,
+                                int64_t therapist_id, const char *reason, struct st_err *err)
+{
+    enum st_status v = decision_validate(status, reason, err);
+    if (v != ST_OK)
+        return v;
+    for (size_t i = 0; uuid && i < s->n_pending; i++) {
+        struct store_pending *p = &s->pending[i];
+        if (strcmp(p->rep.uuid, uuid) != 0)
+            continue;
+        /* Still waiting: it takes the decision now, and its audit row is written with it. */
+        struct store_decision *d = &p->decision;
+        if (!d->taken) {
+            d->taken = true;
+            d->old_status = p->rep.status;
+            d->old_counts = p->rep.counts;
+        }
+        d->therapist_id = therapist_id;
+        snprintf(d->reason, sizeof d->reason, "%s", reason ? reason : "");
+        p->rep.status = status;
+        p->rep.counts = counts;
+        return ST_OK;
+    }
+    int64_t id = 0;
+    v = store_int(s, "SELECT id FROM repetitions WHERE uuid=?", STORE_VALS(sv_text(uuid ? uuid : "")), &id,
+                  "changing a repetition's status", err);
+    if (v == ST_OK && !id)
+        return st_err_set(err, ST_ERR_NOT_FOUND,
+                          "There is no repetition %.40s in %s or waiting to be written", uuid ? uuid : "",
+                          s->path);
+    return v == ST_OK ? store_rep_set_status(s, id, status, counts, therapist_id, reason, err) : v;
 }
 
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err)

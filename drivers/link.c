@@ -235,8 +235,13 @@ static enum st_status open_serial(struct link *l, struct st_err *err)
     enum sp_return r = sp_get_port_by_name(l->name, &l->sp);
     if (r != SP_OK) {
         l->sp = NULL;
-        if (r == SP_ERR_ARG || (r == SP_ERR_FAIL && access(l->name, F_OK) != 0))
+        if ((r == SP_ERR_ARG || r == SP_ERR_FAIL) && access(l->name, F_OK) != 0)
             return open_errno(ENOENT, l->name, err);
+        if (r == SP_ERR_ARG || r == SP_ERR_FAIL) /* there, but no tty: /dev/null, a file, a disk */
+            return st_err_set(err, ST_ERR_PORT_NOT_FOUND,
+                              "%s is not a serial device: give the dynamometer's port, e.g. /dev/ttyUSB0 "
+                              "(station devices lists the ports)",
+                              l->name);
         return sp_fail(r, "Looking up", l->name, err);
     }
     r = sp_open(l->sp, SP_MODE_READ_WRITE);

@@ -109,6 +109,7 @@ struct sess {
     bool rep_onset;           /* the rep under way has crossed its threshold (the cue turns to "Hold") */
     struct bal_params bal_params; /* the store's parameters for this session (store_session_bal_params) */
     struct ui_final final;    /* the previous session's balance, read once at the start */
+    int pause_said_s;   /* the terminal's countdown of the pause between blocks: the last second said */
     struct st_sample batch[BATCH];
 };
 
@@ -117,7 +118,7 @@ struct session_opts session_opts_default(void)
     struct session_opts o;
     memset(&o, 0, sizeof o);
     o.reps = -1;
-    o.hold_s = o.rest_s = o.countdown_s = -1;
+    o.hold_s = o.rest_s = o.countdown_s = o.block_rest_s = -1;
     o.lever_m = -1;
     o.demo_reaction_s = 0.3;
     return o;
@@ -132,6 +133,24 @@ static void say(struct sess *s, const char *fmt, ...)
     va_end(ap);
     fputc('\n', s->out);
     fflush(s->out);
+}
+
+/* Without a window the terminal counts down the pause between blocks (the window shows its clock):
+ * the length when it starts, every 10 s, and each of the last 5 s. */
+static void terminal_pause(struct sess *s)
+{
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    if (v.state != ENG_NEXT_BLOCK || !isfinite(v.remaining_s)) {
+        s->pause_said_s = 0;
+        return;
+    }
+    int left = (int)ceil(v.remaining_s);
+    if (left <= 0 || left == s->pause_said_s)
+        return;
+    if (s->pause_said_s == 0 || left <= 5 || left % 10 == 0)
+        say(s, "  Next block in %d s", left);
+    s->pause_said_s = left;
 }
 
 static struct rec *rec_find(struct sess *s, uint32_t seq)
@@ -199,18 +218,26 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
     if (r->flags)
         met_flags_str(r->flags, ", ", flags, sizeof flags);
     const char *kind = r->familiarisation ? "Practice rep" : "Rep";
+    struct eng_view v; /* numbered as on the screen: "Rep 2 of 3", an extra one beyond the plan said so */
+    eng_view(s->eng, &v);
+    int planned = r->familiarisation ? v.fam_reps : v.reps;
+    char num[48];
+    if (r->extra || r->index > planned)
+        snprintf(num, sizeof num, "%d (extra)", r->index);
+    else
+        snprintf(num, sizeof num, "%d of %d", r->index, planned);
     if (st == ST_OK) {
         if (rc) {
             rc->rep_id = id;
             rc->saved = true;
         }
         s->alert[0] = '\0';
-        say(s, "  %s %d: peak %s%s%s%s (%s) - saved [#%u, %zu samples]", kind, r->index,
+        say(s, "  %s %s: peak %s%s%s%s (%s) - saved [#%u, %zu samples]", kind, num,
             fmt_n(r->met.peak_n, pk, sizeof pk), flags[0] ? ", flags: " : "", flags,
             r->met.contraction ? "" : " (no contraction)", eng_rep_status_name(r->status), r->seq, r->n);
     } else {
         snprintf(s->alert, sizeof s->alert, "%s", st_err_msg(&err));
-        say(s, "  %s %d: peak %s - NOT SAVED YET: %s", kind, r->index, fmt_n(r->met.peak_n, pk, sizeof pk),
+        say(s, "  %s %s: peak %s - NOT SAVED YET: %s", kind, num, fmt_n(r->met.peak_n, pk, sizeof pk),
             st_err_msg(&err));
         ST_WARN("session", "session %lld rep %u not written: %s", (long long)s->session_id, r->seq,
                 st_status_name(st));
@@ -865,9 +892,12 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
         if (st != ST_OK)
             return st;
         ch->device_id = d.id;
-        calibration_flag(s, ch);
+        if (!s->o->demo_emu[c]) /* the demo's emulator measures what it is told: nothing to calibrate */
+            calibration_flag(s, ch);
         say(s, "Channel %d: %s %s on %s at %d baud%s%s", c + 1, ch->st.ident.family, ch->st.ident.model,
-            sc->port, ch->st.ident.baud, ch->calib_warning[0] ? ". " : "", ch->calib_warning);
+            sc->port, ch->st.ident.baud, s->o->demo_emu[c] ? ": an emulated device (no calibration needed)"
+                                         : ch->calib_warning[0] ? ". " : "",
+            ch->calib_warning);
     }
     return ST_OK;
 }
@@ -944,6 +974,8 @@ static enum st_status setup(struct sess *s, struct st_err *err)
     s->proto_loaded = true;
     if ((st = proto_check_overrides(o->reps, o->hold_s, o->rest_s, o->countdown_s, err)) != ST_OK)
         return st;
+    if (o->block_rest_s >= 0) /* --block-rest-s: the engine reads the pause between blocks from the protocol */
+        s->proto.block_rest_s = o->block_rest_s;
     int64_t proto_id = 0;
     if ((st = store_protocol_ensure(s->store, s->proto.name, s->proto.text, &proto_id, err)) != ST_OK)
         return st;
@@ -1119,6 +1151,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 next_frame += 16 * ST_NS_PER_MS;
             } else {
                 poll_terminal(s);
+                terminal_pause(s);
                 if (o->observe && s->model_due) /* after the keys: the model holds their effect */
                     fill_model(s);
                 next_frame += 8 * ST_NS_PER_MS;

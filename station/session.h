@@ -43,6 +43,7 @@ struct session_opts {
     int n_ch;
     int reps;                   /* overrides; < 0: the protocol file's */
     double hold_s, rest_s, countdown_s;
+    double block_rest_s;        /* the pause between blocks; < 0: the protocol file's */
     double lever_m;             /* > 0 overrides the patient's default lever arm */
     bool headless;              /* no window even if a display is there */
     bool auto_mode;             /* hands-free */

@@ -246,6 +246,14 @@ static void test_cmd_history(void)
     CHECK(strstr(out_buf, "chronojump force sensor, serial SN-A") != NULL);
     CHECK(strstr(out_buf, "ADD left : 3 rep(s), best 161.0 N") != NULL);
     CHECK(strstr(out_buf, "pain 2") != NULL);
+    /* the best rep of each cell with its time to peak, RFD and impulse; devices in plain words */
+    CHECK(strstr(out_buf, "best rep #1: time to peak ") != NULL);
+    CHECK(strstr(out_buf, "s, RFD 0-200 ms ") != NULL && strstr(out_buf, "N/s, impulse ") != NULL);
+    CHECK(strstr(out_buf, "Device on channel 1: chronojump") != NULL);
+    CHECK(strstr(out_buf, "capacity - N") == NULL && strstr(out_buf, "FLAGGED") == NULL);
+    CHECK(strstr(out_buf, "  Calibration: needs attention: ") != NULL); /* no check on record */
+    CHECK(strstr(out_buf, "Reference values\n  None that compare") != NULL);
+    CHECK(strstr(out_buf, ".md") == NULL);
     CHECK_INT(run(cmd_show, "show", "4242", "--db", db, NULL), 1);
     CHECK(strstr(err_buf, "4242") != NULL);
     CHECK_INT(run(cmd_show, "show", "x", "--db", db, NULL), 2);

@@ -87,7 +87,12 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s (see %s --help)\n", cmd->name, msg, cmd->name);
+    /* One hint per line: a message that already points somewhere ("(see station sessions)") keeps
+     * that pointer and gets no second one. */
+    if (strstr(msg, "(see "))
+        fprintf(stderr, "%s: %s\n", cmd->name, msg);
+    else
+        fprintf(stderr, "%s: %s (see %s --help)\n", cmd->name, msg, cmd->name);
     return 2;
 }
 

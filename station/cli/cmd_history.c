@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "protocols/balance.h"
+#include "protocols/metrics.h"
+#include "protocols/protocol.h"
+#include "protocols/references.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/export/json.h"
@@ -219,29 +222,76 @@ int cmd_sessions(int argc, char **argv)
 /* ------------------------------------------------------------------------------------------------ */
 /* station show                                                                                     */
 
+/* The devices of a session and their calibration as it stood then, in plain words ("capacity
+ * unknown"); channels numbered from 1 as on the screen. The demo's emulator needs no calibration. */
 static void print_devices(struct store *s, const struct store_session *x)
 {
+    bool emulated = !strcmp(x->mode, "demo");
     for (int ch = 0; ch < ST_MAX_CHANNELS; ch++) {
         if (x->device_id[ch] <= 0)
             continue;
         struct store_device d;
         struct st_err err;
-        char cap[32];
+        char cap[48] = "capacity unknown";
         if (store_device_get(s, x->device_id[ch], &d, &err) != ST_OK)
             continue;
-        printf("Device ch%d: %s %s, serial %s, firmware %s, capacity %s N\n", ch, d.family,
-               d.model[0] ? d.model : "-", d.serial[0] ? d.serial : "-", d.firmware[0] ? d.firmware : "-",
-               fmt_num(d.capacity_n, 0, "", cap, sizeof cap));
+        if (isfinite(d.capacity_n) && d.capacity_n > 0)
+            snprintf(cap, sizeof cap, "capacity %.0f N", d.capacity_n);
+        printf("Device on channel %d: %s%s%s, serial %s, firmware %s, %s%s\n", ch + 1, d.family,
+               d.model[0] ? " " : "", d.model, d.serial[0] ? d.serial : "unknown",
+               d.firmware[0] ? d.firmware : "unknown", cap, emulated ? " (emulated by station demo)" : "");
         struct store_cal_status cs; /* as it stood when the session was run */
-        if (store_calibration_status(s, d.id, x->started, 0, &cs, &err) == ST_OK) {
-            char when[32];
-            if (cs.state == STORE_CAL_OK)
-                printf("  calibration: checked %s, error %+.2f %%\n", store_time_str(cs.last.checked, when, sizeof when),
-                       cs.last.error_pct);
-            else
-                printf("  calibration: FLAGGED: %s\n", cs.text);
-        }
+        char when[32];
+        if (emulated)
+            printf("  Calibration: not needed, the device is emulated\n");
+        else if (store_calibration_status(s, d.id, x->started, 0, &cs, &err) != ST_OK)
+            printf("  Calibration: could not be read (%s)\n", st_err_msg(&err));
+        else if (cs.state == STORE_CAL_OK)
+            printf("  Calibration: checked %s against a known mass, error %+.2f %%\n",
+                   local_time_str(cs.last.checked, when, sizeof when), cs.last.error_pct);
+        else
+            printf("  Calibration: needs attention: %s\n", cs.text);
     }
+}
+
+/* The best counting rep of a cell (the largest peak), or NULL. */
+static const struct store_rep *best_rep(const struct export_session *L, int dir, int side)
+{
+    const struct store_rep *best = NULL;
+    for (size_t i = 0; i < L->n; i++) {
+        const struct store_rep *r = &L->reps[i];
+        if ((int)r->dir == dir && (int)r->side == side && r->counts && !r->familiarisation &&
+            isfinite(r->m.peak_n) && (!best || r->m.peak_n > best->m.peak_n))
+            best = r;
+    }
+    return best;
+}
+
+/* The published values that compare with this session's test (protocols/references.h), or why none. */
+static void print_references(struct store *s, const struct store_session *x)
+{
+    char *text = NULL;
+    struct proto_def def;
+    bool have = x->protocol_id > 0 && store_protocol_text(s, x->protocol_id, &text, NULL) == ST_OK &&
+                proto_load_text("stored protocol", text, &def, NULL) == ST_OK;
+    free(text);
+    printf("\nReference values\n");
+    int shown = 0;
+    size_t n = 0;
+    const struct ref_values *t = ref_values_table(&n);
+    for (size_t i = 0; have && i < n; i++)
+        if (ref_values_match(&t[i], def.contraction, def.position)) {
+            printf("  %s: %s (compare only if the patient belongs to this population)\n", t[i].what, t[i].values);
+            shown++;
+        }
+    if (!shown)
+        printf("  None that compare: the published values come from eccentric (break) tests in athletes and\n"
+               "  runners, and this session is a %s test (%s):\n  values from another test or position do not "
+               "compare.\n",
+               have ? proto_contraction_name(def.contraction) : "unknown",
+               x->position[0] ? x->position : "position not recorded");
+    if (have)
+        proto_free(&def);
 }
 
 int cmd_show(int argc, char **argv)
@@ -277,9 +327,11 @@ int cmd_show(int argc, char **argv)
     const struct store_session *x = &L.sess;
     char a[32], b[32], c[32], d[32], e[32], f[32];
     printf("Session %lld (%s), %s\n", (long long)x->id, store_session_status_name(x->status), x->uuid);
-    printf("Started %s", store_time_str(x->started, a, sizeof a));
+    tzset();
+    printf("Started %s", local_time_str(x->started, a, sizeof a));
     if (x->ended)
-        printf(", ended %s", store_time_str(x->ended, b, sizeof b));
+        printf(", ended %s", local_time_str(x->ended, b, sizeof b));
+    printf(" (local time, %s)", tzname[0]);
     printf("\nPatient %lld%s%s, therapist %s\n", (long long)x->patient_id, x->patient_ref[0] ? ", ref " : "",
            x->patient_ref, x->therapist[0] ? x->therapist : "-");
     printf("Protocol %s (sha256 %.12s), position %s, mode %s\n", x->protocol_name[0] ? x->protocol_name : "-",
@@ -324,6 +376,12 @@ int cmd_show(int argc, char **argv)
                    fmt_num(cell->best_torque_nm, 1, "", e, sizeof e),
                    fmt_num(cell->best_nm_per_kg, 2, "", f, sizeof f),
                    cell->cv_over_limit ? "  CV above the limit: one more repetition" : "");
+            const struct store_rep *br = best_rep(&L, dir, side);
+            if (br)
+                printf("            best rep #%d: time to peak %s s, RFD 0-200 ms %s N/s, impulse %s N·s\n",
+                       br->sequence, fmt_num(br->m.time_to_peak_s, 2, "", a, sizeof a),
+                       fmt_num(br->m.rfd_n_per_s[MET_RFD_WINDOWS - 1], 0, "", b, sizeof b),
+                       fmt_num(br->m.impulse_n_s, 1, "", c, sizeof c));
             if (isfinite(cell->best_torque_corrected_nm))
                 printf("            gravity-corrected (side-lying): %s N·m, %s N·m/kg\n",
                        fmt_num(cell->best_torque_corrected_nm, 1, "", a, sizeof a),
@@ -363,6 +421,7 @@ int cmd_show(int argc, char **argv)
         printf("  not available (needs counted reps on both sides)\n");
     else
         printf("  Flags: amber above %.0f %%, red above %.0f %%.\n", L.params.asym_amber, L.params.asym_red);
+    print_references(s, x);
     export_session_free(&L);
     store_close(s);
     return 0;

@@ -69,6 +69,42 @@ static bool copy_text(char *dst, size_t size, const char *src)
     return (size_t)snprintf(dst, size, "%s", src ? src : "") < size;
 }
 
+/* What is wrong with a typed date, in words a receptionist can fix ("there is no month 13", "February
+ * 1999 has 28 days"), or false when it is a real date from 1900 on (the store still refuses one in the
+ * future). echo: repeat the text typed (a mass date); a birth date is patient data and never goes to
+ * stderr, so its message says only what is wrong with it. */
+static int date_usage(struct cli_cmd *cmd, const char *field, const char *text, bool echo)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    char why[96] = "";
+    bool form = strlen(text) == 10 && text[4] == '-' && text[7] == '-';
+    for (int i = 0; form && i < 10; i++)
+        form = i == 4 || i == 7 || (text[i] >= '0' && text[i] <= '9');
+    if (!form) {
+        snprintf(why, sizeof why, "is not written YYYY-MM-DD (year, month, day: 1985-03-12)");
+    } else {
+        int y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+        int m = (text[5] - '0') * 10 + (text[6] - '0'), d = (text[8] - '0') * 10 + (text[9] - '0');
+        int max = m >= 1 && m <= 12 ? mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) : 0;
+        if (y < 1900)
+            snprintf(why, sizeof why, "the year is before 1900");
+        else if (m < 1 || m > 12)
+            snprintf(why, sizeof why, "there is no month %d (YYYY-MM-DD: the month comes second)", m);
+        else if ((d < 1 || d > max) && echo)
+            snprintf(why, sizeof why, "%s %d has %d days, not %d", months[m - 1], y, max, d);
+        else if (d < 1 || d > max)
+            snprintf(why, sizeof why, "its month has %d days, not %d", max, d);
+    }
+    if (!why[0])
+        return -1;
+    if (echo)
+        return cli_usage_error(cmd, "%s: \"%.40s\" %s%s", field, text, form ? "is not a real date: " : "",
+                               why);
+    return cli_usage_error(cmd, "%s: %s%s", field, form ? "not a real date: " : "", why);
+}
+
 /* The options shared by add and edit. */
 struct fields {
     const char *db, *name, *sex, *birth, *side, *ref, *notes, *therapist, *reason, *mass_date;
@@ -96,8 +132,13 @@ static int apply_fields(struct cli_cmd *cmd, const struct fields *f, struct stor
         return cli_usage_error(cmd, "Clinic reference: is longer than %zu bytes", sizeof p->ref - 1);
     if ((o = cli_opt_get(cmd, "--notes")) && o->seen && !copy_text(p->notes, sizeof p->notes, f->notes))
         return cli_usage_error(cmd, "Notes: are longer than %zu bytes", sizeof p->notes - 1);
+    int rc;
+    if ((o = cli_opt_get(cmd, "--birth")) && o->seen && (rc = date_usage(cmd, "Birth date", f->birth, false)) >= 0)
+        return rc;
     if ((o = cli_opt_get(cmd, "--birth")) && o->seen && !copy_text(p->birth, sizeof p->birth, f->birth))
-        return cli_usage_error(cmd, "Birth date: is not a real date (give YYYY-MM-DD)");
+        return cli_usage_error(cmd, "Birth date: is not written YYYY-MM-DD");
+    if ((o = cli_opt_get(cmd, "--mass-date")) && o->seen && (rc = date_usage(cmd, "Mass date", f->mass_date, true)) >= 0)
+        return rc;
     if ((o = cli_opt_get(cmd, "--sex")) && o->seen && !parse_sex(f->sex, &p->sex))
         return cli_usage_error(cmd, "Sex: must be F, M or X");
     if ((o = cli_opt_get(cmd, "--side-dominant")) && o->seen && !parse_side(f->side, &p->side_dominant))
@@ -119,9 +160,66 @@ static void print_num(const char *label, double v, const char *unit)
         printf("  %-16s %.2f %s\n", label, v, unit);
 }
 
+/* name folded as a receptionist reads it: ASCII letters in lower case, spaces at the ends dropped and
+ * runs of spaces made one. out holds at least strlen(name) + 1 bytes. */
+static void fold_name(const char *name, char *out)
+{
+    size_t k = 0;
+    for (const char *c = name; *c; c++) {
+        if (*c == ' ' && (k == 0 || out[k - 1] == ' '))
+            continue;
+        out[k++] = *c >= 'A' && *c <= 'Z' ? (char)(*c + 32) : *c;
+    }
+    while (k && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    char fa[sizeof((struct store_patient *)0)->name], fb[sizeof fa];
+    fold_name(a, fa);
+    fold_name(b, fb);
+    return strcmp(fa, fb) == 0;
+}
+
+/* Clinics mistype and register a patient twice: a patient with the same name and birth date is
+ * refused unless force (then only warned about). Returns -1 to go on, or the exit status (2: the
+ * command line needs --force, as `patient delete` needs --yes; 1: the database failed). The message
+ * names the existing patient by id and reference, never by name or birth date (stderr). */
+static int duplicate_check(struct store *s, const struct store_patient *p, bool force)
+{
+    struct store_patient *all = NULL;
+    size_t n = 0;
+    struct st_err err;
+    if (store_patient_list(s, &all, &n, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    int rc = -1;
+    for (size_t i = 0; i < n && rc < 0; i++) {
+        if (strcmp(all[i].birth, p->birth) != 0 || !same_name(all[i].name, p->name))
+            continue;
+        char ref[240] = "";
+        if (all[i].ref[0])
+            snprintf(ref, sizeof ref, ", reference %.200s", all[i].ref);
+        if (force) {
+            fprintf(stderr, "station: warning: patient %lld%s has the same name and birth date; adding another "
+                            "one as asked (--force)\n",
+                    (long long)all[i].id, ref);
+            break;
+        }
+        fprintf(stderr, "station patient add: patient %lld%s has the same name and birth date: use that one "
+                        "(station patient show %lld), or add --force if this is another person\n",
+                (long long)all[i].id, ref, (long long)all[i].id);
+        rc = 2;
+    }
+    free(all);
+    return rc;
+}
+
 static int patient_add(int argc, char **argv)
 {
     struct fields f = {.mass = NAN, .leg = NAN, .lever = NAN};
+    bool force = false;
     struct cli_opt opts[] = {
         PATIENT_FIELD_OPTS(f),
         {"--mass-kg", CLI_DOUBLE, &f.mass, "KG", "body mass today, 20-300 kg", false},
@@ -129,11 +227,12 @@ static int patient_add(int argc, char **argv)
         {"--notes", CLI_STR, &f.notes, "TEXT", "free notes", false},
         {"--therapist", CLI_STR, &f.therapist, "NAME", "who adds the patient (default $STATION_THERAPIST)",
          false},
+        {"--force", CLI_FLAG, &force, NULL, "add even if a patient has the same name and birth date", false},
     };
     struct cli_cmd cmd = {
         "station patient add",
         "--name TEXT --sex F|M|X --birth YYYY-MM-DD --mass-kg KG [--leg-length-m M] "
-        "[--lever-m M] [--side-dominant L|R] [--ref TEXT] [--notes TEXT] [--therapist NAME]",
+        "[--lever-m M] [--side-dominant L|R] [--ref TEXT] [--notes TEXT] [--therapist NAME] [--force]",
         "Adds a patient and their body mass; prints the new patient id on the last line.",
         CLI_OPTS(opts),
         0,
@@ -164,7 +263,9 @@ static int patient_add(int argc, char **argv)
         return rc;
     }
     int64_t th = 0;
-    if ((rc = therapist_id(s, f.therapist, &th)) == 0) {
+    if ((rc = duplicate_check(s, p, force)) >= 0)
+        ;
+    else if ((rc = therapist_id(s, f.therapist, &th)) == 0) {
         if (store_patient_add(s, p, th, &err) != ST_OK)
             rc = cli_fail("%s", st_err_msg(&err));
         else

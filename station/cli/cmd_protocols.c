@@ -20,9 +20,10 @@ static void print_def(const struct proto_def *d)
     printf("%-16s   blocks:", "");
     for (int i = 0; i < d->nblocks; i++)
         printf("%s %s %s", i ? "," : "", st_dir_short(d->blocks[i].dir), st_side_name(d->blocks[i].side));
-    printf("\n%-16s   %d familiarisation + %d reps, hold %g s, rest %g s, countdown %g s%s\n", "",
-           d->familiarisation, d->reps, d->hold_s, d->rest_s, d->countdown_s,
-           d->gravity_correction ? ", gravity-corrected ABD" : "");
+    printf("\n%-16s   per block: %d practice rep(s) + %d measured rep(s)%s\n", "", d->familiarisation, d->reps,
+           d->gravity_correction ? "; ABD gravity-corrected" : "");
+    printf("%-16s   timings: countdown %g s, hold %g s, rest between reps %g s, pause between blocks %g s\n", "",
+           d->countdown_s, d->hold_s, d->rest_s, d->block_rest_s);
 }
 
 static int list_cb(void *ctx, const char *path, const struct proto_def *def, const struct st_err *err)

@@ -19,10 +19,13 @@
 #include "station/session.h"
 #include "station/store/store.h"
 
+static volatile sig_atomic_t got_signal; /* why a session stopped: cmd_run's exit words */
+
 static void on_signal(int sig)
 {
     (void)sig;
     session_interrupted = 1;
+    got_signal = 1;
 }
 
 /* Ctrl-C, a kill, a closed terminal: end the session cleanly (every saved rep stays, the session is
@@ -51,7 +54,41 @@ static int split_list(char *text, char **parts, int max)
     return n;
 }
 
-static int finish(int64_t id, enum st_status st, const struct st_err *err)
+/* Why a saved session did not complete, in words ("" when it did): the signal or --exit-after-s this
+ * process saw, else the device lost and not back (the session's last such event), else the therapist's
+ * abort. */
+static void stop_reason(const char *db, int64_t id, double exit_after_s, char *why, size_t size)
+{
+    why[0] = '\0';
+    struct store *s = NULL;
+    struct st_err err;
+    struct store_session sess;
+    if (paths_db_open(db, &s, NULL, 0, &err) != ST_OK)
+        return;
+    if (store_session_get(s, id, &sess, &err) == ST_OK && sess.status != STORE_SESSION_COMPLETE) {
+        struct store_session_event *ev = NULL;
+        size_t n = 0;
+        const char *lost = NULL;
+        if (store_session_events(s, id, &ev, &n, &err) == ST_OK)
+            for (size_t i = 0; i < n; i++)
+                lost = !strcmp(ev[i].kind, "device_lost") ? ev[i].detail : !strcmp(ev[i].kind, "device_back") ? NULL : lost;
+        if (got_signal)
+            snprintf(why, size, "stopped by a signal (Ctrl-C or a kill)");
+        else if (exit_after_s > 0)
+            snprintf(why, size, "stopped after %g s (--exit-after-s)", exit_after_s);
+        else if (lost)
+            snprintf(why, size, "the dynamometer was lost and did not come back (%.120s)", lost);
+        else
+            snprintf(why, size, "aborted by the therapist (q)");
+        free(ev);
+    }
+    store_close(s);
+}
+
+/* The exit status of a run: 0 for a complete session, 1 for a failure or a session that stopped before
+ * its end (with its reason). A saved session's id is printed alone on the last line of stdout either
+ * way (scripts: DESIGN.md), and every saved repetition stays. */
+static int finish(const char *db, int64_t id, double exit_after_s, enum st_status st, const struct st_err *err)
 {
     if (st != ST_OK) {
         if (id)
@@ -60,8 +97,36 @@ static int finish(int64_t id, enum st_status st, const struct st_err *err)
             fprintf(stderr, "station: %s\n", st_err_msg(err));
         return 1;
     }
+    char why[200];
+    stop_reason(db, id, exit_after_s, why, sizeof why);
     printf("%lld\n", (long long)id); /* scripts: the new id alone on the last line */
+    fflush(stdout);
+    if (why[0]) {
+        fprintf(stderr, "station: session %lld did not complete: %s; its saved repetitions are kept\n",
+                (long long)id, why);
+        return 1;
+    }
     return 0;
+}
+
+/* A patient without a lever arm (and no --lever-m): said before the run, so the therapist can measure
+ * it first. The balance then compares forces (protocols/balance.h). */
+static void lever_warning(const char *db, const char *patient)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    int64_t pid = 0;
+    struct store_patient p;
+    if (paths_db_open(db, &s, NULL, 0, &err) != ST_OK)
+        return; /* the session says why */
+    if (store_patient_find(s, patient, &pid, &err) == ST_OK && store_patient_get(s, pid, &p, &err) == ST_OK &&
+        !(p.lever_m > 0))
+        fprintf(stderr,
+                "station: warning: patient %lld has no lever arm: torque (N·m, N·m/kg) and the torque ratio "
+                "cannot be computed; the ADD:ABD ratio and the asymmetry use the best force (N) instead. Measure "
+                "it (hip centre to pad) and give --lever-m M, or station patient edit %lld --lever-m M\n",
+                (long long)pid, (long long)pid);
+    store_close(s);
 }
 
 /* --screenshot FILE.png --exit-after-s S (run and demo): the window's last frame as a picture, for
@@ -83,7 +148,7 @@ int cmd_run(int argc, char **argv)
 {
     const char *db = NULL, *patient = NULL, *port = NULL, *protocol = NULL, *driver = NULL, *therapist = NULL;
     int baud = 0, reps = -1;
-    double hold = -1, rest = -1, countdown = -1, lever = -1;
+    double hold = -1, rest = -1, block_rest = -1, countdown = -1, lever = -1;
     bool headless = false, autom = false, invert = false;
     const char *shot = NULL;
     double exit_after = 0;
@@ -96,6 +161,7 @@ int cmd_run(int argc, char **argv)
         {"--reps", CLI_INT, &reps, "N", "measured reps per block (overrides the protocol)", false},
         {"--hold-s", CLI_DOUBLE, &hold, "S", "hold time (overrides the protocol)", false},
         {"--rest-s", CLI_DOUBLE, &rest, "S", "rest between reps (overrides the protocol)", false},
+        {"--block-rest-s", CLI_DOUBLE, &block_rest, "S", "pause between blocks, 0-600 (overrides the protocol)", false},
         {"--countdown-s", CLI_DOUBLE, &countdown, "S", "countdown before each rep (overrides the protocol)", false},
         {"--lever-m", CLI_DOUBLE, &lever, "M", "lever arm for torque (default: the patient's)", false},
         {"--invert", CLI_FLAG, &invert, NULL, "the gauge reads the push as negative (tension)", false},
@@ -122,6 +188,8 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error(&cmd, "--port is required");
     if (baud < 0 || (cli_opt_get(&cmd, "--lever-m")->seen && !(lever > 0)))
         return cli_usage_error(&cmd, "--baud and --lever-m must be positive");
+    if (cli_opt_get(&cmd, "--block-rest-s")->seen && !(block_rest >= 0 && block_rest <= 600))
+        return cli_usage_error(&cmd, "--block-rest-s must be between 0 and 600 seconds");
     struct session_opts o = session_opts_default();
     o.db_path = db;
     o.patient = patient;
@@ -130,6 +198,7 @@ int cmd_run(int argc, char **argv)
     o.reps = reps;
     o.hold_s = hold;
     o.rest_s = rest;
+    o.block_rest_s = block_rest;
     o.countdown_s = countdown;
     o.lever_m = lever;
     o.headless = headless;
@@ -153,12 +222,14 @@ int cmd_run(int argc, char **argv)
         o.ch[i].polarity = invert ? -1 : 1;
     }
     o.n_ch = np;
+    if (lever <= 0)
+        lever_warning(db, patient);
     catch_signals();
     int64_t id = 0;
     struct st_err err;
     st_err_clear(&err);
     enum st_status st = session_run(&o, &id, &err);
-    return finish(id, st, &err);
+    return finish(db, id, exit_after, st, &err);
 }
 
 /* The demo patient: made once, found again by its clinic reference. */
@@ -310,7 +381,7 @@ int cmd_demo(int argc, char **argv)
         printf("\nSaved in %s (session %lld). Try: station sessions, station export %lld --format json\n",
                db_path, (long long)id, (long long)id);
     }
-    return finish(id, st, &err);
+    return finish(db_path, id, exit_after, st, &err);
 }
 
 int cmd_calibrate(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "protocols/references.h"
 #include "station/export/report_data.h"
 #include "station/export/report_pdf.h"
 
@@ -789,30 +790,17 @@ static void draw_others(struct ctx *c)
     p->y += 3;
 }
 
-/* CLINICAL.md's reference values and the conditions they were measured in. */
-struct reference {
-    const char *what;
-    enum proto_contraction contraction;
-    const char *position_word; /* the protocol's position must contain it; NULL: any */
-    const char *values;
-};
-static const struct reference references[] = {
-    {"Professional football, eccentric side-lying (Mosler 2017, JSAMS 20:339)", PROTO_BREAK, "side-lying",
-     "ADD 3.0 +/- 0.6 N·m/kg, ABD 2.6 +/- 0.4 N·m/kg, ADD:ABD 1.2 +/- 0.2"},
-    {"Field hockey, eccentric (Beddows 2020)", PROTO_BREAK, NULL, "ADD 2.8 +/- 0.4, ABD 2.6 +/- 0.4 N·m/kg, ADD:ABD 1.1 +/- 0.2"},
-    {"Novice runners, eccentric ABD (Ramskov 2014)", PROTO_BREAK, NULL, "ABD men 1.62 +/- 0.38, women 1.41 +/- 0.33 N·m/kg"},
-};
-
 static void draw_references(struct ctx *c)
 {
     const struct report_data *d = c->d;
     struct rpdf *p = &c->pdf;
     rpdf_heading(p, "Reference values", 24);
     int shown = 0;
-    for (size_t i = 0; d->have_protocol && i < sizeof references / sizeof references[0]; i++) {
-        const struct reference *r = &references[i];
-        if (r->contraction != d->protocol.contraction ||
-            (r->position_word && !strstr(d->protocol.position, r->position_word)))
+    size_t nref = 0;
+    const struct ref_values *references = ref_values_table(&nref);
+    for (size_t i = 0; d->have_protocol && i < nref; i++) {
+        const struct ref_values *r = &references[i];
+        if (!ref_values_match(r, d->protocol.contraction, d->protocol.position))
             continue;
         char line[400];
         snprintf(line, sizeof line, "%s: %s. Population: compare only if the patient belongs to it.", r->what, r->values);

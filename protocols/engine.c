@@ -134,6 +134,8 @@ struct eng {
     unsigned ev_dropped;
     int64_t last_opposite_cue; /* when the "read as negative" cue was last given (INT64_MIN: never) */
     bool rep_ended_now;        /* eng_feed: a REP_ENDED was queued by the current sample */
+    double sized_rate_hz;      /* the rate the buffers were sized for (eng_new, eng_resize) */
+    unsigned not_kept[ST_MAX_CHANNELS]; /* samples of ended reps not kept (overflow + pre_lost) */
     struct eng_event ev_scratch;
 
     char cue[ENG_TEXT_SIZE];
@@ -683,6 +685,14 @@ static void start_rep(struct eng *e, int64_t t, bool onset)
             nb++;
         }
     }
+    /* A full ring that no longer reaches back to the window's start: the device is faster than the
+     * buffers were sized for, and the first part of the pre-trigger second is gone. Say how much. */
+    if (e->ring_n == e->ring_cap && e->ring_n > 1) {
+        const struct raw *old = pre_at(e, 0), *new = pre_at(e, e->ring_n - 1);
+        if (old->t > floor_t && new->t > old->t)
+            r->pre_lost = (unsigned)llround((double)(old->t - floor_t) * (double)(e->ring_n - 1) /
+                                            (double)(new->t - old->t));
+    }
     e->push_t = t;
     e->released = e->below = e->relax_cued = false;
     e->end_reason = ENG_END_NONE;
@@ -728,6 +738,8 @@ static void end_rep(struct eng *e, enum eng_rep_end why)
         r->met.flags |= MET_SATURATION;
     r->flags = r->met.flags;
     r->end = why;
+    if (r->channel >= 0 && r->channel < ST_MAX_CHANNELS)
+        e->not_kept[r->channel] += r->overflow + r->pre_lost;
     r->t_s = t;
     r->f_n = f;
     r->n = e->buf_n;
@@ -1397,18 +1409,8 @@ enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg
     e->block_rest_ns = s_to_ns(e->def.block_rest_s);
     e->countdown_ns = s_to_ns(e->def.countdown_s);
 
-    /* The longest rep: the pre-trigger second, a manual wait for onset (hold + 5 s), the hold, the
-     * tail and the grace, with a quarter more for rates above the nominal one. */
-    double longest_s = ns_to_s(PRE_NS + e->hold_ns + NO_ONSET_EXTRA_NS + e->hold_ns + TAIL_NS + END_GRACE_NS);
-    e->buf_cap = (size_t)ceil(longest_s * c.max_rate_hz * 1.25) + 64;
-    e->ring_cap = (size_t)ceil(ns_to_s(PRE_NS) * c.max_rate_hz * 1.25) + 64;
-    for (int i = 0; i < 2; i++) {
-        e->buf_t[i] = malloc(e->buf_cap * sizeof(double));
-        e->buf_f[i] = malloc(e->buf_cap * sizeof(double));
-    }
-    e->ring = malloc(e->ring_cap * sizeof *e->ring);
     e->evq = malloc(EVQ_CAP * sizeof *e->evq);
-    if (!e->buf_t[0] || !e->buf_t[1] || !e->buf_f[0] || !e->buf_f[1] || !e->ring || !e->evq) {
+    if (!e->evq || eng_resize(e, c.max_rate_hz, err) != ST_OK) {
         eng_free(e);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     }
@@ -1420,6 +1422,55 @@ enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg
     set_cur(e, g, choose_in_group(e, g));
     enter(e, ENG_SETUP);
     *out = e;
+    return ST_OK;
+}
+
+enum st_status eng_resize(struct eng *e, double max_rate_hz, struct st_err *err)
+{
+    if (!e || !(max_rate_hz > 0) || !isfinite(max_rate_hz))
+        return st_err_set(err, ST_ERR_ARG, "eng_resize: no engine, or a rate that is not a positive number");
+    if (max_rate_hz > ENG_MAX_RATE_HZ)
+        max_rate_hz = ENG_MAX_RATE_HZ;
+    if (max_rate_hz <= e->sized_rate_hz)
+        return ST_OK;
+    /* The longest rep: the pre-trigger second, a manual wait for onset (hold + 5 s), the hold, the
+     * tail and the grace, with a quarter more for rates above the one asked for. */
+    double longest_s = ns_to_s(PRE_NS + e->hold_ns + NO_ONSET_EXTRA_NS + e->hold_ns + TAIL_NS + END_GRACE_NS);
+    size_t buf_cap = (size_t)ceil(longest_s * max_rate_hz * 1.25) + 64;
+    size_t ring_cap = (size_t)ceil(ns_to_s(PRE_NS) * max_rate_hz * 1.25) + 64;
+    double *bt[2], *bf[2];
+    for (int i = 0; i < 2; i++) {
+        bt[i] = malloc(buf_cap * sizeof(double));
+        bf[i] = malloc(buf_cap * sizeof(double));
+    }
+    struct raw *ring = malloc(ring_cap * sizeof *ring);
+    if (!bt[0] || !bt[1] || !bf[0] || !bf[1] || !ring) {
+        for (int i = 0; i < 2; i++) {
+            free(bt[i]);
+            free(bf[i]);
+        }
+        free(ring);
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    }
+    /* Keep what is recording (a rep in progress) and the pre-trigger window, oldest first. */
+    if (e->buf_n) {
+        memcpy(bt[e->cur_buf], e->buf_t[e->cur_buf], e->buf_n * sizeof(double));
+        memcpy(bf[e->cur_buf], e->buf_f[e->cur_buf], e->buf_n * sizeof(double));
+    }
+    for (size_t i = 0; i < e->ring_n; i++)
+        ring[i] = *pre_at(e, i);
+    for (int i = 0; i < 2; i++) {
+        free(e->buf_t[i]);
+        free(e->buf_f[i]);
+        e->buf_t[i] = bt[i];
+        e->buf_f[i] = bf[i];
+    }
+    free(e->ring);
+    e->ring = ring;
+    e->ring_head = 0;
+    e->buf_cap = buf_cap;
+    e->ring_cap = ring_cap;
+    e->sized_rate_hz = max_rate_hz;
     return ST_OK;
 }
 
@@ -1445,6 +1496,16 @@ void eng_view(const struct eng *e, struct eng_view *v)
         return;
     v->state = e->state;
     v->paused_from = e->paused_from;
+    /* the rate on the current block's channel, from the pre-trigger ring (its last second at most) */
+    v->rate_hz = NAN;
+    if (e->ring_n > 1) {
+        int64_t span = pre_at(e, e->ring_n - 1)->t - pre_at(e, 0)->t;
+        if (span >= NS / 5)
+            v->rate_hz = (double)(e->ring_n - 1) / ns_to_s(span);
+    }
+    v->sized_rate_hz = e->sized_rate_hz;
+    for (int ch = 0; ch < ST_MAX_CHANNELS; ch++)
+        v->samples_not_kept[ch] = e->not_kept[ch];
     v->mode = e->cfg.mode;
     v->block = e->cur_block;
     v->nblocks = e->def.nblocks;

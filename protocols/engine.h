@@ -98,7 +98,9 @@
  *
  * ## Memory and threads
  * eng_new allocates everything (two rep buffers sized from max_rate_hz and the longest rep, the
- * pre-trigger ring, the event queue); eng_feed, eng_tick and eng_command never allocate. One engine
+ * pre-trigger ring, the event queue); eng_feed, eng_tick and eng_command never allocate. eng_resize
+ * grows the buffers when the station sees a device faster than they were sized for; until then the
+ * samples that do not fit are counted, per rep (overflow, pre_lost) and per channel, never lost silently. One engine
  * belongs to one thread (the station's main loop).
  */
 #ifndef STATION_PROTOCOLS_ENGINE_H
@@ -232,6 +234,8 @@ struct eng_rep {
     unsigned sample_flags; /* OR of the samples' enum st_sample_flag bits */
     unsigned gaps;         /* samples flagged ST_SAMPLE_GAP (device-clock gaps) in the trace */
     unsigned overflow;     /* samples not kept because the rep buffer was full (max_rate_hz too low) */
+    unsigned pre_lost;     /* samples of the pre-trigger second not kept (the ring was too small for
+                            * the device's rate): the trace starts later than 1 s before the push */
     double lever_m;        /* used for torque; NAN unknown */
     double body_mass_kg;   /* used for N/kg; NAN unknown */
     double full_scale_n;   /* used for saturation; NAN unknown */
@@ -279,6 +283,16 @@ struct eng;
  */
 enum st_status eng_new(const struct proto_def *def, const struct eng_config *cfg, struct eng **out,
                        struct st_err *err);
+
+/*
+ * Grows the rep buffers and the pre-trigger ring for a device that sends up to max_rate_hz (clamped
+ * to ENG_MAX_RATE_HZ), keeping a rep in progress and the pre-trigger window. Call it when
+ * eng_view's rate_hz exceeds sized_rate_hz (a device faster than its family's nominal rate: a UHS
+ * model, a new firmware, a pty); it allocates, so the station calls it between frames, never the
+ * engine itself. Never shrinks. Returns ST_OK, ST_ERR_ARG for a rate that is not positive, or
+ * ST_ERR_NOMEM (the old buffers stay).
+ */
+enum st_status eng_resize(struct eng *e, double max_rate_hz, struct st_err *err);
 
 /* Frees e (NULL is fine). */
 void eng_free(struct eng *e);
@@ -352,6 +366,9 @@ struct eng_view {
     int reps_counted;            /* counting reps in the session */
     unsigned events_dropped;     /* events lost because the queue was not drained */
     unsigned samples_rejected;   /* samples dropped: time not advancing, non-finite, bad channel */
+    double rate_hz;              /* the current channel's measured rate (its last second); NAN unknown */
+    double sized_rate_hz;        /* the rate the buffers hold a whole rep and pre-trigger second for */
+    unsigned samples_not_kept[ST_MAX_CHANNELS]; /* per channel: overflow + pre_lost of ended reps */
 };
 void eng_view(const struct eng *e, struct eng_view *v);
 

@@ -97,6 +97,7 @@ struct sess {
     bool finished;
     bool aborted;
     unsigned events_dropped; /* engine events lost so far (eng_view), already recorded and said */
+    bool rate_fit_failed;    /* eng_resize could not have the memory: do not ask every frame */
     struct eng_view last_view; /* the last view with a block, for the screen after the end */
     bool have_last_view;
     bool model_due;     /* a rep ended or was decided: the observer (tests) sees the next model */
@@ -172,6 +173,9 @@ static const char *fmt_n(double v, char *buf, size_t size)
 
 /* ---- saving ------------------------------------------------------------------------------- */
 
+static void record(struct sess *s, int64_t t_ns, const char *kind, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 static void save_rep(struct sess *s, const struct eng_rep *r)
 {
     struct store_rep sr;
@@ -190,8 +194,14 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
     sr.body_mass_kg = r->body_mass_kg;
     sr.tare_n = r->tare_n;
     sr.samples_rate_hz = r->met.sample_rate_hz;
-    sr.samples_drops = (int64_t)r->overflow + (int64_t)r->gaps;
+    sr.samples_drops = (int64_t)r->overflow + (int64_t)r->pre_lost + (int64_t)r->gaps;
     store_uuid_new(sr.uuid);
+    if (r->overflow || r->pre_lost) {
+        record(s, st_now_ns(), "samples_not_kept", NULL, "rep %u: %u sample(s) before the push, %u after",
+               r->seq, r->pre_lost, r->overflow);
+        say(s, "  ! %u sample(s) of this repetition were not kept: the dynamometer sends faster than expected",
+            r->pre_lost + r->overflow);
+    }
     struct rec *rc = NULL;
     if (s->n_recs < MAX_RECS) {
         rc = &s->recs[s->n_recs++];
@@ -446,6 +456,29 @@ static void handle_events(struct sess *s)
             v.events_dropped - s->events_dropped);
         s->events_dropped = v.events_dropped;
     }
+}
+
+/* A device faster than the engine's buffers were sized for (twice its family's nominal rate: a UHS
+ * model, a new firmware, a pty) would have its pre-trigger second cut short and every rep flagged.
+ * Grow them between frames, from the measured rate, before that happens; say so once per growth. */
+static void fit_rate(struct sess *s)
+{
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    if (s->rate_fit_failed || !(v.rate_hz > v.sized_rate_hz))
+        return;
+    struct st_err err;
+    st_err_clear(&err);
+    if (eng_resize(s->eng, 2 * v.rate_hz, &err) != ST_OK) {
+        s->rate_fit_failed = true; /* the samples that do not fit are counted and said per rep */
+        say(s, "! The dynamometer sends %.0f samples a second and the station cannot keep them all: %s",
+            v.rate_hz, st_err_msg(&err));
+        return;
+    }
+    record(s, st_now_ns(), "rate", NULL, "the device sends %.0f samples/s: buffers now sized for %.0f",
+           v.rate_hz, 2 * v.rate_hz);
+    say(s, "  The dynamometer sends %.0f samples a second (more than %.0f expected): the station keeps them all",
+        v.rate_hz, v.sized_rate_hz / 2);
 }
 
 static void command(struct sess *s, enum eng_cmd c)
@@ -768,7 +801,7 @@ static void fill_model(struct sess *s)
                                                  : UI_DEV_CONNECTING;
         snprintf(d->message, sizeof d->message, "%s", ch->st.state == ACQ_LOST ? ch->st.message : "");
         d->rate_hz = ch->st.rate_hz;
-        d->dropped = ch->st.ring_drops + ch->st.bad_lines;
+        d->dropped = ch->st.ring_drops + ch->st.bad_lines + v.samples_not_kept[c];
         snprintf(d->calib_warning, sizeof d->calib_warning, "%s", ch->calib_warning);
     }
     snprintf(m->alert, sizeof m->alert, "%s", s->alert);
@@ -1000,7 +1033,8 @@ static enum st_status setup(struct sess *s, struct st_err *err)
         if (drv && drv->nominal_rate_hz > max_rate)
             max_rate = drv->nominal_rate_hz;
     }
-    cfg.max_rate_hz = max_rate * 4 > 2000 ? max_rate * 4 : 2000;
+    /* Sized for twice the families' nominal rates; a faster device grows them (fit_rate). */
+    cfg.max_rate_hz = max_rate > 0 ? 2 * max_rate : 0;
     cfg.reps = o->reps;
     cfg.hold_s = o->hold_s;
     cfg.rest_s = o->rest_s;
@@ -1134,6 +1168,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
             }
             poll_devices(s);
             drain(s);
+            fit_rate(s);
             eng_tick(s->eng, st_now_ns());
             handle_events(s);
             if (s->cue_emu && s->cue_at_ns >= 0 && st_now_ns() >= s->cue_at_ns) {

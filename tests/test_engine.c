@@ -52,6 +52,8 @@ struct sim {
     bool connected;
     bool dip_before;        /* a countermovement dip 0.15 s before each push */
     bool reads_negative;    /* the gauge is mounted the other way: pushes read negative */
+    bool resize_as_station; /* grow the engine's buffers when its view says the device is faster */
+    int resizes;
     bool zero_flag_next;    /* the next sample carries ST_SAMPLE_ZEROED (the device zeroed itself) */
     /* therapist */
     bool therapist;
@@ -314,6 +316,15 @@ static void sim_frame(struct sim *s)
     }
     s->t = end;
     feed(s, batch, n);
+    if (s->resize_as_station) {
+        struct eng_view v;
+        eng_view(s->e, &v);
+        struct st_err err;
+        if (v.rate_hz > v.sized_rate_hz) {
+            CHECK_OK(eng_resize(s->e, 2 * v.rate_hz, &err), &err);
+            s->resizes++;
+        }
+    }
     eng_tick(s->e, s->t);
     drain(s);
     if (!s->therapist)
@@ -1546,6 +1557,54 @@ static void test_event_queue_overflow_is_counted(void)
 }
 
 
+/* A device ten times faster than the rate the engine was sized for (an 80 Hz family answering at
+ * 800 Hz): left alone, every rep's pre-trigger second is cut short and the samples not kept are
+ * counted (per rep and per channel), never silent; resized as the station does from the measured
+ * rate, every rep keeps its whole second and every sample. */
+static void test_device_faster_than_sized(void)
+{
+    for (int resize = 0; resize < 2; resize++) {
+        struct proto_def d;
+        small(&d, "fixed", "block = adduction left 0\n", 0, 2, 2, 1, 1, 0);
+        struct eng_config cfg = eng_config_default();
+        cfg.mode = ENG_AUTO;
+        cfg.max_rate_hz = 80;
+        static struct sim s;
+        sim_init(&s, &d, &cfg, 800);
+        s.therapist = false;
+        s.resize_as_station = resize;
+        struct st_err err;
+        CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+        while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
+            sim_frame(&s);
+        CHECK_INT(state_of(&s), ENG_COMPLETE);
+        struct eng_view v;
+        eng_view(s.e, &v);
+        CHECK_NEAR(v.rate_hz, 800, 1);
+        unsigned lost = 0;
+        for (int i = 0; i < s.nreps; i++) {
+            const struct eng_rep *r = &s.reps[i].rep;
+            lost += r->pre_lost + r->overflow;
+            if (resize) {
+                CHECK_INT(r->pre_lost, 0);
+                CHECK_INT(r->overflow, 0);
+                CHECK_INT(r->status, ENG_REP_ACCEPTED);
+                CHECK(s.reps[i].onset_in_trace > 0.95); /* the whole pre-trigger second */
+            } else {
+                CHECK(r->pre_lost > 500); /* about 0.7 s of the second at 800 Hz */
+            }
+        }
+        CHECK_INT(v.samples_not_kept[0], lost);
+        if (resize) {
+            CHECK_INT(s.resizes, 1);
+            CHECK(v.sized_rate_hz >= 1600);
+        }
+        CHECK_INT(s.metric_mismatch, 0);
+        sim_free(&s);
+        proto_free(&d);
+    }
+}
+
 /* ---- batch invariance --------------------------------------------------------------------------- */
 
 /* FNV-1a over the fields of events, so a run is one list of numbers to compare. */
@@ -1748,5 +1807,6 @@ int main(void)
     CHECK_RUN(test_new_checks);
     CHECK_RUN(test_event_queue_overflow_is_counted);
     CHECK_RUN(test_batch_invariance);
+    CHECK_RUN(test_device_faster_than_sized);
     return check_done();
 }

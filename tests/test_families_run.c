@@ -2,7 +2,10 @@
  * test_families_run.c - issue 3's "done when": each of the four families read through
  * `station run --headless --auto --driver NAME --port PTY` against its emulator. Four emulators, four
  * station processes at once, one database each; every session must complete with its reps accepted
- * and the peak the emulated patient pushed (through each device's own unit and resolution).
+ * and the peak the emulated patient pushed (through each device's own unit and resolution). A fifth
+ * run is a Chronojump board answering ten times faster than its family's nominal 80 Hz (a new
+ * firmware, a pty): the station measures the rate, grows its buffers and says so, and every rep keeps
+ * its whole pre-trigger second and every sample (before issue 9 its reps lost most of that second).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "drivers/driver.h"
 #include "drivers/emu.h"
 #include "station/store/store.h"
 
@@ -18,7 +22,12 @@ static const char *protocol_text =
     "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
     "[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 1\ncountdown_s = 1\nblock_rest_s = 1\n";
 
-static const char *const families[] = {"chronojump", "mark10", "loadstar", "imada"};
+/* Each run: a family and how many times its nominal rate the emulator answers at (0: its own). */
+static const struct {
+    const char *family;
+    double rate_factor;
+} runs[] = {{"chronojump", 0}, {"mark10", 0}, {"loadstar", 0}, {"imada", 0}, {"chronojump", 10}};
+#define NRUNS ((int)(sizeof runs / sizeof runs[0]))
 
 static void test_each_family_through_station_run(void)
 {
@@ -29,17 +38,17 @@ static void test_each_family_through_station_run(void)
     fputs(protocol_text, pf);
     fclose(pf);
     const double peak = 240.0;
-    struct emu *e[4] = {0};
-    pid_t pid[4] = {0};
-    char db[4][512], link[4][512], out[4][512];
+    struct emu *e[NRUNS] = {0};
+    pid_t pid[NRUNS] = {0};
+    char db[NRUNS][512], link[NRUNS][512], out[NRUNS][512];
     struct st_err err;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NRUNS; i++) {
         char name[64];
-        snprintf(name, sizeof name, "%s.db", families[i]);
+        snprintf(name, sizeof name, "%d-%s.db", i, runs[i].family);
         check_tmppath(db[i], sizeof db[i], name);
-        snprintf(name, sizeof name, "tty-%s", families[i]);
+        snprintf(name, sizeof name, "tty-%d", i);
         check_tmppath(link[i], sizeof link[i], name);
-        snprintf(name, sizeof name, "%s.out", families[i]);
+        snprintf(name, sizeof name, "%d.out", i);
         check_tmppath(out[i], sizeof out[i], name);
         struct store *s = NULL;
         REQUIRE(store_open(db[i], &s, &err) == ST_OK);
@@ -54,8 +63,10 @@ static void test_each_family_through_station_run(void)
         CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
         store_close(s);
 
-        struct emu_opts o = emu_opts_default(families[i]);
+        struct emu_opts o = emu_opts_default(runs[i].family);
         o.link_path = link[i];
+        if (runs[i].rate_factor > 0)
+            o.rate_hz = runs[i].rate_factor * drv_find(runs[i].family)->nominal_rate_hz;
         o.boot_s = 0.3;
         o.patient = emu_patient_default(peak, 0);
         o.patient.noise_n = 0;        /* the peak is exact on the wire (to the device's resolution) */
@@ -68,17 +79,17 @@ static void test_each_family_through_station_run(void)
     }
     const char *bin = getenv("STATION_BIN");
     REQUIRE(bin && *bin);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NRUNS; i++) {
         pid[i] = fork();
         if (pid[i] == 0) {
             if (!freopen(out[i], "w", stdout) || !freopen("/dev/null", "r", stdin))
                 _exit(127);
-            execl(bin, bin, "run", "--headless", "--auto", "--driver", families[i], "--port", link[i], "--db",
+            execl(bin, bin, "run", "--headless", "--auto", "--driver", runs[i].family, "--port", link[i], "--db",
                   db[i], "--patient", "1", "--protocol", proto, (char *)NULL);
             _exit(127);
         }
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NRUNS; i++) {
         /* a session that never ends would hang the test: 60 s is ten times what it needs */
         int status = -1;
         for (int w = 0; w < 600; w++) {
@@ -90,21 +101,21 @@ static void test_each_family_through_station_run(void)
         if (status == -1) {
             kill(pid[i], SIGKILL);
             waitpid(pid[i], &status, 0);
-            check_fail(__FILE__, __LINE__, "%s: station run did not finish", families[i]);
+            check_fail(__FILE__, __LINE__, "%s: station run did not finish", runs[i].family);
             continue;
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            check_fail(__FILE__, __LINE__, "%s: station run exit %d", families[i],
+            check_fail(__FILE__, __LINE__, "%s: station run exit %d", runs[i].family,
                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NRUNS; i++) {
         emu_stop(e[i]);
         struct store *s = NULL;
         REQUIRE(store_open(db[i], &s, &err) == ST_OK);
         struct store_session sess;
         CHECK_OK(store_session_get(s, 1, &sess, &err), &err);
         if (sess.status != STORE_SESSION_COMPLETE)
-            check_fail(__FILE__, __LINE__, "%s: session %s", families[i], store_session_status_name(sess.status));
+            check_fail(__FILE__, __LINE__, "%s: session %s", runs[i].family, store_session_status_name(sess.status));
         struct store_rep *reps = NULL;
         size_t n = 0;
         CHECK_OK(store_rep_list(s, 1, &reps, &n, &err), &err);
@@ -113,15 +124,26 @@ static void test_each_family_through_station_run(void)
             if (reps[k].status != STORE_REP_ACCEPTED)
                 continue;
             accepted++;
+            if (reps[k].samples_drops != 0)
+                check_fail(__FILE__, __LINE__, "%s x%g: rep %zu did not keep %lld sample(s)", runs[i].family,
+                           runs[i].rate_factor, k, (long long)reps[k].samples_drops);
             /* one count of the coarsest display here (0.1 N or 0.01 lbf), plus the tare's noise-free 0 */
             if (!(fabs(reps[k].m.peak_n - peak) < 0.15))
-                check_fail(__FILE__, __LINE__, "%s: rep %zu peak %.3f N, pushed %.1f N", families[i], k,
+                check_fail(__FILE__, __LINE__, "%s: rep %zu peak %.3f N, pushed %.1f N", runs[i].family, k,
                            reps[k].m.peak_n, peak);
         }
         if (accepted != 2)
-            check_fail(__FILE__, __LINE__, "%s: %d accepted reps of %zu", families[i], accepted, n);
+            check_fail(__FILE__, __LINE__, "%s: %d accepted reps of %zu", runs[i].family, accepted, n);
         free(reps);
         store_close(s);
+        /* the fast board: the station said it measured the rate and keeps every sample */
+        char *text = check_read_file(out[i], NULL);
+        REQUIRE(text);
+        if (runs[i].rate_factor > 0 && !strstr(text, "samples a second (more than 80 expected): the station keeps them all"))
+            check_fail(__FILE__, __LINE__, "%s x%g: the faster rate was not said:\n%s", runs[i].family,
+                       runs[i].rate_factor, text);
+        CHECK(!strstr(text, "were not kept"));
+        free(text);
     }
 }
 

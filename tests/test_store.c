@@ -881,6 +881,29 @@ static void test_store_metric_fields_match_schema(void)
     store_close(s);
 }
 
+/* Every value reaches SQL through store_bind, which checks each bind: a statement given a value it
+ * has no `?` for fails with a message instead of running with a NULL in its place. */
+static void test_store_binds_checked(void)
+{
+    char path[512];
+    struct st_err err;
+    struct store *s = fix_open("binds.db", path, sizeof path);
+    int64_t pid = fix_patient(s, "Binds");
+    enum st_status st = store_run(s, "UPDATE patients SET notes=? WHERE id=?",
+                                  STORE_VALS(sv_text("changed"), sv_int(pid), sv_int(7)), "testing binds", &err);
+    CHECK(st != ST_OK);
+    CHECK(strstr(err.msg, "testing binds") != NULL);
+    struct store_patient p;
+    CHECK_OK(store_patient_get(s, pid, &p, &err), &err);
+    CHECK_STR(p.notes, ""); /* the statement never ran */
+    CHECK_OK(store_run(s, "UPDATE patients SET notes=? WHERE id=?", STORE_VALS(sv_text("changed"), sv_int(pid)),
+                       "testing binds", &err),
+             &err);
+    CHECK_OK(store_patient_get(s, pid, &p, &err), &err);
+    CHECK_STR(p.notes, "changed");
+    store_close(s);
+}
+
 static void test_store_uuid_and_codec(void)
 {
     char a[STORE_UUID_SIZE], b[STORE_UUID_SIZE];
@@ -919,6 +942,7 @@ int main(void)
     CHECK_RUN(test_store_edit_and_erase);
     CHECK_RUN(test_store_trend);
     CHECK_RUN(test_store_metric_fields_match_schema);
+    CHECK_RUN(test_store_binds_checked);
     CHECK_RUN(test_store_uuid_and_codec);
     return check_done();
 }

@@ -11,6 +11,7 @@
  *   store_audit.c    the audit trail (who changed what, when, why)
  *   store_rep.c      sessions, reps and the pending queue of reps not yet written
  *   store_history.c  the trend of one patient, and the balance parameters a session was judged by
+ *   store_note.c     the therapist's notes on a session (for the report)
  *
  * Every internal function that talks to SQLite returns an enum st_status with err filled by
  * store_fail (the SQLite code never leaves these files). A write is one call of store_tx: BEGIN

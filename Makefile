@@ -6,6 +6,8 @@
 #   make test-tsan  ThreadSanitizer (clang) over the tests where threads meet: the acquisition thread
 #                and its pulled cable (acq), the ring (ring), two devices at once (bilateral); part of
 #                make test
+#   make install install the program, protocols, man page, bash completion and udev rule under PREFIX
+#                (default /usr/local; DESTDIR honoured)
 #   make bench   build and run the benchmarks (by hand; never part of the tests)
 #   make fuzz    run every fuzz target longer (FUZZ_SECONDS, default 600 each)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -50,6 +52,12 @@ build-tsan: deps
 
 demo: build
 	./build/release/station demo
+
+# The program, protocols, man page, bash completion and udev rule under PREFIX (DESTDIR honoured).
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B build/release -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --install build/release
 
 test-release: build npm-deps
 	cd build/release && ctest $(CTEST_FLAGS)

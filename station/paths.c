@@ -2,10 +2,12 @@
 #include "station/paths.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "station/store/store.h"
 
@@ -81,5 +83,23 @@ enum st_status paths_db_open(const char *explicit_path, struct store **s, char *
 const char *paths_protocol_dir(void)
 {
     const char *p = getenv("STATION_PROTOCOL_DIR");
-    return p && *p ? p : STATION_PROTOCOL_DIR;
+    if (p && *p)
+        return p;
+    /* Installed (make install): PREFIX/bin/station finds PREFIX/share/station/protocols, wherever the
+     * prefix is and whether or not the source tree is still there. A build in its build folder has
+     * no such folder beside it and reads the source tree's. */
+    static char dir[PATH_MAX]; /* found once, by the main thread (commands, the session's start) */
+    if (!dir[0]) {
+        char exe[PATH_MAX], cand[PATH_MAX + 32];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+        struct stat st;
+        if (slash) {
+            *slash = '\0';
+            snprintf(cand, sizeof cand, "%s/../share/station/protocols", exe);
+        }
+        if (!slash || stat(cand, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(cand, dir))
+            snprintf(dir, sizeof dir, "%s", STATION_PROTOCOL_DIR);
+    }
+    return dir;
 }

@@ -65,8 +65,73 @@ bool cli_parse_double(const char *text, double *out)
     return true;
 }
 
+enum cli_help_style cli_help_style = CLI_HELP_TEXT;
+
+void cli_roff(FILE *f, const char *text)
+{
+    bool bol = true;
+    for (const char *c = text; *c; c++) {
+        if (bol && (*c == '.' || *c == '\''))
+            fputs("\\&", f);
+        if (*c == '\\')
+            fputs("\\e", f);
+        else if (*c == '-')
+            fputs("\\-", f);
+        else
+            fputc(*c, f);
+        bol = *c == '\n';
+    }
+}
+
+static void usage_roff(const struct cli_cmd *cmd, FILE *f)
+{
+    fputs(".SS \"", f);
+    cli_roff(f, cmd->name);
+    fputs("\"\n.B ", f);
+    cli_roff(f, cmd->name);
+    fputs("\n", f);
+    cli_roff(f, cmd->synopsis ? cmd->synopsis : "");
+    fputs("\n.PP\n", f);
+    cli_roff(f, cmd->summary ? cmd->summary : "");
+    fputs("\n", f);
+    for (size_t i = 0; i < cmd->nopts; i++) {
+        const struct cli_opt *o = &cmd->opts[i];
+        fputs(".TP\n.B ", f);
+        cli_roff(f, o->name);
+        if (o->arg) {
+            fputs(" \\fI", f);
+            cli_roff(f, o->arg);
+            fputs("\\fR", f);
+        }
+        fputs("\n", f);
+        cli_roff(f, o->help ? o->help : "");
+        fputs("\n", f);
+    }
+}
+
 void cli_usage(const struct cli_cmd *cmd, FILE *f)
 {
+    switch (cli_help_style) {
+    case CLI_HELP_TEXT:
+        break;
+    case CLI_HELP_ROFF:
+        usage_roff(cmd, f);
+        return;
+    case CLI_HELP_SYNOPSIS: { /* --db is said once for every command, above the list */
+        const char *syn = cmd->synopsis ? cmd->synopsis : "", *db = strstr(syn, "[--db PATH]");
+        int keep = db ? (int)(db - syn) : (int)strlen(syn);
+        while (keep > 0 && syn[keep - 1] == ' ')
+            keep--;
+        fprintf(f, "%s%s%.*s%s\n", cmd->name, keep ? " " : "", keep, syn, db ? db + 11 : "");
+        return;
+    }
+    case CLI_HELP_NAMES:
+        for (size_t i = 0; i < cmd->nopts; i++)
+            fprintf(f, "%s%s%s\n", cmd->opts[i].name, cmd->opts[i].arg ? " " : "",
+                    cmd->opts[i].arg ? cmd->opts[i].arg : "");
+        fputs("--help\n", f);
+        return;
+    }
     fprintf(f, "Usage: %s %s\n\n%s\n", cmd->name, cmd->synopsis ? cmd->synopsis : "",
             cmd->summary ? cmd->summary : "");
     if (cmd->nopts)

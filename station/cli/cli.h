@@ -71,8 +71,22 @@ struct cli_cmd {
  */
 int cli_parse(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos);
 
-/* Prints cmd's usage (synopsis, summary, options) to f. */
+/* How --help prints a command (cli_usage). The default is the text a user reads; station/cli/main.c
+ * switches it to make, from the same tables, the man page (`station --man`), the README's command
+ * list (`station --synopsis`) and the candidates of bash completion (`station __complete`). */
+enum cli_help_style {
+    CLI_HELP_TEXT = 0, /* Usage, summary, options */
+    CLI_HELP_ROFF,     /* a man page section (.SS) for the command */
+    CLI_HELP_SYNOPSIS, /* one line: name and synopsis */
+    CLI_HELP_NAMES,    /* the options one a line, "--db PATH" or "--json" (and --help) */
+};
+extern enum cli_help_style cli_help_style;
+
+/* Prints cmd's usage (synopsis, summary, options) to f, in cli_help_style. */
 void cli_usage(const struct cli_cmd *cmd, FILE *f);
+/* Writes text for roff (man): backslashes and hyphens escaped, a line starting with '.' or '\'' made
+ * plain text. */
+void cli_roff(FILE *f, const char *text);
 
 /* Prints "NAME: message (see NAME --help)" to stderr and returns 2. printf-style. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,46 +1,14 @@
 /*
  * main.c - `station`: one program, subcommands (DESIGN.md "The command line"). This is the only
- * place that decides the process's exit status; everything below returns errors with words.
+ * place that decides the process's exit status; everything below returns errors with words. The
+ * command table, the help made from it, the man page and completion are station/cli/docs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "station/cli/commands.h"
-
-struct command {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-};
-
-static const struct command commands[] = {
-    {"demo", cmd_demo, "the station on a built-in emulated dynamometer: the first thing to run"},
-    {"devices", cmd_devices, "serial ports; --probe names the dynamometer on each"},
-    {"calibrate", cmd_calibrate, "check a device against a known mass"},
-    {"patient", cmd_patient, "add, list, show, edit, delete patients"},
-    {"protocols", cmd_protocols, "the test protocols the station knows"},
-    {"run", cmd_run, "run a test protocol against a dynamometer and save the session"},
-    {"sessions", cmd_sessions, "the saved sessions, optionally of one patient"},
-    {"show", cmd_show, "a session's balance: per side and direction, ADD:ABD ratio, asymmetry"},
-    {"trend", cmd_trend, "a patient's sessions over time for one protocol"},
-    {"report", cmd_report, "the balance report (PDF) of a session, or a patient's progress report"},
-    {"note", cmd_note, "add the therapist's note to a session (printed in its report)"},
-    {"export", cmd_export, "a session (or everything about a patient) as CSV or JSON"},
-    {"analyze", cmd_analyze, "the metrics of one contraction from a t_s,force_n file"},
-    {"sim", cmd_sim, "an emulated dynamometer on a new pseudo-terminal"},
-};
-
-static void usage(FILE *f)
-{
-    fprintf(f, "Usage: station [--db PATH] COMMAND [options]   (station COMMAND --help for each)\n\n"
-               "A clinic muscle-balance test station: hip adduction and abduction strength with\n"
-               "strain-gauge dynamometers, the ADD:ABD ratio and left/right asymmetry.\n\nCommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nEvery command takes --db PATH, before or after the command (default: $STATION_DB, else "
-               "$XDG_DATA_HOME/station/station.db).\n");
-}
+#include "station/cli/cli.h"
+#include "station/cli/docs.h"
 
 /* Global options before the command, as git and docker take them: `station --db PATH COMMAND ...` works
  * as `station COMMAND --db PATH ...`. The path goes to $STATION_DB, which every command's database
@@ -66,6 +34,9 @@ static int global_options(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Completion sees the words as typed, --db included: before the global options are taken. */
+    if (argc >= 2 && !strcmp(argv[1], "__complete"))
+        return docs_complete(argc - 2, argv + 2);
     int g = global_options(argc, argv);
     if (g < 0)
         return 2;
@@ -73,21 +44,27 @@ int main(int argc, char **argv)
     argc -= g;
     argv += g;
     if (argc < 2) {
-        usage(stderr);
+        docs_usage(stderr);
         return 2;
     }
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
-        usage(stdout);
+        docs_usage(stdout);
         return 0;
     }
     if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
         printf("station %s\n", STATION_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(name, commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
+    if (!strcmp(name, "--help-all"))
+        return docs_all(CLI_HELP_TEXT);
+    if (!strcmp(name, "--synopsis"))
+        return docs_all(CLI_HELP_SYNOPSIS);
+    if (!strcmp(name, "--man"))
+        return docs_man();
+    const struct station_command *c = station_command_find(name);
+    if (c)
+        return c->fn(argc - 1, argv + 1);
     if (name[0] == '-')
         fprintf(stderr, "station: unknown option %s (see station --help)\n", name);
     else

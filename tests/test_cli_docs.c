@@ -66,7 +66,8 @@ static void test_man_page_has_every_option(void)
         char *ca[] = {"station", "__complete", cmd, sub[0] ? sub : NULL, NULL};
         struct run c = run_cmd(NULL, ca, NULL);
         int n = 0;
-        for (char *line = strtok(c.out, "\n"); line; line = strtok(NULL, "\n")) {
+        char *save = NULL;
+        for (char *line = strtok_r(c.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
             if (!strcmp(line, "--help"))
                 continue;
             char roff[80] = ".B ";

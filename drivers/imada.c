@@ -276,8 +276,12 @@ static enum st_status im_stop(struct drv_dev *d, struct st_err *err)
     d->polling = false;
     char line[DRV_LINE_MAX];
     enum st_status s = ST_OK;
-    if (p->io.pending) /* let the last answer arrive, then drop it */
-        s = drv_await_line(d->link, line, sizeof line, 60, NULL, NULL, NULL, NULL);
+    /* Let the last answer arrive, then drop it: left on the line it would be read as the answer to
+     * the P below. On a loaded machine it can take far longer than the gauge's own few ms (a test
+     * saw it arrive after 60 ms), so wait up to half a second for it; a gauge that answers sooner
+     * costs nothing more. */
+    if (p->io.pending && p->lines < p->io.lines_at_send + p->io.expect)
+        s = drv_await_line(d->link, line, sizeof line, 500, NULL, NULL, NULL, NULL);
     p->io.pending = false;
     if (s == ST_ERR_DISCONNECTED)
         return st_err_set(err, s, "The Imada gauge on %s was disconnected", link_name(d->link));

@@ -31,6 +31,19 @@ static void drain(struct st_ring *r)
             got[n_got++] = tmp[i];
 }
 
+/* Starts an acquisition of cfg into ring over the shared buffer, got[] emptied. Returns it (the test
+ * stops it with acq_stop); a start that fails ends the case. */
+static struct acq *acq_begin(struct st_ring *ring, const struct acq_cfg *cfg)
+{
+    REQUIRE(ring_init(ring, ring_buf, RING_CAP));
+    struct acq *a = NULL;
+    struct st_err err;
+    n_got = 0;
+    CHECK_OK(acq_start(cfg, ring, &a, &err), &err);
+    REQUIRE(a);
+    return a;
+}
+
 /* Drains for `seconds`, returning early once stop(status) says so (stop may be NULL). */
 static void run_for(struct st_ring *r, struct acq *a, double seconds, bool (*stop)(const struct acq_status *))
 {
@@ -46,6 +59,16 @@ static void run_for(struct st_ring *r, struct acq *a, double seconds, bool (*sto
         st_sleep_ns(10 * ST_NS_PER_MS);
     }
     drain(r);
+}
+
+/* Drains until every sample the emulator had sent (sent, less slack answered outside the acquisition)
+ * has arrived, or 5 s: a loaded machine delays the pipeline, it does not lose samples. */
+static void await_sent(struct st_ring *r, struct acq *a, uint64_t sent, size_t slack)
+{
+    int64_t end = st_now_ns() + 5 * ST_NS_PER_S;
+    drain(r);
+    while (n_got + slack < sent && st_now_ns() < end)
+        run_for(r, a, 0.01, NULL);
 }
 
 static bool is_lost(const struct acq_status *s)

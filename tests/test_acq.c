@@ -35,17 +35,12 @@ static void test_stream_one_rep(void)
     struct emu *e = start_emu("cj0", p, 0.3);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .channel = 1};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     run_for(&ring, a, 3.5, NULL);
     struct emu_stats es;
     emu_get_stats(e, &es);
-    run_for(&ring, a, 0.3, NULL); /* what was sent by then must all arrive */
+    await_sent(&ring, a, es.samples_sent, 0); /* what was sent by then must all arrive */
     struct acq_status st;
     acq_get_status(a, &st);
     acq_stop(a);
@@ -89,13 +84,8 @@ static void test_unplug_and_replug(void)
     struct emu *e = start_emu("cj1", p, 0.3);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .reconnect_ms = 200};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     acq_unplug_suite(&ring, a, e, 100, NULL);
     acq_stop(a);
     emu_stop(e);
@@ -106,13 +96,8 @@ static void test_garbage_stall_and_wrong_baud(void)
     struct emu *e = start_emu("cj2", emu_patient_default(100, 0), 0.2);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .reconnect_ms = 200};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     acq_fault_suite(&ring, a, e, 9600, 115200);
     acq_stop(a);
     emu_stop(e);

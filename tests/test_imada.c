@@ -428,16 +428,12 @@ static void test_probe_and_stream_in_lbf(void)
     drv_dev_close(d);
 
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_imada, .channel = 2};
-    struct acq *a = NULL;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     run_for(&ring, a, 3.0, NULL);
     struct emu_stats es;
     emu_get_stats(e, &es);
-    run_for(&ring, a, 0.3, NULL); /* every reading formed by then has arrived */
+    await_sent(&ring, a, es.samples_sent, 3); /* every reading formed by then arrives */
     struct acq_status st;
     acq_get_status(a, &st);
     acq_stop(a);
@@ -609,13 +605,8 @@ static void test_overload_marks_saturation(void)
     struct emu *e = start_emu("im2", &o);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_imada};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     run_for(&ring, a, 0.4, NULL);
     acq_stop(a);
     emu_stop(e);
@@ -636,13 +627,8 @@ static void test_unplug_and_replug(void)
     struct emu *e = start_emu("im3", &o);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_imada, .reconnect_ms = 200};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     acq_unplug_suite(&ring, a, e, 100, NULL); /* above 100 N: in newtons, from kgf */
     acq_stop(a);
     emu_stop(e);
@@ -654,13 +640,8 @@ static void test_garbage_stall_and_wrong_baud(void)
     struct emu *e = start_emu("im4", &o);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_imada, .reconnect_ms = 200};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     acq_fault_suite(&ring, a, e, 9600, 19200); /* polled: the gauge hears `D` garbled at 9600 */
     acq_stop(a);
     emu_stop(e);

@@ -366,16 +366,11 @@ static void stream_and_check(struct emu *e, const struct acq_cfg *cfg, double se
                              double peak_tol, double min_hz, double max_hz, struct acq_status *st_out)
 {
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, cfg);
     run_for(&ring, a, seconds, NULL);
     struct emu_stats es;
     emu_get_stats(e, &es);
-    run_for(&ring, a, 0.3, NULL); /* what was sent by then must all arrive */
+    await_sent(&ring, a, es.samples_sent, 0); /* what was sent by then must all arrive */
     struct acq_status st;
     acq_get_status(a, &st);
     acq_stop(a);
@@ -554,14 +549,9 @@ static void test_unplug_and_replug(void)
     struct emu *e = start_emu("ls5", &o);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {
         .port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     acq_unplug_suite(&ring, a, e, 100, NULL);
     struct acq_status st;
     acq_get_status(a, &st);
@@ -577,14 +567,9 @@ static void test_garbage_stall_and_wrong_baud(void)
     struct emu *e = start_emu("ls6", &o);
     REQUIRE(e);
     struct st_ring ring;
-    REQUIRE(ring_init(&ring, ring_buf, RING_CAP));
     struct acq_cfg cfg = {
         .port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
-    struct acq *a = NULL;
-    struct st_err err;
-    n_got = 0;
-    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
-    REQUIRE(a);
+    struct acq *a = acq_begin(&ring, &cfg);
     acq_fault_suite(&ring, a, e, 230400, 9600); /* the device goes to the UHS rate, then back */
     acq_stop(a);
     emu_stop(e);

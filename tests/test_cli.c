@@ -111,6 +111,16 @@ static void test_demo_headless(void)
     run_free(&p);
     run_free(&r);
 
+    /* the export: JSON by default, with the protocol's title and the cut-offs it was judged by */
+    char idtxt[32];
+    snprintf(idtxt, sizeof idtxt, "%lld", id);
+    char *ex[] = {"station", "export", idtxt, "--db", db, NULL};
+    struct run rx = run_cmd(NULL, ex, NULL);
+    CHECK_INT(rx.status, 0);
+    CHECK(strstr(rx.out, "\"title\": \"Demo: supine long-lever hip ADD/ABD, hips at 0°") != NULL);
+    CHECK(strstr(rx.out, "\"cutoffs\": {") != NULL);
+    run_free(&rx);
+
     /* --db before the command works as after it (and needs its value). */
     char *g1[] = {"station", "--db", db, "sessions", NULL};
     char *g2[] = {"station", "sessions", "--db", db, NULL};

@@ -70,6 +70,41 @@ static int count_lines(const char *s)
 
 static char db[512];
 
+/* Reads RFC 4180 text (quoted fields, doubled quotes, CRLF) into cells: at most maxrows rows of 24
+ * fields of 63 bytes. Returns the number of rows. */
+static int csv_parse(const char *p, char cells[][24][64], int maxrows)
+{
+    int row = 0, col = 0;
+    size_t len = 0;
+    memset(cells, 0, sizeof cells[0] * (size_t)maxrows);
+    while (*p && row < maxrows) {
+        bool quoted = *p == '"';
+        p += quoted;
+        for (; *p; p++) {
+            if (quoted && *p == '"' && p[1] == '"')
+                p++;
+            else if (quoted && *p == '"') {
+                quoted = false;
+                continue;
+            } else if (!quoted && (*p == ',' || *p == '\r' || *p == '\n'))
+                break;
+            if (len < 63 && col < 24)
+                cells[row][col][len++] = *p;
+        }
+        len = 0;
+        if (*p == ',') {
+            col++;
+            p++;
+            continue;
+        }
+        p += *p == '\r';
+        p += *p == '\n';
+        row++;
+        col = 0;
+    }
+    return row;
+}
+
 static void test_cmd_patient_add_list_show(void)
 {
     check_tmppath(db, sizeof db, "cmd.db");
@@ -297,25 +332,100 @@ static void test_cmd_history(void)
     CHECK(strstr(out_buf, "\"samples\"") != NULL);
     CHECK(strstr(out_buf, "\"force_n\": [") != NULL);
 
-    /* CSV export: header + one row per rep; quoting; --raw adds the long table. */
-    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--db", db, NULL), 0);
+    /* JSON is the default; it holds the cut-offs, blocks from 1 and no "both" side on a unilateral
+     * protocol. */
+    CHECK_INT(run(cmd_export, "export", sid1, "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, "\"format\": \"station-session\"") != NULL);
+    CHECK(strstr(out_buf, "\"ratio_red_below\": 0.8,") != NULL);
+    CHECK(strstr(out_buf, "\"ratio_amber_below\": 0.9,") != NULL);
+    CHECK(strstr(out_buf, "\"asymmetry_amber_above_pct\": 10,") != NULL);
+    CHECK(strstr(out_buf, "\"asymmetry_red_above_pct\": 15,") != NULL);
+    CHECK(strstr(out_buf, "\"block\": 1,") != NULL && strstr(out_buf, "\"block\": 0,") == NULL);
+    CHECK(strstr(out_buf, "\"both\": {") == NULL);
+    CHECK(strstr(out_buf, "\"left\": {") != NULL && strstr(out_buf, "\"right\": {") != NULL);
+
+    /* CSV, one table to stdout: the reps (header + one row per rep; quoting; --raw adds the long
+     * table), the summary. */
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "reps", "--db", db, NULL), 0);
     CHECK(strncmp(out_buf, "session_id,session_uuid,rep_id,rep_uuid,sequence,", 49) == 0);
     CHECK_INT(count_lines(out_buf), 1 + 12);
     CHECK(strstr(out_buf, ",\"said \"\"ouch\"\", then, ok\"\r\n") != NULL);
     CHECK(strstr(out_buf, ",adduction,left,0,accepted,1,1,") != NULL);
-    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--raw", "--db", db, NULL), 0);
+    CHECK(strstr(out_buf, ",1,1,1,adduction,left,") != NULL); /* sequence 1, block 1, index 1 */
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--table", "reps", "--raw", "--db", db, NULL), 0);
     CHECK_INT(count_lines(out_buf), 1 + 12 + 1 + 1 + 12 * FIX_SAMPLES);
     CHECK(strstr(out_buf, "\r\n\r\nrep_id,rep_uuid,sequence,t_s,force_n\r\n") != NULL);
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "summary", "--db", db, NULL), 0);
+    static char summary[sizeof out_buf];
+    memcpy(summary, out_buf, sizeof summary);
+
+    /* --format csv: the reps and the summary in their own files, the summary read back by a CSV parser;
+     * --raw adds one samples file per rep that station analyze reads as it is. */
+    char base[512], path[600];
+    check_tmppath(base, sizeof base, "s1.csv");
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--raw", "--out", base, "--db", db, NULL), 0);
+    base[strlen(base) - 4] = '\0';
+    snprintf(path, sizeof path, "%s-summary.csv\n", base);
+    CHECK(strstr(out_buf, path) != NULL);
+    path[strlen(path) - 1] = '\0';
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    static char text[1 << 16];
+    cmd_slurp(path, text, sizeof text);
+    CHECK_STR(text, summary);
+    static char cells[8][24][64];
+    int nrows = csv_parse(text, cells, 8);
+    CHECK_INT(nrows, 1 + 4); /* header, then ADD left, ADD right, ABD left, ABD right */
+    int col_ratio = -1, col_flag = -1, col_asym = -1, col_weaker = -1, col_date = -1;
+    for (int c = 0; c < 24; c++) {
+        col_ratio = !strcmp(cells[0][c], "add_abd_ratio") ? c : col_ratio;
+        col_flag = !strcmp(cells[0][c], "ratio_flag") ? c : col_flag;
+        col_asym = !strcmp(cells[0][c], "asymmetry_pct") ? c : col_asym;
+        col_weaker = !strcmp(cells[0][c], "weaker_side") ? c : col_weaker;
+        col_date = !strcmp(cells[0][c], "date") ? c : col_date;
+    }
+    REQUIRE(col_ratio > 0 && col_flag > 0 && col_asym > 0 && col_weaker > 0 && col_date > 0);
+    for (int r = 1; r < nrows; r++) {
+        CHECK_STR(cells[r][0], "A,\"1\""); /* the patient reference, quoted in the file */
+        CHECK_STR(cells[r][4], "supine-0");
+        CHECK_STR(cells[r][col_date], "2023-11-14");
+    }
+    CHECK_STR(cells[1][6], "adduction");
+    CHECK_STR(cells[1][7], "left");
+    CHECK(strncmp(cells[1][col_ratio], "0.80", 4) == 0);
+    CHECK_STR(cells[1][col_flag], "amber");
+    CHECK(strncmp(cells[1][col_asym], "19.9", 4) == 0);
+    CHECK_STR(cells[1][col_weaker], "left");
+    CHECK_STR(cells[2][7], "right");
+    CHECK_STR(cells[2][col_flag], "normal");
+    unsetenv("TZ");
+    tzset();
+    snprintf(path, sizeof path, "%s-reps.csv", base);
+    CHECK(fix_file_contains(path, "session_id,session_uuid"));
+    snprintf(path, sizeof path, "%s-samples-rep1.csv", base);
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    CHECK_INT(run(cmd_analyze, "analyze", "--json", path, NULL), 0);
+    CHECK(strstr(out_buf, "\"peak_n\": 161,") != NULL); /* session 1's first rep: the 161 N show gives */
+    char one[512];
+    check_tmppath(one, sizeof one, "rep2.csv");
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "samples", "--rep", "2", "--out", one, "--db", db, NULL), 0);
+    CHECK_INT(run(cmd_analyze, "analyze", one, NULL), 0);
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "samples", "--rep", "99", "--db", db, NULL), 1);
+    CHECK(strstr(err_buf, "has no repetition 99") != NULL);
 
     /* Usage errors and --out. */
-    CHECK_INT(run(cmd_export, "export", sid1, "--db", db, NULL), 2);
     CHECK_INT(run(cmd_export, "export", sid1, "--format", "xml", "--db", db, NULL), 2);
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "cells", "--db", db, NULL), 2);
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "samples", "--db", db, NULL), 2);
+    CHECK(strstr(err_buf, "--rep N") != NULL);
+    CHECK_INT(run(cmd_export, "export", sid1, "--format", "json", "--table", "reps", "--db", db, NULL), 2);
     CHECK_INT(run(cmd_export, "export", "--patient", pids, "--db", db, NULL), 2);
     CHECK_INT(run(cmd_export, "export", "999", "--format", "csv", "--db", db, NULL), 1);
     char out[512];
     check_tmppath(out, sizeof out, "export.csv");
-    CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--out", out, "--db", db, NULL), 0);
-    struct stat sb;
+    CHECK_INT(run(cmd_export, "export", sid1, "--table", "reps", "--out", out, "--db", db, NULL), 0);
     CHECK(stat(out, &sb) == 0 && (sb.st_mode & 0777) == 0600);
     CHECK(fix_file_contains(out, "session_id,session_uuid"));
 
@@ -382,7 +492,7 @@ static void test_cmd_csv_formula_cells(void)
     store_close(s);
     char sids[32];
     snprintf(sids, sizeof sids, "%lld", (long long)sid);
-    CHECK_INT(run(cmd_export, "export", sids, "--format", "csv", "--db", db, NULL), 0);
+    CHECK_INT(run(cmd_export, "export", sids, "--format", "csv", "--table", "reps", "--db", db, NULL), 0);
     CHECK(strstr(out_buf, ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"ok\"\")\"\r\n") != NULL);
     CHECK(strstr(out_buf, ",'+1\r\n") != NULL);
     CHECK(strstr(out_buf, ",'-2\r\n") != NULL);

@@ -101,6 +101,9 @@ static const struct {
     {"pain", 0},            {"best_n", 1},        {"mean_n", 1},           {"cv_pct", 1},
     {"best_n_per_kg", 2},   {"best_torque_nm", 1}, {"best_nm_per_kg", 2},  {"best_torque_corrected_nm", 1},
     {"best_nm_per_kg_corrected", 2}, {"add_abd_ratio", 2}, {"pct", 1},
+    /* the cut-offs the session was judged by: the report states them in words */
+    {"ratio_red_below", -1}, {"ratio_amber_below", -1}, {"asymmetry_amber_above_pct", -1},
+    {"asymmetry_red_above_pct", -1}, {"cv_limit_pct", -1},
 };
 
 /* Walks every `"key": number` of the JSON file and checks the report's text has it, rounded as

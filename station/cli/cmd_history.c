@@ -624,25 +624,113 @@ int cmd_trend(int argc, char **argv)
 /* ------------------------------------------------------------------------------------------------ */
 /* station export                                                                                   */
 
+/* A new file for an export (mode 0600: it holds health data), or NULL after saying why. */
+static FILE *export_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        cli_fail("Cannot write %s: %s; choose another file with --out", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
+}
+
+/* Closes an export file; false (and the message in err) when it could not be written whole. */
+static bool export_close(FILE *f, const char *path, bool ok, struct st_err *err)
+{
+    if (fflush(f) != 0 && ok) {
+        st_err_set(err, ST_ERR_IO, "Writing %s failed (is the disk full?)", path);
+        ok = false;
+    }
+    if (f != stdout && fclose(f) != 0 && ok) {
+        st_err_set(err, ST_ERR_IO, "Writing %s failed (is the disk full?)", path);
+        ok = false;
+    }
+    return ok;
+}
+
+enum export_table { TABLE_NONE, TABLE_REPS, TABLE_SUMMARY, TABLE_SAMPLES };
+
+/* One table of a loaded session to f. */
+static bool export_table(struct store *s, const struct export_session *L, enum export_table t, int rep, bool raw,
+                         FILE *f, struct st_err *err)
+{
+    switch (t) {
+    case TABLE_SUMMARY: return export_session_csv_summary(L, f, err) == ST_OK;
+    case TABLE_SAMPLES: return export_rep_samples_csv(s, L, rep, f, err) == ST_OK;
+    case TABLE_REPS:
+    case TABLE_NONE: break;
+    }
+    return export_session_csv(s, L, raw, f, err) == ST_OK;
+}
+
+/* `--format csv` without --table: the reps and the summary, each in its own file named from base
+ * (base-reps.csv, base-summary.csv), and with raw one file per rep of samples (base-samples-rep3.csv)
+ * that `station analyze` reads. Prints each path on stdout. Returns the exit status. */
+static int export_csv_files(struct store *s, const struct export_session *L, const char *base, bool raw)
+{
+    struct st_err err;
+    st_err_clear(&err);
+    char path[4200];
+    struct {
+        const char *suffix;
+        enum export_table t;
+    } files[] = {{"reps", TABLE_REPS}, {"summary", TABLE_SUMMARY}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s-%s.csv", base, files[i].suffix);
+        FILE *f = export_file(path);
+        if (!f)
+            return 1;
+        if (!export_close(f, path, export_table(s, L, files[i].t, 0, false, f, &err), &err))
+            return cli_fail("%s", st_err_msg(&err));
+        printf("%s\n", path);
+    }
+    for (size_t i = 0; raw && i < L->n; i++) {
+        snprintf(path, sizeof path, "%s-samples-rep%d.csv", base, L->reps[i].sequence);
+        FILE *f = export_file(path);
+        if (!f)
+            return 1;
+        bool ok = export_rep_samples_csv(s, L, L->reps[i].sequence, f, &err) == ST_OK;
+        bool none = !ok && err.code == ST_ERR_NOT_FOUND; /* a rep without samples (interrupted): no file */
+        if (!export_close(f, path, ok || none, &err) && !none)
+            return cli_fail("%s", st_err_msg(&err));
+        if (none)
+            unlink(path);
+        else
+            printf("%s\n", path);
+    }
+    return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) /* FHIR has options of its own (--deidentified): station/cli/cmd_fhir.c */
         if (!strcmp(argv[i], "--format=fhir") || (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "fhir")))
             return cmd_export_fhir(argc, argv);
-    const char *db = NULL, *format = NULL, *out = NULL, *patient = NULL;
+    const char *db = NULL, *format = NULL, *out = NULL, *patient = NULL, *table = NULL;
     bool raw = false, all = false;
+    int rep = 0;
     struct cli_opt opts[] = {
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
-        {"--format", CLI_STR, &format, "csv|json|fhir", "the format (fhir: see --format fhir --help)", false},
-        {"--raw", CLI_FLAG, &raw, NULL, "add the raw samples of every rep", false},
-        {"--out", CLI_STR, &out, "FILE", "write to FILE (created with mode 0600) instead of stdout", false},
+        {"--format", CLI_STR, &format, "json|csv|fhir", "the format (default json; fhir: see --format fhir --help)", false},
+        {"--table", CLI_STR, &table, "reps|summary|samples", "CSV: only this table, to stdout or --out", false},
+        {"--rep", CLI_INT, &rep, "N", "with --table samples: the repetition (its # in station show)", false},
+        {"--raw", CLI_FLAG, &raw, NULL, "add the raw samples (JSON: of every rep; CSV: one file per rep)", false},
+        {"--out", CLI_STR, &out, "FILE", "write to FILE (mode 0600); CSV files: FILE-reps.csv, FILE-summary.csv", false},
         {"--patient", CLI_STR, &patient, "ID", "with --all: everything about one patient, as JSON", false},
         {"--all", CLI_FLAG, &all, NULL, "with --patient: the data-subject export", false},
     };
     struct cli_cmd cmd = {"station export",
-                          "SESSION --format csv|json [--raw] [--out FILE] | --patient ID --all [--out FILE]",
-                          "Exports one session (CSV: a header row and one row per rep; --raw adds a second "
-                          "table of samples), or everything about one patient as JSON.",
+                          "SESSION [--format json|csv] [--table reps|summary|samples [--rep N]] [--raw] [--out FILE] "
+                          "| --patient ID --all [--out FILE]",
+                          "Exports one session: JSON (the default) with the cut-offs it was judged by; or CSV for a\n"
+                          "spreadsheet: the reps and a summary (per side and direction: best, ratio, asymmetry, with\n"
+                          "patient reference, date and protocol on every row), each its own file (session-ID-reps.csv,\n"
+                          "session-ID-summary.csv, or from --out), or one table with --table; --table samples --rep N\n"
+                          "is one repetition's raw trace as station analyze reads it. --patient ID --all: everything\n"
+                          "about one patient, as JSON.",
                           CLI_OPTS(opts),
                           0,
                           1};
@@ -653,18 +741,35 @@ int cmd_export(int argc, char **argv)
         return rc;
     bool by_patient = patient != NULL || all;
     int64_t sid = 0;
+    enum export_table t = TABLE_NONE;
+    bool csv = format && !strcmp(format, "csv");
     if (by_patient) {
         if (!patient || !all)
             return cli_usage_error(&cmd, "a patient export needs both --patient ID and --all");
-        if (npos || format)
-            return cli_usage_error(&cmd, "give either SESSION --format or --patient ID --all");
+        if (npos || format || table)
+            return cli_usage_error(&cmd, "give either SESSION [--format ...] or --patient ID --all");
     } else {
         if (npos != 1)
             return cli_usage_error(&cmd, "which session? give SESSION (see station sessions)");
         if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
             return rc;
-        if (!format || (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0))
-            return cli_usage_error(&cmd, "--format must be csv, json or fhir");
+        if (format && !csv && strcmp(format, "json") != 0)
+            return cli_usage_error(&cmd, "--format must be json, csv or fhir");
+        if (table) {
+            t = !strcmp(table, "reps") ? TABLE_REPS : !strcmp(table, "summary") ? TABLE_SUMMARY
+                : !strcmp(table, "samples")                                   ? TABLE_SAMPLES
+                                                                              : TABLE_NONE;
+            if (t == TABLE_NONE)
+                return cli_usage_error(&cmd, "--table must be reps, summary or samples");
+            if (format && !csv)
+                return cli_usage_error(&cmd, "--table is for CSV: leave out --format json");
+            csv = true;
+        }
+        if ((t == TABLE_SAMPLES) != cli_opt_get(&cmd, "--rep")->seen)
+            return cli_usage_error(&cmd, t == TABLE_SAMPLES ? "--table samples needs --rep N (the # in station show)"
+                                                            : "--rep goes with --table samples");
+        if (raw && t != TABLE_NONE && t != TABLE_REPS)
+            return cli_usage_error(&cmd, "--raw goes with the reps table or the JSON");
     }
     struct store *s = NULL;
     if ((rc = cli_db_open(db, &s)) != 0)
@@ -679,34 +784,29 @@ int cmd_export(int argc, char **argv)
         store_close(s);
         return cli_fail("%s", st_err_msg(&err));
     }
-    FILE *f = stdout;
-    if (out) {
-        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        f = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (!f) {
-            rc = cli_fail("Cannot write %s: %s; choose another file with --out", out, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            export_session_free(&L);
-            store_close(s);
-            return rc;
-        }
+    if (csv && t == TABLE_NONE) {
+        char base[4096];
+        if (out) /* FILE.csv: FILE-reps.csv, FILE-summary.csv */
+            snprintf(base, sizeof base, "%.*s", (int)(strlen(out) > 4 && !strcmp(out + strlen(out) - 4, ".csv") ? strlen(out) - 4 : strlen(out)), out);
+        else
+            snprintf(base, sizeof base, "session-%lld", (long long)sid);
+        rc = export_csv_files(s, &L, base, raw);
+        export_session_free(&L);
+        store_close(s);
+        return rc;
     }
-    bool ok = (by_patient               ? export_patient_json(s, pid, f, &err)
-               : !strcmp(format, "csv") ? export_session_csv(s, &L, raw, f, &err)
-                                        : export_session_json(s, &L, raw, f, &err)) == ST_OK;
-    if (fflush(f) != 0 && ok) {
-        st_err_set(&err, ST_ERR_IO, "Writing the export failed (is the disk full?)");
-        ok = false;
+    FILE *f = out ? export_file(out) : stdout;
+    if (!f) {
+        export_session_free(&L);
+        store_close(s);
+        return 1;
     }
-    if (out) {
-        if (fclose(f) != 0 && ok) {
-            st_err_set(&err, ST_ERR_IO, "Writing %s failed (is the disk full?)", out);
-            ok = false;
-        }
-        if (ok)
-            fprintf(stderr, "station: exported to %s\n", out);
-    }
+    bool ok = by_patient ? export_patient_json(s, pid, f, &err) == ST_OK
+              : csv      ? export_table(s, &L, t, rep, raw, f, &err)
+                         : export_session_json(s, &L, raw, f, &err) == ST_OK;
+    ok = export_close(f, out ? out : "the export", ok, &err);
+    if (ok && out)
+        fprintf(stderr, "station: exported to %s\n", out);
     if (loaded)
         export_session_free(&L);
     store_close(s);

@@ -39,7 +39,7 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
     json_kv_string(w, "uuid", r->uuid);
     json_kv_int(w, "session_id", r->session_id);
     json_kv_int(w, "sequence", r->sequence);
-    json_kv_int(w, "block", r->block_index);
+    json_kv_int(w, "block", r->block_index + 1); /* numbered from 1, as on the screen */
     json_kv_int(w, "index", r->index_in_block);
     json_kv_string(w, "direction", st_dir_name(r->dir));
     json_kv_string(w, "side", st_side_name(r->side));

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "protocols/metric_fields.h"
+#include "protocols/protocol.h"
 #include "station/export/json.h"
 #include "station/export/rep_json.h"
 
@@ -47,6 +48,20 @@ enum st_status export_session_load(struct store *s, int64_t id, struct export_se
     store_reps_to_balance(L->reps, L->n, b);
     bal_compute(b, L->n, &L->params, &L->bal);
     free(b);
+    /* The title and the sides from the protocol text stored with the session (a session without one
+     * keeps an empty title, and the "both" side when a rep was measured on it). */
+    char *text = NULL;
+    struct proto_def def;
+    if (L->sess.protocol_id > 0 && store_protocol_text(s, L->sess.protocol_id, &text, NULL) == ST_OK &&
+        proto_load_text("stored protocol", text, &def, NULL) == ST_OK) {
+        snprintf(L->protocol_title, sizeof L->protocol_title, "%s", def.title);
+        for (int k = 0; k < def.nblocks; k++)
+            L->has_both_side |= def.blocks[k].side == ST_SIDE_BOTH;
+        proto_free(&def);
+    }
+    free(text);
+    for (size_t i = 0; i < L->n; i++)
+        L->has_both_side |= L->reps[i].side == ST_SIDE_BOTH;
     return ST_OK;
 }
 
@@ -120,7 +135,7 @@ static bool csv_write(struct store *s, const struct export_session *L, bool raw,
     for (size_t i = 0; i < L->n; i++) {
         const struct store_rep *r = &L->reps[i];
         fprintf(f, "%lld,%s,%lld,%s,%d,%d,%d,%s,%s,%d,%s,%d,%d", (long long)L->sess.id, L->sess.uuid,
-                (long long)r->id, r->uuid, r->sequence, r->block_index, r->index_in_block,
+                (long long)r->id, r->uuid, r->sequence, r->block_index + 1, r->index_in_block,
                 st_dir_name(r->dir), st_side_name(r->side), r->familiarisation,
                 store_rep_status_name(r->status), r->status == STORE_REP_ACCEPTED, r->counts);
         csv_metrics(f, &r->m, true);
@@ -155,6 +170,49 @@ static bool csv_write(struct store *s, const struct export_session *L, bool raw,
         free(fn);
     }
     return true;
+}
+
+#define RATIO_SOURCE "groin-injury research in athletes (Tyler 2001, Thorborg 2011)"
+
+/* The summary: one row per direction and side that has counting reps. */
+static bool csv_summary(const struct export_session *L, FILE *f)
+{
+    const struct store_session *x = &L->sess;
+    fputs("patient_ref,session_id,date,started_utc,protocol,position,direction,side,reps,best_n,mean_n,cv_pct,"
+          "best_n_per_kg,best_torque_nm,best_nm_per_kg,add_abd_ratio,ratio_flag,asymmetry_pct,weaker_side,"
+          "asymmetry_flag\r\n",
+          f);
+    char date[16] = "", utc[32];
+    time_t t = (time_t)x->started;
+    struct tm tm;
+    if (x->started && localtime_r(&t, &tm))
+        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    store_time_str(x->started, utc, sizeof utc);
+    for (int dir = 0; dir < ST_DIR_COUNT; dir++)
+        for (int side = 0; side < ST_SIDE_COUNT; side++) {
+            const struct bal_cell *c = &L->bal.cell[dir][side];
+            if (c->n == 0)
+                continue;
+            csv_field(f, x->patient_ref);
+            fprintf(f, ",%lld,%s,%s,", (long long)x->id, date, utc);
+            csv_field(f, x->protocol_name);
+            fputc(',', f);
+            csv_field(f, x->position);
+            fprintf(f, ",%s,%s,%d", st_dir_name((enum st_dir)dir), st_side_name((enum st_side)side), c->n);
+            csv_num(f, c->best_n);
+            csv_num(f, c->mean_n);
+            csv_num(f, c->cv_pct);
+            csv_num(f, c->best_n_per_kg);
+            csv_num(f, c->best_torque_nm);
+            csv_num(f, c->best_nm_per_kg);
+            csv_num(f, L->bal.ratio[side]);
+            fprintf(f, ",%s", bal_flag_name(L->bal.ratio_flag[side]));
+            csv_num(f, L->bal.asym_pct[dir]);
+            enum st_side w = L->bal.weaker[dir];
+            fprintf(f, ",%s,%s\r\n", isfinite(L->bal.asym_pct[dir]) && w != ST_SIDE_BOTH ? st_side_name(w) : "",
+                    bal_flag_name(L->bal.asym_flag[dir]));
+        }
+    return !ferror(f);
 }
 
 static void json_flag(struct json_writer *w, enum bal_flag fl)
@@ -209,6 +267,7 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
     json_key(w, "protocol");
     json_begin_object(w);
     json_kv_string(w, "name", x->protocol_name[0] ? x->protocol_name : NULL);
+    json_kv_string(w, "title", L->protocol_title[0] ? L->protocol_title : NULL);
     json_kv_string(w, "sha256", x->protocol_sha256[0] ? x->protocol_sha256 : NULL);
     json_end_object(w);
     json_key(w, "devices");
@@ -304,6 +363,8 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
     json_key(w, "sides");
     json_begin_object(w);
     for (int side = 0; side < ST_SIDE_COUNT; side++) {
+        if (side == ST_SIDE_BOTH && !L->has_both_side)
+            continue; /* a unilateral protocol has no "both" side to report */
         json_key(w, st_side_name((enum st_side)side));
         json_begin_object(w);
         json_kv_number(w, "add_abd_ratio", L->bal.ratio[side]);
@@ -312,8 +373,17 @@ static bool session_json(struct store *s, const struct export_session *L, bool r
         json_end_object(w);
     }
     json_end_object(w);
-    json_kv_string(w, "ratio_cutoffs_source",
-                   "groin-injury research in athletes (Tyler 2001, Thorborg 2011)");
+    json_kv_string(w, "ratio_cutoffs_source", RATIO_SOURCE);
+    json_key(w, "cutoffs"); /* the bands this session was judged by (its protocol's, else the defaults) */
+    json_begin_object(w);
+    json_kv_number(w, "ratio_red_below", L->params.ratio_red);
+    json_kv_number(w, "ratio_amber_below", L->params.ratio_amber);
+    json_kv_string(w, "ratio_source", RATIO_SOURCE);
+    json_kv_number(w, "asymmetry_amber_above_pct", L->params.asym_amber);
+    json_kv_number(w, "asymmetry_red_above_pct", L->params.asym_red);
+    json_kv_string(w, "asymmetry_formula", "100 x (stronger - weaker) / stronger");
+    json_kv_number(w, "cv_limit_pct", L->params.cv_limit_pct);
+    json_end_object(w);
     json_key(w, "asymmetry");
     json_begin_object(w);
     for (int dir = 0; dir < ST_DIR_COUNT; dir++) {
@@ -448,6 +518,38 @@ enum st_status export_session_csv(struct store *s, const struct export_session *
                                   struct st_err *err)
 {
     return status_of(csv_write(s, doc, raw, f, err), err);
+}
+
+enum st_status export_session_csv_summary(const struct export_session *doc, FILE *f, struct st_err *err)
+{
+    if (!csv_summary(doc, f))
+        return st_err_set(err, ST_ERR_IO, "Writing the summary failed (is the disk full?)");
+    return ST_OK;
+}
+
+enum st_status export_rep_samples_csv(struct store *s, const struct export_session *doc, int seq, FILE *f,
+                                      struct st_err *err)
+{
+    const struct store_rep *r = NULL;
+    for (size_t i = 0; i < doc->n && !r; i++)
+        if (doc->reps[i].sequence == seq)
+            r = &doc->reps[i];
+    if (!r)
+        return st_err_set(err, ST_ERR_NOT_FOUND, "Session %lld has no repetition %d (it has %zu: see station show %lld)",
+                          (long long)doc->sess.id, seq, doc->n, (long long)doc->sess.id);
+    double *t = NULL, *fn = NULL;
+    size_t n = 0;
+    enum st_status st = store_rep_samples(s, r->id, &t, &fn, &n, err);
+    if (st != ST_OK)
+        return st;
+    fputs("t_s,force_n\r\n", f);
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, "%.17g,%.17g\r\n", t[k], fn[k]);
+    free(t);
+    free(fn);
+    if (ferror(f))
+        return st_err_set(err, ST_ERR_IO, "Writing the samples failed (is the disk full?)");
+    return ST_OK;
 }
 
 enum st_status export_session_json(struct store *s, const struct export_session *doc, bool raw, FILE *f,

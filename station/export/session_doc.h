@@ -13,10 +13,14 @@
  *    (per direction and side: n, best, mean, CV, per-kg and torque values), "sides" (per side
  *    "add_abd_ratio" and its "flag": red|amber|normal, null when not available) and "asymmetry" (per
  *    direction: pct, weaker side, flag).
- *  - CSV (`--format csv`): RFC 4180 (fields with a comma, quote, CR or LF are quoted, quotes doubled),
- *    a header row, then one row per rep; empty fields are nulls; flags are joined with ';'. With
- *    --raw, a blank line follows the reps and a second table in long format: header
- *    "rep_id,rep_uuid,sequence,t_s,force_n", one row per sample.
+ *  - CSV: RFC 4180 (fields with a comma, quote, CR or LF are quoted, quotes doubled), CRLF; empty
+ *    fields are nulls; flags are joined with ';'. Three tables, each its own file for a spreadsheet:
+ *    the reps (export_session_csv: a header row, then one row per rep; with raw, as before, a blank line
+ *    and the samples in long format "rep_id,rep_uuid,sequence,t_s,force_n"), the summary
+ *    (export_session_csv_summary) and one rep's samples as `station analyze` reads them
+ *    (export_rep_samples_csv).
+ *  - Blocks are numbered from 1 as on the screen; the JSON holds the cut-offs it was judged by
+ *    ("cutoffs") and the protocol's title, and the "both" side only where the protocol has one.
  *  - `export --patient ID --all`: everything the station holds about one patient as JSON
  *    ("format": "station-patient-export"): all their details, the mass history, every session in the
  *    JSON form above with raw samples, and the audit rows about them. This answers a data-subject
@@ -45,6 +49,8 @@ struct export_session {
     size_t n;
     struct bal_result bal;    /* the session's balance */
     struct bal_params params; /* the bands and corrections it was judged by */
+    char protocol_title[128]; /* from the protocol text stored with the session; "" when none */
+    bool has_both_side;       /* a bilateral block (squeeze) or rep: the "both" side is reported */
 };
 
 /* Loads session_id, its reps and its balance into doc. ST_OK, or ST_ERR_NOT_FOUND / a store error
@@ -62,6 +68,18 @@ enum st_status export_session_json(struct store *s, const struct export_session 
  * Returns as export_session_json. */
 enum st_status export_session_csv(struct store *s, const struct export_session *doc, bool raw, FILE *f,
                                   struct st_err *err);
+/* Writes the summary as CSV (RFC 4180, CRLF): a header row, then one row per direction and side with
+ * counting reps, each with the patient's clinic reference, the session, its local date, UTC start,
+ * protocol and position, then n, best, mean, CV, per-kg and torque values, that side's ADD:ABD ratio
+ * and flag, and that direction's asymmetry, weaker side and flag. What a spreadsheet user filters and
+ * charts. ST_OK or ST_ERR_IO. */
+enum st_status export_session_csv_summary(const struct export_session *doc, FILE *f, struct st_err *err);
+/* Writes the raw samples of the rep with sequence number seq as the CSV `station analyze` reads: the
+ * header t_s,force_n, one sample a line. ST_OK, ST_ERR_NOT_FOUND (no such rep, or it has no samples:
+ * the message says which), a store error, or ST_ERR_IO. */
+enum st_status export_rep_samples_csv(struct store *s, const struct export_session *doc, int seq, FILE *f,
+                                      struct st_err *err);
+
 /* Writes everything the station holds about patient_id as JSON (format "station-patient-export"): the
  * details, the mass history, every session with its samples, and the audit rows about them. ST_OK,
  * ST_ERR_NOT_FOUND, a store error, or ST_ERR_IO. */

@@ -1378,6 +1378,29 @@ static void test_png_screenshot(void)
     ui_close(ui);
 }
 
+/* No size given: the window takes nine tenths of the display's usable area, so a 1366 x 768 laptop
+ * never cuts it off (the offscreen driver's display stands in for it here, Xvfb's in test_ui_x11). */
+static void test_default_size_fits_the_display(void)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = UI_LAYOUT_THERAPIST_ONLY;
+    struct ui *ui = NULL;
+    struct st_err err;
+    CHECK_OK(ui_open(&o, &ui, &err), &err);
+    REQUIRE(ui);
+    SDL_Rect r;
+    REQUIRE(SDL_GetDisplayUsableBounds(0, &r) == 0);
+    struct ui_model m;
+    full_model(&m);
+    frame(ui, &m);
+    struct ui_image img;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK(img.w <= r.w && img.h <= r.h);
+    CHECK_INT(img.w, r.w * 9 / 10 < 640 ? 640 : r.w * 9 / 10);
+    CHECK_INT(img.h, r.h * 9 / 10 < 400 ? 400 : r.h * 9 / 10);
+    ui_close(ui);
+}
+
 int main(void)
 {
     SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
@@ -1407,5 +1430,6 @@ int main(void)
     CHECK_RUN(test_final_balance_screen);
     CHECK_RUN(test_help_overlay_and_q);
     CHECK_RUN(test_png_screenshot);
+    CHECK_RUN(test_default_size_fits_the_display);
     return check_done();
 }

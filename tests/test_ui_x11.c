@@ -153,6 +153,26 @@ static void test_child_patient_fullscreen(void)
     ui_close(ui);
 }
 
+/* No size given: nine tenths of Xvfb's 1600 x 900 screen, so the window is never cut off. */
+static void test_child_default_size(void)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = UI_LAYOUT_ONE_WINDOW;
+    struct ui *ui = NULL;
+    struct st_err err;
+    enum st_status st = ui_open(&o, &ui, &err);
+    CHECK_OK(st, &err);
+    REQUIRE(st == ST_OK);
+    struct ui_model m;
+    model(&m);
+    CHECK_OK(ui_frame(ui, &m, &err), &err);
+    struct ui_image img;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.h, 810);
+    CHECK_INT(img.w, 1440 * 62 / 100);
+    ui_close(ui);
+}
+
 static void test_child_one_window(void)
 {
     child_layout(UI_LAYOUT_ONE_WINDOW);
@@ -207,6 +227,7 @@ int main(void)
         CHECK_RUN(test_child_one_window);
         CHECK_RUN(test_child_two_windows);
         CHECK_RUN(test_child_patient_fullscreen);
+        CHECK_RUN(test_child_default_size);
         return check_done();
     }
     CHECK_RUN(test_real_x11_window);

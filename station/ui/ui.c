@@ -64,6 +64,39 @@ static enum st_status display_error(struct st_err *err, const char *what)
                       SDL_GetError());
 }
 
+/*
+ * The window's size when the caller gave none (*w or *h <= 0): nine tenths of the display's usable
+ * area (a 1366 x 768 laptop gets 1229 x 691, a 4K monitor most of its width), never below 640 x 400;
+ * the default size def_w x def_h when SDL cannot say how big the display is. A size the caller gave
+ * is kept. Sizes are in the display's points: on a HiDPI display the renderer has more pixels, and
+ * the views scale their text with them.
+ */
+static void fit_display(int display, int def_w, int def_h, int *w, int *h)
+{
+    if (*w > 0 && *h > 0)
+        return;
+    SDL_Rect r;
+    if (SDL_GetDisplayUsableBounds(display, &r) != 0 || r.w < 64 || r.h < 64) {
+        *w = def_w;
+        *h = def_h;
+        return;
+    }
+    *w = r.w * 9 / 10 < 640 ? (r.w < 640 ? r.w : 640) : r.w * 9 / 10;
+    *h = r.h * 9 / 10 < 400 ? (r.h < 400 ? r.h : 400) : r.h * 9 / 10;
+}
+
+/* The display's DPI against the 96 of a usual desktop (1 when unknown), clamped to 1..3: text never
+ * gets smaller than the window size alone would make it. */
+static float display_scale(SDL_Window *win)
+{
+    float ddpi = 0;
+    int d = SDL_GetWindowDisplayIndex(win);
+    if (d < 0 || SDL_GetDisplayDPI(d, &ddpi, NULL, NULL) != 0 || !(ddpi > 0))
+        return 1.0f;
+    float k = ddpi / 96.0f;
+    return k < 1.0f ? 1.0f : k > 3.0f ? 3.0f : k;
+}
+
 static enum st_status win_open(struct ui *ui, int idx, const char *title, int x, int y, int w, int h,
                                Uint32 extra_flags, struct st_err *err)
 {
@@ -73,6 +106,7 @@ static enum st_status win_open(struct ui *ui, int idx, const char *title, int x,
     if (!win->win)
         return display_error(err, "the window could not be opened");
     win->id = SDL_GetWindowID(win->win);
+    win->dpi_scale = display_scale(win->win);
     if (!ui->no_gpu)
         win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE);
     if (win->ren && !SDL_RenderTargetSupported(win->ren)) {
@@ -150,8 +184,8 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
 
     char title[160];
     if (ui->layout == UI_LAYOUT_TWO_WINDOWS) {
-        int w = ui->opts.width > 0 ? ui->opts.width : UI_THERAPIST_W;
-        int h = ui->opts.height > 0 ? ui->opts.height : UI_THERAPIST_H;
+        int w = ui->opts.width, h = ui->opts.height;
+        fit_display(0, UI_THERAPIST_W, UI_THERAPIST_H, &w, &h);
         snprintf(title, sizeof title, "%s \xe2\x80\x94 therapist", ui->title);
         st = win_open(ui, 0, title, SDL_WINDOWPOS_CENTERED_DISPLAY(0), SDL_WINDOWPOS_CENTERED_DISPLAY(0), w,
                       h, 0, err);
@@ -159,8 +193,8 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
             int d = ui->opts.patient_display;
             if (d < 0 || d >= displays)
                 d = displays > 0 ? displays - 1 : 0;
-            int pw = ui->opts.patient_width > 0 ? ui->opts.patient_width : UI_PATIENT_W;
-            int ph = ui->opts.patient_height > 0 ? ui->opts.patient_height : UI_PATIENT_H;
+            int pw = ui->opts.patient_width, ph = ui->opts.patient_height;
+            fit_display(d, UI_PATIENT_W, UI_PATIENT_H, &pw, &ph);
             snprintf(title, sizeof title, "%s \xe2\x80\x94 patient", ui->title);
             st = win_open(ui, 1, title, SDL_WINDOWPOS_CENTERED_DISPLAY(d), SDL_WINDOWPOS_CENTERED_DISPLAY(d),
                           pw, ph, ui->opts.patient_fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0, err);
@@ -168,10 +202,9 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
         ui->views[UI_VIEW_THERAPIST] = (struct ui_viewport){.shown = true, .win = 0};
         ui->views[UI_VIEW_PATIENT] = (struct ui_viewport){.shown = true, .win = 1};
     } else {
-        int w = ui->opts.width > 0 ? ui->opts.width
-                                   : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_W : UI_THERAPIST_W);
-        int h = ui->opts.height > 0 ? ui->opts.height
-                                    : (ui->layout == UI_LAYOUT_ONE_WINDOW ? UI_ONE_H : UI_THERAPIST_H);
+        int w = ui->opts.width, h = ui->opts.height;
+        bool one = ui->layout == UI_LAYOUT_ONE_WINDOW;
+        fit_display(0, one ? UI_ONE_W : UI_THERAPIST_W, one ? UI_ONE_H : UI_THERAPIST_H, &w, &h);
         st = win_open(ui, 0, ui->title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, 0, err);
         ui->views[UI_VIEW_THERAPIST] = (struct ui_viewport){.shown = true, .win = 0};
         ui->views[UI_VIEW_PATIENT] =
@@ -296,7 +329,8 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
                            .h = vp->th};
         if (v == UI_VIEW_THERAPIST) {
             dc.u = fminf((float)dc.w / 1000.0f, (float)dc.h / 780.0f);
-            dc.u = dc.u < 0.55f ? 0.55f : dc.u > 3.0f ? 3.0f : dc.u;
+            float lo = 0.55f * win->dpi_scale; /* a dense display: no smaller than readable */
+            dc.u = dc.u < lo ? lo : dc.u > 3.0f ? 3.0f : dc.u;
             ui_therapist_draw(&dc, m);
         } else {
             dc.u = fminf((float)dc.w / 800.0f, (float)dc.h / 600.0f);

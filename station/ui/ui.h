@@ -266,8 +266,10 @@ enum ui_view { UI_VIEW_THERAPIST = 0, UI_VIEW_PATIENT, UI_VIEW_COUNT };
 
 struct ui_opts {
     enum ui_layout layout;
-    int width, height;                 /* therapist window, or the one window; <= 0 = 1440 x 860 */
-    int patient_width, patient_height; /* two windows: the patient window; <= 0 = 1024 x 768 */
+    int width, height;                 /* therapist window, or the one window; <= 0 = nine tenths of the
+                                        * display's usable area (at least 640 x 400), or 1600 x 900
+                                        * when SDL cannot tell the display's size */
+    int patient_width, patient_height; /* two windows: the patient window; <= 0 = as above on its display */
     bool patient_fullscreen;           /* two windows: the patient window fills its display */
     int patient_display;               /* display index for the patient window; -1 = the last one */
     bool sound;                        /* false: ui_sound() is silent */

@@ -53,6 +53,7 @@ struct ui_win {
     SDL_Renderer *ren;
     uint32_t id;
     int out_w, out_h; /* renderer output size in pixels (last frame) */
+    float dpi_scale;  /* the display's DPI / 96, 1..3: the lower bound of the views' text size */
     struct ui_text_entry text[UI_TEXT_SLOTS];
     uint64_t text_created; /* textures created since open (tests and the bench read it) */
 };

@@ -54,6 +54,22 @@ struct chan {
     char calib_warning[128];
 };
 
+#define REP_CAP 32768u  /* the rep in view: 16 s at 2 kHz (the ring keeps its newest points) */
+#define EARLY_CAP 4096u /* each earlier rep of the block, thinned to at most this many points */
+
+/* The therapist's rep view (ui.h struct ui_live): the rep in view and the block's earlier reps. */
+struct repview {
+    double *t, *f;    /* storage of cur */
+    struct ui_trace cur; /* the rep under way (live samples), then the engine's whole trace once it ended */
+    double onset_s;   /* cur's onset on the session's time scale; NAN until seen */
+    int block;        /* the protocol block of cur */
+    int channel;
+    bool recording;   /* between REP_STARTED and REP_ENDED */
+    double *et, *ef;  /* storage of the earlier reps: UI_MAX_REPS slots of EARLY_CAP points */
+    struct ui_trace earlier[UI_MAX_REPS]; /* times from their onset */
+    int n_earlier, oldest;
+};
+
 struct rec {
     uint32_t seq;
     int64_t rep_id;
@@ -111,6 +127,7 @@ struct sess {
     struct bal_params bal_params; /* the store's parameters for this session (store_session_bal_params) */
     struct ui_final final;    /* the previous session's balance, read once at the start */
     int pause_said_s;   /* the terminal's countdown of the pause between blocks: the last second said */
+    struct repview rv;
     struct st_sample batch[BATCH];
 };
 
@@ -337,6 +354,65 @@ static void demo_arm(struct sess *s, const struct eng_view *v)
     s->cue_at_ns = st_now_ns() + (int64_t)(s->o->demo_reaction_s * 1e9);
 }
 
+/* ---- the rep view ------------------------------------------------------------------------- */
+
+/* A new rep starts: the one in view joins the block's earlier reps (faint behind the new one), or,
+ * in another block, they are all forgotten: a new block starts with a clean graph. */
+static void repview_start(struct sess *s, const struct eng_rep *r)
+{
+    struct repview *rv = &s->rv;
+    if (rv->block != r->block) {
+        rv->n_earlier = 0;
+        rv->oldest = 0;
+    } else if (rv->cur.n > 0 && isfinite(rv->onset_s)) {
+        int slot = rv->n_earlier < UI_MAX_REPS ? rv->n_earlier++ : rv->oldest++ % UI_MAX_REPS;
+        struct ui_trace *e = &rv->earlier[slot];
+        ui_trace_clear(e);
+        size_t step = (rv->cur.n + EARLY_CAP - 1) / EARLY_CAP;
+        for (size_t i = 0; i < rv->cur.n; i += step) {
+            double t, f;
+            ui_trace_get(&rv->cur, i, &t, &f);
+            ui_trace_push(e, t - rv->onset_s, f);
+        }
+    }
+    ui_trace_clear(&rv->cur);
+    rv->onset_s = NAN;
+    rv->block = r->block;
+    rv->channel = r->channel;
+    rv->recording = true;
+}
+
+/* The rep ended: the view takes the engine's whole trace (from 1 s before the push) and its exact
+ * onset, and keeps them until the next rep starts (a rep under review never scrolls away). */
+static void repview_end(struct sess *s, const struct eng_rep *r)
+{
+    struct repview *rv = &s->rv;
+    double at = (double)(r->t0_ns - s->t0_ns) / 1e9;
+    ui_trace_clear(&rv->cur);
+    for (size_t i = 0; r->t_s && r->f_n && i < r->n; i++)
+        ui_trace_push(&rv->cur, r->t_s[i] + at, r->f_n[i]);
+    rv->onset_s = r->met.contraction ? r->met.onset_s + at : NAN;
+    rv->block = r->block;
+    rv->recording = false;
+}
+
+/* The samples of a rep under way, as they arrive; the onset is where the force first reaches the
+ * engine's live threshold (the engine's own, interpolated onset replaces it when the rep ends). */
+static void repview_feed(struct sess *s, int channel, const struct st_sample *b, size_t n, double tare)
+{
+    struct repview *rv = &s->rv;
+    if (!rv->recording || channel != rv->channel)
+        return;
+    struct eng_view v;
+    eng_view(s->eng, &v);
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)(b[i].t_ns - s->t0_ns) / 1e9, f = b[i].force_n - tare;
+        ui_trace_push(&rv->cur, t, f);
+        if (isnan(rv->onset_s) && isfinite(v.threshold_n) && f >= v.threshold_n)
+            rv->onset_s = t;
+    }
+}
+
 /* An extra rep was granted: say why in words (the engine's text names flags by their internal names),
  * and mark the rep it replaces so the screen says "one more rep follows" beside it. */
 static void extra_notice(struct sess *s, int block)
@@ -407,10 +483,12 @@ static void handle_events(struct sess *s)
             }
             break;
         case ENG_EV_REP_STARTED:
+            repview_start(s, &ev.rep);
             s->rep_onset = v.mode == ENG_AUTO; /* auto: a rep starts at its onset */
             s->notice[0] = '\0';
             break;
         case ENG_EV_REP_ENDED:
+            repview_end(s, &ev.rep);
             save_rep(s, &ev.rep);
             s->shot_due = true;
             s->model_due = true;
@@ -613,6 +691,7 @@ static void drain(struct sess *s)
                 double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
                 ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
             }
+            repview_feed(s, c, s->batch, n, ch->tared ? ch->tare_n : 0);
         }
     }
 }
@@ -789,6 +868,16 @@ static void fill_model(struct sess *s)
             snprintf(l->curves[c].label, sizeof l->curves[c].label, "Channel %d", c + 1);
     }
     l->active = v.channel >= 0 && v.channel < s->n_ch ? v.channel : 0;
+    l->rep = s->rv.cur.n > 0 ? &s->rv.cur : NULL;
+    l->rep_onset_s = s->rv.onset_s;
+    l->n_earlier = s->rv.n_earlier;
+    for (int i = 0; i < s->rv.n_earlier; i++)
+        l->earlier[i] = &s->rv.earlier[i];
+    l->hold_s = eng_protocol(s->eng)->hold_s;
+    if (isfinite(l->block_best_n)) { /* the target: 90-110 % of the block's best (both views) */
+        l->band_lo_n = 0.9 * l->block_best_n;
+        l->band_hi_n = 1.1 * l->block_best_n;
+    }
 
     m->n_devices = s->n_ch;
     for (int c = 0; c < s->n_ch; c++) {
@@ -1119,6 +1208,55 @@ static void finish_pending(struct sess *s)
     say(s, "! The repetitions could not be written anywhere: %s", st_err_msg(&err));
 }
 
+/* --screenshot: the therapist view's last frame. True when a file was written. */
+static bool save_shot(struct sess *s)
+{
+    if (!s->ui || !s->o->screenshot)
+        return false;
+    struct st_err err;
+    if (ui_screenshot(s->ui, UI_VIEW_THERAPIST, s->o->screenshot, &err) != ST_OK) {
+        say(s, "! %s", st_err_msg(&err));
+        return false;
+    }
+    say(s, "Screenshot saved to %s", s->o->screenshot);
+    return true;
+}
+
+/* The final screen (the balance) stays up until the therapist presses a key or closes the window, at
+ * most STATION_LINGER_S seconds (default 20; 0 for scripts and tests), or until --exit-after-s; then
+ * --screenshot saves it. */
+static void final_screen(struct sess *s, int64_t exit_at)
+{
+    double linger = 20;
+    const char *env = getenv("STATION_LINGER_S");
+    if (env && *env) {
+        char *end = NULL;
+        double v = strtod(env, &end);
+        if (end && *end == '\0' && v >= 0 && v <= 3600)
+            linger = v;
+    }
+    int64_t until = exit_at > 0 ? exit_at : st_now_ns() + (int64_t)(linger * 1e9);
+    do {
+        fill_model(s);
+        struct st_err err;
+        ui_frame(s->ui, &s->model, &err);
+        struct ui_input in;
+        ui_poll(s->ui, &in);
+        if (in.quit || in.any_key)
+            break;
+        st_sleep_ns(50 * ST_NS_PER_MS);
+    } while (st_now_ns() < until);
+    save_shot(s);
+}
+
+static void repview_free(struct repview *rv)
+{
+    free(rv->t);
+    free(rv->f);
+    free(rv->et);
+    free(rv->ef);
+}
+
 enum st_status session_run(const struct session_opts *o, int64_t *session_id, struct st_err *err)
 {
     struct sess *s = calloc(1, sizeof *s);
@@ -1129,6 +1267,22 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         free(s);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     }
+    struct repview *rv = &s->rv;
+    rv->t = calloc(REP_CAP, sizeof *rv->t);
+    rv->f = calloc(REP_CAP, sizeof *rv->f);
+    rv->et = calloc((size_t)UI_MAX_REPS * EARLY_CAP, sizeof *rv->et);
+    rv->ef = calloc((size_t)UI_MAX_REPS * EARLY_CAP, sizeof *rv->ef);
+    if (!rv->t || !rv->f || !rv->et || !rv->ef) {
+        repview_free(rv);
+        free(s->recs);
+        free(s);
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    }
+    ui_trace_init(&rv->cur, rv->t, rv->f, REP_CAP);
+    for (int i = 0; i < UI_MAX_REPS; i++)
+        ui_trace_init(&rv->earlier[i], rv->et + (size_t)i * EARLY_CAP, rv->ef + (size_t)i * EARLY_CAP, EARLY_CAP);
+    rv->onset_s = NAN;
+    rv->block = -1;
     s->o = o;
     s->out = o->out ? o->out : stdout;
     s->cue_at_ns = -1;
@@ -1152,6 +1306,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         if (o->auto_mode)
             command(s, ENG_CMD_START); /* hands-free: the therapist started it by starting the run */
         int64_t exit_at = o->exit_after_s > 0 ? s->t0_ns + (int64_t)(o->exit_after_s * 1e9) : 0;
+        bool shot_taken = false;
         int64_t next_frame = st_now_ns();
         while (!s->finished) {
             if (session_interrupted) {
@@ -1161,6 +1316,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 break;
             }
             if (exit_at > 0 && st_now_ns() >= exit_at) {
+                shot_taken = save_shot(s); /* the live frame, as it is now */
                 say(s, "Stopping after %g s (--exit-after-s): every saved repetition stays in the database",
                     o->exit_after_s);
                 command(s, ENG_CMD_ABORT);
@@ -1198,38 +1354,10 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
             else
                 next_frame = now;
         }
-        if (s->ui) {
-            /* The final screen (the balance) stays up until the therapist presses a key or closes the
-             * window, at most STATION_LINGER_S seconds (default 20; 0 for scripts and tests). */
-            double linger = 20;
-            const char *env = getenv("STATION_LINGER_S");
-            if (env && *env) {
-                char *end = NULL;
-                double v = strtod(env, &end);
-                if (end && *end == '\0' && v >= 0 && v <= 3600)
-                    linger = v;
-            }
-            int64_t until = exit_at > 0 ? exit_at : st_now_ns() + (int64_t)(linger * 1e9);
-            do {
-                fill_model(s);
-                struct st_err uerr;
-                ui_frame(s->ui, &s->model, &uerr);
-                struct ui_input in;
-                ui_poll(s->ui, &in);
-                if (in.quit || in.any_key)
-                    break;
-                st_sleep_ns(50 * ST_NS_PER_MS);
-            } while (st_now_ns() < until);
-            if (o->screenshot) {
-                struct st_err serr;
-                if (ui_screenshot(s->ui, UI_VIEW_THERAPIST, o->screenshot, &serr) == ST_OK)
-                    say(s, "Screenshot saved to %s", o->screenshot);
-                else
-                    say(s, "! %s", st_err_msg(&serr));
-            }
-        } else if (o->screenshot) {
+        if (s->ui && !shot_taken)
+            final_screen(s, exit_at);
+        else if (o->screenshot && !s->ui)
             say(s, "No window: no screenshot was saved (%s)", o->screenshot);
-        }
         if (o->observe) {
             fill_model(s);
             s->model_due = true;
@@ -1272,6 +1400,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
     if (s->proto_loaded)
         proto_free(&s->proto);
     store_close(s->store);
+    repview_free(&s->rv);
     free(s->recs);
     free(s);
     return st;

@@ -56,9 +56,10 @@ struct session_opts {
     FILE *out;                  /* progress; NULL: stdout */
     int max_calibration_age_days; /* older checks are flagged; 0: 365 */
     /* --screenshot / --exit-after-s: with a window, the therapist view's last frame is saved to
-     * screenshot (PNG when it ends in .png) when the session is over and its final screen was drawn,
-     * or after exit_after_s seconds (> 0), which also ends the session there (stopped, every saved
-     * rep kept) and holds the final screen until then. */
+     * screenshot (PNG when it ends in .png). exit_after_s > 0: at that many seconds after the start;
+     * a session still running is then stopped (every saved rep kept) right after its live frame was
+     * saved, a session over by then holds its final screen until then. Without exit_after_s: the
+     * final screen, when it closes. */
     const char *screenshot;
     double exit_after_s;
     /* Tests: called with the model the screen shows. With a window: after every frame (the test may

@@ -1401,6 +1401,135 @@ static void test_default_size_fits_the_display(void)
     ui_close(ui);
 }
 
+/* ---- the rep view ----------------------------------------------------------------------------- */
+
+#define REP_N 4001 /* 4 s at 1 kHz */
+static double rep_t[3][REP_N], rep_f[3][REP_N];
+static struct ui_trace rep_tr[3];
+
+/* Rep k of the block: a trapezoid to peak_k starting at onset_k on its own time scale; the rep in
+ * view (k = 0) lives on the session's clock (onset at 100.0 s), the earlier ones from their onset. */
+static void rep_model(struct ui_model *m)
+{
+    full_model(m);
+    static const double peak[3] = {250.0, 180.0, 320.0}, onset[3] = {100.0, 0.0, 0.0};
+    for (int k = 0; k < 3; k++) {
+        ui_trace_init(&rep_tr[k], rep_t[k], rep_f[k], REP_N);
+        for (int i = 0; i < REP_N; i++) {
+            double t = onset[k] - 1.0 + i * 0.001;
+            ui_trace_push(&rep_tr[k], t, 2.0 + trapezoid(t, onset[k], 0.3, onset[k] + 1.8, peak[k]));
+        }
+    }
+    m->live.rep = &rep_tr[0];
+    m->live.rep_onset_s = 100.0;
+    m->live.earlier[0] = &rep_tr[1];
+    m->live.earlier[1] = &rep_tr[2];
+    m->live.n_earlier = 2;
+    m->live.hold_s = 3.0;
+    m->live.block_best_n = 252.0;
+    m->live.band_lo_n = 0.9 * 252.0;
+    m->live.band_hi_n = 1.1 * 252.0;
+}
+
+static void test_rep_view(void)
+{
+    static const int sizes[][2] = {{1280, 720}, {1600, 900}, {3840, 2160}};
+    uint32_t curve = ui_colour_rgb(UI_COL_CURVE0);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, sizes[s][0], sizes[s][1]);
+        REQUIRE(ui);
+        struct ui_model m;
+        rep_model(&m);
+        frame(ui, &m);
+        struct copy c = grab(ui, UI_VIEW_THERAPIST);
+        struct ui_image img = as_image(&c);
+        int px, py, pw, ph;
+        REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+        /* The rep is drawn from its onset: at 1.0 s after onset it is on its plateau (250 N). */
+        int x, y;
+        REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, 1.0, 252.0, &x, &y));
+        CHECK(x > px && x < px + pw);
+        CHECK(near_colour(&img, x, y, 3, curve));
+        /* Its onset is at x = 0 (the hold window's left edge), 1 s before it the left edge. */
+        int x0, xm1, yy;
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 0.0, 0.0, &x0, &yy);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, -1.0, 0.0, &xm1, &yy);
+        CHECK_NEAR(xm1, px, 1.0);
+        CHECK(x0 > px + pw / 10 && x0 < px + pw / 3);
+        /* The earlier reps of the block are there, faint: not the curve's colour, not the background,
+         * at their own plateaus (180 and 320 N) at 1.0 s. */
+        int ye1, ye2;
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 1.0, 182.0, &x, &ye1);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 1.0, 322.0, &x, &ye2);
+        uint32_t f1 = ui_image_rgb(&img, x, ye1), f2 = ui_image_rgb(&img, x, ye2);
+        CHECK(f1 != curve && f1 == f2);
+        CHECK(count_colour(&img, px, py, px + pw, py + ph, f1) > pw / 2); /* both faint curves, long */
+        /* The target band (227-277 N) is shaded: above and below it the plot differs from inside. */
+        int yin, yout;
+        ui_plot_map(ui, UI_VIEW_THERAPIST, -0.5, 240.0, &x, &yin);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, -0.5, 140.0, &x, &yout);
+        CHECK(ui_image_rgb(&img, x, yin) != ui_image_rgb(&img, x, yout));
+        /* The hold window (0-3 s) is shaded too: outside it, at 3.5 s, the background is darker. */
+        int xin, xout;
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 2.5, 100.0, &xin, &yout);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 3.6, 100.0, &xout, &yout);
+        CHECK(ui_image_rgb(&img, xin, yout) != ui_image_rgb(&img, xout, yout));
+        if (s == 1)
+            save_png(ui, "ui-rep-view-1600x900.png");
+        free(c.px);
+
+        /* Before the onset is known the newest point is at 0: the baseline comes in from the left. */
+        m.live.rep_onset_s = NAN;
+        frame(ui, &m);
+        double tl, fl;
+        ui_trace_get(&rep_tr[0], rep_tr[0].n - 1, &tl, &fl);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 0.0, fl, &x, &y);
+        CHECK(x == x0);
+
+        /* T: the rolling view (the session's clock at the right edge), T again: the rep view. */
+        struct ui_input in;
+        ui_poll(ui, &in);
+        key(SDLK_t, 0);
+        ui_poll(ui, &in);
+        m.live.curves[0].trace = &rep_tr[0];
+        m.live.t_now_s = 103.0;
+        frame(ui, &m);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 103.0, 0.0, &x, &y);
+        CHECK_NEAR(x, px + pw - 1, 1.0);
+        key(SDLK_t, 0);
+        ui_poll(ui, &in);
+        frame(ui, &m);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, -1.0, 0.0, &x, &y);
+        CHECK_NEAR(x, px, 1.0);
+
+        /* V: the patient's half goes, the therapist view takes the window; V again brings it back. */
+        key(SDLK_v, 0);
+        ui_poll(ui, &in);
+        frame(ui, &m);
+        struct ui_image t;
+        struct st_err err;
+        CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &t, &err), &err);
+        CHECK_INT(t.w, sizes[s][0]);
+        CHECK_INT(ui_view_pixels(ui, UI_VIEW_PATIENT, &t, &err), ST_ERR_ARG);
+        key(SDLK_v, 0);
+        ui_poll(ui, &in);
+        frame(ui, &m);
+        CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &t, &err), &err);
+        /* The patient's bar shows the band: without it, a stretch of the bar around the target
+         * changes (more than the target line itself). */
+        struct copy with = grab(ui, UI_VIEW_PATIENT);
+        m.live.band_lo_n = m.live.band_hi_n = NAN;
+        frame(ui, &m);
+        struct copy without = grab(ui, UI_VIEW_PATIENT);
+        int bx0, by0, bx1, by1;
+        CHECK(diff_box(&with, &without, &bx0, &by0, &bx1, &by1));
+        CHECK(by0 >= with.h * 3 / 4 && bx1 - bx0 > with.w / 10);
+        free(with.px);
+        free(without.px);
+        ui_close(ui);
+    }
+}
+
 int main(void)
 {
     SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
@@ -1431,5 +1560,6 @@ int main(void)
     CHECK_RUN(test_help_overlay_and_q);
     CHECK_RUN(test_png_screenshot);
     CHECK_RUN(test_default_size_fits_the_display);
+    CHECK_RUN(test_rep_view);
     return check_done();
 }

@@ -47,6 +47,9 @@ struct watch {
     bool saw_flag_words; /* "released too early" was on screen for a flagged rep */
     bool saw_next;       /* the screen said what comes after a flagged rep */
     bool saw_paused;
+    int review_frames;   /* frames in review: the rep under review must be in view in each */
+    bool saw_earlier;    /* a later rep of block 1 was drawn over the block's earlier ones */
+    bool block2_dirty;   /* a rep of block 2 was drawn over block 1's reps (it must start clean) */
     bool final_seen;
     struct ui_model last;
     /* key driving (window session only) */
@@ -133,6 +136,16 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     CHECK(m->session.cue != UI_CUE_DONE || strcmp(m->session.state, "complete") == 0);
     if (m->session.paused)
         w->saw_paused = true;
+    /* The rep view: the rep under review stays in view, aligned at its onset, until it is decided;
+     * the block's earlier reps are behind it; a new block starts clean. */
+    if (strcmp(m->session.state, "review") == 0) {
+        w->review_frames++;
+        CHECK(m->live.rep != NULL && m->live.rep->n > 0 && isfinite(m->live.rep_onset_s));
+    }
+    if (strcmp(m->session.state, "contraction") == 0 && m->session.block == 1 && m->live.n_earlier > 0)
+        w->saw_earlier = true;
+    if (strcmp(m->session.state, "contraction") == 0 && m->session.block == 2 && m->live.n_earlier > 0)
+        w->block2_dirty = true;
     if (m->final.show)
         w->final_seen = true;
     w->last = *m;
@@ -249,6 +262,9 @@ static void test_keys_and_database_agree(void)
     CHECK(w.saw_flag_words);
     CHECK(w.saw_next);
     CHECK(w.saw_paused);
+    CHECK(w.review_frames > 4);
+    CHECK(w.saw_earlier);
+    CHECK(!w.block2_dirty);
     CHECK(w.final_seen);
     CHECK(w.last.final.show);
     CHECK(w.last.final.stopped);

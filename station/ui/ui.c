@@ -256,9 +256,10 @@ static void layout_views(struct ui *ui)
     switch (ui->layout) {
     case UI_LAYOUT_ONE_WINDOW: {
         int sep = 2;
-        int tw = w0->out_w * 62 / 100;
+        int tw = ui->patient_hidden ? w0->out_w : w0->out_w * 62 / 100;
         t->rect = (SDL_Rect){0, 0, tw, w0->out_h};
         p->rect = (SDL_Rect){tw + sep, 0, w0->out_w - tw - sep, w0->out_h};
+        p->shown = !ui->patient_hidden;
         break;
     }
     case UI_LAYOUT_TWO_WINDOWS:
@@ -437,6 +438,14 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
     }
     if (ui->help) {
         ui->help = false; /* any other key closes the help first, and does nothing else */
+        return;
+    }
+    if (key == SDLK_t) {
+        ui->rolling = !ui->rolling;
+        return;
+    }
+    if (key == SDLK_v) {
+        ui->patient_hidden = !ui->patient_hidden;
         return;
     }
     switch (key) {

@@ -182,6 +182,17 @@ struct ui_live {
     struct ui_curve curves[UI_MAX_CURVES];
     int n_curves; /* 0..UI_MAX_CURVES; curve i is drawn in ui_colour_rgb(UI_COL_CURVE0 + i) */
     int active;   /* the curve whose force is force_n (drawn on top) */
+    /* The rep view, the therapist's default whenever rep is set: the rep in view with its onset at
+     * x = 0, the block's earlier reps faint behind it, the hold window [0, hold_s] and the target band
+     * shaded. The T key switches to the rolling view of the curves above (t_now_s, window_s) and back.
+     * The rep stays in view until the next one starts, so a rep under review never scrolls away. */
+    const struct ui_trace *rep;                  /* caller-owned; NULL = the rolling view */
+    double rep_onset_s;                          /* rep's time shown at x = 0; NAN = not yet known:
+                                                  * the newest point is at 0 (waiting for the push) */
+    const struct ui_trace *earlier[UI_MAX_REPS]; /* the block's earlier reps, times from their onset */
+    int n_earlier;
+    double hold_s;               /* the hold window; NAN = none */
+    double band_lo_n, band_hi_n; /* the target band (both views); NAN = none */
 };
 
 enum ui_device_state { UI_DEV_NONE = 0, UI_DEV_CONNECTING, UI_DEV_CONNECTED, UI_DEV_LOST };
@@ -318,7 +329,9 @@ struct ui_input {
  * the actions: Space/Enter start, R redo, X reject, A accept, S skip, P pause, Esc or Q abort (asked
  * first: a second Esc or Q, or Y, confirms; any other key cancels), and clicks on the therapist view's
  * buttons. F or F11 toggles full screen on the focused window; F1, H or ? the help overlay listing
- * every key (any other key closes it and does nothing else). Returns the number of actions.
+ * every key (any other key closes it and does nothing else); T the therapist's curve between the rep
+ * view and the rolling 10 s view; V the patient's half of the one-window layout (hidden: the therapist
+ * view takes the whole window). Returns the number of actions.
  */
 int ui_poll(struct ui *ui, struct ui_input *in);
 

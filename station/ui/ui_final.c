@@ -90,8 +90,8 @@ static void draw_table(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
             snprintf(buf, sizeof buf, "%s, %s", d == ST_DIR_ADD ? "Adduction" : "Abduction",
                      s == ST_SIDE_LEFT ? "left" : s == ST_SIDE_RIGHT ? "right" : "both");
             ui_text_fit(dc, buf, x0, y, cell, U(u, 9), false, UI_RGB_TEXT, 0, xr[0] - x0 - U(u, 80));
-            if (c->n <= 0) {
-                ui_text_draw(dc, "not measured", xr[0], y, cell, false, UI_RGB_FAINT, UI_TX_RIGHT);
+            if (c->n <= 0) { /* not measured: a dash where the best would be */
+                ui_text_draw(dc, "\xe2\x80\x93", xr[0], y, cell, false, UI_RGB_FAINT, UI_TX_RIGHT);
                 y += row_h;
                 continue;
             }

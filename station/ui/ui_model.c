@@ -78,6 +78,10 @@ void ui_model_init(struct ui_model *m)
     m->live.target_n = NAN;
     m->live.window_s = 10.0;
     m->live.y_max_n = NAN;
+    m->live.rep_onset_s = NAN;
+    m->live.hold_s = NAN;
+    m->live.band_lo_n = NAN;
+    m->live.band_hi_n = NAN;
     for (int i = 0; i < UI_MAX_DEVICES; i++)
         m->devices[i].rate_hz = NAN;
     m->final.error_band_pct = 10.0;

@@ -4,7 +4,7 @@
  *   side and direction in plain words ("Left leg · squeeze in"), rep i of n, "practice" when it is
  *   the cue word, huge and in the cue's colour ("Get ready" + 3-2-1, "Push!", "Hold", "Relax", "Rest 20 s")
  *   the current force as a big number
- *   a horizontal bar of the force with the target (best) line
+ *   a horizontal bar of the force with the target (best) line and the target band shaded
  *
  * Black background, white and saturated colours, text sized from the view's height and fitted to its
  * width, so the same code serves a side panel and a full-screen second monitor. It never shows quality
@@ -114,6 +114,12 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
     if (isfinite(lv->force_n) && lv->force_n > 0 && !lost) {
         int fw = (int)lround(bw * fmin(lv->force_n / scale, 1.0));
         ui_draw_round(dc, bx, by, fw, bh, bh / 4, ui_colour_rgb(UI_COL_PATIENT_BAR));
+    }
+    /* The target band (90-110 % of the block's best by default): where the push should land. */
+    if (isfinite(lv->band_lo_n) && isfinite(lv->band_hi_n) && lv->band_hi_n > lv->band_lo_n && lv->band_lo_n >= 0) {
+        int xa = bx + (int)lround(bw * fmin(lv->band_lo_n / scale, 1.0));
+        int xb = bx + (int)lround(bw * fmin(lv->band_hi_n / scale, 1.0));
+        ui_draw_fill_alpha(dc, xa, by, xb - xa, bh, ui_colour_rgb(UI_COL_TARGET), 90);
     }
     if (isfinite(target) && target > 0) {
         int tx = bx + (int)lround(bw * fmin(target / scale, 1.0));

@@ -86,8 +86,9 @@ static int column_flush(const struct column *c, SDL_FPoint *out)
     return n;
 }
 
-static void draw_trace(struct ui_dc *dc, const struct ui_trace *tr, const struct axes *ax, uint32_t rgb,
-                       int thick)
+/* Draws tr's points as (t - off, f): off 0 for the rolling view, the rep's onset for the rep view. */
+static void draw_trace(struct ui_dc *dc, const struct ui_trace *tr, double off, const struct axes *ax,
+                       uint32_t rgb, int thick)
 {
     struct ui *ui = dc->ui;
     if (!tr || tr->n == 0 || tr->cap == 0)
@@ -101,7 +102,7 @@ static void draw_trace(struct ui_dc *dc, const struct ui_trace *tr, const struct
         ui->pts_cap = need;
     }
     SDL_FPoint *pts = ui->pts;
-    size_t start = trace_lower(tr, ax->t0);
+    size_t start = trace_lower(tr, ax->t0 + off);
     if (start > 0)
         start--; /* one point before the window, so the line enters from the left edge */
     int np = 0;
@@ -110,6 +111,7 @@ static void draw_trace(struct ui_dc *dc, const struct ui_trace *tr, const struct
     for (size_t i = start; i < tr->n; i++) {
         double t, f;
         ui_trace_get(tr, i, &t, &f);
+        t -= off;
         if (t > ax->t1 + 1e-9)
             break;
         if (!isnan(prev_t) && t - prev_t > UI_PLOT_GAP_S) {
@@ -162,27 +164,60 @@ static const char *fmt_tick(char *buf, size_t size, double v, double step)
     return buf;
 }
 
-/* The range of the visible data over all curves; false when there is none. */
-static bool data_range(const struct ui_model *m, double t0, double t1, double *lo, double *hi)
+/* Widens [*lo, *hi] by tr's points shown in [t0, t1] (times t - off); *any says whether there was one. */
+static void trace_range(const struct ui_trace *tr, double off, double t0, double t1, double *lo, double *hi,
+                        bool *any)
+{
+    if (!tr || tr->n == 0 || tr->cap == 0)
+        return;
+    for (size_t i = trace_lower(tr, t0 + off); i < tr->n; i++) {
+        double t, f;
+        ui_trace_get(tr, i, &t, &f);
+        if (t - off > t1)
+            break;
+        if (!*any || f < *lo)
+            *lo = f;
+        if (!*any || f > *hi)
+            *hi = f;
+        *any = true;
+    }
+}
+
+/* The range of the visible data over everything drawn (the curves, or the rep and its block). */
+static void data_range(const struct ui_model *m, bool rep_view, double off, double t0, double t1, double *lo,
+                       double *hi)
 {
     bool any = false;
-    for (int c = 0; c < ui_live_curves(&m->live); c++) {
-        const struct ui_trace *tr = m->live.curves[c].trace;
-        if (!tr || tr->n == 0 || tr->cap == 0)
-            continue;
-        for (size_t i = trace_lower(tr, t0); i < tr->n; i++) {
-            double t, f;
-            ui_trace_get(tr, i, &t, &f);
-            if (t > t1)
-                break;
-            if (!any || f < *lo)
-                *lo = f;
-            if (!any || f > *hi)
-                *hi = f;
-            any = true;
-        }
+    const struct ui_live *lv = &m->live;
+    if (rep_view) {
+        trace_range(lv->rep, off, t0, t1, lo, hi, &any);
+        for (int i = 0; i < lv->n_earlier && i < UI_MAX_REPS; i++)
+            trace_range(lv->earlier[i], 0.0, t0, t1, lo, hi, &any);
+        return;
     }
-    return any;
+    for (int c = 0; c < ui_live_curves(lv); c++)
+        trace_range(lv->curves[c].trace, 0.0, t0, t1, lo, hi, &any);
+}
+
+/* The newest point's time of tr (NAN when empty). */
+static double trace_newest(const struct ui_trace *tr)
+{
+    if (!tr || tr->n == 0 || tr->cap == 0)
+        return NAN;
+    double t, f;
+    ui_trace_get(tr, tr->n - 1, &t, &f);
+    return t;
+}
+
+/* c at a quarter of its strength over the plot's background: the block's earlier reps. */
+static uint32_t faint(uint32_t c)
+{
+    uint32_t bg = 0x1a2029, out = 0;
+    for (int sh = 0; sh <= 16; sh += 8) {
+        uint32_t a = (c >> sh) & 0xff, b = (bg >> sh) & 0xff;
+        out |= ((a * 2 + b * 3) / 5) << sh;
+    }
+    return out;
 }
 
 /* A label with a panel-coloured box behind it, so it stays readable over gridlines and curves. */
@@ -205,23 +240,36 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
 
     ui_draw_round(dc, box.x, box.y, box.w, box.h, (int)(8 * u), UI_RGB_PANEL);
 
-    /* Time axis: t_now at the right edge; without it, the newest point of the active curve. */
-    double window = lv->window_s > 0 && lv->window_s < 3600.0 ? lv->window_s : 10.0;
-    double t1 = lv->t_now_s;
-    if (!isfinite(t1) || fabs(t1) > 1e12) { /* (beyond 30,000 years the window would vanish in rounding) */
-        t1 = 0.0;
-        const struct ui_trace *tr = ui_live_curves(lv) > 0 ? lv->curves[ui_live_active(lv)].trace : NULL;
-        if (tr && tr->n > 0) {
-            double f;
-            ui_trace_get(tr, tr->n - 1, &t1, &f);
+    /* The rep view: the rep's onset at 0, from 1 s before it to past the hold window (or its end);
+     * the rolling view: t_now at the right edge (without it, the newest point of the active curve). */
+    bool rep_view = lv->rep && lv->rep->n > 0 && lv->rep->cap > 0 && !dc->ui->rolling;
+    double off = 0.0, window, t0, t1;
+    if (rep_view) {
+        double newest = trace_newest(lv->rep);
+        off = isfinite(lv->rep_onset_s) && fabs(lv->rep_onset_s) < 1e12 ? lv->rep_onset_s : newest;
+        double hold = isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600 ? lv->hold_s : 0.0;
+        t0 = -1.0;
+        t1 = fmax(4.0, hold + 1.5);
+        if (newest - off + 0.5 > t1 && newest - off < 600)
+            t1 = newest - off + 0.5;
+        window = t1 - t0;
+    } else {
+        window = lv->window_s > 0 && lv->window_s < 3600.0 ? lv->window_s : 10.0;
+        t1 = lv->t_now_s;
+        if (!isfinite(t1) || fabs(t1) > 1e12) { /* (beyond 30,000 years the window would vanish in rounding) */
+            const struct ui_trace *tr = ui_live_curves(lv) > 0 ? lv->curves[ui_live_active(lv)].trace : NULL;
+            t1 = trace_newest(tr);
+            if (!isfinite(t1))
+                t1 = 0.0;
         }
+        t0 = t1 - window;
     }
-    double t0 = t1 - window;
 
     /* Force axis: 0 at the bottom unless the data goes clearly below; room above the highest line. */
     double lo = 0.0, hi = 0.0;
-    data_range(m, t0, t1, &lo, &hi);
-    const double lines[] = {lv->block_best_n, lv->threshold_n, lv->target_n, lv->last_peak_n};
+    data_range(m, rep_view, off, t0, t1, &lo, &hi);
+    const double lines[] = {lv->block_best_n, lv->threshold_n, lv->target_n, lv->last_peak_n,
+                            rep_view ? lv->band_hi_n : NAN};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         if (isfinite(lines[i]) && lines[i] > hi)
             hi = lines[i];
@@ -236,7 +284,9 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
 
     /* Lay out: title row, y labels column, x labels row. */
     int title_h = ui_text_height(dc, title_px, true);
-    ui_text_draw(dc, "Force (N)", box.x + pad, box.y + pad, title_px, true, UI_RGB_TEXT, 0);
+    int tw = ui_text_draw(dc, "Force (N)", box.x + pad, box.y + pad, title_px, true, UI_RGB_TEXT, 0);
+    ui_text_draw(dc, rep_view ? "this rep from its onset \xc2\xb7 T: rolling 10 s" : "rolling \xc2\xb7 T: the rep view",
+                 box.x + pad + tw + (int)(10 * u), box.y + pad + title_h / 2, small, false, UI_RGB_MUTED, UI_TX_MIDDLE);
     int lab_w = 0;
     for (int k = 0; k < UI_PLOT_MAX_TICKS && y0 + k * step <= y1 + step * 0.5; k++) {
         double v = y0 + k * step;
@@ -286,7 +336,8 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     int lab_y = ax.plot.y + ax.plot.h + (int)(5 * u);
     /* The axis title sits at the right end of the tick row; ticks that would touch it are skipped. */
     int title_x = ax.plot.x + ax.plot.w;
-    int title_w = ui_text_draw(dc, "Time (s)", title_x, lab_y, small, false, UI_RGB_MUTED, UI_TX_RIGHT);
+    int title_w = ui_text_draw(dc, rep_view ? "Time from onset (s)" : "Time (s)", title_x, lab_y, small, false,
+                               UI_RGB_MUTED, UI_TX_RIGHT);
     double tfirst = ceil(t0 / tstep - 1e-9) * tstep;
     for (int k = 0; k < UI_PLOT_MAX_TICKS && tfirst + k * tstep <= t1 + 1e-9; k++) {
         double t = tfirst + k * tstep;
@@ -313,19 +364,39 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     int active = ui_live_active(lv);
     int ct = u < 1.25f ? 2 : 3;
     int nc = ui_live_curves(lv);
-    for (int c = 0; c < nc; c++)
-        if (c != active)
-            draw_trace(dc, lv->curves[c].trace, &ax, ui_colour_rgb(UI_COL_CURVE0 + c), ct);
-    if (nc > 0) {
-        const struct ui_trace *tr = lv->curves[active].trace;
-        uint32_t rgb = ui_colour_rgb(UI_COL_CURVE0 + active);
-        draw_trace(dc, tr, &ax, rgb, ct + 1);
-        if (tr && tr->n > 0) { /* a dot at the newest point: where the force is now */
-            double t, f;
-            ui_trace_get(tr, tr->n - 1, &t, &f);
-            if (t >= t0 && t <= t1 + 1e-9)
-                ui_draw_disc(dc, (int)map_x(&ax, t), (int)map_y(&ax, f), (int)(5 * u), rgb);
+    uint32_t rgb = ui_colour_rgb(UI_COL_CURVE0 + (nc > 0 ? active : 0));
+    const struct ui_trace *now_tr = NULL;
+    if (rep_view) {
+        /* The target band and the hold window under everything, the earlier reps faint, then this rep. */
+        if (isfinite(lv->band_lo_n) && isfinite(lv->band_hi_n) && lv->band_hi_n > lv->band_lo_n) {
+            int ya = (int)map_y(&ax, lv->band_hi_n), yb = (int)map_y(&ax, lv->band_lo_n);
+            ui_draw_fill_alpha(dc, ax.plot.x, ya, ax.plot.w, yb - ya + 1, ui_colour_rgb(UI_COL_TARGET), 48);
         }
+        if (isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600) {
+            int xa = (int)map_x(&ax, 0.0), xb = (int)map_x(&ax, lv->hold_s);
+            ui_draw_fill_alpha(dc, xa, ax.plot.y, xb - xa + 1, ax.plot.h, 0xffffff, 16);
+            ui_draw_vline(dc, xa, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_AXIS);
+            ui_draw_vline(dc, xb, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_AXIS);
+        }
+        for (int i = 0; i < lv->n_earlier && i < UI_MAX_REPS; i++)
+            draw_trace(dc, lv->earlier[i], 0.0, &ax, faint(rgb), ct);
+        now_tr = lv->rep;
+        draw_trace(dc, now_tr, off, &ax, rgb, ct + 1);
+    } else {
+        for (int c = 0; c < nc; c++)
+            if (c != active)
+                draw_trace(dc, lv->curves[c].trace, 0.0, &ax, ui_colour_rgb(UI_COL_CURVE0 + c), ct);
+        if (nc > 0) {
+            now_tr = lv->curves[active].trace;
+            draw_trace(dc, now_tr, 0.0, &ax, rgb, ct + 1);
+        }
+    }
+    if (now_tr && now_tr->n > 0) { /* a dot at the newest point: where the force is now */
+        double t, f;
+        ui_trace_get(now_tr, now_tr->n - 1, &t, &f);
+        t -= off;
+        if (t >= t0 && t <= t1 + 1e-9)
+            ui_draw_disc(dc, (int)map_x(&ax, t), (int)map_y(&ax, f), (int)(5 * u), rgb);
     }
     SDL_RenderSetClipRect(dc->ren, NULL);
 

@@ -92,7 +92,9 @@ struct ui {
     struct ui_button buttons[UI_ACT_COUNT];
     int n_buttons;
     bool abort_pending;
-    bool help; /* the help overlay is open */
+    bool help;           /* the help overlay is open */
+    bool rolling;        /* T: the rolling 10 s view instead of the rep view */
+    bool patient_hidden; /* V: one window without the patient's half (the patient does not look) */
     int hover_win, hover_x, hover_y; /* mouse, in window output pixels */
 
     SDL_FPoint *pts; /* curve scratch, sized for the widest plot (grown on resize only) */

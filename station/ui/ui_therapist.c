@@ -519,6 +519,8 @@ static const char *const help_keys[][2] = {
     {"S", "Skip the block: its counted reps stay"},
     {"P", "Pause / resume (a rep under way is repeated)"},
     {"Q / Esc", "Abort the test: asked twice (Q, Esc or Y confirms); saved reps stay"},
+    {"T", "The curve: this rep from its onset, or the rolling 10 s"},
+    {"V", "The patient's view beside this one: on / off"},
     {"F / F11", "Full screen on / off"},
     {"F1 / H / ?", "This help; any other key closes it"},
 };

@@ -1,16 +1,28 @@
 /*
- * bench_ui.c - how long ui_frame takes with a full curve: 10 s at 1 kHz (10,001 points) on the
- * active channel, the time axis scrolling as it does live (16-17 new points per frame at 60 frames a
- * second), drawn by SDL's software renderer on the offscreen driver (no GPU: the worst case).
+ * bench_ui.c - what the window costs.
  *
- * Prints the median and the 90th percentile frame time for: one window with both views (1600 x 900)
- * without a curve (what the rest of the frame costs), with the curve, with four bilateral channels, and the
- * therapist view alone at 1920 x 1080. A frame budget at 60 Hz is 16.7 ms; the acquisition ring, not the
- * frame rate, decides whether samples are lost. Built by `make bench`, never by the tests.
+ * 1. How long ui_frame takes with a full curve: 10 s at 1 kHz (10,001 points) on the active channel,
+ *    the time axis scrolling as it does live (16-17 new points per frame at 60 frames a second),
+ *    drawn by SDL's software renderer on the offscreen driver (no GPU: the worst case). The median
+ *    and the 90th percentile frame time for: one window with both views (1600 x 900) without a curve
+ *    (what the rest of the frame costs), with the curve, with four bilateral channels, the therapist
+ *    view alone at 1920 x 1080, and the rep view (the default) while a rep streams at 1 kHz.
+ * 2. The lazy window at rest (opts.lazy, as the station opens it): 60 calls a second for 3 s while
+ *    only the force's noise changes; how many calls drew and the share of one core they took.
+ * 3. A real session: `station demo` (Mark-10 emulator, 250 Hz) for 20 s on an Xvfb server of its own
+ *    with SDL's software renderer, the station process's CPU time (user + system, from wait4) with the
+ *    window and headless; the difference is the window's cost. Skipped without Xvfb.
+ * A frame budget at 60 Hz is 16.7 ms; the acquisition ring, not the frame rate, decides whether
+ * samples are lost. Built by `make bench`, never by the tests.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "station/ui/ui.h"
@@ -42,7 +54,11 @@ static int cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int run(const char *name, enum ui_layout layout, int w, int h, int channels)
+static double rep_t[CAP], rep_f[CAP];
+static struct ui_trace rep_trace;
+
+/* rep_view: the rep view, the rep under way growing by the same samples as channel 0. */
+static int run(const char *name, enum ui_layout layout, int w, int h, int channels, bool rep_view)
 {
     struct ui_opts o = ui_opts_default();
     o.layout = layout;
@@ -80,14 +96,25 @@ static int run(const char *name, enum ui_layout layout, int w, int h, int channe
     for (; sample < CAP; sample++)
         for (int c = 0; c < channels; c++)
             ui_trace_push(&traces[c], (double)sample / RATE_HZ, force(c, (double)sample / RATE_HZ));
+    if (rep_view) {
+        ui_trace_init(&rep_trace, rep_t, rep_f, CAP);
+        m.live.rep = &rep_trace;
+        m.live.rep_onset_s = (double)sample / RATE_HZ + 1.0;
+        m.live.hold_s = 5.0;
+        m.live.band_lo_n = 0.9 * 262.0;
+        m.live.band_hi_n = 1.1 * 262.0;
+    }
 
     static double ms[FRAMES];
     for (int f = 0; f < WARMUP + FRAMES; f++) {
         /* 1/60 s of new samples, as the main loop drains them between frames. */
         long until = sample + RATE_HZ / 60 + (f % 3 == 0);
-        for (; sample < until; sample++)
+        for (; sample < until; sample++) {
             for (int c = 0; c < channels; c++)
                 ui_trace_push(&traces[c], (double)sample / RATE_HZ, force(c, (double)sample / RATE_HZ));
+            if (rep_view)
+                ui_trace_push(&rep_trace, (double)sample / RATE_HZ, force(0, (double)sample / RATE_HZ));
+        }
         double t_now = (double)(sample - 1) / RATE_HZ;
         m.live.t_now_s = t_now;
         m.live.force_n = force(0, t_now);
@@ -109,15 +136,147 @@ static int run(const char *name, enum ui_layout layout, int w, int h, int channe
     return 0;
 }
 
+/* 2: the lazy window at rest, called 60 times a second for 3 s; only the force's noise changes. */
+static int rest(void)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = UI_LAYOUT_ONE_WINDOW;
+    o.width = 1600;
+    o.height = 900;
+    o.sound = false;
+    o.lazy = true;
+    struct ui *ui;
+    struct st_err err;
+    if (ui_open(&o, &ui, &err) != ST_OK) {
+        fprintf(stderr, "bench_ui: %s\n", st_err_msg(&err));
+        return 1;
+    }
+    struct ui_model m;
+    ui_model_init(&m);
+    ui_trace_init(&rep_trace, rep_t, rep_f, CAP);
+    for (int i = 0; i < 4000; i++)
+        ui_trace_push(&rep_trace, i / 1000.0, force(0, i / 1000.0 + 7.0));
+    m.live.rep = &rep_trace;
+    m.live.rep_onset_s = 1.0;
+    m.live.hold_s = 3.0;
+    m.session.cue = UI_CUE_REST;
+    m.session.n_blocks = 4;
+    m.session.block = 2;
+    int calls = 180;
+    int64_t busy = 0, t_start = st_now_ns();
+    for (int i = 0; i < calls; i++) {
+        m.live.force_n = 0.4 * ((double)(rand() % 1000) / 500.0 - 1.0); /* the noise at rest */
+        m.session.state_remaining_s = 20.0 - i / 60.0;
+        int64_t t0 = st_now_ns();
+        ui_frame(ui, &m, &err);
+        busy += st_now_ns() - t0;
+        st_sleep_ns(ST_NS_PER_S / 60 - (st_now_ns() - t0 < ST_NS_PER_S / 60 ? st_now_ns() - t0 : 0));
+    }
+    double wall = (double)(st_now_ns() - t_start) / 1e9;
+    printf("%-44s %3llu of %d calls drew, %5.1f %% of one core (%.1f s)\n",
+           "ui_frame, lazy, at rest (1600 x 900)", (unsigned long long)ui_frames_drawn(ui), calls,
+           100.0 * (double)busy / 1e9 / wall, wall);
+    ui_close(ui);
+    return 0;
+}
+
+/* 3: `station demo` on an Xvfb of its own; the station's CPU seconds over secs of wall time. */
+static double demo_cpu(const char *station, const char *display, bool headless, double secs, double *wall)
+{
+    char db[64], after[32];
+    snprintf(db, sizeof db, "/tmp/bench-ui-%d.db", (int)getpid());
+    snprintf(after, sizeof after, "%g", secs);
+    int64_t t0 = st_now_ns();
+    fflush(stdout); /* the child must not print this process's buffer again */
+    pid_t pid = fork();
+    if (pid < 0)
+        return NAN;
+    if (pid == 0) {
+        setenv("DISPLAY", display, 1);
+        setenv("SDL_VIDEODRIVER", "x11", 1);
+        setenv("SDL_RENDER_DRIVER", "software", 1);
+        setenv("SDL_AUDIODRIVER", "dummy", 1);
+        setenv("STATION_LINGER_S", "0", 1);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "r", stdin))
+            _exit(127);
+        execl(station, station, "demo", "--driver", "mark10", "--reps", "3", "--db", db, "--exit-after-s", after,
+              headless ? "--headless" : NULL, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid)
+        return NAN;
+    *wall = (double)(st_now_ns() - t0) / 1e9;
+    char side[80];
+    for (const char *ext = ""; ext; ext = *ext ? NULL : "-wal") {
+        snprintf(side, sizeof side, "%s%s", db, ext);
+        remove(side);
+    }
+    remove(db);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int session_cpu(void)
+{
+    char self[1024], station[1100];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return 1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(station, sizeof station, "%s/station", self);
+    if (access("/usr/bin/Xvfb", X_OK) != 0 || access(station, X_OK) != 0) {
+        printf("station demo under Xvfb: skipped (no /usr/bin/Xvfb or no %s)\n", station);
+        return 0;
+    }
+    int d = 90;
+    char sock[64];
+    for (; d < 130; d++) {
+        snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", d);
+        if (access(sock, F_OK) != 0)
+            break;
+    }
+    char display[16];
+    snprintf(display, sizeof display, ":%d", d);
+    fflush(stdout);
+    pid_t x = fork();
+    if (x == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execl("/usr/bin/Xvfb", "Xvfb", display, "-screen", "0", "1600x900x24", "-nolisten", "tcp", "-noreset",
+              (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+        st_sleep_ns(50 * ST_NS_PER_MS);
+    const double secs = 20.0;
+    double wall_w = 0, wall_h = 0;
+    double win = demo_cpu(station, display, false, secs, &wall_w);
+    double head = demo_cpu(station, display, true, secs, &wall_h);
+    kill(x, SIGTERM);
+    waitpid(x, NULL, 0);
+    printf("station demo, Mark-10 250 Hz, Xvfb, software renderer: window %.2f s CPU in %.1f s (%.1f %%), "
+           "headless %.2f s in %.1f s (%.1f %%): the window costs %.1f %% of one core\n",
+           win, wall_w, 100 * win / wall_w, head, wall_h, 100 * head / wall_h,
+           100 * (win / wall_w - head / wall_h));
+    return 0;
+}
+
 int main(void)
 {
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     srand(1);
     int rc = 0;
-    rc |= run("ui_frame, one window, no curve (baseline)", UI_LAYOUT_ONE_WINDOW, 1600, 900, 0);
-    rc |= run("ui_frame, one window (therapist + patient)", UI_LAYOUT_ONE_WINDOW, 1600, 900, 1);
-    rc |= run("ui_frame, one window, 4 bilateral channels", UI_LAYOUT_ONE_WINDOW, 1600, 900, 4);
-    rc |= run("ui_frame, therapist view 1920 x 1080", UI_LAYOUT_THERAPIST_ONLY, 1920, 1080, 1);
+    rc |= run("ui_frame, one window, no curve (baseline)", UI_LAYOUT_ONE_WINDOW, 1600, 900, 0, false);
+    rc |= run("ui_frame, one window (therapist + patient)", UI_LAYOUT_ONE_WINDOW, 1600, 900, 1, false);
+    rc |= run("ui_frame, one window, 4 bilateral channels", UI_LAYOUT_ONE_WINDOW, 1600, 900, 4, false);
+    rc |= run("ui_frame, therapist view 1920 x 1080", UI_LAYOUT_THERAPIST_ONLY, 1920, 1080, 1, false);
+    rc |= run("ui_frame, rep view streaming 1 kHz", UI_LAYOUT_ONE_WINDOW, 1600, 900, 1, true);
+    rc |= rest();
+    rc |= session_cpu();
     return rc;
 }

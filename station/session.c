@@ -1293,6 +1293,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         s->t0_ns = st_now_ns();
         if (!o->headless) {
             struct ui_opts uo = ui_opts_default();
+            uo.lazy = true; /* a window that costs nothing while nothing moves */
             struct st_err uerr;
             st_err_clear(&uerr);
             if (ui_open(&uo, &s->ui, &uerr) != ST_OK) {

@@ -1530,6 +1530,79 @@ static void test_rep_view(void)
     }
 }
 
+/* opts.lazy: a frame is drawn only when it would differ; the numbers alone at most 4 times a second. */
+static void test_lazy_frames(void)
+{
+    struct ui_opts o = ui_opts_default();
+    o.layout = UI_LAYOUT_ONE_WINDOW;
+    o.width = 1280;
+    o.height = 720;
+    o.lazy = true;
+    struct ui *ui = NULL;
+    struct st_err err;
+    CHECK_OK(ui_open(&o, &ui, &err), &err);
+    REQUIRE(ui);
+    struct ui_model m;
+    rep_model(&m);
+    struct ui_input in;
+    ui_poll(ui, &in);
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 1);
+    m.live.t_now_s += 0.5; /* the rep view does not use the clock */
+    m.live.force_n += 0.01; /* below the last digit shown */
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 1);
+    m.session.cue = UI_CUE_RELAX; /* a new cue: drawn at once */
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 2);
+    m.live.force_n += 1.0; /* a new number: not within 250 ms of the last frame ... */
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 2);
+    SDL_Delay(270);
+    frame(ui, &m); /* ... but after it, only the numbers' places: the same pixels as a whole frame */
+    CHECK_INT(ui_frames_drawn(ui), 3);
+    struct copy part = grab(ui, UI_VIEW_THERAPIST), part_p = grab(ui, UI_VIEW_PATIENT);
+    struct ui *full = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
+    REQUIRE(full);
+    frame(full, &m);
+    struct copy whole = grab(full, UI_VIEW_THERAPIST), whole_p = grab(full, UI_VIEW_PATIENT);
+    int x0, y0, x1, y1;
+    CHECK(!diff_box(&part, &whole, &x0, &y0, &x1, &y1));
+    CHECK(!diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1));
+    free(part.px);
+    free(part_p.px);
+    free(whole.px);
+    free(whole_p.px);
+    ui_close(full);
+    double t, f; /* a new sample of the rep in view: drawn at once */
+    ui_trace_get(&rep_tr[0], rep_tr[0].n - 1, &t, &f);
+    ui_trace_push(&rep_tr[0], t + 0.001, f);
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 4);
+    key(SDLK_F1, 0); /* the help overlay */
+    ui_poll(ui, &in);
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 5);
+    key(SDLK_t, 0); /* closes the help (and does nothing else) */
+    ui_poll(ui, &in);
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 6);
+    key(SDLK_t, 0); /* the rolling view: now the clock moves the curve */
+    ui_poll(ui, &in);
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 7);
+    m.live.t_now_s += 0.02;
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 8);
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1000, 600, &err), &err);
+    frame(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 9);
+    struct ui_image img;
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.h, 600);
+    ui_close(ui);
+}
+
 int main(void)
 {
     SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
@@ -1561,5 +1634,6 @@ int main(void)
     CHECK_RUN(test_png_screenshot);
     CHECK_RUN(test_default_size_fits_the_display);
     CHECK_RUN(test_rep_view);
+    CHECK_RUN(test_lazy_frames);
     return check_done();
 }

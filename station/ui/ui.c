@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "station/ui/ui_priv.h"
 
@@ -304,13 +305,113 @@ void ui_button_add(struct ui_dc *dc, enum ui_action a, SDL_Rect r, bool enabled)
     };
 }
 
+static struct ui_trace_sig trace_sig(const struct ui_trace *tr)
+{
+    struct ui_trace_sig g;
+    memset(&g, 0, sizeof g); /* the padding too: keys are compared with memcmp */
+    g.tr = tr;
+    if (tr && tr->n > 0 && tr->cap > 0) {
+        g.n = tr->n;
+        g.first = tr->first;
+        ui_trace_get(tr, tr->n - 1, &g.t, &g.f);
+    }
+    return g;
+}
+
+/* Rounded as shown, so noise below the last digit does not count as a change; NAN stays NAN. */
+static double shown(double v, double unit)
+{
+    return isfinite(v) ? round(v / unit) : v;
+}
+
+/*
+ * The model normalised (the numbers that change with every sample taken out, t_now_s too when the rep
+ * view does not use it) into *norm, and everything else a frame depends on into *key. Two calls that
+ * give the same norm and key draw the same pixels, up to the force and the seconds left (key).
+ */
+static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_model *norm,
+                      struct ui_frame_key *key)
+{
+    memset(key, 0, sizeof *key);
+    memcpy(norm, m, sizeof *norm); /* padding and all: compared with memcmp */
+    const struct ui_live *lv = &m->live;
+    int k = 0;
+    for (int c = 0; c < UI_MAX_CURVES; c++)
+        key->traces[k++] = trace_sig(lv->curves[c].trace);
+    key->traces[k++] = trace_sig(lv->rep);
+    for (int i = 0; i < UI_MAX_REPS; i++)
+        key->traces[k++] = trace_sig(lv->earlier[i]);
+    key->force_shown = shown(lv->force_n, 0.1);
+    key->remaining_shown = shown(m->session.state_remaining_s, 0.1);
+    norm->live.force_n = 0;
+    norm->session.state_remaining_s = 0;
+    if (lv->rep && !ui->rolling)
+        norm->live.t_now_s = 0;
+    key->help = ui->help;
+    key->rolling = ui->rolling;
+    key->patient_hidden = ui->patient_hidden;
+    key->abort_pending = ui->abort_pending;
+    key->hover_win = ui->hover_win;
+    key->hover_x = ui->hover_x;
+    key->hover_y = ui->hover_y;
+    for (int v = 0; v < UI_VIEW_COUNT; v++)
+        key->rects[v] = ui->views[v].shown ? ui->views[v].rect : (SDL_Rect){0, 0, 0, 0};
+}
+
+enum frame_draw { FRAME_SKIP, FRAME_NUMBERS, FRAME_ALL };
+#define UI_NUMBERS_NS (250 * ST_NS_PER_MS) /* numbers alone: 4 redraws a second are plenty to read */
+
+/* opts.lazy: FRAME_SKIP when this frame would look like the last one drawn, or when only the numbers
+ * changed and the last drawing is younger than 250 ms; FRAME_NUMBERS when only the numbers changed
+ * (and no overlay covers them); FRAME_ALL otherwise. Records what it lets be drawn. */
+static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
+{
+    static struct ui_model norm; /* the UI's thread only (SDL's rule) */
+    struct ui_frame_key key;
+    frame_key(ui, m, &norm, &key);
+    bool drawn = ui->have_drawn;
+    for (int v = 0; v < UI_VIEW_COUNT; v++)
+        if (ui->views[v].shown && !ui->views[v].drawn)
+            drawn = false;
+    if (drawn && memcmp(&norm, &ui->drawn_model, sizeof norm) == 0) {
+        struct ui_frame_key a, b;
+        memcpy(&a, &key, sizeof a);
+        memcpy(&b, &ui->drawn_key, sizeof b);
+        a.force_shown = b.force_shown = a.remaining_shown = b.remaining_shown = 0;
+        if (memcmp(&a, &b, sizeof a) == 0) {
+            if (memcmp(&key, &ui->drawn_key, sizeof key) == 0 ||
+                st_now_ns() - ui->drawn_ns < UI_NUMBERS_NS)
+                return FRAME_SKIP;
+            ui->drawn_key = key;
+            ui->drawn_ns = st_now_ns();
+            bool overlay = ui->help || ui->abort_pending;
+            return overlay || !ui->views[UI_VIEW_THERAPIST].have_numbers ? FRAME_ALL : FRAME_NUMBERS;
+        }
+    }
+    ui->drawn_model = norm;
+    ui->drawn_key = key;
+    ui->have_drawn = true;
+    ui->drawn_ns = st_now_ns();
+    return FRAME_ALL;
+}
+
+uint64_t ui_frames_drawn(const struct ui *ui)
+{
+    return ui ? ui->frames_drawn : 0;
+}
+
 enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *err)
 {
     if (!ui || !m)
         return st_err_set(err, ST_ERR_ARG, "ui_frame: no UI or no model");
-    ui->clock++;
     layout_views(ui);
-    ui->n_buttons = 0;
+    enum frame_draw what = ui->opts.lazy ? frame_changes(ui, m) : FRAME_ALL;
+    if (what == FRAME_SKIP)
+        return ST_OK;
+    ui->clock++;
+    ui->frames_drawn++;
+    if (what == FRAME_ALL)
+        ui->n_buttons = 0;
     for (int v = 0; v < UI_VIEW_COUNT; v++) {
         struct ui_viewport *vp = &ui->views[v];
         if (!vp->shown)
@@ -332,7 +433,10 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
             dc.u = fminf((float)dc.w / 1000.0f, (float)dc.h / 780.0f);
             float lo = 0.55f * win->dpi_scale; /* a dense display: no smaller than readable */
             dc.u = dc.u < lo ? lo : dc.u > 3.0f ? 3.0f : dc.u;
-            ui_therapist_draw(&dc, m);
+            if (what == FRAME_NUMBERS)
+                ui_therapist_draw_numbers(&dc, m);
+            else
+                ui_therapist_draw(&dc, m);
         } else {
             dc.u = fminf((float)dc.w / 800.0f, (float)dc.h / 600.0f);
             ui_patient_draw(&dc, m);

@@ -287,6 +287,10 @@ struct ui_opts {
     const char *font;                  /* NULL = STATION_FONT */
     const char *font_bold;             /* NULL = STATION_FONT_BOLD */
     const char *title;                 /* window title; NULL = "Station" */
+    bool lazy; /* ui_frame draws only when what it would draw changed (the station: a window that costs
+                * nothing while nothing moves); numbers that alone changed (the force, the seconds
+                * left) are redrawn at most 4 times a second, and then only the therapist's cue
+                * strip and numbers panel and the patient view. false: every call draws (tests). */
 };
 
 /* AUTO layout, default sizes, patient window windowed on the last display, sound on, default fonts. */
@@ -344,12 +348,17 @@ bool ui_button_center(const struct ui *ui, enum ui_action a, int *x, int *y);
 /* ---------------------------------------------------------------------------------------------- */
 
 /*
- * Draws one frame of every view from m and presents it. m and its traces are only read. It does not
- * wait for the display's refresh: the station paces its loop (about 60 frames a second is plenty).
+ * Draws one frame of every view from m and presents it (with opts.lazy: only when it would differ
+ * from the last one drawn). m and its traces are only read. It does not wait for the display's
+ * refresh: the station paces its loop (about 60 frames a second is plenty).
  * On SDL's offscreen and dummy video drivers (tests, machines without a GPU) the views are drawn by
  * the software renderer; on a desktop by the accelerated one (OpenGL under X11).
  */
 enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *err);
+
+/* Frames ui_frame() has drawn and presented since ui_open() (with opts.lazy, the calls that found
+ * nothing changed are not counted). For tests and the benchmark. */
+uint64_t ui_frames_drawn(const struct ui *ui);
 
 /* Resizes view v's window to w x h (the one window for both views in the one-window layout), as a
  * user dragging its corner would; the next ui_frame() lays the views out anew. */

@@ -69,6 +69,24 @@ struct ui_viewport {
     bool have_plot;
     SDL_Rect plot;
     double t0, t1, y0, y1;
+    bool have_numbers;           /* therapist: the last full frame drew the cue strip and numbers here */
+    SDL_Rect cue_rect, num_rect; /* (ui_therapist_draw_numbers redraws just these) */
+};
+
+/* What a frame shows besides the model's plain fields: the traces' newest points (not their whole
+ * contents: points are only ever appended), the numbers that change with every sample as displayed,
+ * and the UI's own presentational state. */
+struct ui_trace_sig {
+    const struct ui_trace *tr;
+    size_t n, first;
+    double t, f;
+};
+struct ui_frame_key {
+    struct ui_trace_sig traces[UI_MAX_CURVES + 1 + UI_MAX_REPS];
+    double force_shown, remaining_shown; /* force_n to 0.1 N, state_remaining_s to 0.1 s */
+    bool help, rolling, patient_hidden, abort_pending;
+    int hover_win, hover_x, hover_y;
+    SDL_Rect rects[UI_VIEW_COUNT];
 };
 
 struct ui_button {
@@ -101,6 +119,13 @@ struct ui {
     size_t pts_cap;
     uint32_t *pixels; /* read-back buffer for ui_view_pixels */
     size_t pixels_cap;
+
+    /* opts.lazy: what the last drawn frame was made of, to tell whether the next would differ. */
+    struct ui_model drawn_model; /* normalised (ui.c: frame_key) */
+    struct ui_frame_key drawn_key;
+    bool have_drawn;
+    int64_t drawn_ns;
+    uint64_t frames_drawn;
 
     SDL_AudioDeviceID audio;
     float *sound[UI_SOUND_COUNT];
@@ -172,6 +197,7 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
 /* ui_therapist.c, ui_patient.c */
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
+void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m);
 
 /* The number of curves to draw (n_curves clamped to 0..UI_MAX_CURVES) and the active one (0 when
  * out of range): the model is the caller's and is not trusted to be in range. */

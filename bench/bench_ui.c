@@ -58,19 +58,30 @@ static double rep_t[CAP], rep_f[CAP];
 static struct ui_trace rep_trace;
 
 /* rep_view: the rep view, the rep under way growing by the same samples as channel 0. */
-static int run(const char *name, enum ui_layout layout, int w, int h, int channels, bool rep_view)
+/* A silent UI of w x h; NULL (said on stderr) when it cannot open. */
+static struct ui *bench_open(enum ui_layout layout, int w, int h, bool lazy)
 {
     struct ui_opts o = ui_opts_default();
     o.layout = layout;
     o.width = w;
     o.height = h;
     o.sound = false;
+    o.lazy = lazy;
     struct ui *ui;
     struct st_err err;
     if (ui_open(&o, &ui, &err) != ST_OK) {
         fprintf(stderr, "bench_ui: %s\n", st_err_msg(&err));
-        return 1;
+        return NULL;
     }
+    return ui;
+}
+
+static int run(const char *name, enum ui_layout layout, int w, int h, int channels, bool rep_view)
+{
+    struct ui *ui = bench_open(layout, w, h, false);
+    if (!ui)
+        return 1;
+    struct st_err err;
     struct ui_model m;
     ui_model_init(&m);
     snprintf(m.session.protocol, sizeof m.session.protocol, "Supine hip ADD/ABD, long lever 0\xc2\xb0");
@@ -139,18 +150,10 @@ static int run(const char *name, enum ui_layout layout, int w, int h, int channe
 /* 2: the lazy window at rest, called 60 times a second for 3 s; only the force's noise changes. */
 static int rest(void)
 {
-    struct ui_opts o = ui_opts_default();
-    o.layout = UI_LAYOUT_ONE_WINDOW;
-    o.width = 1600;
-    o.height = 900;
-    o.sound = false;
-    o.lazy = true;
-    struct ui *ui;
-    struct st_err err;
-    if (ui_open(&o, &ui, &err) != ST_OK) {
-        fprintf(stderr, "bench_ui: %s\n", st_err_msg(&err));
+    struct ui *ui = bench_open(UI_LAYOUT_ONE_WINDOW, 1600, 900, true);
+    if (!ui)
         return 1;
-    }
+    struct st_err err;
     struct ui_model m;
     ui_model_init(&m);
     ui_trace_init(&rep_trace, rep_t, rep_f, CAP);

@@ -245,12 +245,13 @@ static bool diff_box(const struct copy *a, const struct copy *b, int *x0, int *y
     return any;
 }
 
-static struct ui *open_ui(enum ui_layout layout, int w, int h)
+static struct ui *open_ui_lazy(enum ui_layout layout, int w, int h, bool lazy)
 {
     struct ui_opts o = ui_opts_default();
     o.layout = layout;
     o.width = w;
     o.height = h;
+    o.lazy = lazy;
     o.patient_width = 800;
     o.patient_height = 600;
     struct ui *ui = NULL;
@@ -259,6 +260,11 @@ static struct ui *open_ui(enum ui_layout layout, int w, int h)
     enum st_status st = ui_open(&o, &ui, &err);
     CHECK_OK(st, &err);
     return st == ST_OK ? ui : NULL;
+}
+
+static struct ui *open_ui(enum ui_layout layout, int w, int h)
+{
+    return open_ui_lazy(layout, w, h, false);
 }
 
 static void frame(struct ui *ui, const struct ui_model *m)
@@ -1533,15 +1539,9 @@ static void test_rep_view(void)
 /* opts.lazy: a frame is drawn only when it would differ; the numbers alone at most 4 times a second. */
 static void test_lazy_frames(void)
 {
-    struct ui_opts o = ui_opts_default();
-    o.layout = UI_LAYOUT_ONE_WINDOW;
-    o.width = 1280;
-    o.height = 720;
-    o.lazy = true;
-    struct ui *ui = NULL;
-    struct st_err err;
-    CHECK_OK(ui_open(&o, &ui, &err), &err);
+    struct ui *ui = open_ui_lazy(UI_LAYOUT_ONE_WINDOW, 1280, 720, true);
     REQUIRE(ui);
+    struct st_err err;
     struct ui_model m;
     rep_model(&m);
     struct ui_input in;

@@ -121,6 +121,16 @@ static void child_layout(enum ui_layout layout)
     ui_close(ui);
 }
 
+/* ui_open with o, failing the test (NULL) when it cannot. */
+static struct ui *open_child(const struct ui_opts *o)
+{
+    struct ui *ui = NULL;
+    struct st_err err;
+    enum st_status st = ui_open(o, &ui, &err);
+    CHECK_OK(st, &err);
+    return st == ST_OK ? ui : NULL;
+}
+
 /* The patient window full screen on the (only) display: it takes the whole 1600 x 900 screen. */
 static void test_child_patient_fullscreen(void)
 {
@@ -129,11 +139,9 @@ static void test_child_patient_fullscreen(void)
     o.width = 1024;
     o.height = 640;
     o.patient_fullscreen = true;
-    struct ui *ui = NULL;
+    struct ui *ui = open_child(&o);
+    REQUIRE(ui);
     struct st_err err;
-    enum st_status st = ui_open(&o, &ui, &err);
-    CHECK_OK(st, &err);
-    REQUIRE(st == ST_OK);
     struct ui_model m;
     model(&m);
     struct ui_image img = {0};
@@ -158,11 +166,9 @@ static void test_child_default_size(void)
 {
     struct ui_opts o = ui_opts_default();
     o.layout = UI_LAYOUT_ONE_WINDOW;
-    struct ui *ui = NULL;
+    struct ui *ui = open_child(&o);
+    REQUIRE(ui);
     struct st_err err;
-    enum st_status st = ui_open(&o, &ui, &err);
-    CHECK_OK(st, &err);
-    REQUIRE(st == ST_OK);
     struct ui_model m;
     model(&m);
     CHECK_OK(ui_frame(ui, &m, &err), &err);

@@ -38,7 +38,8 @@ static const char *side_name(enum st_side s)
     return s == ST_SIDE_LEFT ? "Left" : s == ST_SIDE_RIGHT ? "Right" : "Both";
 }
 
-/* "+4 % (may be noise)" against the previous best; "" when there is nothing to compare. */
+/* "+4 %" against the previous best, *within when inside the error band; "" when there is nothing to
+ * compare. */
 static void change_text(const struct ui_final *f, const struct bal_cell *now, const struct bal_cell *prev,
                         char *buf, size_t size, bool *within)
 {
@@ -48,7 +49,10 @@ static void change_text(const struct ui_final *f, const struct bal_cell *now, co
         return;
     double pct = 100.0 * (now->best_n - prev->best_n) / prev->best_n;
     *within = fabs(pct) < f->error_band_pct;
-    snprintf(buf, size, "%+.0f %%%s", pct, *within ? " (may be noise)" : "");
+    if (fabs(pct) < 0.5)
+        pct = 0.0; /* never "-0 %" */
+    /* within the band: muted, the footnote says it may be noise */
+    snprintf(buf, size, "%+.0f %%", pct);
 }
 
 static void draw_table(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
@@ -121,7 +125,7 @@ static void draw_table(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
     y += U(u, 4);
     if (y + row_h <= b.y + b.h) {
         if (f->have_previous)
-            snprintf(buf, sizeof buf, "vs %s: a change of the best under %.0f %% may be noise",
+            snprintf(buf, sizeof buf, "vs %s: a change under %.0f %% (grey) may be noise",
                      f->previous_when, f->error_band_pct);
         else
             snprintf(buf, sizeof buf, "No earlier complete session on this protocol to compare with");

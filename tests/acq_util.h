@@ -71,6 +71,18 @@ static void await_sent(struct st_ring *r, struct acq *a, uint64_t sent, size_t s
         run_for(r, a, 0.01, NULL);
 }
 
+/* Streams for `seconds`, notes what the emulator had sent by then (*es), waits for all of it (less
+ * slack) to arrive, and stops the acquisition: *st is its final status. The emulator keeps running. */
+static void stream_and_stop(struct st_ring *r, struct acq *a, struct emu *e, double seconds, size_t slack,
+                            struct acq_status *st, struct emu_stats *es)
+{
+    run_for(r, a, seconds, NULL);
+    emu_get_stats(e, es);
+    await_sent(r, a, es->samples_sent, slack);
+    acq_get_status(a, st);
+    acq_stop(a);
+}
+
 static bool is_lost(const struct acq_status *s)
 {
     return s->state == ACQ_LOST;

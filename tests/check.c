@@ -125,6 +125,18 @@ char *check_read_file(const char *path, size_t *len)
     return buf;
 }
 
+const char *check_self(void)
+{
+    static char self[1024];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        perror("readlink /proc/self/exe");
+        abort();
+    }
+    self[n] = '\0';
+    return self;
+}
+
 int check_done(void)
 {
     if (tmpdir[0] && !getenv("STATION_KEEP_TMP"))

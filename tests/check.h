@@ -41,6 +41,8 @@ const char *check_tmppath(char *buf, size_t size, const char *name);
 /* The whole file at path, NUL-terminated, malloc'd (the caller frees it); *len (if not NULL) is its
  * length without the NUL. NULL if it cannot be read. */
 char *check_read_file(const char *path, size_t *len);
+/* The path of this test's own program (/proc/self/exe), to run itself again as a child. */
+const char *check_self(void);
 /* Writes text to path (a fixture file); a failure fails the test and returns false. */
 bool check_write_file(const char *path, const char *text);
 

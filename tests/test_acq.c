@@ -37,13 +37,9 @@ static void test_stream_one_rep(void)
     struct st_ring ring;
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .channel = 1};
     struct acq *a = acq_begin(&ring, &cfg);
-    run_for(&ring, a, 3.5, NULL);
-    struct emu_stats es;
-    emu_get_stats(e, &es);
-    await_sent(&ring, a, es.samples_sent, 0); /* what was sent by then must all arrive */
     struct acq_status st;
-    acq_get_status(a, &st);
-    acq_stop(a);
+    struct emu_stats es; /* what was sent by then must all arrive */
+    stream_and_stop(&ring, a, e, 3.5, 0, &st, &es);
     emu_stop(e);
 
     CHECK_INT(st.state, ACQ_STREAMING);

@@ -30,10 +30,7 @@ static void child_later(void)
 /* Runs this program with CHECK_CHILD=mode; returns its exit status. */
 static int child(const char *mode)
 {
-    char self[1024];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    REQUIRE(n > 0);
-    self[n] = '\0';
+    const char *self = check_self();
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

@@ -339,6 +339,16 @@ static void sim_frame(struct sim *s)
         CHECK_OK(cmd(s, (enum eng_cmd)s->review_cmd, &err), &err);
 }
 
+/* The opening of a hands-free test: cfg in auto mode, no therapist, START given (the only command). */
+static void sim_auto(struct sim *s, const struct proto_def *d, struct eng_config *cfg, double rate)
+{
+    cfg->mode = ENG_AUTO;
+    sim_init(s, d, cfg, rate);
+    s->therapist = false;
+    struct st_err err;
+    CHECK_OK(cmd(s, ENG_CMD_START, &err), &err);
+}
+
 static enum eng_state state_of(const struct sim *s)
 {
     struct eng_view v;
@@ -744,13 +754,9 @@ static void test_auto_hands_free(void)
     struct proto_def d;
     load(&d, "supine-0");
     struct eng_config cfg = eng_config_default();
-    cfg.mode = ENG_AUTO;
     cfg.rest_s = 5; /* shorter rests; block_rest_s stays the file's 30 s */
     static struct sim s;
-    sim_init(&s, &d, &cfg, 1000);
-    s.therapist = false;
-    struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err); /* the only command: SETUP proceeds once */
+    sim_auto(&s, &d, &cfg, 1000);
     /* the third measured rep of ADD right is too short (0.3 s): flagged, kept, replaced */
     static const double peaks[] = {200, 200, 200, 200, 190, 190, 190, 190, 190, 150, 150, 150, 150, 160, 160, 160, 160};
     s.peaks = peaks;
@@ -802,14 +808,10 @@ static void test_auto_short_rest_clean_baseline(void)
     struct proto_def d;
     small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 0, 0, 0);
     struct eng_config cfg = eng_config_default();
-    cfg.mode = ENG_AUTO;
     static struct sim s;
-    sim_init(&s, &d, &cfg, 1000);
-    s.therapist = false;
+    sim_auto(&s, &d, &cfg, 1000);
     s.react_s = 0.2; /* armed at the rep's end (0.4 s after release); the push 0.2 s later */
     s.plateau_s = 1.5;
-    struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
     while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
         sim_frame(&s);
     CHECK_INT(state_of(&s), ENG_COMPLETE);
@@ -1238,13 +1240,9 @@ static void test_auto_retare_after_zero_on_a_push(void)
     struct proto_def d;
     small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 1, 0, 0);
     struct eng_config cfg = eng_config_default();
-    cfg.mode = ENG_AUTO;
     static struct sim s;
-    sim_init(&s, &d, &cfg, 200);
-    s.therapist = false;
+    sim_auto(&s, &d, &cfg, 200);
     s.offset = 37.0 + 150.0; /* pushing (no tremor in this harness: a steady plateau) */
-    struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
     for (int i = 0; i < 80 && s.ntares == 0; i++)
         sim_frame(&s);
     REQUIRE(s.ntares == 1);

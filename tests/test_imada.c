@@ -430,13 +430,9 @@ static void test_probe_and_stream_in_lbf(void)
     struct st_ring ring;
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_imada, .channel = 2};
     struct acq *a = acq_begin(&ring, &cfg);
-    run_for(&ring, a, 3.0, NULL);
-    struct emu_stats es;
-    emu_get_stats(e, &es);
-    await_sent(&ring, a, es.samples_sent, 3); /* every reading formed by then arrives */
     struct acq_status st;
-    acq_get_status(a, &st);
-    acq_stop(a);
+    struct emu_stats es; /* what was sent by then must all arrive */
+    stream_and_stop(&ring, a, e, 3.0, 3, &st, &es);
     emu_stop(e);
 
     CHECK_INT(st.state, ACQ_STREAMING);

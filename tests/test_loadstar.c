@@ -367,13 +367,9 @@ static void stream_and_check(struct emu *e, const struct acq_cfg *cfg, double se
 {
     struct st_ring ring;
     struct acq *a = acq_begin(&ring, cfg);
-    run_for(&ring, a, seconds, NULL);
-    struct emu_stats es;
-    emu_get_stats(e, &es);
-    await_sent(&ring, a, es.samples_sent, 0); /* what was sent by then must all arrive */
     struct acq_status st;
-    acq_get_status(a, &st);
-    acq_stop(a);
+    struct emu_stats es; /* what was sent by then must all arrive */
+    stream_and_stop(&ring, a, e, seconds, 0, &st, &es);
 
     CHECK_INT(st.state, ACQ_STREAMING);
     CHECK_STR(st.ident.family, "loadstar");

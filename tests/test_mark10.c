@@ -547,13 +547,9 @@ static void test_stream_peak_through_lbf(void)
     struct st_ring ring;
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_mark10, .channel = 2};
     struct acq *a = acq_begin(&ring, &cfg);
-    run_for(&ring, a, 1.6, NULL); /* the plateau is 0.6 - 1.4 s */
-    struct emu_stats es;
-    emu_get_stats(e, &es);
-    await_sent(&ring, a, es.samples_sent, 2); /* what was sent by then must all arrive */
     struct acq_status st;
-    acq_get_status(a, &st);
-    acq_stop(a);
+    struct emu_stats es; /* what was sent by then must all arrive */
+    stream_and_stop(&ring, a, e, 1.6, 2, &st, &es); /* the plateau is 0.6 - 1.4 s */
     emu_stop(e);
 
     CHECK_INT(st.state, ACQ_STREAMING);

@@ -194,10 +194,7 @@ static void test_real_x11_window(void)
 {
     if (access(XVFB_RUN, X_OK) != 0)
         check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB_RUN);
-    char self[1024];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    REQUIRE(n > 0);
-    self[n] = '\0';
+    const char *self = check_self();
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

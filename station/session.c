@@ -248,6 +248,8 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
     struct eng_view v; /* numbered as on the screen: "Rep 2 of 3", an extra one beyond the plan said so */
     eng_view(s->eng, &v);
     int planned = r->familiarisation ? v.fam_reps : v.reps;
+    if (!r->familiarisation) /* the plan, not the extra reps the engine has added to it by now */
+        planned = s->o->reps > 0 ? s->o->reps : s->proto.reps;
     char num[48];
     if (r->extra || r->index > planned)
         snprintf(num, sizeof num, "%d (extra)", r->index);

@@ -67,7 +67,7 @@ static void test_demo_headless(void)
 {
     char db[512];
     check_tmppath(db, sizeof db, "demo.db");
-    char *a[] = {"station", "demo", "--reps", "1", "--db", db, NULL};
+    char *a[] = {"station", "demo", "--reps", "1", "--block-rest-s", "2", "--db", db, NULL};
     const char *env[] = {"DISPLAY=", "WAYLAND_DISPLAY=", "SDL_VIDEODRIVER=", "STATION_LOG=debug", NULL};
     struct run r = run_cmd(NULL, a, env);
     CHECK_INT(r.status, 0);
@@ -80,6 +80,9 @@ static void test_demo_headless(void)
     CHECK(strstr(r.out, "Calibration: not needed, the device is emulated") != NULL);
     CHECK(strstr(r.out, "capacity unknown") != NULL && strstr(r.out, "capacity - N") == NULL);
     CHECK(strstr(r.out, "  Rep 1 of 1: peak ") != NULL); /* numbered as on the screen */
+    /* the pause between blocks from --block-rest-s (not the protocol's 1.5 s), counted down */
+    CHECK(strstr(r.out, "Block 2 of 4: Adduction, right leg. Position: supine, hips 0°, pad 5 cm above the malleolus\n"
+                        "  Next block in 2 s\n  Next block in 1 s\n") != NULL);
     CHECK(strstr(r.out, "best rep #1: time to peak ") != NULL);
     CHECK(strstr(r.out, "Reference values\n  None that compare") != NULL);
     CHECK(strstr(r.err, "1990-04-12") == NULL);

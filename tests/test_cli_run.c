@@ -3,7 +3,8 @@
  * patient added twice (the duplicate warning and --force), a patient without a lever arm (the warning
  * before the run), /dev/null as a port (not a serial device), --block-rest-s checked, the timings of
  * `station protocols`, and a run against an emulated dynamometer on a pty that stops before its end:
- * its id still printed last, exit status 1 with the reason.
+ * its id still printed last, exit status 1 with the reason. (A complete run, exit 0, with the pause
+ * between blocks from --block-rest-s counted down: the demo in test_cli.)
  */
 #include <stdlib.h>
 

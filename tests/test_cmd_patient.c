@@ -300,7 +300,9 @@ static void test_cmd_history(void)
     CHECK(strstr(out_buf, "201.0 +25 % !") != NULL); /* ADD left 161 -> 201 */
     CHECK(strstr(out_buf, "-0 %") == NULL);
     CHECK(strstr(out_buf, "3 aborted") != NULL);
-    CHECK(strstr(out_buf, "(new) chronojump") != NULL);
+    CHECK(strstr(out_buf, "B (changed)") != NULL);
+    CHECK(strstr(out_buf, "Devices: A = chronojump SN-A; B = chronojump SN-B\n") != NULL);
+    CHECK(strstr(out_buf, "The device changed 1 time(s)") != NULL);
     CHECK(strstr(out_buf, "'!' marks 2 change(s) beyond 10 %") != NULL);
     CHECK(strstr(out_buf, "red below 0.80, amber below 0.90 (groin-injury") != NULL);
     CHECK(strstr(out_buf, ".md") == NULL);

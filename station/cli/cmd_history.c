@@ -527,14 +527,26 @@ static int trend_protocol(struct store *s, int64_t pid, const char *protocol)
         }
         putchar('\n');
     }
+    /* The device by letter (A, then B at the first change, ...), named in full under the table. */
     print_col("device", 20);
+    char letter = 'A';
     for (size_t i = 0; i < n; i++) {
-        snprintf(buf, sizeof buf, "%s%s", rows[i].device_changed ? "(new) " : "",
-                 rows[i].devices[0] ? rows[i].devices : "-");
+        if (i && rows[i].device_changed && letter < 'Z')
+            letter++;
+        snprintf(buf, sizeof buf, "%c%s", letter, i && rows[i].device_changed ? " (changed)" : "");
         print_col(buf, TREND_COL);
-        device_changes += rows[i].device_changed;
+        device_changes += i && rows[i].device_changed;
     }
-    putchar('\n');
+    printf("\n%s", n ? "Devices:" : "");
+    letter = 'A';
+    for (size_t i = 0; i < n; i++) {
+        if (i && rows[i].device_changed && letter < 'Z')
+            letter++;
+        if (i == 0 || rows[i].device_changed)
+            printf("%s %c = %s", i ? ";" : "", letter, rows[i].devices[0] ? rows[i].devices : "not recorded");
+    }
+    if (n)
+        putchar('\n');
     if (n > 1)
         printf("Change: from the previous session with a value, in %%; '!' marks %d change(s) beyond %.0f %%, "
                "the measurement\nerror of hand-held dynamometers (SEM 3.3-7 %%): smaller changes may be noise.\n",
@@ -544,7 +556,7 @@ static int trend_protocol(struct store *s, int64_t pid, const char *protocol)
            "amber above %.0f %%, red above %.0f %%.\n",
            bp.ratio_red, bp.ratio_amber, bp.asym_amber, bp.asym_red);
     if (device_changes)
-        printf("The device changed %d time(s) (new): hand-held dynamometers of different brands differ by up to "
+        printf("The device changed %d time(s): hand-held dynamometers of different brands differ by up to "
                "16 %%,\nso a change across a device change is not comparable.\n",
                device_changes);
     if (n == 0)

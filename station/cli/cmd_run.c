@@ -273,6 +273,7 @@ int cmd_demo(int argc, char **argv)
     const char *db = NULL, *driver = "chronojump";
     bool headless = false, manual = false;
     int reps = 3;
+    double block_rest = -1;
     const char *shot = NULL;
     double exit_after = 0;
     struct cli_opt opts[] = {
@@ -280,10 +281,11 @@ int cmd_demo(int argc, char **argv)
         {"--reps", CLI_INT, &reps, "N", "reps per direction and side (default 3)", false},
         {"--headless", CLI_FLAG, &headless, NULL, "no window even when a display is there", false},
         {"--manual", CLI_FLAG, &manual, NULL, "therapist-paced: press Enter/Space for each rep", false},
+        {"--block-rest-s", CLI_DOUBLE, &block_rest, "S", "pause between blocks, 0-600 (default the protocol's 1.5 s)", false},
         SHOT_OPTS,
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
     };
-    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--screenshot FILE.png] [--exit-after-s S] [--db PATH]",
+    struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--block-rest-s S] [--screenshot FILE.png] [--exit-after-s S] [--db PATH]",
                           "The station on a built-in emulated dynamometer: a sample patient pushes 3 reps per\n"
                           "direction and side on the demo protocol (supine, hips at 0°, short timings), hands-free.\n"
                           "With no display it runs on the terminal. The session is saved like any other.",
@@ -297,6 +299,8 @@ int cmd_demo(int argc, char **argv)
         return cli_usage_error(&cmd, "no emulator for \"%s\"", driver);
     if (reps < 1 || reps > 10)
         return cli_usage_error(&cmd, "--reps must be between 1 and 10");
+    if (cli_opt_get(&cmd, "--block-rest-s")->seen && !(block_rest >= 0 && block_rest <= 600))
+        return cli_usage_error(&cmd, "--block-rest-s must be between 0 and 600 seconds");
     const char *disp = getenv("DISPLAY"), *way = getenv("WAYLAND_DISPLAY");
     bool have_display = (disp && *disp) || (way && *way);
     const char *vd = getenv("SDL_VIDEODRIVER");
@@ -342,6 +346,7 @@ int cmd_demo(int argc, char **argv)
     o.screenshot = shot;
     o.exit_after_s = exit_after;
     o.rest_s = 1.0;
+    o.block_rest_s = block_rest;
     o.reps = reps;
     o.demo_emu[0] = e;
     o.demo_reaction_s = 0.25;

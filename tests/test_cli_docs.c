@@ -46,6 +46,21 @@ static void test_readme_matches_help(void)
     run_free(&r);
 }
 
+/* Every help text stands on its own: none points into the source tree (CLINICAL.md, DESIGN.md). */
+static void test_help_names_no_source_file(void)
+{
+    const char *modes[] = {"--help-all", "--man", "--help"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        char *a[] = {"station", (char *)modes[i], NULL};
+        struct run r = run_cmd(NULL, a, NULL);
+        CHECK_INT(r.status, 0);
+        if (strstr(r.out, ".md"))
+            check_fail(__FILE__, __LINE__, "station %s names a file of the source tree: ...%.60s", modes[i],
+                       strstr(r.out, ".md") > r.out + 40 ? strstr(r.out, ".md") - 40 : r.out);
+        run_free(&r);
+    }
+}
+
 static void test_man_page_has_every_option(void)
 {
     char *m[] = {"station", "--man", NULL};
@@ -126,6 +141,30 @@ static void test_completion(void)
     }
 }
 
+/* The completion script itself, in bash, with the program on PATH as an installed one would be. */
+static void test_bash_completion_script(void)
+{
+    if (access("/bin/bash", X_OK) != 0)
+        check_skip("no bash: the completion script was not run");
+    char bin[1100], path_env[1200];
+    REQUIRE(realpath(station_bin(), bin));
+    *strrchr(bin, '/') = '\0';
+    snprintf(path_env, sizeof path_env, "PATH=%s:/usr/bin:/bin", bin);
+    const char *env[] = {path_env, NULL};
+    char *a[] = {"bash", "-c",
+                 "source " STATION_PROTOCOL_DIR "/../tools/station.bash-completion; "
+                 "COMP_WORDS=(station ru); COMP_CWORD=1; _station; echo \"[${COMPREPLY[*]}]\"; "
+                 "COMP_WORDS=(station run --protocol su); COMP_CWORD=3; _station; echo \"[${COMPREPLY[*]}]\"; "
+                 "COMP_WORDS=(station export 1 --ta); COMP_CWORD=3; _station; echo \"[${COMPREPLY[*]}]\"",
+                 NULL};
+    struct run r = run_cmd("bash", a, env);
+    CHECK_INT(r.status, 0);
+    CHECK(strstr(r.out, "[run]\n") != NULL);
+    CHECK(strstr(r.out, "[supine-0 supine-45]\n") != NULL);
+    CHECK(strstr(r.out, "[--table]\n") != NULL);
+    run_free(&r);
+}
+
 static void test_install(void)
 {
     char dest[512], real[PATH_MAX];
@@ -170,8 +209,10 @@ static void test_install(void)
 int main(void)
 {
     CHECK_RUN(test_readme_matches_help);
+    CHECK_RUN(test_help_names_no_source_file);
     CHECK_RUN(test_man_page_has_every_option);
     CHECK_RUN(test_completion);
+    CHECK_RUN(test_bash_completion_script);
     CHECK_RUN(test_install);
     return check_done();
 }

@@ -18,7 +18,7 @@ int cmd_analyze(int argc, char **argv)
     double mass = NAN, lever = NAN, full_scale = NAN;
     const char *db = NULL;
     struct cli_opt opts[] = {
-        {"--json", CLI_FLAG, &json, NULL, "print one JSON object (the keys listed in DESIGN.md)", false},
+        {"--json", CLI_FLAG, &json, NULL, "print one JSON object (baseline_n, onset_s, peak_n, ... flags)", false},
         {"--mass-kg", CLI_DOUBLE, &mass, "KG", "body mass, for N/kg and N·m/kg in the table", false},
         {"--lever-m", CLI_DOUBLE, &lever, "M", "lever arm, hip joint centre to pad centre, for torque", false},
         {"--full-scale-n", CLI_DOUBLE, &full_scale, "N", "the device's full-scale reading (saturation flag)", false},
@@ -27,7 +27,8 @@ int cmd_analyze(int argc, char **argv)
     struct cli_cmd cmd = {
         "station analyze",
         "[--json] [--mass-kg KG] [--lever-m M] [--full-scale-n N] TRACE.csv",
-        "The metrics of one contraction, computed exactly as CLINICAL.md defines them, from a CSV file\n"
+        "The metrics of one contraction (onset, peak, time to peak, RFD, best 1 s mean, impulse, quality\n"
+        "flags) from a CSV file "
         "with the header t_s,force_n and one sample per line (time in s, force in N, tared).",
         CLI_OPTS(opts), 1, 1,
     };

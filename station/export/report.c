@@ -644,7 +644,7 @@ static void draw_change(struct ctx *c)
     rpdf_table(p, cols, 6, &cells[0][0], nrow, 7.5);
     rpdf_rgb(p, COL_MUTED);
     rpdf_para(p, "Beyond band: a change larger than the 10 % measurement-error band. Hand-held dynamometry has a "
-                 "measurement error (SEM) of 3.3-7 %: a change below about 10 % may be noise (CLINICAL.md).",
+                 "measurement error (SEM) of 3.3-7 %: a change below about 10 % may be noise.",
               F_NOTE, 2);
     if (device_change_between(d, i - 1, i) || device_change_between(d, 0, i)) {
         rpdf_rgb(p, COL_RED);
@@ -810,7 +810,7 @@ static void draw_references(struct ctx *c)
     if (!shown) {
         char line[400];
         snprintf(line, sizeof line,
-                 "None shown: the published values (CLINICAL.md) come from eccentric (break) tests or a fixed frame "
+                 "None shown: the published values (Mosler 2017, Beddows 2020, Ramskov 2014) come from eccentric (break) tests or a fixed frame "
                  "in athletes and runners, and this session is a %s test (%s). Values from another position or "
                  "test do not compare.",
                  d->have_protocol ? proto_contraction_name(d->protocol.contraction) : "unknown",
@@ -879,7 +879,7 @@ static void draw_appendix(struct ctx *c)
     struct rpdf *p = &c->pdf;
     rpdf_new_page(p, c->page_h, c->page_w); /* landscape */
     note_page(c);
-    rpdf_heading(p, "Appendix: every repetition (CLINICAL.md definitions; - = not available)", 40);
+    rpdf_heading(p, "Appendix: every repetition (- = not available)", 40);
     static const struct rpdf_col ca[] = {
         {"#", 18, RPDF_RIGHT},             {"Block", 22, RPDF_RIGHT},        {"Dir, side", 44, RPDF_LEFT},
         {"Status", 50, RPDF_LEFT},         {"Counts", 28, RPDF_LEFT},        {"Baseline N", 38, RPDF_RIGHT},

@@ -4,7 +4,10 @@
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int check_failures;
@@ -32,7 +35,11 @@ void check_run(const char *name, void (*fn)(void))
     check_cases++;
     if (setjmp(check_abort_case) == 0)
         fn();
-    fprintf(stderr, "%s %s\n", check_failures != before ? "FAIL" : skipped != skipped_before ? "SKIP" : "ok  ", name);
+    fprintf(stderr, "%s %s\n",
+            check_failures != before    ? "FAIL"
+            : skipped != skipped_before ? "SKIP"
+                                        : "ok  ",
+            name);
     check_current = "?";
 }
 
@@ -154,4 +161,54 @@ bool check_write_file(const char *path, const char *text)
     if (!ok)
         check_fail(__FILE__, __LINE__, "could not write the fixture %s", path);
     return ok;
+}
+
+#define XVFB_RUN "/usr/bin/xvfb-run"
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void check_under_xvfb(const char *child_env, int timeout_s)
+{
+    if (access(XVFB_RUN, X_OK) != 0)
+        check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB_RUN);
+    char self[1024];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        check_fail(__FILE__, __LINE__, "cannot find this program to run it under Xvfb");
+        return;
+    }
+    self[n] = '\0';
+    pid_t pid = fork();
+    if (pid < 0) {
+        check_fail(__FILE__, __LINE__, "fork failed");
+        return;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        setenv(child_env, "1", 1);
+        setenv("SDL_VIDEODRIVER", "x11", 1);
+        setenv("SDL_AUDIODRIVER", "dummy", 1);
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+        unsetenv("WAYLAND_DISPLAY");
+        execl(XVFB_RUN, XVFB_RUN, "-a", "-s", "-screen 0 1600x900x24 -noreset", self, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    double deadline = mono_s() + timeout_s;
+    pid_t got;
+    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && mono_s() < deadline)
+        usleep(50000);
+    if (got == 0) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        check_fail(__FILE__, __LINE__, "the X11 child did not finish in %d s", timeout_s);
+        return;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        check_fail(__FILE__, __LINE__, "the X11 child failed (status %d): see its output above", status);
 }

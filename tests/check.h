@@ -30,6 +30,12 @@ void check_run(const char *name, void (*fn)(void));
  * could not run what it is for is reported skipped, never passed. */
 void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 #define CHECK_SKIPPED 77
+/* Runs this test program again under xvfb-run (a virtual X server, -noreset: by default it resets when
+ * its last client leaves, and a window opened during that reset finds no display) with child_env=1,
+ * SDL's x11 video driver, the dummy audio driver and no LeakSanitizer leak check (Mesa keeps its
+ * allocations to the end), and waits up to timeout_s for it; its failure (or overrun: it is killed)
+ * fails the current case. Skips the case (check_skip) when xvfb-run is not installed. */
+void check_under_xvfb(const char *child_env, int timeout_s);
 /* Returns the exit status: 0 all passed, 1 a check failed, CHECK_SKIPPED a case was skipped. */
 int check_done(void);
 

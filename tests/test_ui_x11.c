@@ -192,36 +192,7 @@ static void test_child_two_windows(void)
 /* Runs this program under xvfb-run and waits (at most 90 s) for it. */
 static void test_real_x11_window(void)
 {
-    if (access(XVFB_RUN, X_OK) != 0)
-        check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB_RUN);
-    const char *self = check_self();
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        setpgid(0, 0);
-        setenv("UI_X11_CHILD", "1", 1);
-        setenv("SDL_VIDEODRIVER", "x11", 1);
-        setenv("SDL_AUDIODRIVER", "dummy", 1);
-        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-        unsetenv("WAYLAND_DISPLAY");
-        execl(XVFB_RUN, XVFB_RUN, "-a", "-s", "-screen 0 1600x900x24 -noreset", self, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    int64_t deadline = st_now_ns() + 90 * ST_NS_PER_S;
-    pid_t got;
-    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && st_now_ns() < deadline)
-        st_sleep_ns(50 * ST_NS_PER_MS);
-    if (got == 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        check_fail(__FILE__, __LINE__, "the X11 child did not finish in 90 s");
-        return;
-    }
-    CHECK(WIFEXITED(status));
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        check_fail(__FILE__, __LINE__, "the X11 child failed (exit %d): see its output above",
-                   WEXITSTATUS(status));
+    check_under_xvfb("UI_X11_CHILD", 90);
 }
 
 int main(void)

@@ -27,7 +27,8 @@ drivers/:protocols/|station/|SDL|sqlite3|cairo|pango|libpq
 protocols/:drivers/|station/|SDL|sqlite3|cairo|pango|libpq|libserialport|dirent|fcntl|unistd|sys/
 station/store/:station/ui/|station/export/|station/cli/|station/session|SDL|cairo|pango|libserialport
 station/export/:station/ui/|station/cli/|station/session|SDL|libserialport|libpq
-station/ui/:station/store/|station/export/|station/cli/|station/session|sqlite3|cairo|pango|libpq
+station/ui/:station/store/|station/export/|station/cli/|station/gui/|station/session|sqlite3|cairo|pango|libpq
+station/gui/:station/cli/|sqlite3|SDL|cairo|pango|libpq
 station/session:station/cli/
 station/paths:station/cli/|station/ui/|SDL"
 for rule in $layers; do

@@ -23,5 +23,6 @@ int cmd_calibrate(int argc, char **argv); /* station/cli/cmd_devices.c */
 int cmd_report(int argc, char **argv);    /* station/cli/cmd_report.c */
 int cmd_note(int argc, char **argv);      /* station/cli/cmd_note.c */
 int cmd_export_fhir(int argc, char **argv); /* station/cli/cmd_fhir.c: `export --format fhir` */
+int cmd_gui(int argc, char **argv);       /* station/cli/cmd_gui.c: the window (home) */
 
 #endif

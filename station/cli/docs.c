@@ -18,6 +18,8 @@
 static const char *const patient_subs[] = {"add", "list", "show", "edit", "delete", NULL};
 
 static const struct station_command commands[] = {
+    {"gui", cmd_gui, "the window: patients, search, add, edit, history and trend (also `station` alone on a desktop)",
+     NULL},
     {"demo", cmd_demo, "the station on a built-in emulated dynamometer: the first thing to run", NULL},
     {"devices", cmd_devices, "serial ports; --probe names the dynamometer on each", NULL},
     {"calibrate", cmd_calibrate, "check a device against a known mass", NULL},

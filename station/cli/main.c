@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "station/cli/cli.h"
+#include "station/cli/commands.h"
 #include "station/cli/docs.h"
 
 /* Global options before the command, as git and docker take them: `station --db PATH COMMAND ...` works
@@ -44,6 +45,12 @@ int main(int argc, char **argv)
     argc -= g;
     argv += g;
     if (argc < 2) {
+        /* A therapist starts the station from the desktop: the window. */
+        const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+        if ((x && *x) || (wl && *wl)) {
+            char *gui_argv[] = {"gui", NULL};
+            return cmd_gui(1, gui_argv);
+        }
         docs_usage(stderr);
         return 2;
     }

@@ -137,6 +137,14 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
     snprintf(ui->bold_path, sizeof ui->bold_path, "%s",
              ui->opts.font_bold ? ui->opts.font_bold : STATION_FONT_BOLD);
     snprintf(ui->title, sizeof ui->title, "%s", ui->opts.title ? ui->opts.title : "Station");
+    snprintf(ui->fallback_path, sizeof ui->fallback_path, "%s",
+             ui->opts.font_fallback ? ui->opts.font_fallback : STATION_FONT_FALLBACK);
+    if (ui->fallback_path[0] && access(ui->fallback_path, R_OK) != 0) {
+        ST_WARN("ui", "no fallback font %s (Debian package fonts-droid-fallback): Chinese, Japanese and "
+                "Korean text will show as boxes", ui->fallback_path);
+        ui->fallback_path[0] = '\0';
+    }
+    ui->opts.font_fallback = ui->fallback_path;
     ui->opts.font = ui->font_path;
     ui->opts.font_bold = ui->bold_path;
     ui->opts.title = ui->title;
@@ -404,8 +412,13 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
 {
     if (!ui || !m)
         return st_err_set(err, ST_ERR_ARG, "ui_frame: no UI or no model");
+    return ui_frame_views(ui, m, NULL, err);
+}
+
+enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const struct ui_home *home, struct st_err *err)
+{
     layout_views(ui);
-    enum frame_draw what = ui->opts.lazy ? frame_changes(ui, m) : FRAME_ALL;
+    enum frame_draw what = ui->opts.lazy && !home ? frame_changes(ui, m) : FRAME_ALL;
     if (what == FRAME_SKIP)
         return ST_OK;
     ui->clock++;
@@ -433,7 +446,9 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
             dc.u = fminf((float)dc.w / 1000.0f, (float)dc.h / 780.0f);
             float lo = 0.55f * win->dpi_scale; /* a dense display: no smaller than readable */
             dc.u = dc.u < lo ? lo : dc.u > 3.0f ? 3.0f : dc.u;
-            if (what == FRAME_NUMBERS)
+            if (home)
+                ui_home_draw(&dc, home);
+            else if (what == FRAME_NUMBERS)
                 ui_therapist_draw_numbers(&dc, m);
             else
                 ui_therapist_draw(&dc, m);

@@ -286,6 +286,8 @@ struct ui_opts {
     bool sound;                        /* false: ui_sound() is silent */
     const char *font;                  /* NULL = STATION_FONT */
     const char *font_bold;             /* NULL = STATION_FONT_BOLD */
+    const char *font_fallback;         /* for scripts the font lacks (CJK); NULL = STATION_FONT_FALLBACK,
+                                        * "" = none. A missing file only loses those characters. */
     const char *title;                 /* window title; NULL = "Station" */
     bool lazy; /* ui_frame draws only when what it would draw changed (the station: a window that costs
                 * nothing while nothing moves); numbers that alone changed (the force, the seconds

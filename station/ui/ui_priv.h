@@ -19,6 +19,7 @@
 #define UI_TEXT_SLOTS 384
 #define UI_TEXT_KEY_MAX 200
 #define UI_FONT_SLOTS 24
+#define UI_FALLBACK_SLOTS 8
 #define UI_MAX_WINDOWS 2
 
 /* Theme colours not exported through ui_colour_rgb (text and panels). */
@@ -89,6 +90,14 @@ struct ui_frame_key {
     SDL_Rect rects[UI_VIEW_COUNT];
 };
 
+/* A clickable region of the home pages (ui_home.c): a button, a list row or a form field. */
+#define UI_HOME_HITS 96
+struct ui_home_hit {
+    int kind; /* enum ui_home_ev */
+    int index;
+    SDL_Rect r; /* window output pixels */
+};
+
 struct ui_button {
     enum ui_action action;
     int win;
@@ -99,11 +108,14 @@ struct ui_button {
 struct ui {
     struct ui_opts opts;
     char font_path[512], bold_path[512], title[128];
+    char fallback_path[512]; /* "" = no fallback font (ui_script.c) */
     enum ui_layout layout;
     struct ui_win wins[UI_MAX_WINDOWS];
     int n_wins;
     struct ui_viewport views[UI_VIEW_COUNT];
     struct ui_font_slot fonts[UI_FONT_SLOTS];
+    /* The fallback font's own slots: opening it never closes a main font the caller still holds. */
+    struct ui_font_slot fallback_fonts[UI_FALLBACK_SLOTS];
     uint64_t clock; /* frame counter: the caches' LRU clock */
     bool font_warned;
 
@@ -130,6 +142,10 @@ struct ui {
     SDL_AudioDeviceID audio;
     float *sound[UI_SOUND_COUNT];
     size_t sound_len[UI_SOUND_COUNT];
+
+    struct ui_home_hit home_hits[UI_HOME_HITS]; /* the home's clickable regions, last frame (ui_home.c) */
+    int n_home_hits;
+    int home_rows_visible; /* patient rows the last home frame had room for */
 
     bool video_up, ttf_up, audio_up;
     bool no_gpu; /* offscreen / dummy video: software renderer only */
@@ -159,6 +175,8 @@ enum {
 /* ui_text.c */
 int ui_text_px(float px);
 TTF_Font *ui_font_get(struct ui *ui, bool bold, int px);
+/* The fallback font at px (NULL when there is none): ui_script.c renders what the main font lacks with it. */
+TTF_Font *ui_font_fallback(struct ui *ui, bool bold, int px);
 int ui_text_draw(struct ui_dc *dc, const char *s, int x, int y, int px, bool bold, uint32_t rgb, int flags);
 int ui_text_width(struct ui_dc *dc, const char *s, int px, bool bold, int flags);
 int ui_text_height(struct ui_dc *dc, int px, bool bold);
@@ -211,6 +229,19 @@ uint32_t ui_flag_rgb(enum bal_flag f);
 void ui_button_add(struct ui_dc *dc, enum ui_action a, SDL_Rect r, bool enabled);
 /* Formats a force for display: "245.3 N", "–" for NAN. */
 const char *ui_fmt_n(char *buf, size_t size, double n, int decimals);
+
+/* ui_script.c: text in any script the fonts cover. Renders s (UTF-8) in white as one surface, each run of
+ * characters in the font that has them (the main font, else the fallback) and right-to-left runs
+ * (Arabic, Hebrew) shaped right to left; NULL when nothing can be rendered. ui_script_size measures the
+ * same way (0 when it cannot). */
+SDL_Surface *ui_script_render(struct ui *ui, TTF_Font *main_font, bool bold, int px, const char *s);
+int ui_script_size(struct ui *ui, TTF_Font *main_font, bool bold, int px, const char *s, int *w, int *h);
+
+/* ui_home.c: the home pages in the therapist view. */
+struct ui_home;
+void ui_home_draw(struct ui_dc *dc, const struct ui_home *h);
+/* ui.c: draws one frame of every view; the therapist view shows home when it is not NULL. */
+enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const struct ui_home *home, struct st_err *err);
 
 /* ui_sound.c */
 void ui_sound_open(struct ui *ui);

@@ -31,11 +31,12 @@ int ui_text_px(float px)
     return (p + 4) & ~7;
 }
 
-TTF_Font *ui_font_get(struct ui *ui, bool bold, int px)
+static TTF_Font *font_slot_get(struct ui *ui, struct ui_font_slot *slots, int n_slots, bool bold,
+                               bool fallback, int px)
 {
     struct ui_font_slot *free_slot = NULL, *lru = NULL;
-    for (int i = 0; i < UI_FONT_SLOTS; i++) {
-        struct ui_font_slot *f = &ui->fonts[i];
+    for (int i = 0; i < n_slots; i++) {
+        struct ui_font_slot *f = &slots[i];
         if (!f->font) {
             if (!free_slot)
                 free_slot = f;
@@ -49,7 +50,7 @@ TTF_Font *ui_font_get(struct ui *ui, bool bold, int px)
             lru = f;
     }
     struct ui_font_slot *slot = free_slot ? free_slot : lru;
-    const char *path = bold ? ui->bold_path : ui->font_path;
+    const char *path = fallback ? ui->fallback_path : bold ? ui->bold_path : ui->font_path;
     TTF_Font *font = TTF_OpenFont(path, px);
     if (!font) {
         if (!ui->font_warned)
@@ -59,6 +60,8 @@ TTF_Font *ui_font_get(struct ui *ui, bool bold, int px)
     }
     if (slot->font)
         TTF_CloseFont(slot->font);
+    if (fallback && bold)
+        TTF_SetFontStyle(font, TTF_STYLE_BOLD); /* the fallback has no bold face: FreeType emboldens it */
     slot->font = font;
     slot->bold = bold;
     slot->px = px;
@@ -66,13 +69,30 @@ TTF_Font *ui_font_get(struct ui *ui, bool bold, int px)
     return font;
 }
 
+TTF_Font *ui_font_get(struct ui *ui, bool bold, int px)
+{
+    return font_slot_get(ui, ui->fonts, UI_FONT_SLOTS, bold, false, px);
+}
+
+TTF_Font *ui_font_fallback(struct ui *ui, bool bold, int px)
+{
+    return ui->fallback_path[0] ? font_slot_get(ui, ui->fallback_fonts, UI_FALLBACK_SLOTS, bold, true, px)
+                                : NULL;
+}
+
+static void slots_free(struct ui_font_slot *slots, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (slots[i].font)
+            TTF_CloseFont(slots[i].font);
+        slots[i].font = NULL;
+    }
+}
+
 void ui_fonts_free(struct ui *ui)
 {
-    for (int i = 0; i < UI_FONT_SLOTS; i++) {
-        if (ui->fonts[i].font)
-            TTF_CloseFont(ui->fonts[i].font);
-        ui->fonts[i].font = NULL;
-    }
+    slots_free(ui->fonts, UI_FONT_SLOTS);
+    slots_free(ui->fallback_fonts, UI_FALLBACK_SLOTS);
 }
 
 void ui_text_cache_free(struct ui_win *w)
@@ -131,7 +151,7 @@ static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t le
     char key[UI_TEXT_KEY_MAX];
     memcpy(key, s, len);
     key[len] = '\0';
-    SDL_Surface *surf = TTF_RenderUTF8_Blended(font, key, (SDL_Color){255, 255, 255, 255});
+    SDL_Surface *surf = ui_script_render(dc->ui, font, bold, px, key);
     if (!surf)
         return NULL;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(dc->ren, surf);
@@ -236,7 +256,7 @@ int ui_text_measure(struct ui_dc *dc, const char *s, int px, bool bold)
 {
     TTF_Font *f = ui_font_get(dc->ui, bold, px);
     int w = 0, h = 0;
-    if (!f || TTF_SizeUTF8(f, s, &w, &h) != 0)
+    if (!f || ui_script_size(dc->ui, f, bold, px, s, &w, &h) != 0)
         return 0;
     return w;
 }

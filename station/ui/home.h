@@ -1,0 +1,150 @@
+/*
+ * home.h - the station's home in the window: the patient list with its search, and the patient form.
+ *
+ * Like the test screen (ui.h), the home observes state and owns none: the station fills a struct
+ * ui_home (plain data, no SDL, no SQLite: station/gui/ reads the store and fills it) and calls
+ * ui_home_frame(), which draws it in the therapist view of a window opened with ui_open() (the same
+ * fonts, text cache, colours and screenshots as the test screen; a patient window, if open, shows its
+ * idle screen). ui_home_poll() turns the window's events into struct ui_home_event: keys, typed text,
+ * clicks on a button, a row or a field. What a key does is the station's decision, not the UI's.
+ *
+ *     struct ui_home h = {0}; ...fill it...
+ *     for (;;) {
+ *         struct ui_home_event ev[UI_HOME_EVENTS];
+ *         int n = ui_home_poll(ui, ev, UI_HOME_EVENTS);
+ *         ...act on ev[0..n), refill h...
+ *         if (ui_home_frame(ui, &h, &err) != ST_OK) ...
+ *     }
+ *
+ * Text input: typed characters come as UI_HE_TEXT events (UTF-8 from SDL's text-input events, so an
+ * input method can compose 李 or مريم) only while ui_home_text_input(ui, true); call it when a text
+ * field gets the keyboard and with false when none has it (then letters come as UI_HK_LETTER keys,
+ * the buttons' shortcuts). Every text is drawn with the font fallback of ui_script.c.
+ *
+ * Ownership: the caller owns h and the rows it points to; ui_home_frame only reads them during the
+ * call. Threads and errors: as ui.h.
+ */
+#ifndef STATION_UI_HOME_H
+#define STATION_UI_HOME_H
+
+#include <stdbool.h>
+
+#include "common/status.h"
+
+struct ui;
+
+enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM };
+
+/* One patient in the list. */
+struct ui_home_row {
+    char name[201];  /* the display name, any script */
+    char line2[200]; /* "Ref 2026-014  ·  born 1990-05-01  ·  F  ·  72.0 kg" */
+    char last[64];   /* "Last test 2026-11-02 14:30" / "No test yet" */
+};
+
+#define UI_HOME_FIELDS 10
+struct ui_home_field {
+    char label[40];  /* "Name" */
+    char value[256]; /* what the field holds (UTF-8) */
+    char hint[80];   /* "YYYY-MM-DD", "F, M or X", "optional" */
+    bool error;      /* the message is about this field: drawn with a red frame */
+};
+
+#define UI_HOME_BUTTONS 6
+struct ui_home_button {
+    char label[32]; /* "Add patient" */
+    char key[16];   /* the key shown on it: "A", "Enter", "Esc" */
+    int id;         /* reported by a click (UI_HE_BUTTON .index) */
+    bool primary;   /* drawn in the accent colour */
+};
+
+enum ui_home_msg { UI_HOME_MSG_NONE = 0, UI_HOME_MSG_INFO, UI_HOME_MSG_WARN, UI_HOME_MSG_ERROR };
+
+struct ui_home {
+    enum ui_home_page page;
+    char title[96];      /* "Patients", "New patient", "Edit patient" */
+    char subtitle[200];  /* under the title: the data file, the therapist */
+    char local_time[16]; /* "14:32"; "" = none */
+
+    /* The list page. */
+    char search[128];               /* the search text */
+    bool search_focus;              /* the search field has the keyboard (a caret is drawn) */
+    const struct ui_home_row *rows; /* the patients that match, in order; caller-owned */
+    int n_rows;
+    int total;    /* patients in the file (for "3 of 12 patients") */
+    int selected; /* the highlighted row, -1 none */
+    int first;    /* the first row shown (ui_home_rows_visible() says how many fit) */
+
+    /* The form page. */
+    struct ui_home_field fields[UI_HOME_FIELDS];
+    int n_fields;
+    int field_focus; /* the field with the keyboard, -1 none */
+
+    /* Both pages: the buttons along the bottom, and one message above them. */
+    struct ui_home_button buttons[UI_HOME_BUTTONS];
+    int n_buttons;
+    int button_focus; /* the button Tab reached (drawn with a ring), -1 none */
+    char message[256];
+    enum ui_home_msg message_kind;
+};
+
+/* Draws h in the therapist view and presents the frame. ST_ERR_ARG without ui or h. */
+enum st_status ui_home_frame(struct ui *ui, const struct ui_home *h, struct st_err *err);
+
+/* How many list rows the last frame had room for (at least 1; 1 before any frame). */
+int ui_home_rows_visible(const struct ui *ui);
+
+enum ui_home_ev {
+    UI_HE_NONE = 0,
+    UI_HE_KEY,    /* .key (and .ch for UI_HK_LETTER) */
+    UI_HE_TEXT,   /* .text: typed text, UTF-8 (only while text input is on) */
+    UI_HE_BUTTON, /* a click on the button whose id is .index */
+    UI_HE_ROW,    /* a click on list row .index */
+    UI_HE_FIELD,  /* a click on form field .index */
+    UI_HE_SEARCH, /* a click on the search field */
+    UI_HE_QUIT    /* the window was closed */
+};
+
+enum ui_home_key {
+    UI_HK_OTHER = 0,
+    UI_HK_UP,
+    UI_HK_DOWN,
+    UI_HK_PAGE_UP,
+    UI_HK_PAGE_DOWN,
+    UI_HK_HOME,
+    UI_HK_END,
+    UI_HK_TAB,
+    UI_HK_BACKTAB, /* Shift+Tab */
+    UI_HK_ENTER,
+    UI_HK_ESC,
+    UI_HK_BACKSPACE,
+    UI_HK_LETTER /* .ch: 'a'..'z', '0'..'9' or '/' (also while typing: the station ignores them then) */
+};
+
+#define UI_HOME_EVENTS 32
+struct ui_home_event {
+    enum ui_home_ev kind;
+    enum ui_home_key key;
+    char ch;
+    int index;
+    char text[32];
+};
+
+/* Takes the pending window events without waiting; writes at most max into ev and returns how many. */
+int ui_home_poll(struct ui *ui, struct ui_home_event *ev, int max);
+
+/* Waits up to ms milliseconds for a window event (returns at once when one is pending), so an idle
+ * home costs no CPU. */
+void ui_home_wait(struct ui *ui, int ms);
+
+/* Turns SDL's text input on or off (see above). */
+void ui_home_text_input(struct ui *ui, bool on);
+
+/* The centre, in window coordinates, of what a click of kind/index hits in the last frame (for tests
+ * and kiosks); false when it is not on screen. */
+bool ui_home_hit_center(const struct ui *ui, enum ui_home_ev kind, int index, int *x, int *y);
+
+/* True when every character of s (UTF-8) has a glyph in the main font or the fallback font. */
+bool ui_text_covered(struct ui *ui, const char *s);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * test_home.c - the home in the window (station/gui, station/ui/ui_home.c), driven like a therapist
+ * drives it: synthesized key, text and mouse events go through SDL's event queue into gui_step.
+ *
+ * Pixel tests on the offscreen driver at 1280x720 and 3840x2160: the list with names in three scripts
+ * (the CJK ones from the fallback font), the selected row, the form with a field in error. The flow:
+ * add a patient with a non-Latin name through the form, find them by search, the duplicate warning,
+ * edit their mass, bad input refused with the field's message and nothing written; after each step
+ * the database holds what `station patient add` / `patient edit` would have written (run in-process
+ * on a second file with the same fields). The same flow runs again in a real X11 window under
+ * xvfb-run (skipped, saying so, without it). STATION_KEEP_TMP=1 keeps the
+ * screenshots (home-1280.png, form-error-*.png) in the test's folder.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SDL.h>
+
+#include "check.h"
+#include "cmd_capture.h"
+#include "store_fixture.h"
+#include "station/cli/commands.h"
+#include "station/gui/gui.h"
+#include "station/store/store.h"
+#include "station/ui/home.h"
+#include "station/ui/ui.h"
+
+#define RGB_SELECTED 0x1e3a5fu /* ui_home.c: the selected row */
+
+static const char *const zoe = "Zo\xc3\xab Martin";
+static const char *const li = "\xe6\x9d\x8e\xe5\xb0\x8f\xe9\xbe\x99";        /* 李小龙 */
+static const char *const maryam = "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Haddad"; /* مريم Haddad */
+
+/* ---- driving the window ----------------------------------------------------------------------- */
+
+static void step(struct gui *g)
+{
+    bool done = false;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(gui_step(g, 0, &done, &err), &err);
+}
+
+static void key(struct gui *g, SDL_Keycode k, Uint16 mod)
+{
+    SDL_Event e = {0};
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = k;
+    e.key.keysym.mod = mod;
+    REQUIRE(SDL_PushEvent(&e) == 1);
+    step(g);
+}
+
+/* Typed text, as an input method delivers it (one event per character, like a keyboard). */
+static void type(struct gui *g, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = 1;
+        while (p[n] && ((unsigned char)p[n] & 0xc0) == 0x80)
+            n++;
+        SDL_Event e = {0};
+        e.type = SDL_TEXTINPUT;
+        memcpy(e.text.text, p, n);
+        REQUIRE(SDL_PushEvent(&e) == 1);
+        p += n;
+    }
+    step(g);
+}
+
+static void click(struct gui *g, enum ui_home_ev kind, int index)
+{
+    int x = 0, y = 0;
+    REQUIRE(ui_home_hit_center(gui_ui(g), kind, index, &x, &y));
+    SDL_Event e = {0};
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = SDL_PRESSED;
+    e.button.x = x;
+    e.button.y = y;
+    REQUIRE(SDL_PushEvent(&e) == 1);
+    step(g);
+}
+
+/* The id of the button that shows key k. */
+static int button_id(struct gui *g, const char *k)
+{
+    const struct ui_home *h = gui_home(g);
+    for (int i = 0; i < h->n_buttons; i++)
+        if (strcmp(h->buttons[i].key, k) == 0)
+            return h->buttons[i].id;
+    check_fail(__FILE__, __LINE__, "no button shows the key %s", k);
+    return -1;
+}
+
+/* Fills a new form by keyboard from its first field: each value typed (NULL: left empty), Tab to the
+ * next; the fields are name, reference, birth, sex, mass, leg length, lever arm, dominant side, notes. */
+static void fill_form(struct gui *g, const char *const v[9])
+{
+    REQUIRE(gui_home(g)->page == UI_HOME_FORM && gui_home(g)->field_focus == 0);
+    for (int i = 0; i < 9; i++) {
+        if (v[i])
+            type(g, v[i]);
+        if (i < 8)
+            key(g, SDLK_TAB, 0);
+    }
+}
+
+/* Empties the focused form field. */
+static void clear_field(struct gui *g)
+{
+    const struct ui_home *h = gui_home(g);
+    REQUIRE(h->field_focus >= 0);
+    size_t n = strlen(h->fields[h->field_focus].value);
+    for (size_t i = 0; i < n; i++)
+        key(g, SDLK_BACKSPACE, 0);
+    CHECK_STR(gui_home(g)->fields[gui_home(g)->field_focus].value, "");
+}
+
+static struct gui *open_gui(const char *db, int w, int h)
+{
+    struct gui_opts o = gui_opts_default();
+    o.db = db;
+    o.width = w;
+    o.height = h;
+    o.therapist = "";
+    struct gui *g = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(gui_open(&o, &g, &err), &err);
+    REQUIRE(g);
+    step(g);
+    step(g);
+    return g;
+}
+
+static void add_patient(struct store *s, const char *name, const char *ref, const char *birth, char sex,
+                        double kg)
+{
+    struct store_patient p = {.leg_length_m = NAN, .lever_m = NAN, .mass_kg = kg, .sex = sex};
+    snprintf(p.name, sizeof p.name, "%s", name);
+    snprintf(p.ref, sizeof p.ref, "%s", ref);
+    snprintf(p.birth, sizeof p.birth, "%s", birth);
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
+}
+
+/* A file with three patients in three scripts; Zoë's record is the most recently changed. */
+static void three_patients(const char *name, char *path, size_t size)
+{
+    struct store *s = fix_open(name, path, size);
+    add_patient(s, li, "", "1985-11-27", 'M', 70.0);
+    add_patient(s, maryam, "B-7", "2001-02-03", 'F', 55.0);
+    add_patient(s, zoe, "A-1", "1990-05-01", 'F', 61.0);
+    store_close(s);
+}
+
+/* ---- pixels ----------------------------------------------------------------------------------- */
+
+/* Pixels in r of img whose brightness is text-like (over 180 of 255 in every channel). */
+static int bright_pixels(const struct ui_image *img, int x0, int y0, int w, int h)
+{
+    int n = 0;
+    for (int y = y0; y < y0 + h; y++)
+        for (int x = x0; x < x0 + w; x++) {
+            uint32_t c = ui_image_rgb(img, x, y);
+            if (c != 0xffffffffu && ((c >> 16) & 0xff) > 180 && ((c >> 8) & 0xff) > 180 && (c & 0xff) > 180)
+                n++;
+        }
+    return n;
+}
+
+static int count_rgb(const struct ui_image *img, uint32_t rgb)
+{
+    int n = 0;
+    for (int i = 0; i < img->w * img->h; i++)
+        n += (img->px[i] & 0xffffffu) == rgb;
+    return n;
+}
+
+static void shot(struct gui *g, const char *name)
+{
+    char path[512];
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(ui_screenshot(gui_ui(g), UI_VIEW_THERAPIST, check_tmppath(path, sizeof path, name), &err), &err);
+}
+
+static void list_at(int w, int h)
+{
+    char db[512], name[64];
+    snprintf(name, sizeof name, "list-%d.db", w);
+    three_patients(name, db, sizeof db);
+    struct gui *g = open_gui(db, w, h);
+    const struct ui_home *hm = gui_home(g);
+    CHECK_INT(hm->page, UI_HOME_LIST);
+    REQUIRE(hm->n_rows == 3);
+    CHECK_INT(hm->total, 3);
+    /* Most recent first: Zoë was added last. */
+    CHECK_STR(hm->rows[0].name, zoe);
+    CHECK_STR(hm->rows[1].name, maryam);
+    CHECK_STR(hm->rows[2].name, li);
+    CHECK(strstr(hm->rows[1].line2, "B-7") != NULL);
+    CHECK(strstr(hm->rows[0].last, "No test yet") != NULL);
+    CHECK_INT(hm->selected, 0);
+
+    struct ui *ui = gui_ui(g);
+    CHECK(ui_text_covered(ui, li));
+    CHECK(ui_text_covered(ui, maryam));
+    CHECK(ui_text_covered(ui, zoe));
+    CHECK(!ui_text_covered(ui, "\xee\x80\x80")); /* U+E000, private use: no font has it */
+
+    struct ui_image img;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK_INT(img.w, w);
+    CHECK_INT(img.h, h);
+    /* Each row's name is drawn (text pixels in the row's left half), the selected row in its colour. */
+    for (int i = 0; i < 3; i++) {
+        int x, y;
+        REQUIRE(ui_home_hit_center(ui, UI_HE_ROW, i, &x, &y));
+        int rh = h * 58 / 780; /* about a row's height at this scale */
+        CHECK(bright_pixels(&img, x / 8, y - rh / 2, x, rh / 2) > 20);
+        if (i == 0)
+            CHECK_INT(ui_image_rgb(&img, x, y), RGB_SELECTED);
+        else
+            CHECK(ui_image_rgb(&img, x, y) != RGB_SELECTED);
+    }
+    /* The layout scales: the third row's centre sits at the same place relative to the height. */
+    int x2, y2;
+    REQUIRE(ui_home_hit_center(ui, UI_HE_ROW, 2, &x2, &y2));
+    CHECK_NEAR((double)y2 / h, 0.40, 0.06);
+    snprintf(name, sizeof name, "home-%d.png", w);
+    shot(g, name);
+    gui_close(g);
+}
+
+static void test_list_1280(void)
+{
+    list_at(1280, 720);
+}
+
+static void test_list_3840(void)
+{
+    list_at(3840, 2160);
+}
+
+/* The form with a bad birth date: the message names the field, its frame is red, nothing is written. */
+static void form_error_at(int w, int h)
+{
+    char db[512], name[64];
+    snprintf(name, sizeof name, "form-%d.db", w);
+    three_patients(name, db, sizeof db);
+    struct gui *g = open_gui(db, w, h);
+    key(g, SDLK_a, 0);
+    const struct ui_home *hm = gui_home(g);
+    REQUIRE(hm->page == UI_HOME_FORM);
+    CHECK_STR(hm->title, "New patient");
+    fill_form(g, (const char *const[9]){li, NULL, "2031-02-30", "m", "70"});
+    key(g, SDLK_RETURN, 0);
+    hm = gui_home(g);
+    CHECK_INT(hm->page, UI_HOME_FORM);
+    CHECK_INT(hm->message_kind, UI_HOME_MSG_ERROR);
+    CHECK(strncmp(hm->message, "Birth date:", 11) == 0);
+    CHECK(hm->fields[2].error);
+    CHECK_INT(hm->field_focus, 2);
+    struct ui_image img;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(ui_view_pixels(gui_ui(g), UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK(count_rgb(&img, ui_colour_rgb(UI_COL_FLAG_RED)) > w / 4); /* the field's frame and the message */
+    snprintf(name, sizeof name, "form-error-%d.png", w);
+    shot(g, name);
+    gui_close(g);
+
+    struct store *s = NULL;
+    CHECK_OK(store_open(db, &s, &err), &err);
+    struct store_patient *list = NULL;
+    size_t n = 0;
+    CHECK_OK(store_patient_list(s, &list, &n, &err), &err);
+    CHECK_INT(n, 3);
+    free(list);
+    store_close(s);
+}
+
+static void test_form_error_1280(void)
+{
+    form_error_at(1280, 720);
+}
+
+static void test_form_error_3840(void)
+{
+    form_error_at(3840, 2160);
+}
+
+/* ---- the flow --------------------------------------------------------------------------------- */
+
+static void patient_of(const char *db, int64_t id, struct store_patient *p, struct store_mass **m, size_t *nm)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_open(db, &s, &err), &err);
+    REQUIRE(s);
+    CHECK_OK(store_patient_get(s, id, p, &err), &err);
+    CHECK_OK(store_mass_list(s, id, m, nm, &err), &err);
+    store_close(s);
+}
+
+static size_t patients_in(const char *db)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_open(db, &s, &err), &err);
+    struct store_patient *list = NULL;
+    size_t n = 0;
+    CHECK_OK(store_patient_list(s, &list, &n, &err), &err);
+    free(list);
+    store_close(s);
+    return n;
+}
+
+/* The window's patient and the command's are the same record but for ids, UUIDs and times. */
+static void same_patient(const char *db_a, int64_t id_a, const char *db_b, int64_t id_b)
+{
+    struct store_patient a, b;
+    struct store_mass *ma = NULL, *mb = NULL;
+    size_t na = 0, nb = 0;
+    patient_of(db_a, id_a, &a, &ma, &na);
+    patient_of(db_b, id_b, &b, &mb, &nb);
+    CHECK_STR(a.name, b.name);
+    CHECK_STR(a.ref, b.ref);
+    CHECK_STR(a.birth, b.birth);
+    CHECK_INT(a.sex, b.sex);
+    CHECK_INT(a.side_dominant, b.side_dominant);
+    CHECK(a.leg_length_m == b.leg_length_m || (isnan(a.leg_length_m) && isnan(b.leg_length_m)));
+    CHECK(a.lever_m == b.lever_m || (isnan(a.lever_m) && isnan(b.lever_m)));
+    CHECK_STR(a.notes, b.notes);
+    CHECK_INT(na, nb);
+    for (size_t i = 0; i < na && i < nb; i++) {
+        CHECK(ma[i].kg == mb[i].kg);
+        CHECK_STR(ma[i].date, mb[i].date);
+    }
+    free(ma);
+    free(mb);
+}
+
+static int run_cmd(int (*fn)(int, char **), char **argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    char out[512];
+    return cmd_capture(fn, argc, argv, check_tmppath(out, sizeof out, "cmd.out"), NULL);
+}
+
+static void flow(int w, int h)
+{
+    char db[512], cli_db[512], name[64];
+    snprintf(name, sizeof name, "flow-%d.db", w);
+    three_patients(name, db, sizeof db);
+    snprintf(name, sizeof name, "flow-cli-%d.db", w);
+    three_patients(name, cli_db, sizeof cli_db);
+    struct gui *g = open_gui(db, w, h);
+
+    /* 1. Add مريم Haddad through the form, by keyboard; the optional fields partly filled. */
+    key(g, SDLK_a, 0);
+    REQUIRE(gui_home(g)->page == UI_HOME_FORM);
+    /* (a comma is a decimal point; "f" and "r" in either case) */
+    fill_form(g, (const char *const[9]){"\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Saleh", "C-42", "1978-09-14", "f",
+                                        "64,5", "0.92", NULL, "r"});
+    key(g, SDLK_RETURN, 0);
+    const struct ui_home *hm = gui_home(g);
+    CHECK_INT(hm->page, UI_HOME_LIST);
+    CHECK_INT(hm->message_kind, UI_HOME_MSG_INFO);
+    CHECK_INT(hm->total, 4);
+    REQUIRE(hm->selected >= 0);
+    CHECK_STR(hm->rows[hm->selected].name, "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Saleh");
+    char *add[] = {"patient",
+                   "add",
+                   "--db",
+                   cli_db,
+                   "--name",
+                   "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Saleh",
+                   "--ref",
+                   "C-42",
+                   "--birth",
+                   "1978-09-14",
+                   "--sex",
+                   "F",
+                   "--mass-kg",
+                   "64.5",
+                   "--leg-length-m",
+                   "0.92",
+                   "--side-dominant",
+                   "R",
+                   NULL};
+    CHECK_INT(run_cmd(cmd_patient, add), 0);
+    same_patient(db, 4, cli_db, 4);
+
+    /* 2. Find them by search: / then part of the name; the other مريم matches too, Zoë does not. */
+    key(g, SDLK_SLASH, 0);
+    CHECK(gui_home(g)->search_focus);
+    type(g, "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85");
+    hm = gui_home(g);
+    CHECK_INT(hm->n_rows, 2);
+    type(g, " s");
+    hm = gui_home(g);
+    REQUIRE(hm->n_rows == 1);
+    CHECK_STR(hm->rows[0].name, "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Saleh");
+    key(g, SDLK_BACKSPACE, 0);
+    key(g, SDLK_BACKSPACE, 0);
+    CHECK_INT(gui_home(g)->n_rows, 2);
+    key(g, SDLK_ESCAPE, 0); /* clears the search */
+    CHECK_INT(gui_home(g)->n_rows, 4);
+    key(g, SDLK_SLASH, 0);
+    type(g, "1978"); /* by birth date */
+    CHECK_INT(gui_home(g)->n_rows, 1);
+    key(g, SDLK_ESCAPE, 0);
+    key(g, SDLK_SLASH, 0);
+    type(g, "a-1"); /* by reference, any case */
+    REQUIRE(gui_home(g)->n_rows == 1);
+    CHECK_STR(gui_home(g)->rows[0].name, zoe);
+    key(g, SDLK_ESCAPE, 0);
+
+    /* 3. Bad input: each refused with its field's message, nothing written. */
+    static const struct {
+        int field;
+        const char *text, *msg;
+    } bad[] = {
+        {0, "", "Name:"}, {4, "heavy", "Body mass:"}, {4, "12", "Body mass:"},
+        {3, "Q", "Sex:"}, {5, "2.5", "Leg length:"},  {7, "x", "Dominant side:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        key(g, SDLK_a, 0);
+        fill_form(g, (const char *const[9]){"Test Person", NULL, "1990-01-01", "X", "70"});
+        click(g, UI_HE_FIELD, bad[i].field);
+        clear_field(g);
+        if (bad[i].text[0])
+            type(g, bad[i].text);
+        click(g, UI_HE_BUTTON, button_id(g, "Enter")); /* Save, by mouse */
+        hm = gui_home(g);
+        CHECK_INT(hm->page, UI_HOME_FORM);
+        CHECK(strncmp(hm->message, bad[i].msg, strlen(bad[i].msg)) == 0);
+        CHECK(hm->fields[bad[i].field].error);
+        key(g, SDLK_ESCAPE, 0);
+        CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
+    }
+    CHECK_INT(patients_in(db), 4);
+
+    /* 4. The same name and birth date again: a warning first, a second Enter saves. */
+    key(g, SDLK_a, 0);
+    fill_form(g, (const char *const[9]){zoe, NULL, "1990-05-01", "F", "60"});
+    key(g, SDLK_RETURN, 0);
+    hm = gui_home(g);
+    CHECK_INT(hm->page, UI_HOME_FORM);
+    CHECK_INT(hm->message_kind, UI_HOME_MSG_WARN);
+    CHECK(strstr(hm->message, "same name and birth date") != NULL);
+    CHECK_INT(patients_in(db), 4);
+    key(g, SDLK_RETURN, 0);
+    CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
+    CHECK_INT(patients_in(db), 5);
+
+    /* 5. Edit مريم Saleh's mass: select by search and a click, E, a new mass; the history keeps both. */
+    key(g, SDLK_SLASH, 0);
+    type(g, "C-42");
+    REQUIRE(gui_home(g)->n_rows == 1);
+    key(g, SDLK_RETURN, 0); /* leaves the search for the list */
+    CHECK(!gui_home(g)->search_focus);
+    click(g, UI_HE_ROW, 0);
+    key(g, SDLK_e, 0);
+    hm = gui_home(g);
+    REQUIRE(hm->page == UI_HOME_FORM);
+    CHECK_STR(hm->title, "Edit patient");
+    CHECK_STR(hm->fields[4].value, "64.5");
+    click(g, UI_HE_FIELD, 4);
+    clear_field(g);
+    type(g, "66");
+    key(g, SDLK_RETURN, 0);
+    CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
+    char *edit[] = {"patient", "edit", "4", "--db", cli_db, "--mass-kg", "66", NULL};
+    CHECK_INT(run_cmd(cmd_patient, edit), 0);
+    same_patient(db, 4, cli_db, 4);
+    struct store_patient p;
+    struct store_mass *m = NULL;
+    size_t nm = 0;
+    patient_of(db, 4, &p, &m, &nm);
+    CHECK_INT(nm, 2);
+    CHECK(p.mass_kg == 66.0);
+    free(m);
+
+    /* 6. Q quits. */
+    bool done = false;
+    SDL_Event e = {0};
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_q;
+    REQUIRE(SDL_PushEvent(&e) == 1);
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(gui_step(g, 0, &done, &err), &err);
+    CHECK(done);
+    gui_close(g);
+}
+
+static void test_flow_offscreen(void)
+{
+    flow(1280, 720);
+}
+
+/* The command: --screenshot after --exit-after-s, a PNG of the home; a bad value is a usage error. */
+static void test_command(void)
+{
+    char db[512], png[512];
+    three_patients("cmd.db", db, sizeof db);
+    check_tmppath(png, sizeof png, "station-home.png");
+    char *ok[] = {"gui", "--db", db, "--screenshot", png, "--exit-after-s", "0.2", NULL};
+    CHECK_INT(run_cmd(cmd_gui, ok), 0);
+    size_t len = 0;
+    char *data = check_read_file(png, &len);
+    REQUIRE(data);
+    CHECK(len > 1000 && memcmp(data, "\x89PNG", 4) == 0);
+    free(data);
+    char *bad[] = {"gui", "--db", db, "--exit-after-s", "-1", NULL};
+    CHECK_INT(run_cmd(cmd_gui, bad), 2);
+    char *bad2[] = {"gui", "--width", "10", NULL};
+    CHECK_INT(run_cmd(cmd_gui, bad2), 2);
+}
+
+/* The flow again in a real X11 window: this test runs itself under xvfb-run. */
+static void test_flow_x11(void)
+{
+    check_under_xvfb("TEST_HOME_X11_CHILD", 120);
+}
+
+int main(void)
+{
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    if (getenv("TEST_HOME_X11_CHILD")) {
+        CHECK_RUN(test_flow_offscreen); /* here on the x11 driver */
+        return check_done();
+    }
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    CHECK_RUN(test_list_1280);
+    CHECK_RUN(test_list_3840);
+    CHECK_RUN(test_form_error_1280);
+    CHECK_RUN(test_form_error_3840);
+    CHECK_RUN(test_flow_offscreen);
+    CHECK_RUN(test_command);
+    CHECK_RUN(test_flow_x11);
+    return check_done();
+}

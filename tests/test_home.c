@@ -21,8 +21,10 @@
 
 #include "check.h"
 #include "cmd_capture.h"
+#include "report_fixture.h"
 #include "store_fixture.h"
 #include "station/cli/commands.h"
+#include "station/export/session_doc.h"
 #include "station/gui/gui.h"
 #include "station/store/store.h"
 #include "station/ui/home.h"
@@ -298,6 +300,136 @@ static void test_form_error_3840(void)
     form_error_at(3840, 2160);
 }
 
+/* A patient with four sessions on supine-0 (the third on another device) and one on side-lying-abd:
+ * ratios from normal to low. Returns their id. */
+static int64_t tested_patient(const char *name, char *path, size_t size)
+{
+    struct store *s = fix_open(name, path, size);
+    add_patient(s, zoe, "A-1", "1990-05-01", 'F', 61.0);
+    int64_t pid = 1;
+    const int64_t day = 86400, t0 = 1767225600; /* 2026-01-01 */
+    static const double add_l[4] = {230, 200, 170, 240}, abd_l[4] = {250, 240, 225, 245};
+    int64_t sid = 0;
+    for (int i = 0; i < 4; i++) {
+        sid = make_session(s, pid, "supine-0", i == 2 ? "OTHER-9" : "M5-1001", t0 + i * 14 * day);
+        int seq = 1;
+        for (int k = 0; k < 2; k++) {
+            add_rep(s, sid, seq++, 0, k, ST_DIR_ADD, ST_SIDE_LEFT, add_l[i] - k * 4, STORE_REP_ACCEPTED,
+                    true);
+            add_rep(s, sid, seq++, 1, k, ST_DIR_ADD, ST_SIDE_RIGHT, 210 - k * 3, STORE_REP_ACCEPTED, true);
+            add_rep(s, sid, seq++, 2, k, ST_DIR_ABD, ST_SIDE_LEFT, abd_l[i] - k * 2, STORE_REP_ACCEPTED,
+                    true);
+            add_rep(s, sid, seq++, 3, k, ST_DIR_ABD, ST_SIDE_RIGHT, 260 - k * 5, STORE_REP_ACCEPTED, true);
+        }
+    }
+    sid = make_session(s, pid, "side-lying-abd", "M5-1001", t0 + 3 * day);
+    add_rep(s, sid, 1, 0, 1, ST_DIR_ABD, ST_SIDE_LEFT, 200, STORE_REP_ACCEPTED, true);
+    store_close(s);
+    return pid;
+}
+
+/* A session's balance as `station show` and `sessions` compute it. */
+static struct bal_result session_bal(const char *db, int64_t sid)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_open(db, &s, &err), &err);
+    struct export_session doc;
+    struct bal_result b;
+    memset(&b, 0, sizeof b);
+    if (s && export_session_load(s, sid, &doc, &err) == ST_OK) {
+        b = doc.bal;
+        export_session_free(&doc);
+    } else {
+        check_fail(__FILE__, __LINE__, "session %lld: %s", (long long)sid, st_err_msg(&err));
+    }
+    store_close(s);
+    return b;
+}
+
+static void patient_page_at(int w, int h)
+{
+    char db[512], name[64];
+    snprintf(name, sizeof name, "page-%d.db", w);
+    tested_patient(name, db, sizeof db);
+    struct gui *g = open_gui(db, w, h);
+    CHECK_STR(gui_home(g)->rows[0].name, zoe);
+    CHECK(strstr(gui_home(g)->rows[0].last, "Last test 2026-02-") != NULL);
+    key(g, SDLK_RETURN, 0);
+    const struct ui_home *hm = gui_home(g);
+    REQUIRE(hm->page == UI_HOME_PATIENT);
+    CHECK_STR(hm->title, zoe);
+    CHECK(strstr(hm->subtitle, "Ref A-1") != NULL && strstr(hm->subtitle, "born 1990-05-01") != NULL);
+    CHECK_INT(hm->n_masses, 1);
+    REQUIRE(hm->n_sessions == 5);
+    /* Newest first, in local time, with the ratios the store's balance gives (as `station sessions`). */
+    CHECK(strncmp(hm->sessions[0].when, "2026-02-12", 10) == 0);
+    CHECK_STR(hm->sessions[0].protocol, "supine-0");
+    CHECK_STR(hm->sessions[3].protocol, "side-lying-abd");
+    CHECK_STR(hm->sessions[0].status, "complete");
+    static const int64_t sid_of_row[5] = {4, 3, 2, 5, 1};
+    for (int i = 0; i < 5; i++) {
+        struct bal_result b = session_bal(db, sid_of_row[i]);
+        for (int sd = 0; sd < 2; sd++) {
+            CHECK_INT(hm->sessions[i].have_ratio[sd], isfinite(b.ratio[sd]));
+            if (isfinite(b.ratio[sd])) {
+                CHECK(hm->sessions[i].ratio[sd] == b.ratio[sd]);
+                CHECK_INT(hm->sessions[i].ratio_flag[sd], b.ratio_flag[sd]);
+            }
+        }
+    }
+    CHECK_INT(hm->sessions[0].ratio_flag[0], BAL_NORMAL);
+    CHECK_INT(hm->sessions[1].ratio_flag[0], BAL_RED);
+    CHECK(!hm->sessions[3].have_ratio[0]); /* the side-lying session measured ABD only */
+    /* The trend: the newest session's protocol, oldest first, the device change marked. */
+    REQUIRE(hm->n_trend == 4);
+    CHECK(strstr(hm->trend_title, "P shows the next") != NULL);
+    CHECK(!hm->trend[0].device_changed && !hm->trend[1].device_changed);
+    CHECK(hm->trend[2].device_changed && hm->trend[3].device_changed); /* to OTHER-9 and back */
+    CHECK(hm->trend[1].bal.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n ==
+          session_bal(db, 2).cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n);
+    CHECK(hm->have_last);
+    struct bal_result newest = session_bal(db, 4);
+    CHECK(memcmp(hm->last.ratio, newest.ratio, sizeof hm->last.ratio) == 0);
+    CHECK(strstr(hm->last_title, "2026-02-12") != NULL);
+    CHECK_NEAR(hm->ratio_red, 0.80, 1e-9);
+
+    struct ui_image img;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(ui_view_pixels(gui_ui(g), UI_VIEW_THERAPIST, &img, &err), &err);
+    /* The chart draws every series, the ratio's red line, the amber device mark and the low ratio in red. */
+    for (int k = 0; k < 4; k++)
+        CHECK(count_rgb(&img, ui_colour_rgb((enum ui_colour)(UI_COL_CURVE0 + k))) > w / 20);
+    CHECK(count_rgb(&img, ui_colour_rgb(UI_COL_FLAG_RED)) > w / 4);
+    CHECK(count_rgb(&img, ui_colour_rgb(UI_COL_FLAG_AMBER)) > w / 8);
+    snprintf(name, sizeof name, "patient-%d.png", w);
+    shot(g, name);
+
+    /* P: the other protocol's trend (one session); Down and a click choose sessions; Esc goes back. */
+    key(g, SDLK_p, 0);
+    CHECK_INT(gui_home(g)->n_trend, 1);
+    CHECK(strstr(gui_home(g)->trend_title, "side-lying-abd (2 of 2") != NULL);
+    key(g, SDLK_DOWN, 0);
+    CHECK_INT(gui_home(g)->session_selected, 1);
+    click(g, UI_HE_ROW, 2);
+    CHECK_INT(gui_home(g)->session_selected, 2);
+    key(g, SDLK_ESCAPE, 0);
+    CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
+    gui_close(g);
+}
+
+static void test_patient_page_1280(void)
+{
+    patient_page_at(1280, 720);
+}
+
+static void test_patient_page_3840(void)
+{
+    patient_page_at(3840, 2160);
+}
+
 /* ---- the flow --------------------------------------------------------------------------------- */
 
 static void patient_of(const char *db, int64_t id, struct store_patient *p, struct store_mass **m, size_t *nm)
@@ -473,7 +605,10 @@ static void flow(int w, int h)
     REQUIRE(gui_home(g)->n_rows == 1);
     key(g, SDLK_RETURN, 0); /* leaves the search for the list */
     CHECK(!gui_home(g)->search_focus);
-    click(g, UI_HE_ROW, 0);
+    click(g, UI_HE_ROW, 0); /* a click on the selected row opens the patient's page */
+    CHECK_INT(gui_home(g)->page, UI_HOME_PATIENT);
+    CHECK_STR(gui_home(g)->title, "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Saleh");
+    CHECK_INT(gui_home(g)->n_sessions, 0);
     key(g, SDLK_e, 0);
     hm = gui_home(g);
     REQUIRE(hm->page == UI_HOME_FORM);
@@ -483,6 +618,12 @@ static void flow(int w, int h)
     clear_field(g);
     type(g, "66");
     key(g, SDLK_RETURN, 0);
+    hm = gui_home(g); /* back on the patient's page, the new mass first */
+    CHECK_INT(hm->page, UI_HOME_PATIENT);
+    CHECK_INT(hm->n_masses, 2);
+    CHECK(strstr(hm->masses[0], "66.0 kg") != NULL);
+    CHECK(strstr(hm->masses[1], "64.5 kg") != NULL);
+    key(g, SDLK_ESCAPE, 0);
     CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
     char *edit[] = {"patient", "edit", "4", "--db", cli_db, "--mass-kg", "66", NULL};
     CHECK_INT(run_cmd(cmd_patient, edit), 0);
@@ -514,18 +655,46 @@ static void test_flow_offscreen(void)
 }
 
 /* The command: --screenshot after --exit-after-s, a PNG of the home; a bad value is a usage error. */
-static void test_command(void)
+static void png_check(const char *path)
 {
-    char db[512], png[512];
-    three_patients("cmd.db", db, sizeof db);
-    check_tmppath(png, sizeof png, "station-home.png");
-    char *ok[] = {"gui", "--db", db, "--screenshot", png, "--exit-after-s", "0.2", NULL};
-    CHECK_INT(run_cmd(cmd_gui, ok), 0);
     size_t len = 0;
-    char *data = check_read_file(png, &len);
+    char *data = check_read_file(path, &len);
     REQUIRE(data);
     CHECK(len > 1000 && memcmp(data, "\x89PNG", 4) == 0);
     free(data);
+}
+
+/* The command: --screenshot after --exit-after-s, a PNG of the home or (--patient) of a patient's page;
+ * an unknown patient is a failure, a bad value a usage error. The two pictures are the README's: they
+ * are written to the folder ctest runs in (build/release/gui-home.png, gui-patient.png) and docs/
+ * holds copies. */
+static void test_command(void)
+{
+    char db[512], home_png[1024], page_png[1024], cwd[512];
+    tested_patient("station.db", db, sizeof db);
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_open(db, &s, &err), &err);
+    add_patient(s, li, "2026-015", "1985-11-27", 'M', 70.0);
+    add_patient(s, maryam, "2026-016", "2001-02-03", 'F', 55.0);
+    add_patient(s, "Jonas Berg", "2026-017", "1979-03-22", 'M', 82.0);
+    store_close(s);
+    /* Run in the test's folder with --db station.db, as a therapist would, so the pictures show that
+     * name rather than a temporary path. */
+    REQUIRE(getcwd(cwd, sizeof cwd));
+    snprintf(home_png, sizeof home_png, "%s/gui-home.png", cwd);
+    snprintf(page_png, sizeof page_png, "%s/gui-patient.png", cwd);
+    char *home[] = {"gui",          "--db",   "station.db",     "--therapist", "J. Physio",
+                    "--screenshot", home_png, "--exit-after-s", "0.2",         NULL};
+    CHECK_INT(rf_run(cmd_gui, home, "gui.out", "gui.err", false), 0);
+    png_check(home_png);
+    char *page[] = {"gui",          "--db",   "station.db",     "--patient", "1",
+                    "--screenshot", page_png, "--exit-after-s", "0.1",       NULL};
+    CHECK_INT(rf_run(cmd_gui, page, "gui.out", "gui.err", false), 0);
+    png_check(page_png);
+    char *nobody[] = {"gui", "--db", db, "--patient", "99", "--exit-after-s", "0.1", NULL};
+    CHECK_INT(run_cmd(cmd_gui, nobody), 1);
     char *bad[] = {"gui", "--db", db, "--exit-after-s", "-1", NULL};
     CHECK_INT(run_cmd(cmd_gui, bad), 2);
     char *bad2[] = {"gui", "--width", "10", NULL};
@@ -550,6 +719,8 @@ int main(void)
     CHECK_RUN(test_list_3840);
     CHECK_RUN(test_form_error_1280);
     CHECK_RUN(test_form_error_3840);
+    CHECK_RUN(test_patient_page_1280);
+    CHECK_RUN(test_patient_page_3840);
     CHECK_RUN(test_flow_offscreen);
     CHECK_RUN(test_command);
     CHECK_RUN(test_flow_x11);

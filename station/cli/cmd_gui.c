@@ -14,25 +14,27 @@
 int cmd_gui(int argc, char **argv)
 {
     struct gui_opts o = gui_opts_default();
-    const char *db = NULL, *shot = NULL, *therapist = NULL;
+    const char *db = NULL, *shot = NULL, *therapist = NULL, *patient = NULL;
     double exit_after = 0;
     int width = 0, height = 0;
     struct cli_opt opts[] = {
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
         {"--therapist", CLI_STR, &therapist, "NAME", "who is at the station (default $STATION_THERAPIST)",
          false},
+        {"--patient", CLI_STR, &patient, "ID", "open on this patient's page (number or UUID)", false},
         {"--screenshot", CLI_STR, &shot, "FILE.png", "save the window as a PNG when it ends", false},
         {"--exit-after-s", CLI_DOUBLE, &exit_after, "S", "end after S seconds", false},
         {"--width", CLI_INT, &width, "PX", "window width (default 1280)", false},
         {"--height", CLI_INT, &height, "PX", "window height (default 720)", false},
     };
-    struct cli_cmd cmd = {"station gui",
-                          "[--db PATH] [--therapist NAME] [--screenshot FILE.png --exit-after-s S] "
-                          "[--width PX] [--height PX]",
-                          "The station's window: patients with search, add and edit.",
-                          CLI_OPTS(opts),
-                          0,
-                          0};
+    struct cli_cmd cmd = {
+        "station gui",
+        "[--db PATH] [--therapist NAME] [--patient ID] [--screenshot FILE.png --exit-after-s S] "
+        "[--width PX] [--height PX]",
+        "The station's window: patients with search, add and edit, each patient's history and trend.",
+        CLI_OPTS(opts),
+        0,
+        0};
     int rc = cli_parse(&cmd, argc, argv, NULL, NULL);
     if (rc >= 0)
         return rc;
@@ -42,6 +44,7 @@ int cmd_gui(int argc, char **argv)
         return cli_usage_error(&cmd, "--width and --height must be 320-16384 and 240-16384 pixels");
     o.db = db;
     o.therapist = therapist;
+    o.patient = patient;
     o.screenshot = shot;
     o.exit_after_s = exit_after;
     o.width = width;

@@ -17,13 +17,12 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "station/gui/gui.h"
+#include "station/gui/gui_priv.h"
 #include "station/paths.h"
 #include "station/store/store.h"
 #include "station/ui/ui.h"
 
-/* The form's fields, in order. Each label is the word the store's messages start with ("Birth date:
- * ..."), so a message names the field it is about and the form marks it. */
-enum field { F_NAME, F_REF, F_BIRTH, F_SEX, F_MASS, F_LEG, F_LEVER, F_SIDE, F_NOTES, F_COUNT };
+/* The form's rows: each label is the word the messages about it start with (gui_priv.h enum field). */
 static const struct {
     const char *label, *hint;
 } field_rows[F_COUNT] = {
@@ -38,50 +37,12 @@ static const struct {
     [F_NOTES] = {"Notes", "optional"},
 };
 
-enum button { B_ADD = 1, B_EDIT, B_SEARCH, B_QUIT, B_SAVE, B_CANCEL };
-
-struct gui {
-    struct gui_opts opts;
-    struct store *s;
-    struct ui *ui;
-    char db_path[512];
-    char therapist[201];
-    int64_t therapist_id;
-
-    struct store_patient *pats; /* every patient, most recent first */
-    size_t n_pats;
-    int64_t *last_test; /* per patient: the start of their last session, 0 = none */
-    int *match;         /* indexes into pats of the rows shown */
-    struct ui_home_row *rows;
-    int n_match;
-
-    enum ui_home_page page;
-    char search[128];
-    bool search_focus;
-    int selected, first;
-    int button_focus;
-
-    bool editing; /* the form edits pats[edit] rather than adding */
-    struct store_patient orig;
-    char fields[F_COUNT][256];
-    int field_focus;
-    int error_field; /* the field the message is about, -1 none */
-    bool dup_warned; /* the duplicate warning was shown: Enter again saves */
-    bool quit;
-
-    char message[256];
-    enum ui_home_msg msg_kind;
-    struct ui_home home;
-};
-
 struct gui_opts gui_opts_default(void)
 {
     return (struct gui_opts){0};
 }
 
-static void say(struct gui *g, enum ui_home_msg kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(struct gui *g, enum ui_home_msg kind, const char *fmt, ...)
+void gui_say(struct gui *g, enum ui_home_msg kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -124,7 +85,7 @@ static bool contains(const char *hay, const char *needle)
     return false;
 }
 
-static void fmt_local(int64_t t, char *buf, size_t size)
+void gui_fmt_local(int64_t t, char *buf, size_t size)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -151,7 +112,7 @@ static void filter(struct gui *g)
                  p->ref[0] ? "Ref " : "", p->ref, p->ref[0] ? "  \xc2\xb7  " : "", p->birth, p->sex, mass);
         if (g->last_test[i]) {
             char when[32];
-            fmt_local(g->last_test[i], when, sizeof when);
+            gui_fmt_local(g->last_test[i], when, sizeof when);
             snprintf(r->last, sizeof r->last, "Last test %s", when);
         } else {
             snprintf(r->last, sizeof r->last, "No test yet");
@@ -256,8 +217,10 @@ static void fmt_num(char *buf, size_t size, double v, int decimals)
         buf[0] = '\0';
 }
 
-static void form_open(struct gui *g, const struct store_patient *p)
+void gui_form_open(struct gui *g, const struct store_patient *p)
 {
+    if (g->page != UI_HOME_FORM)
+        g->form_return = g->page;
     g->page = UI_HOME_FORM;
     g->editing = p != NULL;
     memset(g->fields, 0, sizeof g->fields);
@@ -280,7 +243,7 @@ static void form_open(struct gui *g, const struct store_patient *p)
     g->button_focus = -1;
     g->error_field = -1;
     g->dup_warned = false;
-    say(g, UI_HOME_MSG_NONE, "%s", "");
+    gui_say(g, UI_HOME_MSG_NONE, "%s", "");
 }
 
 /* A number field: "" is NAN (not given); a comma is read as a decimal point. False when it is not a
@@ -342,7 +305,7 @@ static int field_of(const char *msg)
 
 static bool form_fail(struct gui *g, const char *msg)
 {
-    say(g, UI_HOME_MSG_ERROR, "%s", msg);
+    gui_say(g, UI_HOME_MSG_ERROR, "%s", msg);
     g->error_field = field_of(msg);
     if (g->error_field >= 0)
         g->field_focus = g->error_field;
@@ -394,7 +357,7 @@ static void form_save(struct gui *g)
 {
     struct store_patient *p = calloc(1, sizeof *p);
     if (!p) {
-        say(g, UI_HOME_MSG_ERROR, "Out of memory: close other programs and try again");
+        gui_say(g, UI_HOME_MSG_ERROR, "Out of memory: close other programs and try again");
         return;
     }
     bool mass_changed = false;
@@ -406,10 +369,10 @@ static void form_save(struct gui *g)
     int64_t dup = duplicate_of(g, p);
     if (dup && !g->dup_warned) {
         g->dup_warned = true;
-        say(g, UI_HOME_MSG_WARN,
-            "Patient %lld has the same name and birth date: is this the same person? Enter saves anyway, "
-            "Esc goes back to the list",
-            (long long)dup);
+        gui_say(g, UI_HOME_MSG_WARN,
+                "Patient %lld has the same name and birth date: is this the same person? Enter saves anyway, "
+                "Esc goes back to the list",
+                (long long)dup);
         goto out;
     }
     enum st_status st;
@@ -427,10 +390,13 @@ static void form_save(struct gui *g)
     g->page = UI_HOME_LIST;
     g->search[0] = '\0';
     g->search_focus = false;
-    if (reload(g, p->id, &err) != ST_OK)
-        say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
-    else
-        say(g, UI_HOME_MSG_INFO, "%s patient %lld.", g->editing ? "Saved" : "Added", (long long)p->id);
+    if (reload(g, p->id, &err) != ST_OK) {
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+        goto out;
+    }
+    if (g->form_return == UI_HOME_PATIENT)
+        gui_patient_open(g, p->id);
+    gui_say(g, UI_HOME_MSG_INFO, "%s patient %lld.", g->editing ? "Saved" : "Added", (long long)p->id);
 out:
     free(p);
 }
@@ -457,24 +423,30 @@ static void backspace(char *s)
 
 /* ---- events --------------------------------------------------------------------------------- */
 
-static void open_selected(struct gui *g)
+/* The selected patient's page (open) or form (!open). */
+static void open_selected(struct gui *g, bool open)
 {
-    if (g->selected >= 0 && g->selected < g->n_match)
-        form_open(g, &g->pats[g->match[g->selected]]);
+    if (g->selected < 0 || g->selected >= g->n_match)
+        gui_say(g, UI_HOME_MSG_INFO, "No patient is selected: find one with / or add one with A");
+    else if (open)
+        gui_patient_open(g, g->pats[g->match[g->selected]].id);
     else
-        say(g, UI_HOME_MSG_INFO, "No patient is selected: find one with / or add one with A");
+        gui_form_open(g, &g->pats[g->match[g->selected]]);
 }
 
-static const enum button list_buttons[] = {B_ADD, B_EDIT, B_SEARCH, B_QUIT};
+static const enum button list_buttons[] = {B_ADD, B_OPEN, B_EDIT, B_SEARCH, B_QUIT};
 static const enum button form_buttons[] = {B_SAVE, B_CANCEL};
 #define N_LIST_BUTTONS (int)(sizeof list_buttons / sizeof list_buttons[0])
 #define N_FORM_BUTTONS (int)(sizeof form_buttons / sizeof form_buttons[0])
 
 static void press(struct gui *g, enum button b)
 {
+    if (g->page == UI_HOME_PATIENT && gui_patient_press(g, b))
+        return;
     switch (b) {
-    case B_ADD: form_open(g, NULL); break;
-    case B_EDIT: open_selected(g); break;
+    case B_ADD: gui_form_open(g, NULL); break;
+    case B_OPEN: open_selected(g, true); break;
+    case B_EDIT: open_selected(g, false); break;
     case B_SEARCH:
         g->search_focus = true;
         g->button_focus = -1;
@@ -482,9 +454,10 @@ static void press(struct gui *g, enum button b)
     case B_QUIT: g->quit = true; break;
     case B_SAVE: form_save(g); break;
     case B_CANCEL:
-        g->page = UI_HOME_LIST;
-        say(g, UI_HOME_MSG_NONE, "%s", "");
+        g->page = g->form_return;
+        gui_say(g, UI_HOME_MSG_NONE, "%s", "");
         break;
+    default: break;
     }
 }
 
@@ -535,7 +508,7 @@ static void list_key(struct gui *g, const struct ui_home_event *e)
     case UI_HK_END: move_selection(g, g->n_match); break;
     case UI_HK_TAB: g->button_focus = 0; break;
     case UI_HK_BACKTAB: g->search_focus = true; break;
-    case UI_HK_ENTER: open_selected(g); break;
+    case UI_HK_ENTER: press(g, B_OPEN); break;
     case UI_HK_ESC:
         if (g->search[0]) {
             g->search[0] = '\0';
@@ -591,6 +564,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
     case UI_HE_KEY:
         if (g->page == UI_HOME_FORM)
             form_key(g, e);
+        else if (g->page == UI_HOME_PATIENT)
+            gui_patient_key(g, e);
         else
             list_key(g, e);
         break;
@@ -605,10 +580,14 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
         break;
     case UI_HE_BUTTON: press(g, (enum button)e->index); break;
     case UI_HE_ROW:
+        if (g->page == UI_HOME_PATIENT) {
+            gui_patient_row(g, e->index);
+            break;
+        }
         g->search_focus = false;
         g->button_focus = -1;
         if (e->index == g->selected)
-            open_selected(g); /* a click on the selected row opens it */
+            press(g, B_OPEN); /* a click on the selected row opens it */
         else if (e->index >= 0 && e->index < g->n_match)
             g->selected = e->index;
         break;
@@ -625,7 +604,7 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
 
 /* ---- the model ------------------------------------------------------------------------------ */
 
-static void add_button(struct ui_home *h, enum button id, const char *label, const char *key, bool primary)
+void gui_add_button(struct ui_home *h, enum button id, const char *label, const char *key, bool primary)
 {
     if (h->n_buttons >= UI_HOME_BUTTONS)
         return;
@@ -667,10 +646,13 @@ static void fill(struct gui *g)
         if (g->selected >= g->first + vis)
             g->first = g->selected - vis + 1;
         h->first = g->first;
-        add_button(h, B_ADD, "Add patient", "A", true);
-        add_button(h, B_EDIT, "Edit patient", "E / Enter", false);
-        add_button(h, B_SEARCH, "Search", "/", false);
-        add_button(h, B_QUIT, "Quit", "Q", false);
+        gui_add_button(h, B_ADD, "Add patient", "A", false);
+        gui_add_button(h, B_OPEN, "Open patient", "Enter", true);
+        gui_add_button(h, B_EDIT, "Edit patient", "E", false);
+        gui_add_button(h, B_SEARCH, "Search", "/", false);
+        gui_add_button(h, B_QUIT, "Quit", "Q", false);
+    } else if (g->page == UI_HOME_PATIENT) {
+        gui_patient_fill(g, h);
     } else {
         snprintf(h->title, sizeof h->title, "%s", g->editing ? "Edit patient" : "New patient");
         h->n_fields = F_COUNT;
@@ -681,8 +663,8 @@ static void fill(struct gui *g)
             h->fields[i].error = i == g->error_field;
         }
         h->field_focus = g->field_focus;
-        add_button(h, B_SAVE, g->editing ? "Save" : "Add patient", "Enter", true);
-        add_button(h, B_CANCEL, "Cancel", "Esc", false);
+        gui_add_button(h, B_SAVE, g->editing ? "Save" : "Add patient", "Enter", true);
+        gui_add_button(h, B_CANCEL, "Cancel", "Esc", false);
     }
 }
 
@@ -704,8 +686,11 @@ enum st_status gui_open(const struct gui_opts *o, struct gui **out, struct st_er
         snprintf(g->therapist, sizeof g->therapist, "%s", who);
         st = store_therapist_ensure(g->s, g->therapist, &g->therapist_id, err);
     }
+    int64_t pid = 0;
+    if (st == ST_OK && g->opts.patient)
+        st = store_patient_find(g->s, g->opts.patient, &pid, err);
     if (st == ST_OK)
-        st = reload(g, 0, err);
+        st = reload(g, pid, err);
     if (st == ST_OK) {
         struct ui_opts uo = ui_opts_default();
         uo.layout = UI_LAYOUT_THERAPIST_ONLY;
@@ -720,7 +705,9 @@ enum st_status gui_open(const struct gui_opts *o, struct gui **out, struct st_er
         return st;
     }
     if (g->n_pats == 0)
-        say(g, UI_HOME_MSG_INFO, "No patient in this file yet: press A to add the first one.");
+        gui_say(g, UI_HOME_MSG_INFO, "No patient in this file yet: press A to add the first one.");
+    if (pid)
+        gui_patient_open(g, pid);
     *out = g;
     return ST_OK;
 }
@@ -758,6 +745,7 @@ void gui_close(struct gui *g)
         ui_home_text_input(g->ui, false);
         ui_close(g->ui);
     }
+    gui_patient_free(&g->pat);
     store_close(g->s);
     free(g->pats);
     free(g->last_test);

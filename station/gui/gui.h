@@ -38,6 +38,7 @@ struct gui_opts {
     const char *db;         /* --db; NULL = $STATION_DB or the default (paths_db) */
     const char *therapist;  /* who is at the station; NULL = $STATION_THERAPIST, "" = nobody */
     int width, height;      /* the window; <= 0 = 1280 x 720 */
+    const char *patient;    /* open on this patient's page (a number or UUID); NULL = the list */
     const char *screenshot; /* gui_run: save the home here (PNG) when it ends; NULL = none */
     double exit_after_s;    /* gui_run: end after this many seconds; <= 0 = when the window closes */
 };
@@ -47,7 +48,8 @@ struct gui_opts gui_opts_default(void);
 struct gui;
 
 /* Opens the database (created on first use, like every command) and the window. ST_ERR_DISPLAY when
- * there is no display; the store's errors name the file. *out is freed by gui_close. */
+ * there is no display, ST_ERR_NOT_FOUND for an o->patient that is not in the file; the store's errors
+ * name the file. *out is freed by gui_close. */
 enum st_status gui_open(const struct gui_opts *o, struct gui **out, struct st_err *err);
 
 /* Handles what happened in the window (waiting up to wait_ms for the first event, 0 = not at all) and

@@ -30,10 +30,11 @@
 #include <stdbool.h>
 
 #include "common/status.h"
+#include "protocols/balance.h"
 
 struct ui;
 
-enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM };
+enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT };
 
 /* One patient in the list. */
 struct ui_home_row {
@@ -58,6 +59,23 @@ struct ui_home_button {
     bool primary;   /* drawn in the accent colour */
 };
 
+/* One session in a patient's history. */
+struct ui_home_session {
+    char when[32];      /* local date and time, "2026-11-02 14:30" */
+    char protocol[128]; /* its protocol's name */
+    char status[24];    /* "complete", "aborted", "interrupted", "running" */
+    bool have_ratio[2]; /* ratio[side] is known (left, right) */
+    double ratio[2];    /* ADD:ABD per side */
+    enum bal_flag ratio_flag[2];
+};
+
+/* One session on the trend chart (oldest first). */
+struct ui_home_trend_point {
+    char date[12];       /* "2026-11-02" (local) */
+    bool device_changed; /* the device differs from the previous point's: a marked line */
+    struct bal_result bal;
+};
+
 enum ui_home_msg { UI_HOME_MSG_NONE = 0, UI_HOME_MSG_INFO, UI_HOME_MSG_WARN, UI_HOME_MSG_ERROR };
 
 struct ui_home {
@@ -79,6 +97,22 @@ struct ui_home {
     struct ui_home_field fields[UI_HOME_FIELDS];
     int n_fields;
     int field_focus; /* the field with the keyboard, -1 none */
+
+    /* The patient page (title: the patient's name). */
+    char details[3][200]; /* lines: "Ref ... · born ... (age) · F · dominant right", lever and leg, notes */
+    char masses[6][48];   /* the body-mass history, newest first: "2026-12-06  66.0 kg" */
+    int n_masses;
+    const struct ui_home_session *sessions; /* newest first; caller-owned */
+    int n_sessions;
+    int session_selected; /* -1 none */
+    char trend_title[160]; /* "Trend: Supine hip ADD/ABD, long lever 0° (1 of 2 protocols: P for the next)" */
+    const struct ui_home_trend_point *trend; /* oldest first; caller-owned */
+    int n_trend;
+    double error_band_pct;        /* each point's measurement-error band (+-, %): 10 */
+    double ratio_red, ratio_amber; /* the ratio's bands, drawn as lines on the ratio chart */
+    bool have_last;               /* last holds the newest session's balance */
+    struct bal_result last;
+    char last_title[200]; /* "Last balance: 2026-12-06 14:30, Supine ..." */
 
     /* Both pages: the buttons along the bottom, and one message above them. */
     struct ui_home_button buttons[UI_HOME_BUTTONS];

@@ -259,6 +259,11 @@ const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t 
  * Joined with ", " into buf (size bytes; whole words only); returns buf ("" for none). */
 const char *ui_flag_words(unsigned flags, char *buf, size_t size);
 
+/* The words beside a balance flag's colour: a ratio is "low" (red), "borderline" (amber) or "normal";
+ * an asymmetry "large", "moderate" or "within 10 %"; "" for BAL_NONE. */
+const char *ui_ratio_word(enum bal_flag f);
+const char *ui_asym_word(enum bal_flag f);
+
 /* The plain words of a direction for the patient: "squeeze in" (ADD) / "push out" (ABD). */
 const char *ui_dir_plain(enum st_dir d);
 

@@ -23,14 +23,27 @@ static int U(float u, float v)
     return (int)lroundf(u * v);
 }
 
-static const char *ratio_word(enum bal_flag f)
+const char *ui_ratio_word(enum bal_flag f)
 {
     return f == BAL_RED ? "low" : f == BAL_AMBER ? "borderline" : f == BAL_NORMAL ? "normal" : "";
 }
 
-static const char *asym_word(enum bal_flag f)
+const char *ui_asym_word(enum bal_flag f)
 {
     return f == BAL_RED ? "large" : f == BAL_AMBER ? "moderate" : f == BAL_NORMAL ? "within 10 %" : "";
+}
+
+const char *ui_asym_text(const struct bal_result *r, int d, char *buf, size_t size)
+{
+    const char *dn = d == ST_DIR_ADD ? "Adduction" : "Abduction";
+    if (isfinite(r->asym_pct[d]) && (r->weaker[d] == ST_SIDE_LEFT || r->weaker[d] == ST_SIDE_RIGHT))
+        snprintf(buf, size, "%s asymmetry %.1f %%: the %s side is weaker (%s)", dn, r->asym_pct[d],
+                 r->weaker[d] == ST_SIDE_LEFT ? "left" : "right", ui_asym_word(r->asym_flag[d]));
+    else if (isfinite(r->asym_pct[d]))
+        snprintf(buf, size, "%s asymmetry %.1f %%: both sides equal", dn, r->asym_pct[d]);
+    else
+        snprintf(buf, size, "%s asymmetry: needs both sides", dn);
+    return buf;
 }
 
 static const char *side_name(enum st_side s)
@@ -176,7 +189,7 @@ static int draw_ratio(struct ui_dc *dc, const struct ui_model *m, enum st_side s
     double ratio = r->ratio[s];
     if (isfinite(ratio))
         snprintf(buf, sizeof buf, "%s ADD:ABD %.2f%s  \xe2\x80\x94  %s", side_name(s), ratio,
-                 r->ratio_corrected ? "*" : "", ratio_word(r->ratio_flag[s]));
+                 r->ratio_corrected ? "*" : "", ui_ratio_word(r->ratio_flag[s]));
     else
         snprintf(buf, sizeof buf, "%s ADD:ABD: not measured", side_name(s));
     ui_text_fit(dc, buf, x, y, lab, U(u, 9), true, isfinite(ratio) ? ui_flag_rgb(r->ratio_flag[s]) : UI_RGB_FAINT,
@@ -250,15 +263,7 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
         int px = ui_text_px(15 * u);
         int ly = ay + U(u, 10);
         for (int d = 0; d < ST_DIR_COUNT; d++) {
-            const char *dn = d == ST_DIR_ADD ? "Adduction" : "Abduction";
-            if (isfinite(r->asym_pct[d]) && (r->weaker[d] == ST_SIDE_LEFT || r->weaker[d] == ST_SIDE_RIGHT))
-                snprintf(buf, sizeof buf, "%s asymmetry %.1f %%: the %s side is weaker (%s)", dn, r->asym_pct[d],
-                         r->weaker[d] == ST_SIDE_LEFT ? "left" : "right", asym_word(r->asym_flag[d]));
-            else if (isfinite(r->asym_pct[d]))
-                snprintf(buf, sizeof buf, "%s asymmetry %.1f %%: both sides equal", dn, r->asym_pct[d]);
-            else
-                snprintf(buf, sizeof buf, "%s asymmetry: needs both sides", dn);
-            ui_text_fit(dc, buf, pad + U(u, 14), ly, px, U(u, 9), isfinite(r->asym_pct[d]),
+            ui_text_fit(dc, ui_asym_text(r, d, buf, sizeof buf), pad + U(u, 14), ly, px, U(u, 9), isfinite(r->asym_pct[d]),
                         isfinite(r->asym_pct[d]) ? ui_flag_rgb(r->asym_flag[d]) : UI_RGB_FAINT, 0,
                         left_w - U(u, 28));
             ly += ui_text_height(dc, px, true) + U(u, 6);

@@ -24,7 +24,7 @@ static int HU(float u, float v)
     return (int)lroundf(u * v);
 }
 
-static void hit_add(struct ui_dc *dc, enum ui_home_ev kind, int index, SDL_Rect r)
+void ui_home_hit(struct ui_dc *dc, int kind, int index, SDL_Rect r)
 {
     struct ui *ui = dc->ui;
     if (ui->n_home_hits >= UI_HOME_HITS)
@@ -107,7 +107,7 @@ static void draw_buttons(struct ui_dc *dc, const struct ui_home *h, int x, int y
                     r.w - HU(u, 8));
         ui_text_fit(dc, b->key, r.x + r.w / 2, ty + lh, key, HU(u, 8), false, 0xb6c2cfu, UI_TX_CENTER,
                     r.w - HU(u, 8));
-        hit_add(dc, UI_HE_BUTTON, b->id, r);
+        ui_home_hit(dc, UI_HE_BUTTON, b->id, r);
     }
 }
 
@@ -117,7 +117,7 @@ static void draw_list(struct ui_dc *dc, const struct ui_home *h, int pad, int to
     int w = dc->w - 2 * pad;
     SDL_Rect sr = {pad, top, w, HU(u, 44)};
     draw_box(dc, sr, h->search, "Search by name, reference or birth date  ( / )", h->search_focus, false);
-    hit_add(dc, UI_HE_SEARCH, 0, sr);
+    ui_home_hit(dc, UI_HE_SEARCH, 0, sr);
     int y = sr.y + sr.h + HU(u, 10);
     char count[64];
     if (h->search[0])
@@ -153,7 +153,7 @@ static void draw_list(struct ui_dc *dc, const struct ui_home *h, int pad, int to
                     r.w - 2 * in - lastw);
         ui_text_fit(dc, row->last, r.x + r.w - in, r.y + r.h / 2, small, HU(u, 9), false, UI_RGB_MUTED,
                     UI_TX_RIGHT | UI_TX_MIDDLE, lastw);
-        hit_add(dc, UI_HE_ROW, i, r);
+        ui_home_hit(dc, UI_HE_ROW, i, r);
         y += rh + gap;
     }
     if (first + dc->ui->home_rows_visible < h->n_rows)
@@ -183,7 +183,7 @@ static void draw_form(struct ui_dc *dc, const struct ui_home *h, int pad, int to
                     label_w - HU(u, 14));
         SDL_Rect r = {pad + label_w, y, w, bh};
         draw_box(dc, r, f->value, f->hint, i == h->field_focus, f->error);
-        hit_add(dc, UI_HE_FIELD, i, r);
+        ui_home_hit(dc, UI_HE_FIELD, i, r);
     }
 }
 
@@ -205,6 +205,8 @@ void ui_home_draw(struct ui_dc *dc, const struct ui_home *h)
     int bottom = my - ui_text_height(dc, msg_px, false) - HU(u, 8);
     if (h->page == UI_HOME_FORM)
         draw_form(dc, h, pad, top, bottom);
+    else if (h->page == UI_HOME_PATIENT)
+        ui_home_patient_draw(dc, h, pad, top, bottom);
     else
         draw_list(dc, h, pad, top, bottom);
     draw_buttons(dc, h, pad, by, dc->w - 2 * pad, bh);

@@ -210,6 +210,8 @@ double ui_nice_step(double range, int max_ticks);
 void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box);
 
 /* ui_final.c: the final balance screen between y and bottom of the therapist view. */
+/* "Adduction asymmetry 12.4 %: the right side is weaker (moderate)" for direction d, into buf. */
+const char *ui_asym_text(const struct bal_result *r, int d, char *buf, size_t size);
 void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom);
 
 /* ui_therapist.c, ui_patient.c */
@@ -240,6 +242,10 @@ int ui_script_size(struct ui *ui, TTF_Font *main_font, bool bold, int px, const 
 /* ui_home.c: the home pages in the therapist view. */
 struct ui_home;
 void ui_home_draw(struct ui_dc *dc, const struct ui_home *h);
+/* Records a clickable region (kind: enum ui_home_ev) of the home's frame, in view pixels. */
+void ui_home_hit(struct ui_dc *dc, int kind, int index, SDL_Rect r);
+/* ui_home_patient.c: a patient's page between top and bottom. */
+void ui_home_patient_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int top, int bottom);
 /* ui.c: draws one frame of every view; the therapist view shows home when it is not NULL. */
 enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const struct ui_home *home, struct st_err *err);
 

@@ -196,9 +196,14 @@ static bool stream(struct acq *a)
     while (!atomic_load(&a->stop)) {
         if (atomic_exchange(&a->zero_req, false) && d->drv->zero) {
             d->drv->stop(d, NULL);
-            if (d->drv->zero(d, &err) != ST_OK)
-                ST_WARN("acq", "%s", st_err_msg(&err));
-            else
+            if (d->drv->zero(d, &err) != ST_OK) {
+                /* said to the caller, not only logged: a gauge that kept its old zero changes what
+                 * the numbers mean until the software tare has taken it out */
+                pthread_mutex_lock(&a->mu);
+                a->st.zero_failures++;
+                snprintf(a->st.zero_message, sizeof a->st.zero_message, "%s", st_err_msg(&err));
+                pthread_mutex_unlock(&a->mu);
+            } else
                 a->mark_zeroed = true;
             if (d->drv->start(d, &err) != ST_OK) {
                 set_state(a, ACQ_LOST, "%s. The station keeps trying.", st_err_msg(&err));

@@ -60,6 +60,9 @@ struct acq_status {
     uint64_t samples;        /* pushed into the ring (since acq_start) */
     uint64_t bad_lines;      /* unparseable lines (garbage, wrong baud) */
     uint64_t device_errors;  /* the device refused a command */
+    uint64_t zero_failures;  /* the family's zero command failed (acq_request_zero); the last reason in
+                              * zero_message: the device keeps its old zero, the software tare remains */
+    char zero_message[256];
     uint64_t gaps;           /* device clock gaps */
     uint64_t reconnects;
     uint64_t ring_drops;     /* samples lost because the main loop did not drain the ring */
@@ -85,7 +88,9 @@ void acq_stop(struct acq *a);
 void acq_get_status(struct acq *a, struct acq_status *out);
 
 /* Asks the thread to send the family's zero command (stream paused around it). Returns
- * ST_ERR_UNSUPPORTED when the family has none (then the engine's software tare is the zero). */
+ * ST_ERR_UNSUPPORTED when the family has none (then the engine's software tare is the zero). The
+ * command itself runs later, on the thread: when the device refuses it or does not answer,
+ * zero_failures counts it and zero_message says why (the caller polls acq_get_status). */
 enum st_status acq_request_zero(struct acq *a, struct st_err *err);
 
 #endif

@@ -65,6 +65,7 @@ struct emu_opts {
     double capacity_n;     /* full scale (0: the family's default) */
     const char *unit;      /* the device's display unit ("N", "lbF", ...; NULL: the family's default) */
     uint32_t clock_start_us; /* device clock at the first sample (chronojump: to test its 32-bit wrap) */
+    bool refuse_zero;      /* the zero command is refused (imada answers E; other families ignore it) */
     struct emu_patient patient;
 };
 

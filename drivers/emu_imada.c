@@ -17,7 +17,7 @@
  *     reads `+250.0NTO`, `+25.49KTO`, `+56.2OTO`); zero prints as `+`;
  *   - judgement: `E` when the load reaches the full scale (the emulated sensor clips there), else `L`
  *     below 5 % of the capacity, `H` above 80 %, `O` between (the comparator's set points);
- *   - `Z` takes the present force as zero and clears the peak; `P` holds the largest net force from
+ *   - `Z` takes the present force as zero and clears the peak (answers `E` with refuse_zero); `P` holds the largest net force from
  *     then on (tracked every 5 ms from the scripted or traced patient, and from every reading; a cued
  *     push is seen only through the readings), `T` shows the force again;
  *   - the unit starts as emu_opts.unit ("N", "kgF"/"K", "lbF"/"O"); the mode starts as real time;
@@ -157,6 +157,8 @@ static void form(struct emu_dev *d, struct im_emu *s, struct im_pending *p)
             ans = NULL;
             break;
         case 'Z':
+            if (emu_dev_opts(d)->refuse_zero)
+                break; /* "E": as a gauge under overload refuses to zero */
             s->zero_n = measure(d, p->t_proc);
             s->peak_n = -INFINITY;
             ans = "R";

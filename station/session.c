@@ -45,6 +45,7 @@ struct chan {
     struct acq *acq;
     struct acq_status st;
     uint64_t seen_seq;
+    uint64_t seen_zero_failures; /* acq_status.zero_failures already said and recorded */
     bool lost;
     double tare_n;
     bool tared;
@@ -434,6 +435,14 @@ static void extra_notice(struct sess *s, int block)
     }
 }
 
+/* The device's zero command failed (refused, no answer): the gauge keeps its old zero, so it is said
+ * and kept with the session; the engine's software tare still takes out what is left at rest. */
+static void zero_failed(struct sess *s, int c, const char *why)
+{
+    record(s, st_now_ns(), "zero_failed", NULL, "channel %d: %s", c + 1, why);
+    say(s, "! %s (the station tares in software)", why);
+}
+
 static void handle_events(struct sess *s)
 {
     struct eng_event ev;
@@ -464,7 +473,10 @@ static void handle_events(struct sess *s)
                 /* the family's own zero first, where it has one; the engine's 0.5 s mean at rest
                  * then takes what is left (and restarts on the first zeroed sample) */
                 struct st_err zerr;
-                acq_request_zero(s->ch[v.channel].acq, &zerr);
+                st_err_clear(&zerr);
+                enum st_status zs = acq_request_zero(s->ch[v.channel].acq, &zerr);
+                if (zs != ST_OK && zs != ST_ERR_UNSUPPORTED) /* none: the software tare is the zero */
+                    zero_failed(s, v.channel, st_err_msg(&zerr));
             }
             print_prompt(s, ev.state);
             break;
@@ -654,17 +666,46 @@ static void poll_ui(struct sess *s)
 
 /* ---- devices ------------------------------------------------------------------------------ */
 
+static void drain_channel(struct sess *s, int c)
+{
+    struct chan *ch = &s->ch[c];
+    size_t n;
+    while ((n = ring_pop(&ch->ring, s->batch, BATCH)) > 0) {
+        /* the engine stops after a rep ends, so its trace is saved before the next can reuse it */
+        for (size_t done = 0; done < n;) {
+            done += eng_feed(s->eng, s->batch + done, n - done);
+            handle_events(s);
+        }
+        for (size_t i = 0; i < n; i++) {
+            double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
+            ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
+        }
+        repview_feed(s, c, s->batch, n, ch->tared ? ch->tare_n : 0);
+    }
+}
+
+/* A lost device's channel is drained before the engine hears of the loss: the samples that arrived
+ * just before the pull (one frame of them, more after a slow fsync) belong to the rep the loss ends,
+ * and fed after it they would go to an engine whose rep is over. The acquisition thread pushes its
+ * last sample before it says lost, so the ring holds them all by now. */
 static void poll_devices(struct sess *s)
 {
     for (int c = 0; c < s->n_ch; c++) {
         struct chan *ch = &s->ch[c];
         acq_get_status(ch->acq, &ch->st);
+        if (ch->st.zero_failures > ch->seen_zero_failures) {
+            ch->seen_zero_failures = ch->st.zero_failures;
+            zero_failed(s, c, ch->st.zero_message);
+        }
         if (ch->st.seq == ch->seen_seq)
             continue;
         ch->seen_seq = ch->st.seq;
         if (ch->st.state == ACQ_LOST && !ch->lost) {
             ch->lost = true;
-            record(s, st_now_ns(), "device_lost", NULL, "channel %d: %s", c + 1, ch->st.message);
+            drain_channel(s, c);
+            /* the last reading received is kept with the loss: the interrupted rep ends with it */
+            record(s, st_now_ns(), "device_lost", NULL, "channel %d (last reading %.2f N): %s", c + 1,
+                   ch->st.last_force_n, ch->st.message);
             say(s, "! %s", ch->st.message);
             eng_device_lost(s->eng, c, st_now_ns());
             handle_events(s);
@@ -680,22 +721,8 @@ static void poll_devices(struct sess *s)
 
 static void drain(struct sess *s)
 {
-    for (int c = 0; c < s->n_ch; c++) {
-        struct chan *ch = &s->ch[c];
-        size_t n;
-        while ((n = ring_pop(&ch->ring, s->batch, BATCH)) > 0) {
-            /* the engine stops after a rep ends, so its trace is saved before the next can reuse it */
-            for (size_t done = 0; done < n;) {
-                done += eng_feed(s->eng, s->batch + done, n - done);
-                handle_events(s);
-            }
-            for (size_t i = 0; i < n; i++) {
-                double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
-                ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
-            }
-            repview_feed(s, c, s->batch, n, ch->tared ? ch->tare_n : 0);
-        }
-    }
+    for (int c = 0; c < s->n_ch; c++)
+        drain_channel(s, c);
 }
 
 /* ---- the model ---------------------------------------------------------------------------- */

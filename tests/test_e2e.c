@@ -7,8 +7,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "drivers/emu.h"
-#include "station/session.h"
+#include "drivers/emu.h" /* (also named here: CMake gives tests that wait on emulators two slots) */
+#include "session_fixture.h"
 #include "station/store/store.h"
 
 static const char *protocol_text =
@@ -49,32 +49,17 @@ static void test_emulator_to_database(void)
     CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
     store_close(s);
 
-    struct emu_opts eo = emu_opts_default("chronojump");
+    /* no noise: the peak on the wire is exactly what the patient was told */
+    struct emu_opts eo = session_fixture_emu("chronojump", 0.3, 1.4, 0.3);
     eo.link_path = check_tmppath(link, sizeof link, "ttyE2E");
     eo.boot_s = 0.3;
-    eo.patient = emu_patient_default(0, 0);
-    eo.patient.kind = EMU_PATIENT_CUED;
-    eo.patient.noise_n = 0; /* the peak on the wire is exactly what the patient was told */
-    eo.patient.ramp_s = 0.3;
-    eo.patient.hold_s = 1.4;
-    eo.patient.release_s = 0.3;
     struct emu *e = NULL;
     CHECK_OK(emu_start(&eo, &e, &err), &err);
     REQUIRE(e);
 
     char pid[32];
     snprintf(pid, sizeof pid, "%lld", (long long)p.id);
-    struct session_opts o = session_opts_default();
-    o.db_path = db;
-    o.patient = pid;
-    o.therapist = "T.E.";
-    o.protocol = proto;
-    o.n_ch = 1;
-    o.ch[0].port = emu_port(e);
-    o.ch[0].driver = "chronojump";
-    o.headless = true;
-    o.auto_mode = true;
-    o.demo_emu[0] = e;
+    struct session_opts o = session_fixture_opts(db, pid, proto, e, "chronojump");
     o.demo_reaction_s = 0.2;
     const double peaks[2] = {250.0, 312.5};
     for (int b = 0; b < 2; b++)

@@ -1194,7 +1194,7 @@ static void finish_pending(struct sess *s)
     int64_t give_up = st_now_ns() + 60 * ST_NS_PER_S;
     if (tty)
         say(s, "  Free some disk space and press Enter to retry, or type a file path to export them to:");
-    while (store_pending_count(s->store) > 0) {
+    while (store_pending_count(s->store) > 0 && !session_interrupted) {
         if (tty) {
             char line[1024];
             if (!fgets(line, sizeof line, stdin))
@@ -1210,7 +1210,8 @@ static void finish_pending(struct sess *s)
                 }
             }
         } else {
-            st_sleep_ns(ST_NS_PER_S);
+            for (int i = 0; i < 10 && !session_interrupted; i++) /* a second, or less after Ctrl-C */
+                st_sleep_ns(ST_NS_PER_S / 10);
         }
         if (store_flush_pending(s->store, &err) == ST_OK) {
             say(s, "  Written: every repetition is now in the database");
@@ -1219,6 +1220,8 @@ static void finish_pending(struct sess *s)
         if (!tty && st_now_ns() > give_up)
             break;
     }
+    if (session_interrupted && store_pending_count(s->store) > 0)
+        say(s, "! Interrupted: the repetitions not yet written go to a file now");
     if (store_pending_count(s->store) == 0)
         return;
     /* Unattended and the disk stays full: a new file (never a fixed name, never through a link) in the
@@ -1265,16 +1268,19 @@ static void final_screen(struct sess *s, int64_t exit_at)
             linger = v;
     }
     int64_t until = exit_at > 0 ? exit_at : st_now_ns() + (int64_t)(linger * 1e9);
-    do {
+    if (until > st_now_ns() && !session_interrupted)
+        say(s, "The result stays on screen until a key is pressed (at most %.0f s)",
+            (double)(until - st_now_ns()) / 1e9);
+    do { /* Ctrl-C or SIGTERM ends it at once, as a key does */
         fill_model(s);
         struct st_err err;
         ui_frame(s->ui, &s->model, &err);
         struct ui_input in;
         ui_poll(s->ui, &in);
-        if (in.quit || in.any_key)
+        if (in.quit || in.any_key || session_interrupted)
             break;
         st_sleep_ns(50 * ST_NS_PER_MS);
-    } while (st_now_ns() < until);
+    } while (st_now_ns() < until && !session_interrupted);
     save_shot(s);
 }
 
@@ -1339,8 +1345,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         bool shot_taken = false;
         int64_t next_frame = st_now_ns();
         while (!s->finished) {
-            if (session_interrupted) {
-                session_interrupted = 0;
+            if (session_interrupted) { /* left set: the final screen and the disk wait end at once too */
                 say(s, "Stopping: every saved repetition stays in the database");
                 command(s, ENG_CMD_ABORT);
                 break;

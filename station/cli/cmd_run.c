@@ -29,10 +29,12 @@ static void on_signal(int sig)
 }
 
 /* Ctrl-C, a kill, a closed terminal: end the session cleanly (every saved rep stays, the session is
- * marked aborted). A closed stdout (a pipe whose reader left) must not kill a session mid-rep. */
+ * marked aborted; the final screen and a wait for the disk end at once). Only the first: the handler
+ * resets itself, so a second Ctrl-C or SIGTERM takes the default action and ends the program there.
+ * A closed stdout (a pipe whose reader left) must not kill a session mid-rep. */
 static void catch_signals(void)
 {
-    struct sigaction sa = {.sa_handler = on_signal};
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

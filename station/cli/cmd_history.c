@@ -161,7 +161,7 @@ static void sessions_table(const struct session_line *l, size_t n)
         printf("%-11s %-12s %s\n", store_session_status_name(x->status), rl, rr);
     }
     printf("%zu session(s); times are local (%s)%s\n", n, tzname[0],
-           n ? "; ratio: ADD:ABD, best adduction over best abduction torque, with its flag" : "");
+           n ? "; ratio: ADD:ABD, best adduction over best abduction torque (force without a lever arm), with its flag" : "");
 }
 
 int cmd_sessions(int argc, char **argv)
@@ -394,9 +394,14 @@ int cmd_show(int argc, char **argv)
         if (!isfinite(L.bal.ratio[side]))
             continue;
         any_ratio = true;
+        /* protocols/balance.h: without a lever arm on both cells the ratio is of forces */
+        bool torque = isfinite(L.bal.cell[ST_DIR_ADD][side].best_torque_nm) &&
+                      isfinite(L.bal.cell[ST_DIR_ABD][side].best_torque_nm);
         printf("  %-5s: %.2f  %s%s\n", st_side_name((enum st_side)side), L.bal.ratio[side],
                bal_flag_name(L.bal.ratio_flag[side]),
-               L.bal.ratio_corrected ? " (gravity-corrected ABD)" : "");
+               !torque                ? " (of the best forces: no lever arm, so no torque)"
+               : L.bal.ratio_corrected ? " (gravity-corrected ABD)"
+                                       : "");
     }
     if (any_ratio)
         printf(
@@ -551,9 +556,9 @@ static int trend_protocol(struct store *s, int64_t pid, const char *protocol)
         printf("Change: from the previous session with a value, in %%; '!' marks %d change(s) beyond %.0f %%, "
                "the measurement\nerror of hand-held dynamometers (SEM 3.3-7 %%): smaller changes may be noise.\n",
                beyond, TREND_BAND_PCT);
-    printf("ADD:ABD: best adduction over best abduction torque; red below %.2f, amber below %.2f (groin-injury\n"
-           "research in athletes: Tyler 2001, Thorborg 2011). Asymmetry: 100 x (stronger - weaker) / stronger;\n"
-           "amber above %.0f %%, red above %.0f %%.\n",
+    printf("ADD:ABD: best adduction over best abduction torque (force where no lever arm is known); red below\n"
+           "%.2f, amber below %.2f (groin-injury research in athletes: Tyler 2001, Thorborg 2011).\n"
+           "Asymmetry: 100 x (stronger - weaker) / stronger; amber above %.0f %%, red above %.0f %%.\n",
            bp.ratio_red, bp.ratio_amber, bp.asym_amber, bp.asym_red);
     if (device_changes)
         printf("The device changed %d time(s): hand-held dynamometers of different brands differ by up to "

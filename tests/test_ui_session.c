@@ -7,8 +7,8 @@
  * flags (never internal names), what happens next. The emulated patient releases every push early, so
  * every rep is flagged "released too early" and waits for the therapist's decision. The aborted
  * session must never say "Well done": its final screen says "Test stopped", on both views' cue.
- * A second, hands-free session (no window, the observer only) checks the block best after every rep
- * of a clean demo-like session, including the CV extra rep.
+ * The same keyed session runs again in a real X11 window (this program under xvfb-run). A second,
+ * hands-free session (no window, the observer only) checks the block best after every rep.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -47,6 +47,7 @@ struct watch {
     bool saw_flag_words; /* "released too early" was on screen for a flagged rep */
     bool saw_next;       /* the screen said what comes after a flagged rep */
     bool saw_paused;
+    char video[16];      /* SDL's video driver the window ran on */
     int review_frames;   /* frames in review: the rep under review must be in view in each */
     bool saw_earlier;    /* a later rep of block 1 was drawn over the block's earlier ones */
     bool block2_dirty;   /* a rep of block 2 was drawn over block 1's reps (it must start clean) */
@@ -131,6 +132,8 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     }
     if (reps_changed)
         compare(w, sid, m);
+    if (w->drive && !w->video[0] && SDL_GetCurrentVideoDriver())
+        snprintf(w->video, sizeof w->video, "%s", SDL_GetCurrentVideoDriver());
     /* One cue for both views: the patient's word is the cue's word (or "Relax the leg" while taring
      * and reviewing), and the therapist's line, when the engine adds words, never contradicts it. */
     CHECK(m->session.cue != UI_CUE_DONE || strcmp(m->session.state, "complete") == 0);
@@ -262,6 +265,7 @@ static void test_keys_and_database_agree(void)
     CHECK(w.saw_flag_words);
     CHECK(w.saw_next);
     CHECK(w.saw_paused);
+    CHECK_STR(w.video, getenv("UI_SESSION_X11") ? "x11" : "offscreen");
     CHECK(w.review_frames > 4);
     CHECK(w.saw_earlier);
     CHECK(!w.block2_dirty);
@@ -316,12 +320,23 @@ static void test_block_best_after_every_rep(void)
     store_close(w.store);
 }
 
+/* The same keys in a real X11 window: this program again under xvfb-run. */
+static void test_keys_in_an_x11_window(void)
+{
+    check_under_xvfb("UI_SESSION_X11", 120);
+}
+
 int main(void)
 {
-    setenv("SDL_VIDEODRIVER", "offscreen", 1);
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     setenv("STATION_LINGER_S", "0", 1);
+    if (getenv("UI_SESSION_X11")) { /* the child of test_keys_in_an_x11_window */
+        CHECK_RUN(test_keys_and_database_agree);
+        return check_done();
+    }
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
     CHECK_RUN(test_block_best_after_every_rep);
     CHECK_RUN(test_keys_and_database_agree);
+    CHECK_RUN(test_keys_in_an_x11_window);
     return check_done();
 }

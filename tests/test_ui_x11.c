@@ -22,7 +22,6 @@
 #include "common/clock.h"
 #include "station/ui/ui.h"
 
-#define XVFB_RUN "/usr/bin/xvfb-run"
 
 static double tt[2001], ff[2001];
 static struct ui_trace trace;
@@ -189,7 +188,7 @@ static void test_child_two_windows(void)
     child_layout(UI_LAYOUT_TWO_WINDOWS);
 }
 
-/* Runs this program under xvfb-run and waits (at most 90 s) for it. */
+/* This program again under xvfb-run (the children above). */
 static void test_real_x11_window(void)
 {
     check_under_xvfb("UI_X11_CHILD", 90);

@@ -86,6 +86,7 @@ struct rec {
     enum st_side side;
     double lever_m;
     bool replaced; /* an extra rep was granted because of it */
+    bool redone;   /* rejected by REDO: measured again, so it took no slot of its block */
     bool saved;
 };
 
@@ -110,6 +111,8 @@ struct sess {
     size_t inlen;
     bool prompted;
     bool abort_asked; /* the terminal's q was typed once (asked twice, as in the window) */
+    bool reject_asked; /* X was pressed on a rep whose rejection leaves its block short: asked first */
+    int extras[PROTO_MAX_BLOCKS]; /* extra reps granted per block (EXTRA_REP) */
     char alert[192];
     bool finished;
     bool aborted;
@@ -280,6 +283,7 @@ static void decide_rep(struct sess *s, const struct eng_event *ev)
     if (rc) {
         rc->status = ev->rep.status;
         rc->counts = ev->rep.counts;
+        rc->redone = ev->decision == ENG_CMD_REDO;
     }
     say(s, "  Rep %d is now %s%s", ev->rep.index, eng_rep_status_name(ev->rep.status),
         ev->rep.counts ? " (counts)" : "");
@@ -515,6 +519,8 @@ static void handle_events(struct sess *s)
             record(s, ev.t_ns, "extra_rep", NULL, "block %d: %s", ev.block + 1, ev.text);
             say(s, "  %s", ev.text[0] ? ev.text : "One more repetition");
             extra_notice(s, ev.block);
+            if (ev.block >= 0 && ev.block < PROTO_MAX_BLOCKS)
+                s->extras[ev.block]++;
             break;
         case ENG_EV_BLOCK_DONE:
             record(s, ev.t_ns, "block_done", NULL, "block %d: %d counting rep(s)%s", ev.block + 1, ev.count,
@@ -586,6 +592,54 @@ static void command(struct sess *s, enum eng_cmd c)
 
 /* ---- input -------------------------------------------------------------------------------- */
 
+/*
+ * Would rejecting the last rep leave its block short of its planned reps? Only when it holds the
+ * block's last slot (a slot is taken by an accepted rep, or by a rejected one that was not measured
+ * again) and the block would then count fewer reps than the protocol asks for. *have and *planned
+ * get the block's counting reps after the rejection and the protocol's number.
+ */
+static bool reject_leaves_block_short(struct sess *s, int *have, int *planned)
+{
+    if (s->n_recs == 0)
+        return false;
+    const struct rec *last = &s->recs[s->n_recs - 1];
+    if (last->familiarisation || last->status == ENG_REP_REJECTED || last->status == ENG_REP_INTERRUPTED ||
+        last->block < 0 || last->block >= PROTO_MAX_BLOCKS)
+        return false;
+    int slots = 0, counting = 0;
+    for (size_t i = 0; i < s->n_recs; i++) {
+        const struct rec *rc = &s->recs[i];
+        if (rc->block != last->block || rc->familiarisation)
+            continue;
+        slots += rc->status == ENG_REP_ACCEPTED || rc->status == ENG_REP_PENDING ||
+                 (rc->status == ENG_REP_REJECTED && !rc->redone && !rc->replaced);
+        counting += rc->counts;
+    }
+    *planned = eng_protocol(s->eng)->reps;
+    *have = counting - (last->counts ? 1 : 0);
+    return slots >= *planned + s->extras[last->block] && *have < *planned;
+}
+
+/* X, in the window or on the terminal. When rejecting the last rep would leave its block short, the
+ * first X only asks and says so: R then measures one more in its place (a redo), X again rejects it
+ * without one, anything else leaves it as it is. Redo and reject stay apart in the record: the
+ * audit row of the decision says which. */
+static void reject(struct sess *s, bool asked)
+{
+    int have = 0, planned = 0;
+    if (!asked && reject_leaves_block_short(s, &have, &planned)) {
+        s->reject_asked = true;
+        snprintf(s->notice, sizeof s->notice,
+                 "Rejecting rep %d leaves this block with %d of %d reps: press R to measure one more in its "
+                 "place, or X again to reject it without one",
+                 s->recs[s->n_recs - 1].index, have, planned);
+        say(s, "  %s", s->notice);
+        return;
+    }
+    s->notice[0] = '\0';
+    command(s, ENG_CMD_REJECT);
+}
+
 static void terminal_line(struct sess *s, const char *line)
 {
     struct eng_view v;
@@ -593,11 +647,14 @@ static void terminal_line(struct sess *s, const char *line)
     while (*line == ' ' || *line == '\t')
         line++;
     bool asked = s->abort_asked; /* q was typed once: a second q aborts, anything else goes on */
-    s->abort_asked = false;
+    bool reject_asked = s->reject_asked;
+    s->abort_asked = s->reject_asked = false;
+    if (reject_asked && line[0] != 'x')
+        s->notice[0] = '\0'; /* the question was answered with something else */
     switch (line[0]) {
     case '\0': command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_START); break;
     case 'r': command(s, ENG_CMD_REDO); break;
-    case 'x': command(s, ENG_CMD_REJECT); break;
+    case 'x': reject(s, reject_asked); break;
     case 'a': command(s, ENG_CMD_ACCEPT); break;
     case 's': command(s, ENG_CMD_SKIP_BLOCK); break;
     case 'p': command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_PAUSE); break;
@@ -648,16 +705,20 @@ static void poll_ui(struct sess *s)
     struct eng_view v;
     eng_view(s->eng, &v);
     for (int i = 0; i < in.n_actions; i++) {
+        bool reject_asked = s->reject_asked; /* the question stands for the next key only */
+        s->reject_asked = false;
         switch (in.actions[i]) {
         case UI_ACT_START: command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_START); break;
         case UI_ACT_REDO: command(s, ENG_CMD_REDO); break;
-        case UI_ACT_REJECT: command(s, ENG_CMD_REJECT); break;
+        case UI_ACT_REJECT: reject(s, reject_asked); break;
         case UI_ACT_ACCEPT: command(s, ENG_CMD_ACCEPT); break;
         case UI_ACT_SKIP: command(s, ENG_CMD_SKIP_BLOCK); break;
         case UI_ACT_PAUSE: command(s, v.state == ENG_PAUSED ? ENG_CMD_RESUME : ENG_CMD_PAUSE); break;
         case UI_ACT_ABORT: command(s, ENG_CMD_ABORT); break;
         default: break;
         }
+        if (reject_asked && in.actions[i] != UI_ACT_REJECT)
+            s->notice[0] = '\0'; /* the question was answered with something else */
         eng_view(s->eng, &v);
     }
     if (in.quit && !s->finished)

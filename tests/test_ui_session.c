@@ -47,6 +47,7 @@ struct watch {
     bool saw_flag_words; /* "released too early" was on screen for a flagged rep */
     bool saw_next;       /* the screen said what comes after a flagged rep */
     bool saw_paused;
+    bool saw_reject_question; /* X on the block's last slot asked for a replacement first */
     char video[16];      /* SDL's video driver the window ran on */
     int review_frames;   /* frames in review: the rep under review must be in view in each */
     bool saw_earlier;    /* a later rep of block 1 was drawn over the block's earlier ones */
@@ -139,6 +140,8 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     CHECK(m->session.cue != UI_CUE_DONE || strcmp(m->session.state, "complete") == 0);
     if (m->session.paused)
         w->saw_paused = true;
+    if (strstr(m->notice, "one more in its place"))
+        w->saw_reject_question = true;
     /* The rep view: the rep under review stays in view, aligned at its onset, until it is decided;
      * the block's earlier reps are behind it; a new block starts clean. */
     if (strcmp(m->session.state, "review") == 0) {
@@ -265,6 +268,7 @@ static void test_keys_and_database_agree(void)
     CHECK(w.saw_flag_words);
     CHECK(w.saw_next);
     CHECK(w.saw_paused);
+    CHECK(w.saw_reject_question);
     CHECK_STR(w.video, getenv("UI_SESSION_X11") ? "x11" : "offscreen");
     CHECK(w.review_frames > 4);
     CHECK(w.saw_earlier);
@@ -290,7 +294,21 @@ static void test_keys_and_database_agree(void)
     for (size_t i = 0; i < n; i++)
         if (reps[i].block_index == 0)
             last0 = (int)i;
-    CHECK_INT(reps[last0].status, STORE_REP_REJECTED); /* X: rejected, not repeated */
+    CHECK_INT(reps[last0].status, STORE_REP_REJECTED); /* X, X: rejected, not repeated */
+    /* Redo and reject are told apart in the record: the audit row of each decision says which. */
+    const char *want[2] = {"redo", "reject"};
+    const struct store_rep *decided[2] = {&reps[1], &reps[last0]};
+    for (int k = 0; k < 2; k++) {
+        struct store_audit *au = NULL;
+        size_t na = 0;
+        CHECK_OK(store_audit_list(w.store, decided[k]->uuid, &au, &na, &err), &err);
+        bool found = false;
+        for (size_t i = 0; i < na; i++)
+            found = found || strcmp(au[i].reason, want[k]) == 0;
+        if (!found)
+            check_fail(__FILE__, __LINE__, "no audit row with the reason \"%s\"", want[k]);
+        free(au);
+    }
     CHECK_INT(reps[n - 1].block_index, 1);
     CHECK_INT(reps[n - 1].status, STORE_REP_PENDING); /* nobody decided it: the session was aborted */
     /* The final screen's balance is the database's. */

@@ -514,7 +514,7 @@ static void draw_abort_ask(struct ui_dc *dc, int bottom)
 static const char *const help_keys[][2] = {
     {"Space / Enter", "Start: the test, the next rep, the next block; resume after a pause"},
     {"R", "Redo the last rep: it is kept as rejected and measured again"},
-    {"X", "Reject the last rep: kept, not counted"},
+    {"X", "Reject the last rep: kept, not counted; asks first when the block would end short"},
     {"A", "Accept the last flagged rep: it counts after all"},
     {"S", "Skip the block: its counted reps stay"},
     {"P", "Pause / resume (a rep under way is repeated)"},

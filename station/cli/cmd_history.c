@@ -200,7 +200,7 @@ int cmd_sessions(int argc, char **argv)
             p.id = 0, p.name[0] = '\0';
         snprintf(lines[i].name, sizeof lines[i].name, "%s", p.name);
         struct export_session L;
-        if (export_session_load(s, list[i].id, &L, &err) == ST_OK) {
+        if (export_session_load_balance(s, list[i].id, &L, &err) == ST_OK) {
             lines[i].bal = L.bal;
             lines[i].have_bal = true;
             export_session_free(&L);

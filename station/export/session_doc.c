@@ -25,7 +25,8 @@ static enum st_status status_of(bool ok, const struct st_err *err)
     return err && err->code != ST_OK ? err->code : ST_ERR_IO;
 }
 
-enum st_status export_session_load(struct store *s, int64_t id, struct export_session *L, struct st_err *err)
+enum st_status export_session_load_balance(struct store *s, int64_t id, struct export_session *L,
+                                          struct st_err *err)
 {
     memset(L, 0, sizeof *L);
     enum st_status st = store_session_get(s, id, &L->sess, err);
@@ -48,6 +49,14 @@ enum st_status export_session_load(struct store *s, int64_t id, struct export_se
     store_reps_to_balance(L->reps, L->n, b);
     bal_compute(b, L->n, &L->params, &L->bal);
     free(b);
+    return ST_OK;
+}
+
+enum st_status export_session_load(struct store *s, int64_t id, struct export_session *L, struct st_err *err)
+{
+    enum st_status st = export_session_load_balance(s, id, L, err);
+    if (st != ST_OK)
+        return st;
     /* The title and the sides from the protocol text stored with the session (a session without one
      * keeps an empty title, and the "both" side when a rep was measured on it). */
     char *text = NULL;

@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <SDL.h>
 
@@ -338,6 +339,37 @@ static void test_block_best_after_every_rep(void)
     store_close(w.store);
 }
 
+/* `station demo --screenshot FILE.png --exit-after-s S` through the program: the live frame at S s as a
+ * PNG; the options' usage errors exit 2. */
+static int station(const char *args)
+{
+    const char *bin = getenv("STATION_BIN");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy STATION_LINGER_S=0 '%s' %s >/dev/null 2>&1",
+             bin && *bin ? bin : "./station", args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void test_screenshot_option(void)
+{
+    CHECK_INT(station("demo --exit-after-s -1"), 2);
+    CHECK_INT(station("demo --headless --screenshot x.png"), 2);
+    char db[512], png[512], args[1200];
+    check_tmppath(db, sizeof db, "shot.db");
+    check_tmppath(png, sizeof png, "shot.png");
+    snprintf(args, sizeof args, "demo --reps 1 --db '%s' --screenshot '%s' --exit-after-s 4", db, png);
+    station(args); /* stopped at 4 s: not a complete session, so not exit 0 */
+    size_t n = 0;
+    unsigned char *b = (unsigned char *)check_read_file(png, &n);
+    REQUIRE(b);
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    CHECK(n > 1000 && memcmp(b, sig, 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0);
+    CHECK(b[16] | b[17] | b[18] | b[19]); /* a width */
+    free(b);
+}
+
 /* The same keys in a real X11 window: this program again under xvfb-run. */
 static void test_keys_in_an_x11_window(void)
 {
@@ -356,5 +388,6 @@ int main(void)
     CHECK_RUN(test_block_best_after_every_rep);
     CHECK_RUN(test_keys_and_database_agree);
     CHECK_RUN(test_keys_in_an_x11_window);
+    CHECK_RUN(test_screenshot_option);
     return check_done();
 }

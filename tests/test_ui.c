@@ -1603,6 +1603,38 @@ static void test_lazy_frames(void)
     ui_close(ui);
 }
 
+/* F (and F11) puts the window full screen; Ctrl+F is the desktop's key, not ours. (Leaving full
+ * screen again is not checked: SDL's offscreen driver has no window manager to restore the size.) */
+static void test_full_screen_key(void)
+{
+    SDL_Rect r;
+    const SDL_Keycode keys[2] = {SDLK_f, SDLK_F11};
+    for (int k = 0; k < 2; k++) {
+        struct ui *ui = open_ui(UI_LAYOUT_THERAPIST_ONLY, 800, 600);
+        REQUIRE(ui);
+        REQUIRE(SDL_GetDisplayBounds(0, &r) == 0);
+        REQUIRE(r.w != 800 || r.h != 600);
+        struct ui_model m;
+        full_model(&m);
+        struct ui_input in;
+        struct ui_image img;
+        struct st_err err;
+        if (keys[k] == SDLK_f) { /* Ctrl+F belongs to the desktop (F11 is ours with any modifier) */
+            key(keys[k], KMOD_LCTRL);
+            ui_poll(ui, &in);
+            frame(ui, &m);
+            CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+            CHECK(img.w == 800 && img.h == 600);
+        }
+        key(keys[k], 0);
+        ui_poll(ui, &in);
+        frame(ui, &m);
+        CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
+        CHECK(img.w == r.w && img.h == r.h);
+        ui_close(ui);
+    }
+}
+
 int main(void)
 {
     SDL_SetMemoryFunctions(count_malloc, count_calloc, count_realloc, count_free);
@@ -1635,5 +1667,6 @@ int main(void)
     CHECK_RUN(test_default_size_fits_the_display);
     CHECK_RUN(test_rep_view);
     CHECK_RUN(test_lazy_frames);
+    CHECK_RUN(test_full_screen_key);
     return check_done();
 }

@@ -20,7 +20,7 @@ struct acq {
     struct st_ring *ring;
     struct drv_dev *dev;
     const struct drv_driver *drv;
-    char first_serial[64];
+    struct drv_identity identity; /* the first device's; a reconnect must find the same */
     pthread_t thread;
     atomic_bool stop;
     atomic_bool zero_req;
@@ -56,6 +56,15 @@ const char *acq_state_name(enum acq_state s)
 }
 
 static void set_state(struct acq *a, enum acq_state s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Who the device on port is (identity.h): its protocol serial, else its port's USB serial or by-id
+ * name, else the port itself. */
+static void identify(const char *port, const struct drv_ident *id, struct drv_identity *out)
+{
+    char usb[128], by_id[256];
+    drv_identity_of_port(port, usb, sizeof usb, by_id, sizeof by_id);
+    drv_identity_resolve(id->serial, usb, by_id, port, out);
+}
 
 static void set_state(struct acq *a, enum acq_state s, const char *fmt, ...)
 {
@@ -306,11 +315,13 @@ static void *acq_thread(void *arg)
             enum st_status s = drv_dev_open(a->drv, a->port, a->cfg.baud, probe_ms, &d, &err);
             if (s != ST_OK)
                 continue;
-            if (a->first_serial[0] && strcmp(a->first_serial, d->ident.serial) != 0) {
+            struct drv_identity now;
+            identify(a->port, &d->ident, &now);
+            if (strcmp(now.key, a->identity.key) != 0) {
                 set_state(a, ACQ_LOST,
-                          "A different dynamometer (serial %s) is on %s: plug the original one back in "
-                          "(serial %s) or start a new session",
-                          d->ident.serial, a->port, a->first_serial);
+                          "A different dynamometer (%s) is on %s: plug the original one back in (%s) or start a "
+                          "new session",
+                          now.key, a->port, a->identity.key);
                 drv_dev_close(d);
                 continue;
             }
@@ -367,8 +378,9 @@ enum st_status acq_start(const struct acq_cfg *cfg, struct st_ring *ring, struct
         goto fail;
     a->dev->rate_hz = cfg->rate_hz;
     a->cfg.baud = a->dev->ident.baud;
-    snprintf(a->first_serial, sizeof a->first_serial, "%s", a->dev->ident.serial);
+    identify(a->port, &a->dev->ident, &a->identity);
     a->st.ident = a->dev->ident;
+    a->st.identity = a->identity;
     a->st.state = ACQ_CONNECTING;
     if (pthread_create(&a->thread, NULL, acq_thread, a) != 0) {
         s = st_err_set(err, ST_ERR_IO, "Cannot start the acquisition thread");

@@ -31,6 +31,7 @@
 
 #include "common/status.h"
 #include "drivers/driver.h"
+#include "drivers/identity.h"
 #include "drivers/ring.h"
 
 struct acq_cfg {
@@ -57,6 +58,8 @@ struct acq_status {
     char message[384];       /* plain words for the therapist about the current state ("" when fine) */
     char port[256];
     struct drv_ident ident;
+    struct drv_identity identity; /* who the device is (identity.h), from its first connection: a device
+                                   * that answers after a reconnect with another identity is refused */
     uint64_t samples;        /* pushed into the ring (since acq_start) */
     uint64_t bad_lines;      /* unparseable lines (garbage, wrong baud) */
     uint64_t device_errors;  /* the device refused a command */

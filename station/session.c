@@ -46,6 +46,8 @@ struct chan {
     struct acq_status st;
     uint64_t seen_seq;
     uint64_t seen_zero_failures; /* acq_status.zero_failures already said and recorded */
+    bool by_port;                /* the device is known by its port only (identity.h) */
+    char lost_said[384];         /* the loss message said last (a new one while lost is said too) */
     bool lost;
     double tare_n;
     bool tared;
@@ -763,6 +765,7 @@ static void poll_devices(struct sess *s)
         ch->seen_seq = ch->st.seq;
         if (ch->st.state == ACQ_LOST && !ch->lost) {
             ch->lost = true;
+            snprintf(ch->lost_said, sizeof ch->lost_said, "%s", ch->st.message);
             drain_channel(s, c);
             /* the last reading received is kept with the loss: the interrupted rep ends with it */
             record(s, st_now_ns(), "device_lost", NULL, "channel %d (last reading %.2f N): %s", c + 1,
@@ -770,6 +773,12 @@ static void poll_devices(struct sess *s)
             say(s, "! %s", ch->st.message);
             eng_device_lost(s->eng, c, st_now_ns());
             handle_events(s);
+        } else if (ch->st.state == ACQ_LOST && ch->lost && strcmp(ch->st.message, ch->lost_said) != 0) {
+            /* still lost, with news: another device answered on the port and was refused (it is not
+             * the one the session started with), or the stream would not start again */
+            snprintf(ch->lost_said, sizeof ch->lost_said, "%s", ch->st.message);
+            record(s, st_now_ns(), "device_lost", NULL, "channel %d: %s", c + 1, ch->st.message);
+            say(s, "! %s", ch->st.message);
         } else if (ch->st.state == ACQ_STREAMING && ch->lost) {
             ch->lost = false;
             record(s, st_now_ns(), "device_back", NULL, "channel %d: %s", c + 1, ch->st.port);
@@ -1095,8 +1104,11 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
         memset(&d, 0, sizeof d);
         snprintf(d.family, sizeof d.family, "%s", ch->st.ident.family);
         snprintf(d.model, sizeof d.model, "%s", ch->st.ident.model);
-        snprintf(d.serial, sizeof d.serial, "%s",
-                 ch->st.ident.serial[0] ? ch->st.ident.serial : sc->device_id ? sc->device_id : sc->port);
+        /* who it is, not where it is plugged (identity.h); a caller's name for a device known by its
+         * port only (the demo's emulator, whatever pty it got) */
+        const struct drv_identity *idn = &ch->st.identity;
+        bool by_port = idn->source == DRV_ID_PORT;
+        snprintf(d.serial, sizeof d.serial, "%s", by_port && sc->device_id ? sc->device_id : idn->key);
         snprintf(d.firmware, sizeof d.firmware, "%s", ch->st.ident.firmware);
         d.capacity_n = ch->st.ident.capacity_n;
         snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ch->st.ident.unit));
@@ -1104,6 +1116,13 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
         if (st != ST_OK)
             return st;
         ch->device_id = d.id;
+        ch->by_port = by_port && !sc->device_id; /* recorded with the session once it exists */
+        if (ch->by_port) {
+            say(s, "! Channel %d reports no serial number and %s has no USB serial: it is known by its port only. "
+                   "Its calibration stays with this port, and another dynamometer plugged in here cannot be told "
+                   "from it.",
+                c + 1, sc->port);
+        }
         if (!s->o->demo_emu[c]) /* the demo's emulator measures what it is told: nothing to calibrate */
             calibration_flag(s, ch);
         say(s, "Channel %d: %s %s on %s at %d baud%s%s", c + 1, ch->st.ident.family, ch->st.ident.model,
@@ -1237,6 +1256,10 @@ static enum st_status setup(struct sess *s, struct st_err *err)
     if ((st = store_session_begin(s->store, &sess, err)) != ST_OK)
         return st;
     s->session_id = sess.id;
+    for (int c = 0; c < s->n_ch; c++)
+        if (s->ch[c].by_port)
+            record(s, s->t0_ns, "device_identity", NULL, "channel %d: known by its port only (%s)", c + 1,
+                   o->ch[c].port); /* at the session's start (its clock starts after the setup) */
     say(s, "Session %lld: %s, %d blocks, %s mode. Saving to %s", (long long)s->session_id, s->proto.title,
         s->proto.nblocks, o->auto_mode ? "hands-free (auto)" : "therapist-paced", db);
     judged_like_the_store(s);

@@ -35,7 +35,7 @@ static inline struct session_opts session_fixture_opts(const char *db, const cha
     o.therapist = "T.E.";
     o.protocol = protocol;
     o.n_ch = 1;
-    o.ch[0].port = emu_port(e);
+    o.ch[0].port = e ? emu_port(e) : NULL; /* NULL: the caller sets the port */
     o.ch[0].driver = driver;
     o.headless = true;
     o.auto_mode = true;

@@ -474,7 +474,7 @@ int cmd_calibrate(int argc, char **argv)
     memset(&d, 0, sizeof d);
     snprintf(d.family, sizeof d.family, "%s", ast.ident.family);
     snprintf(d.model, sizeof d.model, "%s", ast.ident.model);
-    snprintf(d.serial, sizeof d.serial, "%s", ast.ident.serial[0] ? ast.ident.serial : port);
+    snprintf(d.serial, sizeof d.serial, "%s", ast.identity.key); /* as the session keys it (identity.h) */
     snprintf(d.firmware, sizeof d.firmware, "%s", ast.ident.firmware);
     d.capacity_n = ast.ident.capacity_n;
     snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ast.ident.unit));

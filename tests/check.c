@@ -176,13 +176,7 @@ void check_under_xvfb(const char *child_env, int timeout_s)
 {
     if (access(XVFB_RUN, X_OK) != 0)
         check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB_RUN);
-    char self[1024];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        check_fail(__FILE__, __LINE__, "cannot find this program to run it under Xvfb");
-        return;
-    }
-    self[n] = '\0';
+    const char *self = check_self();
     pid_t pid = fork();
     if (pid < 0) {
         check_fail(__FILE__, __LINE__, "fork failed");

@@ -129,6 +129,11 @@ static struct gui *open_gui(const char *db, int w, int h)
     o.width = w;
     o.height = h;
     o.therapist = "";
+    o.reps = 1; /* a demo test of 4 reps: short */
+    static FILE *quiet;
+    if (!quiet)
+        quiet = fopen("/dev/null", "w");
+    o.session_out = quiet; /* the test's progress lines */
     struct gui *g = NULL;
     struct st_err err;
     st_err_clear(&err);
@@ -407,6 +412,34 @@ static void patient_page_at(int w, int h)
     snprintf(name, sizeof name, "patient-%d.png", w);
     shot(g, name);
 
+    /* T: the start page, the protocol of the last session chosen, the demo device first; Esc back. */
+    key(g, SDLK_t, 0);
+    hm = gui_home(g);
+    REQUIRE(hm->page == UI_HOME_START);
+    REQUIRE(hm->n_protocols >= 5 && hm->n_devices >= 1);
+    REQUIRE(hm->protocol_selected >= 0 && hm->protocol_selected < hm->n_protocols);
+    CHECK(strstr(hm->protocols[hm->protocol_selected].title, "Supine long-lever") != NULL);
+    CHECK(strstr(hm->protocols[hm->protocol_selected].detail, "30 s rest") != NULL);
+    CHECK(strncmp(hm->devices[0].title, "Demo", 4) == 0);
+    CHECK_OK(ui_view_pixels(gui_ui(g), UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK(count_rgb(&img, RGB_SELECTED) > w * 2); /* the chosen protocol and the chosen device */
+    int cx, cy;
+    REQUIRE(ui_home_hit_center(gui_ui(g), UI_HE_CHOICE, UI_HOME_CHOICE_COLUMN + 0, &cx, &cy));
+    CHECK(cx > w / 2);
+    REQUIRE(ui_home_hit_center(gui_ui(g), UI_HE_CHOICE, 1, &cx, &cy));
+    CHECK(cx < w / 2);
+    click(g, UI_HE_CHOICE, 1);
+    CHECK_INT(gui_home(g)->protocol_selected, 1);
+    /* D asks the serial ports (a test machine has none with a dynamometer: the demo stays, and says so) */
+    key(g, SDLK_d, 0);
+    CHECK(strstr(gui_home(g)->message, "found") != NULL);
+    CHECK(gui_home(g)->n_devices >= 1);
+    CHECK(strncmp(gui_home(g)->devices[0].title, "Demo", 4) == 0);
+    snprintf(name, sizeof name, "start-%d.png", w);
+    shot(g, name);
+    key(g, SDLK_ESCAPE, 0);
+    CHECK_INT(gui_home(g)->page, UI_HOME_PATIENT);
+
     /* P: the other protocol's trend (one session); Down and a click choose sessions; Esc goes back. */
     key(g, SDLK_p, 0);
     CHECK_INT(gui_home(g)->n_trend, 1);
@@ -490,6 +523,67 @@ static int run_cmd(int (*fn)(int, char **), char **argv)
         argc++;
     char out[512];
     return cmd_capture(fn, argc, argv, check_tmppath(out, sizeof out, "cmd.out"), NULL);
+}
+
+/* On patient 4's page: T, the demo protocol, the demo device, Enter; the test screen runs the session
+ * and the page comes back with it; R writes its report beside the database. */
+static void demo_test(struct gui *g, const char *db)
+{
+    key(g, SDLK_t, 0);
+    const struct ui_home *hm = gui_home(g);
+    REQUIRE(hm->page == UI_HOME_START);
+    int demo = -1;
+    for (int i = 0; i < hm->n_protocols; i++)
+        if (strncmp(hm->protocols[i].title, "Demo:", 5) == 0)
+            demo = i;
+    REQUIRE(demo >= 0);
+    CHECK(strstr(hm->protocols[demo].detail, "3 reps of 3 s") != NULL);
+    while (gui_home(g)->protocol_selected < demo)
+        key(g, SDLK_DOWN, 0);
+    while (gui_home(g)->protocol_selected > demo)
+        key(g, SDLK_UP, 0);
+    key(g, SDLK_TAB, 0);
+    hm = gui_home(g);
+    CHECK_INT(hm->start_column, 1);
+    REQUIRE(hm->n_devices >= 1);
+    CHECK(strncmp(hm->devices[0].title, "Demo", 4) == 0);
+    CHECK_INT(hm->device_selected, 0);
+    key(g, SDLK_RETURN, 0); /* the test screen runs the whole session */
+    hm = gui_home(g);
+    CHECK_INT(hm->page, UI_HOME_PATIENT);
+    CHECK(strstr(hm->message, "saved") != NULL);
+    REQUIRE(hm->n_sessions == 1);
+    CHECK_STR(hm->sessions[0].status, "complete");
+    CHECK_STR(hm->sessions[0].protocol, "demo");
+    /* The database holds the session as `station demo` writes one: mode demo, 1 rep per direction and
+     * side at least, the ratios on screen are its balance's. */
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_open(db, &s, &err), &err);
+    struct store_session *list = NULL;
+    size_t n = 0;
+    CHECK_OK(store_session_list(s, 4, &list, &n, &err), &err);
+    REQUIRE(n == 1);
+    CHECK_STR(list[0].mode, "demo");
+    CHECK_INT(list[0].status, STORE_SESSION_COMPLETE);
+    CHECK(list[0].n_reps >= 4); /* one per direction and side, and any extra one the engine asked for */
+    int64_t sid = list[0].id;
+    free(list);
+    store_close(s);
+    struct bal_result b = session_bal(db, sid);
+    for (int sd = 0; sd < 2; sd++)
+        CHECK(hm->sessions[0].have_ratio[sd] && hm->sessions[0].ratio[sd] == b.ratio[sd]);
+    key(g, SDLK_r, 0);
+    hm = gui_home(g);
+    CHECK(strstr(hm->message, "report") != NULL);
+    char pdf[600];
+    const char *slash = strrchr(db, '/');
+    snprintf(pdf, sizeof pdf, "%.*ssession-%lld-report.pdf", (int)(slash - db + 1), db, (long long)sid);
+    size_t len = 0;
+    char *data = check_read_file(pdf, &len);
+    CHECK(data && len > 1000 && memcmp(data, "%PDF", 4) == 0);
+    free(data);
 }
 
 static void flow(int w, int h)
@@ -588,7 +682,8 @@ static void flow(int w, int h)
 
     /* 4. The same name and birth date again: a warning first, a second Enter saves. */
     key(g, SDLK_a, 0);
-    fill_form(g, (const char *const[9]){zoe, NULL, "1990-05-01", "F", "60"});
+    /* (the name as a receptionist retypes it: other case, doubled space - the same person) */
+    fill_form(g, (const char *const[9]){"zo\xc3\xab  martin", NULL, "1990-05-01", "F", "60"});
     key(g, SDLK_RETURN, 0);
     hm = gui_home(g);
     CHECK_INT(hm->page, UI_HOME_FORM);
@@ -623,6 +718,7 @@ static void flow(int w, int h)
     CHECK_INT(hm->n_masses, 2);
     CHECK(strstr(hm->masses[0], "66.0 kg") != NULL);
     CHECK(strstr(hm->masses[1], "64.5 kg") != NULL);
+    demo_test(g, db);
     key(g, SDLK_ESCAPE, 0);
     CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
     char *edit[] = {"patient", "edit", "4", "--db", cli_db, "--mass-kg", "66", NULL};
@@ -710,6 +806,7 @@ static void test_flow_x11(void)
 int main(void)
 {
     setenv("SDL_AUDIODRIVER", "dummy", 1);
+    setenv("STATION_LINGER_S", "0", 1); /* the test screen's final balance does not wait for a key */
     if (getenv("TEST_HOME_X11_CHILD")) {
         CHECK_RUN(test_flow_offscreen); /* here on the x11 driver */
         return check_done();

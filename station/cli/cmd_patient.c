@@ -160,29 +160,6 @@ static void print_num(const char *label, double v, const char *unit)
         printf("  %-16s %.2f %s\n", label, v, unit);
 }
 
-/* name folded as a receptionist reads it: ASCII letters in lower case, spaces at the ends dropped and
- * runs of spaces made one. out holds at least strlen(name) + 1 bytes. */
-static void fold_name(const char *name, char *out)
-{
-    size_t k = 0;
-    for (const char *c = name; *c; c++) {
-        if (*c == ' ' && (k == 0 || out[k - 1] == ' '))
-            continue;
-        out[k++] = *c >= 'A' && *c <= 'Z' ? (char)(*c + 32) : *c;
-    }
-    while (k && out[k - 1] == ' ')
-        k--;
-    out[k] = '\0';
-}
-
-static bool same_name(const char *a, const char *b)
-{
-    char fa[sizeof((struct store_patient *)0)->name], fb[sizeof fa];
-    fold_name(a, fa);
-    fold_name(b, fb);
-    return strcmp(fa, fb) == 0;
-}
-
 /* Clinics mistype and register a patient twice: a patient with the same name and birth date is
  * refused unless force (then only warned about). Returns -1 to go on, or the exit status (2: the
  * command line needs --force, as `patient delete` needs --yes; 1: the database failed). The message
@@ -196,7 +173,7 @@ static int duplicate_check(struct store *s, const struct store_patient *p, bool 
         return cli_fail("%s", st_err_msg(&err));
     int rc = -1;
     for (size_t i = 0; i < n && rc < 0; i++) {
-        if (strcmp(all[i].birth, p->birth) != 0 || !same_name(all[i].name, p->name))
+        if (strcmp(all[i].birth, p->birth) != 0 || !store_patient_same_name(all[i].name, p->name))
             continue;
         char ref[240] = "";
         if (all[i].ref[0])

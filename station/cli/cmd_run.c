@@ -15,6 +15,7 @@
 #include "protocols/settle.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
+#include "station/demo.h"
 #include "station/paths.h"
 #include "station/session.h"
 #include "station/store/store.h"
@@ -321,45 +322,20 @@ int cmd_demo(int argc, char **argv)
     if (demo_patient(db_path, pid, sizeof pid, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
 
-    struct emu_opts eo = emu_opts_default(driver);
-    eo.patient = emu_patient_default(0, 0);
-    eo.patient.kind = EMU_PATIENT_CUED;
-    eo.patient.ramp_s = 0.35;
-    eo.patient.hold_s = 1.3;
-    eo.patient.release_s = 0.35;
-    eo.patient.noise_n = 0.4;
-    eo.boot_s = 1.0;
-    struct emu *e = NULL;
-    if (emu_start(&eo, &e, &err) != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
-
     struct session_opts o = session_opts_default();
     o.db_path = db_path;
     o.patient = pid;
     o.therapist = "demo";
     o.protocol = "demo";
-    o.n_ch = 1;
-    o.ch[0].port = emu_port(e);
-    o.ch[0].driver = driver;
-    o.ch[0].device_id = "demo-emulator"; /* one device row for every demo, whatever pty it got */
+    struct emu *e = NULL;
+    if (demo_setup(driver, &o, &e, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
     o.headless = headless;
     o.auto_mode = !manual;
-    o.mode_name = "demo";
     o.screenshot = shot;
     o.exit_after_s = exit_after;
-    o.rest_s = 1.0;
     o.block_rest_s = block_rest;
     o.reps = reps;
-    o.demo_emu[0] = e;
-    o.demo_reaction_s = 0.25;
-    /* A runner with inner-knee pain: the left adductors are the weak link (ADD:ABD 0.82 on the left). */
-    static const double peaks[4][3] = {
-        {182, 188, 185}, /* ADD left */
-        {204, 199, 207}, /* ADD right */
-        {221, 228, 224}, /* ABD left */
-        {209, 214, 211}, /* ABD right */
-    };
-    memcpy(o.demo_peaks, peaks, sizeof peaks);
     printf("Station demo: an emulated %s dynamometer on %s, the sample patient (id %s), the demo protocol.\n",
            driver, emu_port(e), pid);
     printf("Database: %s\n", db_path);

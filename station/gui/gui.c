@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "station/gui/gui.h"
 #include "station/gui/gui_priv.h"
+#include "station/export/report.h"
 #include "station/paths.h"
 #include "station/store/store.h"
 #include "station/ui/ui.h"
@@ -199,6 +200,14 @@ static enum st_status reload(struct gui *g, int64_t select_id, struct st_err *er
     return ST_OK;
 }
 
+void gui_reload(struct gui *g, int64_t select_id)
+{
+    struct st_err err;
+    st_err_clear(&err);
+    if (reload(g, select_id, &err) != ST_OK)
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+}
+
 static void move_selection(struct gui *g, int delta)
 {
     if (g->n_match == 0)
@@ -347,7 +356,7 @@ static bool form_patient(struct gui *g, struct store_patient *p, bool *mass_chan
 static int64_t duplicate_of(const struct gui *g, const struct store_patient *p)
 {
     for (size_t i = 0; i < g->n_pats; i++)
-        if (g->pats[i].id != p->id && strcmp(g->pats[i].name, p->name) == 0 &&
+        if (g->pats[i].id != p->id && store_patient_same_name(g->pats[i].name, p->name) &&
             strcmp(g->pats[i].birth, p->birth) == 0)
             return g->pats[i].id;
     return 0;
@@ -442,6 +451,8 @@ static const enum button form_buttons[] = {B_SAVE, B_CANCEL};
 static void press(struct gui *g, enum button b)
 {
     if (g->page == UI_HOME_PATIENT && gui_patient_press(g, b))
+        return;
+    if (g->page == UI_HOME_START && gui_start_press(g, b))
         return;
     switch (b) {
     case B_ADD: gui_form_open(g, NULL); break;
@@ -566,6 +577,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
             form_key(g, e);
         else if (g->page == UI_HOME_PATIENT)
             gui_patient_key(g, e);
+        else if (g->page == UI_HOME_START)
+            gui_start_key(g, e);
         else
             list_key(g, e);
         break;
@@ -598,6 +611,10 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
         }
         break;
     case UI_HE_SEARCH: press(g, B_SEARCH); break;
+    case UI_HE_CHOICE:
+        if (g->page == UI_HOME_START)
+            gui_start_choice(g, e->index);
+        break;
     case UI_HE_NONE: break;
     }
 }
@@ -653,6 +670,8 @@ static void fill(struct gui *g)
         gui_add_button(h, B_QUIT, "Quit", "Q", false);
     } else if (g->page == UI_HOME_PATIENT) {
         gui_patient_fill(g, h);
+    } else if (g->page == UI_HOME_START) {
+        gui_start_fill(g, h);
     } else {
         snprintf(h->title, sizeof h->title, "%s", g->editing ? "Edit patient" : "New patient");
         h->n_fields = F_COUNT;
@@ -698,7 +717,8 @@ enum st_status gui_open(const struct gui_opts *o, struct gui **out, struct st_er
         uo.height = g->opts.height > 0 ? g->opts.height : 720;
         uo.sound = false;
         uo.title = "Station";
-        st = ui_open(&uo, &g->ui, err);
+        g->ui_opts = uo;
+        st = ui_open(&g->ui_opts, &g->ui, err);
     }
     if (st != ST_OK) {
         gui_close(g);
@@ -717,8 +737,10 @@ enum st_status gui_step(struct gui *g, int wait_ms, bool *done, struct st_err *e
     ui_home_wait(g->ui, wait_ms);
     struct ui_home_event ev[UI_HOME_EVENTS];
     int n = ui_home_poll(g->ui, ev, UI_HOME_EVENTS);
-    for (int i = 0; i < n && !g->quit; i++)
+    for (int i = 0; i < n && !g->quit && g->ui; i++)
         on_event(g, &ev[i]);
+    if (!g->ui) /* a test ran and the window could not be opened again */
+        return st_err_set(err, g->fatal.code, "%s", st_err_msg(&g->fatal));
     bool typing =
         (g->page == UI_HOME_LIST && g->search_focus) || (g->page == UI_HOME_FORM && g->field_focus >= 0);
     ui_home_text_input(g->ui, typing);
@@ -746,6 +768,9 @@ void gui_close(struct gui *g)
         ui_close(g->ui);
     }
     gui_patient_free(&g->pat);
+    gui_start_free(&g->start);
+    if (g->wrote_report)
+        report_fonts_release();
     store_close(g->s);
     free(g->pats);
     free(g->last_test);

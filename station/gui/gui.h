@@ -28,6 +28,7 @@
 #define STATION_GUI_GUI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/status.h"
 #include "station/ui/home.h"
@@ -41,6 +42,8 @@ struct gui_opts {
     const char *patient;    /* open on this patient's page (a number or UUID); NULL = the list */
     const char *screenshot; /* gui_run: save the home here (PNG) when it ends; NULL = none */
     double exit_after_s;    /* gui_run: end after this many seconds; <= 0 = when the window closes */
+    int reps;               /* the tests started here: reps per direction and side; <= 0 = the protocol's */
+    FILE *session_out;      /* where a test's progress lines go; NULL = stdout */
 };
 
 struct gui_opts gui_opts_default(void);

@@ -18,6 +18,7 @@
 void gui_patient_free(struct gui_patient *pp)
 {
     free(pp->sessions);
+    free(pp->session_ids);
     free(pp->protocols);
     free(pp->trend);
     memset(pp, 0, sizeof *pp);
@@ -101,13 +102,15 @@ static enum st_status load(struct gui *g, int64_t id, struct gui_patient *pp, st
         return st;
     pp->sessions = calloc(n ? n : 1, sizeof *pp->sessions);
     pp->protocols = calloc(n ? n : 1, sizeof *pp->protocols);
-    if (!pp->sessions || !pp->protocols) {
+    pp->session_ids = calloc(n ? n : 1, sizeof *pp->session_ids);
+    if (!pp->sessions || !pp->protocols || !pp->session_ids) {
         free(list);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     }
     pp->last_params = bal_params_default();
     for (size_t i = 0; i < n; i++) {
         struct ui_home_session *r = &pp->sessions[i];
+        pp->session_ids[i] = list[i].id;
         gui_fmt_local(list[i].started, r->when, sizeof r->when);
         snprintf(r->protocol, sizeof r->protocol, "%s",
                  list[i].protocol_name[0] ? list[i].protocol_name : "no protocol recorded");
@@ -178,7 +181,7 @@ static void next_protocol(struct gui *g)
         gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
 }
 
-static const enum button page_buttons[] = {B_EDIT, B_PROTOCOL, B_BACK};
+static const enum button page_buttons[] = {B_TEST, B_REPORT, B_EDIT, B_PROTOCOL, B_BACK};
 #define N_PAGE_BUTTONS (int)(sizeof page_buttons / sizeof page_buttons[0])
 
 bool gui_patient_press(struct gui *g, enum button b)
@@ -186,6 +189,8 @@ bool gui_patient_press(struct gui *g, enum button b)
     switch (b) {
     case B_EDIT: gui_form_open(g, &g->pat.p); return true;
     case B_PROTOCOL: next_protocol(g); return true;
+    case B_TEST: gui_start_open(g); return true;
+    case B_REPORT: gui_report(g); return true;
     case B_BACK:
         g->page = UI_HOME_LIST;
         g->button_focus = -1;
@@ -231,6 +236,10 @@ void gui_patient_key(struct gui *g, const struct ui_home_event *e)
             gui_patient_press(g, B_EDIT);
         else if (e->ch == 'p')
             gui_patient_press(g, B_PROTOCOL);
+        else if (e->ch == 't')
+            gui_patient_press(g, B_TEST);
+        else if (e->ch == 'r')
+            gui_patient_press(g, B_REPORT);
         break;
     default: break;
     }
@@ -262,6 +271,8 @@ void gui_patient_fill(struct gui *g, struct ui_home *h)
     h->have_last = pp->have_last;
     h->last = pp->last;
     snprintf(h->last_title, sizeof h->last_title, "%s", pp->last_title);
+    gui_add_button(h, B_TEST, "Start a test", "T", true);
+    gui_add_button(h, B_REPORT, "Write the report", "R", false);
     gui_add_button(h, B_EDIT, "Edit patient", "E", false);
     gui_add_button(h, B_PROTOCOL, "Next protocol", "P", false);
     gui_add_button(h, B_BACK, "Back to the list", "Esc", false);

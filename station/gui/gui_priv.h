@@ -1,6 +1,6 @@
 /*
- * gui_priv.h - private to the files of station/gui: the home's state, shared by gui.c (the list, the form, the
- * loop) and gui_patient.c (a patient's page). The public manual is station/gui/gui.h.
+ * gui_priv.h - private to the files of station/gui: the home's state, shared by gui.c (the list, the form,
+ * the loop) and gui_patient.c (a patient's page). The public manual is station/gui/gui.h.
  */
 #ifndef STATION_GUI_GUI_PRIV_H
 #define STATION_GUI_GUI_PRIV_H
@@ -10,18 +10,34 @@
 #include "station/gui/gui.h"
 #include "station/store/store.h"
 #include "station/ui/home.h"
+#include "station/ui/ui.h"
 
 /* The form's fields, in order. Each label is the word the store's messages start with ("Birth date:
  * ..."), so a message names the field it is about and the form marks it. */
 enum field { F_NAME, F_REF, F_BIRTH, F_SEX, F_MASS, F_LEG, F_LEVER, F_SIDE, F_NOTES, F_COUNT };
 
 /* The buttons' ids (what a click reports). */
-enum button { B_ADD = 1, B_EDIT, B_SEARCH, B_QUIT, B_SAVE, B_CANCEL, B_OPEN, B_PROTOCOL, B_BACK };
+enum button {
+    B_ADD = 1,
+    B_EDIT,
+    B_SEARCH,
+    B_QUIT,
+    B_SAVE,
+    B_CANCEL,
+    B_OPEN,
+    B_PROTOCOL,
+    B_BACK,
+    B_TEST,
+    B_REPORT,
+    B_START,
+    B_PROBE
+};
 
 /* A patient's page: everything it shows, read from the store when it opens (gui_patient.c). */
 struct gui_patient {
     struct store_patient p;
     struct ui_home_session *sessions; /* newest first */
+    int64_t *session_ids;             /* their ids */
     int n_sessions;
     int selected;
     char (*protocols)[128]; /* the protocol names of their sessions, oldest first, each once */
@@ -38,10 +54,26 @@ struct gui_patient {
     int n_masses;
 };
 
+/* The start page (gui_start.c): the protocol files and the devices to choose from. */
+struct gui_start {
+    struct ui_home_choice *protocols;
+    char (*names)[64]; /* each protocol's name (what session_run is given) */
+    int n_protocols, protocol;
+    struct ui_home_choice *devices; /* 0: the built-in demo dynamometer; then what a probe found */
+    struct {
+        char port[256];
+        char family[16];
+    } * dev;
+    int n_devices, device;
+    int column; /* 0 protocols, 1 devices */
+};
+
 struct gui {
     struct gui_opts opts;
     struct store *s;
     struct ui *ui;
+    struct ui_opts ui_opts; /* to open the window again after a test */
+    struct st_err fatal;    /* the window could not be opened again after a test: gui_step returns it */
     char db_path[512];
     char therapist[201];
     int64_t therapist_id;
@@ -68,7 +100,9 @@ struct gui {
     bool dup_warned; /* the duplicate warning was shown: Enter again saves */
     bool quit;
 
-    struct gui_patient pat; /* the patient page's data (page == UI_HOME_PATIENT) */
+    struct gui_patient pat; /* the patient page's data (page == UI_HOME_PATIENT, UI_HOME_START) */
+    struct gui_start start; /* the start page's (page == UI_HOME_START) */
+    bool wrote_report;      /* a report was written: gui_close releases the PDF fonts' caches */
 
     char message[256];
     enum ui_home_msg msg_kind;
@@ -80,6 +114,8 @@ void gui_say(struct gui *g, enum ui_home_msg kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void gui_add_button(struct ui_home *h, enum button id, const char *label, const char *key, bool primary);
 void gui_form_open(struct gui *g, const struct store_patient *p);
+/* Reads every patient again, selecting select_id; a failure is said on screen. */
+void gui_reload(struct gui *g, int64_t select_id);
 /* "2026-11-02 14:30" in local time. */
 void gui_fmt_local(int64_t t, char *buf, size_t size);
 
@@ -92,5 +128,15 @@ void gui_patient_key(struct gui *g, const struct ui_home_event *e);
 void gui_patient_row(struct gui *g, int index);
 bool gui_patient_press(struct gui *g, enum button b);
 void gui_patient_fill(struct gui *g, struct ui_home *h);
+
+/* gui_start.c */
+void gui_start_open(struct gui *g);
+void gui_start_free(struct gui_start *gs);
+void gui_start_key(struct gui *g, const struct ui_home_event *e);
+bool gui_start_press(struct gui *g, enum button b);
+void gui_start_choice(struct gui *g, int index);
+void gui_start_fill(struct gui *g, struct ui_home *h);
+/* R on a patient's page: the selected session's report (PDF) beside the database. */
+void gui_report(struct gui *g);
 
 #endif

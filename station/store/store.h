@@ -215,6 +215,11 @@ enum st_status store_check_date(const char *field, const char *date, bool allow_
 /* Body mass 20-300 kg ("Body mass: 12 kg is outside 20-300 kg"). */
 enum st_status store_check_mass(double kg, struct st_err *err);
 
+/* Whether two display names are the same as a receptionist reads them: ASCII letters in either case,
+ * spaces at the ends and runs of spaces not counting. `patient add` and the window's form use it to
+ * catch a patient registered twice (same name and birth date). */
+bool store_patient_same_name(const char *a, const char *b);
+
 /* Adds a patient and their first body mass (measured today); fills p->id, p->uuid, created, updated
  * and mass_date. Audited ('create'). therapist_id 0: unknown. ST_ERR_ARG (from store_patient_validate)
  * names the first bad field; p->id is 0 after any failure. */

@@ -130,6 +130,29 @@ enum st_status store_check_mass(double kg, struct st_err *err)
     return ST_OK;
 }
 
+/* name folded as a receptionist reads it: ASCII letters in lower case, spaces at the ends dropped and
+ * runs of spaces made one. out holds at least strlen(name) + 1 bytes. */
+static void fold_name(const char *name, char *out)
+{
+    size_t k = 0;
+    for (const char *c = name; *c; c++) {
+        if (*c == ' ' && (k == 0 || out[k - 1] == ' '))
+            continue;
+        out[k++] = *c >= 'A' && *c <= 'Z' ? (char)(*c + 32) : *c;
+    }
+    while (k && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
+}
+
+bool store_patient_same_name(const char *a, const char *b)
+{
+    char fa[sizeof((struct store_patient *)0)->name], fb[sizeof fa];
+    fold_name(a, fa);
+    fold_name(b, fb);
+    return strcmp(fa, fb) == 0;
+}
+
 enum st_status store_patient_validate(const struct store_patient *p, bool check_mass, struct st_err *err)
 {
     enum st_status s;

@@ -34,7 +34,7 @@
 
 struct ui;
 
-enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT };
+enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT, UI_HOME_START };
 
 /* One patient in the list. */
 struct ui_home_row {
@@ -76,6 +76,13 @@ struct ui_home_trend_point {
     struct bal_result bal;
 };
 
+/* One choice on the start page: a protocol or a device. */
+struct ui_home_choice {
+    char title[128];  /* "Supine long-lever hip ADD/ABD, hips at 0°" / "mark10 Series 5" */
+    char detail[256]; /* its position and timings / its port, serial number and capacity */
+};
+#define UI_HOME_CHOICE_COLUMN 1000 /* a click on choice i of column c reports c * this + i */
+
 enum ui_home_msg { UI_HOME_MSG_NONE = 0, UI_HOME_MSG_INFO, UI_HOME_MSG_WARN, UI_HOME_MSG_ERROR };
 
 struct ui_home {
@@ -104,17 +111,24 @@ struct ui_home {
     int n_masses;
     const struct ui_home_session *sessions; /* newest first; caller-owned */
     int n_sessions;
-    int session_selected; /* -1 none */
+    int session_selected;  /* -1 none */
     char trend_title[160]; /* "Trend: Supine hip ADD/ABD, long lever 0° (1 of 2 protocols: P for the next)" */
     const struct ui_home_trend_point *trend; /* oldest first; caller-owned */
     int n_trend;
-    double error_band_pct;        /* each point's measurement-error band (+-, %): 10 */
+    double error_band_pct;         /* each point's measurement-error band (+-, %): 10 */
     double ratio_red, ratio_amber; /* the ratio's bands, drawn as lines on the ratio chart */
-    bool have_last;               /* last holds the newest session's balance */
+    bool have_last;                /* last holds the newest session's balance */
     struct bal_result last;
     char last_title[200]; /* "Last balance: 2026-12-06 14:30, Supine ..." */
 
-    /* Both pages: the buttons along the bottom, and one message above them. */
+    /* The start page: the protocol (column 0) and the device (column 1) of a new test. */
+    const struct ui_home_choice *protocols; /* caller-owned */
+    int n_protocols, protocol_selected;
+    const struct ui_home_choice *devices; /* caller-owned */
+    int n_devices, device_selected;
+    int start_column; /* the list the arrows move in */
+
+    /* Every page: the buttons along the bottom, and one message above them. */
     struct ui_home_button buttons[UI_HOME_BUTTONS];
     int n_buttons;
     int button_focus; /* the button Tab reached (drawn with a ring), -1 none */
@@ -136,6 +150,7 @@ enum ui_home_ev {
     UI_HE_ROW,    /* a click on list row .index */
     UI_HE_FIELD,  /* a click on form field .index */
     UI_HE_SEARCH, /* a click on the search field */
+    UI_HE_CHOICE, /* a click on a start page choice: .index = column * UI_HOME_CHOICE_COLUMN + i */
     UI_HE_QUIT    /* the window was closed */
 };
 

@@ -1,0 +1,316 @@
+/*
+ * gui_start.c - starting a test from a patient's page: the start page (a protocol from the protocol
+ * folder, a device: the built-in demo dynamometer or one the serial ports answer for), then the test
+ * itself through session_run(), the same loop `station run` and `station demo` use, on its own test
+ * screen. The home's window closes while the test screen runs and opens again on the patient's page
+ * with the new session selected; R on that page writes its report (the PDF of `station report`).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/driver.h"
+#include "drivers/emu.h"
+#include "drivers/link.h"
+#include "station/demo.h"
+#include "station/export/report.h"
+#include "station/gui/gui_priv.h"
+#include "station/paths.h"
+#include "station/protocol_files.h"
+#include "station/session.h"
+#include "station/ui/ui.h"
+
+#define PROBE_TIMEOUT_MS 1500
+
+void gui_start_free(struct gui_start *gs)
+{
+    free(gs->protocols);
+    free(gs->names);
+    free(gs->devices);
+    free(gs->dev);
+    memset(gs, 0, sizeof *gs);
+}
+
+static int add_protocol(void *ctx, const char *path, const struct proto_def *def, const struct st_err *err)
+{
+    (void)path;
+    (void)err;
+    struct gui_start *gs = ctx;
+    if (!def)
+        return 0; /* a broken file: `station protocols` says why */
+    void *p = realloc(gs->protocols, (size_t)(gs->n_protocols + 1) * sizeof *gs->protocols);
+    void *q = p ? realloc(gs->names, (size_t)(gs->n_protocols + 1) * sizeof *gs->names) : NULL;
+    if (p)
+        gs->protocols = p;
+    if (!q)
+        return 1;
+    gs->names = q;
+    struct ui_home_choice *c = &gs->protocols[gs->n_protocols];
+    snprintf(gs->names[gs->n_protocols], sizeof gs->names[0], "%s", def->name);
+    snprintf(c->title, sizeof c->title, "%s", def->title[0] ? def->title : def->name);
+    char fam[48] = "";
+    if (def->familiarisation > 0)
+        snprintf(fam, sizeof fam, "%d practice rep%s, then ", def->familiarisation,
+                 def->familiarisation == 1 ? "" : "s");
+    snprintf(c->detail, sizeof c->detail,
+             "%s  \xc2\xb7  %d block%s: %s%d reps of %.0f s, %.0f s rest, %.0f s countdown", def->position,
+             def->nblocks, def->nblocks == 1 ? "" : "s", fam, def->reps, def->hold_s, def->rest_s,
+             def->countdown_s);
+    gs->n_protocols++;
+    return 0;
+}
+
+static bool add_device(struct gui_start *gs, const char *title, const char *detail, const char *port,
+                       const char *family)
+{
+    void *p = realloc(gs->devices, (size_t)(gs->n_devices + 1) * sizeof *gs->devices);
+    void *q = p ? realloc(gs->dev, (size_t)(gs->n_devices + 1) * sizeof *gs->dev) : NULL;
+    if (p)
+        gs->devices = p;
+    if (!q)
+        return false;
+    gs->dev = q;
+    snprintf(gs->devices[gs->n_devices].title, sizeof gs->devices[0].title, "%s", title);
+    snprintf(gs->devices[gs->n_devices].detail, sizeof gs->devices[0].detail, "%s", detail);
+    snprintf(gs->dev[gs->n_devices].port, sizeof gs->dev[0].port, "%s", port ? port : "");
+    snprintf(gs->dev[gs->n_devices].family, sizeof gs->dev[0].family, "%s", family ? family : "");
+    gs->n_devices++;
+    return true;
+}
+
+void gui_start_open(struct gui *g)
+{
+    struct gui_start *gs = &g->start;
+    gui_start_free(gs);
+    struct st_err err;
+    st_err_clear(&err);
+    if (st_proto_list(paths_protocol_dir(), add_protocol, gs, &err) != ST_OK || gs->n_protocols == 0) {
+        gui_say(g, UI_HOME_MSG_ERROR, "%s",
+                gs->n_protocols ? st_err_msg(&err) : "No test protocol found: see station protocols");
+        gui_start_free(gs);
+        return;
+    }
+    /* The protocol of the patient's last session first chosen, else the first file. */
+    for (int i = 0; i < gs->n_protocols && g->pat.n_protocols > 0; i++)
+        if (!strcmp(gs->names[i], g->pat.protocols[g->pat.protocol]))
+            gs->protocol = i;
+    add_device(gs, "Demo: the built-in emulated dynamometer",
+               "Nothing to plug in: a simulated patient pushes when cued; saved like any session (mode demo)",
+               NULL, NULL);
+    g->page = UI_HOME_START;
+    g->button_focus = -1;
+    gui_say(g, UI_HOME_MSG_INFO, "Choose the protocol and the device, then Enter starts the test.");
+}
+
+/* The calibration state of a probed device in words. The device is recorded as a session would record
+ * it (family and serial, the port when it has no serial) to find its checks. */
+static void calibration(struct gui *g, const struct drv_driver *drv, const struct drv_ident *id,
+                        const char *port, char *buf, size_t size)
+{
+    struct store_device d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.family, sizeof d.family, "%s", drv->name);
+    snprintf(d.model, sizeof d.model, "%s", id->model);
+    snprintf(d.serial, sizeof d.serial, "%s", id->serial[0] ? id->serial : port);
+    snprintf(d.firmware, sizeof d.firmware, "%s", id->firmware);
+    snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(id->unit));
+    d.capacity_n = id->capacity_n;
+    struct store_cal_status cs;
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_device_ensure(g->s, &d, &err) != ST_OK ||
+        store_calibration_status(g->s, d.id, 0, 0, &cs, &err) != ST_OK)
+        snprintf(buf, size, "calibration unknown");
+    else if (cs.state == STORE_CAL_OK)
+        snprintf(buf, size, "calibration checked %.0f days ago", cs.age_days);
+    else
+        snprintf(buf, size, "%s", cs.text[0] ? cs.text : "never calibrated: station calibrate");
+}
+
+/* Asks every serial port which dynamometer is there (what `station devices --probe` does). */
+static void probe(struct gui *g)
+{
+    struct gui_start *gs = &g->start;
+    gs->n_devices = 1; /* keep the demo */
+    gs->device = 0;
+    struct link_port_info *ports = NULL;
+    size_t n = 0;
+    struct st_err err;
+    st_err_clear(&err);
+    if (link_list_ports(&ports, &n, &err) != ST_OK) {
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+        return;
+    }
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct drv_driver *drv = NULL;
+        struct drv_ident id;
+        memset(&id, 0, sizeof id);
+        if (drv_probe_port(ports[i].name, PROBE_TIMEOUT_MS, &drv, &id, &err) != ST_OK)
+            continue;
+        char title[128], detail[256], cap[32] = "capacity unknown", cal[160];
+        if (isfinite(id.capacity_n))
+            snprintf(cap, sizeof cap, "capacity %.0f N", id.capacity_n);
+        calibration(g, drv, &id, ports[i].name, cal, sizeof cal);
+        snprintf(title, sizeof title, "%s %s", drv->name, id.model[0] ? id.model : "(model unknown)");
+        snprintf(detail, sizeof detail, "%s  \xc2\xb7  %s%s  \xc2\xb7  %s  \xc2\xb7  %s", ports[i].name,
+                 id.serial[0] ? "serial " : "no serial number", id.serial, cap, cal);
+        if (add_device(gs, title, detail, ports[i].name, drv->name))
+            found++;
+    }
+    free(ports);
+    if (found > 0)
+        gs->device = 1;
+    gui_say(g, found ? UI_HOME_MSG_INFO : UI_HOME_MSG_WARN,
+            "%zu serial port%s asked, %d dynamometer%s found%s", n, n == 1 ? "" : "s", found,
+            found == 1 ? "" : "s",
+            found ? "" : ": is it plugged in and switched on? (the demo needs nothing)");
+}
+
+/* Runs the test on its own screen, then reopens the home on the patient's page. When the home cannot
+ * be opened again (the only fatal case) g->fatal says why and gui_step returns it. */
+static void run_test(struct gui *g)
+{
+    struct gui_start *gs = &g->start;
+    int64_t pid = g->pat.p.id;
+    char pid_txt[32];
+    snprintf(pid_txt, sizeof pid_txt, "%lld", (long long)pid);
+    struct session_opts o = session_opts_default();
+    o.db_path = g->db_path;
+    o.patient = pid_txt;
+    o.therapist = g->therapist[0] ? g->therapist : NULL;
+    o.protocol = gs->names[gs->protocol];
+    o.out = g->opts.session_out;
+    if (g->opts.reps > 0)
+        o.reps = g->opts.reps;
+    struct emu *e = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = ST_OK;
+    if (gs->device == 0) {
+        st = demo_setup(NULL, &o, &e, &err);
+    } else {
+        o.n_ch = 1;
+        o.ch[0].port = gs->dev[gs->device].port;
+        o.ch[0].driver = gs->dev[gs->device].family;
+    }
+    int64_t sid = 0;
+    if (st == ST_OK) {
+        /* The test screen opens its own window: the home's closes meanwhile. */
+        ui_home_text_input(g->ui, false);
+        ui_close(g->ui);
+        g->ui = NULL;
+        st = session_run(&o, &sid, &err);
+    }
+    if (e)
+        emu_stop(e);
+    if (!g->ui && ui_open(&g->ui_opts, &g->ui, &g->fatal) != ST_OK) {
+        gui_start_free(gs);
+        return;
+    }
+    gui_start_free(gs);
+    gui_reload(g, pid);
+    gui_patient_open(g, pid);
+    if (st == ST_OK)
+        gui_say(g, UI_HOME_MSG_INFO,
+                "Session %lld saved. R writes its report (PDF); Esc goes back to the list.", (long long)sid);
+    else if (sid)
+        gui_say(g, UI_HOME_MSG_ERROR, "Session %lld stopped, what was measured is kept: %s", (long long)sid,
+                st_err_msg(&err));
+    else
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+}
+
+void gui_start_key(struct gui *g, const struct ui_home_event *e)
+{
+    struct gui_start *gs = &g->start;
+    int *sel = gs->column == 0 ? &gs->protocol : &gs->device;
+    int n = gs->column == 0 ? gs->n_protocols : gs->n_devices;
+    switch (e->key) {
+    case UI_HK_UP:
+        if (*sel > 0)
+            (*sel)--;
+        break;
+    case UI_HK_DOWN:
+        if (*sel + 1 < n)
+            (*sel)++;
+        break;
+    case UI_HK_TAB:
+    case UI_HK_BACKTAB: gs->column = !gs->column; break;
+    case UI_HK_ENTER: gui_start_press(g, B_START); break;
+    case UI_HK_ESC: gui_start_press(g, B_BACK); break;
+    case UI_HK_LETTER:
+        if (e->ch == 'd')
+            gui_start_press(g, B_PROBE);
+        break;
+    default: break;
+    }
+}
+
+bool gui_start_press(struct gui *g, enum button b)
+{
+    switch (b) {
+    case B_START: run_test(g); break;
+    case B_PROBE: probe(g); break;
+    case B_BACK:
+        gui_start_free(&g->start);
+        g->page = UI_HOME_PATIENT;
+        gui_say(g, UI_HOME_MSG_NONE, "%s", "");
+        break;
+    default: return false;
+    }
+    return true;
+}
+
+void gui_start_choice(struct gui *g, int index)
+{
+    struct gui_start *gs = &g->start;
+    int column = index / UI_HOME_CHOICE_COLUMN, i = index % UI_HOME_CHOICE_COLUMN;
+    if (column == 0 && i < gs->n_protocols)
+        gs->protocol = i;
+    else if (column == 1 && i < gs->n_devices)
+        gs->device = i;
+    else
+        return;
+    gs->column = column;
+}
+
+void gui_start_fill(struct gui *g, struct ui_home *h)
+{
+    const struct gui_start *gs = &g->start;
+    snprintf(h->title, sizeof h->title, "New test: %s", g->pat.p.name);
+    snprintf(h->subtitle, sizeof h->subtitle, "%s", g->pat.details[0]);
+    h->protocols = gs->protocols;
+    h->n_protocols = gs->n_protocols;
+    h->protocol_selected = gs->protocol;
+    h->devices = gs->devices;
+    h->n_devices = gs->n_devices;
+    h->device_selected = gs->device;
+    h->start_column = gs->column;
+    gui_add_button(h, B_START, "Start the test", "Enter", true);
+    gui_add_button(h, B_PROBE, "Probe the ports", "D", false);
+    gui_add_button(h, B_BACK, "Back to the patient", "Esc", false);
+}
+
+/* R on a patient's page: the selected session's report beside the database. */
+void gui_report(struct gui *g)
+{
+    struct gui_patient *pp = &g->pat;
+    if (pp->selected < 0 || pp->selected >= pp->n_sessions) {
+        gui_say(g, UI_HOME_MSG_INFO, "No session to report on yet: T starts a test");
+        return;
+    }
+    int64_t sid = pp->session_ids[pp->selected];
+    char path[1024], out[1024];
+    const char *slash = strrchr(g->db_path, '/');
+    snprintf(path, sizeof path, "%.*ssession-%lld-report.pdf", slash ? (int)(slash - g->db_path + 1) : 0,
+             g->db_path, (long long)sid);
+    struct st_err err;
+    st_err_clear(&err);
+    if (report_write(g->s, sid, REPORT_PAPER_A4, path, out, sizeof out, NULL, &err) != ST_OK)
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+    else
+        gui_say(g, UI_HOME_MSG_INFO, "The report of session %lld is written: %s", (long long)sid, out);
+    g->wrote_report = true;
+}

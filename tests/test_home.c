@@ -745,6 +745,64 @@ static void flow(int w, int h)
     gui_close(g);
 }
 
+/* X on a patient's page asks first (any other key keeps them), a second X erases them as `station
+ * patient delete --yes` does: the same rows gone, one audit row 'delete' left. */
+static void test_erase(void)
+{
+    char db[512], cli_db[512];
+    int64_t pid = tested_patient("erase.db", db, sizeof db);
+    tested_patient("erase-cli.db", cli_db, sizeof cli_db);
+    struct store *s = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    char uuid[2][STORE_UUID_SIZE];
+    const char *dbs[2] = {db, cli_db};
+    for (int k = 0; k < 2; k++) {
+        struct store_patient p;
+        CHECK_OK(store_open(dbs[k], &s, &err), &err);
+        CHECK_OK(store_patient_get(s, pid, &p, &err), &err);
+        snprintf(uuid[k], sizeof uuid[k], "%s", p.uuid);
+        store_close(s);
+    }
+    struct gui *g = open_gui(db, 1280, 720);
+    key(g, SDLK_RETURN, 0);
+    REQUIRE(gui_home(g)->page == UI_HOME_PATIENT);
+    key(g, SDLK_x, 0);
+    CHECK_INT(gui_home(g)->message_kind, UI_HOME_MSG_WARN);
+    CHECK(strstr(gui_home(g)->message, "Press X again") != NULL);
+    key(g, SDLK_DOWN, 0); /* any other key keeps them */
+    CHECK(strstr(gui_home(g)->message, "Nothing was erased") != NULL);
+    CHECK_INT(patients_in(db), 1);
+    key(g, SDLK_x, 0);
+    key(g, SDLK_x, 0);
+    const struct ui_home *hm = gui_home(g);
+    CHECK_INT(hm->page, UI_HOME_LIST);
+    CHECK(strstr(hm->message, "erased with 5 sessions") != NULL);
+    CHECK_INT(hm->total, 0);
+    gui_close(g);
+    char *del[] = {"patient", "delete", "1", "--yes", "--db", cli_db, "--reason", "erased in the window",
+                   NULL};
+    CHECK_INT(run_cmd(cmd_patient, del), 0);
+    for (int k = 0; k < 2; k++) {
+        CHECK_INT(patients_in(dbs[k]), 0);
+        CHECK_OK(store_open(dbs[k], &s, &err), &err);
+        struct store_session *list = NULL;
+        size_t n = 0;
+        CHECK_OK(store_session_list(s, 0, &list, &n, &err), &err);
+        CHECK_INT(n, 0);
+        free(list);
+        struct store_audit *a = NULL;
+        size_t na = 0;
+        CHECK_OK(store_audit_list(s, uuid[k], &a, &na, &err), &err);
+        bool deleted = false;
+        for (size_t i = 0; i < na; i++)
+            deleted |= !strcmp(a[i].action, "delete") && !strcmp(a[i].reason, "erased in the window");
+        CHECK(deleted);
+        free(a);
+        store_close(s);
+    }
+}
+
 static void test_flow_offscreen(void)
 {
     flow(1280, 720);
@@ -818,6 +876,7 @@ int main(void)
     CHECK_RUN(test_form_error_3840);
     CHECK_RUN(test_patient_page_1280);
     CHECK_RUN(test_patient_page_3840);
+    CHECK_RUN(test_erase);
     CHECK_RUN(test_flow_offscreen);
     CHECK_RUN(test_command);
     CHECK_RUN(test_flow_x11);

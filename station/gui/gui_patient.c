@@ -181,12 +181,47 @@ static void next_protocol(struct gui *g)
         gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
 }
 
-static const enum button page_buttons[] = {B_TEST, B_REPORT, B_EDIT, B_PROTOCOL, B_BACK};
+static const enum button page_buttons[] = {B_TEST, B_REPORT, B_EDIT, B_PROTOCOL, B_ERASE, B_BACK};
+
+/* X twice: the patient is erased for good (store_patient_delete, as `station patient delete --yes`:
+ * their masses, sessions, reps and samples; the audit keeps who erased how much and when). */
+static void erase(struct gui *g)
+{
+    struct gui_patient *pp = &g->pat;
+    if (!pp->erase_asked) {
+        pp->erase_asked = true;
+        gui_say(g, UI_HOME_MSG_WARN,
+                "Erase patient %lld and their %d session%s for good? Press X again to erase; any other key "
+                "keeps them.",
+                (long long)pp->p.id, pp->n_sessions, pp->n_sessions == 1 ? "" : "s");
+        return;
+    }
+    pp->erase_asked = false;
+    int64_t id = pp->p.id;
+    int ns = 0, nr = 0;
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_patient_delete(g->s, id, g->therapist_id, "erased in the window", &ns, &nr, &err) != ST_OK) {
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+        return;
+    }
+    gui_patient_free(pp);
+    g->page = UI_HOME_LIST;
+    g->button_focus = -1;
+    gui_reload(g, 0);
+    gui_say(g, UI_HOME_MSG_INFO, "Patient %lld erased with %d session%s and %d repetition%s.", (long long)id,
+            ns, ns == 1 ? "" : "s", nr, nr == 1 ? "" : "s");
+}
 #define N_PAGE_BUTTONS (int)(sizeof page_buttons / sizeof page_buttons[0])
 
 bool gui_patient_press(struct gui *g, enum button b)
 {
+    if (b != B_ERASE && g->pat.erase_asked) {
+        g->pat.erase_asked = false; /* anything else cancels the question */
+        gui_say(g, UI_HOME_MSG_INFO, "Nothing was erased.");
+    }
     switch (b) {
+    case B_ERASE: erase(g); return true;
     case B_EDIT: gui_form_open(g, &g->pat.p); return true;
     case B_PROTOCOL: next_protocol(g); return true;
     case B_TEST: gui_start_open(g); return true;
@@ -209,6 +244,11 @@ void gui_patient_row(struct gui *g, int index)
 void gui_patient_key(struct gui *g, const struct ui_home_event *e)
 {
     struct gui_patient *pp = &g->pat;
+    if (pp->erase_asked && !(e->key == UI_HK_LETTER && e->ch == 'x')) {
+        pp->erase_asked = false; /* any other key keeps the patient */
+        gui_say(g, UI_HOME_MSG_INFO, "Nothing was erased.");
+        return;
+    }
     switch (e->key) {
     case UI_HK_UP:
         if (pp->selected > 0)
@@ -240,6 +280,8 @@ void gui_patient_key(struct gui *g, const struct ui_home_event *e)
             gui_patient_press(g, B_TEST);
         else if (e->ch == 'r')
             gui_patient_press(g, B_REPORT);
+        else if (e->ch == 'x')
+            gui_patient_press(g, B_ERASE);
         break;
     default: break;
     }
@@ -275,5 +317,6 @@ void gui_patient_fill(struct gui *g, struct ui_home *h)
     gui_add_button(h, B_REPORT, "Write the report", "R", false);
     gui_add_button(h, B_EDIT, "Edit patient", "E", false);
     gui_add_button(h, B_PROTOCOL, "Next protocol", "P", false);
+    gui_add_button(h, B_ERASE, pp->erase_asked ? "Erase: press again" : "Erase patient", "X", false);
     gui_add_button(h, B_BACK, "Back to the list", "Esc", false);
 }

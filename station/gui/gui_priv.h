@@ -30,7 +30,8 @@ enum button {
     B_TEST,
     B_REPORT,
     B_START,
-    B_PROBE
+    B_PROBE,
+    B_ERASE
 };
 
 /* A patient's page: everything it shows, read from the store when it opens (gui_patient.c). */
@@ -52,6 +53,7 @@ struct gui_patient {
     char details[3][200];
     char masses[6][48];
     int n_masses;
+    bool erase_asked; /* X was pressed once: a second X erases, any other key cancels */
 };
 
 /* The start page (gui_start.c): the protocol files and the devices to choose from. */

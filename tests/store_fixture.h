@@ -14,17 +14,23 @@
 #include "check.h"
 #include "station/store/store.h"
 
-/* Opens a new store file named name in the test's folder (its path into path); the test stops when it
- * cannot. Close it with store_close. */
-static inline struct store *fix_open(const char *name, char *path, size_t size)
+/* Opens the store file at path (created if new); the test stops when it cannot. Close it with
+ * store_close. */
+static inline struct store *fix_reopen(const char *path)
 {
-    check_tmppath(path, size, name);
     struct store *s = NULL;
     struct st_err err;
     st_err_clear(&err);
     CHECK_OK(store_open(path, &s, &err), &err);
     REQUIRE(s);
     return s;
+}
+
+/* Opens a new store file named name in the test's folder (its path into path); the test stops when it
+ * cannot. Close it with store_close. */
+static inline struct store *fix_open(const char *name, char *path, size_t size)
+{
+    return fix_reopen(check_tmppath(path, size, name));
 }
 
 #define FIX_RATE_HZ 80.0

@@ -29,6 +29,7 @@
 #include "station/store/store.h"
 #include "station/ui/home.h"
 #include "station/ui/ui.h"
+#include "ui_fixture.h"
 
 #define RGB_SELECTED 0x1e3a5fu /* ui_home.c: the selected row */
 
@@ -48,12 +49,7 @@ static void step(struct gui *g)
 
 static void key(struct gui *g, SDL_Keycode k, Uint16 mod)
 {
-    SDL_Event e = {0};
-    e.type = SDL_KEYDOWN;
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    REQUIRE(SDL_PushEvent(&e) == 1);
+    REQUIRE(ui_fix_key(k, mod));
     step(g);
 }
 
@@ -77,13 +73,7 @@ static void click(struct gui *g, enum ui_home_ev kind, int index)
 {
     int x = 0, y = 0;
     REQUIRE(ui_home_hit_center(gui_ui(g), kind, index, &x, &y));
-    SDL_Event e = {0};
-    e.type = SDL_MOUSEBUTTONDOWN;
-    e.button.button = SDL_BUTTON_LEFT;
-    e.button.state = SDL_PRESSED;
-    e.button.x = x;
-    e.button.y = y;
-    REQUIRE(SDL_PushEvent(&e) == 1);
+    REQUIRE(ui_fix_click(x, y));
     step(g);
 }
 
@@ -336,10 +326,8 @@ static int64_t tested_patient(const char *name, char *path, size_t size)
 /* A session's balance as `station show` and `sessions` compute it. */
 static struct bal_result session_bal(const char *db, int64_t sid)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_open(db, &s, &err), &err);
     struct export_session doc;
     struct bal_result b;
     memset(&b, 0, sizeof b);
@@ -467,11 +455,8 @@ static void test_patient_page_3840(void)
 
 static void patient_of(const char *db, int64_t id, struct store_patient *p, struct store_mass **m, size_t *nm)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_open(db, &s, &err), &err);
-    REQUIRE(s);
     CHECK_OK(store_patient_get(s, id, p, &err), &err);
     CHECK_OK(store_mass_list(s, id, m, nm, &err), &err);
     store_close(s);
@@ -479,10 +464,8 @@ static void patient_of(const char *db, int64_t id, struct store_patient *p, stru
 
 static size_t patients_in(const char *db)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_open(db, &s, &err), &err);
     struct store_patient *list = NULL;
     size_t n = 0;
     CHECK_OK(store_patient_list(s, &list, &n, &err), &err);
@@ -557,10 +540,8 @@ static void demo_test(struct gui *g, const char *db)
     CHECK_STR(hm->sessions[0].protocol, "demo");
     /* The database holds the session as `station demo` writes one: mode demo, 1 rep per direction and
      * side at least, the ratios on screen are its balance's. */
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_open(db, &s, &err), &err);
     struct store_session *list = NULL;
     size_t n = 0;
     CHECK_OK(store_session_list(s, 4, &list, &n, &err), &err);
@@ -826,10 +807,7 @@ static void test_command(void)
 {
     char db[512], home_png[1024], page_png[1024], cwd[512];
     tested_patient("station.db", db, sizeof db);
-    struct store *s = NULL;
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_open(db, &s, &err), &err);
+    struct store *s = fix_reopen(db);
     add_patient(s, li, "2026-015", "1985-11-27", 'M', 70.0);
     add_patient(s, maryam, "2026-016", "2001-02-03", 'F', 55.0);
     add_patient(s, "Jonas Berg", "2026-017", "1979-03-22", 'M', 82.0);

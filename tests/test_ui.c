@@ -20,6 +20,7 @@
 #include "check.h"
 #include "protocols/metrics.h"
 #include "station/ui/ui.h"
+#include "ui_fixture.h"
 
 /* ---- counting SDL's allocations (installed before SDL allocates anything) ---------------------- */
 
@@ -167,99 +168,13 @@ static void full_model(struct ui_model *m)
     m->n_devices = 1;
 }
 
-/* ---- pixel helpers --------------------------------------------------------------------------- */
-
-/* Is rgb within r pixels of (x, y)? */
-static bool near_colour(const struct ui_image *img, int x, int y, int r, uint32_t rgb)
-{
-    for (int dy = -r; dy <= r; dy++)
-        for (int dx = -r; dx <= r; dx++)
-            if (ui_image_rgb(img, x + dx, y + dy) == rgb)
-                return true;
-    return false;
-}
-
-static long count_colour(const struct ui_image *img, int x0, int y0, int x1, int y1, uint32_t rgb)
-{
-    long n = 0;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
-            n += ui_image_rgb(img, x, y) == rgb;
-    return n;
-}
-
-/* A private copy of an image (the UI's buffer is reused by the next read-back). */
-struct copy {
-    uint32_t *px;
-    int w, h;
-};
-
-static struct copy grab(struct ui *ui, enum ui_view v)
-{
-    struct ui_image img;
-    struct st_err err;
-    struct copy c = {0};
-    if (ui_view_pixels(ui, v, &img, &err) != ST_OK) {
-        check_fail(__FILE__, __LINE__, "read-back: %s", st_err_msg(&err));
-        return c;
-    }
-    c.px = malloc((size_t)img.w * img.h * sizeof *c.px);
-    if (!c.px)
-        return c;
-    memcpy(c.px, img.px, (size_t)img.w * img.h * sizeof *c.px);
-    c.w = img.w;
-    c.h = img.h;
-    return c;
-}
-
-static struct ui_image as_image(const struct copy *c)
-{
-    return (struct ui_image){.px = c->px, .w = c->w, .h = c->h};
-}
-
-/* The bounding box of the pixels that differ between a and b; false when identical (or sizes differ,
- * which is a failure). */
-static bool diff_box(const struct copy *a, const struct copy *b, int *x0, int *y0, int *x1, int *y1)
-{
-    if (a->w != b->w || a->h != b->h || !a->px || !b->px) {
-        check_fail(__FILE__, __LINE__, "images differ in size");
-        return false;
-    }
-    bool any = false;
-    *x0 = a->w, *y0 = a->h, *x1 = -1, *y1 = -1;
-    for (int y = 0; y < a->h; y++)
-        for (int x = 0; x < a->w; x++) {
-            size_t i = (size_t)y * a->w + x;
-            if ((a->px[i] & 0xffffff) == (b->px[i] & 0xffffff))
-                continue;
-            any = true;
-            if (x < *x0)
-                *x0 = x;
-            if (y < *y0)
-                *y0 = y;
-            if (x > *x1)
-                *x1 = x;
-            if (y > *y1)
-                *y1 = y;
-        }
-    return any;
-}
+/* ---- opening and drawing (the probes are in ui_fixture.h) --------------------------------------- */
 
 static struct ui *open_ui_lazy(enum ui_layout layout, int w, int h, bool lazy)
 {
-    struct ui_opts o = ui_opts_default();
-    o.layout = layout;
-    o.width = w;
-    o.height = h;
+    struct ui_opts o = ui_fix_opts(layout, w, h, 800, 600);
     o.lazy = lazy;
-    o.patient_width = 800;
-    o.patient_height = 600;
-    struct ui *ui = NULL;
-    struct st_err err;
-    st_err_clear(&err);
-    enum st_status st = ui_open(&o, &ui, &err);
-    CHECK_OK(st, &err);
-    return st == ST_OK ? ui : NULL;
+    return ui_fix_open(&o);
 }
 
 static struct ui *open_ui(enum ui_layout layout, int w, int h)
@@ -272,6 +187,17 @@ static void frame(struct ui *ui, const struct ui_model *m)
     struct st_err err;
     st_err_clear(&err);
     CHECK_OK(ui_frame(ui, m, &err), &err);
+}
+
+/* The opening of most cases: the UI in layout at w x h (a failure ends the case), *m the full model
+ * and one frame of it drawn. */
+static struct ui *open_drawn(enum ui_layout layout, int w, int h, struct ui_model *m)
+{
+    struct ui *ui = open_ui(layout, w, h);
+    REQUIRE(ui);
+    full_model(m);
+    frame(ui, m);
+    return ui;
 }
 
 /* ---- pure parts ------------------------------------------------------------------------------ */
@@ -419,13 +345,10 @@ static void test_no_display(void)
 
 static void test_curve_follows_points(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
-    struct copy c = grab(ui, UI_VIEW_THERAPIST);
-    struct ui_image img = as_image(&c);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
+    struct ui_fix_copy c = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image img = ui_fix_image(&c);
     CHECK_INT(img.w, 1600 * 62 / 100);
     CHECK_INT(img.h, 900);
     uint32_t curve = ui_colour_rgb(UI_COL_CURVE0);
@@ -440,7 +363,7 @@ static void test_curve_follows_points(void)
         int x, y;
         REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]), &x, &y));
         CHECK(x > px && x < px + pw && y >= py && y < py + ph);
-        if (!near_colour(&img, x, y, 3, curve))
+        if (!ui_fix_near_colour(&img, x, y, 3, curve))
             check_fail(__FILE__, __LINE__, "no curve at t=%.1f s F=%.0f N (pixel %d,%d)", on[i],
                        force0(on[i]), x, y);
         /* ... and not 60-150 N above or below it in the same column. */
@@ -463,10 +386,10 @@ static void test_curve_follows_points(void)
     int xr, ylo, yhi;
     ui_plot_map(ui, UI_VIEW_THERAPIST, 7.5, 20.0, &xr, &ylo);
     ui_plot_map(ui, UI_VIEW_THERAPIST, 7.5, force0(7.5), &xr, &yhi);
-    CHECK(near_colour(&img, xr, yhi, 3, curve));
+    CHECK(ui_fix_near_colour(&img, xr, yhi, 3, curve));
     /* Nothing of the curve outside the plot. */
-    CHECK_INT(count_colour(&img, px, 0, px + pw, py - 1, curve), 0);
-    CHECK_INT(count_colour(&img, px + pw + 1, py, img.w, py + ph, curve) > 0, 0);
+    CHECK_INT(ui_fix_count_colour(&img, px, 0, px + pw, py - 1, curve), 0);
+    CHECK_INT(ui_fix_count_colour(&img, px + pw + 1, py, img.w, py + ph, curve) > 0, 0);
     free(c.px);
 
     /* Scrolling: 5 s later the same point moves left by half the plot. */
@@ -491,18 +414,18 @@ static void test_two_channels(void)
     snprintf(m.live.curves[1].label, sizeof m.live.curves[1].label, "Right");
     m.live.n_curves = 2;
     frame(ui, &m);
-    struct copy c = grab(ui, UI_VIEW_THERAPIST);
-    struct ui_image img = as_image(&c);
+    struct ui_fix_copy c = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image img = ui_fix_image(&c);
     uint32_t c0 = ui_colour_rgb(UI_COL_CURVE0), c1 = ui_colour_rgb(UI_COL_CURVE1);
     CHECK(c0 != c1);
     const double on[] = {3.0, 5.0, 6.0, 9.5};
     for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
         int x, y;
         ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force1(on[i]), &x, &y);
-        if (!near_colour(&img, x, y, 3, c1))
+        if (!ui_fix_near_colour(&img, x, y, 3, c1))
             check_fail(__FILE__, __LINE__, "no channel-1 curve at t=%.1f s", on[i]);
         ui_plot_map(ui, UI_VIEW_THERAPIST, on[i], force0(on[i]), &x, &y);
-        if (fabs(force0(on[i]) - force1(on[i])) > 30 && !near_colour(&img, x, y, 3, c0))
+        if (fabs(force0(on[i]) - force1(on[i])) > 30 && !ui_fix_near_colour(&img, x, y, 3, c0))
             check_fail(__FILE__, __LINE__, "no channel-0 curve at t=%.1f s", on[i]);
     }
     /* The patient view is not shown in this layout. */
@@ -537,8 +460,8 @@ static void test_threshold_and_best_lines(void)
     m.live.block_best_n = 300.0;
     m.live.y_max_n = 400.0; /* a fixed axis: 0..400 N */
     frame(ui, &m);
-    struct copy c = grab(ui, UI_VIEW_THERAPIST);
-    struct ui_image img = as_image(&c);
+    struct ui_fix_copy c = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image img = ui_fix_image(&c);
     int px, py, pw, ph;
     REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
     /* A column at t = 5.5 s, where the curve rests at 3 N, far from the labels at both ends. */
@@ -564,8 +487,8 @@ static void test_threshold_and_best_lines(void)
     /* Without a threshold, no threshold line in that column. */
     m.live.threshold_n = NAN;
     frame(ui, &m);
-    c = grab(ui, UI_VIEW_THERAPIST);
-    img = as_image(&c);
+    c = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    img = ui_fix_image(&c);
     CHECK(!rows_of(&img, x, py, py + ph, ui_colour_rgb(UI_COL_THRESHOLD), &first, &last));
     CHECK(rows_of(&img, x, py, py + ph, ui_colour_rgb(UI_COL_BEST), &first, &last));
     free(c.px);
@@ -586,34 +509,31 @@ static long bright(const struct ui_image *img, int x0, int y0, int x1, int y1)
 
 static void test_big_numbers(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
-    struct copy p1 = grab(ui, UI_VIEW_PATIENT), t1 = grab(ui, UI_VIEW_THERAPIST);
-    struct ui_image pimg = as_image(&p1);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
+    struct ui_fix_copy p1 = ui_fix_grab(ui, UI_VIEW_PATIENT), t1 = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    struct ui_image pimg = ui_fix_image(&p1);
     /* The patient's big number sits in the band 0.55-0.70 of the height: many white pixels. */
     long with = bright(&pimg, pimg.w / 10, pimg.h * 55 / 100, pimg.w * 9 / 10, pimg.h * 70 / 100);
     CHECK(with > 2000);
     /* The bar is the force's colour, and the target line is drawn. */
-    CHECK(count_colour(&pimg, 0, pimg.h * 3 / 4, pimg.w, pimg.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 1000);
-    CHECK(count_colour(&pimg, 0, pimg.h * 3 / 4, pimg.w, pimg.h, ui_colour_rgb(UI_COL_TARGET)) > 200);
+    CHECK(ui_fix_count_colour(&pimg, 0, pimg.h * 3 / 4, pimg.w, pimg.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 1000);
+    CHECK(ui_fix_count_colour(&pimg, 0, pimg.h * 3 / 4, pimg.w, pimg.h, ui_colour_rgb(UI_COL_TARGET)) > 200);
 
     m.live.force_n = NAN;
     frame(ui, &m);
-    struct copy p2 = grab(ui, UI_VIEW_PATIENT);
-    pimg = as_image(&p2);
+    struct ui_fix_copy p2 = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    pimg = ui_fix_image(&p2);
     CHECK_INT(bright(&pimg, pimg.w / 10, pimg.h * 55 / 100, pimg.w * 9 / 10, pimg.h * 70 / 100), 0);
-    CHECK_INT(count_colour(&pimg, 0, 0, pimg.w, pimg.h, ui_colour_rgb(UI_COL_PATIENT_BAR)), 0);
+    CHECK_INT(ui_fix_count_colour(&pimg, 0, 0, pimg.w, pimg.h, ui_colour_rgb(UI_COL_PATIENT_BAR)), 0);
 
     /* On the therapist view the number changes only in the numbers panel (right of the plot). */
     m.live.force_n = 88.8;
     frame(ui, &m);
-    struct copy t2 = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_fix_copy t2 = ui_fix_grab(ui, UI_VIEW_THERAPIST);
     int px, py, pw, ph, x0, y0, x1, y1;
     REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
-    REQUIRE(diff_box(&t1, &t2, &x0, &y0, &x1, &y1));
+    REQUIRE(ui_fix_diff_box(&t1, &t2, &x0, &y0, &x1, &y1));
     CHECK(x0 > px + pw);
     CHECK(y0 >= py - 60 && y1 < py + t1.h / 4);
     CHECK((x1 - x0) * (y1 - y0) > 40 * 20);
@@ -627,11 +547,11 @@ static void test_big_numbers(void)
     m.session.cue = UI_CUE_READY;
     m.session.state_remaining_s = 2.3;
     frame(ui, &m);
-    struct copy r3 = grab(ui, UI_VIEW_PATIENT);
+    struct ui_fix_copy r3 = ui_fix_grab(ui, UI_VIEW_PATIENT);
     m.session.state_remaining_s = 1.3;
     frame(ui, &m);
-    struct copy r2 = grab(ui, UI_VIEW_PATIENT);
-    CHECK(diff_box(&r3, &r2, &x0, &y0, &x1, &y1)); /* 3 -> 2 */
+    struct ui_fix_copy r2 = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    CHECK(ui_fix_diff_box(&r3, &r2, &x0, &y0, &x1, &y1)); /* 3 -> 2 */
     CHECK(y0 > r3.h / 4 && y1 < r3.h * 55 / 100);
     free(r3.px);
     free(r2.px);
@@ -640,16 +560,13 @@ static void test_big_numbers(void)
 
 static void test_lost_banner(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
     uint32_t red = ui_colour_rgb(UI_COL_LOST);
-    frame(ui, &m);
-    struct copy t = grab(ui, UI_VIEW_THERAPIST), p = grab(ui, UI_VIEW_PATIENT);
-    struct ui_image ti = as_image(&t), pi = as_image(&p);
-    CHECK_INT(count_colour(&ti, 0, 0, ti.w, ti.h, red), 0);
-    CHECK_INT(count_colour(&pi, 0, 0, pi.w, pi.h, red), 0);
+    struct ui_fix_copy t = ui_fix_grab(ui, UI_VIEW_THERAPIST), p = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    struct ui_image ti = ui_fix_image(&t), pi = ui_fix_image(&p);
+    CHECK_INT(ui_fix_count_colour(&ti, 0, 0, ti.w, ti.h, red), 0);
+    CHECK_INT(ui_fix_count_colour(&pi, 0, 0, pi.w, pi.h, red), 0);
     free(t.px);
     free(p.px);
 
@@ -657,16 +574,16 @@ static void test_lost_banner(void)
     snprintf(m.devices[0].message, sizeof m.devices[0].message,
              "The dynamometer was disconnected: check the cable. The repetition will be repeated.");
     frame(ui, &m);
-    t = grab(ui, UI_VIEW_THERAPIST);
-    p = grab(ui, UI_VIEW_PATIENT);
-    ti = as_image(&t);
-    pi = as_image(&p);
-    long n = count_colour(&ti, 0, 0, ti.w, ti.h, red);
+    t = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    p = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    ti = ui_fix_image(&t);
+    pi = ui_fix_image(&p);
+    long n = ui_fix_count_colour(&ti, 0, 0, ti.w, ti.h, red);
     CHECK(n > ti.w * 30); /* a full-width band */
     /* Prominent: in the upper third, right under the cue. */
-    CHECK(count_colour(&ti, 0, 0, ti.w, ti.h / 3, red) > n * 9 / 10);
+    CHECK(ui_fix_count_colour(&ti, 0, 0, ti.w, ti.h / 3, red) > n * 9 / 10);
     /* The patient sees no alarm colours or device messages. */
-    CHECK_INT(count_colour(&pi, 0, 0, pi.w, pi.h, red), 0);
+    CHECK_INT(ui_fix_count_colour(&pi, 0, 0, pi.w, pi.h, red), 0);
     free(t.px);
     free(p.px);
 
@@ -674,22 +591,19 @@ static void test_lost_banner(void)
     m.devices[0].state = UI_DEV_CONNECTED;
     snprintf(m.alert, sizeof m.alert, "The disk is full: free some space. The repetition is kept in memory.");
     frame(ui, &m);
-    t = grab(ui, UI_VIEW_THERAPIST);
-    ti = as_image(&t);
-    CHECK_INT(count_colour(&ti, 0, 0, ti.w, ti.h, red), 0);
-    CHECK(count_colour(&ti, 0, 0, ti.w, ti.h, ui_colour_rgb(UI_COL_ALERT)) > ti.w * 30);
+    t = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    ti = ui_fix_image(&t);
+    CHECK_INT(ui_fix_count_colour(&ti, 0, 0, ti.w, ti.h, red), 0);
+    CHECK(ui_fix_count_colour(&ti, 0, 0, ti.w, ti.h, ui_colour_rgb(UI_COL_ALERT)) > ti.w * 30);
     free(t.px);
     ui_close(ui);
 }
 
 static void test_patient_view_shows_no_flags(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
-    struct copy p1 = grab(ui, UI_VIEW_PATIENT), t1 = grab(ui, UI_VIEW_THERAPIST);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
+    struct ui_fix_copy p1 = ui_fix_grab(ui, UI_VIEW_PATIENT), t1 = ui_fix_grab(ui, UI_VIEW_THERAPIST);
 
     /* The same moment with clinical flags everywhere and other patient and session data changed. */
     snprintf(m.last.flags, sizeof m.last.flags, "too short, countermovement, pre-tension");
@@ -705,13 +619,13 @@ static void test_patient_view_shows_no_flags(void)
     snprintf(m.devices[0].calib_warning, sizeof m.devices[0].calib_warning, "Calibration off by 2.1 %%");
     m.devices[0].dropped = 17;
     frame(ui, &m);
-    struct copy p2 = grab(ui, UI_VIEW_PATIENT), t2 = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_fix_copy p2 = ui_fix_grab(ui, UI_VIEW_PATIENT), t2 = ui_fix_grab(ui, UI_VIEW_THERAPIST);
     REQUIRE(p1.px && p2.px && p1.w == p2.w && p1.h == p2.h);
     int x0, y0, x1, y1;
-    CHECK(!diff_box(&p1, &p2, &x0, &y0, &x1, &y1)); /* the patient view did not change at all */
-    CHECK(diff_box(&t1, &t2, &x0, &y0, &x1, &y1));  /* while the therapist view shows them */
-    struct ui_image t2i = as_image(&t2);
-    CHECK(count_colour(&t2i, 0, 0, t2i.w, t2i.h, ui_colour_rgb(UI_COL_FLAG_RED)) > 50);
+    CHECK(!ui_fix_diff_box(&p1, &p2, &x0, &y0, &x1, &y1)); /* the patient view did not change at all */
+    CHECK(ui_fix_diff_box(&t1, &t2, &x0, &y0, &x1, &y1));  /* while the therapist view shows them */
+    struct ui_image t2i = ui_fix_image(&t2);
+    CHECK(ui_fix_count_colour(&t2i, 0, 0, t2i.w, t2i.h, ui_colour_rgb(UI_COL_FLAG_RED)) > 50);
     free(p1.px);
     free(p2.px);
     free(t1.px);
@@ -721,17 +635,14 @@ static void test_patient_view_shows_no_flags(void)
 
 static void test_drop_counter(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
-    struct copy a = grab(ui, UI_VIEW_THERAPIST);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
+    struct ui_fix_copy a = ui_fix_grab(ui, UI_VIEW_THERAPIST);
     m.devices[0].dropped = 12345;
     frame(ui, &m);
-    struct copy b = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_fix_copy b = ui_fix_grab(ui, UI_VIEW_THERAPIST);
     int x0, y0, x1, y1;
-    REQUIRE(diff_box(&a, &b, &x0, &y0, &x1, &y1));
+    REQUIRE(ui_fix_diff_box(&a, &b, &x0, &y0, &x1, &y1));
     CHECK(y0 >= a.h - 40);   /* only the status bar at the bottom changed */
     CHECK(x1 > a.w * 3 / 4); /* where the counter is: the right end */
     /* Never squeezed out: a long device name and a long warning leave the counter visible. */
@@ -739,11 +650,11 @@ static void test_drop_counter(void)
     snprintf(m.devices[0].calib_warning, sizeof m.devices[0].calib_warning,
              "The last calibration check is 400 days old and was 2.5 %% off: check it with a known mass");
     frame(ui, &m);
-    struct copy c = grab(ui, UI_VIEW_THERAPIST);
+    struct ui_fix_copy c = ui_fix_grab(ui, UI_VIEW_THERAPIST);
     m.devices[0].dropped = 99999;
     frame(ui, &m);
-    struct copy d = grab(ui, UI_VIEW_THERAPIST);
-    REQUIRE(diff_box(&c, &d, &x0, &y0, &x1, &y1));
+    struct ui_fix_copy d = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+    REQUIRE(ui_fix_diff_box(&c, &d, &x0, &y0, &x1, &y1));
     CHECK(y0 >= c.h - 40);
     free(a.px);
     free(b.px);
@@ -754,11 +665,8 @@ static void test_drop_counter(void)
 
 static void test_resize(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
     struct ui_image img;
     struct st_err err;
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
@@ -771,11 +679,11 @@ static void test_resize(void)
     int x, y;
     REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, 9.0, force0(9.0), &x, &y));
     CHECK(x < 620 && y < 700);
-    CHECK(near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)));
+    CHECK(ui_fix_near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)));
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
     CHECK_INT(img.w, 1000 - 620 - 2);
     CHECK_INT(img.h, 700);
-    CHECK(count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 500);
+    CHECK(ui_fix_count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 500);
     /* Large, then small: still drawn, buttons still reachable. */
     CHECK_OK(ui_window_resize(ui, UI_VIEW_PATIENT, 2400, 1300, &err), &err);
     frame(ui, &m);
@@ -799,12 +707,9 @@ static void test_resize(void)
 
 static void test_two_windows(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_TWO_WINDOWS, 1100, 700);
-    REQUIRE(ui);
-    CHECK_INT(ui_layout_get(ui), UI_LAYOUT_TWO_WINDOWS);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
+    struct ui *ui = open_drawn(UI_LAYOUT_TWO_WINDOWS, 1100, 700, &m);
+    CHECK_INT(ui_layout_get(ui), UI_LAYOUT_TWO_WINDOWS);
     struct ui_image img;
     struct st_err err;
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
@@ -812,11 +717,11 @@ static void test_two_windows(void)
     CHECK_INT(img.h, 700);
     int x, y;
     REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, 9.0, force0(9.0), &x, &y));
-    CHECK(near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)));
+    CHECK(ui_fix_near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)));
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
     CHECK_INT(img.w, 800);
     CHECK_INT(img.h, 600);
-    CHECK(count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 1000);
+    CHECK(ui_fix_count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 1000);
     CHECK(!ui_plot_map(ui, UI_VIEW_PATIENT, 9.0, 1.0, &x, &y));
     CHECK_OK(ui_window_resize(ui, UI_VIEW_PATIENT, 1280, 720, &err), &err);
     frame(ui, &m);
@@ -891,47 +796,22 @@ static void test_hostile_model(void)
 
 /* ---- input ------------------------------------------------------------------------------------ */
 
-static void key(SDL_Keycode k, Uint16 mod)
-{
-    SDL_Event e = {0};
-    e.type = SDL_KEYDOWN;
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    SDL_PushEvent(&e);
-}
-
-static void click(int x, int y)
-{
-    SDL_Event e = {0};
-    e.type = SDL_MOUSEBUTTONDOWN;
-    e.button.button = SDL_BUTTON_LEFT;
-    e.button.state = SDL_PRESSED;
-    e.button.x = x;
-    e.button.y = y;
-    e.button.clicks = 1;
-    SDL_PushEvent(&e);
-}
-
 static void test_keys_and_buttons(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1600, 900);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
     struct ui_input in;
     ui_poll(ui, &in); /* drain the window's own events */
 
-    key(SDLK_SPACE, 0);
-    key(SDLK_RETURN, 0);
-    key(SDLK_r, 0);
-    key(SDLK_x, 0);
-    key(SDLK_a, 0);
-    key(SDLK_s, 0);
-    key(SDLK_p, 0);
-    key(SDLK_z, 0);          /* not ours */
-    key(SDLK_r, KMOD_LCTRL); /* a desktop shortcut, not a redo */
+    ui_fix_key(SDLK_SPACE, 0);
+    ui_fix_key(SDLK_RETURN, 0);
+    ui_fix_key(SDLK_r, 0);
+    ui_fix_key(SDLK_x, 0);
+    ui_fix_key(SDLK_a, 0);
+    ui_fix_key(SDLK_s, 0);
+    ui_fix_key(SDLK_p, 0);
+    ui_fix_key(SDLK_z, 0);          /* not ours */
+    ui_fix_key(SDLK_r, KMOD_LCTRL); /* a desktop shortcut, not a redo */
     CHECK_INT(ui_poll(ui, &in), 7);
     const enum ui_action want[] = {UI_ACT_START,  UI_ACT_START, UI_ACT_REDO, UI_ACT_REJECT,
                                    UI_ACT_ACCEPT, UI_ACT_SKIP,  UI_ACT_PAUSE};
@@ -941,51 +821,51 @@ static void test_keys_and_buttons(void)
     CHECK(!in.abort_pending);
 
     /* Esc asks; Esc again aborts. */
-    key(SDLK_ESCAPE, 0);
+    ui_fix_key(SDLK_ESCAPE, 0);
     CHECK_INT(ui_poll(ui, &in), 0);
     CHECK(in.abort_pending);
     frame(ui, &m);       /* the question is on screen: the therapist view darkens */
-    key(SDLK_LSHIFT, 0); /* a modifier alone does not cancel */
-    key(SDLK_ESCAPE, 0);
+    ui_fix_key(SDLK_LSHIFT, 0); /* a modifier alone does not cancel */
+    ui_fix_key(SDLK_ESCAPE, 0);
     CHECK_INT(ui_poll(ui, &in), 1);
     CHECK_INT(in.actions[0], UI_ACT_ABORT);
     CHECK(!in.abort_pending);
     /* Esc then Y aborts; Esc then another key only cancels. */
-    key(SDLK_ESCAPE, 0);
-    key(SDLK_y, 0);
+    ui_fix_key(SDLK_ESCAPE, 0);
+    ui_fix_key(SDLK_y, 0);
     CHECK_INT(ui_poll(ui, &in), 1);
     CHECK_INT(in.actions[0], UI_ACT_ABORT);
-    key(SDLK_ESCAPE, 0);
-    key(SDLK_SPACE, 0);
+    ui_fix_key(SDLK_ESCAPE, 0);
+    ui_fix_key(SDLK_SPACE, 0);
     CHECK_INT(ui_poll(ui, &in), 0);
     CHECK(!in.abort_pending);
-    key(SDLK_SPACE, 0);
+    ui_fix_key(SDLK_SPACE, 0);
     CHECK_INT(ui_poll(ui, &in), 1);
 
     /* Clicks on the buttons. */
     frame(ui, &m);
     int x, y;
     REQUIRE(ui_button_center(ui, UI_ACT_REDO, &x, &y));
-    click(x, y);
+    ui_fix_click(x, y);
     REQUIRE(ui_button_center(ui, UI_ACT_PAUSE, &x, &y));
-    click(x, y);
+    ui_fix_click(x, y);
     CHECK_INT(ui_poll(ui, &in), 2);
     CHECK_INT(in.actions[0], UI_ACT_REDO);
     CHECK_INT(in.actions[1], UI_ACT_PAUSE);
-    click(5, 5); /* not a button */
+    ui_fix_click(5, 5); /* not a button */
     CHECK_INT(ui_poll(ui, &in), 0);
     /* A greyed button ignores clicks. */
     m.actions_disabled = 1u << UI_ACT_REJECT;
     frame(ui, &m);
     REQUIRE(ui_button_center(ui, UI_ACT_REJECT, &x, &y));
-    click(x, y);
+    ui_fix_click(x, y);
     CHECK_INT(ui_poll(ui, &in), 0);
     /* The Abort button asks too: click, then click again. */
     REQUIRE(ui_button_center(ui, UI_ACT_ABORT, &x, &y));
-    click(x, y);
+    ui_fix_click(x, y);
     CHECK_INT(ui_poll(ui, &in), 0);
     CHECK(in.abort_pending);
-    click(x, y);
+    ui_fix_click(x, y);
     CHECK_INT(ui_poll(ui, &in), 1);
     CHECK_INT(in.actions[0], UI_ACT_ABORT);
 
@@ -1177,8 +1057,8 @@ static void test_final_balance_screen(void)
         struct ui_model m;
         final_model(&m, false);
         frame(ui, &m);
-        struct copy done = grab(ui, UI_VIEW_THERAPIST);
-        struct ui_image img = as_image(&done);
+        struct ui_fix_copy done = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+        struct ui_image img = ui_fix_image(&done);
         CHECK_INT(img.w, W);
         CHECK_INT(img.h, H);
         /* No live controls: no buttons to click, no curve. */
@@ -1188,19 +1068,19 @@ static void test_final_balance_screen(void)
         /* The right half holds the bars (ADD blue, ABD orange) and the ratio bands (red, amber,
          * green), scaled with the window. */
         long px_scale = (long)W * H / (1280L * 720L);
-        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_CURVE0)) > 2000 * px_scale);
-        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_CURVE1)) > 2000 * px_scale);
-        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_RED)) > 300 * px_scale);
-        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_AMBER)) > 100 * px_scale);
-        CHECK(count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_NORMAL)) > 300 * px_scale);
+        CHECK(ui_fix_count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_CURVE0)) > 2000 * px_scale);
+        CHECK(ui_fix_count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_CURVE1)) > 2000 * px_scale);
+        CHECK(ui_fix_count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_RED)) > 300 * px_scale);
+        CHECK(ui_fix_count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_AMBER)) > 100 * px_scale);
+        CHECK(ui_fix_count_colour(&img, W / 2, 0, W, H, ui_colour_rgb(UI_COL_FLAG_NORMAL)) > 300 * px_scale);
         /* The ADD bar is shorter than the ABD bar on the left (301 vs 310 N): the longest run of
          * each colour on the rows of the left side's bars. */
         long add_run = 0, abd_run = 0;
         for (int yy = 0; yy < H && (!add_run || !abd_run); yy++) {
             if (!add_run)
-                add_run = count_colour(&img, W / 2, yy, W, yy + 1, ui_colour_rgb(UI_COL_CURVE0));
+                add_run = ui_fix_count_colour(&img, W / 2, yy, W, yy + 1, ui_colour_rgb(UI_COL_CURVE0));
             if (!abd_run)
-                abd_run = count_colour(&img, W / 2, yy, W, yy + 1, ui_colour_rgb(UI_COL_CURVE1));
+                abd_run = ui_fix_count_colour(&img, W / 2, yy, W, yy + 1, ui_colour_rgb(UI_COL_CURVE1));
         }
         CHECK(add_run > 0 && abd_run > add_run);
         CHECK_NEAR((double)add_run / (double)abd_run, 301.2 / 310.5, 0.02);
@@ -1210,9 +1090,9 @@ static void test_final_balance_screen(void)
         /* Stopped: another title colour (amber, not green) and never the same picture. */
         final_model(&m, true);
         frame(ui, &m);
-        struct copy stopped = grab(ui, UI_VIEW_THERAPIST);
+        struct ui_fix_copy stopped = ui_fix_grab(ui, UI_VIEW_THERAPIST);
         int x0, y0, x1, y1;
-        CHECK(diff_box(&done, &stopped, &x0, &y0, &x1, &y1));
+        CHECK(ui_fix_diff_box(&done, &stopped, &x0, &y0, &x1, &y1));
         CHECK(y1 < H / 3); /* only the title changed */
         free(done.px);
         free(stopped.px);
@@ -1226,46 +1106,43 @@ static void test_help_overlay_and_q(void)
 {
     static const int sizes[][2] = {{1280, 720}, {1600, 900}, {3840, 2160}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, sizes[i][0], sizes[i][1]);
-        REQUIRE(ui);
         struct ui_model m;
-        full_model(&m);
-        frame(ui, &m);
+        struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, sizes[i][0], sizes[i][1], &m);
         struct ui_input in;
         ui_poll(ui, &in);
-        struct copy plain = grab(ui, UI_VIEW_THERAPIST);
-        key(SDLK_F1, 0);
+        struct ui_fix_copy plain = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+        ui_fix_key(SDLK_F1, 0);
         CHECK_INT(ui_poll(ui, &in), 0);
         CHECK(in.help);
         frame(ui, &m);
-        struct copy help = grab(ui, UI_VIEW_THERAPIST);
+        struct ui_fix_copy help = ui_fix_grab(ui, UI_VIEW_THERAPIST);
         int x0, y0, x1, y1;
-        CHECK(diff_box(&plain, &help, &x0, &y0, &x1, &y1));
+        CHECK(ui_fix_diff_box(&plain, &help, &x0, &y0, &x1, &y1));
         CHECK(x1 - x0 > plain.w / 2 && y1 - y0 > plain.h / 2); /* an overlay, not a detail */
         if (i == 0)
             save_png(ui, "ui-help-1280x720.png");
         /* Any other key closes it and does nothing else. */
-        key(SDLK_r, 0);
+        ui_fix_key(SDLK_r, 0);
         CHECK_INT(ui_poll(ui, &in), 0);
         CHECK(!in.help);
         CHECK(in.any_key);
-        key(SDLK_h, 0);
+        ui_fix_key(SDLK_h, 0);
         ui_poll(ui, &in);
         CHECK(in.help);
-        key(SDLK_h, 0);
+        ui_fix_key(SDLK_h, 0);
         ui_poll(ui, &in);
         CHECK(!in.help);
-        key(SDLK_SLASH, KMOD_LSHIFT); /* ? on a US keyboard */
+        ui_fix_key(SDLK_SLASH, KMOD_LSHIFT); /* ? on a US keyboard */
         ui_poll(ui, &in);
         CHECK(in.help);
-        key(SDLK_ESCAPE, 0); /* closes the help, does not ask to abort */
+        ui_fix_key(SDLK_ESCAPE, 0); /* closes the help, does not ask to abort */
         ui_poll(ui, &in);
         CHECK(!in.help && !in.abort_pending);
         /* q: the same as on the terminal, asked twice. */
-        key(SDLK_q, 0);
+        ui_fix_key(SDLK_q, 0);
         CHECK_INT(ui_poll(ui, &in), 0);
         CHECK(in.abort_pending);
-        key(SDLK_q, 0);
+        ui_fix_key(SDLK_q, 0);
         CHECK_INT(ui_poll(ui, &in), 1);
         CHECK_INT(in.actions[0], UI_ACT_ABORT);
         free(plain.px);
@@ -1347,11 +1224,8 @@ static uint32_t *png_read(const char *path, int *w, int *h)
 
 static void test_png_screenshot(void)
 {
-    struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
-    REQUIRE(ui);
     struct ui_model m;
-    full_model(&m);
-    frame(ui, &m);
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1280, 720, &m);
     char path[512];
     check_tmppath(path, sizeof path, "ui-live.PNG"); /* the extension in any case */
     struct st_err err;
@@ -1446,15 +1320,15 @@ static void test_rep_view(void)
         struct ui_model m;
         rep_model(&m);
         frame(ui, &m);
-        struct copy c = grab(ui, UI_VIEW_THERAPIST);
-        struct ui_image img = as_image(&c);
+        struct ui_fix_copy c = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+        struct ui_image img = ui_fix_image(&c);
         int px, py, pw, ph;
         REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
         /* The rep is drawn from its onset: at 1.0 s after onset it is on its plateau (250 N). */
         int x, y;
         REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, 1.0, 252.0, &x, &y));
         CHECK(x > px && x < px + pw);
-        CHECK(near_colour(&img, x, y, 3, curve));
+        CHECK(ui_fix_near_colour(&img, x, y, 3, curve));
         /* Its onset is at x = 0 (the hold window's left edge), 1 s before it the left edge. */
         int x0, xm1, yy;
         ui_plot_map(ui, UI_VIEW_THERAPIST, 0.0, 0.0, &x0, &yy);
@@ -1468,7 +1342,7 @@ static void test_rep_view(void)
         ui_plot_map(ui, UI_VIEW_THERAPIST, 1.0, 322.0, &x, &ye2);
         uint32_t f1 = ui_image_rgb(&img, x, ye1), f2 = ui_image_rgb(&img, x, ye2);
         CHECK(f1 != curve && f1 == f2);
-        CHECK(count_colour(&img, px, py, px + pw, py + ph, f1) > pw / 2); /* both faint curves, long */
+        CHECK(ui_fix_count_colour(&img, px, py, px + pw, py + ph, f1) > pw / 2); /* both faint curves, long */
         /* The target band (227-277 N) is shaded: above and below it the plot differs from inside. */
         int yin, yout;
         ui_plot_map(ui, UI_VIEW_THERAPIST, -0.5, 240.0, &x, &yin);
@@ -1494,21 +1368,21 @@ static void test_rep_view(void)
         /* T: the rolling view (the session's clock at the right edge), T again: the rep view. */
         struct ui_input in;
         ui_poll(ui, &in);
-        key(SDLK_t, 0);
+        ui_fix_key(SDLK_t, 0);
         ui_poll(ui, &in);
         m.live.curves[0].trace = &rep_tr[0];
         m.live.t_now_s = 103.0;
         frame(ui, &m);
         ui_plot_map(ui, UI_VIEW_THERAPIST, 103.0, 0.0, &x, &y);
         CHECK_NEAR(x, px + pw - 1, 1.0);
-        key(SDLK_t, 0);
+        ui_fix_key(SDLK_t, 0);
         ui_poll(ui, &in);
         frame(ui, &m);
         ui_plot_map(ui, UI_VIEW_THERAPIST, -1.0, 0.0, &x, &y);
         CHECK_NEAR(x, px, 1.0);
 
         /* V: the patient's half goes, the therapist view takes the window; V again brings it back. */
-        key(SDLK_v, 0);
+        ui_fix_key(SDLK_v, 0);
         ui_poll(ui, &in);
         frame(ui, &m);
         struct ui_image t;
@@ -1516,18 +1390,18 @@ static void test_rep_view(void)
         CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &t, &err), &err);
         CHECK_INT(t.w, sizes[s][0]);
         CHECK_INT(ui_view_pixels(ui, UI_VIEW_PATIENT, &t, &err), ST_ERR_ARG);
-        key(SDLK_v, 0);
+        ui_fix_key(SDLK_v, 0);
         ui_poll(ui, &in);
         frame(ui, &m);
         CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &t, &err), &err);
         /* The patient's bar shows the band: without it, a stretch of the bar around the target
          * changes (more than the target line itself). */
-        struct copy with = grab(ui, UI_VIEW_PATIENT);
+        struct ui_fix_copy with = ui_fix_grab(ui, UI_VIEW_PATIENT);
         m.live.band_lo_n = m.live.band_hi_n = NAN;
         frame(ui, &m);
-        struct copy without = grab(ui, UI_VIEW_PATIENT);
+        struct ui_fix_copy without = ui_fix_grab(ui, UI_VIEW_PATIENT);
         int bx0, by0, bx1, by1;
-        CHECK(diff_box(&with, &without, &bx0, &by0, &bx1, &by1));
+        CHECK(ui_fix_diff_box(&with, &without, &bx0, &by0, &bx1, &by1));
         CHECK(by0 >= with.h * 3 / 4 && bx1 - bx0 > with.w / 10);
         free(with.px);
         free(without.px);
@@ -1560,14 +1434,14 @@ static void test_lazy_frames(void)
     SDL_Delay(270);
     frame(ui, &m); /* ... but after it, only the numbers' places: the same pixels as a whole frame */
     CHECK_INT(ui_frames_drawn(ui), 3);
-    struct copy part = grab(ui, UI_VIEW_THERAPIST), part_p = grab(ui, UI_VIEW_PATIENT);
+    struct ui_fix_copy part = ui_fix_grab(ui, UI_VIEW_THERAPIST), part_p = ui_fix_grab(ui, UI_VIEW_PATIENT);
     struct ui *full = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
     REQUIRE(full);
     frame(full, &m);
-    struct copy whole = grab(full, UI_VIEW_THERAPIST), whole_p = grab(full, UI_VIEW_PATIENT);
+    struct ui_fix_copy whole = ui_fix_grab(full, UI_VIEW_THERAPIST), whole_p = ui_fix_grab(full, UI_VIEW_PATIENT);
     int x0, y0, x1, y1;
-    CHECK(!diff_box(&part, &whole, &x0, &y0, &x1, &y1));
-    CHECK(!diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1));
+    CHECK(!ui_fix_diff_box(&part, &whole, &x0, &y0, &x1, &y1));
+    CHECK(!ui_fix_diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1));
     free(part.px);
     free(part_p.px);
     free(whole.px);
@@ -1578,15 +1452,15 @@ static void test_lazy_frames(void)
     ui_trace_push(&rep_tr[0], t + 0.001, f);
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 4);
-    key(SDLK_F1, 0); /* the help overlay */
+    ui_fix_key(SDLK_F1, 0); /* the help overlay */
     ui_poll(ui, &in);
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 5);
-    key(SDLK_t, 0); /* closes the help (and does nothing else) */
+    ui_fix_key(SDLK_t, 0); /* closes the help (and does nothing else) */
     ui_poll(ui, &in);
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 6);
-    key(SDLK_t, 0); /* the rolling view: now the clock moves the curve */
+    ui_fix_key(SDLK_t, 0); /* the rolling view: now the clock moves the curve */
     ui_poll(ui, &in);
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 7);
@@ -1619,13 +1493,13 @@ static void test_full_screen_key(void)
         struct ui_image img;
         struct st_err err;
         if (keys[k] == SDLK_f) { /* Ctrl+F belongs to the desktop (F11 is ours with any modifier) */
-            key(keys[k], KMOD_LCTRL);
+            ui_fix_key(keys[k], KMOD_LCTRL);
             ui_poll(ui, &in);
             frame(ui, &m);
             CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
             CHECK(img.w == 800 && img.h == 600);
         }
-        key(keys[k], 0);
+        ui_fix_key(keys[k], 0);
         ui_poll(ui, &in);
         frame(ui, &m);
         CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);

@@ -22,6 +22,7 @@
 #include "station/session.h"
 #include "station/store/store.h"
 #include "station/ui/ui.h"
+#include "ui_fixture.h"
 
 static const char *protocol_text =
     "[protocol]\nname = screen\ntitle = Screen test\nposition = supine, hips 0\xc2\xb0\nhip_flexion_deg = 0\n"
@@ -62,16 +63,6 @@ struct watch {
     int pauses;   /* P presses */
     int aborts;   /* Q presses */
 };
-
-static void key(SDL_Keycode k)
-{
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    SDL_PushEvent(&e);
-}
 
 /* The screen against the file: the block on screen (fixed order: position i is block i - 1). */
 static void compare(struct watch *w, int64_t sid, const struct ui_model *m)
@@ -183,7 +174,7 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
         k = SDLK_SPACE; /* start; refused while a rest runs (the engine says so), so retried */
     }
     if (k) {
-        key(k);
+        ui_fix_key(k, 0);
         w->next_key_frame = w->frame + 12;
     }
 }

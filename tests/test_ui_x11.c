@@ -21,6 +21,7 @@
 #include "check.h"
 #include "common/clock.h"
 #include "station/ui/ui.h"
+#include "ui_fixture.h"
 
 
 static double tt[2001], ff[2001];
@@ -49,29 +50,12 @@ static void model(struct ui_model *m)
     m->devices[0].rate_hz = 80.0;
 }
 
-static bool near_colour(const struct ui_image *img, int x, int y, int r, uint32_t rgb)
-{
-    for (int dy = -r; dy <= r; dy++)
-        for (int dx = -r; dx <= r; dx++)
-            if (ui_image_rgb(img, x + dx, y + dy) == rgb)
-                return true;
-    return false;
-}
-
 static void child_layout(enum ui_layout layout)
 {
-    struct ui_opts o = ui_opts_default();
-    o.layout = layout;
-    o.width = 1280;
-    o.height = 720;
-    o.patient_width = 640;
-    o.patient_height = 480;
-    struct ui *ui = NULL;
+    struct ui_opts o = ui_fix_opts(layout, 1280, 720, 640, 480);
+    struct ui *ui = ui_fix_open(&o);
+    REQUIRE(ui);
     struct st_err err;
-    st_err_clear(&err);
-    enum st_status st = ui_open(&o, &ui, &err);
-    CHECK_OK(st, &err);
-    REQUIRE(st == ST_OK);
     CHECK_STR(SDL_GetCurrentVideoDriver(), "x11");
     CHECK_INT(ui_layout_get(ui), layout);
     struct ui_model m;
@@ -91,7 +75,7 @@ static void child_layout(enum ui_layout layout)
         double f = at[i] < 5.0 ? 2.0 : 2.0 + (at[i] - 5.0) * 40.0;
         int x, y;
         REQUIRE(ui_plot_map(ui, UI_VIEW_THERAPIST, at[i], f, &x, &y));
-        if (!near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)))
+        if (!ui_fix_near_colour(&img, x, y, 3, ui_colour_rgb(UI_COL_CURVE0)))
             check_fail(__FILE__, __LINE__, "x11: no curve at t=%.1f s", at[i]);
     }
     char path[512];
@@ -99,11 +83,7 @@ static void child_layout(enum ui_layout layout)
     CHECK_OK(ui_screenshot(ui, UI_VIEW_THERAPIST, path, &err), &err);
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_PATIENT, &img, &err), &err);
     CHECK_INT(img.w, layout == UI_LAYOUT_ONE_WINDOW ? 1280 - 1280 * 62 / 100 - 2 : 640);
-    long bar = 0;
-    for (int y = 0; y < img.h; y++)
-        for (int x = 0; x < img.w; x++)
-            bar += ui_image_rgb(&img, x, y) == ui_colour_rgb(UI_COL_PATIENT_BAR);
-    CHECK(bar > 500);
+    CHECK(ui_fix_count_colour(&img, 0, 0, img.w, img.h, ui_colour_rgb(UI_COL_PATIENT_BAR)) > 500);
     CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1024, 640, &err), &err);
     /* A real window manager-less X server answers the resize asynchronously: wait for it a little. */
     for (int i = 0; i < 50; i++) {
@@ -120,25 +100,12 @@ static void child_layout(enum ui_layout layout)
     ui_close(ui);
 }
 
-/* ui_open with o, failing the test (NULL) when it cannot. */
-static struct ui *open_child(const struct ui_opts *o)
-{
-    struct ui *ui = NULL;
-    struct st_err err;
-    enum st_status st = ui_open(o, &ui, &err);
-    CHECK_OK(st, &err);
-    return st == ST_OK ? ui : NULL;
-}
-
 /* The patient window full screen on the (only) display: it takes the whole 1600 x 900 screen. */
 static void test_child_patient_fullscreen(void)
 {
-    struct ui_opts o = ui_opts_default();
-    o.layout = UI_LAYOUT_TWO_WINDOWS;
-    o.width = 1024;
-    o.height = 640;
+    struct ui_opts o = ui_fix_opts(UI_LAYOUT_TWO_WINDOWS, 1024, 640, 0, 0);
     o.patient_fullscreen = true;
-    struct ui *ui = open_child(&o);
+    struct ui *ui = ui_fix_open(&o);
     REQUIRE(ui);
     struct st_err err;
     struct ui_model m;
@@ -163,9 +130,8 @@ static void test_child_patient_fullscreen(void)
 /* No size given: nine tenths of Xvfb's 1600 x 900 screen, so the window is never cut off. */
 static void test_child_default_size(void)
 {
-    struct ui_opts o = ui_opts_default();
-    o.layout = UI_LAYOUT_ONE_WINDOW;
-    struct ui *ui = open_child(&o);
+    struct ui_opts o = ui_fix_opts(UI_LAYOUT_ONE_WINDOW, 0, 0, 0, 0); /* no size: the default */
+    struct ui *ui = ui_fix_open(&o);
     REQUIRE(ui);
     struct st_err err;
     struct ui_model m;

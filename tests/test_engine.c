@@ -30,6 +30,8 @@ struct rep_log {
 struct sim {
     struct eng *e;
     const struct proto_def *def;
+    struct proto_def own; /* the protocol of sim_small / sim_file, freed by sim_free */
+    bool owns_def;
     enum eng_mode mode;
     int64_t t;         /* frame clock */
     int64_t next_sample;
@@ -234,10 +236,16 @@ static void drain(struct sim *s)
     }
 }
 
+/* Starts the simulated station at rate Hz on def with cfg: the harness's patient and therapist, the
+ * clock at 5 s, SETUP's events drained. def NULL: the protocol already in s->own (sim_small, sim_file),
+ * which the sim then owns and sim_free frees. */
 static void sim_init(struct sim *s, const struct proto_def *def, const struct eng_config *cfg, double rate)
 {
+    struct proto_def own = def ? (struct proto_def){0} : s->own; /* kept across the reset (one owner) */
     memset(s, 0, sizeof *s);
-    s->def = def;
+    s->own = own;
+    s->owns_def = !def;
+    s->def = def ? def : &s->own;
     s->mode = cfg->mode;
     s->rate = rate;
     s->offset = 37.0;
@@ -255,17 +263,21 @@ static void sim_init(struct sim *s, const struct proto_def *def, const struct en
     s->next_sample = s->t;
     s->fall_start = INT64_MAX;
     struct st_err err;
-    enum st_status st = eng_new(def, cfg, &s->e, &err);
+    enum st_status st = eng_new(s->def, cfg, &s->e, &err);
     CHECK_OK(st, &err);
     REQUIRE(st == ST_OK);
     eng_tick(s->e, s->t);
     drain(s);
 }
 
+/* Frees the engine, and the protocol if the sim owns it. */
 static void sim_free(struct sim *s)
 {
     eng_free(s->e);
     s->e = NULL;
+    if (s->owns_def)
+        proto_free(&s->own);
+    s->owns_def = false;
 }
 
 static enum st_status cmd(struct sim *s, enum eng_cmd c, struct st_err *err)
@@ -339,11 +351,17 @@ static void sim_frame(struct sim *s)
         CHECK_OK(cmd(s, (enum eng_cmd)s->review_cmd, &err), &err);
 }
 
-/* The opening of a hands-free test: cfg in auto mode, no therapist, START given (the only command). */
-static void sim_auto(struct sim *s, const struct proto_def *d, struct eng_config *cfg, double rate)
+/* The default config in hands-free mode. */
+static struct eng_config auto_config(void)
 {
-    cfg->mode = ENG_AUTO;
-    sim_init(s, d, cfg, rate);
+    struct eng_config cfg = eng_config_default();
+    cfg.mode = ENG_AUTO;
+    return cfg;
+}
+
+/* No therapist: START given by the case (in a hands-free test, the only command). */
+static void sim_alone(struct sim *s)
+{
     s->therapist = false;
     struct st_err err;
     CHECK_OK(cmd(s, ENG_CMD_START, &err), &err);
@@ -388,6 +406,22 @@ static bool saw_state(const struct sim *s, enum eng_state st)
     return false;
 }
 
+/* The therapist's command c `frames` frames into the contraction that follows `before` ended reps
+ * (reached within max_s): the rep in flight is emitted at once, interrupted, ended by `end`. */
+static void interrupt_rep(struct sim *s, int before, double max_s, int frames, enum eng_cmd c,
+                          enum eng_rep_end end)
+{
+    REQUIRE(run_until(s, ENG_CONTRACTION, before, max_s));
+    for (int i = 0; i < frames; i++)
+        sim_frame(s);
+    REQUIRE(state_of(s) == ENG_CONTRACTION);
+    struct st_err err;
+    CHECK_OK(cmd(s, c, &err), &err);
+    REQUIRE(s->nreps == before + 1);
+    CHECK_INT(s->reps[before].rep.status, ENG_REP_INTERRUPTED);
+    CHECK_INT(s->reps[before].rep.end, end);
+}
+
 /* A shipped protocol, read here (the engine's library does no I/O) and parsed from its text. */
 static void load(struct proto_def *d, const char *name)
 {
@@ -402,20 +436,50 @@ static void load(struct proto_def *d, const char *name)
     REQUIRE(st == ST_OK);
 }
 
-/* A small protocol: blocks given, fixed order unless mode says otherwise. */
-static void small(struct proto_def *d, const char *mode, const char *blocks, int fam, int reps, double hold,
-                  double rest, double countdown, int max_extra)
+/* The block lines of a small protocol. */
+#define ADD_L "block = adduction left 0\n"
+#define ADD_R "block = adduction right 0\n"
+#define ABD_L "block = abduction left 0\n"
+#define ABD_R "block = abduction right 0\n"
+
+/* A small protocol: its blocks (the lines above), familiarisation reps, reps, hold, rest and countdown
+ * (s), the most extra reps, and the order ("fixed", "random", ...). */
+struct small_spec {
+    const char *blocks;
+    int fam, reps;
+    double hold, rest, countdown;
+    int max_extra;
+    const char *order;
+};
+
+static void small(struct proto_def *d, struct small_spec p)
 {
     char t[2048];
     snprintf(t, sizeof t,
              "[protocol]\nname = small\ntitle = Small\nposition = supine\nhip_flexion_deg = 0\nlever = long\n"
              "contraction = make\n[order]\nmode = %s\n[blocks]\n%s[reps]\nfamiliarisation = %d\nreps = %d\n"
              "hold_s = %g\nrest_s = %g\ncountdown_s = %g\nblock_rest_s = 2\n[quality]\nmax_extra_reps = %d\n",
-             mode, blocks, fam, reps, hold, rest, countdown, max_extra);
+             p.order, p.blocks, p.fam, p.reps, p.hold, p.rest, p.countdown, p.max_extra);
     struct st_err e;
     enum st_status st = proto_load_text("small.ini", t, d, &e);
     CHECK_OK(st, &e);
     REQUIRE(st == ST_OK);
+}
+
+/* The opening of most cases: the simulated station at rate Hz on the small protocol p (owned by s),
+ * with cfg (NULL: the default config). */
+static void sim_small(struct sim *s, struct small_spec p, const struct eng_config *cfg, double rate)
+{
+    struct eng_config dflt = eng_config_default();
+    small(&s->own, p);
+    sim_init(s, NULL, cfg ? cfg : &dflt, rate);
+}
+
+/* The same on a shipped protocol file (owned by s). */
+static void sim_file(struct sim *s, const char *name, const struct eng_config *cfg, double rate)
+{
+    load(&s->own, name);
+    sim_init(s, NULL, cfg, rate);
 }
 
 static int count_measured(const struct sim *s, int block, enum eng_rep_status st)
@@ -431,13 +495,11 @@ static int count_measured(const struct sim *s, int block, enum eng_rep_status st
 
 static void full_manual(double rate)
 {
-    struct proto_def d;
-    load(&d, "supine-0");
     struct eng_config cfg = eng_config_default();
     cfg.body_mass_kg = 70;
     cfg.lever_m = 0.8;
     static struct sim s;
-    sim_init(&s, &d, &cfg, rate);
+    sim_file(&s, "supine-0", &cfg, rate);
     /* per block: ADD L, ADD R, ABD L, ABD R, each rep: familiarisation then 3 measured */
     static const double peaks[] = {200, 200, 204, 198, 190, 190, 186, 192, 150, 150, 152, 148, 160, 160, 158, 162};
     s.peaks = peaks;
@@ -514,7 +576,6 @@ static void full_manual(double rate)
     CHECK_INT(v.events_dropped, 0);
     CHECK_INT(v.samples_rejected, 0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_full_manual_80hz(void)
@@ -530,12 +591,10 @@ static void test_full_manual_1khz(void)
 /* The demo: how long a whole session takes on the simulated clock, manual and hands-free. */
 static double demo_seconds(enum eng_mode mode, double plateau)
 {
-    struct proto_def d;
-    load(&d, "demo");
     struct eng_config cfg = eng_config_default();
     cfg.mode = mode;
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_file(&s, "demo", &cfg, 80);
     s.plateau_s = plateau;
     int64_t t0 = s.t;
     bool ok = run_until(&s, ENG_COMPLETE, 12, 300);
@@ -543,7 +602,6 @@ static double demo_seconds(enum eng_mode mode, double plateau)
     CHECK_INT(s.nreps, 12);
     double secs = (double)(s.complete_ns - t0) / NSEC;
     sim_free(&s);
-    proto_free(&d);
     return secs;
 }
 
@@ -564,11 +622,8 @@ static void test_demo_duration(void)
 
 static void test_redo(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", 0, 3, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L ABD_L, 0, 3, 3, 2, 1, 2, "fixed"}, NULL, 80);
     static const double peaks[] = {200, 100, 202, 198};
     s.peaks = peaks;
     s.npeaks = 4;
@@ -608,19 +663,14 @@ static void test_redo(void)
     CHECK(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].mean_n > 190); /* the 100 N rep is out */
     CHECK_INT(s.metric_mismatch, 0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_redo_last_rep_of_block_reopens_it(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\n", 0, 2, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
-    s.therapist = false;
+    sim_small(&s, (struct small_spec){ADD_L ADD_R, 0, 2, 3, 2, 1, 2, "fixed"}, NULL, 80);
+    sim_alone(&s);
     struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
     REQUIRE(run_until(&s, ENG_REST, 1, 30));
     while (state_of(&s) == ENG_REST) {
         struct eng_view v;
@@ -643,16 +693,12 @@ static void test_redo_last_rep_of_block_reopens_it(void)
     CHECK_INT(s.block_done[0], 2); /* done again */
     CHECK_INT(count_measured(&s, 1, ENG_REP_ACCEPTED), 2);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_reject(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = abduction right 0\n", 0, 3, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 1000);
+    sim_small(&s, (struct small_spec){ABD_R, 0, 3, 3, 2, 1, 2, "fixed"}, NULL, 1000);
     REQUIRE(run_until(&s, ENG_REST, 1, 30));
     struct st_err err;
     CHECK_OK(cmd(&s, ENG_CMD_REJECT, &err), &err);
@@ -671,16 +717,13 @@ static void test_reject(void)
     eng_balance(s.e, &br);
     CHECK_INT(br.cell[ST_DIR_ABD][ST_SIDE_RIGHT].n, 2);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_cv_extra_reps(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\n", 0, 3, 3, 2, 1, 2);
     struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L ADD_R, 0, 3, 3, 2, 1, 2, "fixed"}, &cfg, 80);
     /* 200, 150, 200: CV 15.7 % -> one more; 200: CV 12.4 % -> one more; 200: CV 11.2 % but the
      * maximum of 2 extra reps is reached. Then block 1: 180, 178, 182: CV 1.1 %, no extra. */
     static const double peaks[] = {200, 150, 200, 200, 200, 180, 178, 182};
@@ -702,37 +745,24 @@ static void test_cv_extra_reps(void)
     CHECK_INT(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 5);
     CHECK(br.cell[ST_DIR_ADD][ST_SIDE_LEFT].cv_pct > 10);
     sim_free(&s);
-    proto_free(&d);
 
     /* max_extra_reps = 0: never an extra rep */
-    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 2, 1, 0);
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 3, 3, 2, 1, 0, "fixed"}, &cfg, 80);
     s.peaks = peaks;
     s.npeaks = 3;
     REQUIRE(run_until(&s, ENG_COMPLETE, 3, 100));
     CHECK_INT(s.nreps, 3);
     CHECK_INT(s.extra_events[0], 0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_abort_mid_rep(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 1000);
-    REQUIRE(run_until(&s, ENG_CONTRACTION, 0, 30));
-    for (int i = 0; i < 100; i++) /* 1 s into the rep: the patient is pushing */
-        sim_frame(&s);
-    REQUIRE(state_of(&s) == ENG_CONTRACTION);
-    struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_ABORT, &err), &err);
-    /* the partial rep is emitted, interrupted, with what was recorded */
-    REQUIRE(s.nreps == 1);
-    CHECK_INT(s.reps[0].rep.status, ENG_REP_INTERRUPTED);
-    CHECK_INT(s.reps[0].rep.end, ENG_END_ABORTED);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 3, 3, 2, 1, 2, "fixed"}, NULL, 1000);
+    /* 1 s into the rep (the patient is pushing): the partial rep is emitted, interrupted, with what was
+     * recorded */
+    interrupt_rep(&s, 0, 30, 100, ENG_CMD_ABORT, ENG_END_ABORTED);
     CHECK(!s.reps[0].rep.counts);
     CHECK(s.reps[0].rep.n > 1500); /* 1 s before Push! and 1 s after at 1 kHz */
     CHECK(s.reps[0].rep.met.contraction);
@@ -742,21 +772,20 @@ static void test_abort_mid_rep(void)
     CHECK_INT(s.nev[ENG_EV_COMPLETE], 0);
     CHECK_INT(s.metric_mismatch, 0);
     /* everything is refused afterwards */
+    struct st_err err;
     for (int c = 0; c < ENG_CMD_COUNT; c++)
         CHECK_INT(cmd(&s, (enum eng_cmd)c, &err), ST_ERR_ARG);
     CHECK(strstr(err.msg, "over") != NULL);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_auto_hands_free(void)
 {
-    struct proto_def d;
-    load(&d, "supine-0");
-    struct eng_config cfg = eng_config_default();
+    struct eng_config cfg = auto_config();
     cfg.rest_s = 5; /* shorter rests; block_rest_s stays the file's 30 s */
     static struct sim s;
-    sim_auto(&s, &d, &cfg, 1000);
+    sim_file(&s, "supine-0", &cfg, 1000);
+    sim_alone(&s);
     /* the third measured rep of ADD right is too short (0.3 s): flagged, kept, replaced */
     static const double peaks[] = {200, 200, 200, 200, 190, 190, 190, 190, 190, 150, 150, 150, 150, 160, 160, 160, 160};
     s.peaks = peaks;
@@ -796,7 +825,6 @@ static void test_auto_hands_free(void)
     eng_view(s.e, &v);
     CHECK_INT(v.reps_counted, 12);
     sim_free(&s);
-    proto_free(&d);
 }
 
 
@@ -805,11 +833,10 @@ static void test_auto_hands_free(void)
  * baseline would hold the last release and the rep would be flagged for nothing. */
 static void test_auto_short_rest_clean_baseline(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 0, 0, 0);
-    struct eng_config cfg = eng_config_default();
+    struct eng_config cfg = auto_config();
     static struct sim s;
-    sim_auto(&s, &d, &cfg, 1000);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 3, 3, 0, 0, 0, "fixed"}, &cfg, 1000);
+    sim_alone(&s);
     s.react_s = 0.2; /* armed at the rep's end (0.4 s after release); the push 0.2 s later */
     s.plateau_s = 1.5;
     while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
@@ -826,17 +853,13 @@ static void test_auto_short_rest_clean_baseline(void)
             CHECK(r->met.onset_s > 0.5 && r->met.onset_s < 0.9);
     }
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_auto_accept_takes_replacement_back(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 4, 1, 2);
-    struct eng_config cfg = eng_config_default();
-    cfg.mode = ENG_AUTO;
+    struct eng_config cfg = auto_config();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 3, 3, 4, 1, 2, "fixed"}, &cfg, 80);
     s.plateau_s = 0.3; /* the first rep is too short */
     REQUIRE(run_until(&s, ENG_REST, 1, 30));
     s.plateau_s = 2.0;
@@ -857,7 +880,6 @@ static void test_auto_accept_takes_replacement_back(void)
     REQUIRE(run_until(&s, ENG_COMPLETE, 3, 60));
     CHECK_INT(s.nreps, 3);
     sim_free(&s);
-    proto_free(&d);
 }
 
 /* A gauge that reads pushes as negative: the engine says so while the patient pushes (not only after
@@ -866,12 +888,10 @@ static void test_push_read_as_negative(void)
 {
     const enum eng_mode modes[] = {ENG_MANUAL, ENG_AUTO};
     for (int m = 0; m < 2; m++) {
-        struct proto_def d;
-        small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 0);
         struct eng_config cfg = eng_config_default();
         cfg.mode = modes[m];
         static struct sim s;
-        sim_init(&s, &d, &cfg, 80);
+        sim_small(&s, (struct small_spec){ADD_L, 0, 1, 3, 2, 1, 0, "fixed"}, &cfg, 80);
         s.reads_negative = true;
         const char *warn = "The gauge reads the push as negative: check its mounting, or use --invert";
         /* the warning comes within a frame or two of the push passing -50 N (rise 0.4 s to -200 N) */
@@ -897,17 +917,13 @@ static void test_push_read_as_negative(void)
             CHECK_INT(s.nreps, 0); /* auto: a push that never rises never starts a rep */
         }
         sim_free(&s);
-        proto_free(&d);
     }
 }
 
 static void test_review_accept_reject_redo(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 3, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 3, 3, 2, 1, 2, "fixed"}, NULL, 80);
     s.plateau_s = 0.3; /* too short: flagged */
     REQUIRE(run_until(&s, ENG_REVIEW, 1, 30));
     CHECK_INT(s.reps[0].rep.status, ENG_REP_PENDING);
@@ -945,16 +961,12 @@ static void test_review_accept_reject_redo(void)
     CHECK_INT(v.reps_counted, 2); /* the accepted flagged one and the clean last one */
     CHECK_INT(s.reps[3].rep.status, ENG_REP_ACCEPTED);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_device_lost_mid_rep_and_back(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 2, 1, 2, "fixed"}, NULL, 80);
     REQUIRE(run_until(&s, ENG_CONTRACTION, 0, 30));
     for (int i = 0; i < 100; i++)
         sim_frame(&s);
@@ -998,16 +1010,12 @@ static void test_device_lost_mid_rep_and_back(void)
     eng_view(s.e, &v);
     CHECK_INT(v.reps_counted, 2);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_device_lost_between_reps(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 2, 1, 2, "fixed"}, NULL, 80);
     REQUIRE(run_until(&s, ENG_REST, 1, 30));
     s.connected = false;
     eng_device_lost(s.e, 0, s.t);
@@ -1022,16 +1030,13 @@ static void test_device_lost_between_reps(void)
     REQUIRE(run_until(&s, ENG_COMPLETE, 2, 30));
     CHECK_INT(s.nreps, 2);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_never_pushes(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", 0, 1, 3, 2, 1, 2);
     struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L ABD_L, 0, 1, 3, 2, 1, 2, "fixed"}, &cfg, 80);
     static const double none[] = {0, 0};
     s.peaks = none;
     s.npeaks = 2;
@@ -1058,12 +1063,10 @@ static void test_never_pushes(void)
     CHECK_OK(cmd(&s, ENG_CMD_REJECT, &err), &err);
     CHECK_INT(state_of(&s), ENG_COMPLETE);
     sim_free(&s);
-    proto_free(&d);
 
     /* auto: armed without limit, but SKIP and ABORT still work */
-    small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", 0, 1, 3, 2, 1, 2);
     cfg.mode = ENG_AUTO;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L ABD_L, 0, 1, 3, 2, 1, 2, "fixed"}, &cfg, 80);
     s.peaks = none;
     s.npeaks = 2;
     REQUIRE(run_until(&s, ENG_ARMED, 0, 30));
@@ -1078,20 +1081,14 @@ static void test_never_pushes(void)
     CHECK_INT(state_of(&s), ENG_ABORTED);
     CHECK_INT(s.nreps, 0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_tare_retry(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 1000);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 1, 3, 2, 1, 2, "fixed"}, NULL, 1000);
     s.restless_until = s.t + (int64_t)(1.8 * NSEC); /* the leg moves (12 N swings) for 1.8 s */
-    struct st_err err;
-    s.therapist = false;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    sim_alone(&s);
     CHECK_INT(state_of(&s), ENG_TARE);
     for (int i = 0; i < 150; i++)
         sim_frame(&s);
@@ -1107,20 +1104,16 @@ static void test_tare_retry(void)
     CHECK(v.tared);
     CHECK_NEAR(v.tare_n, 37.0, 0.3);
     sim_free(&s);
-    proto_free(&d);
 
     /* no samples at all during TARE: the therapist is told */
-    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 2);
-    sim_init(&s, &d, &cfg, 80);
-    s.therapist = false;
+    sim_small(&s, (struct small_spec){ADD_L, 0, 1, 3, 2, 1, 2, "fixed"}, NULL, 80);
     s.connected = false;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    sim_alone(&s);
     for (int i = 0; i < 300; i++)
         sim_frame(&s);
     CHECK_INT(state_of(&s), ENG_TARE);
     CHECK(saw_cue(&s, "No force readings"));
     sim_free(&s);
-    proto_free(&d);
 }
 
 /* Refused commands change nothing: same state, no event. */
@@ -1148,15 +1141,10 @@ static void refused(struct sim *s, enum eng_cmd c, const char *words)
  * stays high and steady for over 10 s is a new preload (the gauge was remounted) and is taken. */
 static void test_tare_refused_while_pushing(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\nblock = abduction left 0\n", 0, 1, 3,
-          0, 0, 0);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 100);
-    s.therapist = false; /* START by hand: the helper therapist would leave NEXT_BLOCK at once */
+    sim_small(&s, (struct small_spec){ADD_L ADD_R ABD_L, 0, 1, 3, 0, 0, 0, "fixed"}, NULL, 100);
+    sim_alone(&s); /* START by hand: the helper therapist would leave NEXT_BLOCK at once */
     struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
     REQUIRE(run_until(&s, ENG_NEXT_BLOCK, 1, 60));
     CHECK_INT(s.ntares, 1);
     CHECK_NEAR(s.tares[0], 37.0, 1.0);
@@ -1191,7 +1179,6 @@ static void test_tare_refused_while_pushing(void)
     CHECK_NEAR(s.tares[2], 97.0, 1.0);
     CHECK((double)(s.t - t0) / NSEC >= 10.0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 /* The station sends the family's zero command on entering TARE; the device's readings jump when it
@@ -1199,14 +1186,9 @@ static void test_tare_refused_while_pushing(void)
  * tare is the new zero, not a mix; and no rep trace reaches back before it. */
 static void test_device_zero_restarts_tare(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 0, 3, 0);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 200);
-    s.therapist = false;
-    struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 1, 3, 0, 3, 0, "fixed"}, NULL, 200);
+    sim_alone(&s);
     REQUIRE(state_of(&s) == ENG_TARE);
     for (int i = 0; i < 40; i++) /* 0.4 s of the old zero (37 N raw) */
         sim_frame(&s);
@@ -1229,7 +1211,6 @@ static void test_device_zero_restarts_tare(void)
     CHECK((double)(s.reps[0].rep.t0_ns - zero_t) >= 0);
     CHECK_INT(s.reps[0].rep.flags, 0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 /* Auto mode: the patient is already pushing, steadily, when the session starts, so the first zero is
@@ -1237,11 +1218,10 @@ static void test_device_zero_restarts_tare(void)
  * instead of measuring every rep short. */
 static void test_auto_retare_after_zero_on_a_push(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 1, 0, 0);
-    struct eng_config cfg = eng_config_default();
+    struct eng_config cfg = auto_config();
     static struct sim s;
-    sim_auto(&s, &d, &cfg, 200);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 1, 0, 0, "fixed"}, &cfg, 200);
+    sim_alone(&s);
     s.offset = 37.0 + 150.0; /* pushing (no tremor in this harness: a steady plateau) */
     for (int i = 0; i < 80 && s.ntares == 0; i++)
         sim_frame(&s);
@@ -1260,16 +1240,12 @@ static void test_auto_retare_after_zero_on_a_push(void)
     for (int i = 0; i < s.nreps; i++)
         CHECK_NEAR(s.reps[i].rep.met.peak_n, 200.0, 1.0);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_invalid_commands(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 10, 3, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 10, 3, 2, "fixed"}, NULL, 80);
     s.therapist = false;
     refused(&s, ENG_CMD_REDO, "Nothing to redo yet");
     refused(&s, ENG_CMD_REJECT, "Nothing to reject yet");
@@ -1296,7 +1272,6 @@ static void test_invalid_commands(void)
     refused(&s, ENG_CMD_START, "over");
     refused(&s, ENG_CMD_ABORT, "over");
     sim_free(&s);
-    proto_free(&d);
 
     enum eng_cmd c;
     CHECK(eng_cmd_parse("START", &c) && c == ENG_CMD_START);
@@ -1319,11 +1294,8 @@ static void test_invalid_commands(void)
 
 static void test_pause_resume(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 2, 3, 20, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 20, 1, 2, "fixed"}, NULL, 80);
     REQUIRE(run_until(&s, ENG_REST, 1, 30));
     for (int i = 0; i < 500; i++) /* 5 s into the 20 s rest */
         sim_frame(&s);
@@ -1343,13 +1315,7 @@ static void test_pause_resume(void)
     CHECK_INT(v.state, ENG_REST);
     CHECK_NEAR(v.remaining_s, left, 0.02); /* the rest was frozen */
     /* pause during a contraction: the rep is interrupted and repeated */
-    REQUIRE(run_until(&s, ENG_CONTRACTION, 1, 60));
-    for (int i = 0; i < 80; i++)
-        sim_frame(&s);
-    CHECK_OK(cmd(&s, ENG_CMD_PAUSE, &err), &err);
-    REQUIRE(s.nreps == 2);
-    CHECK_INT(s.reps[1].rep.status, ENG_REP_INTERRUPTED);
-    CHECK_INT(s.reps[1].rep.end, ENG_END_PAUSED);
+    interrupt_rep(&s, 1, 60, 80, ENG_CMD_PAUSE, ENG_END_PAUSED);
     s.pushing = false;
     for (int i = 0; i < 100; i++)
         sim_frame(&s);
@@ -1362,20 +1328,14 @@ static void test_pause_resume(void)
     eng_view(s.e, &v);
     CHECK_INT(v.reps_counted, 2);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_skip_block(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\nblock = adduction right 0\nblock = abduction left 0\n", 0, 1, 3,
-          2, 1, 2);
-    struct eng_config cfg = eng_config_default();
     static struct sim s;
-    sim_init(&s, &d, &cfg, 80);
-    s.therapist = false;
+    sim_small(&s, (struct small_spec){ADD_L ADD_R ABD_L, 0, 1, 3, 2, 1, 2, "fixed"}, NULL, 80);
+    sim_alone(&s);
     struct st_err err;
-    CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
     REQUIRE(run_until(&s, ENG_NEXT_BLOCK, 1, 30));
     struct eng_view v;
     eng_view(s.e, &v);
@@ -1389,28 +1349,19 @@ static void test_skip_block(void)
     CHECK_INT(s.block_done[1], 1);
     /* skipping mid-contraction interrupts the rep and ends the session (last block) */
     CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
-    REQUIRE(run_until(&s, ENG_CONTRACTION, 1, 30));
-    for (int i = 0; i < 100; i++)
-        sim_frame(&s);
-    CHECK_OK(cmd(&s, ENG_CMD_SKIP_BLOCK, &err), &err);
-    REQUIRE(s.nreps == 2);
-    CHECK_INT(s.reps[1].rep.end, ENG_END_SKIPPED);
-    CHECK_INT(s.reps[1].rep.status, ENG_REP_INTERRUPTED);
+    interrupt_rep(&s, 1, 30, 100, ENG_CMD_SKIP_BLOCK, ENG_END_SKIPPED);
     CHECK_INT(state_of(&s), ENG_COMPLETE);
     CHECK(s.block_skipped[2]);
     CHECK_INT(s.nev[ENG_EV_COMPLETE], 1);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_hold_limit_and_saturation(void)
 {
-    struct proto_def d;
-    small(&d, "fixed", "block = abduction left 0\n", 0, 1, 3, 2, 1, 2);
     struct eng_config cfg = eng_config_default();
     cfg.full_scale_n[0] = 250;
     static struct sim s;
-    sim_init(&s, &d, &cfg, 1000);
+    sim_small(&s, (struct small_spec){ABD_L, 0, 1, 3, 2, 1, 2, "fixed"}, &cfg, 1000);
     s.plateau_s = 20; /* holds until told to relax */
     s.default_peak = 240;
     s.clip_n = 250;   /* 37 + 240 raw is past the 250 N full scale: saturated */
@@ -1427,7 +1378,6 @@ static void test_hold_limit_and_saturation(void)
     CHECK(saw_state(&s, ENG_REVIEW));
     CHECK_INT(s.decided[0].rep.status, ENG_REP_ACCEPTED);
     sim_free(&s);
-    proto_free(&d);
 }
 
 static void test_alternating_and_random_follow_the_plan(void)
@@ -1438,12 +1388,8 @@ static void test_alternating_and_random_follow_the_plan(void)
         if (names[k])
             load(&d, names[k]);
         else
-            small(&d, "random",
-                  "block = adduction left 0\nblock = adduction right 0\nblock = abduction left 0\n"
-                  "block = abduction right 0\n",
-                  1, 2, 3, 1, 1, 2);
-        struct eng_config cfg = eng_config_default();
-        cfg.mode = ENG_AUTO;
+            small(&d, (struct small_spec){ADD_L ADD_R ABD_L ABD_R, 1, 2, 3, 1, 1, 2, "random"});
+        struct eng_config cfg = auto_config();
         cfg.rest_s = 1;
         cfg.seed = 99;
         struct sim s;
@@ -1481,7 +1427,7 @@ static void test_alternating_and_random_follow_the_plan(void)
 static void test_new_checks(void)
 {
     struct proto_def d;
-    small(&d, "random", "block = adduction left 0\nblock = adduction right 0\n", 0, 1, 3, 2, 1, 2);
+    small(&d, (struct small_spec){ADD_L ADD_R, 0, 1, 3, 2, 1, 2, "random"});
     struct eng_config cfg = eng_config_default();
     struct eng *e = (struct eng *)&d;
     struct st_err err;
@@ -1532,7 +1478,7 @@ static void test_new_checks(void)
 static void test_event_queue_overflow_is_counted(void)
 {
     struct proto_def d;
-    small(&d, "fixed", "block = adduction left 0\n", 0, 1, 3, 2, 1, 2);
+    small(&d, (struct small_spec){ADD_L, 0, 1, 3, 2, 1, 2, "fixed"});
     struct eng_config cfg = eng_config_default();
     struct eng *e;
     struct st_err err;
@@ -1562,17 +1508,12 @@ static void test_event_queue_overflow_is_counted(void)
 static void test_device_faster_than_sized(void)
 {
     for (int resize = 0; resize < 2; resize++) {
-        struct proto_def d;
-        small(&d, "fixed", "block = adduction left 0\n", 0, 2, 2, 1, 1, 0);
-        struct eng_config cfg = eng_config_default();
-        cfg.mode = ENG_AUTO;
+        struct eng_config cfg = auto_config();
         cfg.max_rate_hz = 80;
         static struct sim s;
-        sim_init(&s, &d, &cfg, 800);
-        s.therapist = false;
+        sim_small(&s, (struct small_spec){ADD_L, 0, 2, 2, 1, 1, 0, "fixed"}, &cfg, 800);
         s.resize_as_station = resize;
-        struct st_err err;
-        CHECK_OK(cmd(&s, ENG_CMD_START, &err), &err);
+        sim_alone(&s);
         while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
             sim_frame(&s);
         CHECK_INT(state_of(&s), ENG_COMPLETE);
@@ -1599,7 +1540,6 @@ static void test_device_faster_than_sized(void)
         }
         CHECK_INT(s.metric_mismatch, 0);
         sim_free(&s);
-        proto_free(&d);
     }
 }
 
@@ -1742,9 +1682,8 @@ static void test_batch_invariance(void)
     int reps_ended = 0;
     for (uint64_t trial = 1; trial <= 12; trial++) {
         struct proto_def d;
-        small(&d, "fixed", "block = adduction left 0\nblock = abduction left 0\n", (int)(trial % 2), 2, 2, 1, 1, 1);
-        struct eng_config cfg = eng_config_default();
-        cfg.mode = ENG_AUTO;
+        small(&d, (struct small_spec){ADD_L ABD_L, (int)(trial % 2), 2, 2, 1, 1, 1, "fixed"});
+        struct eng_config cfg = auto_config();
         cfg.body_mass_kg = 70;
         cfg.lever_m = 0.8;
         size_t n = bi_trace(trial * 7919, x, sizeof x / sizeof x[0]);

@@ -226,6 +226,20 @@ enum st_status config_path(char *buf, size_t size, struct st_err *err)
     return ST_OK;
 }
 
+const char *config_therapist(const char *name, char *buf, size_t size)
+{
+    if (name && *name)
+        return name;
+    const char *env = getenv("STATION_THERAPIST");
+    if (env && *env)
+        return env;
+    struct st_config c;
+    if (config_load(NULL, &c, NULL) != ST_OK || !c.therapist[0] || !size)
+        return NULL;
+    snprintf(buf, size, "%s", c.therapist);
+    return buf;
+}
+
 /* path, or config_path's into buf. NULL on failure (err set). */
 static const char *resolve(const char *path, char *buf, size_t size, struct st_err *err)
 {

@@ -77,6 +77,12 @@ enum st_status config_format(const struct st_config *c, char *buf, size_t size, 
 char *config_server_masked(const char *url, char *buf, size_t size);
 
 /*
+ * Who is at the station: name when given (a --therapist option), else $STATION_THERAPIST, else the
+ * settings file's therapist (copied into buf; a file that cannot be read counts as none), else NULL.
+ */
+const char *config_therapist(const char *name, char *buf, size_t size);
+
+/*
  * The settings file's path into buf: $XDG_CONFIG_HOME/station/station.conf, else
  * $HOME/.config/station/station.conf. ST_OK, or ST_ERR_ARG when neither variable is set or the path
  * is too long.

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "station/config.h"
 #include "station/store/store.h"
 
 enum st_status paths_mkdirs(const char *dir, unsigned mode, struct st_err *err)
@@ -35,7 +36,10 @@ enum st_status paths_data_dir(char *buf, size_t size, struct st_err *err)
     char dir[4096];
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
-    if (xdg && *xdg)
+    struct st_config cfg; /* the Settings page's data folder first (an unreadable file: the default) */
+    if (config_load(NULL, &cfg, NULL) == ST_OK && cfg.data_dir[0])
+        snprintf(dir, sizeof dir, "%s", cfg.data_dir);
+    else if (xdg && *xdg)
         snprintf(dir, sizeof dir, "%s/station", xdg);
     else if (home && *home)
         snprintf(dir, sizeof dir, "%s/.local/share/station", home);

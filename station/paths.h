@@ -1,8 +1,9 @@
 /*
  * paths.h - where the station keeps its files.
  *
- * The database (DESIGN.md): --db PATH, else $STATION_DB, else $XDG_DATA_HOME/station/station.db, else
- * $HOME/.local/share/station/station.db. The protocol directory: $STATION_PROTOCOL_DIR, else the
+ * The database (DESIGN.md): --db PATH, else $STATION_DB, else station.db in the data folder: the
+ * settings file's data_dir (station/config.h, the Settings page), else $XDG_DATA_HOME/station, else
+ * $HOME/.local/share/station. The protocol directory: $STATION_PROTOCOL_DIR, else the
  * protocols/ folder of the source tree the program was built from.
  */
 #ifndef STATION_STATION_PATHS_H
@@ -13,7 +14,8 @@
 #include "common/status.h"
 
 /*
- * The station's data folder, $XDG_DATA_HOME/station, else $HOME/.local/share/station, into buf; created
+ * The station's data folder, the settings' data_dir, else $XDG_DATA_HOME/station, else
+ * $HOME/.local/share/station, into buf; created
  * (mode 0700) if missing. The default database lives there, and so do the emergency files of
  * repetitions that could not be written. ST_OK, or ST_ERR_ARG / ST_ERR_IO with a message.
  */

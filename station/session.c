@@ -26,6 +26,7 @@
 #include "drivers/emu.h"
 #include "protocols/engine.h"
 #include "protocols/protocol.h"
+#include "station/config.h"
 #include "station/paths.h"
 #include "station/protocol_files.h"
 #include "station/export/rep_json.h"
@@ -1044,12 +1045,10 @@ static void screenshots(struct sess *s)
 
 /* ---- setup and teardown ------------------------------------------------------------------- */
 
-static const char *therapist_name(const struct session_opts *o)
+static const char *therapist_name(const struct session_opts *o, char *buf, size_t size)
 {
-    if (o->therapist && *o->therapist)
-        return o->therapist;
-    const char *t = getenv("STATION_THERAPIST");
-    if (t && *t)
+    const char *t = config_therapist(o->therapist, buf, size);
+    if (t)
         return t;
     t = getenv("USER");
     return t && *t ? t : "unknown";
@@ -1175,7 +1174,7 @@ static void judged_like_the_store(struct sess *s)
 static enum st_status setup(struct sess *s, struct st_err *err)
 {
     const struct session_opts *o = s->o;
-    char db[4096];
+    char db[4096], who[CONFIG_TEXT_MAX + 1];
     enum st_status st = paths_db_open(o->db_path, &s->store, db, sizeof db, err);
     if (st != ST_OK)
         return st;
@@ -1197,7 +1196,7 @@ static enum st_status setup(struct sess *s, struct st_err *err)
         return st_err_set(err, ST_ERR_ARG,
                           "Patient %lld has no body mass on record: add one with station patient edit",
                           (long long)s->patient_id);
-    if ((st = store_therapist_ensure(s->store, therapist_name(o), &s->therapist_id, err)) != ST_OK)
+    if ((st = store_therapist_ensure(s->store, therapist_name(o, who, sizeof who), &s->therapist_id, err)) != ST_OK)
         return st;
     const char *pname = o->protocol ? o->protocol : "supine-0";
     if ((st = st_proto_find(pname, paths_protocol_dir(), &s->proto, err)) != ST_OK)
@@ -1412,6 +1411,9 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         s->t0_ns = st_now_ns();
         if (!o->headless) {
             struct ui_opts uo = ui_opts_default();
+            struct st_config cfg; /* the Settings page's patient-view display, when it is there */
+            if (config_load(NULL, &cfg, NULL) == ST_OK && cfg.patient_display[0])
+                uo.patient_display_name = cfg.patient_display;
             uo.lazy = true; /* a window that costs nothing while nothing moves */
             struct st_err uerr;
             st_err_clear(&uerr);

@@ -37,7 +37,8 @@ struct session_channel {
 struct session_opts {
     const char *db_path;        /* NULL: paths_db() default */
     const char *patient;        /* patient id or UUID (required) */
-    const char *therapist;      /* operator name or initials; NULL: $STATION_THERAPIST, $USER */
+    const char *therapist;      /* operator name or initials; NULL: $STATION_THERAPIST, the
+                                 * settings' therapist (station/config.h), $USER */
     const char *protocol;       /* protocol name or file; NULL: supine-0 */
     struct session_channel ch[ST_MAX_CHANNELS];
     int n_ch;

@@ -225,6 +225,32 @@ static void test_load_save(void)
     CHECK(strstr(err.msg, "Cannot read the settings file") != NULL);
 }
 
+/* Who is at the station: --therapist, else $STATION_THERAPIST, else the settings file's, else none. */
+static void test_therapist(void)
+{
+    char dir[512], buf[64];
+    struct st_config c;
+    struct st_err err;
+    setenv("XDG_CONFIG_HOME", check_tmppath(dir, sizeof dir, "who"), 1);
+    unsetenv("STATION_THERAPIST");
+    CHECK(config_therapist(NULL, buf, sizeof buf) == NULL);
+    config_init(&c);
+    CHECK_OK(config_set(&c, "therapist", "Ingrid \xc3\x85sberg", &err), &err);
+    CHECK_OK(config_save(NULL, &c, &err), &err);
+    CHECK_STR(config_therapist(NULL, buf, sizeof buf), "Ingrid \xc3\x85sberg");
+    CHECK_STR(config_therapist("", buf, sizeof buf), "Ingrid \xc3\x85sberg");
+    CHECK_STR(config_therapist("J. P.", buf, sizeof buf), "J. P.");
+    setenv("STATION_THERAPIST", "Env Name", 1);
+    CHECK_STR(config_therapist(NULL, buf, sizeof buf), "Env Name");
+    CHECK_STR(config_therapist("J. P.", buf, sizeof buf), "J. P.");
+    unsetenv("STATION_THERAPIST");
+    /* A broken settings file names nobody rather than guessing. */
+    char path[600];
+    snprintf(path, sizeof path, "%s/station/station.conf", dir);
+    check_write_file(path, "therapist = A\ntherapist = B\n");
+    CHECK(config_therapist(NULL, buf, sizeof buf) == NULL);
+}
+
 int main(void)
 {
     CHECK_RUN(test_round_trip);
@@ -234,5 +260,6 @@ int main(void)
     CHECK_RUN(test_masked);
     CHECK_RUN(test_path);
     CHECK_RUN(test_load_save);
+    CHECK_RUN(test_therapist);
     return check_done();
 }

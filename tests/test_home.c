@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "cmd_capture.h"
+#include "home_util.h"
 #include "report_fixture.h"
 #include "store_fixture.h"
 #include "station/cli/commands.h"
@@ -33,118 +34,10 @@
 
 #define RGB_SELECTED 0x1e3a5fu /* ui_home.c: the selected row */
 
+#define THERAPIST "Ingrid \xc3\x85sberg" /* Ingrid Åsberg */
 static const char *const zoe = "Zo\xc3\xab Martin";
 static const char *const li = "\xe6\x9d\x8e\xe5\xb0\x8f\xe9\xbe\x99";        /* 李小龙 */
 static const char *const maryam = "\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85 Haddad"; /* مريم Haddad */
-
-/* ---- driving the window ----------------------------------------------------------------------- */
-
-static void step(struct gui *g)
-{
-    bool done = false;
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(gui_step(g, 0, &done, &err), &err);
-}
-
-static void key(struct gui *g, SDL_Keycode k, Uint16 mod)
-{
-    REQUIRE(ui_fix_key(k, mod));
-    step(g);
-}
-
-/* Typed text, as an input method delivers it (one event per character, like a keyboard). */
-static void type(struct gui *g, const char *text)
-{
-    for (const char *p = text; *p;) {
-        size_t n = 1;
-        while (p[n] && ((unsigned char)p[n] & 0xc0) == 0x80)
-            n++;
-        SDL_Event e = {0};
-        e.type = SDL_TEXTINPUT;
-        memcpy(e.text.text, p, n);
-        REQUIRE(SDL_PushEvent(&e) == 1);
-        p += n;
-    }
-    step(g);
-}
-
-static void click(struct gui *g, enum ui_home_ev kind, int index)
-{
-    int x = 0, y = 0;
-    REQUIRE(ui_home_hit_center(gui_ui(g), kind, index, &x, &y));
-    REQUIRE(ui_fix_click(x, y));
-    step(g);
-}
-
-/* The id of the button that shows key k. */
-static int button_id(struct gui *g, const char *k)
-{
-    const struct ui_home *h = gui_home(g);
-    for (int i = 0; i < h->n_buttons; i++)
-        if (strcmp(h->buttons[i].key, k) == 0)
-            return h->buttons[i].id;
-    check_fail(__FILE__, __LINE__, "no button shows the key %s", k);
-    return -1;
-}
-
-/* Fills a new form by keyboard from its first field: each value typed (NULL: left empty), Tab to the
- * next; the fields are name, reference, birth, sex, mass, leg length, lever arm, dominant side, notes. */
-static void fill_form(struct gui *g, const char *const v[9])
-{
-    REQUIRE(gui_home(g)->page == UI_HOME_FORM && gui_home(g)->field_focus == 0);
-    for (int i = 0; i < 9; i++) {
-        if (v[i])
-            type(g, v[i]);
-        if (i < 8)
-            key(g, SDLK_TAB, 0);
-    }
-}
-
-/* Empties the focused form field. */
-static void clear_field(struct gui *g)
-{
-    const struct ui_home *h = gui_home(g);
-    REQUIRE(h->field_focus >= 0);
-    size_t n = strlen(h->fields[h->field_focus].value);
-    for (size_t i = 0; i < n; i++)
-        key(g, SDLK_BACKSPACE, 0);
-    CHECK_STR(gui_home(g)->fields[gui_home(g)->field_focus].value, "");
-}
-
-static struct gui *open_gui(const char *db, int w, int h)
-{
-    struct gui_opts o = gui_opts_default();
-    o.db = db;
-    o.width = w;
-    o.height = h;
-    o.therapist = "";
-    o.reps = 1; /* a demo test of 4 reps: short */
-    static FILE *quiet;
-    if (!quiet)
-        quiet = fopen("/dev/null", "w");
-    o.session_out = quiet; /* the test's progress lines */
-    struct gui *g = NULL;
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(gui_open(&o, &g, &err), &err);
-    REQUIRE(g);
-    step(g);
-    step(g);
-    return g;
-}
-
-static void add_patient(struct store *s, const char *name, const char *ref, const char *birth, char sex,
-                        double kg)
-{
-    struct store_patient p = {.leg_length_m = NAN, .lever_m = NAN, .mass_kg = kg, .sex = sex};
-    snprintf(p.name, sizeof p.name, "%s", name);
-    snprintf(p.ref, sizeof p.ref, "%s", ref);
-    snprintf(p.birth, sizeof p.birth, "%s", birth);
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
-}
 
 /* A file with three patients in three scripts; Zoë's record is the most recently changed. */
 static void three_patients(const char *name, char *path, size_t size)
@@ -169,22 +62,6 @@ static int bright_pixels(const struct ui_image *img, int x0, int y0, int w, int 
                 n++;
         }
     return n;
-}
-
-static int count_rgb(const struct ui_image *img, uint32_t rgb)
-{
-    int n = 0;
-    for (int i = 0; i < img->w * img->h; i++)
-        n += (img->px[i] & 0xffffffu) == rgb;
-    return n;
-}
-
-static void shot(struct gui *g, const char *name)
-{
-    char path[512];
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(ui_screenshot(gui_ui(g), UI_VIEW_THERAPIST, check_tmppath(path, sizeof path, name), &err), &err);
 }
 
 static void list_at(int w, int h)
@@ -547,6 +424,7 @@ static void demo_test(struct gui *g, const char *db)
     CHECK_OK(store_session_list(s, 4, &list, &n, &err), &err);
     REQUIRE(n == 1);
     CHECK_STR(list[0].mode, "demo");
+    CHECK_STR(list[0].therapist, THERAPIST); /* the settings page's name (flow, step 5) */
     CHECK_INT(list[0].status, STORE_SESSION_COMPLETE);
     CHECK(list[0].n_reps >= 4); /* one per direction and side, and any extra one the engine asked for */
     int64_t sid = list[0].id;
@@ -565,6 +443,10 @@ static void demo_test(struct gui *g, const char *db)
     char *data = check_read_file(pdf, &len);
     CHECK(data && len > 1000 && memcmp(data, "%PDF", 4) == 0);
     free(data);
+    /* The report names the therapist, read back with poppler as a clinic would read it. */
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>/dev/null | grep -q 'Ingrid \xc3\x85sberg'", pdf);
+    CHECK(system(cmd) == 0);
 }
 
 static void flow(int w, int h)
@@ -675,7 +557,14 @@ static void flow(int w, int h)
     CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
     CHECK_INT(patients_in(db), 5);
 
-    /* 5. Edit مريم Saleh's mass: select by search and a click, E, a new mass; the history keeps both. */
+    /* 5. Who is at the station, set on the settings page (S): the test below records them. */
+    key(g, SDLK_s, 0);
+    REQUIRE(gui_home(g)->page == UI_HOME_SETTINGS);
+    type(g, THERAPIST);
+    key(g, SDLK_RETURN, 0);
+    CHECK(strstr(gui_home(g)->subtitle, THERAPIST) != NULL);
+
+    /* Edit مريم Saleh's mass: select by search and a click, E, a new mass; the history keeps both. */
     key(g, SDLK_SLASH, 0);
     type(g, "C-42");
     REQUIRE(gui_home(g)->n_rows == 1);
@@ -843,6 +732,9 @@ int main(void)
 {
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     setenv("STATION_LINGER_S", "0", 1); /* the test screen's final balance does not wait for a key */
+    char cfg[512]; /* this test's own settings file (the flow names the therapist there) */
+    setenv("XDG_CONFIG_HOME", check_tmppath(cfg, sizeof cfg, "config"), 1);
+    unsetenv("STATION_THERAPIST");
     if (getenv("TEST_HOME_X11_CHILD")) {
         CHECK_RUN(test_flow_offscreen); /* here on the x11 driver */
         return check_done();

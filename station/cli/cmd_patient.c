@@ -20,16 +20,16 @@
 #include "common/clock.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
+#include "station/config.h"
 #include "station/paths.h"
 #include "station/store/store.h"
 
-/* The therapist named by --therapist, else $STATION_THERAPIST, else none (0). */
+/* The therapist named by --therapist, else $STATION_THERAPIST, else the settings', else none (0). */
 static int therapist_id(struct store *s, const char *name, int64_t *id)
 {
     *id = 0;
-    if (!name || !*name)
-        name = getenv("STATION_THERAPIST");
-    if (!name || !*name)
+    char buf[CONFIG_TEXT_MAX + 1];
+    if (!(name = config_therapist(name, buf, sizeof buf)))
         return 0;
     struct st_err err;
     enum st_status st = store_therapist_ensure(s, name, id, &err);

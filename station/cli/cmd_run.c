@@ -15,6 +15,7 @@
 #include "protocols/settle.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
+#include "station/config.h"
 #include "station/demo.h"
 #include "station/paths.h"
 #include "station/session.h"
@@ -168,7 +169,7 @@ int cmd_run(int argc, char **argv)
         {"--countdown-s", CLI_DOUBLE, &countdown, "S", "countdown before each rep (overrides the protocol)", false},
         {"--lever-m", CLI_DOUBLE, &lever, "M", "lever arm for torque (default: the patient's)", false},
         {"--invert", CLI_FLAG, &invert, NULL, "the gauge reads the push as negative (tension)", false},
-        {"--therapist", CLI_STR, &therapist, "NAME", "who runs the test (default $STATION_THERAPIST or $USER)", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who runs the test (default $STATION_THERAPIST, the settings' therapist or $USER)", false},
         {"--headless", CLI_FLAG, &headless, NULL, "no window: progress and cues on the terminal", false},
         {"--auto", CLI_FLAG, &autom, NULL, "hands-free: each rep starts at force onset, blocks advance by themselves", false},
         SHOT_OPTS,
@@ -379,7 +380,7 @@ int cmd_calibrate(int argc, char **argv)
         {"--baud", CLI_INT, &baud, "N", "the baud rate (default: the family's)", false},
         {"--tolerance-pct", CLI_DOUBLE, &tolerance, "PCT", "largest acceptable error (default 1 %)", false},
         {"--settle-s", CLI_DOUBLE, &settle, "S", "how long to wait for the mass to be placed (default 20)", false},
-        {"--therapist", CLI_STR, &therapist, "NAME", "who checks (default $STATION_THERAPIST or $USER)", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who checks (default $STATION_THERAPIST, the settings' therapist or $USER)", false},
         {"--db", CLI_STR, &db, "PATH", "the database file", false},
     };
     struct cli_cmd cmd = {"station calibrate", "--port PORT --mass-kg KG [--driver NAME] [options]",
@@ -455,9 +456,10 @@ int cmd_calibrate(int argc, char **argv)
     d.capacity_n = ast.ident.capacity_n;
     snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ast.ident.unit));
     int64_t tid = 0;
-    const char *who = therapist ? therapist : getenv("STATION_THERAPIST") ? getenv("STATION_THERAPIST")
-                                          : getenv("USER")             ? getenv("USER")
-                                                                        : "unknown";
+    char who_buf[CONFIG_TEXT_MAX + 1];
+    const char *who = config_therapist(therapist, who_buf, sizeof who_buf);
+    if (!who)
+        who = getenv("USER") && *getenv("USER") ? getenv("USER") : "unknown";
     struct store_calibration c = {.reference_kg = mass, .reading_n = reading, .error_pct = error_pct, .ok = ok};
     enum st_status st = store_device_ensure(s, &d, &err);
     if (st == ST_OK)

@@ -19,6 +19,7 @@
 #include "station/gui/gui.h"
 #include "station/gui/gui_priv.h"
 #include "station/export/report.h"
+#include "station/config.h"
 #include "station/paths.h"
 #include "station/store/store.h"
 #include "station/ui/ui.h"
@@ -410,16 +411,14 @@ out:
     free(p);
 }
 
-/* Appends typed UTF-8 to a field, whole characters only. */
-static void append(char *dst, size_t size, const char *text)
+void gui_text_append(char *dst, size_t size, const char *text)
 {
     size_t len = strlen(dst), add = strlen(text);
     if (len + add < size)
         memcpy(dst + len, text, add + 1);
 }
 
-/* Removes the last UTF-8 character. */
-static void backspace(char *s)
+void gui_text_backspace(char *s)
 {
     size_t len = strlen(s);
     while (len > 0) {
@@ -443,7 +442,7 @@ static void open_selected(struct gui *g, bool open)
         gui_form_open(g, &g->pats[g->match[g->selected]]);
 }
 
-static const enum button list_buttons[] = {B_ADD, B_OPEN, B_EDIT, B_SEARCH, B_QUIT};
+static const enum button list_buttons[] = {B_ADD, B_OPEN, B_EDIT, B_SEARCH, B_SETTINGS, B_QUIT};
 static const enum button form_buttons[] = {B_SAVE, B_CANCEL};
 #define N_LIST_BUTTONS (int)(sizeof list_buttons / sizeof list_buttons[0])
 #define N_FORM_BUTTONS (int)(sizeof form_buttons / sizeof form_buttons[0])
@@ -454,6 +453,8 @@ static void press(struct gui *g, enum button b)
         return;
     if (g->page == UI_HOME_START && gui_start_press(g, b))
         return;
+    if (g->page == UI_HOME_SETTINGS && gui_settings_press(g, b))
+        return;
     switch (b) {
     case B_ADD: gui_form_open(g, NULL); break;
     case B_OPEN: open_selected(g, true); break;
@@ -463,6 +464,7 @@ static void press(struct gui *g, enum button b)
         g->button_focus = -1;
         break;
     case B_QUIT: g->quit = true; break;
+    case B_SETTINGS: gui_settings_open(g); break;
     case B_SAVE: form_save(g); break;
     case B_CANCEL:
         g->page = g->form_return;
@@ -478,7 +480,7 @@ static void list_key(struct gui *g, const struct ui_home_event *e)
     if (g->search_focus) {
         switch (e->key) {
         case UI_HK_BACKSPACE:
-            backspace(g->search);
+            gui_text_backspace(g->search);
             filter(g);
             return;
         case UI_HK_ESC:
@@ -535,6 +537,8 @@ static void list_key(struct gui *g, const struct ui_home_event *e)
             press(g, B_EDIT);
         else if (e->ch == 'q')
             press(g, B_QUIT);
+        else if (e->ch == 's')
+            press(g, B_SETTINGS);
         break;
     default: break;
     }
@@ -558,7 +562,7 @@ static void form_key(struct gui *g, const struct ui_home_event *e)
     case UI_HK_ESC: press(g, B_CANCEL); return;
     case UI_HK_BACKSPACE:
         if (g->field_focus >= 0) {
-            backspace(g->fields[g->field_focus]);
+            gui_text_backspace(g->fields[g->field_focus]);
             g->dup_warned = false;
         }
         return;
@@ -579,16 +583,20 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
             gui_patient_key(g, e);
         else if (g->page == UI_HOME_START)
             gui_start_key(g, e);
+        else if (g->page == UI_HOME_SETTINGS)
+            gui_settings_key(g, e);
         else
             list_key(g, e);
         break;
     case UI_HE_TEXT:
         if (g->page == UI_HOME_FORM && g->field_focus >= 0) {
-            append(g->fields[g->field_focus], sizeof g->fields[0], e->text);
+            gui_text_append(g->fields[g->field_focus], sizeof g->fields[0], e->text);
             g->dup_warned = false;
         } else if (g->page == UI_HOME_LIST && g->search_focus) {
-            append(g->search, sizeof g->search, e->text);
+            gui_text_append(g->search, sizeof g->search, e->text);
             filter(g);
+        } else if (g->page == UI_HOME_SETTINGS) {
+            gui_settings_text(g, e->text);
         }
         break;
     case UI_HE_BUTTON: press(g, (enum button)e->index); break;
@@ -605,7 +613,9 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
             g->selected = e->index;
         break;
     case UI_HE_FIELD:
-        if (e->index >= 0 && e->index < F_COUNT) {
+        if (g->page == UI_HOME_SETTINGS)
+            gui_settings_field(g, e->index);
+        else if (e->index >= 0 && e->index < F_COUNT) {
             g->field_focus = e->index;
             g->button_focus = -1;
         }
@@ -667,11 +677,14 @@ static void fill(struct gui *g)
         gui_add_button(h, B_OPEN, "Open patient", "Enter", true);
         gui_add_button(h, B_EDIT, "Edit patient", "E", false);
         gui_add_button(h, B_SEARCH, "Search", "/", false);
+        gui_add_button(h, B_SETTINGS, "Settings", "S", false);
         gui_add_button(h, B_QUIT, "Quit", "Q", false);
     } else if (g->page == UI_HOME_PATIENT) {
         gui_patient_fill(g, h);
     } else if (g->page == UI_HOME_START) {
         gui_start_fill(g, h);
+    } else if (g->page == UI_HOME_SETTINGS) {
+        gui_settings_fill(g, h);
     } else {
         snprintf(h->title, sizeof h->title, "%s", g->editing ? "Edit patient" : "New patient");
         h->n_fields = F_COUNT;
@@ -700,7 +713,8 @@ enum st_status gui_open(const struct gui_opts *o, struct gui **out, struct st_er
     g->button_focus = -1;
     g->error_field = -1;
     enum st_status st = paths_db_open(g->opts.db, &g->s, g->db_path, sizeof g->db_path, err);
-    const char *who = g->opts.therapist ? g->opts.therapist : getenv("STATION_THERAPIST");
+    char who_buf[CONFIG_TEXT_MAX + 1];
+    const char *who = g->opts.therapist ? g->opts.therapist : config_therapist(NULL, who_buf, sizeof who_buf);
     if (st == ST_OK && who && *who) {
         snprintf(g->therapist, sizeof g->therapist, "%s", who);
         st = store_therapist_ensure(g->s, g->therapist, &g->therapist_id, err);
@@ -741,8 +755,9 @@ enum st_status gui_step(struct gui *g, int wait_ms, bool *done, struct st_err *e
         on_event(g, &ev[i]);
     if (!g->ui) /* a test ran and the window could not be opened again */
         return st_err_set(err, g->fatal.code, "%s", st_err_msg(&g->fatal));
-    bool typing =
-        (g->page == UI_HOME_LIST && g->search_focus) || (g->page == UI_HOME_FORM && g->field_focus >= 0);
+    bool typing = (g->page == UI_HOME_LIST && g->search_focus) ||
+                  (g->page == UI_HOME_FORM && g->field_focus >= 0) ||
+                  (g->page == UI_HOME_SETTINGS && g->settings.focus < S_DISPLAY);
     ui_home_text_input(g->ui, typing);
     fill(g);
     *done = g->quit;

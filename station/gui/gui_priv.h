@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 
+#include "station/config.h"
 #include "station/gui/gui.h"
 #include "station/store/store.h"
 #include "station/ui/home.h"
@@ -31,7 +32,8 @@ enum button {
     B_REPORT,
     B_START,
     B_PROBE,
-    B_ERASE
+    B_ERASE,
+    B_SETTINGS
 };
 
 /* A patient's page: everything it shows, read from the store when it opens (gui_patient.c). */
@@ -70,6 +72,19 @@ struct gui_start {
     int column; /* 0 protocols, 1 devices */
 };
 
+/* The settings page (gui_settings.c): the settings file's values as they are being edited. */
+enum settings_field { S_THERAPIST, S_DATA_DIR, S_SERVER, S_DISPLAY, S_COUNT };
+#define GUI_DISPLAYS 9
+struct gui_settings {
+    struct st_config cfg;  /* what the fields hold (the server unmasked: only its display is masked) */
+    char path[1024];       /* the settings file */
+    char displays[GUI_DISPLAYS][64]; /* 0: "" (automatic, the last display); then SDL's, then the one the
+                                      * file names when it is not connected now */
+    int n_displays, display, connected; /* connected: how many of displays[1..] SDL sees now */
+    int focus;             /* the field with the keyboard, S_COUNT + i: button i */
+    int error_field;       /* -1 none */
+};
+
 struct gui {
     struct gui_opts opts;
     struct store *s;
@@ -104,6 +119,7 @@ struct gui {
 
     struct gui_patient pat; /* the patient page's data (page == UI_HOME_PATIENT, UI_HOME_START) */
     struct gui_start start; /* the start page's (page == UI_HOME_START) */
+    struct gui_settings settings; /* page == UI_HOME_SETTINGS */
     bool wrote_report;      /* a report was written: gui_close releases the PDF fonts' caches */
 
     char message[256];
@@ -140,5 +156,16 @@ void gui_start_choice(struct gui *g, int index);
 void gui_start_fill(struct gui *g, struct ui_home *h);
 /* R on a patient's page: the selected session's report (PDF) beside the database. */
 void gui_report(struct gui *g);
+
+/* gui_settings.c */
+void gui_settings_open(struct gui *g);
+void gui_settings_key(struct gui *g, const struct ui_home_event *e);
+void gui_settings_text(struct gui *g, const char *text);
+void gui_settings_field(struct gui *g, int index);
+bool gui_settings_press(struct gui *g, enum button b);
+void gui_settings_fill(struct gui *g, struct ui_home *h);
+/* gui.c: appends typed UTF-8 to a field (whole characters only), removes its last character. */
+void gui_text_append(char *dst, size_t size, const char *text);
+void gui_text_backspace(char *s);
 
 #endif

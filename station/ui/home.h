@@ -34,7 +34,8 @@
 
 struct ui;
 
-enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT, UI_HOME_START };
+/* The pages. The settings page is drawn as the form is: its fields, labels, hints and errors. */
+enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT, UI_HOME_START, UI_HOME_SETTINGS };
 
 /* One patient in the list. */
 struct ui_home_row {
@@ -167,6 +168,8 @@ enum ui_home_key {
     UI_HK_ENTER,
     UI_HK_ESC,
     UI_HK_BACKSPACE,
+    UI_HK_LEFT,
+    UI_HK_RIGHT,
     UI_HK_LETTER /* .ch: 'a'..'z', '0'..'9' or '/' (also while typing: the station ignores them then) */
 };
 
@@ -192,6 +195,10 @@ void ui_home_text_input(struct ui *ui, bool on);
 /* The centre, in window coordinates, of what a click of kind/index hits in the last frame (for tests
  * and kiosks); false when it is not on screen. */
 bool ui_home_hit_center(const struct ui *ui, enum ui_home_ev kind, int index, int *x, int *y);
+
+/* The displays SDL sees, in its order (index i is SDL's display i): up to max names into names, "" for
+ * one SDL cannot name. Returns how many there are (0 before the window is open). */
+int ui_home_displays(struct ui *ui, char (*names)[64], int max);
 
 /* True when every character of s (UTF-8) has a glyph in the main font or the fallback font. */
 bool ui_text_covered(struct ui *ui, const char *s);

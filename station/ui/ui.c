@@ -200,6 +200,9 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
                       h, 0, err);
         if (st == ST_OK) {
             int d = ui->opts.patient_display;
+            for (int i = 0; ui->opts.patient_display_name && i < displays; i++)
+                if (SDL_GetDisplayName(i) && !strcmp(SDL_GetDisplayName(i), ui->opts.patient_display_name))
+                    d = i;
             if (d < 0 || d >= displays)
                 d = displays > 0 ? displays - 1 : 0;
             int pw = ui->opts.patient_width, ph = ui->opts.patient_height;
@@ -225,6 +228,7 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
     }
     SDL_StopTextInput();
     ui_sound_open(ui);
+    ui->opts.patient_display_name = NULL; /* read above only: the caller's string need not outlive the call */
     *out = ui;
     return ST_OK;
 }

@@ -288,6 +288,8 @@ struct ui_opts {
     int patient_width, patient_height; /* two windows: the patient window; <= 0 = as above on its display */
     bool patient_fullscreen;           /* two windows: the patient window fills its display */
     int patient_display;               /* display index for the patient window; -1 = the last one */
+    const char *patient_display_name;  /* the display SDL names so (the Settings page's choice): wins
+                                        * over patient_display while it is connected; read in ui_open */
     bool sound;                        /* false: ui_sound() is silent */
     const char *font;                  /* NULL = STATION_FONT */
     const char *font_bold;             /* NULL = STATION_FONT_BOLD */

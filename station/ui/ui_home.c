@@ -203,7 +203,7 @@ void ui_home_draw(struct ui_dc *dc, const struct ui_home *h)
         ui_text_wrap(dc, h->message, pad, my - ui_text_height(dc, msg_px, false), msg_px, false,
                      msg_rgb(h->message_kind), 0, dc->w - 2 * pad, 2, ui_text_height(dc, msg_px, false));
     int bottom = my - ui_text_height(dc, msg_px, false) - HU(u, 8);
-    if (h->page == UI_HOME_FORM)
+    if (h->page == UI_HOME_FORM || h->page == UI_HOME_SETTINGS)
         draw_form(dc, h, pad, top, bottom);
     else if (h->page == UI_HOME_PATIENT)
         ui_home_patient_draw(dc, h, pad, top, bottom);
@@ -262,6 +262,8 @@ static enum ui_home_key map_key(const SDL_Keysym *k, char *ch)
     case SDLK_KP_ENTER: return UI_HK_ENTER;
     case SDLK_ESCAPE: return UI_HK_ESC;
     case SDLK_BACKSPACE: return UI_HK_BACKSPACE;
+    case SDLK_LEFT: return UI_HK_LEFT;
+    case SDLK_RIGHT: return UI_HK_RIGHT;
     default: break;
     }
     if ((k->sym >= SDLK_a && k->sym <= SDLK_z) || (k->sym >= SDLK_0 && k->sym <= SDLK_9) ||
@@ -344,6 +346,18 @@ int ui_home_poll(struct ui *ui, struct ui_home_event *ev, int max)
             n++;
     }
     return n;
+}
+
+int ui_home_displays(struct ui *ui, char (*names)[64], int max)
+{
+    if (!ui)
+        return 0;
+    int n = SDL_GetNumVideoDisplays();
+    for (int i = 0; i < n && i < max; i++) {
+        const char *name = SDL_GetDisplayName(i);
+        snprintf(names[i], sizeof names[i], "%s", name ? name : "");
+    }
+    return n > 0 ? n : 0;
 }
 
 bool ui_home_hit_center(const struct ui *ui, enum ui_home_ev kind, int index, int *x, int *y)

@@ -201,7 +201,7 @@ static int parse(int argc, char **argv, struct opts *op)
 {
     *op = (struct opts){.minutes = 120, .sample_s = 60, .pull_s = 180, .plug_gap_s = 2, .rate_hz = 1000,
                         .out = "soak-out"};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         double *num = !strcmp(a, "--minutes") ? &op->minutes : !strcmp(a, "--sample-s") ? &op->sample_s
                     : !strcmp(a, "--pull-every-s") ? &op->pull_s : !strcmp(a, "--rate-hz") ? &op->rate_hz
@@ -218,7 +218,6 @@ static int parse(int argc, char **argv, struct opts *op)
             if (!end || *end || !(*num > 0))
                 return usage("numbers must be positive");
         }
-        i++;
     }
     return -1;
 }

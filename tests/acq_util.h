@@ -21,6 +21,44 @@ static struct st_sample ring_buf[RING_CAP];
 static struct st_sample got[200000];
 static size_t n_got;
 
+/* Starts emulator o (a copy: its pty is linked as `name` in the test's folder). The case ends if it
+ * cannot; the caller stops it with emu_stop. */
+static inline struct emu *acq_emu_start(const char *name, struct emu_opts o)
+{
+    char path[512];
+    o.link_path = check_tmppath(path, sizeof path, name);
+    struct emu *e = NULL;
+    struct st_err err;
+    CHECK_OK(emu_start(&o, &e, &err), &err);
+    REQUIRE(e);
+    return e;
+}
+
+/* A patient who holds 100 N from the start, without noise (a traced push), for the unit tests. */
+static inline struct emu_patient acq_patient_100n(void)
+{
+    static const double tt[] = {0, 1000}, tf[] = {100, 100};
+    struct emu_patient p = emu_patient_default(0, 0);
+    p.kind = EMU_PATIENT_TRACE;
+    p.trace_t = tt;
+    p.trace_f = tf;
+    p.trace_n = 2;
+    p.noise_n = 0;
+    return p;
+}
+
+/* drv_dev_open of drv on port (baud 0: the family's) for a test that needs the device: the case ends
+ * if it cannot. Close it with drv_dev_close. */
+static inline struct drv_dev *acq_dev_open(const struct drv_driver *drv, const char *port, int baud,
+                                           int timeout_ms)
+{
+    struct drv_dev *d = NULL;
+    struct st_err err;
+    CHECK_OK(drv_dev_open(drv, port, baud, timeout_ms, &d, &err), &err);
+    REQUIRE(d);
+    return d;
+}
+
 /* Moves everything in r into got[] (silently stops at its end). */
 static void drain(struct st_ring *r)
 {
@@ -83,9 +121,49 @@ static void stream_and_stop(struct st_ring *r, struct acq *a, struct emu *e, dou
     acq_stop(a);
 }
 
+/* Streams emulator e through an acquisition of cfg for `seconds` (stream_and_stop, slack as there; the
+ * emulator keeps running) and checks what every family's stream owes: still streaming, from `family`,
+ * every sample counted, no bad line, device error or ring drop. *st and *es as stream_and_stop's. */
+static inline void acq_stream(struct emu *e, const struct acq_cfg *cfg, double seconds, size_t slack,
+                              const char *family, struct acq_status *st, struct emu_stats *es)
+{
+    struct st_ring ring;
+    struct acq *a = acq_begin(&ring, cfg);
+    stream_and_stop(&ring, a, e, seconds, slack, st, es);
+    CHECK_INT(st->state, ACQ_STREAMING);
+    CHECK_STR(st->ident.family, family);
+    CHECK_INT(st->samples, n_got);
+    CHECK_INT(st->bad_lines, 0);
+    CHECK_INT(st->device_errors, 0);
+    CHECK_INT(st->ring_drops, 0);
+}
+
+/* got[] as one acquisition delivers it: every sample on channel ch, numbered 0, 1, 2, ... in order,
+ * at strictly increasing times. Returns the largest force (-1e9 when got[] is empty). */
+static inline double acq_got_in_order(unsigned ch)
+{
+    double peak = -1e9;
+    int chan_bad = 0, seq_bad = 0, order_bad = 0;
+    for (size_t i = 0; i < n_got; i++) {
+        peak = got[i].force_n > peak ? got[i].force_n : peak;
+        chan_bad += got[i].channel != ch;
+        seq_bad += got[i].seq != i;
+        order_bad += i > 0 && got[i].t_ns <= got[i - 1].t_ns;
+    }
+    CHECK_INT(chan_bad, 0);
+    CHECK_INT(seq_bad, 0);
+    CHECK_INT(order_bad, 0);
+    return peak;
+}
+
 static bool is_lost(const struct acq_status *s)
 {
     return s->state == ACQ_LOST;
+}
+
+static bool is_streaming(const struct acq_status *s)
+{
+    return s->state == ACQ_STREAMING;
 }
 
 static bool is_streaming_again(const struct acq_status *s)
@@ -175,6 +253,9 @@ static bool wait_back(struct st_ring *r, struct acq *a, uint64_t reconnects, dou
 static void acq_fault_suite(struct st_ring *r, struct acq *a, struct emu *e, int wrong_baud, int right_baud)
 {
     struct acq_status st;
+    /* Streaming first: garbage that comes while the device is still being probed is the probe's to
+     * refuse, not a bad line (a loaded machine probes slower than 0.5 s). */
+    run_for(r, a, 10.0, is_streaming);
     run_for(r, a, 0.5, NULL);
     size_t n0 = n_got;
     emu_inject_garbage(e, 2000);
@@ -222,6 +303,31 @@ static void acq_fault_suite(struct st_ring *r, struct acq *a, struct emu *e, int
             check_fail(__FILE__, __LINE__, "sample %zu: seq %u after %u", i, got[i].seq, got[i - 1].seq);
             break;
         }
+}
+
+/* The unplug suite (acq_unplug_suite above mid_force_n) on a new acquisition of cfg from e, then both
+ * stopped; *st (NULL: not wanted) gets the acquisition's status before the stop. */
+static inline void acq_unplug_case(struct emu *e, const struct acq_cfg *cfg, double mid_force_n,
+                                   struct acq_status *st)
+{
+    struct st_ring ring;
+    struct acq *a = acq_begin(&ring, cfg);
+    acq_unplug_suite(&ring, a, e, mid_force_n, NULL);
+    if (st)
+        acq_get_status(a, st);
+    acq_stop(a);
+    emu_stop(e);
+}
+
+/* The fault suite (acq_fault_suite: wrong_baud, then right_baud) on a new acquisition of cfg from e,
+ * then both stopped. */
+static inline void acq_fault_case(struct emu *e, const struct acq_cfg *cfg, int wrong_baud, int right_baud)
+{
+    struct st_ring ring;
+    struct acq *a = acq_begin(&ring, cfg);
+    acq_fault_suite(&ring, a, e, wrong_baud, right_baud);
+    acq_stop(a);
+    emu_stop(e);
 }
 
 #endif

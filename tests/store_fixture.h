@@ -80,6 +80,23 @@ static inline void fix_rep(struct store_rep *r, int seq, enum st_dir dir, enum s
     met_compute(t, f, n, &o, &r->m, &err);
 }
 
+/* Adds patient p (the caller fills name, birth, sex, mass, ...) to the database file at db (created if
+ * new), and returns the new id; pid (NULL: not wanted) gets it as text, as `--patient` and
+ * session_opts.patient take it. The case ends on failure. */
+static inline int64_t fix_patient_in(const char *db, struct store_patient p, char *pid, size_t size)
+{
+    struct store *s = fix_reopen(db);
+    struct st_err err;
+    st_err_clear(&err);
+    enum st_status st = store_patient_add(s, &p, 0, &err);
+    store_close(s);
+    CHECK_OK(st, &err);
+    REQUIRE(st == ST_OK);
+    if (pid)
+        snprintf(pid, size, "%lld", (long long)p.id);
+    return p.id;
+}
+
 /* Adds a patient (name given) and returns its id; REQUIREs success. */
 static inline int64_t fix_patient(struct store *s, const char *name)
 {

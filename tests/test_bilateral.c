@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "session_fixture.h"
+#include "store_fixture.h"
 #include "drivers/emu.h"
 #include "station/session.h"
 #include "station/store/store.h"
@@ -17,46 +19,30 @@ static const char *protocol_text =
     "block = adduction right 1\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 1.5\n"
     "countdown_s = 1\nblock_rest_s = 1.5\n";
 
+/* The patient of the test. */
+static const struct store_patient the_patient = {.name = "Two Legs", .birth = "1992-03-04", .sex = 'X',
+                                                 .mass_kg = 65, .lever_m = NAN, .leg_length_m = NAN};
+
 static void test_two_gauges_left_and_right(void)
 {
     char db[512], proto[512], log[512], l0[512], l1[512];
     check_tmppath(db, sizeof db, "bi.db");
     check_tmppath(proto, sizeof proto, "bi.ini");
     check_tmppath(log, sizeof log, "bi.log");
-    FILE *pf = fopen(proto, "w");
-    REQUIRE(pf);
-    fputs(protocol_text, pf);
-    fclose(pf);
+    REQUIRE(check_write_file(proto, protocol_text));
+    char pid[32];
+    fix_patient_in(db, the_patient, pid, sizeof pid);
     struct store *s = NULL;
     struct st_err err;
-    REQUIRE(store_open(db, &s, &err) == ST_OK);
-    struct store_patient p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "Two Legs");
-    snprintf(p.birth, sizeof p.birth, "1992-03-04");
-    p.sex = 'X';
-    p.mass_kg = 65;
-    p.lever_m = NAN;
-    p.leg_length_m = NAN;
-    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
-    store_close(s);
 
     struct emu *e[2] = {0};
     const char *links[2] = {check_tmppath(l0, sizeof l0, "ttyLEFT"), check_tmppath(l1, sizeof l1, "ttyRIGHT")};
     for (int i = 0; i < 2; i++) {
-        struct emu_opts eo = emu_opts_default("chronojump");
+        struct emu_opts eo = session_fixture_emu("chronojump", 0.3, 1.4, 0.3);
         eo.link_path = links[i];
         eo.boot_s = 0.3;
-        eo.patient = emu_patient_default(0, 0);
-        eo.patient.kind = EMU_PATIENT_CUED;
-        eo.patient.noise_n = 0;
-        eo.patient.ramp_s = 0.3;
-        eo.patient.hold_s = 1.4;
-        eo.patient.release_s = 0.3;
         REQUIRE(emu_start(&eo, &e[i], &err) == ST_OK);
     }
-    char pid[32];
-    snprintf(pid, sizeof pid, "%lld", (long long)p.id);
     struct session_opts o = session_opts_default();
     o.db_path = db;
     o.patient = pid;

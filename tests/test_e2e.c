@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "store_fixture.h"
 #include "drivers/emu.h" /* (also named here: CMake gives tests that wait on emulators two slots) */
 #include "session_fixture.h"
 #include "station/store/store.h"
@@ -17,13 +18,9 @@ static const char *protocol_text =
     "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 3\nrest_s = 0.8\n"
     "countdown_s = 1\nblock_rest_s = 0.8\n";
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
-    fputs(text, f);
-    fclose(f);
-}
+/* The patient of the test. */
+static const struct store_patient the_patient = {.name = "E2E Patient", .birth = "1985-06-01", .sex = 'F',
+                                                 .mass_kg = 62.5, .lever_m = 0.8, .leg_length_m = NAN};
 
 static void test_emulator_to_database(void)
 {
@@ -31,23 +28,12 @@ static void test_emulator_to_database(void)
     check_tmppath(db, sizeof db, "e2e.db");
     check_tmppath(proto, sizeof proto, "e2e.ini");
     check_tmppath(log, sizeof log, "e2e.log");
-    write_file(proto, protocol_text);
+    REQUIRE(check_write_file(proto, protocol_text));
 
+    char pid[32];
+    fix_patient_in(db, the_patient, pid, sizeof pid);
     struct store *s = NULL;
     struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(store_open(db, &s, &err), &err);
-    REQUIRE(s);
-    struct store_patient p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "E2E Patient");
-    snprintf(p.birth, sizeof p.birth, "1985-06-01");
-    p.sex = 'F';
-    p.mass_kg = 62.5;
-    p.lever_m = 0.8;
-    p.leg_length_m = NAN;
-    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
-    store_close(s);
 
     /* no noise: the peak on the wire is exactly what the patient was told */
     struct emu_opts eo = session_fixture_emu("chronojump", 0.3, 1.4, 0.3);
@@ -57,8 +43,6 @@ static void test_emulator_to_database(void)
     CHECK_OK(emu_start(&eo, &e, &err), &err);
     REQUIRE(e);
 
-    char pid[32];
-    snprintf(pid, sizeof pid, "%lld", (long long)p.id);
     struct session_opts o = session_fixture_opts(db, pid, proto, e, "chronojump");
     o.demo_reaction_s = 0.2;
     const double peaks[2] = {250.0, 312.5};

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "store_fixture.h"
 #include "drivers/driver.h"
 #include "drivers/emu.h"
 #include "station/store/store.h"
@@ -33,10 +34,7 @@ static void test_each_family_through_station_run(void)
 {
     char proto[512];
     check_tmppath(proto, sizeof proto, "one.ini");
-    FILE *pf = fopen(proto, "w");
-    REQUIRE(pf);
-    fputs(protocol_text, pf);
-    fclose(pf);
+    REQUIRE(check_write_file(proto, protocol_text));
     const double peak = 240.0;
     struct emu *e[NRUNS] = {0};
     pid_t pid[NRUNS] = {0};
@@ -50,18 +48,10 @@ static void test_each_family_through_station_run(void)
         check_tmppath(link[i], sizeof link[i], name);
         snprintf(name, sizeof name, "%d.out", i);
         check_tmppath(out[i], sizeof out[i], name);
-        struct store *s = NULL;
-        REQUIRE(store_open(db[i], &s, &err) == ST_OK);
-        struct store_patient p;
-        memset(&p, 0, sizeof p);
+        struct store_patient p = {.sex = 'F', .mass_kg = 60, .lever_m = NAN, .leg_length_m = NAN};
         snprintf(p.name, sizeof p.name, "Family %d", i);
         snprintf(p.birth, sizeof p.birth, "1980-01-0%d", i + 1);
-        p.sex = 'F';
-        p.mass_kg = 60;
-        p.lever_m = NAN;
-        p.leg_length_m = NAN;
-        CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
-        store_close(s);
+        REQUIRE(fix_patient_in(db[i], p, NULL, 0) == 1); /* --patient 1 below */
 
         struct emu_opts o = emu_opts_default(runs[i].family);
         o.link_path = link[i];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "store_fixture.h"
 #include "common/clock.h"
 #include "drivers/emu.h"
 #include "station/store/store.h"
@@ -22,6 +23,10 @@ static const char *protocol_text =
     "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
     "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 3\nhold_s = 3\nrest_s = 0.5\n"
     "countdown_s = 1\nblock_rest_s = 0.5\n[quality]\nmax_extra_reps = 0\n";
+
+/* The patient of the test. */
+static const struct store_patient the_patient = {.name = "Kill Test", .birth = "1970-01-01", .sex = 'M',
+                                                 .mass_kg = 80, .lever_m = NAN, .leg_length_m = NAN};
 
 struct saved {
     unsigned seq;
@@ -41,26 +46,12 @@ static void test_kill_at_random_moments(void)
     check_tmppath(db, sizeof db, "kill.db");
     check_tmppath(proto, sizeof proto, "kill9.ini");
     check_tmppath(out, sizeof out, "run.out");
-    FILE *pf = fopen(proto, "w");
-    REQUIRE(pf);
-    fputs(protocol_text, pf);
-    fclose(pf);
+    REQUIRE(check_write_file(proto, protocol_text));
 
+    char pid_text[32];
+    fix_patient_in(db, the_patient, pid_text, sizeof pid_text);
     struct store *s = NULL;
     struct st_err err;
-    REQUIRE(store_open(db, &s, &err) == ST_OK);
-    struct store_patient p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "Kill Test");
-    snprintf(p.birth, sizeof p.birth, "1970-01-01");
-    p.sex = 'M';
-    p.mass_kg = 80;
-    p.lever_m = NAN;
-    p.leg_length_m = NAN;
-    CHECK_OK(store_patient_add(s, &p, 0, &err), &err);
-    store_close(s);
-    char pid_text[32];
-    snprintf(pid_text, sizeof pid_text, "%lld", (long long)p.id);
 
     /* The patient pushes 250 N every 2.6 s, for ever: the station picks the pushes up when armed. */
     struct emu_opts eo = emu_opts_default("chronojump");

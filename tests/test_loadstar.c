@@ -236,16 +236,6 @@ static void test_unit_words(void)
 
 #include "acq_util.h"
 
-static struct emu *start_emu(const char *name, struct emu_opts *o)
-{
-    char path[512];
-    o->link_path = check_tmppath(path, sizeof path, name);
-    struct emu *e = NULL;
-    struct st_err err;
-    CHECK_OK(emu_start(o, &e, &err), &err);
-    return e;
-}
-
 /* A patient making `reps` short pushes of peak_n with no noise. */
 static struct emu_patient quick_patient(double peak_n, int reps)
 {
@@ -279,12 +269,9 @@ static void test_probe_and_commands(void)
     o.patient = quick_patient(250, 1);
     o.patient.baseline_n = 20.0;  /* the pad's preload, before tare */
     o.patient.start_delay_s = 30; /* at rest throughout */
-    struct emu *e = start_emu("ls0", &o);
-    REQUIRE(e);
-    struct drv_dev *d = NULL;
+    struct emu *e = acq_emu_start("ls0", o);
+    struct drv_dev *d = acq_dev_open(&drv_loadstar, emu_port(e), 0, 1000);
     struct st_err err;
-    CHECK_OK(drv_dev_open(&drv_loadstar, emu_port(e), 0, 1000, &d, &err), &err);
-    REQUIRE(d);
     CHECK_STR(d->ident.family, "loadstar");
     CHECK_STR(d->ident.model, "FCM DI-1000");
     CHECK_STR(d->ident.firmware, "DI1000U-125261"); /* 100000 + (1 * 7919 + 17342) % 900000 */
@@ -347,8 +334,7 @@ static void test_probe_never_claims_another_family(void)
         o.boot_s = 0.1;
         char name[32];
         snprintf(name, sizeof name, "other-%s", others[i]);
-        struct emu *e = start_emu(name, &o);
-        REQUIRE(e);
+        struct emu *e = acq_emu_start(name, o);
         struct drv_dev *d = NULL;
         struct st_err err;
         enum st_status s = drv_dev_open(&drv_loadstar, emu_port(e), fam->default_baud, 400, &d, &err);
@@ -365,36 +351,15 @@ static void test_probe_never_claims_another_family(void)
 static void stream_and_check(struct emu *e, const struct acq_cfg *cfg, double seconds, double peak_n,
                              double peak_tol, double min_hz, double max_hz, struct acq_status *st_out)
 {
-    struct st_ring ring;
-    struct acq *a = acq_begin(&ring, cfg);
     struct acq_status st;
     struct emu_stats es; /* what was sent by then must all arrive */
-    stream_and_stop(&ring, a, e, seconds, 0, &st, &es);
-
-    CHECK_INT(st.state, ACQ_STREAMING);
-    CHECK_STR(st.ident.family, "loadstar");
+    acq_stream(e, cfg, seconds, 0, "loadstar", &st, &es);
     CHECK_STR(st.ident.model, "FCM DI-1000");
-    CHECK_INT(st.samples, n_got);
-    CHECK_INT(st.bad_lines, 0);
-    CHECK_INT(st.device_errors, 0);
-    CHECK_INT(st.ring_drops, 0);
     CHECK(n_got >= es.samples_sent); /* nothing the device sent was lost on the way */
     CHECK(n_got <= es.samples_sent + (size_t)(0.4 * max_hz) + 2);
     /* Loose bounds (host timestamps on a shared machine): they tell the models' rates apart. */
     CHECK(st.rate_hz >= min_hz && st.rate_hz <= max_hz);
-    double peak = -1e9;
-    int order_bad = 0, chan_bad = 0, seq_bad = 0;
-    for (size_t i = 0; i < n_got; i++) {
-        if (got[i].force_n > peak)
-            peak = got[i].force_n;
-        chan_bad += got[i].channel != cfg->channel;
-        seq_bad += got[i].seq != i;
-        order_bad += i > 0 && got[i].t_ns <= got[i - 1].t_ns;
-    }
-    CHECK_NEAR(peak, peak_n, peak_tol);
-    CHECK_INT(order_bad, 0);
-    CHECK_INT(chan_bad, 0);
-    CHECK_INT(seq_bad, 0);
+    CHECK_NEAR(acq_got_in_order(cfg->channel), peak_n, peak_tol);
     *st_out = st;
 }
 
@@ -402,8 +367,7 @@ static void test_stream_di1000u_lbf(void)
 {
     struct emu_opts o = emu_opts_default("loadstar");
     o.patient = quick_patient(250, 1);
-    struct emu *e = start_emu("ls1", &o);
-    REQUIRE(e);
+    struct emu *e = acq_emu_start("ls1", o);
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .channel = 2};
     struct acq_status st;
     /* 250 N is 56.202 lbf on the wire (three decimals): back in newtons within 0.0005 lbf. */
@@ -423,8 +387,7 @@ static void test_stream_uhs_kgf(void)
     o.baud = 230400; /* a UHS model: %12.4f at about 500 a second */
     o.unit = "kgF";
     o.patient = quick_patient(300, 1);
-    struct emu *e = start_emu("ls2", &o);
-    REQUIRE(e);
+    struct emu *e = acq_emu_start("ls2", o);
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .baud = 230400, .channel = 0};
     struct acq_status st;
     stream_and_check(e, &cfg, 1.2, 300.0, 0.00005 * KGF + 1e-9, 350, 650, &st);
@@ -439,8 +402,7 @@ static void test_saturation_at_capacity(void)
     struct emu_opts o = emu_opts_default("loadstar");
     o.capacity_n = 100.0 * LBF; /* a 100 lbf cell, pushed with 600 N */
     o.patient = quick_patient(600, 1);
-    struct emu *e = start_emu("ls3", &o);
-    REQUIRE(e);
+    struct emu *e = acq_emu_start("ls3", o);
     struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_loadstar, .channel = 1};
     struct acq_status st;
     stream_and_check(e, &cfg, 1.2, 100.0 * LBF, 1e-9, 50, 90, &st);
@@ -495,19 +457,10 @@ static void test_unit_change_mid_stream_end_to_end(void)
 {
     /* A steady 100 N; mid-stream the device is switched from lbf to N (the emulator obeys commands
      * while streaming and slots its answer between readings). Every reading stays 100 N. */
-    static const double tt[] = {0, 1000}, tf[] = {100, 100};
     struct emu_opts o = emu_opts_default("loadstar");
-    o.patient.kind = EMU_PATIENT_TRACE;
-    o.patient.trace_t = tt;
-    o.patient.trace_f = tf;
-    o.patient.trace_n = 2;
-    o.patient.noise_n = 0;
-    struct emu *e = start_emu("ls4", &o);
-    REQUIRE(e);
-    struct drv_dev *d = NULL;
-    struct st_err err;
-    CHECK_OK(drv_dev_open(&drv_loadstar, emu_port(e), 0, 1000, &d, &err), &err);
-    REQUIRE(d);
+    o.patient = acq_patient_100n();
+    struct emu *e = acq_emu_start("ls4", o);
+    struct drv_dev *d = acq_dev_open(&drv_loadstar, emu_port(e), 0, 1000);
     static struct unit_switch sw;
     stream_direct(d, 1.2, "units n\r", &sw);
     int lbf = 0, n = 0, bad = 0, replies = 0;
@@ -542,33 +495,22 @@ static void test_unplug_and_replug(void)
     struct emu_opts o = emu_opts_default("loadstar");
     o.patient = emu_patient_default(300, 0);
     o.patient.start_delay_s = 0.2;
-    struct emu *e = start_emu("ls5", &o);
-    REQUIRE(e);
-    struct st_ring ring;
+    struct emu *e = acq_emu_start("ls5", o);
     struct acq_cfg cfg = {
         .port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
-    struct acq *a = acq_begin(&ring, &cfg);
-    acq_unplug_suite(&ring, a, e, 100, NULL);
     struct acq_status st;
-    acq_get_status(a, &st);
+    acq_unplug_case(e, &cfg, 100, &st);
     CHECK_STR(st.ident.serial, "DI1000U-125261"); /* the same device came back */
-    acq_stop(a);
-    emu_stop(e);
 }
 
 static void test_garbage_stall_and_wrong_baud(void)
 {
     struct emu_opts o = emu_opts_default("loadstar");
     o.patient = emu_patient_default(100, 0);
-    struct emu *e = start_emu("ls6", &o);
-    REQUIRE(e);
-    struct st_ring ring;
+    struct emu *e = acq_emu_start("ls6", o);
     struct acq_cfg cfg = {
         .port = emu_port(e), .drv = &drv_loadstar, .reconnect_ms = 200, .probe_timeout_ms = 500};
-    struct acq *a = acq_begin(&ring, &cfg);
-    acq_fault_suite(&ring, a, e, 230400, 9600); /* the device goes to the UHS rate, then back */
-    acq_stop(a);
-    emu_stop(e);
+    acq_fault_case(e, &cfg, 230400, 9600); /* the device goes to the UHS rate, then back */
 }
 
 int main(void)

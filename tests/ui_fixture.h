@@ -80,7 +80,8 @@ static inline bool ui_fix_near_colour(const struct ui_image *img, int x, int y, 
 }
 
 /* The pixels of colour rgb in the box [x0, x1) x [y0, y1). */
-static inline long ui_fix_count_colour(const struct ui_image *img, int x0, int y0, int x1, int y1, uint32_t rgb)
+static inline long ui_fix_count_colour(const struct ui_image *img, int x0, int y0, int x1, int y1,
+                                       uint32_t rgb)
 {
     long n = 0;
     for (int y = y0; y < y1; y++)

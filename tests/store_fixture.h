@@ -97,6 +97,34 @@ static inline int64_t fix_patient_in(const char *db, struct store_patient p, cha
     return p.id;
 }
 
+/* One row an audit trail should hold: each field that is not NULL must be as given. */
+struct fix_audit {
+    const char *action, *field, *old_value, *new_value, *therapist, *reason;
+};
+
+/* The audit trail of the row uuid holds exactly n rows, row i as want[i] says; a miss names the row and
+ * the field. */
+static inline void fix_check_audit(struct store *s, const char *uuid, const struct fix_audit *want, size_t n)
+{
+    struct store_audit *au = NULL;
+    size_t na = 0;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(store_audit_list(s, uuid, &au, &na, &err), &err);
+    CHECK_INT(na, n);
+    for (size_t i = 0; i < n && i < na; i++) {
+        const char *const got[] = {au[i].action,    au[i].field,     au[i].old_value,
+                                   au[i].new_value, au[i].therapist, au[i].reason};
+        const char *const exp[] = {want[i].action,    want[i].field,     want[i].old_value,
+                                   want[i].new_value, want[i].therapist, want[i].reason};
+        static const char *const what[] = {"action", "field", "old_value", "new_value", "therapist", "reason"};
+        for (size_t k = 0; k < sizeof what / sizeof what[0]; k++)
+            if (exp[k] && strcmp(got[k], exp[k]) != 0)
+                check_fail(__FILE__, __LINE__, "audit row %zu %s: \"%s\", want \"%s\"", i, what[k], got[k], exp[k]);
+    }
+    free(au);
+}
+
 /* Adds a patient (name given) and returns its id; REQUIREs success. */
 static inline int64_t fix_patient(struct store *s, const char *name)
 {

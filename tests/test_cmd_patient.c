@@ -187,32 +187,21 @@ static void test_cmd_patient_add_list_show(void)
     CHECK(strstr(out_buf, "82.5 kg") != NULL);
     CHECK_INT(run(cmd_patient, "patient", "edit", ids, "--db", db, "--lever-m", "2.5", NULL), 2);
     CHECK(strstr(err_buf, "Lever arm") != NULL);
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    CHECK_OK(store_open(db, &s, &err), &err);
-    REQUIRE(s);
     struct store_patient p;
     CHECK_OK(store_patient_get(s, id1, &p, &err), &err);
     CHECK_NEAR(p.lever_m, 0.9, 1e-12);
-    struct store_audit *au = NULL;
-    size_t na = 0;
-    CHECK_OK(store_audit_list(s, p.uuid, &au, &na, &err), &err);
-    CHECK_INT(na, 2);
-    if (na == 2) {
-        CHECK_STR(au[1].field, "lever_m");
-        CHECK_STR(au[1].therapist, "JB");
-        CHECK_STR(au[1].reason, "remeasured");
-    }
-    free(au);
+    fix_check_audit(s, p.uuid,
+                    (const struct fix_audit[]){{0}, {.field = "lever_m", .therapist = "JB", .reason = "remeasured"}},
+                    2);
     store_close(s);
 }
 
 static void test_cmd_history(void)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    CHECK_OK(store_open(db, &s, &err), &err);
-    REQUIRE(s);
     int64_t pid = 1;
     static double t[FIX_SAMPLES], f[FIX_SAMPLES];
     /* Session 1: ADD 160 / ABD 200 on the left (ratio 0.80 -> amber at exactly 0.80? no: red is below
@@ -458,10 +447,8 @@ static void test_cmd_history(void)
 /* Without a lever arm there is no torque: show says the ratio is of forces. */
 static void test_cmd_show_without_lever(void)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    CHECK_OK(store_open(db, &s, &err), &err);
-    REQUIRE(s);
     int64_t pid = fix_patient(s, "No Lever");
     int64_t sid = fix_session(s, pid, "supine-0", "SN-NL", 1700950000);
     static double t[FIX_SAMPLES], f[FIX_SAMPLES];
@@ -508,10 +495,8 @@ static void test_cmd_patient_delete(void)
  * ', while numbers, negative ones too, stay numbers. */
 static void test_cmd_csv_formula_cells(void)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(db);
     struct st_err err;
-    CHECK_OK(store_open(db, &s, &err), &err);
-    REQUIRE(s);
     int64_t pid = fix_patient(s, "Csv Cells");
     int64_t sid = fix_session(s, pid, "supine-0", "SN-CSV", 1700900000);
     static double t[FIX_SAMPLES], f[FIX_SAMPLES];

@@ -145,10 +145,8 @@ static void test_store_migrations(void)
         if (version == 0)
             CHECK_INT(sb.st_size, 0);
 
-        struct store *s = NULL;
+        struct store *s = fix_reopen(path);
         struct st_err err;
-        CHECK_OK(store_open(path, &s, &err), &err);
-        REQUIRE(s);
         CHECK_INT(pragma_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
         CHECK_OK(store_schema_check(s, &err), &err); /* every metric field has its column after migrating */
         for (const struct store_table *t = store_schema_tables; t->name; t++) {
@@ -468,18 +466,11 @@ static void test_store_rep_round_trip(void)
     CHECK_OK(store_rep_get(s, id2, &h, &err), &err);
     CHECK_INT(h.status, STORE_REP_ACCEPTED);
     CHECK(h.counts);
-    struct store_audit *au = NULL;
-    size_t na = 0;
-    CHECK_OK(store_audit_list(s, h.uuid, &au, &na, &err), &err);
-    CHECK_INT(na, 1);
-    if (na == 1) {
-        CHECK_STR(au[0].action, "accept");
-        CHECK_STR(au[0].therapist, "CD");
-        CHECK_STR(au[0].old_value, "rejected, not counted");
-        CHECK_STR(au[0].new_value, "accepted, counted");
-        CHECK_STR(au[0].reason, "checked the curve");
-    }
-    free(au);
+    fix_check_audit(s, h.uuid,
+                    (const struct fix_audit[]){{.action = "accept", .therapist = "CD",
+                                                .old_value = "rejected, not counted",
+                                                .new_value = "accepted, counted", .reason = "checked the curve"}},
+                    1);
 
     /* Calibration checks. */
     struct store_calibration c = {0};
@@ -577,37 +568,23 @@ static void expect_bad(struct store_patient p, bool mass, const char *field)
 
 static void test_store_validation(void)
 {
-    struct store_patient ok;
-    memset(&ok, 0, sizeof ok);
-    snprintf(ok.name, sizeof ok.name, "Ada");
-    snprintf(ok.birth, sizeof ok.birth, "1985-12-31");
-    ok.sex = 'M';
-    ok.side_dominant = 'L';
-    ok.leg_length_m = 0.95;
-    ok.lever_m = 0.85;
-    ok.mass_kg = 80;
+    const struct store_patient ok = {.name = "Ada", .birth = "1985-12-31", .sex = 'M', .side_dominant = 'L',
+                                     .leg_length_m = 0.95, .lever_m = 0.85, .mass_kg = 80};
     struct st_err err;
     CHECK_OK(store_patient_validate(&ok, true, &err), &err);
 
     struct store_patient p = ok;
-    p.name[0] = '\0';
-    expect_bad(p, true, "Name");
-    p = ok;
     memset(p.name, 'a', 200);
     p.name[200] = '\0';
     CHECK_OK(store_patient_validate(&p, true, &err), &err); /* exactly 200 bytes is fine */
-    p = ok;
-    snprintf(p.name, sizeof p.name, "bad \xc3\x28 utf8");
-    expect_bad(p, true, "Name");
-    p = ok;
-    snprintf(p.name, sizeof p.name, "overlong \xc0\xaf");
-    expect_bad(p, true, "Name");
-    p = ok;
-    snprintf(p.name, sizeof p.name, "surrogate \xed\xa0\x80");
-    expect_bad(p, true, "Name");
-    p = ok;
-    snprintf(p.name, sizeof p.name, "bell \x07");
-    expect_bad(p, true, "Name");
+    /* Names the store refuses (empty, not UTF-8, a control character) and a reference likewise. */
+    static const char *const bad_names[] = {"", "bad \xc3\x28 utf8", "overlong \xc0\xaf", "surrogate \xed\xa0\x80",
+                                            "bell \x07"};
+    for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
+        p = ok;
+        snprintf(p.name, sizeof p.name, "%s", bad_names[i]);
+        expect_bad(p, true, "Name");
+    }
     p = ok;
     snprintf(p.ref, sizeof p.ref, "ref\nnewline");
     expect_bad(p, true, "Clinic reference");
@@ -685,21 +662,11 @@ static void test_store_edit_and_erase(void)
     CHECK_OK(store_patient_get(s, pid, &g, &err), &err);
     CHECK_NEAR(g.lever_m, 0.75, 0);
     CHECK_STR(g.notes, "Zzsecretnote groin pain");
-    struct store_audit *au = NULL;
-    size_t na = 0;
-    CHECK_OK(store_audit_list(s, uuid, &au, &na, &err), &err);
-    CHECK_INT(na, 3); /* create, lever_m, notes */
-    if (na == 3) {
-        CHECK_STR(au[0].action, "create");
-        CHECK_STR(au[1].action, "edit");
-        CHECK_STR(au[1].field, "lever_m");
-        CHECK_STR(au[1].old_value, "0.800");
-        CHECK_STR(au[1].new_value, "0.750");
-        CHECK_STR(au[1].therapist, "EF");
-        CHECK_STR(au[2].field, "notes");
-        CHECK_STR(au[2].new_value, "Zzsecretnote groin pain");
-    }
-    free(au);
+    const struct fix_audit edited[] = {
+        {.action = "create"},
+        {.action = "edit", .field = "lever_m", .old_value = "0.800", .new_value = "0.750", .therapist = "EF"},
+        {.field = "notes", .new_value = "Zzsecretnote groin pain"}};
+    fix_check_audit(s, uuid, edited, 3);
     p.lever_m = 2.0;
     CHECK_INT(store_patient_update(s, &p, th, NULL, &err), ST_ERR_ARG);
     CHECK(strstr(err.msg, "Lever arm") != NULL);
@@ -754,16 +721,10 @@ static void test_store_edit_and_erase(void)
     CHECK_INT(nk, 3);
     free(kl);
     /* The audit: the old rows lost their values; one 'delete' row says what was erased. */
-    CHECK_OK(store_audit_list(s, uuid, &au, &na, &err), &err);
-    CHECK_INT(na, 4);
-    if (na == 4) {
-        CHECK_STR(au[2].new_value, "");
-        CHECK_STR(au[2].old_value, "");
-        CHECK_STR(au[3].action, "delete");
-        CHECK_STR(au[3].new_value, "erased: 1 session(s), 3 repetition(s)");
-        CHECK_STR(au[3].reason, "erasure requested");
-    }
-    free(au);
+    const struct fix_audit erased[] = {
+        {0}, {0}, {.old_value = "", .new_value = ""},
+        {.action = "delete", .new_value = "erased: 1 session(s), 3 repetition(s)", .reason = "erasure requested"}};
+    fix_check_audit(s, uuid, erased, 4);
     CHECK_INT(store_patient_delete(s, pid, th, NULL, NULL, NULL, &err), ST_ERR_NOT_FOUND);
     CHECK_OK(store_integrity_check(s, &err), &err);
     store_close(s);

@@ -353,10 +353,8 @@ static void fault_vfs_register(void)
 /* A healthy station database with one patient, session and rep; closed. */
 static void make_db(const char *path)
 {
-    struct store *s = NULL;
+    struct store *s = fix_reopen(path);
     struct st_err err;
-    CHECK_OK(store_open(path, &s, &err), &err);
-    REQUIRE(s);
     int64_t pid = fix_patient(s, "Hostile");
     int64_t sid = fix_session(s, pid, "supine-0", "SN-1", 1700000000);
     static double t[FIX_SAMPLES], f[FIX_SAMPLES];

@@ -61,6 +61,10 @@ struct cli_cmd {
     int min_pos, max_pos; /* positional arguments allowed */
 };
 
+/* The --db row every command that opens the database has (DESIGN.md: --db anywhere), dest a
+ * `const char **`: one place for its placeholder and help line. */
+#define CLI_OPT_DB(dest) {"--db", CLI_STR, (dest), "PATH", "the database file", false}
+
 /* The opts and nopts fields of a struct cli_cmd from one option array: `CLI_OPTS(opts), 0, 1}`. */
 #define CLI_OPTS(arr) (arr), sizeof(arr) / sizeof((arr)[0])
 

@@ -61,7 +61,7 @@ int cmd_export_fhir(int argc, char **argv)
     const char *db = NULL, *format = NULL, *out = NULL, *patient = NULL;
     bool all = false, deidentified = false;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--format", CLI_STR, &format, "fhir", "an HL7 FHIR R4 Bundle (JSON)", false},
         {"--out", CLI_STR, &out, "FILE", "write to FILE (mode 0600) instead of stdout", false},
         {"--patient", CLI_STR, &patient, "ID", "with --all: every session of this patient", false},

@@ -18,7 +18,7 @@ int cmd_gui(int argc, char **argv)
     double exit_after = 0;
     int width = 0, height = 0;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--therapist", CLI_STR, &therapist, "NAME", "who is at the station (default $STATION_THERAPIST)",
          false},
         {"--patient", CLI_STR, &patient, "ID", "open on this patient's page (number or UUID)", false},

@@ -169,7 +169,7 @@ int cmd_sessions(int argc, char **argv)
     const char *db = NULL, *patient = NULL;
     bool json = false;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--patient", CLI_STR, &patient, "ID", "only this patient's sessions (number or UUID)", false},
         {"--json", CLI_FLAG, &json, NULL, "print JSON for scripts (times in UTC)", false},
     };
@@ -297,7 +297,7 @@ static void print_references(struct store *s, const struct store_session *x)
 int cmd_show(int argc, char **argv)
 {
     const char *db = NULL;
-    struct cli_opt opts[] = {{"--db", CLI_STR, &db, "PATH", "the database file", false}};
+    struct cli_opt opts[] = {CLI_OPT_DB(&db)};
     struct cli_cmd cmd = {
         "station show",
         "SESSION [--db PATH]",
@@ -574,7 +574,7 @@ int cmd_trend(int argc, char **argv)
 {
     const char *db = NULL, *patient = NULL, *protocol = NULL;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--patient", CLI_STR, &patient, "ID", "the patient (number or UUID)", false},
         {"--protocol", CLI_STR, &protocol, "NAME", "only this protocol (default: each of the patient's)", false},
     };
@@ -730,7 +730,7 @@ int cmd_export(int argc, char **argv)
     bool raw = false, all = false;
     int rep = 0;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--format", CLI_STR, &format, "json|csv|fhir", "the format (default json; fhir: see --format fhir --help)", false},
         {"--table", CLI_STR, &table, "reps|summary|samples", "CSV: only this table, to stdout or --out", false},
         {"--rep", CLI_INT, &rep, "N", "with --table samples: the repetition (its # in station show)", false},

@@ -14,7 +14,7 @@ int cmd_note(int argc, char **argv)
 {
     const char *db = NULL, *text = NULL, *therapist = NULL;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--text", CLI_STR, &text, "TEXT", "the note (up to 4000 bytes; newlines allowed)", false},
         {"--therapist", CLI_STR, &therapist, "NAME", "who writes it (name or initials)", false},
     };

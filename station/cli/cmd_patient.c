@@ -256,7 +256,7 @@ static int patient_add(int argc, char **argv)
 static int patient_list(int argc, char **argv)
 {
     const char *db = NULL;
-    struct cli_opt opts[] = {{"--db", CLI_STR, &db, "PATH", "the database file", false}};
+    struct cli_opt opts[] = {CLI_OPT_DB(&db)};
     struct cli_cmd cmd = {
         "station patient list", "[--db PATH]", "Lists the patients, by name.", opts, 1, 0, 0};
     struct store *s = NULL;
@@ -286,19 +286,30 @@ static int patient_list(int argc, char **argv)
 }
 
 /* Parses the patient argument (number or UUID) into an id. */
-static int find_patient(struct store *s, const char *text, int64_t *id)
+/* The opening of a command on one patient (show, edit, delete): parses cmd, whose one positional
+ * argument is the patient (number or UUID), opens the database *db names and finds the patient. Returns
+ * -1 with *s open and *id set to go on; else the exit status, nothing left open. */
+static int open_patient(struct cli_cmd *cmd, int argc, char **argv, const char *const *db, struct store **s,
+                        int64_t *id)
 {
+    const char *pos[1] = {NULL};
+    int npos = 0;
+    int rc = cli_parse_open(cmd, argc, argv, pos, &npos, db, s);
+    if (rc >= 0)
+        return rc;
     struct st_err err;
-    enum st_status st = store_patient_find(s, text, id, &err);
-    if (st != ST_OK)
+    if (store_patient_find(*s, pos[0], id, &err) != ST_OK) {
+        store_close(*s);
+        *s = NULL;
         return cli_fail("%s", st_err_msg(&err));
-    return 0;
+    }
+    return -1;
 }
 
 static int patient_show(int argc, char **argv)
 {
     const char *db = NULL;
-    struct cli_opt opts[] = {{"--db", CLI_STR, &db, "PATH", "the database file", false}};
+    struct cli_opt opts[] = {CLI_OPT_DB(&db)};
     struct cli_cmd cmd = {"station patient show",
                           "ID [--db PATH]",
                           "Shows a patient: details, body mass history, sessions.",
@@ -306,21 +317,19 @@ static int patient_show(int argc, char **argv)
                           1,
                           1,
                           1};
-    const char *pos[1];
-    int npos = 0;
     struct store *s = NULL;
-    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &db, &s);
+    int64_t id = 0;
+    int rc = open_patient(&cmd, argc, argv, &db, &s, &id);
     if (rc >= 0)
         return rc;
     rc = 0;
-    int64_t id = 0;
     struct store_patient *p = calloc(1, sizeof *p);
     struct st_err err;
     if (!p) {
         store_close(s);
         return cli_fail("out of memory");
     }
-    if ((rc = find_patient(s, pos[0], &id)) == 0 && store_patient_get(s, id, p, &err) != ST_OK)
+    if (store_patient_get(s, id, p, &err) != ST_OK)
         rc = cli_fail("%s", st_err_msg(&err));
     struct store_mass *masses = NULL;
     size_t nm = 0;
@@ -381,19 +390,17 @@ static int patient_edit(int argc, char **argv)
                           CLI_OPTS(opts),
                           1,
                           1};
-    const char *pos[1];
-    int npos = 0;
     struct store *s = NULL;
-    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &f.db, &s);
+    int64_t id = 0, th = 0;
+    int rc = open_patient(&cmd, argc, argv, &f.db, &s, &id);
     if (rc >= 0)
         return rc;
     rc = 0;
     struct store_patient *p = calloc(1, sizeof *p);
-    int64_t id = 0, th = 0;
     struct st_err err;
     if (!p)
         rc = cli_fail("out of memory");
-    if (rc == 0 && (rc = find_patient(s, pos[0], &id)) == 0 && store_patient_get(s, id, p, &err) != ST_OK)
+    if (rc == 0 && store_patient_get(s, id, p, &err) != ST_OK)
         rc = cli_fail("%s", st_err_msg(&err));
     if (rc == 0 && (rc = apply_fields(&cmd, &f, p)) < 0) {
         rc = 0;
@@ -423,7 +430,7 @@ static int patient_delete(int argc, char **argv)
     const char *db = NULL, *therapist = NULL, *reason = NULL;
     bool yes = false;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--yes", CLI_FLAG, &yes, NULL, "confirm: erase the patient and everything measured on them", false},
         {"--therapist", CLI_STR, &therapist, "NAME", "who erases (default $STATION_THERAPIST)", false},
         {"--reason", CLI_STR, &reason, "TEXT", "why (kept in the audit log)", false},
@@ -437,18 +444,12 @@ static int patient_delete(int argc, char **argv)
         CLI_OPTS(opts),
         1,
         1};
-    const char *pos[1];
-    int npos = 0;
     struct store *s = NULL;
-    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &db, &s);
+    int64_t id = 0, th = 0;
+    int rc = open_patient(&cmd, argc, argv, &db, &s, &id);
     if (rc >= 0)
         return rc;
     rc = 0;
-    int64_t id = 0, th = 0;
-    if ((rc = find_patient(s, pos[0], &id)) != 0) {
-        store_close(s);
-        return rc;
-    }
     if (!yes) {
         struct store_session *sl = NULL;
         size_t ns = 0;

@@ -17,7 +17,7 @@ int cmd_report(int argc, char **argv)
 {
     const char *db = NULL, *out = NULL, *paper_text = "a4", *patient = NULL, *protocol = NULL;
     struct cli_opt opts[] = {
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
         {"--out", CLI_STR, &out, "FILE.pdf", "where to write (default: <reference>-<date>.pdf here)", false},
         {"--paper", CLI_STR, &paper_text, "a4|letter", "the paper size (default a4)", false},
         {"--patient", CLI_STR, &patient, "ID", "the progress report of this patient (number or UUID)", false},

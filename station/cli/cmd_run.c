@@ -173,7 +173,7 @@ int cmd_run(int argc, char **argv)
         {"--headless", CLI_FLAG, &headless, NULL, "no window: progress and cues on the terminal", false},
         {"--auto", CLI_FLAG, &autom, NULL, "hands-free: each rep starts at force onset, blocks advance by themselves", false},
         SHOT_OPTS,
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
     };
     struct cli_cmd cmd = {"station run", "--patient ID --port PORT [--protocol NAME|FILE] [--driver NAME] [options]",
                           "Runs a test protocol against a dynamometer, guiding each repetition and saving each one\n"
@@ -287,7 +287,7 @@ int cmd_demo(int argc, char **argv)
         {"--manual", CLI_FLAG, &manual, NULL, "therapist-paced: press Enter/Space for each rep", false},
         {"--block-rest-s", CLI_DOUBLE, &block_rest, "S", "pause between blocks, 0-600 (default the protocol's 1.5 s)", false},
         SHOT_OPTS,
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
     };
     struct cli_cmd cmd = {"station demo", "[--driver NAME] [--reps N] [--headless] [--manual] [--block-rest-s S] [--screenshot FILE.png] [--exit-after-s S] [--db PATH]",
                           "The station on a built-in emulated dynamometer: a sample patient pushes 3 reps per\n"
@@ -381,7 +381,7 @@ int cmd_calibrate(int argc, char **argv)
         {"--tolerance-pct", CLI_DOUBLE, &tolerance, "PCT", "largest acceptable error (default 1 %)", false},
         {"--settle-s", CLI_DOUBLE, &settle, "S", "how long to wait for the mass to be placed (default 20)", false},
         {"--therapist", CLI_STR, &therapist, "NAME", "who checks (default $STATION_THERAPIST, the settings' therapist or $USER)", false},
-        {"--db", CLI_STR, &db, "PATH", "the database file", false},
+        CLI_OPT_DB(&db),
     };
     struct cli_cmd cmd = {"station calibrate", "--port PORT --mass-kg KG [--driver NAME] [options]",
                           "Checks a dynamometer against a known mass: zero with nothing on it, then place the\n"

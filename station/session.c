@@ -91,6 +91,8 @@ struct rec {
     bool replaced; /* an extra rep was granted because of it */
     bool redone;   /* rejected by REDO: measured again, so it took no slot of its block */
     bool saved;
+    int pain;      /* entered with N (store_rep_annotate); -1 none */
+    char note[512];
 };
 
 struct sess {
@@ -135,6 +137,8 @@ struct sess {
     struct ui_final final;    /* the previous session's balance, read once at the start */
     int pause_said_s;   /* the terminal's countdown of the pause between blocks: the last second said */
     struct repview rv;
+    struct ui_entry entry; /* N: the pain and notes being typed (the screen draws it) */
+    uint32_t entry_seq;    /* the rep they are for; 0: none (only the session's note) */
     struct st_sample batch[BATCH];
 };
 
@@ -241,6 +245,7 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
         rc->dir = r->dir;
         rc->side = r->side;
         rc->lever_m = r->lever_m;
+        rc->pain = -1;
         memcpy(rc->uuid, sr.uuid, sizeof rc->uuid);
     }
     struct st_err err;
@@ -701,10 +706,144 @@ static void poll_terminal(struct sess *s)
     }
 }
 
+/* ---- pain and notes (N) -------------------------------------------------------------------- */
+
+/* N: the entry opens on the last rep (its pain and note as saved so far) and on a new session note. */
+static void entry_open(struct sess *s)
+{
+    struct ui_entry *e = &s->entry;
+    memset(e, 0, sizeof *e);
+    s->entry_seq = 0;
+    const struct rec *rc = s->n_recs > 0 ? &s->recs[s->n_recs - 1] : NULL;
+    if (rc) {
+        s->entry_seq = rc->seq;
+        snprintf(e->rep, sizeof e->rep, "%s %d (%s, %s)", rc->familiarisation ? "practice rep" : "rep",
+                 rc->index, st_dir_name(rc->dir), st_side_name(rc->side));
+        if (rc->pain >= 0)
+            snprintf(e->pain, sizeof e->pain, "%d", rc->pain);
+        snprintf(e->rep_note, sizeof e->rep_note, "%s", rc->note);
+    }
+    e->focus = rc ? UI_ENTRY_PAIN : UI_ENTRY_SESSION_NOTE;
+    e->open = true;
+    ui_entry_input(s->ui, true);
+}
+
+static void entry_close(struct sess *s)
+{
+    s->entry.open = false;
+    ui_entry_input(s->ui, false);
+}
+
+/* Enter: the pain is checked first, then the rep's pain and note and the session's note are saved;
+ * on any refusal the entry stays open with every character typed and says why in one line. */
+static void entry_save(struct sess *s)
+{
+    struct ui_entry *e = &s->entry;
+    int pain = -1;
+    if (e->pain[0]) {
+        char *end = NULL;
+        long v = strtol(e->pain, &end, 10);
+        if (end == e->pain || *end || v < 0 || v > 10) {
+            snprintf(e->message, sizeof e->message,
+                     "Pain: type a whole number from 0 (none) to 10 (worst), or leave it empty");
+            e->focus = UI_ENTRY_PAIN;
+            return;
+        }
+        pain = (int)v;
+    }
+    struct st_err err;
+    st_err_clear(&err);
+    struct rec *rc = s->entry_seq ? rec_find(s, s->entry_seq) : NULL;
+    if (rc && (pain != rc->pain || strcmp(e->rep_note, rc->note) != 0)) {
+        if (store_rep_annotate(s->store, rc->uuid, pain, e->rep_note, s->therapist_id, &err) != ST_OK) {
+            snprintf(e->message, sizeof e->message, "%s", st_err_msg(&err));
+            e->focus = UI_ENTRY_REP_NOTE;
+            return;
+        }
+        rc->pain = pain;
+        snprintf(rc->note, sizeof rc->note, "%s", e->rep_note);
+        say(s, "  Pain and note of rep %d saved", rc->index); /* not their text: it is the patient's */
+    }
+    if (e->session_note[0]) {
+        if (store_note_add(s->store, s->session_id, s->therapist_id, e->session_note, NULL, &err) != ST_OK) {
+            snprintf(e->message, sizeof e->message, "%s", st_err_msg(&err));
+            e->focus = UI_ENTRY_SESSION_NOTE;
+            return;
+        }
+        e->session_note[0] = '\0'; /* added: a retry must not add it twice */
+        say(s, "  Note on the session saved");
+    }
+    entry_close(s);
+}
+
+static char *entry_field(struct ui_entry *e, size_t *size)
+{
+    switch (e->focus) {
+    case UI_ENTRY_PAIN: *size = sizeof e->pain; return e->pain;
+    case UI_ENTRY_REP_NOTE: *size = sizeof e->rep_note; return e->rep_note;
+    default: *size = sizeof e->session_note; return e->session_note;
+    }
+}
+
+static void entry_edit(struct sess *s, const struct ui_edit *ed)
+{
+    struct ui_entry *e = &s->entry;
+    size_t size = 0;
+    char *f = entry_field(e, &size);
+    size_t len = strlen(f);
+    int first = e->rep[0] ? UI_ENTRY_PAIN : UI_ENTRY_SESSION_NOTE, n = UI_ENTRY_FIELDS - first;
+    switch (ed->kind) {
+    case UI_EDIT_TEXT:
+        if (len + strlen(ed->text) < size) {
+            memcpy(f + len, ed->text, strlen(ed->text) + 1);
+            e->message[0] = '\0';
+        } else {
+            snprintf(e->message, sizeof e->message, "This field is full (%zu bytes at most): the rest was not typed",
+                     size - 1);
+        }
+        break;
+    case UI_EDIT_BACKSPACE:
+        while (len > 0 && ((unsigned char)f[--len] & 0xc0) == 0x80)
+            ; /* back to the character's first byte */
+        f[len] = '\0';
+        e->message[0] = '\0';
+        break;
+    case UI_EDIT_NEXT: e->focus = first + (e->focus - first + 1) % n; break;
+    case UI_EDIT_PREV: e->focus = first + (e->focus - first + n - 1) % n; break;
+    case UI_EDIT_ENTER: entry_save(s); break;
+    case UI_EDIT_CANCEL:
+        say(s, "  Pain and notes: nothing saved");
+        entry_close(s);
+        break;
+    }
+}
+
+/* The entry's share of the window's input: N opens it, and while it is open every key and text goes
+ * to it. True when it took the input (nothing else may act on it). */
+static bool entry_input(struct sess *s, const struct ui_input *in)
+{
+    if (!s->entry.open) {
+        for (int i = 0; i < in->n_actions; i++)
+            if (in->actions[i] == UI_ACT_NOTE) {
+                entry_open(s);
+                return true;
+            }
+        return false;
+    }
+    for (int i = 0; i < in->n_edits && s->entry.open; i++)
+        entry_edit(s, &in->edits[i]);
+    return true;
+}
+
 static void poll_ui(struct sess *s)
 {
     struct ui_input in;
     ui_poll(s->ui, &in);
+    if (entry_input(s, &in)) {
+        if (in.quit && !s->finished)
+            command(s, ENG_CMD_ABORT); /* closing the window ends the session; every saved rep stays */
+        return;
+    }
     struct eng_view v;
     eng_view(s->eng, &v);
     for (int i = 0; i < in.n_actions; i++) {
@@ -948,6 +1087,7 @@ static void fill_model(struct sess *s)
                                                      : UI_REP_INTERRUPTED;
         r->familiarisation = rc->familiarisation;
         r->saved = rc->saved;
+        r->pain = rc->pain;
     }
     balance_of_recs(s, &m->balance);
     m->have_balance = true;
@@ -1002,6 +1142,7 @@ static void fill_model(struct sess *s)
     if (localtime_r(&now, &lt))
         strftime(m->local_time, sizeof m->local_time, "%H:%M", &lt);
 
+    m->entry = s->entry;
     m->final = s->final;
     m->final.show = u->complete;
     m->final.stopped = v.state == ENG_ABORTED;
@@ -1360,10 +1501,18 @@ static void final_screen(struct sess *s, int64_t exit_at)
         ui_frame(s->ui, &s->model, &err);
         struct ui_input in;
         ui_poll(s->ui, &in);
-        if (in.quit || in.any_key || session_interrupted)
+        /* N still takes pain and notes here (the last rep, the session); while they are typed the
+         * screen stays (the linger time starts again after them) */
+        bool typing = s->entry.open;
+        if (!in.quit && entry_input(s, &in)) {
+            if (exit_at <= 0)
+                until = st_now_ns() + (int64_t)(linger * 1e9);
+            typing = true;
+        }
+        if (in.quit || (in.any_key && !typing) || session_interrupted)
             break;
         st_sleep_ns(50 * ST_NS_PER_MS);
-    } while (st_now_ns() < until && !session_interrupted);
+    } while ((st_now_ns() < until || (s->entry.open && exit_at <= 0)) && !session_interrupted);
     save_shot(s);
 }
 

@@ -39,15 +39,9 @@ static inline void key(struct gui *g, SDL_Keycode k, Uint16 mod)
 static inline void type(struct gui *g, const char *text)
 {
     for (int k = 1; *text; k++) {
-        const char *p = text;
-        size_t n = 1;
-        while (p[n] && ((unsigned char)p[n] & 0xc0) == 0x80)
-            n++;
-        SDL_Event e = {0};
-        e.type = SDL_TEXTINPUT;
-        memcpy(e.text.text, p, n);
-        REQUIRE(SDL_PushEvent(&e) == 1);
-        text = p + n;
+        size_t n = ui_fix_type_char(text);
+        REQUIRE(n > 0);
+        text += n;
         if (k % 16 == 0 || !*text)
             step(g);
     }

@@ -853,10 +853,23 @@ static void test_faults_decision_on_waiting_rep(void)
     char missing[STORE_UUID_SIZE];
     store_uuid_new(missing);
     CHECK_INT(store_rep_decide(s, missing, STORE_REP_REJECTED, false, 0, NULL, &err), ST_ERR_NOT_FOUND);
+    /* Pain and a note entered in the window (N): on waiting rep 4, and on rep 1 in the file; a pain
+     * off the scale, a note that is not text and an unknown rep are refused in words. */
+    CHECK_OK(store_rep_annotate(s, screen[3].uuid, 4, "hip hurt at the end", 0, &err), &err);
+    CHECK_INT(store_rep_annotate(s, screen[0].uuid, 2, "", 0, &err), ST_ERR_DISK_FULL); /* the screen says so */
+    CHECK_INT(store_rep_annotate(s, screen[0].uuid, 11, "", 0, &err), ST_ERR_ARG);
+    CHECK(strstr(st_err_msg(&err), "0-10") != NULL);
+    CHECK_INT(store_rep_annotate(s, screen[0].uuid, 1, "bad \xff byte", 0, &err), ST_ERR_ARG);
+    CHECK(strncmp(st_err_msg(&err), "Note", 4) == 0);
+    CHECK_INT(store_rep_annotate(s, missing, 1, "", 0, &err), ST_ERR_NOT_FOUND);
+    screen[3].pain = 4;
+    screen[0].pain = 2;
     /* The disk is freed: the queue is written. */
     fault_clear();
     CHECK_OK(store_flush_pending(s, &err), &err);
     CHECK_INT(store_pending_count(s), 0);
+    CHECK_OK(store_rep_annotate(s, screen[0].uuid, 2, "", 0, &err), &err); /* tried again, with room */
+    CHECK_OK(store_rep_annotate(s, screen[0].uuid, 2, "", 0, &err), &err); /* unchanged: no audit row */
 
     struct store_rep *stored = NULL;
     size_t n = 0;
@@ -866,6 +879,28 @@ static void test_faults_decision_on_waiting_rep(void)
         CHECK_STR(stored[i].uuid, screen[i].uuid);
         CHECK_INT(stored[i].status, screen[i].status);
         CHECK_INT(stored[i].counts, screen[i].counts);
+        CHECK_INT(stored[i].pain, screen[i].pain);
+    }
+    CHECK_STR(stored[3].note, "hip hurt at the end");
+    /* The pain and the note of the waiting rep are in the audit trail, written with it; rep 1's
+     * pain once (the same values again changed nothing). */
+    const struct {
+        int rep;
+        size_t rows;
+        const char *field, *old_value, *new_value;
+    } audited[] = {{3, 2, "pain", "", "4"}, {0, 1, "pain", "", "2"}};
+    for (size_t k = 0; k < sizeof audited / sizeof audited[0]; k++) {
+        struct store_audit *au = NULL;
+        size_t nau = 0;
+        CHECK_OK(store_audit_list(s, screen[audited[k].rep].uuid, &au, &nau, &err), &err);
+        REQUIRE(nau == audited[k].rows);
+        CHECK_STR(au[0].action, "edit");
+        CHECK_STR(au[0].field, audited[k].field);
+        CHECK_STR(au[0].old_value, audited[k].old_value);
+        CHECK_STR(au[0].new_value, audited[k].new_value);
+        if (nau == 2)
+            CHECK_STR(au[1].new_value, "hip hurt at the end");
+        free(au);
     }
     struct bal_rep bs[N], bf[N];
     store_reps_to_balance(screen, N, bs);

@@ -5,7 +5,10 @@
  * abort). After every rep that ends or is decided, the test reads the SQLite file and compares it with
  * the model the screen was drawn from: the block best, each row's status and peak, the words of the
  * flags (never internal names), what happens next. The emulated patient releases every push early, so
- * every rep is flagged "released too early" and waits for the therapist's decision. The aborted
+ * every rep is flagged "released too early" and waits for the therapist's decision. After the first
+ * accept, N takes the patient's pain and a note for that rep and a note on the session, typed as SDL
+ * text-input events (a pain off the scale refused first), and the test finds them in the file with
+ * their audit rows. The aborted
  * session must never say "Well done": its final screen says "Test stopped", on both views' cue.
  * The same keyed session runs again in a real X11 window (this program under xvfb-run). A second,
  * hands-free session (no window, the observer only) checks the block best after every rep.
@@ -62,7 +65,57 @@ struct watch {
     int decided;  /* decisions made: 0 accept, 1 redo, 2 reject */
     int pauses;   /* P presses */
     int aborts;   /* Q presses */
+    int entry_step;        /* N: pain and notes typed for rep 1 after its accept (steps done) */
+    bool saw_pain_refused; /* a pain of 12 was refused in words, the entry open with the text kept */
+    bool saw_pain_in_table; /* the rep table showed the pain saved */
 };
+
+/*
+ * N after rep 1 was accepted: a pain of 12 first (refused in words, nothing lost), then 7, a note on
+ * the rep and one on the session, in another script too, saved with Enter. One step per call; false
+ * once every step is done (the session's keys go on).
+ */
+static bool entry_steps(struct watch *w, const struct ui_model *m)
+{
+    const struct ui_entry *e = &m->entry;
+    switch (w->entry_step) {
+    case 0: ui_fix_key(SDLK_n, 0); break;
+    case 1:
+        if (!e->open)
+            return true; /* not open yet: the next frame */
+        CHECK(strncmp(e->rep, "rep 1 (adduction, left)", 23) == 0);
+        CHECK_INT(e->focus, UI_ENTRY_PAIN);
+        ui_fix_type("12");
+        ui_fix_key(SDLK_RETURN, 0);
+        break;
+    case 2:
+        if (!e->message[0])
+            return true;
+        w->saw_pain_refused = e->open && strcmp(e->pain, "12") == 0 && strstr(e->message, "0 (none) to 10");
+        ui_fix_key(SDLK_BACKSPACE, 0);
+        ui_fix_key(SDLK_BACKSPACE, 0);
+        ui_fix_type("7");
+        ui_fix_key(SDLK_TAB, 0);
+        ui_fix_type("felt a pinch");
+        ui_fix_key(SDLK_TAB, 0);
+        ui_fix_type("Tired today, \xe6\x9d\x8e");
+        break;
+    case 3:
+        CHECK_STR(e->pain, "7");
+        CHECK_STR(e->rep_note, "felt a pinch");
+        CHECK_INT(e->focus, UI_ENTRY_SESSION_NOTE);
+        ui_fix_key(SDLK_RETURN, 0);
+        break;
+    case 4:
+        if (e->open)
+            return true;
+        w->saw_pain_in_table = m->n_reps > 0 && m->reps[0].pain == 7;
+        break;
+    default: return false;
+    }
+    w->entry_step++;
+    return true;
+}
 
 /* The screen against the file: the block on screen (fixed order: position i is block i - 1). */
 static void compare(struct watch *w, int64_t sid, const struct ui_model *m)
@@ -152,6 +205,10 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     w->frame++;
     if (w->frame < w->next_key_frame)
         return;
+    if (w->decided == 1 && entry_steps(w, m)) {
+        w->next_key_frame = w->frame + 3;
+        return;
+    }
     const char *st = m->session.state;
     SDL_Keycode k = 0;
     if (strcmp(st, "review") == 0) {
@@ -303,6 +360,38 @@ static void test_keys_and_database_agree(void)
     }
     CHECK_INT(reps[n - 1].block_index, 1);
     CHECK_INT(reps[n - 1].status, STORE_REP_PENDING); /* nobody decided it: the session was aborted */
+    /* N: rep 1's pain and note, and the session's note, as typed; the refused 12 left no trace. */
+    CHECK(w.saw_pain_refused);
+    CHECK(w.saw_pain_in_table);
+    CHECK_INT(reps[0].pain, 7);
+    CHECK_STR(reps[0].note, "felt a pinch");
+    CHECK_INT(reps[1].pain, -1);
+    struct store_audit *au = NULL;
+    size_t na = 0;
+    CHECK_OK(store_audit_list(w.store, reps[0].uuid, &au, &na, &err), &err);
+    int pain_rows = 0, note_rows = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (strcmp(au[i].field, "pain") == 0) {
+            pain_rows++;
+            CHECK_STR(au[i].action, "edit");
+            CHECK_STR(au[i].old_value, "");
+            CHECK_STR(au[i].new_value, "7");
+            CHECK_STR(au[i].therapist, "T.S.");
+        }
+        if (strcmp(au[i].field, "note") == 0) {
+            note_rows++;
+            CHECK_STR(au[i].new_value, "felt a pinch");
+        }
+    }
+    CHECK_INT(pain_rows, 1);
+    CHECK_INT(note_rows, 1);
+    free(au);
+    struct store_note *notes = NULL;
+    size_t nn = 0;
+    CHECK_OK(store_note_list(w.store, sid, &notes, &nn, &err), &err);
+    REQUIRE(nn == 1);
+    CHECK_STR(notes[0].text, "Tired today, \xe6\x9d\x8e");
+    free(notes);
     /* The final screen's balance is the database's. */
     struct bal_rep br[64];
     REQUIRE(n <= 64);

@@ -9,6 +9,7 @@
 #define STATION_TESTS_UI_FIXTURE_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <SDL.h>
 
@@ -52,6 +53,30 @@ static inline bool ui_fix_key(SDL_Keycode k, Uint16 mod)
     e.key.keysym.sym = k;
     e.key.keysym.mod = mod;
     return SDL_PushEvent(&e) == 1;
+}
+
+/* Pushes the first character of t (UTF-8) as one text-input event, as SDL's text input delivers
+ * typing; returns its length in bytes (0 for an empty t, or when the queue refused it). */
+static inline size_t ui_fix_type_char(const char *t)
+{
+    size_t n = 1;
+    if (!*t)
+        return 0;
+    while (t[n] && ((unsigned char)t[n] & 0xc0) == 0x80)
+        n++;
+    SDL_Event e = {0};
+    e.type = SDL_TEXTINPUT;
+    memcpy(e.text.text, t, n);
+    return SDL_PushEvent(&e) == 1 ? n : 0;
+}
+
+/* Pushes typed text, one event per character; false if the queue refused one. */
+static inline bool ui_fix_type(const char *t)
+{
+    for (size_t n; *t; t += n)
+        if ((n = ui_fix_type_char(t)) == 0)
+            return false;
+    return true;
 }
 
 /* Pushes a single left click at (x, y) in the window's pixels; false if the queue refused it. */

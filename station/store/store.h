@@ -427,6 +427,17 @@ enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_
  */
 enum st_status store_rep_decide(struct store *s, const char *uuid, enum store_rep_status status, bool counts,
                                 int64_t therapist_id, const char *reason, struct st_err *err);
+/*
+ * The patient's pain (0-10; -1: not entered) and the therapist's note ("" none) on the rep with this
+ * UUID, as entered in the window during the session, wherever the rep is: in the file, or still
+ * waiting in the pending queue (it takes them at once and is written with them). Each field that
+ * changes gets an audit row 'edit' (table repetitions, field pain or note, old and new value; an
+ * empty value for none) in the same transaction; nothing changed, nothing written. ST_ERR_ARG for a
+ * pain off the 0-10 scale or a note that is not valid text (the message says which), ST_ERR_NOT_FOUND
+ * when no rep has this UUID.
+ */
+enum st_status store_rep_annotate(struct store *s, const char *uuid, int pain, const char *note,
+                                  int64_t therapist_id, struct st_err *err);
 /* Loads one rep into rep, the caller's (no samples; n_samples, samples_rate_hz and samples_drops
  * tell what is stored). ST_ERR_NOT_FOUND names the id. */
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err);

@@ -36,12 +36,22 @@ struct store_decision {
     char reason[256];
 };
 
+/* Pain and a note entered while the rep waited (store_rep_annotate): rep.pain and rep.note hold them
+ * already; these are the values before the first entry, for the audit rows written with the rep. */
+struct store_annotation {
+    bool taken;
+    int old_pain;
+    char old_note[512];
+    int64_t therapist_id;
+};
+
 struct store_pending {
     int64_t session_id;
-    struct store_rep rep; /* with its uuid, and its latest status */
+    struct store_rep rep; /* with its uuid, and its latest status, pain and note */
     double *t_s, *f_n;    /* owned copies */
     size_t n;
     struct store_decision decision;
+    struct store_annotation annotation;
 };
 
 struct store {

@@ -480,8 +480,9 @@ struct rep_row {
     const unsigned char *blob; /* the samples, packed */
     size_t n;
     const char *doing;
-    const struct store_decision *decision; /* taken while it waited; NULL: none */
-    int64_t id;                            /* out */
+    const struct store_decision *decision;     /* taken while it waited; NULL: none */
+    const struct store_annotation *annotation; /* pain and note entered while it waited; NULL: none */
+    int64_t id;                                /* out */
 };
 
 /* "rejected, not counted" into buf (48 bytes). */
@@ -503,6 +504,32 @@ static enum st_status status_audit(struct store *s, const char *uuid, enum store
     return store_audit_add(s, therapist_id, "repetitions", uuid, action, "status",
                            status_words(old_status, old_counts, oldv, sizeof oldv),
                            status_words(status, counts, newv, sizeof newv), reason, err);
+}
+
+/* "" for no pain, else its number, into buf. */
+static const char *pain_text(int pain, char *buf, size_t size)
+{
+    if (pain < 0)
+        buf[0] = '\0';
+    else
+        snprintf(buf, size, "%d", pain);
+    return buf;
+}
+
+/* The audit rows of a change of pain and note from (old_pain, old_note) to (pain, note): one per field
+ * that changed. */
+static enum st_status annotation_audit(struct store *s, const char *uuid, int old_pain, const char *old_note,
+                                       int pain, const char *note, int64_t therapist_id, struct st_err *err)
+{
+    enum st_status r = ST_OK;
+    if (old_pain != pain) {
+        char o[8], n[8];
+        r = store_audit_add(s, therapist_id, "repetitions", uuid, "edit", "pain", pain_text(old_pain, o, sizeof o),
+                            pain_text(pain, n, sizeof n), NULL, err);
+    }
+    if (r == ST_OK && strcmp(old_note, note) != 0)
+        r = store_audit_add(s, therapist_id, "repetitions", uuid, "edit", "note", old_note, note, NULL, err);
+    return r;
 }
 
 static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *err)
@@ -530,12 +557,16 @@ static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *
     if (res == ST_OK && w->decision && w->decision->taken)
         res = status_audit(s, w->r->uuid, w->decision->old_status, w->decision->old_counts, w->r->status,
                            w->r->counts, w->decision->therapist_id, w->decision->reason, err);
+    const struct store_annotation *an = w->annotation;
+    if (res == ST_OK && an && an->taken)
+        res = annotation_audit(s, w->r->uuid, an->old_pain, an->old_note, w->r->pain, w->r->note,
+                               an->therapist_id, err);
     return res;
 }
 
 /* Writes one rep in one transaction; *rep_id its id. On failure nothing of it is left. */
 static enum st_status rep_write(struct store *s, int64_t session_id, const struct store_rep *r,
-                                const struct store_decision *decision, const double *t_s, const double *f_n,
+                                const struct store_pending *waited, const double *t_s, const double *f_n,
                                 size_t n, int64_t *rep_id, struct st_err *err)
 {
     unsigned char *blob = malloc(n ? n * 16 : 1);
@@ -544,7 +575,8 @@ static enum st_status rep_write(struct store *s, int64_t session_id, const struc
     store_samples_pack(t_s, f_n, n, blob);
     char doing[64];
     snprintf(doing, sizeof doing, "saving repetition %d", r->sequence);
-    struct rep_row w = {session_id, r, blob, n, doing, decision, 0};
+    struct rep_row w = {session_id, r, blob, n, doing, waited ? &waited->decision : NULL,
+                        waited ? &waited->annotation : NULL, 0};
     enum st_status res = store_tx(s, doing, rep_write_work, &w, err);
     free(blob);
     if (res == ST_OK)
@@ -573,7 +605,7 @@ static enum st_status pending_write(struct store *s, struct st_err *err)
             return r;
         if (!exists) {
             int64_t id = 0;
-            r = rep_write(s, p->session_id, &p->rep, &p->decision, p->t_s, p->f_n, p->n, &id, err);
+            r = rep_write(s, p->session_id, &p->rep, p, p->t_s, p->f_n, p->n, &id, err);
             if (r == ST_ERR_ARG) {
                 /* Its session is gone (the patient was erased meanwhile): it can never be written. */
                 ST_WARN("store",
@@ -755,17 +787,37 @@ enum st_status store_rep_set_status(struct store *s, int64_t rep_id, enum store_
     return store_tx(s, "changing a repetition's status", rep_set_status_work, &c, err);
 }
 
+/* The rep waiting in the queue with this UUID; NULL when none is. */
+static struct store_pending *pending_find(struct store *s, const char *uuid)
+{
+    for (size_t i = 0; uuid && i < s->n_pending; i++)
+        if (strcmp(s->pending[i].rep.uuid, uuid) == 0)
+            return &s->pending[i];
+    return NULL;
+}
+
+/* The id of the rep in the file with this UUID; ST_ERR_NOT_FOUND (it is nowhere) when there is none. */
+static enum st_status rep_id_by_uuid(struct store *s, const char *uuid, const char *doing, int64_t *id,
+                                     struct st_err *err)
+{
+    *id = 0;
+    enum st_status v =
+        store_int(s, "SELECT id FROM repetitions WHERE uuid=?", STORE_VALS(sv_text(uuid ? uuid : "")), id, doing, err);
+    if (v == ST_OK && !*id)
+        return st_err_set(err, ST_ERR_NOT_FOUND,
+                          "There is no repetition %.40s in %s or waiting to be written", uuid ? uuid : "",
+                          s->path);
+    return v;
+}
+
 enum st_status store_rep_decide(struct store *s, const char *uuid, enum store_rep_status status, bool counts,
                                 int64_t therapist_id, const char *reason, struct st_err *err)
 {
     enum st_status v = decision_validate(status, reason, err);
     if (v != ST_OK)
         return v;
-    for (size_t i = 0; uuid && i < s->n_pending; i++) {
-        struct store_pending *p = &s->pending[i];
-        if (strcmp(p->rep.uuid, uuid) != 0)
-            continue;
-        /* Still waiting: it takes the decision now, and its audit row is written with it. */
+    struct store_pending *p = pending_find(s, uuid);
+    if (p) { /* still waiting: it takes the decision now, and its audit row is written with it */
         struct store_decision *d = &p->decision;
         if (!d->taken) {
             d->taken = true;
@@ -779,13 +831,62 @@ enum st_status store_rep_decide(struct store *s, const char *uuid, enum store_re
         return ST_OK;
     }
     int64_t id = 0;
-    v = store_int(s, "SELECT id FROM repetitions WHERE uuid=?", STORE_VALS(sv_text(uuid ? uuid : "")), &id,
-                  "changing a repetition's status", err);
-    if (v == ST_OK && !id)
-        return st_err_set(err, ST_ERR_NOT_FOUND,
-                          "There is no repetition %.40s in %s or waiting to be written", uuid ? uuid : "",
-                          s->path);
+    v = rep_id_by_uuid(s, uuid, "changing a repetition's status", &id, err);
     return v == ST_OK ? store_rep_set_status(s, id, status, counts, therapist_id, reason, err) : v;
+}
+
+struct rep_annotation {
+    const struct store_rep *old;
+    int pain;
+    const char *note;
+    int64_t therapist_id;
+};
+
+static enum st_status rep_annotate_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct rep_annotation *a = ctx;
+    enum st_status r = store_run(s, "UPDATE repetitions SET pain=?, note=? WHERE id=?",
+                                 STORE_VALS(a->pain >= 0 ? sv_int(a->pain) : sv_null(), sv_opt(a->note),
+                                            sv_int(a->old->id)),
+                                 "saving the pain and note of a repetition", err);
+    if (r == ST_OK)
+        r = annotation_audit(s, a->old->uuid, a->old->pain, a->old->note, a->pain, a->note, a->therapist_id,
+                             err);
+    return r;
+}
+
+enum st_status store_rep_annotate(struct store *s, const char *uuid, int pain, const char *note,
+                                  int64_t therapist_id, struct st_err *err)
+{
+    if (pain < -1 || pain > 10)
+        return st_err_set(err, ST_ERR_ARG, "Pain: %d is not on the 0-10 scale", pain);
+    if (!note)
+        note = "";
+    struct store_rep old;
+    enum st_status v = store_check_text("Note", note, false, sizeof old.note - 1, true, err);
+    if (v != ST_OK)
+        return v;
+    struct store_pending *p = pending_find(s, uuid);
+    if (p) { /* still waiting: it takes them now, and their audit rows are written with it */
+        struct store_annotation *a = &p->annotation;
+        if (!a->taken) {
+            a->taken = true;
+            a->old_pain = p->rep.pain;
+            snprintf(a->old_note, sizeof a->old_note, "%s", p->rep.note);
+        }
+        a->therapist_id = therapist_id;
+        p->rep.pain = pain;
+        snprintf(p->rep.note, sizeof p->rep.note, "%s", note);
+        return ST_OK;
+    }
+    int64_t id = 0;
+    v = rep_id_by_uuid(s, uuid, "saving the pain and note of a repetition", &id, err);
+    if (v == ST_OK)
+        v = store_rep_get(s, id, &old, err);
+    if (v != ST_OK || (old.pain == pain && strcmp(old.note, note) == 0))
+        return v;
+    struct rep_annotation a = {&old, pain, note, therapist_id};
+    return store_tx(s, "saving the pain and note of a repetition", rep_annotate_work, &a, err);
 }
 
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err)

@@ -396,7 +396,7 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
                 return FRAME_SKIP;
             ui->drawn_key = key;
             ui->drawn_ns = st_now_ns();
-            bool overlay = ui->help || ui->abort_pending;
+            bool overlay = ui->help || ui->abort_pending || m->entry.open;
             return overlay || !ui->views[UI_VIEW_THERAPIST].have_numbers ? FRAME_ALL : FRAME_NUMBERS;
         }
     }
@@ -549,6 +549,22 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
     }
     if (k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI))
         return; /* shortcuts of the desktop, not ours */
+    if (ui->entry_input) { /* the entry has the keyboard: letters and space come as text */
+        enum ui_edit_kind kind;
+        switch (key) {
+        case SDLK_BACKSPACE: kind = UI_EDIT_BACKSPACE; break;
+        case SDLK_TAB: kind = (k->keysym.mod & KMOD_SHIFT) ? UI_EDIT_PREV : UI_EDIT_NEXT; break;
+        case SDLK_DOWN: kind = UI_EDIT_NEXT; break;
+        case SDLK_UP: kind = UI_EDIT_PREV; break;
+        case SDLK_RETURN:
+        case SDLK_KP_ENTER: kind = UI_EDIT_ENTER; break;
+        case SDLK_ESCAPE: kind = UI_EDIT_CANCEL; break;
+        default: return;
+        }
+        if (in->n_edits < UI_MAX_EDITS)
+            in->edits[in->n_edits++] = (struct ui_edit){.kind = kind};
+        return;
+    }
     if (ui->abort_pending) {
         ui->abort_pending = false;
         if (key == SDLK_ESCAPE || key == SDLK_y || key == SDLK_q)
@@ -580,15 +596,48 @@ static void on_key(struct ui *ui, const SDL_KeyboardEvent *k, struct ui_input *i
     case SDLK_a: push(in, UI_ACT_ACCEPT); break;
     case SDLK_s: push(in, UI_ACT_SKIP); break;
     case SDLK_p: push(in, UI_ACT_PAUSE); break;
+    case SDLK_n: push(in, UI_ACT_NOTE); break;
     case SDLK_ESCAPE:
     case SDLK_q: ui->abort_pending = true; break;
     default: break;
     }
 }
 
+/* Typed text goes to the entry only while it has the keyboard; a piece longer than an edit's text
+ * (an input method's whole word) is split at character boundaries. */
+static void on_text(struct ui *ui, const char *t, struct ui_input *in)
+{
+    if (!ui->entry_input)
+        return;
+    while (*t && in->n_edits < UI_MAX_EDITS) {
+        struct ui_edit *e = &in->edits[in->n_edits++];
+        e->kind = UI_EDIT_TEXT;
+        size_t len = strnlen(t, sizeof e->text - 1);
+        while (len > 0 && t[len] && ((unsigned char)t[len] & 0xc0) == 0x80)
+            len--; /* not inside a character */
+        memcpy(e->text, t, len);
+        e->text[len] = '\0';
+        t += len;
+        if (len == 0)
+            break;
+    }
+}
+
+void ui_entry_input(struct ui *ui, bool on)
+{
+    if (!ui)
+        return;
+    ui->entry_input = on;
+    ui->abort_pending = ui->help = false;
+    if (on && !SDL_IsTextInputActive())
+        SDL_StartTextInput();
+    else if (!on && SDL_IsTextInputActive())
+        SDL_StopTextInput();
+}
+
 static void on_click(struct ui *ui, const SDL_MouseButtonEvent *b, struct ui_input *in)
 {
-    if (b->button != SDL_BUTTON_LEFT)
+    if (b->button != SDL_BUTTON_LEFT || ui->entry_input)
         return;
     int wi = win_index(ui, b->windowID);
     int x = b->x, y = b->y;
@@ -617,7 +666,9 @@ int ui_poll(struct ui *ui, struct ui_input *in)
     if (!ui)
         return 0;
     SDL_Event e;
-    while (SDL_PollEvent(&e)) {
+    /* One event makes at most one edit (a text event holds less than an edit's text): with the
+     * edits full, the rest of the typing stays queued for the next call, none of it lost. */
+    while (in->n_edits < UI_MAX_EDITS && SDL_PollEvent(&e)) {
         switch (e.type) {
         case SDL_QUIT: in->quit = true; break;
         case SDL_WINDOWEVENT:
@@ -627,6 +678,7 @@ int ui_poll(struct ui *ui, struct ui_input *in)
                 ui->hover_win = -1;
             break;
         case SDL_KEYDOWN: on_key(ui, &e.key, in); break;
+        case SDL_TEXTINPUT: on_text(ui, e.text.text, in); break;
         case SDL_MOUSEMOTION:
             ui->hover_win = win_index(ui, e.motion.windowID);
             ui->hover_x = e.motion.x;

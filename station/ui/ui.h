@@ -119,6 +119,7 @@ enum ui_action {
     UI_ACT_ACCEPT, /* A: accept a flagged rep */
     UI_ACT_SKIP,   /* S: skip the block */
     UI_ACT_PAUSE,  /* P: pause or resume (the station knows which) */
+    UI_ACT_NOTE,   /* N: enter pain and a note (the station opens its struct ui_entry) */
     UI_ACT_ABORT,  /* Esc twice, or Esc then Y: abort the session (already confirmed) */
     UI_ACT_COUNT
 };
@@ -157,6 +158,7 @@ struct ui_last_rep {
 /* One row of the block's rep table. */
 struct ui_rep {
     int index;      /* 1-based rep number in the block */
+    int pain;       /* the patient's pain 0-10 entered for it; -1 none */
     double peak_n;  /* NAN while not measured */
     char flags[64]; /* "" = none */
     enum ui_rep_status status;
@@ -223,6 +225,24 @@ struct ui_final {
     char mass_text[32];         /* "70.0 kg" (what N·m/kg is per); "" unknown */
 };
 
+/*
+ * Pain (0-10) and a note, for the last rep and on the session (N): the station's entry, drawn over
+ * the therapist view while open. The station owns the text as typed (ui_poll reports the typing as
+ * struct ui_edit while ui_entry_input is on) and says here why Enter did not save.
+ */
+enum ui_entry_field { UI_ENTRY_PAIN = 0, UI_ENTRY_REP_NOTE, UI_ENTRY_SESSION_NOTE, UI_ENTRY_FIELDS };
+struct ui_entry {
+    bool open;
+    char rep[64];            /* the rep the pain and first note are for ("rep 2 of block 1, adduction
+                              * left"); "" = no rep yet: only the session's note is shown */
+    char pain[8];            /* as typed: "" none, else a whole number 0-10 */
+    char rep_note[512];      /* the rep's note (UTF-8) */
+    char session_note[1024]; /* a new note on the session (UTF-8) */
+    int focus;               /* enum ui_entry_field with the keyboard */
+    char message[160];       /* why Enter did not save ("Pain: type a whole number from 0 to 10");
+                              * "" = none */
+};
+
 struct ui_model {
     struct ui_session session;
     struct ui_last_rep last;
@@ -242,6 +262,7 @@ struct ui_model {
     char start_label[24];      /* the Start button's word ("Start", "Next block"); "" = "Start" */
     unsigned actions_disabled; /* bit (1u << action): that button is greyed and clicks on it
                                 * are ignored; keys are always reported */
+    struct ui_entry entry;     /* pain and notes, drawn over the therapist view when entry.open */
 };
 
 /* Fills m with an empty model: no session, NAN numbers, no curves, no devices. */
@@ -327,10 +348,29 @@ enum ui_layout ui_layout_get(const struct ui *ui);
 /* ---------------------------------------------------------------------------------------------- */
 
 #define UI_MAX_ACTIONS 16
+#define UI_MAX_EDITS 64
+
+/* Typing in the entry (ui_entry_input on): text, or a key that edits or moves. */
+enum ui_edit_kind {
+    UI_EDIT_TEXT = 0,  /* .text: typed text, UTF-8 (SDL's text input: an input method may compose it) */
+    UI_EDIT_BACKSPACE, /* erase the character before the caret (the end of the field) */
+    UI_EDIT_NEXT,      /* Tab or Down: the next field */
+    UI_EDIT_PREV,      /* Shift+Tab or Up: the previous field */
+    UI_EDIT_ENTER,     /* Enter: save */
+    UI_EDIT_CANCEL     /* Esc: close without saving */
+};
+struct ui_edit {
+    enum ui_edit_kind kind;
+    char text[32];
+};
 
 struct ui_input {
     enum ui_action actions[UI_MAX_ACTIONS]; /* in the order they happened */
     int n_actions;
+    struct ui_edit edits[UI_MAX_EDITS]; /* while ui_entry_input is on: the typing, in order (and no
+                                         * actions: every key types or edits); when full, the rest
+                                         * waits in SDL's queue for the next ui_poll */
+    int n_edits;
     bool quit;          /* a window was closed (the station decides: confirm, abort, save) */
     bool abort_pending; /* Esc or q was pressed once: the views ask "again, or Y, to abort" */
     bool help;          /* the help overlay is open (F1, H or ? toggle it; any other key closes it) */
@@ -341,12 +381,16 @@ struct ui_input {
  * Handles the pending window events (resize, close, keys, clicks) without waiting, and fills in with
  * the actions: Space/Enter start, R redo, X reject, A accept, S skip, P pause, Esc or Q abort (asked
  * first: a second Esc or Q, or Y, confirms; any other key cancels), and clicks on the therapist view's
- * buttons. F or F11 toggles full screen on the focused window; F1, H or ? the help overlay listing
+ * buttons; N the entry of pain and notes (UI_ACT_NOTE: the station opens it and calls ui_entry_input).
+ * F or F11 toggles full screen on the focused window; F1, H or ? the help overlay listing
  * every key (any other key closes it and does nothing else); T the therapist's curve between the rep
  * view and the rolling 10 s view; V the patient's half of the one-window layout (hidden: the therapist
  * view takes the whole window). Returns the number of actions.
  */
 int ui_poll(struct ui *ui, struct ui_input *in);
+
+/* Turns the entry's typing on (SDL's text input; keys come as in->edits, not actions) or off. */
+void ui_entry_input(struct ui *ui, bool on);
 
 /* The centre of action a's button in its window's coordinates (for tests and kiosks); false when the
  * button is not on screen (no frame drawn yet, or no such button). */

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "station/ui/ui_priv.h"
 
@@ -190,4 +191,56 @@ int ui_live_curves(const struct ui_live *lv)
 int ui_live_active(const struct ui_live *lv)
 {
     return lv->active >= 0 && lv->active < ui_live_curves(lv) ? lv->active : 0;
+}
+
+/* The start of the shortest tail of s that fits max_w at px (a character boundary): where a focused
+ * box starts drawing a value too long for it, so the caret and the last words typed stay in view. */
+static const char *fitting_tail(struct ui_dc *dc, const char *s, int px, int max_w)
+{
+    size_t len = strlen(s), starts[UI_TEXT_KEY_MAX];
+    size_t i = len >= UI_TEXT_KEY_MAX ? len - (UI_TEXT_KEY_MAX - 1) : 0; /* what the text cache keeps */
+    int n = 0;
+    for (; i < len; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            starts[n++] = i;
+    int lo = 0, hi = n; /* the first start whose tail fits: later starts only make it narrower */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (ui_text_measure(dc, s + starts[mid], px, false) <= max_w)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo < n ? s + starts[lo] : s + len;
+}
+
+#define RGB_BOX_FOCUS 0x2563ebu
+#define RGB_BOX_FIELD 0x111820u
+
+void ui_draw_text_box(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus, bool error)
+{
+    float u = dc->u;
+    int px = ui_text_px(17 * u), in = (int)lroundf(u * 10);
+    uint32_t frame = error ? ui_colour_rgb(UI_COL_FLAG_RED) : focus ? RGB_BOX_FOCUS : UI_RGB_AXIS;
+    ui_draw_round(dc, r.x, r.y, r.w, r.h, (int)lroundf(u * 6), frame);
+    int t = error || focus ? (int)lroundf(u * 2) : 1;
+    if (t < 1)
+        t = 1;
+    ui_draw_round(dc, r.x + t, r.y + t, r.w - 2 * t, r.h - 2 * t, (int)lroundf(u * 5), RGB_BOX_FIELD);
+    int ymid = r.y + r.h / 2, maxw = r.w - 2 * in - (int)lroundf(u * 4);
+    int w = 0;
+    if (value && value[0] && focus)
+        w = ui_text_draw(dc, fitting_tail(dc, value, px, maxw), r.x + in, ymid, px, false, UI_RGB_TEXT,
+                         UI_TX_MIDDLE);
+    else if (value && value[0])
+        w = ui_text_fit(dc, value, r.x + in, ymid, px, px, false, UI_RGB_TEXT, UI_TX_MIDDLE, maxw);
+    else if (hint && hint[0] && !focus)
+        ui_text_fit(dc, hint, r.x + in, ymid, px, (int)lroundf(u * 9), false, UI_RGB_FAINT, UI_TX_MIDDLE, maxw);
+    if (focus) {
+        int ch = ui_text_height(dc, px, false), k = (int)lroundf(u * 2);
+        ui_draw_fill(dc, r.x + in + w + 1, ymid - ch / 2 + k, k > 1 ? k : 1, ch - 2 * k, UI_RGB_TEXT);
+    } else if (hint && hint[0] && value && value[0]) {
+        ui_text_draw(dc, hint, r.x + r.w - in, ymid, ui_text_px(12 * u), false, UI_RGB_FAINT,
+                     UI_TX_RIGHT | UI_TX_MIDDLE);
+    }
 }

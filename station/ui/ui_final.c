@@ -243,7 +243,7 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
     /* Footer. */
     int foot_px = ui_text_px(20 * u);
     int foot_y = bottom - ui_text_height(dc, foot_px, true) - U(u, 6);
-    ui_text_fit(dc, "Press any key to close", W / 2, foot_y, foot_px, U(u, 11), true, UI_RGB_TEXT, UI_TX_CENTER,
+    ui_text_fit(dc, "Press any key to close  \xc2\xb7  N: pain and notes first", W / 2, foot_y, foot_px, U(u, 11), true, UI_RGB_TEXT, UI_TX_CENTER,
                 W - 2 * pad);
 
     /* Left: the table and the asymmetry; right: bars and ratios. */

@@ -17,7 +17,6 @@
 
 #define RGB_PRIMARY 0x2563ebu
 #define RGB_SELECTED 0x1e3a5fu
-#define RGB_FIELD 0x111820u
 
 static int HU(float u, float v)
 {
@@ -56,34 +55,6 @@ static int draw_header(struct ui_dc *dc, const struct ui_home *h, int pad)
     return hh;
 }
 
-/* A text box with its value (or its hint in grey) and, when focused, a caret after the text. */
-static void draw_box(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus,
-                     bool error)
-{
-    float u = dc->u;
-    int px = ui_text_px(17 * u), in = HU(u, 10);
-    uint32_t frame = error ? ui_colour_rgb(UI_COL_FLAG_RED) : focus ? RGB_PRIMARY : UI_RGB_AXIS;
-    ui_draw_round(dc, r.x, r.y, r.w, r.h, HU(u, 6), frame);
-    int t = error || focus ? HU(u, 2) : 1;
-    if (t < 1)
-        t = 1;
-    ui_draw_round(dc, r.x + t, r.y + t, r.w - 2 * t, r.h - 2 * t, HU(u, 5), RGB_FIELD);
-    int ymid = r.y + r.h / 2, maxw = r.w - 2 * in - HU(u, 4);
-    int w = 0;
-    if (value && value[0])
-        w = ui_text_fit(dc, value, r.x + in, ymid, px, px, false, UI_RGB_TEXT, UI_TX_MIDDLE, maxw);
-    else if (hint && hint[0] && !focus)
-        ui_text_fit(dc, hint, r.x + in, ymid, px, HU(u, 9), false, UI_RGB_FAINT, UI_TX_MIDDLE, maxw);
-    if (focus) {
-        int ch = ui_text_height(dc, px, false);
-        ui_draw_fill(dc, r.x + in + w + 1, ymid - ch / 2 + HU(u, 2), HU(u, 2) > 1 ? HU(u, 2) : 1,
-                     ch - HU(u, 4), UI_RGB_TEXT);
-    } else if (hint && hint[0] && value && value[0]) {
-        ui_text_draw(dc, hint, r.x + r.w - in, ymid, ui_text_px(12 * u), false, UI_RGB_FAINT,
-                     UI_TX_RIGHT | UI_TX_MIDDLE);
-    }
-}
-
 static void draw_buttons(struct ui_dc *dc, const struct ui_home *h, int x, int y, int w, int bh)
 {
     float u = dc->u;
@@ -116,7 +87,7 @@ static void draw_list(struct ui_dc *dc, const struct ui_home *h, int pad, int to
     float u = dc->u;
     int w = dc->w - 2 * pad;
     SDL_Rect sr = {pad, top, w, HU(u, 44)};
-    draw_box(dc, sr, h->search, "Search by name, reference or birth date  ( / )", h->search_focus, false);
+    ui_draw_text_box(dc, sr, h->search, "Search by name, reference or birth date  ( / )", h->search_focus, false);
     ui_home_hit(dc, UI_HE_SEARCH, 0, sr);
     int y = sr.y + sr.h + HU(u, 10);
     char count[64];
@@ -182,7 +153,7 @@ static void draw_form(struct ui_dc *dc, const struct ui_home *h, int pad, int to
                     f->error ? ui_colour_rgb(UI_COL_FLAG_RED) : UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE,
                     label_w - HU(u, 14));
         SDL_Rect r = {pad + label_w, y, w, bh};
-        draw_box(dc, r, f->value, f->hint, i == h->field_focus, f->error);
+        ui_draw_text_box(dc, r, f->value, f->hint, i == h->field_focus, f->error);
         ui_home_hit(dc, UI_HE_FIELD, i, r);
     }
 }

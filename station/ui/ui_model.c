@@ -69,8 +69,10 @@ void ui_model_init(struct ui_model *m)
     m->session.dir = ST_DIR_ADD;
     m->session.side = ST_SIDE_LEFT;
     m->last.peak_n = NAN;
-    for (int i = 0; i < UI_MAX_REPS; i++)
+    for (int i = 0; i < UI_MAX_REPS; i++) {
         m->reps[i].peak_n = NAN;
+        m->reps[i].pain = -1;
+    }
     m->live.force_n = NAN;
     m->live.block_best_n = NAN;
     m->live.last_peak_n = NAN;
@@ -130,7 +132,7 @@ const char *ui_action_name(enum ui_action a)
     static const char *const names[UI_ACT_COUNT] = {
         [UI_ACT_NONE] = "none",     [UI_ACT_START] = "start",   [UI_ACT_REDO] = "redo",
         [UI_ACT_REJECT] = "reject", [UI_ACT_ACCEPT] = "accept", [UI_ACT_SKIP] = "skip",
-        [UI_ACT_PAUSE] = "pause",   [UI_ACT_ABORT] = "abort",
+        [UI_ACT_PAUSE] = "pause",   [UI_ACT_NOTE] = "note",     [UI_ACT_ABORT] = "abort",
     };
     if ((int)a < 0 || a >= UI_ACT_COUNT)
         return "?";

@@ -125,6 +125,7 @@ struct ui {
     bool help;           /* the help overlay is open */
     bool rolling;        /* T: the rolling 10 s view instead of the rep view */
     bool patient_hidden; /* V: one window without the patient's half (the patient does not look) */
+    bool entry_input;    /* ui_entry_input: keys type into the station's entry */
     int hover_win, hover_x, hover_y; /* mouse, in window output pixels */
 
     SDL_FPoint *pts; /* curve scratch, sized for the widest plot (grown on resize only) */
@@ -204,6 +205,9 @@ void ui_draw_hline(struct ui_dc *dc, int x0, int x1, int y, int t, uint32_t rgb)
 void ui_draw_vline(struct ui_dc *dc, int x, int y0, int y1, int t, uint32_t rgb);
 void ui_draw_disc(struct ui_dc *dc, int cx, int cy, int r, uint32_t rgb);
 void ui_draw_polyline(struct ui_dc *dc, SDL_FPoint *pts, int n, int t, uint32_t rgb);
+/* A text box with its value (or its hint in grey) and, when focused, a caret after the text (a value
+ * too long for it shows its end while focused, its start with "…" otherwise). */
+void ui_draw_text_box(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus, bool error);
 double ui_nice_step(double range, int max_ticks);
 
 /* ui_plot.c: the force curve with its axes, into box; records the mapping in dc->vp. */
@@ -218,6 +222,8 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m);
+/* ui_entry.c: the entry of pain and notes over the therapist view, above bottom. */
+void ui_entry_draw(struct ui_dc *dc, const struct ui_entry *e, int bottom);
 
 /* The number of curves to draw (n_curves clamped to 0..UI_MAX_CURVES) and the active one (0 when
  * out of range): the model is the caller's and is not trusted to be in range. */

@@ -6,7 +6,7 @@
  *   banners    device lost (red) and other alerts (amber), across the full width, only when present
  *   main       the live curve | numbers (current, block best, last rep + saved + flags),
  *              the block's rep table, the session balance
- *   buttons    Start Redo Reject Accept Skip Pause Abort, each with its key
+ *   buttons    Start Redo Reject Accept Skip Pause Note Abort, each with its key
  *   help line  the keys (or the abort confirmation)
  *   status bar each device: name, port, state, sample rate, calibration warning, dropped samples
  *
@@ -277,9 +277,14 @@ static void draw_reps(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
                          UI_TX_GLYPHS);
         else
             ui_text_draw(dc, "\xe2\x80\x94", x_peak, y, cell, false, UI_RGB_FAINT, 0);
+        int pain_w = 0;
+        if (r->pain >= 0) { /* the patient's pain, entered with N: at the column's end, never cut */
+            snprintf(buf, sizeof buf, "pain %d", r->pain);
+            pain_w = ui_text_draw(dc, buf, x_flags + flags_w, y, cell, false, UI_RGB_TEXT, UI_TX_RIGHT) + U(u, 6);
+        }
         ui_text_fit(dc, r->flags[0] ? r->flags : (r->familiarisation ? "practice" : "\xe2\x80\x94"), x_flags,
                     y, cell, U(u, 9), false, r->flags[0] ? ui_colour_rgb(UI_COL_FLAG_AMBER) : UI_RGB_FAINT, 0,
-                    flags_w);
+                    flags_w - pain_w);
         snprintf(buf, sizeof buf, "%s%s", rep_status_word(r), r->saved ? " \xc2\xb7 \xe2\x9c\x93 saved" : "");
         uint32_t srgb = r->status == UI_REP_ACCEPTED  ? ui_colour_rgb(UI_COL_FLAG_NORMAL)
                         : r->status == UI_REP_PENDING ? UI_RGB_MUTED
@@ -377,7 +382,7 @@ static void draw_balance(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
 static const char *const button_label[UI_ACT_COUNT] = {
     [UI_ACT_START] = "Start",           [UI_ACT_REDO] = "Redo",       [UI_ACT_REJECT] = "Reject",
     [UI_ACT_ACCEPT] = "Accept flagged", [UI_ACT_SKIP] = "Skip block", [UI_ACT_PAUSE] = "Pause",
-    [UI_ACT_ABORT] = "Abort",
+    [UI_ACT_NOTE] = "Pain / note",      [UI_ACT_ABORT] = "Abort",
 };
 static const char *const button_key[UI_ACT_COUNT] = {
     [UI_ACT_START] = "Space / Enter",
@@ -386,6 +391,7 @@ static const char *const button_key[UI_ACT_COUNT] = {
     [UI_ACT_ACCEPT] = "A",
     [UI_ACT_SKIP] = "S",
     [UI_ACT_PAUSE] = "P",
+    [UI_ACT_NOTE] = "N",
     [UI_ACT_ABORT] = "Q / Esc",
 };
 
@@ -518,6 +524,7 @@ static const char *const help_keys[][2] = {
     {"A", "Accept the last flagged rep: it counts after all"},
     {"S", "Skip the block: its counted reps stay"},
     {"P", "Pause / resume (a rep under way is repeated)"},
+    {"N", "Pain (0-10) and a note for the last rep, a note on the session; Enter saves, Esc cancels"},
     {"Q / Esc", "Abort the test: asked twice (Q, Esc or Y confirms); saved reps stay"},
     {"T", "The curve: this rep from its onset, or the rolling 10 s"},
     {"V", "The patient's view beside this one: on / off"},
@@ -592,7 +599,9 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     draw_status(dc, m, sb_y, sb_h);
     if (m->final.show) {
         ui_final_draw(dc, m, y, sb_y - U(u, 4));
-        if (dc->ui->help)
+        if (m->entry.open)
+            ui_entry_draw(dc, &m->entry, sb_y);
+        else if (dc->ui->help)
             draw_help(dc, sb_y);
         return;
     }
@@ -604,7 +613,7 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
         ui_text_fit(
             dc,
             "Keys:  Space or Enter start  \xc2\xb7  R redo  \xc2\xb7  X reject  \xc2\xb7  A accept flagged  "
-            "\xc2\xb7  S skip block  \xc2\xb7  P pause  \xc2\xb7  Q / Esc abort  \xc2\xb7  F1 help",
+            "\xc2\xb7  S skip block  \xc2\xb7  P pause  \xc2\xb7  N pain / note  \xc2\xb7  Q / Esc abort  \xc2\xb7  F1 help",
             W / 2, help_y, help_px, U(u, 8), false, UI_RGB_MUTED, UI_TX_CENTER, W - 2 * pad);
     draw_buttons(dc, m, pad, btn_y, W - 2 * pad, btn_h);
 
@@ -632,7 +641,9 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     } else {
         dc->vp->have_plot = false;
     }
-    if (dc->ui->abort_pending)
+    if (m->entry.open)
+        ui_entry_draw(dc, &m->entry, sb_y);
+    else if (dc->ui->abort_pending)
         draw_abort_ask(dc, btn_y - U(u, 4));
     else if (dc->ui->help)
         draw_help(dc, sb_y);

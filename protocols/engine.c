@@ -123,6 +123,7 @@ struct eng {
 
     /* the last rep */
     bool have_last, last_decided, last_auto_rejected, last_granted_extra;
+    bool last_redone; /* the last rep was rejected by REDO: it gave its slot back (to be measured again) */
     struct eng_rep last;
     int64_t last_end_t;
 
@@ -778,6 +779,7 @@ static void end_rep(struct eng *e, enum eng_rep_end why)
     }
     e->have_last = true;
     e->last_decided = false;
+    e->last_redone = false;
     e->last = *r;
     e->last.t_s = e->last.f_n = NULL;
     e->last.n = 0;
@@ -1095,9 +1097,14 @@ static void decided(struct eng *e, enum eng_cmd how)
     ev->decision = how;
 }
 
+static enum st_status cmd_accept_late(struct eng *e, struct st_err *err);
+
 static enum st_status cmd_decide(struct eng *e, enum eng_cmd cmd, struct st_err *err)
 {
     const char *what = cmd == ENG_CMD_REDO ? "redo" : cmd == ENG_CMD_REJECT ? "reject" : "accept";
+    if (cmd == ENG_CMD_ACCEPT && (e->state == ENG_REST || e->state == ENG_NEXT_BLOCK || e->state == ENG_TARE ||
+                                  e->state == ENG_COUNTDOWN || e->state == ENG_ARMED))
+        return cmd_accept_late(e, err);
     enum st_status s = refuse_common(e, what, err);
     if (s != ST_OK)
         return s;
@@ -1121,6 +1128,7 @@ static enum st_status cmd_decide(struct eng *e, enum eng_cmd cmd, struct st_err 
             r->status = ENG_REP_REJECTED;
             r->counts = false;
             e->last_decided = true;
+            e->last_redone = cmd == ENG_CMD_REDO;
             if (cmd == ENG_CMD_REJECT)
                 k->done++;
         }
@@ -1131,37 +1139,61 @@ static enum st_status cmd_decide(struct eng *e, enum eng_cmd cmd, struct st_err 
     }
     if (e->state != ENG_REST && e->state != ENG_NEXT_BLOCK)
         return st_err_set(err, ST_ERR_ARG, "Nothing to %s yet", what);
-    if (cmd == ENG_CMD_ACCEPT) {
-        if (!(e->last_auto_rejected && !e->last_decided && r->met.contraction))
-            return st_err_set(err, ST_ERR_ARG, r->status == ENG_REP_ACCEPTED
-                                                   ? "Nothing to accept: the last repetition counts already"
-                                                   : "Nothing to accept: the last repetition was rejected");
-        r->status = ENG_REP_ACCEPTED;
-        r->counts = true;
-        count_add(e, r->block, r->seq, r->met.peak_n);
-        if (e->last_granted_extra) {
-            k->extras--;
-            e->last_granted_extra = false;
-        }
-        e->last_auto_rejected = false;
-    } else {
-        if (r->status != ENG_REP_ACCEPTED || e->last_decided)
-            return st_err_set(err, ST_ERR_ARG, "The last repetition was rejected already");
-        if (r->counts)
-            count_remove(e, r->block, r->seq);
-        if (cmd == ENG_CMD_REDO) {
-            if (r->familiarisation)
-                k->fam_done--;
-            else
-                k->done--;
-        }
-        r->status = ENG_REP_REJECTED;
-        r->counts = false;
-        e->last_decided = true;
+    if (r->status != ENG_REP_ACCEPTED || e->last_decided)
+        return st_err_set(err, ST_ERR_ARG, "The last repetition was rejected already");
+    if (r->counts)
+        count_remove(e, r->block, r->seq);
+    if (cmd == ENG_CMD_REDO) {
+        if (r->familiarisation)
+            k->fam_done--;
+        else
+            k->done--;
     }
+    r->status = ENG_REP_REJECTED;
+    r->counts = false;
+    e->last_decided = true;
+    e->last_redone = cmd == ENG_CMD_REDO;
     decided(e, cmd);
     settle(e, r->block);
     advance(e);
+    return ST_OK;
+}
+
+/*
+ * ACCEPT on the last rep when it was flagged and rejected (by the engine in auto mode, or by the
+ * therapist's REJECT or REDO), at any time before the next rep starts: while the engine waits (REST,
+ * NEXT_BLOCK) and while the next rep is being prepared (TARE, COUNTDOWN, ARMED: nothing of it is
+ * recorded yet). It counts; a replacement granted for it is taken back, a slot it gave back by REDO
+ * is taken again. If the rep being prepared is then no longer owed, it is called off (the engine goes
+ * where a decision in REST would have taken it).
+ */
+static enum st_status cmd_accept_late(struct eng *e, struct st_err *err)
+{
+    if (!e->have_last)
+        return st_err_set(err, ST_ERR_ARG, "Nothing to accept yet");
+    struct eng_rep *r = &e->last;
+    struct blk *k = &e->blk[r->block];
+    if (r->status == ENG_REP_ACCEPTED)
+        return st_err_set(err, ST_ERR_ARG, "Nothing to accept: the last repetition counts already");
+    if (r->status != ENG_REP_REJECTED || !r->flags || r->familiarisation || !r->met.contraction)
+        return st_err_set(err, ST_ERR_ARG,
+                          r->status == ENG_REP_INTERRUPTED ? "The last repetition was interrupted: it is repeated anyway"
+                          : !r->met.contraction ? "No contraction was detected in the last repetition: it cannot count"
+                                                : "Nothing to accept: the last repetition was not flagged");
+    r->status = ENG_REP_ACCEPTED;
+    r->counts = true;
+    count_add(e, r->block, r->seq, r->met.peak_n);
+    if (e->last_auto_rejected && e->last_granted_extra)
+        k->extras--;
+    if (e->last_decided && e->last_redone)
+        k->done++;
+    e->last_auto_rejected = e->last_granted_extra = e->last_decided = e->last_redone = false;
+    decided(e, ENG_CMD_ACCEPT);
+    settle(e, r->block);
+    bool preparing = e->state == ENG_TARE || e->state == ENG_COUNTDOWN || e->state == ENG_ARMED;
+    if (!preparing || e->cur_block < 0 || block_finished(e, e->cur_block) ||
+        first_open_group(e) != e->group_of[e->cur_block])
+        advance(e);
     return ST_OK;
 }
 

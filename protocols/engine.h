@@ -73,8 +73,12 @@
  * - manual, flagged or no contraction: PENDING, REVIEW. ACCEPT -> accepted, counts. REJECT -> rejected,
  *   not counted, not repeated (uses the slot). REDO -> rejected, not counted, repeated.
  * - auto, flagged: REJECTED at once (kept, not counted) and replaced by an extra rep while the block's
- *   max_extra_reps allow (EXTRA_REP). ACCEPT afterwards (while it is the last rep) counts it and takes
- *   the replacement back.
+ *   max_extra_reps allow (EXTRA_REP).
+ * - ACCEPT on the last rep when it was flagged (with a contraction) and rejected, by the engine (auto)
+ *   or by REJECT or REDO, at any time before the next rep starts: in REST, NEXT_BLOCK, and while the
+ *   next rep is prepared (TARE, COUNTDOWN, ARMED). It counts; a replacement granted for it is taken
+ *   back and a slot it gave back by REDO is taken again; a rep being prepared that is then no longer
+ *   owed is called off (the engine goes on as from REST). Refused once the next rep has started.
  * - REDO / REJECT also apply to the last rep after it was accepted, while the engine waits (REST,
  *   NEXT_BLOCK): REDO takes its count back and repeats it (reopening its block if it had ended),
  *   REJECT takes its count back. Not after COMPLETE.

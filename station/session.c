@@ -292,6 +292,12 @@ static void decide_rep(struct sess *s, const struct eng_event *ev)
         rc->status = ev->rep.status;
         rc->counts = ev->rep.counts;
         rc->redone = ev->decision == ENG_CMD_REDO;
+        if (ev->decision == ENG_CMD_ACCEPT && rc->replaced) { /* the engine took its replacement back */
+            rc->replaced = false;
+            if (rc->block >= 0 && rc->block < PROTO_MAX_BLOCKS && s->extras[rc->block] > 0)
+                s->extras[rc->block]--;
+            s->notice[0] = '\0';
+        }
     }
     say(s, "  Rep %d is now %s%s", ev->rep.index, eng_rep_status_name(ev->rep.status),
         ev->rep.counts ? " (counts)" : "");
@@ -1002,8 +1008,13 @@ static void rep_next(const struct sess *s, const struct rec *rc, enum eng_state 
         snprintf(buf, size, "%s", st == ENG_REVIEW ? "waiting for you: accept (A), reject (X) or redo (R) it"
                                                    : "not decided: it does not count");
         break;
-    case ENG_REP_REJECTED:
-        snprintf(buf, size, "%s", rc->replaced ? "not counted: one more rep follows" : "rejected: not counted");
+    case ENG_REP_REJECTED: /* a flagged rep can still be accepted until the next one starts (A) */
+        snprintf(buf, size, "%s%s", rc->replaced ? "not counted: one more rep follows" : "rejected: not counted",
+                 rc->flags && isfinite(rc->peak_n) && !rc->familiarisation &&
+                         (st == ENG_REST || st == ENG_NEXT_BLOCK || st == ENG_TARE || st == ENG_COUNTDOWN ||
+                          st == ENG_ARMED)
+                     ? "; A accepts it until the next rep starts"
+                     : "");
         break;
     case ENG_REP_INTERRUPTED:
         snprintf(buf, size, "%s", s->finished ? "interrupted: not counted" : "interrupted: it is repeated");

@@ -920,6 +920,83 @@ static void test_push_read_as_negative(void)
     }
 }
 
+/* A (accept-flagged) on the last flagged rep at any time before the next rep starts: after the
+ * therapist redid or rejected it, in the countdown or the next block's preparation, and in auto mode
+ * while the replacement is armed (the replacement, no longer owed, is called off). Once the next rep
+ * has started it is refused, and afterwards A is about that rep. */
+static void test_accept_flagged_until_next_rep_starts(void)
+{
+    struct st_err err;
+    struct eng_view v;
+    /* Manual, REDO in review, then A in the countdown of the rep that replaces it. */
+    static struct sim s;
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 1, 2, 2, "fixed"}, NULL, 80);
+    s.plateau_s = 0.3; /* too short: flagged */
+    s.review_cmd = ENG_CMD_REDO;
+    REQUIRE(run_until(&s, ENG_COUNTDOWN, 1, 30));
+    s.plateau_s = 2.0;
+    CHECK_INT(s.ndecided, 1);
+    CHECK_OK(cmd(&s, ENG_CMD_ACCEPT, &err), &err);
+    REQUIRE(s.ndecided == 2);
+    CHECK_INT(s.decided[1].decision, ENG_CMD_ACCEPT);
+    CHECK_INT(s.decided[1].rep.seq, 1);
+    CHECK(s.decided[1].rep.counts);
+    CHECK_INT(state_of(&s), ENG_COUNTDOWN); /* still owed: the block's second rep */
+    CHECK_INT(cmd(&s, ENG_CMD_ACCEPT, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "counts already") != NULL);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 2, 60));
+    CHECK_INT(s.nreps, 2); /* the redo is not measured: the accepted rep took its slot back */
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2);
+    sim_free(&s);
+
+    /* Manual, REJECT on the block's last rep, then A while the next block is prepared; refused once
+     * the next rep has started; afterwards A is about the new last rep (clean: counts already). */
+    sim_small(&s, (struct small_spec){ADD_L ABD_L, 0, 1, 3, 1, 2, 2, "fixed"}, NULL, 80);
+    s.plateau_s = 0.3;
+    s.review_cmd = ENG_CMD_REJECT;
+    REQUIRE(run_until(&s, ENG_COUNTDOWN, 1, 30));
+    s.plateau_s = 2.0;
+    eng_view(s.e, &v);
+    CHECK_INT(v.block, 1);
+    CHECK_OK(cmd(&s, ENG_CMD_ACCEPT, &err), &err);
+    REQUIRE(s.ndecided == 2);
+    CHECK_INT(s.decided[1].rep.block, 0);
+    CHECK(s.decided[1].rep.counts);
+    CHECK_INT(state_of(&s), ENG_COUNTDOWN);
+    REQUIRE(run_until(&s, ENG_CONTRACTION, 1, 10));
+    CHECK_INT(cmd(&s, ENG_CMD_ACCEPT, &err), ST_ERR_ARG);
+    CHECK(strstr(err.msg, "in progress") != NULL);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 2, 60));
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2);
+    sim_free(&s);
+
+    /* Auto: the flagged rep is rejected and replaced; A while the replacement is armed takes it back
+     * and the block, now complete, gives way to the next one: no third rep is measured. */
+    struct eng_config cfg = auto_config();
+    sim_small(&s, (struct small_spec){ADD_L ABD_L, 0, 1, 3, 1, 1, 2, "fixed"}, &cfg, 80);
+    s.plateau_s = 0.3;
+    REQUIRE(run_until(&s, ENG_ARMED, 1, 30));
+    s.plateau_s = 2.0;
+    CHECK_INT(s.reps[0].rep.status, ENG_REP_REJECTED);
+    eng_view(s.e, &v);
+    CHECK_INT(v.block, 0);
+    CHECK_INT(v.reps, 2);
+    CHECK_OK(cmd(&s, ENG_CMD_ACCEPT, &err), &err);
+    REQUIRE(s.ndecided == 1);
+    CHECK(s.decided[0].rep.counts);
+    eng_view(s.e, &v);
+    CHECK_INT(v.state, ENG_NEXT_BLOCK);
+    CHECK_INT(v.block, 1);
+    REQUIRE(run_until(&s, ENG_COMPLETE, 2, 60));
+    CHECK_INT(s.nreps, 2);
+    CHECK_INT(s.reps[1].rep.block, 1);
+    eng_view(s.e, &v);
+    CHECK_INT(v.reps_counted, 2);
+    sim_free(&s);
+}
+
 static void test_review_accept_reject_redo(void)
 {
     static struct sim s;
@@ -1729,6 +1806,7 @@ int main(void)
     CHECK_RUN(test_auto_accept_takes_replacement_back);
     CHECK_RUN(test_push_read_as_negative);
     CHECK_RUN(test_review_accept_reject_redo);
+    CHECK_RUN(test_accept_flagged_until_next_rep_starts);
     CHECK_RUN(test_device_lost_mid_rep_and_back);
     CHECK_RUN(test_device_lost_between_reps);
     CHECK_RUN(test_never_pushes);

@@ -5,7 +5,8 @@
  * abort). After every rep that ends or is decided, the test reads the SQLite file and compares it with
  * the model the screen was drawn from: the block best, each row's status and peak, the words of the
  * flags (never internal names), what happens next. The emulated patient releases every push early, so
- * every rep is flagged "released too early" and waits for the therapist's decision. After the first
+ * every rep is flagged "released too early" and waits for the therapist's decision; block 2's first is
+ * rejected, then accepted in the rest (A works until the next rep starts). After the first
  * accept, N takes the patient's pain and a note for that rep and a note on the session, typed as SDL
  * text-input events (a pain off the scale refused first), and the test finds them in the file with
  * their audit rows. The aborted
@@ -68,6 +69,8 @@ struct watch {
     int entry_step;        /* N: pain and notes typed for rep 1 after its accept (steps done) */
     bool saw_pain_refused; /* a pain of 12 was refused in words, the entry open with the text kept */
     bool saw_pain_in_table; /* the rep table showed the pain saved */
+    int late;               /* block 2: 1 its first rep rejected (X), 2 then accepted (A) in the rest */
+    bool saw_late_hint;     /* the screen said A could still accept the rejected flagged rep */
 };
 
 /*
@@ -211,14 +214,20 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     }
     const char *st = m->session.state;
     SDL_Keycode k = 0;
-    if (strcmp(st, "review") == 0) {
-        /* the first flagged rep is accepted, the second redone, the third rejected; in block 2, abort */
-        if (m->session.block == 2)
-            k = w->aborts++ < 2 ? SDLK_q : 0;
-        else
-            k = w->decided == 0 ? SDLK_a : w->decided == 1 ? SDLK_r : SDLK_x;
-        if (m->session.block != 2)
-            w->decided++;
+    bool block2 = m->session.block == 2;
+    if (block2 && w->late == 0 && strcmp(st, "review") == 0) {
+        k = SDLK_x; /* block 2's first rep, flagged, rejected... */
+        w->late = 1;
+    } else if (block2 && w->late == 1 && strcmp(st, "rest") == 0) {
+        w->saw_late_hint = strstr(m->last.next, "A accepts it until the next rep starts") != NULL;
+        k = SDLK_a; /* ...and accepted after all before the next rep starts */
+        w->late = 2;
+    } else if (block2 && w->late == 2) {
+        k = w->aborts++ < 2 ? SDLK_q : 0; /* then the test is aborted */
+    } else if (strcmp(st, "review") == 0) {
+        /* the first flagged rep is accepted, the second redone, the third rejected */
+        k = w->decided == 0 ? SDLK_a : w->decided == 1 ? SDLK_r : SDLK_x;
+        w->decided++;
     } else if (strcmp(st, "rest") == 0 && w->decided == 2 && w->pauses == 0) {
         k = SDLK_p; /* pause in the rest before the redone rep (it waits for Start: no race) */
         w->pauses++;
@@ -358,8 +367,22 @@ static void test_keys_and_database_agree(void)
             check_fail(__FILE__, __LINE__, "no audit row with the reason \"%s\"", want[k]);
         free(au);
     }
+    /* Block 2's flagged rep: rejected in review, then accepted in the rest (A before the next rep
+     * starts); the record says both, in order. */
     CHECK_INT(reps[n - 1].block_index, 1);
-    CHECK_INT(reps[n - 1].status, STORE_REP_PENDING); /* nobody decided it: the session was aborted */
+    CHECK(w.saw_late_hint);
+    CHECK_INT(reps[n - 1].status, STORE_REP_ACCEPTED);
+    CHECK(reps[n - 1].counts);
+    {
+        struct store_audit *au = NULL;
+        size_t na = 0;
+        CHECK_OK(store_audit_list(w.store, reps[n - 1].uuid, &au, &na, &err), &err);
+        REQUIRE(na == 2);
+        CHECK_STR(au[0].reason, "reject");
+        CHECK_STR(au[1].reason, "accept");
+        CHECK_STR(au[1].new_value, "accepted, counted");
+        free(au);
+    }
     /* N: rep 1's pain and note, and the session's note, as typed; the refused 12 left no trace. */
     CHECK(w.saw_pain_refused);
     CHECK(w.saw_pain_in_table);
@@ -400,6 +423,8 @@ static void test_keys_and_database_agree(void)
     bal_compute(br, n, NULL, &bal);
     CHECK(bal.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n == w.last.balance.cell[ST_DIR_ADD][ST_SIDE_LEFT].best_n);
     CHECK_INT(w.last.balance.cell[ST_DIR_ADD][ST_SIDE_LEFT].n, 1);
+    CHECK_INT(w.last.balance.cell[ST_DIR_ABD][ST_SIDE_LEFT].n, 1); /* the one accepted late */
+    CHECK(bal.cell[ST_DIR_ABD][ST_SIDE_LEFT].best_n == w.last.balance.cell[ST_DIR_ABD][ST_SIDE_LEFT].best_n);
     struct store_session sess;
     CHECK_OK(store_session_get(w.store, sid, &sess, &err), &err);
     CHECK_INT(sess.status, STORE_SESSION_ABORTED);

@@ -521,7 +521,7 @@ static const char *const help_keys[][2] = {
     {"Space / Enter", "Start: the test, the next rep, the next block; resume after a pause"},
     {"R", "Redo the last rep: it is kept as rejected and measured again"},
     {"X", "Reject the last rep: kept, not counted; asks first when the block would end short"},
-    {"A", "Accept the last flagged rep: it counts after all"},
+    {"A", "Accept the last flagged rep: it counts after all (also after X or R, until the next rep starts)"},
     {"S", "Skip the block: its counted reps stay"},
     {"P", "Pause / resume (a rep under way is repeated)"},
     {"N", "Pain (0-10) and a note for the last rep, a note on the session; Enter saves, Esc cancels"},

@@ -226,18 +226,30 @@ enum st_status config_path(char *buf, size_t size, struct st_err *err)
     return ST_OK;
 }
 
-const char *config_therapist(const char *name, char *buf, size_t size)
+/* given when given, else $env_name, else the settings file's key (copied into buf), else NULL. */
+static const char *setting(const char *given, const char *env_name, const char *key, char *buf, size_t size)
 {
-    if (name && *name)
-        return name;
-    const char *env = getenv("STATION_THERAPIST");
+    if (given && *given)
+        return given;
+    const char *env = getenv(env_name);
     if (env && *env)
         return env;
     struct st_config c;
-    if (config_load(NULL, &c, NULL) != ST_OK || !c.therapist[0] || !size)
+    const char *v = NULL;
+    if (config_load(NULL, &c, NULL) != ST_OK || !(v = config_get(&c, key)) || !*v || !size)
         return NULL;
-    snprintf(buf, size, "%s", c.therapist);
+    snprintf(buf, size, "%s", v);
     return buf;
+}
+
+const char *config_therapist(const char *name, char *buf, size_t size)
+{
+    return setting(name, "STATION_THERAPIST", "therapist", buf, size);
+}
+
+const char *config_server(const char *url, char *buf, size_t size)
+{
+    return setting(url, "STATION_SERVER", "server", buf, size);
 }
 
 /* path, or config_path's into buf. NULL on failure (err set). */

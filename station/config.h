@@ -83,6 +83,12 @@ char *config_server_masked(const char *url, char *buf, size_t size);
 const char *config_therapist(const char *name, char *buf, size_t size);
 
 /*
+ * The clinic server's URL (station sync, and the sync after each session): url when given (--server),
+ * else $STATION_SERVER, else the settings file's server (copied into buf), else NULL (none is set).
+ */
+const char *config_server(const char *url, char *buf, size_t size);
+
+/*
  * The settings file's path into buf: $XDG_CONFIG_HOME/station/station.conf, else
  * $HOME/.config/station/station.conf. ST_OK, or ST_ERR_ARG when neither variable is set or the path
  * is too long.

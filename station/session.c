@@ -31,6 +31,7 @@
 #include "station/protocol_files.h"
 #include "station/export/rep_json.h"
 #include "station/store/store.h"
+#include "station/sync/sync.h"
 #include "station/ui/ui.h"
 
 volatile sig_atomic_t session_interrupted;
@@ -1535,6 +1536,26 @@ static void repview_free(struct repview *rv)
     free(rv->ef);
 }
 
+/* The clinic server, when one is set ($STATION_SERVER or the settings file: config_server): a sync
+ * once the session is stored, the devices stopped and the window closed - never during a rep. Its
+ * failure (offline is normal) is a one-line notice, not an error of the session. */
+static void sync_after_session(struct sess *s)
+{
+    char buf[1024], shown[1024];
+    const char *url = config_server(NULL, buf, sizeof buf);
+    if (!url)
+        return;
+    config_server_masked(url, shown, sizeof shown);
+    struct sync_result res;
+    struct st_err err;
+    st_err_clear(&err);
+    if (sync_run(s->store, url, shown, NULL, &res, &err) == ST_OK)
+        say(s, "Synced with the clinic server: pushed %lld, pulled %lld, %lld conflict(s), %.1f s.",
+            (long long)res.pushed, (long long)res.pulled, (long long)res.conflicts, res.seconds);
+    else
+        say(s, "Not synced with the clinic server (the session is saved here): %s", st_err_msg(&err));
+}
+
 enum st_status session_run(const struct session_opts *o, int64_t *session_id, struct st_err *err)
 {
     struct sess *s = calloc(1, sizeof *s);
@@ -1677,6 +1698,8 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         free(s->ch[c].tf);
     }
     ui_close(s->ui);
+    if (st == ST_OK && s->session_id > 0)
+        sync_after_session(s);
     eng_free(s->eng);
     if (s->proto_loaded)
         proto_free(&s->proto);

@@ -14,6 +14,7 @@
 #include "protocols/metric_fields.h"
 #include "station/store/store_internal.h"
 #include "store_fixture.h"
+#include "station/store/store_sync.h"
 
 static int64_t pragma_int(sqlite3 *db, const char *sql)
 {
@@ -81,6 +82,7 @@ static const char *const shipped_sha256[] = {
     "d078202080b4d43d5e713154cf05ba766a6f1a27d999f969dd31d9b250055768",
     "3a667a4ce327f676a73025d529cefc7271e947964cf983e18172ee8c29e679e1",
     "0e62f23497f4c96b479f31450845cf40f4403b6ac01fbc83e3b1c9bbda31a7ea",
+    "fbb5f0b487e4d47fce306d448c3d0d552bd58dcf304e83a247512ce2c8a36751",
 };
 
 /* What the test adds as data to a version-1 file: a patient, a session left running by a crash. */
@@ -93,6 +95,14 @@ static const char fixture_rows_v1[] =
     "PRAGMA application_id=1398033969;";
 /* ...and to a version-2 file: that session's host is another station. */
 static const char fixture_rows_v2[] = "UPDATE sessions SET host='old-station', pid=1 WHERE id=1;";
+/* ...and to a version-4 file: rows of the tables that had no UUID before version 5. */
+static const char fixture_rows_v4[] =
+    "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(1, 70, '2024-01-02', 1700000000);"
+    "INSERT INTO audit(at, tbl, row_uuid, action) VALUES(1700000000, 'patients',"
+    " '00000000-0000-4000-8000-000000000001', 'create');"
+    "INSERT INTO session_events(session_id, at_ms, kind) VALUES(1, 0, 'state');"
+    "INSERT INTO session_notes(uuid, session_id, created, text) VALUES('00000000-0000-4000-8000-000000000003', 1,"
+    " 1700000200, 'note');";
 
 /* The file of `version` (0: empty) as SQL into buf: the shipped steps up to it and the test's rows. */
 static void fixture_sql(int version, char *buf, size_t size)
@@ -103,7 +113,10 @@ static void fixture_sql(int version, char *buf, size_t size)
         const char *step = store_schema_sql(v);
         REQUIRE(step != NULL);
         used += (size_t)snprintf(buf + used, size - used, "%s%s", step,
-                                 v == 1 ? fixture_rows_v1 : v == 2 ? fixture_rows_v2 : "");
+                                 v == 1   ? fixture_rows_v1
+                                 : v == 2 ? fixture_rows_v2
+                                 : v == 4 ? fixture_rows_v4
+                                          : "");
         REQUIRE(used < size);
     }
     if (version > 0)
@@ -171,6 +184,29 @@ static void test_store_migrations(void)
             int closed = -1;
             CHECK_OK(store_sessions_close_orphans(s, &closed, &err), &err);
             CHECK_INT(closed, 0);
+            /* Version 5: the old rows were made by this station (its UUID, made once), all wait to be
+             * pushed, and the rows of tables that had no UUID got one each. */
+            char me[STORE_UUID_SIZE];
+            CHECK_OK(store_station_uuid(s, me, &err), &err);
+            CHECK_INT(strlen(me), 36);
+            struct store_row_identity pi;
+            CHECK_OK(store_row_identity(s, "patients", 1, &pi, &err), &err);
+            CHECK_STR(pi.uuid, "00000000-0000-4000-8000-000000000001");
+            CHECK_STR(pi.origin, me);
+            CHECK_STR(pi.edited_by, me);
+            CHECK_INT(pi.version, 1);
+            int64_t sid = 0;
+            CHECK_OK(store_session_find(s, "00000000-0000-4000-8000-000000000002", &sid, &err), &err);
+            CHECK_INT(sid, 1);
+            if (version >= 4) {
+                CHECK_INT(pragma_int(s->db, "SELECT count(DISTINCT uuid) FROM (SELECT uuid FROM body_mass UNION ALL"
+                                            " SELECT uuid FROM audit UNION ALL SELECT uuid FROM session_events)"
+                                            " WHERE length(uuid)=36"),
+                          3);
+                int64_t waiting = 0;
+                CHECK_OK(store_sync_waiting(s, &waiting, &err), &err);
+                CHECK_INT(waiting, 6); /* patient, session, mass, audit row, event, note */
+            }
         }
         /* The migrated file works. */
         int64_t pid = fix_patient(s, "Migrated");

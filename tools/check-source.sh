@@ -25,7 +25,8 @@ fi
 layers="common/:drivers/|protocols/|station/|SDL|sqlite3|cairo|pango|libpq
 drivers/:protocols/|station/|SDL|sqlite3|cairo|pango|libpq
 protocols/:drivers/|station/|SDL|sqlite3|cairo|pango|libpq|libserialport|dirent|fcntl|unistd|sys/
-station/store/:station/ui/|station/export/|station/cli/|station/session|SDL|cairo|pango|libserialport
+station/store/:station/ui/|station/export/|station/cli/|station/session|station/sync/|SDL|cairo|pango|libserialport|libpq
+station/sync/:station/ui/|station/export/|station/cli/|station/gui/|station/session|SDL|sqlite3|cairo|pango|libserialport
 station/export/:station/ui/|station/cli/|station/session|SDL|libserialport|libpq
 station/ui/:station/store/|station/export/|station/cli/|station/gui/|station/session|sqlite3|cairo|pango|libpq
 station/gui/:station/cli/|sqlite3|SDL|cairo|pango|libpq

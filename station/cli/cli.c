@@ -1,6 +1,7 @@
 /* cli.c - option parsing for subcommands; see cli.h. */
 #include "station/cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "station/paths.h"
+#include "station/store/store_sync.h"
 
 int cli_db_open(const char *db_opt, struct store **s)
 {
@@ -30,13 +32,41 @@ int cli_parse_open(struct cli_cmd *cmd, int argc, char **argv, const char **pos,
     return rc ? rc : -1;
 }
 
+/* Whether text has the shape of a UUID (8-4-4-4-12 hexadecimal digits). */
+static bool uuid_shaped(const char *text)
+{
+    if (!text || strlen(text) != 36)
+        return false;
+    for (int i = 0; i < 36; i++)
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? text[i] != '-' : !isxdigit((unsigned char)text[i]))
+            return false;
+    return true;
+}
+
 int cli_session_arg(const struct cli_cmd *cmd, const char *text, int64_t *id)
 {
     long long v = 0;
+    *id = 0;
+    if (uuid_shaped(text))
+        return -1; /* found by cli_db_open_session */
     if (!cli_parse_long(text, 1, INT64_MAX, &v))
-        return cli_usage_error(cmd, "SESSION must be a session number (see station sessions)");
+        return cli_usage_error(cmd, "SESSION must be a session number or UUID (see station sessions)");
     *id = v;
     return -1;
+}
+
+int cli_db_open_session(const char *db_opt, const char *session, struct store **s, int64_t *id)
+{
+    int rc = cli_db_open(db_opt, s);
+    if (rc != 0 || !session || *id)
+        return rc;
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_session_find(*s, session, id, &err) == ST_OK)
+        return 0;
+    store_close(*s);
+    *s = NULL;
+    return cli_fail("%s", st_err_msg(&err));
 }
 
 bool cli_parse_long(const char *text, long long min, long long max, long long *out)

@@ -109,9 +109,12 @@ int cli_db_open(const char *db_opt, struct store **s);
 int cli_parse_open(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos, const char *const *db,
                    struct store **s);
 
-/* The SESSION argument: a session number into *id. Returns -1 to go on, or the usage error (2) that
- * says what SESSION must be. */
+/* The SESSION argument: a session number into *id, or a UUID (*id 0: cli_db_open_session finds it).
+ * Returns -1 to go on, or the usage error (2) that says what SESSION must be. */
 int cli_session_arg(const struct cli_cmd *cmd, const char *text, int64_t *id);
+/* cli_db_open, then, when session is not NULL and *id is still 0 (a UUID), the session with that UUID
+ * into *id. Returns 0 with *s open, or 1 after printing why (nothing left open). */
+int cli_db_open_session(const char *db_opt, const char *session, struct store **s, int64_t *id);
 
 /* The option named name in cmd (for ->seen), or NULL. */
 const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name);

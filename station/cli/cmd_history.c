@@ -316,7 +316,7 @@ int cmd_show(int argc, char **argv)
     if ((rc = cli_session_arg(&cmd, pos[0], &id)) >= 0)
         return rc;
     struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
+    if ((rc = cli_db_open_session(db, pos[0], &s, &id)) != 0)
         return rc;
     struct export_session L;
     struct st_err err;
@@ -789,7 +789,7 @@ int cmd_export(int argc, char **argv)
             return cli_usage_error(&cmd, "--raw goes with the reps table or the JSON");
     }
     struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
+    if ((rc = cli_db_open_session(db, by_patient ? NULL : pos[0], &s, &sid)) != 0)
         return rc;
     struct st_err err;
     st_err_clear(&err);

@@ -38,7 +38,7 @@ int cmd_note(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
+    if ((rc = cli_db_open_session(db, pos[0], &s, &sid)) != 0)
         return rc;
     int64_t th = 0, id = 0;
     enum st_status st = therapist ? store_therapist_ensure(s, therapist, &th, &err) : ST_OK;

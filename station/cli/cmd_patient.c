@@ -23,6 +23,7 @@
 #include "station/config.h"
 #include "station/paths.h"
 #include "station/store/store.h"
+#include "station/store/store_sync.h"
 
 /* The therapist named by --therapist, else $STATION_THERAPIST, else the settings', else none (0). */
 static int therapist_id(struct store *s, const char *name, int64_t *id)
@@ -285,7 +286,6 @@ static int patient_list(int argc, char **argv)
     return 0;
 }
 
-/* Parses the patient argument (number or UUID) into an id. */
 /* The opening of a command on one patient (show, edit, delete): parses cmd, whose one positional
  * argument is the patient (number or UUID), opens the database *db names and finds the patient. Returns
  * -1 with *s open and *id set to go on; else the exit status, nothing left open. */
@@ -304,6 +304,28 @@ static int open_patient(struct cli_cmd *cmd, int argc, char **argv, const char *
         return cli_fail("%s", st_err_msg(&err));
     }
     return -1;
+}
+
+/* The versions of a patient edited on two stations before they synced (clinic server): both kept
+ * until a therapist keeps one. Nothing when there is no conflict. */
+static void print_conflicts(struct store *s, int64_t id)
+{
+    struct store_patient_version *v = NULL;
+    size_t n = 0;
+    struct st_err err;
+    if (store_patient_conflicts(s, id, &v, &n, &err) != ST_OK || n == 0) {
+        free(v);
+        return;
+    }
+    printf("Conflict: edited on two stations before they synced; both versions are kept:\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct store_patient *q = &v[i].p;
+        printf("  version %-12s %s%s | %s | born %s | sex %c | side %c | notes %s\n", v[i].token,
+               v[i].ours ? "(this station's) " : "", q->name, q->ref[0] ? q->ref : "-", q->birth, q->sex,
+               q->side_dominant ? q->side_dominant : '-', q->notes[0] ? q->notes : "-");
+    }
+    printf("  keep one: station patient resolve %lld --keep VERSION\n", (long long)id);
+    free(v);
 }
 
 static int patient_show(int argc, char **argv)
@@ -354,6 +376,7 @@ static int patient_show(int argc, char **argv)
         printf("Body mass\n");
         for (size_t i = 0; i < nm; i++)
             printf("  %s  %.1f kg\n", masses[i].date, masses[i].kg);
+        print_conflicts(s, id);
         printf("Sessions: %zu\n", ns);
         for (size_t i = 0; i < ns; i++) {
             char when[32];
@@ -474,16 +497,88 @@ static int patient_delete(int argc, char **argv)
     return rc;
 }
 
+/* station patient resolve ID --keep VERSION: settles a conflict (store_patient_resolve). */
+static int patient_resolve(int argc, char **argv)
+{
+    const char *db = NULL, *keep = NULL, *therapist = NULL;
+    struct cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        {"--keep", CLI_STR, &keep, "VERSION", "the version to keep, as patient show lists it (2@1a2b3c4d)", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who decides (default $STATION_THERAPIST)", false},
+    };
+    struct cli_cmd cmd = {"station patient resolve", "ID --keep VERSION [--therapist NAME]",
+                          "Settles a conflict (the patient edited on two stations before they synced): the kept "
+                          "version becomes the next one, on every station at its next sync. Audited.",
+                          CLI_OPTS(opts), 1, 1};
+    struct store *s = NULL;
+    int64_t id = 0, th = 0;
+    int rc = open_patient(&cmd, argc, argv, &db, &s, &id);
+    if (rc >= 0)
+        return rc;
+    struct st_err err;
+    if (!keep)
+        rc = cli_usage_error(&cmd, "--keep VERSION is required (station patient show ID lists the versions)");
+    else if ((rc = therapist_id(s, therapist, &th)) == 0) {
+        if (store_patient_resolve(s, id, keep, th, &err) != ST_OK)
+            rc = cli_fail("%s", st_err_msg(&err));
+        else
+            printf("Patient %lld: version %s kept; the other stations take it at their next sync\n", (long long)id,
+                   keep);
+    }
+    store_close(s);
+    return rc;
+}
+
+/* station patient merge A B: B's masses and sessions join A, B is erased (store_patient_merge). */
+static int patient_merge(int argc, char **argv)
+{
+    const char *db = NULL, *therapist = NULL, *reason = NULL;
+    bool yes = false;
+    struct cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        {"--yes", CLI_FLAG, &yes, NULL, "confirm: B's record is erased once its sessions joined A", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "who merges (default $STATION_THERAPIST)", false},
+        {"--reason", CLI_STR, &reason, "TEXT", "why (kept in the audit log)", false},
+    };
+    struct cli_cmd cmd = {"station patient merge", "A B --yes [--reason TEXT] [--therapist NAME]",
+                          "Joins two records of one person (e.g. registered on two stations): B's body masses and "
+                          "sessions move to A and B is erased, here and on every station at its next sync. "
+                          "Audited on both.",
+                          CLI_OPTS(opts), 2, 2};
+    const char *pos[2];
+    int npos = 0;
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, pos, &npos, &db, &s);
+    if (rc >= 0)
+        return rc;
+    int64_t a = 0, b = 0, th = 0;
+    struct st_err err;
+    if (store_patient_find(s, pos[0], &a, &err) != ST_OK || store_patient_find(s, pos[1], &b, &err) != ST_OK)
+        rc = cli_fail("%s", st_err_msg(&err));
+    else if (!yes)
+        rc = cli_usage_error(&cmd, "this moves patient %lld's sessions to patient %lld and erases record %lld; "
+                                   "add --yes to confirm",
+                             (long long)b, (long long)a, (long long)b);
+    else if ((rc = therapist_id(s, therapist, &th)) == 0 && store_patient_merge(s, a, b, th, reason, &err) != ST_OK)
+        rc = cli_fail("%s", st_err_msg(&err));
+    else if (rc == 0)
+        printf("Patient %lld merged into patient %lld\n", (long long)b, (long long)a);
+    store_close(s);
+    return rc;
+}
+
 int cmd_patient(int argc, char **argv)
 {
     static const char usage[] =
-        "Usage: station patient add|list|show|edit|delete ...\n\n"
+        "Usage: station patient add|list|show|edit|delete|merge|resolve ...\n\n"
         "The patients on this station. See station patient SUBCOMMAND --help.\n"
         "  add     --name TEXT --sex F|M|X --birth YYYY-MM-DD --mass-kg KG ...   prints the new id\n"
         "  list    all patients\n"
         "  show    ID   details, body mass history and sessions\n"
         "  edit    ID [fields]   audited\n"
-        "  delete  ID --yes   erases the patient and everything measured on them\n";
+        "  delete  ID --yes   erases the patient and everything measured on them\n"
+        "  merge   A B --yes  joins record B into A (two records of one person)\n"
+        "  resolve ID --keep VERSION   settles a conflict between two stations' edits\n";
     if (argc < 2) {
         fprintf(stderr,
                 "station patient: a subcommand is needed: add, list, show, edit or delete (see station "
@@ -505,6 +600,10 @@ int cmd_patient(int argc, char **argv)
         return patient_edit(argc - 1, argv + 1);
     if (!strcmp(sub, "delete"))
         return patient_delete(argc - 1, argv + 1);
+    if (!strcmp(sub, "merge"))
+        return patient_merge(argc - 1, argv + 1);
+    if (!strcmp(sub, "resolve"))
+        return patient_resolve(argc - 1, argv + 1);
     fprintf(stderr, "station patient: unknown subcommand \"%.40s\" (see station patient --help)\n", sub);
     return 2;
 }

@@ -54,7 +54,7 @@ int cmd_report(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if ((rc = cli_db_open(db, &s)) != 0)
+    if ((rc = cli_db_open_session(db, patient ? NULL : pos[0], &s, &sid)) != 0)
         return rc;
     enum st_status st;
     int64_t pid = 0;

@@ -24,5 +24,7 @@ int cmd_report(int argc, char **argv);    /* station/cli/cmd_report.c */
 int cmd_note(int argc, char **argv);      /* station/cli/cmd_note.c */
 int cmd_export_fhir(int argc, char **argv); /* station/cli/cmd_fhir.c: `export --format fhir` */
 int cmd_gui(int argc, char **argv);       /* station/cli/cmd_gui.c: the window (home) */
+int cmd_sync(int argc, char **argv);      /* station/cli/cmd_sync.c: the clinic server sync */
+int cmd_server(int argc, char **argv);    /* station/cli/cmd_server.c: server init (IT) */
 
 #endif

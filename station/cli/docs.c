@@ -15,7 +15,8 @@
 #include "station/protocol_files.h"
 #include "station/store/store.h"
 
-static const char *const patient_subs[] = {"add", "list", "show", "edit", "delete", NULL};
+static const char *const patient_subs[] = {"add", "list", "show", "edit", "delete", "merge", "resolve", NULL};
+static const char *const server_subs[] = {"init", NULL};
 
 static const struct station_command commands[] = {
     {"gui", cmd_gui, "the window: patients, search, add, edit, history and trend (also `station` alone on a desktop)",
@@ -34,6 +35,8 @@ static const struct station_command commands[] = {
     {"export", cmd_export, "a session (or everything about a patient) as JSON, CSV or FHIR", NULL},
     {"analyze", cmd_analyze, "the metrics of one contraction from a t_s,force_n file", NULL},
     {"sim", cmd_sim, "an emulated dynamometer on a new pseudo-terminal", NULL},
+    {"sync", cmd_sync, "push this station's records to the clinic server and pull the others'", NULL},
+    {"server", cmd_server, "create or update the clinic server's schema (IT, once)", server_subs},
 };
 
 const struct station_command *station_commands(size_t *n)

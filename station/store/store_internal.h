@@ -12,6 +12,8 @@
  *   store_rep.c      sessions, reps and the pending queue of reps not yet written
  *   store_history.c  the trend of one patient, and the balance parameters a session was judged by
  *   store_note.c     the therapist's notes on a session (for the report)
+ *   store_sync.c     the clinic server sync's side of the store: identity, push and pull batches
+ *                    (its manual: store_sync.h); store_sync_patient.c: versions, conflicts, merges
  *
  * Every internal function that talks to SQLite returns an enum st_status with err filled by
  * store_fail (the SQLite code never leaves these files). A write is one call of store_tx: BEGIN
@@ -185,6 +187,17 @@ enum st_status store_id_ensure(struct store *s, const char *select_sql, const st
 enum st_status store_audit_add(struct store *s, int64_t therapist_id, const char *table, const char *row_uuid,
                                const char *action, const char *field, const char *old_value,
                                const char *new_value, const char *reason, struct st_err *err);
+/* Whether a column is one the sync adds to every synced table (origin, edited_by, version, lseq):
+ * store_sync.c. */
+bool store_sync_is_own_column(const char *name);
+/* Erases patient id (whose UUID is uuid) inside the caller's transaction, as store_patient_delete
+ * does: counts what goes into *n_sessions and *n_reps, blanks the values of earlier audit rows about
+ * them, deletes the rows (cascading), and writes one audit row 'delete'. store_patient.c. */
+enum st_status store_patient_erase_tx(struct store *s, int64_t id, const char *uuid, int64_t therapist_id,
+                                      const char *reason, int64_t *n_sessions, int64_t *n_reps, struct st_err *err);
+/* Reads a patient row (id, uuid, name, ref, birth, sex, side, leg, lever, notes, created, updated, mass,
+ * mass date: the order of store_patient.c's PATIENT_SELECT) into a struct store_patient. */
+void store_patient_read_row(sqlite3_stmt *st, void *item);
 /* Today's local date, YYYY-MM-DD (store_patient.c). */
 void store_today(char out[11]);
 

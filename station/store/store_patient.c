@@ -288,7 +288,7 @@ enum st_status store_mass_list(struct store *s, int64_t patient_id, struct store
     "1)"                                                                                                     \
     " FROM patients p"
 
-static void read_patient(sqlite3_stmt *st, void *item)
+void store_patient_read_row(sqlite3_stmt *st, void *item)
 {
     struct store_patient *p = item;
     memset(p, 0, sizeof *p);
@@ -362,7 +362,7 @@ enum st_status store_patient_add(struct store *s, struct store_patient *p, int64
 enum st_status store_patient_get(struct store *s, int64_t id, struct store_patient *p, struct st_err *err)
 {
     bool found = false;
-    enum st_status r = store_row(s, PATIENT_SELECT " WHERE p.id=?", STORE_VALS(sv_int(id)), read_patient, p,
+    enum st_status r = store_row(s, PATIENT_SELECT " WHERE p.id=?", STORE_VALS(sv_int(id)), store_patient_read_row, p,
                                  &found, "reading a patient", err);
     if (r == ST_OK && !found)
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no patient %lld in %s: see `station patient list`",
@@ -400,7 +400,7 @@ enum st_status store_patient_list(struct store *s, struct store_patient **out, s
 {
     void *rows = NULL;
     enum st_status r = store_rows(s, PATIENT_SELECT " ORDER BY p.display_name, p.id", STORE_NO_VALS,
-                                  sizeof **out, read_patient, &rows, n, "listing patients", err);
+                                  sizeof **out, store_patient_read_row, &rows, n, "listing patients", err);
     *out = rows;
     return r;
 }
@@ -480,17 +480,17 @@ struct patient_delete {
     int64_t n_sessions, n_reps;
 };
 
-static enum st_status patient_delete_work(struct store *s, void *ctx, struct st_err *err)
+enum st_status store_patient_erase_tx(struct store *s, int64_t id, const char *uuid, int64_t therapist_id,
+                                     const char *reason, int64_t *n_sessions, int64_t *n_reps, struct st_err *err)
 {
-    struct patient_delete *d = ctx;
     const char *doing = "erasing the patient";
     enum st_status r = store_int(s, "SELECT count(*) FROM sessions WHERE patient_id=?",
-                                 STORE_VALS(sv_int(d->id)), &d->n_sessions, doing, err);
+                                 STORE_VALS(sv_int(id)), n_sessions, doing, err);
     if (r == ST_OK)
         r = store_int(s,
                       "SELECT count(*) FROM repetitions r JOIN sessions x ON x.id = r.session_id"
                       " WHERE x.patient_id=?",
-                      STORE_VALS(sv_int(d->id)), &d->n_reps, doing, err);
+                      STORE_VALS(sv_int(id)), n_reps, doing, err);
     if (r == ST_OK)
         r = store_run(
             s,
@@ -498,16 +498,21 @@ static enum st_status patient_delete_work(struct store *s, void *ctx, struct st_
             " OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id=?2)"
             " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
             " WHERE x.patient_id=?2)",
-            STORE_VALS(sv_text(d->uuid), sv_int(d->id)), doing, err);
+            STORE_VALS(sv_text(uuid), sv_int(id)), doing, err);
     if (r == ST_OK) /* cascades to everything measured */
-        r = store_run(s, "DELETE FROM patients WHERE id=?", STORE_VALS(sv_int(d->id)), doing, err);
+        r = store_run(s, "DELETE FROM patients WHERE id=?", STORE_VALS(sv_int(id)), doing, err);
     char what[96];
-    snprintf(what, sizeof what, "erased: %lld session(s), %lld repetition(s)", (long long)d->n_sessions,
-             (long long)d->n_reps);
+    snprintf(what, sizeof what, "erased: %lld session(s), %lld repetition(s)", (long long)*n_sessions,
+             (long long)*n_reps);
     if (r == ST_OK)
-        r = store_audit_add(s, d->therapist_id, "patients", d->uuid, "delete", NULL, NULL, what, d->reason,
-                            err);
+        r = store_audit_add(s, therapist_id, "patients", uuid, "delete", NULL, NULL, what, reason, err);
     return r;
+}
+
+static enum st_status patient_delete_work(struct store *s, void *ctx, struct st_err *err)
+{
+    struct patient_delete *d = ctx;
+    return store_patient_erase_tx(s, d->id, d->uuid, d->therapist_id, d->reason, &d->n_sessions, &d->n_reps, err);
 }
 
 enum st_status store_patient_delete(struct store *s, int64_t id, int64_t therapist_id, const char *reason,

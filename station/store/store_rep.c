@@ -324,12 +324,13 @@ static const char *rep_col(size_t k)
     return k < REP_OWN ? rep_own_cols[k] : met_fields[k - REP_OWN].key;
 }
 
-/* "uuid, session_id, ..., <metric keys>" into buf (2048 bytes are plenty). */
-static void rep_cols(char *buf, size_t size)
+/* "uuid, session_id, ..., <metric keys>" into buf (2048 bytes are plenty), each after prefix ("r."
+ * where a join could make a name ambiguous: rep_samples has a uuid too). */
+static void rep_cols(char *buf, size_t size, const char *prefix)
 {
     size_t used = 0;
     for (size_t k = 0; k < REP_OWN + met_field_count && used < size; k++) {
-        int w = snprintf(buf + used, size - used, "%s%s", k ? ", " : "", rep_col(k));
+        int w = snprintf(buf + used, size - used, "%s%s%s", k ? ", " : "", prefix, rep_col(k));
         if (w > 0)
             used += (size_t)w;
     }
@@ -338,8 +339,8 @@ static void rep_cols(char *buf, size_t size)
 /* The SELECT of a rep and its samples' n, rate and drops, ending in `tail` (a WHERE and ORDER BY). */
 static void rep_select(char *sql, size_t size, const char *tail)
 {
-    char cols[2048];
-    rep_cols(cols, sizeof cols);
+    char cols[4096];
+    rep_cols(cols, sizeof cols, "r.");
     snprintf(sql, size,
              "SELECT r.id, %s, rs.n, rs.rate_hz, rs.drops FROM repetitions r"
              " LEFT JOIN rep_samples rs ON rs.rep_id = r.id %s",
@@ -430,9 +431,9 @@ enum st_status store_schema_check(struct store *s, struct st_err *err)
         store_rows(s, "PRAGMA table_info(repetitions)", STORE_NO_VALS, sizeof(struct column_name),
                    read_column_name, &rows, &n, "checking the schema", err);
     const struct column_name *c = rows;
-    /* Every column is "id" or one of ours... */
+    /* Every column is "id", one the sync keeps (store_sync.h), or one of ours... */
     for (size_t i = 0; r == ST_OK && i < n; i++) {
-        bool known = strcmp(c[i].name, "id") == 0;
+        bool known = strcmp(c[i].name, "id") == 0 || store_sync_is_own_column(c[i].name);
         for (size_t k = 0; !known && k < REP_OWN + met_field_count; k++)
             known = strcmp(c[i].name, rep_col(k)) == 0;
         if (!known)
@@ -539,7 +540,7 @@ static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *
     struct store_val v[REP_MAX_COLS];
     size_t nv = rep_vals(w->session_id, w->r, v);
     char cols[2048], sql[2600];
-    rep_cols(cols, sizeof cols);
+    rep_cols(cols, sizeof cols, "");
     size_t used = (size_t)snprintf(sql, sizeof sql, "INSERT INTO repetitions(%s) VALUES(?", cols);
     for (size_t k = 1; k < nv && used + 3 < sizeof sql; k++, used += 2)
         memcpy(sql + used, ",?", 3);
@@ -892,7 +893,7 @@ enum st_status store_rep_annotate(struct store *s, const char *uuid, int pain, c
 enum st_status store_rep_get(struct store *s, int64_t rep_id, struct store_rep *rep, struct st_err *err)
 {
     bool found = false;
-    char sql[2600];
+    char sql[4800];
     rep_select(sql, sizeof sql, "WHERE r.id=?");
     enum st_status r =
         store_row(s, sql, STORE_VALS(sv_int(rep_id)), read_rep, rep, &found, "reading a repetition", err);
@@ -906,7 +907,7 @@ enum st_status store_rep_list(struct store *s, int64_t session_id, struct store_
                               struct st_err *err)
 {
     void *rows = NULL;
-    char sql[2600];
+    char sql[4800];
     rep_select(sql, sizeof sql, "WHERE r.session_id=? ORDER BY r.sequence, r.id");
     enum st_status r = store_rows(s, sql, STORE_VALS(sv_int(session_id)), sizeof **out, read_rep, &rows, n,
                                   "reading repetitions", err);

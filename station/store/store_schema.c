@@ -176,7 +176,8 @@ const struct store_table store_schema_tables[] = {
     {"therapists", 1},   {"patients", 1},      {"body_mass", 1}, {"devices", 1},
     {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},  {"session_devices", 1},
     {"repetitions", 1},  {"rep_samples", 1},   {"audit", 1},     {"session_events", 3},
-    {"session_notes", 4}, {NULL, 0},
+    {"session_notes", 4}, {"sync_meta", 5},     {"sync_marks", 5}, {"sync_alias", 5},
+    {"sync_tombstones", 5}, {"sync_conflicts", 5}, {NULL, 0},
 };
 
 /* One step: from version `to - 1` to `to`. sql runs first (may be NULL), then fn (may be NULL). */
@@ -218,11 +219,104 @@ static const char schema_v4[] =
     " text TEXT NOT NULL);"
     "CREATE INDEX session_notes_session ON session_notes(session_id, id);";
 
+/* Version 5: sync with the clinic server (station/sync, station/store/store_sync.h).
+ *  - sync_meta: this station's UUID (made once, here), the local change counter `seq`, the `pulling`
+ *    switch and the last sync's outcome. `pulling` is 1 only inside the transactions that write rows
+ *    pulled from the server, so no other connection ever sees it set.
+ *  - Every synced table gets a uuid where it had none, the station that created the row (origin), the
+ *    station of its last edit (edited_by), a version (1, then +1 per edit) and lseq, the value of the
+ *    change counter at the row's last local change: a push sends the rows whose lseq passed the
+ *    table's mark in sync_marks. Triggers keep these, so no write of the store had to change; they
+ *    stand still while `pulling`, so a pulled row is neither re-sent nor counted as an edit.
+ *    (Recursive triggers are off: the UPDATE inside a trigger does not fire it again; the edit trigger
+ *    also skips updates that moved lseq, which is what the insert trigger does.)
+ *  - sync_tombstones: a patient erased here (the delete trigger) or on another station; pushed as a
+ *    tombstone so every station erases them at its next sync, and never brought back by a pull.
+ *  - sync_alias: a pulled row that is the same thing as a local one under another UUID (the same device
+ *    registered on two stations, the same therapist or protocol text; a merged patient).
+ *  - sync_conflicts: another station's version of a patient with the same version number as ours
+ *    (both edited before syncing): kept until `patient resolve` settles it.
+ * Rows from before version 5 were made by this station: they get its UUID and lseq 1 (all waiting). */
+#define V5_UUID                                                                                              \
+    "lower(hex(randomblob(4))||'-'||hex(randomblob(2))||'-4'||substr(hex(randomblob(2)),2)||'-'||"          \
+    "substr('89ab',1+abs(random()%4),1)||substr(hex(randomblob(2)),2)||'-'||hex(randomblob(6)))"
+#define V5_ME "(SELECT station_uuid FROM sync_meta)"
+#define V5_LOCAL "(SELECT pulling FROM sync_meta)=0"
+#define V5_COLS(T)                                                                                           \
+    "ALTER TABLE " T " ADD COLUMN origin TEXT;"                                                              \
+    "ALTER TABLE " T " ADD COLUMN edited_by TEXT;"                                                           \
+    "ALTER TABLE " T " ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"                                       \
+    "ALTER TABLE " T " ADD COLUMN lseq INTEGER NOT NULL DEFAULT 0;"
+#define V5_UUID_COL(T)                                                                                       \
+    "ALTER TABLE " T " ADD COLUMN uuid TEXT;"                                                                \
+    "UPDATE " T " SET uuid=" V5_UUID ";"                                                                     \
+    "CREATE UNIQUE INDEX " T "_uuid ON " T "(uuid);"
+#define V5_TRIGGERS(T, W)                                                                                    \
+    "UPDATE " T " SET origin=" V5_ME ", edited_by=" V5_ME ", lseq=1;"                                        \
+    "CREATE INDEX " T "_lseq ON " T "(lseq);"                                                                \
+    "CREATE TRIGGER " T "_sync_new AFTER INSERT ON " T " WHEN " V5_LOCAL " BEGIN"                             \
+    " UPDATE sync_meta SET seq=seq+1;"                                                                       \
+    " UPDATE " T " SET uuid=coalesce(NEW.uuid," V5_UUID "), origin=coalesce(NEW.origin," V5_ME "),"          \
+    " edited_by=" V5_ME ", lseq=(SELECT seq FROM sync_meta) WHERE " W "; END;"                               \
+    "CREATE TRIGGER " T "_sync_edit AFTER UPDATE ON " T " WHEN " V5_LOCAL " AND NEW.lseq=OLD.lseq BEGIN"      \
+    " UPDATE sync_meta SET seq=seq+1;"                                                                       \
+    " UPDATE " T " SET version=OLD.version+1, edited_by=" V5_ME ", lseq=(SELECT seq FROM sync_meta)"         \
+    " WHERE " W "; END;"
+#define V5_TABLE(T) V5_COLS(T) V5_TRIGGERS(T, "rowid=NEW.rowid")
+#define V5_NEW_UUID_TABLE(T) V5_COLS(T) V5_UUID_COL(T) V5_TRIGGERS(T, "rowid=NEW.rowid")
+static const char schema_v5[] =
+    "CREATE TABLE sync_meta("
+    " id INTEGER PRIMARY KEY CHECK(id=1),"
+    " station_uuid TEXT NOT NULL,"
+    " pulling INTEGER NOT NULL DEFAULT 0,"
+    " seq INTEGER NOT NULL DEFAULT 1,"
+    " server TEXT,"
+    " last_success INTEGER,"
+    " last_error TEXT);"
+    "INSERT INTO sync_meta(id, station_uuid) VALUES(1, " V5_UUID ");"
+    "CREATE TABLE sync_marks("
+    " tbl TEXT PRIMARY KEY,"
+    " pushed INTEGER NOT NULL DEFAULT 0,"
+    " pulled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE sync_alias("
+    " tbl TEXT NOT NULL,"
+    " uuid TEXT NOT NULL,"
+    " local_id INTEGER NOT NULL,"
+    " PRIMARY KEY(tbl, uuid)) WITHOUT ROWID;"
+    "CREATE TABLE sync_tombstones("
+    " uuid TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL,"
+    " origin TEXT NOT NULL,"
+    " edited_by TEXT NOT NULL,"
+    " merged_into TEXT,"
+    " at INTEGER NOT NULL,"
+    " lseq INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE sync_conflicts("
+    " id INTEGER PRIMARY KEY,"
+    " patient_uuid TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " edited_by TEXT NOT NULL,"
+    " display_name TEXT, clinic_ref TEXT, birth_date TEXT, sex TEXT, dominant_side TEXT,"
+    " leg_length_m REAL, lever_m REAL, notes TEXT, created INTEGER, updated INTEGER,"
+    " UNIQUE(patient_uuid, version, edited_by));"
+    V5_TABLE("therapists") V5_TABLE("patients") V5_NEW_UUID_TABLE("body_mass") V5_TABLE("devices")
+    V5_NEW_UUID_TABLE("calibrations") V5_NEW_UUID_TABLE("protocols") V5_TABLE("sessions")
+    V5_COLS("session_devices") V5_UUID_COL("session_devices")
+    V5_TRIGGERS("session_devices", "session_id=NEW.session_id AND channel=NEW.channel")
+    V5_TABLE("repetitions") V5_NEW_UUID_TABLE("rep_samples") V5_NEW_UUID_TABLE("session_events")
+    V5_TABLE("session_notes") V5_NEW_UUID_TABLE("audit")
+    "CREATE TRIGGER patients_sync_gone AFTER DELETE ON patients WHEN " V5_LOCAL " BEGIN"
+    " UPDATE sync_meta SET seq=seq+1;"
+    " INSERT OR REPLACE INTO sync_tombstones(uuid, version, origin, edited_by, at, lseq)"
+    " VALUES(OLD.uuid, OLD.version+1, " V5_ME ", " V5_ME ", CAST(strftime('%s','now') AS INTEGER),"
+    " (SELECT seq FROM sync_meta)); END;";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
     {3, schema_v3, NULL},
     {4, schema_v4, NULL},
+    {5, schema_v5, NULL},
 };
 
 const char *store_schema_sql(int version)

@@ -1,0 +1,95 @@
+/*
+ * cmd_sync.c - `station sync [--server URL] [--status]` (push this station's records to the clinic's
+ * PostgreSQL server, pull the other stations'; station/sync/sync.h).
+ *
+ * The server's URL comes from --server, else $STATION_SERVER, else the settings file (config_server); it may
+ * hold a password, so it is only ever shown masked. A sync prints one line (pushed, pulled, conflicts,
+ * time); offline is one clear line and exit 1, with nothing lost. `station server init` is cmd_server.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "station/cli/cli.h"
+#include "station/cli/commands.h"
+#include "station/config.h"
+#include "station/store/store.h"
+#include "station/store/store_sync.h"
+#include "station/sync/sync.h"
+
+static int sync_status(struct store *s, const char *server_opt)
+{
+    struct store_sync_state st;
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_sync_state(s, &st, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    char buf[1024], shown[1024];
+    const char *url = config_server(server_opt, buf, sizeof buf);
+    if (url)
+        config_server_masked(url, shown, sizeof shown);
+    else
+        snprintf(shown, sizeof shown, "%s", *st.server ? st.server : "none set");
+    char when[32];
+    printf("Station: %s\n", st.station);
+    printf("Server: %s\n", shown);
+    printf("Last success: %s\n", st.last_success ? store_time_str(st.last_success, when, sizeof when) : "never");
+    if (*st.last_error)
+        printf("Last failure: %s\n", st.last_error);
+    printf("Rows waiting: %lld\n", (long long)st.waiting);
+    printf("Conflicts waiting: %lld%s\n", (long long)st.conflicts,
+           st.conflicts ? " (station patient list marks them; station patient resolve ID --keep VERSION)" : "");
+    return 0;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+    const char *db = NULL, *server = NULL;
+    bool status = false;
+    long long batch = 200;
+    struct cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        {"--server", CLI_STR, &server, "URL",
+         "the clinic server (libpq URL, e.g. postgresql://room1@server/clinic?sslmode=require); default "
+         "$STATION_SERVER, then the config file",
+         false},
+        {"--batch-rows", CLI_LONG, &batch, "N", "rows per server transaction (default 200)", false},
+        {"--status", CLI_FLAG, &status, NULL, "the server, the last success, rows waiting, conflicts waiting",
+         false},
+    };
+    struct cli_cmd cmd = {"station sync", "[--server URL] [--status]",
+                          "Pushes this station's new and changed records to the clinic server, then pulls what "
+                          "the other stations recorded. Prints one line: pushed, pulled, conflicts, time.",
+                          CLI_OPTS(opts), 0, 0};
+    struct store *s = NULL;
+    int rc = cli_parse_open(&cmd, argc, argv, NULL, NULL, &db, &s);
+    if (rc >= 0)
+        return rc;
+    if (batch < 1 || batch > 100000) {
+        store_close(s);
+        return cli_usage_error(&cmd, "--batch-rows must be 1-100000");
+    }
+    if (status) {
+        rc = sync_status(s, server);
+        store_close(s);
+        return rc;
+    }
+    char buf[1024], shown[1024];
+    const char *url = config_server(server, buf, sizeof buf);
+    if (!url) {
+        store_close(s);
+        return cli_fail("No clinic server is set: give --server URL, set STATION_SERVER, or set the server in "
+                        "the settings (the window's Settings page)");
+    }
+    config_server_masked(url, shown, sizeof shown);
+    struct st_err err;
+    st_err_clear(&err);
+    struct sync_result res;
+    enum st_status st = sync_run(s, url, shown, &(struct sync_opts){.batch_rows = (size_t)batch}, &res, &err);
+    store_close(s);
+    if (st != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    printf("Synced: pushed %lld, pulled %lld, %lld conflict(s)%s, %.1f s.\n", (long long)res.pushed,
+           (long long)res.pulled, (long long)res.conflicts,
+           res.erased ? ", patients erased by another station" : "", res.seconds);
+    return 0;
+}

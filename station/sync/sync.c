@@ -1,0 +1,484 @@
+/*
+ * sync.c - the clinic server: connecting (and saying clearly why not), the server schema, and a sync's
+ * push and pull (manual: station/sync/sync.h).
+ *
+ * Why plain libpq and SQL: the clinic's IT already runs, backs up and replicates PostgreSQL; a station
+ * needs no server program of its own. Rows travel in text form (bytea as binary parameters going out,
+ * hex coming back), one statement per row inside a batch's transaction: simple, and on a local
+ * network the round trips are cheap next to the samples they carry (bench/bench_sync.c measures it).
+ */
+#include "station/sync/sync.h"
+
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "station/store/store_sync.h"
+
+/* Every push transaction takes this advisory lock (any constant; "STN" 15): sequence numbers are then
+ * handed out in commit order. */
+#define SYNC_PUSH_LOCK 5395022015LL
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Talking to the server                                                                            */
+
+struct conn {
+    PGconn *pg;
+    char shown[512]; /* the URL as messages show it (masked) */
+};
+
+/* The first line of libpq's message, without the trailing newline, into out. */
+static void first_line(const char *msg, char *out, size_t size)
+{
+    snprintf(out, size, "%s", msg ? msg : "");
+    out[strcspn(out, "\n")] = '\0';
+}
+
+/* A failure of the server (a result or the connection) while `doing`, in words: the station role's
+ * limits (SQLSTATE 42501), a lost connection, or the server's own first line. Returns ST_ERR_IO. */
+static enum st_status server_fail(struct conn *c, PGresult *res, const char *doing, struct st_err *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    char line[256];
+    first_line(res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), line,
+               sizeof line);
+    if (PQstatus(c->pg) != CONNECTION_OK)
+        return st_err_set(err, ST_ERR_IO,
+                          "The connection to the clinic server %s was lost while %s: what was sent before is "
+                          "kept there, nothing is lost here; run station sync again when it is back",
+                          c->shown, doing);
+    if (state && !strcmp(state, "42501"))
+        return st_err_set(err, ST_ERR_IO,
+                          "The clinic server %s refused while %s: the station's role may not do that (%s); "
+                          "nothing is lost",
+                          c->shown, doing, line);
+    if (state && !strcmp(state, "42P01"))
+        return st_err_set(err, ST_ERR_UNSUPPORTED,
+                          "The clinic server %s has no station tables (%s): ask IT to run `station server "
+                          "init --server URL` once",
+                          c->shown, line);
+    return st_err_set(err, ST_ERR_IO, "The clinic server %s failed while %s: %s", c->shown, doing, line);
+}
+
+static enum st_status conn_open(struct conn *c, const char *url, const char *shown, struct st_err *err)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->shown, sizeof c->shown, "%s", shown ? shown : "(the clinic server)");
+    /* A station waits 5 s at most for an unreachable server unless the URL says otherwise. */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {url, "5", "station", NULL};
+    c->pg = PQconnectdbParams(keys, vals, 1);
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+        return ST_OK;
+    char line[256];
+    first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", line, sizeof line);
+    enum st_status r;
+    if (strstr(line, "password authentication failed") || strstr(line, "no password supplied"))
+        r = st_err_set(err, ST_ERR_IO,
+                       "The clinic server %s refused the station's role and password: check them with the "
+                       "clinic's IT; the station keeps working offline and nothing is lost",
+                       c->shown);
+    else if (strstr(line, "invalid") || strstr(line, "missing \"=\"") || strstr(line, "unrecognized"))
+        r = st_err_set(err, ST_ERR_ARG, "The clinic server URL %s is not valid (%s)", c->shown, line);
+    else
+        r = st_err_set(err, ST_ERR_IO,
+                       "The clinic server %s cannot be reached (%s): the station keeps working offline and "
+                       "nothing is lost; sync again when the network is back",
+                       c->shown, line);
+    PQfinish(c->pg);
+    c->pg = NULL;
+    return r;
+}
+
+static void conn_close(struct conn *c)
+{
+    PQfinish(c->pg);
+    c->pg = NULL;
+}
+
+/* Runs sql (no parameters) expecting no rows; the failure in words. */
+static enum st_status exec0(struct conn *c, const char *sql, const char *doing, struct st_err *err)
+{
+    PGresult *res = PQexec(c->pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    enum st_status r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? ST_OK : server_fail(c, res, doing, err);
+    PQclear(res);
+    return r;
+}
+
+/* Appends printf-style text to a growing buffer; false when memory ran out. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+static bool sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0)
+            return false;
+        if (b->p && b->len + (size_t)w < b->cap) {
+            b->len += (size_t)w;
+            return true;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)w;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return false;
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+static const char *pg_type(char kind)
+{
+    switch (kind) {
+    case STORE_SYNC_INT:
+        return "bigint";
+    case STORE_SYNC_REAL:
+        return "double precision";
+    case STORE_SYNC_BLOB:
+        return "bytea";
+    default:
+        return "text";
+    }
+}
+
+/* The server's key of table t's rows. */
+static const char *server_key(size_t t)
+{
+    return store_sync_tables[t].how == STORE_SYNC_VERSIONED ? "uuid, version, edited_by" : "uuid";
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* The server schema                                                                                */
+
+static bool init_table_sql(struct sbuf *b, size_t t, const struct store_sync_col *cols, size_t n)
+{
+    const char *name = store_sync_tables[t].name;
+    bool ok = sb_add(b,
+                     "CREATE TABLE IF NOT EXISTS %s(seq bigint NOT NULL DEFAULT nextval('sync_seq'),"
+                     " origin_role name NOT NULL DEFAULT current_user",
+                     name);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(b, ", %s %s%s", cols[i].name, pg_type(cols[i].kind), i == 0 ? " NOT NULL" : "");
+    ok = ok && sb_add(b, ", PRIMARY KEY(%s));", server_key(t));
+    /* A later station schema adds columns: they are added here too (never dropped). */
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(b, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;", name, cols[i].name, pg_type(cols[i].kind));
+    ok = ok && sb_add(b,
+                      "CREATE INDEX IF NOT EXISTS %s_seq ON %s(seq);"
+                      "ALTER TABLE %s ENABLE ROW LEVEL SECURITY;"
+                      "DROP POLICY IF EXISTS station_read ON %s;"
+                      "DROP POLICY IF EXISTS station_insert ON %s;"
+                      "DROP POLICY IF EXISTS station_update ON %s;"
+                      "CREATE POLICY station_read ON %s FOR SELECT TO station USING (true);"
+                      "CREATE POLICY station_insert ON %s FOR INSERT TO station"
+                      " WITH CHECK (origin_role = current_user);"
+                      "CREATE POLICY station_update ON %s FOR UPDATE TO station"
+                      " USING (origin_role = current_user) WITH CHECK (origin_role = current_user);"
+                      "REVOKE ALL ON %s FROM PUBLIC, station;"
+                      "GRANT SELECT, INSERT, UPDATE ON %s TO station;",
+                      name, name, name, name, name, name, name, name, name, name, name);
+    return ok;
+}
+
+enum st_status sync_server_init(struct store *s, const char *url, const char *shown, struct st_err *err)
+{
+    struct conn c;
+    enum st_status r = conn_open(&c, url, shown, err);
+    if (r != ST_OK)
+        return r;
+    struct sbuf b = {0};
+    bool ok = sb_add(&b,
+                     "BEGIN;"
+                     "SET LOCAL client_min_messages=warning;"
+                     "CREATE TABLE IF NOT EXISTS station_schema(version integer NOT NULL);"
+                     "LOCK TABLE station_schema;"
+                     "DO $$BEGIN"
+                     " IF (SELECT max(version) FROM station_schema) > %d THEN"
+                     " RAISE EXCEPTION 'station_schema_newer';"
+                     " END IF;"
+                     " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='station') THEN"
+                     " CREATE ROLE station NOLOGIN;"
+                     " END IF; END$$;"
+                     "CREATE SEQUENCE IF NOT EXISTS sync_seq;"
+                     "REVOKE ALL ON SEQUENCE sync_seq FROM PUBLIC;"
+                     "GRANT USAGE ON SEQUENCE sync_seq TO station;"
+                     "REVOKE ALL ON station_schema FROM PUBLIC;"
+                     "GRANT SELECT ON station_schema TO station;",
+                     SYNC_SERVER_SCHEMA_VERSION);
+    for (size_t t = 0; ok && r == ST_OK && t < store_sync_table_count; t++) {
+        struct store_sync_col cols[STORE_SYNC_MAX_COLS];
+        size_t n = 0;
+        r = store_sync_columns(s, t, cols, &n, err);
+        ok = r == ST_OK && init_table_sql(&b, t, cols, n);
+    }
+    ok = ok && sb_add(&b,
+                      "DELETE FROM station_schema;"
+                      "INSERT INTO station_schema(version) VALUES(%d);"
+                      "COMMIT;",
+                      SYNC_SERVER_SCHEMA_VERSION);
+    if (r == ST_OK && !ok)
+        r = st_err_set(err, ST_ERR_NOMEM, NULL);
+    if (r == ST_OK) {
+        PGresult *res = PQexec(c.pg, b.p);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (strstr(PQresultErrorMessage(res), "station_schema_newer"))
+                r = st_err_set(err, ST_ERR_UNSUPPORTED,
+                               "The clinic server %s holds a newer station schema than this station's (%d): "
+                               "update this station",
+                               c.shown, SYNC_SERVER_SCHEMA_VERSION);
+            else
+                r = server_fail(&c, res, "creating the station schema", err);
+        }
+        PQclear(res);
+    }
+    free(b.p);
+    conn_close(&c);
+    return r;
+}
+
+/* The server's schema must be the one this station writes. */
+static enum st_status check_schema(struct conn *c, struct st_err *err)
+{
+    PGresult *res = PQexec(c->pg, "SELECT max(version) FROM station_schema");
+    enum st_status r = ST_OK;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        r = server_fail(c, res, "reading the server's schema version", err);
+    } else {
+        int v = PQgetisnull(res, 0, 0) ? 0 : (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+        if (v < SYNC_SERVER_SCHEMA_VERSION)
+            r = st_err_set(err, ST_ERR_UNSUPPORTED,
+                           "The clinic server %s holds station schema %d, this station needs %d: ask IT to run "
+                           "`station server init --server URL` with this station's version",
+                           c->shown, v, SYNC_SERVER_SCHEMA_VERSION);
+        else if (v > SYNC_SERVER_SCHEMA_VERSION)
+            r = st_err_set(err, ST_ERR_UNSUPPORTED,
+                           "The clinic server %s holds station schema %d, newer than this station's %d: update "
+                           "this station",
+                           c->shown, v, SYNC_SERVER_SCHEMA_VERSION);
+    }
+    PQclear(res);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Push                                                                                             */
+
+struct push {
+    struct conn *c;
+    size_t t;
+    char sql[16384];
+    const char *values[STORE_SYNC_MAX_COLS];
+    int lengths[STORE_SYNC_MAX_COLS], formats[STORE_SYNC_MAX_COLS];
+};
+
+/* The upsert of a row of table t on the server: immutable rows and patient versions keep the first
+ * copy; a mutable row takes the new values and a new sequence number (so others pull it again). */
+static bool push_sql(struct push *p, const struct store_sync_col *cols, size_t n)
+{
+    struct sbuf b = {0};
+    const char *name = store_sync_tables[p->t].name;
+    bool ok = sb_add(&b, "INSERT INTO %s(", name);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(&b, "%s%s", i ? ", " : "", cols[i].name);
+    ok = ok && sb_add(&b, ") VALUES(");
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(&b, "%s$%zu", i ? ", " : "", i + 1);
+    ok = ok && sb_add(&b, ") ON CONFLICT (%s) DO ", server_key(p->t));
+    if (store_sync_tables[p->t].how == STORE_SYNC_MUTABLE) {
+        ok = ok && sb_add(&b, "UPDATE SET seq=nextval('sync_seq')");
+        for (size_t i = 1; ok && i < n; i++)
+            ok = sb_add(&b, ", %s=EXCLUDED.%s", cols[i].name, cols[i].name);
+    } else {
+        ok = ok && sb_add(&b, "NOTHING");
+    }
+    ok = ok && b.len < sizeof p->sql;
+    if (ok)
+        memcpy(p->sql, b.p, b.len + 1);
+    free(b.p);
+    return ok;
+}
+
+static enum st_status push_row(void *ctx, const struct store_sync_val *vals, size_t n, struct st_err *err)
+{
+    struct push *p = ctx;
+    for (size_t i = 0; i < n; i++) {
+        p->values[i] = vals[i].null ? NULL : vals[i].p;
+        p->lengths[i] = (int)vals[i].n;
+    }
+    PGresult *res = PQexecParams(p->c->pg, p->sql, (int)n, NULL, p->values, p->lengths, p->formats, 0);
+    enum st_status r = PQresultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(p->c, res, "sending rows", err);
+    PQclear(res);
+    return r;
+}
+
+static enum st_status push_table(struct store *s, struct conn *c, size_t t, size_t batch, volatile const int *stop,
+                                 int64_t *pushed, struct st_err *err)
+{
+    struct push *p = calloc(1, sizeof *p);
+    if (!p)
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    p->c = c;
+    p->t = t;
+    struct store_sync_col cols[STORE_SYNC_MAX_COLS];
+    size_t n = 0;
+    enum st_status r = store_sync_columns(s, t, cols, &n, err);
+    if (r == ST_OK && !push_sql(p, cols, n))
+        r = st_err_set(err, ST_ERR_INTERNAL, "the server upsert of %s is too long", store_sync_tables[t].name);
+    for (size_t i = 0; i < n; i++)
+        p->formats[i] = cols[i].kind == STORE_SYNC_BLOB;
+    char lock[96];
+    snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", SYNC_PUSH_LOCK);
+    for (size_t count = batch; r == ST_OK && count == batch && !(stop && *stop);) {
+        int64_t last = 0;
+        r = exec0(c, lock, "starting to send rows", err);
+        if (r == ST_OK)
+            r = store_sync_push_batch(s, t, batch, push_row, p, &last, &count, err);
+        if (r == ST_OK)
+            r = exec0(c, "COMMIT", "sending rows", err);
+        else if (PQstatus(c->pg) == CONNECTION_OK)
+            exec0(c, "ROLLBACK", "sending rows", NULL);
+        /* Only what the server committed is marked sent. */
+        if (r == ST_OK && count)
+            r = store_sync_mark_pushed(s, t, last, err);
+        if (r == ST_OK)
+            *pushed += (int64_t)count;
+    }
+    free(p);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Pull                                                                                             */
+
+struct pull {
+    PGresult *res;
+    const struct store_sync_col *cols;
+    size_t ncols;
+    unsigned char *blobs[STORE_SYNC_MAX_COLS]; /* the current row's decoded bytea values */
+};
+
+static void pull_get(void *ctx, size_t i, struct store_sync_val *vals)
+{
+    struct pull *p = ctx;
+    for (size_t k = 0; k < p->ncols; k++) {
+        int col = (int)k + 1; /* column 0 is seq */
+        struct store_sync_val *v = &vals[k];
+        PQfreemem(p->blobs[k]);
+        p->blobs[k] = NULL;
+        v->null = PQgetisnull(p->res, (int)i, col);
+        v->p = PQgetvalue(p->res, (int)i, col);
+        v->n = (size_t)PQgetlength(p->res, (int)i, col);
+        if (!v->null && p->cols[k].kind == STORE_SYNC_BLOB) {
+            size_t len = 0;
+            p->blobs[k] = PQunescapeBytea((const unsigned char *)v->p, &len);
+            v->p = p->blobs[k] ? (const char *)p->blobs[k] : "";
+            v->n = p->blobs[k] ? len : 0;
+        }
+    }
+}
+
+static enum st_status pull_table(struct store *s, struct conn *c, size_t t, const char *me, size_t batch,
+                                 volatile const int *stop, struct store_sync_counts *counts, int64_t *pulled,
+                                 struct st_err *err)
+{
+    struct store_sync_col cols[STORE_SYNC_MAX_COLS];
+    size_t n = 0;
+    int64_t mark = 0;
+    enum st_status r = store_sync_columns(s, t, cols, &n, err);
+    if (r == ST_OK)
+        r = store_sync_pulled_mark(s, t, &mark, err);
+    if (r != ST_OK)
+        return r;
+    struct sbuf b = {0};
+    bool ok = sb_add(&b, "SELECT seq");
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(&b, ", %s", cols[i].name);
+    enum store_sync_how how = store_sync_tables[t].how;
+    ok = ok && sb_add(&b, " FROM %s WHERE seq > $1 AND %s <> $2 ORDER BY seq LIMIT $3", store_sync_tables[t].name,
+                      how == STORE_SYNC_VERSIONED || how == STORE_SYNC_TOMBSTONE ? "edited_by" : "origin");
+    if (!ok) {
+        free(b.p);
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
+    }
+    struct pull p = {.cols = cols, .ncols = n};
+    for (int rows = (int)batch; r == ST_OK && rows == (int)batch && !(stop && *stop);) {
+        char after[32], limit[32];
+        snprintf(after, sizeof after, "%lld", (long long)mark);
+        snprintf(limit, sizeof limit, "%zu", batch);
+        const char *params[3] = {after, me, limit};
+        p.res = PQexecParams(c->pg, b.p, 3, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(p.res) != PGRES_TUPLES_OK) {
+            r = server_fail(c, p.res, "receiving rows", err);
+        } else if ((rows = PQntuples(p.res)) > 0) {
+            int64_t last = strtoll(PQgetvalue(p.res, rows - 1, 0), NULL, 10);
+            int64_t before = counts->written + counts->conflicts + counts->erased;
+            r = store_sync_pull_batch(s, t, cols, n, (size_t)rows, pull_get, &p, last, counts, err);
+            if (r == ST_OK) {
+                mark = last;
+                *pulled += counts->written + counts->conflicts + counts->erased - before;
+            }
+        }
+        PQclear(p.res);
+        p.res = NULL;
+    }
+    for (size_t k = 0; k < n; k++)
+        PQfreemem(p.blobs[k]);
+    free(b.p);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* A sync                                                                                           */
+
+enum st_status sync_run(struct store *s, const char *url, const char *shown, const struct sync_opts *opts,
+                        struct sync_result *out, struct st_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t t0 = st_now_ns();
+    size_t batch = opts && opts->batch_rows ? opts->batch_rows : 200;
+    volatile const int *stop = opts ? opts->stop : NULL;
+    char me[STORE_UUID_SIZE];
+    struct conn c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.shown, sizeof c.shown, "%s", shown ? shown : "(the clinic server)");
+    enum st_status r = store_station_uuid(s, me, err);
+    if (r == ST_OK)
+        r = conn_open(&c, url, shown, err);
+    if (r == ST_OK)
+        r = check_schema(&c, err);
+    for (size_t t = 0; r == ST_OK && t < store_sync_table_count; t++)
+        r = push_table(s, &c, t, batch, stop, &out->pushed, err);
+    /* One consistent picture of every table: a row's references are pulled before it, in this order. */
+    if (r == ST_OK)
+        r = exec0(&c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "receiving rows", err);
+    struct store_sync_counts counts = {0};
+    for (size_t t = 0; r == ST_OK && t < store_sync_table_count; t++)
+        r = pull_table(s, &c, t, me, batch, stop, &counts, &out->pulled, err);
+    if (r == ST_OK)
+        r = exec0(&c, "COMMIT", "receiving rows", err);
+    out->conflicts = counts.conflicts;
+    out->erased = counts.erased;
+    out->skipped = counts.skipped;
+    if (r == ST_OK && stop && *stop)
+        r = st_err_set(err, ST_ERR_ABORTED, "The sync was stopped: what was sent and received is kept; run station "
+                                            "sync again to finish");
+    conn_close(&c);
+    out->seconds = (double)(st_now_ns() - t0) / 1e9;
+    /* The outcome is recorded for --status; a failure to record it must not hide the sync's own. */
+    if (r != ST_OK && err)
+        store_sync_record(s, c.shown, false, st_err_msg(err), NULL);
+    else if (r == ST_OK)
+        store_sync_record(s, c.shown, true, NULL, NULL);
+    return r;
+}

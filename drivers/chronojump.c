@@ -130,16 +130,8 @@ static enum drv_parse classify(struct cj_parser *p, const char *line, size_t len
 enum drv_parse cj_parse(void *state, const uint8_t *buf, size_t len, size_t *consumed, struct drv_reading *out)
 {
     struct cj_parser *p = state;
-    memset(out, 0, sizeof *out);
-    enum drv_line r = drv_linebuf_feed(&p->lb, buf, len, consumed);
-    if (r == DRV_LINE_NONE)
-        return DRV_NEED_MORE;
-    if (r == DRV_LINE_OVERLONG) {
-        drv_reading_set_raw(out, p->lb.buf, p->lb.len);
-        out->kind = DRV_BAD;
-        return DRV_SKIPPED;
-    }
-    return classify(p, p->lb.buf, p->lb.len, out);
+    enum drv_parse r = drv_line_parse(&p->lb, buf, len, consumed, out);
+    return r == DRV_GOT ? classify(p, p->lb.buf, p->lb.len, out) : r;
 }
 
 /* ---- I/O half ----------------------------------------------------------------------------- */

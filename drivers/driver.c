@@ -132,6 +132,21 @@ enum drv_line drv_linebuf_feed(struct drv_linebuf *lb, const uint8_t *buf, size_
     return DRV_LINE_NONE;
 }
 
+enum drv_parse drv_line_parse(struct drv_linebuf *lb, const uint8_t *buf, size_t len, size_t *consumed,
+                              struct drv_reading *out)
+{
+    memset(out, 0, sizeof *out);
+    enum drv_line r = drv_linebuf_feed(lb, buf, len, consumed);
+    if (r == DRV_LINE_NONE)
+        return DRV_NEED_MORE;
+    if (r == DRV_LINE_OVERLONG) { /* never a reading: its start is kept to show what came */
+        drv_reading_set_raw(out, lb->buf, lb->len);
+        out->kind = DRV_BAD;
+        return DRV_SKIPPED;
+    }
+    return DRV_GOT;
+}
+
 void drv_reading_set_raw(struct drv_reading *r, const char *line, size_t len)
 {
     if (len >= sizeof r->raw)

@@ -92,6 +92,15 @@ void drv_linebuf_init(struct drv_linebuf *lb);
  */
 enum drv_line drv_linebuf_feed(struct drv_linebuf *lb, const uint8_t *buf, size_t len, size_t *consumed);
 
+/*
+ * The opening every line-based family's parse shares: feeds buf into lb (*consumed as
+ * drv_linebuf_feed) with *out cleared. Returns DRV_NEED_MORE while no line is complete; DRV_SKIPPED with
+ * *out a DRV_BAD reading holding the start of an over-long line (its unit is the caller's to set);
+ * DRV_GOT when lb->buf holds a whole line (length lb->len) for the family to classify into *out.
+ */
+enum drv_parse drv_line_parse(struct drv_linebuf *lb, const uint8_t *buf, size_t len, size_t *consumed,
+                              struct drv_reading *out);
+
 /* Copies a line into r->raw (truncated, NUL-terminated). */
 void drv_reading_set_raw(struct drv_reading *r, const char *line, size_t len);
 

@@ -105,18 +105,13 @@ enum drv_parse imada_parse(void *state, const uint8_t *buf, size_t len, size_t *
                            struct drv_reading *out)
 {
     struct imada_parser *p = state;
-    memset(out, 0, sizeof *out);
-    enum drv_line r = drv_linebuf_feed(&p->lb, buf, len, consumed);
-    if (r == DRV_LINE_NONE)
-        return DRV_NEED_MORE;
+    enum drv_parse r = drv_line_parse(&p->lb, buf, len, consumed, out);
+    if (r == DRV_NEED_MORE)
+        return r;
     p->lines++;
-    if (r == DRV_LINE_OVERLONG) {
-        drv_reading_set_raw(out, p->lb.buf, p->lb.len);
+    if (r == DRV_SKIPPED)
         out->unit = p->unit;
-        out->kind = DRV_BAD;
-        return DRV_SKIPPED;
-    }
-    return classify(p, p->lb.buf, p->lb.len, out);
+    return r == DRV_GOT ? classify(p, p->lb.buf, p->lb.len, out) : r;
 }
 
 /* ---- I/O half ----------------------------------------------------------------------------- */

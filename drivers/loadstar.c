@@ -171,15 +171,11 @@ enum drv_parse ls_parse(void *state, const uint8_t *buf, size_t len, size_t *con
                         struct drv_reading *out)
 {
     struct ls_parser *p = state;
-    memset(out, 0, sizeof *out);
-    enum drv_line r = drv_linebuf_feed(&p->lb, buf, len, consumed);
-    if (r == DRV_LINE_NONE)
-        return DRV_NEED_MORE;
-    if (r == DRV_LINE_OVERLONG) {
-        drv_reading_set_raw(out, p->lb.buf, p->lb.len);
-        out->unit = p->unit;
-        return bad(out);
-    }
+    enum drv_parse r = drv_line_parse(&p->lb, buf, len, consumed, out);
+    if (r == DRV_SKIPPED)
+        out->unit = p->unit; /* an over-long line is in the unit in force, as any other */
+    if (r != DRV_GOT)
+        return r;
     return classify(p, p->lb.buf, p->lb.len, out);
 }
 

@@ -191,19 +191,12 @@ enum drv_parse m10_parse_line(struct m10_parser *p, const char *line, size_t len
 enum drv_parse m10_parse(void *state, const uint8_t *buf, size_t len, size_t *consumed, struct drv_reading *out)
 {
     struct m10_parser *p = state;
-    enum drv_line r = drv_linebuf_feed(&p->lb, buf, len, consumed);
-    if (r == DRV_LINE_NONE) {
-        memset(out, 0, sizeof *out);
-        return DRV_NEED_MORE;
-    }
-    if (r == DRV_LINE_OVERLONG) {
-        memset(out, 0, sizeof *out);
-        drv_reading_set_raw(out, p->lb.buf, p->lb.len);
+    enum drv_parse r = drv_line_parse(&p->lb, buf, len, consumed, out);
+    if (r == DRV_SKIPPED) {
         p->lines++;
         out->unit = p->unit;
-        return bad(out);
     }
-    return m10_parse_line(p, p->lb.buf, p->lb.len, out);
+    return r == DRV_GOT ? m10_parse_line(p, p->lb.buf, p->lb.len, out) : r;
 }
 
 int m10_aout_pick(int want_hz, int baud, double *rate_hz)

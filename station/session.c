@@ -404,6 +404,19 @@ static void repview_start(struct sess *s, const struct eng_rep *r)
     rv->recording = true;
 }
 
+/* A new block (its setup, or the pause before it): the graph starts clean, the previous block's reps
+ * are forgotten (the rep view shows no rep until this block's first one starts). */
+static void repview_block(struct sess *s, int block)
+{
+    struct repview *rv = &s->rv;
+    ui_trace_clear(&rv->cur);
+    rv->n_earlier = 0;
+    rv->oldest = 0;
+    rv->onset_s = NAN;
+    rv->block = block;
+    rv->recording = false;
+}
+
 /* The rep ended: the view takes the engine's whole trace (from 1 s before the push) and its exact
  * onset, and keeps them until the next rep starts (a rep under review never scrolls away). */
 static void repview_end(struct sess *s, const struct eng_rep *r)
@@ -475,9 +488,12 @@ static void handle_events(struct sess *s)
                    v.block_pos, v.nblocks, v.block_label ? v.block_label : "-",
                    v.familiarisation ? v.fam_rep : v.rep, v.familiarisation ? v.fam_reps : v.reps,
                    v.familiarisation ? " (practice)" : "");
-            if (ev.state == ENG_SETUP || ev.state == ENG_NEXT_BLOCK)
+            if (ev.state == ENG_SETUP || ev.state == ENG_NEXT_BLOCK) {
                 say(s, "Block %d of %d: %s. Position: %s", v.block_pos, v.nblocks,
                     v.block_label ? v.block_label : "", v.position ? v.position : "");
+                if (v.block >= 0 && v.block != s->rv.block)
+                    repview_block(s, v.block);
+            }
             else if (ev.state == ENG_DEVICE_LOST)
                 say(s, "  Waiting for the dynamometer to come back...");
             else if (ev.state == ENG_COMPLETE)
@@ -1120,7 +1136,7 @@ static void fill_model(struct sess *s)
             snprintf(l->curves[c].label, sizeof l->curves[c].label, "Channel %d", c + 1);
     }
     l->active = v.channel >= 0 && v.channel < s->n_ch ? v.channel : 0;
-    l->rep = s->rv.cur.n > 0 ? &s->rv.cur : NULL;
+    l->rep = s->rv.block >= 0 ? &s->rv.cur : NULL; /* empty at a block's start: a clean graph */
     l->rep_onset_s = s->rv.onset_s;
     l->n_earlier = s->rv.n_earlier;
     for (int i = 0; i < s->rv.n_earlier; i++)

@@ -1409,6 +1409,92 @@ static void test_rep_view(void)
     }
 }
 
+/* Rows above y_end where more than a quarter of the row is the notice banner's blue (its words cover
+ * the rest); *white gets the white (text) pixels in those rows. */
+static int notice_rows(const struct ui_image *img, int y_end, long *white)
+{
+    int rows = 0;
+    *white = 0;
+    for (int y = 0; y < y_end; y++) {
+        if (ui_fix_count_colour(img, 0, y, img->w, y + 1, ui_colour_rgb(UI_COL_NOTICE)) <= img->w / 4)
+            continue;
+        rows++;
+        *white += ui_fix_count_colour(img, 0, y, img->w, y + 1, 0xffffff);
+    }
+    return rows;
+}
+
+/* A new block starts with a clean graph: the rep view with no rep yet (an empty trace) draws its time
+ * from onset and no curve, though the rolling traces still hold the last block's rep; and the notices
+ * say the news in a blue banner across the view, in white words: a skipped block, a rep that one more
+ * follows. At 1280x720, 1600x900 and 3840x2160. */
+static void test_new_block_clean_graph_and_notices(void)
+{
+    static const int sizes[][2] = {{1280, 720}, {1600, 900}, {3840, 2160}};
+    static double et[8], ef[8];
+    static struct ui_trace empty;
+    uint32_t curve = ui_colour_rgb(UI_COL_CURVE0);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct ui *ui = open_ui(UI_LAYOUT_ONE_WINDOW, sizes[s][0], sizes[s][1]);
+        REQUIRE(ui);
+        struct ui_model m;
+        rep_model(&m); /* the last block: its rep, and two earlier ones faint behind it */
+        frame(ui, &m);
+        struct ui_fix_copy before = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+        struct ui_image img = ui_fix_image(&before);
+        int px, py, pw, ph, x, y;
+        REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+        ui_plot_map(ui, UI_VIEW_THERAPIST, 1.0, 182.0, &x, &y);
+        uint32_t faint = ui_image_rgb(&img, x, y);
+        CHECK(ui_fix_count_colour(&img, px, py, px + pw, py + ph, curve) > pw / 4);
+        CHECK(ui_fix_count_colour(&img, px, py, px + pw, py + ph, faint) > pw / 4);
+        long white = 0;
+        CHECK_INT(notice_rows(&img, py, &white), 0);
+
+        /* The next block, skipped into: no rep yet, the block's news in the banner. */
+        ui_trace_init(&empty, et, ef, 8);
+        m.live.rep = &empty;
+        m.live.rep_onset_s = NAN;
+        m.live.n_earlier = 0;
+        m.live.block_best_n = m.live.band_lo_n = m.live.band_hi_n = NAN;
+        m.live.curves[0].trace = &rep_tr[0];
+        m.live.t_now_s = 101.5; /* the rolling traces end with the last block's rep */
+        m.n_reps = 0;
+        m.session.block = 3;
+        snprintf(m.notice, sizeof m.notice, "Block skipped (adduction, right): 0 reps count");
+        frame(ui, &m);
+        struct ui_fix_copy after = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+        img = ui_fix_image(&after);
+        REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+        CHECK_INT(ui_fix_count_colour(&img, px, py, px + pw, py + ph, curve), 0);
+        CHECK_INT(ui_fix_count_colour(&img, px, py, px + pw, py + ph, faint), 0);
+        ui_plot_map(ui, UI_VIEW_THERAPIST, -1.0, 0.0, &x, &y); /* the rep view's axis: 1 s before onset */
+        CHECK_NEAR(x, px, 1.0);
+        int rows = notice_rows(&img, py, &white);
+        CHECK(rows > sizes[s][1] / 40);
+        CHECK(white > rows * 4);
+        if (s == 1)
+            save_png(ui, "ui-new-block-1600x900.png");
+
+        /* A flagged rep not counted: one more follows, said in the banner (two lines if need be). */
+        snprintf(m.notice, sizeof m.notice,
+                 "Rep 2 not counted (released too early, pushing before the start): one more rep follows");
+        snprintf(m.last.next, sizeof m.last.next, "not counted: one more rep follows");
+        frame(ui, &m);
+        struct ui_image now;
+        struct st_err err;
+        CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &now, &err), &err);
+        REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &px, &py, &pw, &ph));
+        long white2 = 0;
+        int rows2 = notice_rows(&now, py, &white2);
+        CHECK(rows2 >= rows);
+        CHECK(white2 > white); /* more words */
+        free(before.px);
+        free(after.px);
+        ui_close(ui);
+    }
+}
+
 /* opts.lazy: a frame is drawn only when it would differ; the numbers alone at most 4 times a second. */
 static void test_lazy_frames(void)
 {
@@ -1539,6 +1625,7 @@ int main(void)
     CHECK_RUN(test_png_screenshot);
     CHECK_RUN(test_default_size_fits_the_display);
     CHECK_RUN(test_rep_view);
+    CHECK_RUN(test_new_block_clean_graph_and_notices);
     CHECK_RUN(test_lazy_frames);
     CHECK_RUN(test_full_screen_key);
     return check_done();

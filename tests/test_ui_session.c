@@ -57,7 +57,10 @@ struct watch {
     char video[16];      /* SDL's video driver the window ran on */
     int review_frames;   /* frames in review: the rep under review must be in view in each */
     bool saw_earlier;    /* a later rep of block 1 was drawn over the block's earlier ones */
-    bool block2_dirty;   /* a rep of block 2 was drawn over block 1's reps (it must start clean) */
+    bool block2_dirty;   /* block 2 was drawn with block 1's reps (it must start clean: no rep before
+                          * its first, then none of block 1 behind it) */
+    bool block2_started; /* block 2's first rep is under way */
+    int block2_waiting_frames; /* frames of block 2 before its first rep (each had a clean graph) */
     bool final_seen;
     struct ui_model last;
     /* key driving (window session only) */
@@ -200,6 +203,13 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
         w->saw_earlier = true;
     if (strcmp(m->session.state, "contraction") == 0 && m->session.block == 2 && m->live.n_earlier > 0)
         w->block2_dirty = true;
+    if (m->session.block == 2 && strcmp(m->session.state, "contraction") == 0)
+        w->block2_started = true;
+    if (m->session.block == 2 && !w->block2_started && !m->final.show) { /* block 2 before its first rep */
+        w->block2_waiting_frames++;
+        if (!m->live.rep || m->live.rep->n > 0 || m->live.n_earlier > 0)
+            w->block2_dirty = true; /* block 1's curves still on the graph */
+    }
     if (m->final.show)
         w->final_seen = true;
     w->last = *m;
@@ -331,6 +341,7 @@ static void test_keys_and_database_agree(void)
     CHECK(w.review_frames > 4);
     CHECK(w.saw_earlier);
     CHECK(!w.block2_dirty);
+    CHECK(w.block2_waiting_frames > 5);
     CHECK(w.final_seen);
     CHECK(w.last.final.show);
     CHECK(w.last.final.stopped);

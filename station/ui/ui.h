@@ -188,7 +188,9 @@ struct ui_live {
      * x = 0, the block's earlier reps faint behind it, the hold window [0, hold_s] and the target band
      * shaded. The T key switches to the rolling view of the curves above (t_now_s, window_s) and back.
      * The rep stays in view until the next one starts, so a rep under review never scrolls away. */
-    const struct ui_trace *rep;                  /* caller-owned; NULL = the rolling view */
+    const struct ui_trace *rep;                  /* caller-owned; NULL = the rolling view; an empty
+                                                  * trace = the rep view with no rep yet (a new block
+                                                  * starts with a clean graph) */
     double rep_onset_s;                          /* rep's time shown at x = 0; NAN = not yet known:
                                                   * the newest point is at 0 (waiting for the push) */
     const struct ui_trace *earlier[UI_MAX_REPS]; /* the block's earlier reps, times from their onset */
@@ -434,6 +436,7 @@ enum ui_colour {
     UI_COL_FLAG_RED,
     UI_COL_FLAG_AMBER,
     UI_COL_FLAG_NORMAL,
+    UI_COL_NOTICE, /* the news banner (a skipped block, one more rep follows): blue, not an alarm */
     UI_COL_COUNT
 };
 uint32_t ui_colour_rgb(enum ui_colour c);

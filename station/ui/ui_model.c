@@ -149,6 +149,7 @@ uint32_t ui_colour_rgb(enum ui_colour c)
         [UI_COL_BEST] = 0x34d399,       [UI_COL_LOST] = 0xc81e1e,        [UI_COL_ALERT] = 0xb45309,
         [UI_COL_PATIENT_BG] = 0x000000, [UI_COL_PATIENT_BAR] = 0x22d3ee, [UI_COL_TARGET] = 0xfde047,
         [UI_COL_FLAG_RED] = 0xef4444,   [UI_COL_FLAG_AMBER] = 0xf59e0b,  [UI_COL_FLAG_NORMAL] = 0x22c55e,
+        [UI_COL_NOTICE] = 0x1d4ed8,
     };
     if ((int)c < 0 || c >= UI_COL_COUNT)
         return 0;

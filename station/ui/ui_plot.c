@@ -242,11 +242,13 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
 
     /* The rep view: the rep's onset at 0, from 1 s before it to past the hold window (or its end);
      * the rolling view: t_now at the right edge (without it, the newest point of the active curve). */
-    bool rep_view = lv->rep && lv->rep->n > 0 && lv->rep->cap > 0 && !dc->ui->rolling;
+    bool rep_view = lv->rep && lv->rep->cap > 0 && !dc->ui->rolling; /* empty: no rep yet, a clean graph */
     double off = 0.0, window, t0, t1;
     if (rep_view) {
         double newest = trace_newest(lv->rep);
-        off = isfinite(lv->rep_onset_s) && fabs(lv->rep_onset_s) < 1e12 ? lv->rep_onset_s : newest;
+        off = isfinite(lv->rep_onset_s) && fabs(lv->rep_onset_s) < 1e12 ? lv->rep_onset_s
+              : isfinite(newest)                                         ? newest
+                                                                         : 0.0;
         double hold = isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600 ? lv->hold_s : 0.0;
         t0 = -1.0;
         t1 = fmax(4.0, hold + 1.5);

@@ -24,7 +24,6 @@
 #define RGB_PRIMARY_HI 0x3b82f6u
 #define RGB_DANGER 0xb91c1cu
 #define RGB_STATUSBAR 0x0b0f14u
-#define RGB_NOTICE 0x1d4ed8u /* news (a skipped block, an extra rep): blue, not the alarm colours */
 
 static int U(float u, float v)
 {
@@ -587,7 +586,7 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     if (m->alert[0])
         y = draw_banner(dc, m->alert, ui_colour_rgb(UI_COL_ALERT), pad, y, W - 2 * pad) + gap;
     if (m->notice[0] && !m->final.show)
-        y = draw_banner(dc, m->notice, RGB_NOTICE, pad, y, W - 2 * pad) + gap;
+        y = draw_banner(dc, m->notice, ui_colour_rgb(UI_COL_NOTICE), pad, y, W - 2 * pad) + gap;
 
     int sb_h = U(u, 32);
     int sb_y = H - sb_h;

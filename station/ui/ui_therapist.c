@@ -231,16 +231,25 @@ static const char *rep_status_word(const struct ui_rep *r)
     }
 }
 
+/* The two table panels (reps, balance) open alike: the panel and its title. Returns the y below the
+ * title. */
+static int table_panel(struct ui_dc *dc, SDL_Rect b, const char *title)
+{
+    float u = dc->u;
+    int px = ui_text_px(14 * u);
+    ui_draw_round(dc, b.x, b.y, b.w, b.h, U(u, 8), UI_RGB_PANEL);
+    int y = b.y + U(u, 10);
+    ui_text_draw(dc, title, b.x + U(u, 14), y, px, true, UI_RGB_TEXT, 0);
+    return y + ui_text_height(dc, px, true) + U(u, 6);
+}
+
 static void draw_reps(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
 {
     float u = dc->u;
     int pad = U(u, 14);
-    int title = ui_text_px(14 * u), cell = ui_text_px(13 * u), head = ui_text_px(11.5f * u);
+    int cell = ui_text_px(13 * u), head = ui_text_px(11.5f * u);
     char buf[64];
-    ui_draw_round(dc, b.x, b.y, b.w, b.h, U(u, 8), UI_RGB_PANEL);
-    int y = b.y + U(u, 10);
-    ui_text_draw(dc, "Reps in this block", b.x + pad, y, title, true, UI_RGB_TEXT, 0);
-    y += ui_text_height(dc, title, true) + U(u, 6);
+    int y = table_panel(dc, b, "Reps in this block");
 
     int x_num = b.x + pad, x_peak = b.x + pad + U(u, 34);
     int x_stat_r = b.x + b.w - pad;
@@ -296,12 +305,9 @@ static void draw_balance(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
 {
     float u = dc->u;
     int pad = U(u, 14);
-    int title = ui_text_px(14 * u), cell = ui_text_px(13 * u), head = ui_text_px(11.5f * u);
+    int cell = ui_text_px(13 * u), head = ui_text_px(11.5f * u);
     char buf[64];
-    ui_draw_round(dc, b.x, b.y, b.w, b.h, U(u, 8), UI_RGB_PANEL);
-    int y = b.y + U(u, 10);
-    ui_text_draw(dc, "Session balance", b.x + pad, y, title, true, UI_RGB_TEXT, 0);
-    y += ui_text_height(dc, title, true) + U(u, 6);
+    int y = table_panel(dc, b, "Session balance");
     if (!m->have_balance) {
         ui_text_fit(dc, "Appears after the first counted reps", b.x + pad, y, cell, U(u, 9), false,
                     UI_RGB_FAINT, 0, b.w - 2 * pad);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "emu_fixture.h"
 #include "store_fixture.h"
 #include "drivers/driver.h"
 #include "drivers/emu.h"
@@ -58,13 +59,8 @@ static void test_each_family_through_station_run(void)
         if (runs[i].rate_factor > 0)
             o.rate_hz = runs[i].rate_factor * drv_find(runs[i].family)->nominal_rate_hz;
         o.boot_s = 0.3;
-        o.patient = emu_patient_default(peak, 0);
-        o.patient.noise_n = 0;        /* the peak is exact on the wire (to the device's resolution) */
-        o.patient.start_delay_s = 2.5; /* the station connects and tares first */
-        o.patient.ramp_s = 0.3;
-        o.patient.hold_s = 1.2;
-        o.patient.release_s = 0.3;
-        o.patient.rest_s = 1.7;
+        o.patient = emu_fix_pusher(peak, 2.5, 1.2, 1.7); /* from 2.5 s: the station connects and tares first */
+        o.patient.noise_n = 0; /* the peak is exact on the wire (to the device's resolution) */
         REQUIRE(emu_start(&o, &e[i], &err) == ST_OK);
     }
     const char *bin = getenv("STATION_BIN");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "emu_fixture.h"
 #include "store_fixture.h"
 #include "common/clock.h"
 #include "drivers/emu.h"
@@ -57,12 +58,7 @@ static void test_kill_at_random_moments(void)
     struct emu_opts eo = emu_opts_default("chronojump");
     eo.link_path = check_tmppath(link, sizeof link, "ttyKILL");
     eo.boot_s = 0.2;
-    eo.patient = emu_patient_default(250, 0);
-    eo.patient.start_delay_s = 0.5;
-    eo.patient.ramp_s = 0.3;
-    eo.patient.hold_s = 1.2;
-    eo.patient.release_s = 0.3;
-    eo.patient.rest_s = 0.8;
+    eo.patient = emu_fix_pusher(250, 0.5, 1.2, 0.8);
     struct emu *e = NULL;
     REQUIRE(emu_start(&eo, &e, &err) == ST_OK);
 

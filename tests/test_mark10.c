@@ -719,6 +719,8 @@ static void test_num_units_and_refusals_on_the_wire(void)
     send(d, "?PC\r");
     send(d, "?C\r");
     n = collect(d, 150, wire, n, 4000);
+    for (int w = 0; w < 40 && n < before + 3; w++) /* a loaded machine delays the answers past 150 ms */
+        n = collect(d, 50, wire, n, 4000);
     REQUIRE(n == before + 3);
     CHECK_STR(wire[before].raw, "0.00 lbF");
     CHECK_STR(wire[before + 1].raw, "0.00 lbF");

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "emu_fixture.h"
 #include "cli_proc.h"
 #include "common/clock.h"
 #include "drivers/emu.h"
@@ -118,12 +119,7 @@ static struct emu *start_emu(const char *link)
     struct emu_opts o = emu_opts_default("chronojump");
     o.link_path = link;
     o.boot_s = 0.3;
-    o.patient = emu_patient_default(200, 0);
-    o.patient.start_delay_s = 2.5;
-    o.patient.ramp_s = 0.3;
-    o.patient.hold_s = 1.2;
-    o.patient.release_s = 0.3;
-    o.patient.rest_s = 1.7;
+    o.patient = emu_fix_pusher(200, 2.5, 1.2, 1.7);
     struct emu *e = NULL;
     struct st_err err;
     CHECK_OK(emu_start(&o, &e, &err), &err);

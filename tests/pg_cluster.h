@@ -42,6 +42,7 @@ static inline int pg_run(char *const argv[])
 {
     char log[320];
     snprintf(log, sizeof log, "%s/commands.log", pg_the.dir);
+    fflush(NULL); /* the child must not write our buffered output a second time */
     pid_t pid = fork();
     if (pid == 0) {
         FILE *f = freopen(log, "a", stdout);
@@ -103,6 +104,7 @@ static inline void pg_cluster_cleanup(void)
     if (pg_the.up)
         pg_ctl("immediate");
     pg_the.up = false;
+    fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         execlp("rm", "rm", "-rf", pg_the.dir, (char *)NULL);

@@ -14,75 +14,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli_proc.h"
-#include "pg_cluster.h"
 #include "station/config.h"
 #include "station/store/store_sync.h"
 #include "station/sync/sync.h"
-#include "sync_fixture.h"
-
-static char url_it[512], url_a[512], url_b[512];
-
-/* The clinic's server as IT leaves it: a database with the schema `station server init` made, and the
- * two station roles (made once: roles belong to the whole server). Each case has its own database,
- * so what the others synced does not count in its numbers. */
-static void clinic(const char *db_name)
-{
-    static bool roles;
-    pg_cluster();
-    if (!roles) {
-        REQUIRE(pg_exec("postgres", "CREATE ROLE it LOGIN PASSWORD 'it-secret' CREATEROLE"));
-        REQUIRE(pg_exec("postgres", "CREATE ROLE room1 LOGIN PASSWORD 'pw-room1'"));
-        REQUIRE(pg_exec("postgres", "CREATE ROLE room2 LOGIN PASSWORD 'pw-room2'"));
-    }
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER it", db_name);
-    REQUIRE(pg_exec("postgres", sql));
-    pg_url(url_it, sizeof url_it, "it", "it-secret", db_name);
-    char db[512];
-    check_tmppath(db, sizeof db, "it.db");
-    char *argv[] = {"station", "server", "init", "--server", url_it, "--db", db, NULL};
-    struct run r = run_cmd(NULL, argv, NULL);
-    CHECK_INT(r.status, 0);
-    CHECK(strstr(r.out, "****") && !strstr(r.out, "it-secret") && !strstr(r.err, "it-secret"));
-    run_free(&r);
-    /* Run again it changes nothing (an update after a station update is the same command). */
-    r = run_cmd(NULL, argv, NULL);
-    CHECK_INT(r.status, 0);
-    run_free(&r);
-    if (!roles) /* IT gives each station its role in the group init made */
-        REQUIRE(pg_exec("postgres", "GRANT station TO room1, room2"));
-    roles = true;
-    pg_url(url_a, sizeof url_a, "room1", "pw-room1", db_name);
-    pg_url(url_b, sizeof url_b, "room2", "pw-room2", db_name);
-}
-
-/* `station sync --db db --server url`: exit status; the output line checked, no password shown. */
-static int sync_at(const char *db, const char *url, char *line, size_t size)
-{
-    char *argv[] = {"station", "sync", "--db", (char *)db, "--server", (char *)url, NULL};
-    struct run r = run_cmd(NULL, argv, NULL);
-    CHECK(!strstr(r.out, "pw-room") && !strstr(r.err, "pw-room"));
-    if (r.status == 0) {
-        CHECK_INT(count_lines(r.out), 1);
-        CHECK(strncmp(r.out, "Synced: pushed ", 15) == 0);
-    } else {
-        CHECK_INT(count_lines(r.err), 1);
-    }
-    if (line)
-        snprintf(line, size, "%s", r.status == 0 ? r.out : r.err);
-    int st = r.status;
-    run_free(&r);
-    return st;
-}
-
-static char *station_out(char *const argv[])
-{
-    struct run r = run_cmd(NULL, argv, NULL);
-    CHECK_INT(r.status, 0);
-    free(r.err);
-    return r.out;
-}
+#include "sync_clinic.h"
 
 /* The JSON export of a session (by UUID) with its local ids taken out. */
 static char *export_norm(const char *db, const char *uuid)
@@ -103,19 +38,6 @@ static char *export_norm(const char *db, const char *uuid)
             p = v;
         }
     return out;
-}
-
-static int64_t count_sql(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    REQUIRE(sqlite3_open(db, &h) == SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
 }
 
 static void test_two_stations_share_patients_and_sessions(void)
@@ -239,6 +161,7 @@ static void test_conflict_kept_and_resolved(void)
     char *status_argv[] = {"station", "sync", "--status", "--server", url_b, "--db", b, NULL};
     char *out = station_out(status_argv);
     CHECK(strstr(out, "Conflicts waiting: 1") != NULL);
+    CHECK(strstr(out, "  patients: 1 (") != NULL);
     free(out);
     char *show_argv[] = {"station", "patient", "show", uuid, "--db", b, NULL};
     out = station_out(show_argv);
@@ -324,6 +247,21 @@ static void test_erasure_and_merge_travel(void)
     CHECK_INT(count_sql(b, "SELECT count(*) FROM audit WHERE action='delete' AND tbl='patients'"
                            " AND origin=(SELECT station_uuid FROM sync_meta)"),
               2); /* B's own erasures (A's audit rows of them came too) */
+    /* The server keeps none of the erased patient, and the merged record's rows are the kept one's;
+     * a station that comes later never sees them. */
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM patients WHERE uuid IN ('%s', '%s')", del_uuid, twice_uuid);
+    CHECK_INT(pg_int("clinic3", sql), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE patient_id IN ('%s', '%s')", del_uuid, twice_uuid);
+    CHECK_INT(pg_int("clinic3", sql), 0);
+    CHECK_INT(pg_int("clinic3", "SELECT count(*) FROM sessions"), 2);
+    CHECK_INT(pg_int("clinic3", "SELECT count(*) FROM repetitions"), 4);
+    char c[512];
+    check_tmppath(c, sizeof c, "ec.db");
+    CHECK_INT(sync_at(c, url_b, NULL, 0), 0);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM patients"), 1);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM sessions"), 2);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM sync_tombstones"), 2);
     /* A later sync brings nothing back. */
     CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
     CHECK_INT(sync_at(b, url_b, NULL, 0), 0);

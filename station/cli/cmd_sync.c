@@ -36,8 +36,11 @@ static int sync_status(struct store *s, const char *server_opt)
     if (*st.last_error)
         printf("Last failure: %s\n", st.last_error);
     printf("Rows waiting: %lld\n", (long long)st.waiting);
-    printf("Conflicts waiting: %lld%s\n", (long long)st.conflicts,
-           st.conflicts ? " (station patient list marks them; station patient resolve ID --keep VERSION)" : "");
+    printf("Conflicts waiting: %lld\n", (long long)st.conflicts);
+    if (st.conflicts)
+        printf("  patients: %s (station patient show ID lists the versions; station patient resolve ID --keep "
+               "VERSION settles one)\n",
+               st.conflict_ids);
     return 0;
 }
 

@@ -119,6 +119,8 @@ int docs_man(void)
         ".TP\n.B STATION_PROTOCOL_DIR\nwhere the protocol files (*.ini) are (default: the installed ones)\n"
         ".TP\n.B STATION_THERAPIST\nwho runs the tests, when \\-\\-therapist is not given\n"
         ".TP\n.B STATION_LINGER_S\nhow long the final screen stays (default 20 s)\n"
+        ".TP\n.B STATION_SERVER\nthe clinic server's URL for station sync when \\-\\-server is not given (else the "
+        "settings file's server)\n"
         ".SH EXIT STATUS\n0 success; 1 a failure, or a session that did not complete (one line on stderr says why"
         " and what to do); 2 a usage error.\n"
         ".SH FILES\n.TP\n.I share/station/protocols/*.ini\nthe test protocols\n"

@@ -545,6 +545,11 @@ static void read_state(sqlite3_stmt *st, void *item)
     o->conflicts = sqlite3_column_int64(st, 4);
 }
 
+static void read_conflict_ids(sqlite3_stmt *st, void *item)
+{
+    store_col_text(st, 0, item, sizeof((struct store_sync_state *)0)->conflict_ids);
+}
+
 enum st_status store_sync_state(struct store *s, struct store_sync_state *out, struct st_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -552,6 +557,11 @@ enum st_status store_sync_state(struct store *s, struct store_sync_state *out, s
                                  "SELECT station_uuid, server, last_success, last_error,"
                                  " (SELECT count(*) FROM sync_conflicts) FROM sync_meta WHERE id=1",
                                  STORE_NO_VALS, read_state, out, NULL, "reading the sync state", err);
+    if (r == ST_OK)
+        r = store_row(s,
+                      "SELECT group_concat(id, ', ') FROM (SELECT DISTINCT p.id FROM sync_conflicts c"
+                      " JOIN patients p ON p.uuid=c.patient_uuid ORDER BY p.id LIMIT 40)",
+                      STORE_NO_VALS, read_conflict_ids, out->conflict_ids, NULL, "reading the sync state", err);
     if (r == ST_OK)
         r = store_sync_waiting(s, &out->waiting, err);
     return r;

@@ -153,6 +153,7 @@ struct store_sync_state {
     char last_error[256];  /* the last failure's message, "" when the last sync succeeded */
     int64_t waiting;       /* rows waiting to be pushed */
     int64_t conflicts;     /* patient versions in conflict */
+    char conflict_ids[256]; /* the local ids of the patients in conflict, "3, 17" ("" none; cut short) */
 };
 enum st_status store_sync_state(struct store *s, struct store_sync_state *out, struct st_err *err);
 /* Records a sync's outcome: server (masked by the caller), ok, and the failure's message when not ok. */

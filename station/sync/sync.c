@@ -191,6 +191,42 @@ static bool init_table_sql(struct sbuf *b, size_t t, const struct store_sync_col
     return ok;
 }
 
+/* Erasure on the server. A station may not DELETE, so the tombstone it sends comes with a call of this
+ * function, which runs with the owner's rights (SECURITY DEFINER) and acts only for a patient whose
+ * tombstone is there: the patient's versions go, and with them (unless merged) the sessions, reps,
+ * samples, events, notes and masses measured on them; the audit rows about them keep only that
+ * something happened. A merge moves the sessions and masses to the kept patient instead (with new
+ * sequence numbers, so every station pulls the move). Stations that have the rows erase them when
+ * they pull the tombstone; stations that never had them never will. */
+static const char erase_sql[] =
+    "CREATE OR REPLACE FUNCTION station_erase(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+    " SET search_path = public AS $$"
+    "DECLARE into_uuid text;"
+    " BEGIN"
+    " SELECT merged_into INTO into_uuid FROM sync_tombstones WHERE uuid = p;"
+    " IF NOT FOUND THEN RAISE EXCEPTION 'no tombstone for this patient'; END IF;"
+    " UPDATE audit SET old_value = NULL, new_value = NULL, reason = NULL, seq = nextval('sync_seq')"
+    "  WHERE row_uuid = p OR row_uuid IN (SELECT uuid FROM sessions WHERE patient_id = p)"
+    "  OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.uuid = r.session_id"
+    "  WHERE x.patient_id = p);"
+    " IF into_uuid IS NOT NULL THEN"
+    "  UPDATE sessions SET patient_id = into_uuid, seq = nextval('sync_seq') WHERE patient_id = p;"
+    "  UPDATE body_mass SET patient_id = into_uuid, seq = nextval('sync_seq') WHERE patient_id = p;"
+    " ELSE"
+    "  DELETE FROM rep_samples WHERE rep_id IN (SELECT r.uuid FROM repetitions r"
+    "   JOIN sessions x ON x.uuid = r.session_id WHERE x.patient_id = p);"
+    "  DELETE FROM repetitions WHERE session_id IN (SELECT uuid FROM sessions WHERE patient_id = p);"
+    "  DELETE FROM session_events WHERE session_id IN (SELECT uuid FROM sessions WHERE patient_id = p);"
+    "  DELETE FROM session_notes WHERE session_id IN (SELECT uuid FROM sessions WHERE patient_id = p);"
+    "  DELETE FROM session_devices WHERE session_id IN (SELECT uuid FROM sessions WHERE patient_id = p);"
+    "  DELETE FROM sessions WHERE patient_id = p;"
+    "  DELETE FROM body_mass WHERE patient_id = p;"
+    " END IF;"
+    " DELETE FROM patients WHERE uuid = p;"
+    " END$$;"
+    "REVOKE ALL ON FUNCTION station_erase(text) FROM PUBLIC;"
+    "GRANT EXECUTE ON FUNCTION station_erase(text) TO station;";
+
 enum st_status sync_server_init(struct store *s, const char *url, const char *shown, struct st_err *err)
 {
     struct conn c;
@@ -222,6 +258,7 @@ enum st_status sync_server_init(struct store *s, const char *url, const char *sh
         r = store_sync_columns(s, t, cols, &n, err);
         ok = r == ST_OK && init_table_sql(&b, t, cols, n);
     }
+    ok = ok && sb_add(&b, "%s", erase_sql);
     ok = ok && sb_add(&b,
                       "DELETE FROM station_schema;"
                       "INSERT INTO station_schema(version) VALUES(%d);"
@@ -319,6 +356,11 @@ static enum st_status push_row(void *ctx, const struct store_sync_val *vals, siz
     PGresult *res = PQexecParams(p->c->pg, p->sql, (int)n, NULL, p->values, p->lengths, p->formats, 0);
     enum st_status r = PQresultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(p->c, res, "sending rows", err);
     PQclear(res);
+    if (r == ST_OK && store_sync_tables[p->t].how == STORE_SYNC_TOMBSTONE) { /* erased on the server too */
+        res = PQexecParams(p->c->pg, "SELECT station_erase($1)", 1, NULL, p->values, NULL, NULL, 0);
+        r = PQresultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "erasing a patient", err);
+        PQclear(res);
+    }
     return r;
 }
 

@@ -1,10 +1,14 @@
 /*
  * session_fixture.h - an in-process session (session_run) on one emulated instrument, as the session
- * tests set it up (tests/test_e2e.c, tests/test_session_edges.c). Header-only: every helper is static.
+ * tests set it up (tests/test_e2e.c, test_session_edges.c, test_bilateral.c, test_identity.c), and the
+ * session run with its output in a file. Header-only: every helper is static.
  */
 #ifndef STATION_TESTS_SESSION_FIXTURE_H
 #define STATION_TESTS_SESSION_FIXTURE_H
 
+#include <stdio.h>
+
+#include "check.h"
 #include "drivers/emu.h"
 #include "station/session.h"
 
@@ -41,6 +45,20 @@ static inline struct session_opts session_fixture_opts(const char *db, const cha
     o.auto_mode = true;
     o.demo_emu[0] = e;
     return o;
+}
+
+/* session_run(o) with its progress lines and cues in the file log (the run's record, for the test to
+ * read); *sid gets the session. Returns session_run's status (err: its message). */
+static inline enum st_status session_fixture_run(struct session_opts *o, const char *log, int64_t *sid,
+                                                 struct st_err *err)
+{
+    FILE *out = fopen(log, "w");
+    REQUIRE(out);
+    o->out = out;
+    enum st_status st = session_run(o, sid, err);
+    fclose(out);
+    o->out = NULL;
+    return st;
 }
 
 #endif

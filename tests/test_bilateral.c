@@ -63,12 +63,8 @@ static void test_two_gauges_left_and_right(void)
         o.demo_peaks[0][r] = 180;
         o.demo_peaks[1][r] = 260;
     }
-    FILE *out = fopen(log, "w");
-    REQUIRE(out);
-    o.out = out;
     int64_t sid = 0;
-    enum st_status st = session_run(&o, &sid, &err);
-    fclose(out);
+    enum st_status st = session_fixture_run(&o, log, &sid, &err);
     emu_stop(e[0]);
     emu_stop(e[1]);
     CHECK_OK(st, &err);

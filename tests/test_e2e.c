@@ -49,12 +49,8 @@ static void test_emulator_to_database(void)
     for (int b = 0; b < 2; b++)
         for (int r = 0; r < 3; r++)
             o.demo_peaks[b][r] = peaks[b];
-    FILE *out = fopen(log, "w");
-    REQUIRE(out);
-    o.out = out;
     int64_t sid = 0;
-    enum st_status st = session_run(&o, &sid, &err);
-    fclose(out);
+    enum st_status st = session_fixture_run(&o, log, &sid, &err);
     struct emu_stats es;
     emu_get_stats(e, &es);
     emu_stop(e);

@@ -94,13 +94,9 @@ static int64_t session_on(const char *port, const char *family, double exit_s, c
     o.ch[0].port = port;
     o.demo_emu[0] = NULL; /* a real device for the station: its calibration is looked up */
     o.exit_after_s = exit_s;
-    FILE *out = fopen(logpath, "w");
-    REQUIRE(out);
-    o.out = out;
     int64_t sid = 0;
     struct st_err err;
-    enum st_status st = session_run(&o, &sid, &err);
-    fclose(out);
+    enum st_status st = session_fixture_run(&o, logpath, &sid, &err);
     CHECK_OK(st, &err);
     *log = check_read_file(logpath, NULL);
     REQUIRE(*log);

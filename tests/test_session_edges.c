@@ -53,12 +53,7 @@ static enum st_status run_session(struct emu *e, const char *driver, double peak
     o.demo_reaction_s = 0.1;
     for (int r = 0; r < 3; r++)
         o.demo_peaks[0][r] = peak_n;
-    FILE *out = fopen(fs->log, "w");
-    REQUIRE(out);
-    o.out = out;
-    enum st_status st = session_run(&o, sid, err);
-    fclose(out);
-    return st;
+    return session_fixture_run(&o, fs->log, sid, err);
 }
 
 /* The patient ramps to 1000 N over 1 s; the cable is pulled twice on the ramp (above 300 N, then

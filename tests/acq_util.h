@@ -183,7 +183,13 @@ static bool is_streaming_again(const struct acq_status *s)
 static size_t acq_unplug_suite(struct st_ring *r, struct acq *a, struct emu *e, double mid_force_n,
                                struct emu_stats *at_pull)
 {
+    /* Streaming first, a second of it, then the patient mid-push (a loaded machine probes late, and a
+     * push comes every few seconds): what the checks below take for granted, waited for. */
+    run_for(r, a, 10.0, is_streaming);
     run_for(r, a, 1.0, NULL);
+    for (int64_t until = st_now_ns() + 10 * ST_NS_PER_S;
+         st_now_ns() < until && !(n_got > 0 && got[n_got - 1].force_n > mid_force_n);)
+        run_for(r, a, 0.005, NULL);
     /* Pull when the station has caught up with the device: readings still in the pty's buffer when
      * the cable goes are lost with it (as on a real cable), and a loaded machine lags by more than
      * the few the checks allow for (this failed under a parallel ASan run). */

@@ -30,6 +30,7 @@
 #include "station/paths.h"
 #include "station/protocol_files.h"
 #include "station/export/rep_json.h"
+#include "station/export/report.h"
 #include "station/store/store.h"
 #include "station/sync/sync.h"
 #include "station/ui/ui.h"
@@ -136,6 +137,7 @@ struct sess {
     bool rep_onset;           /* the rep under way has crossed its threshold (the cue turns to "Hold") */
     struct bal_params bal_params; /* the store's parameters for this session (store_session_bal_params) */
     struct ui_final final;    /* the previous session's balance, read once at the start */
+    char db_path[1024];       /* the database's file (the final screen's report goes beside it) */
     int pause_said_s;   /* the terminal's countdown of the pause between blocks: the last second said */
     struct repview rv;
     struct ui_entry entry; /* N: the pain and notes being typed (the screen draws it) */
@@ -1347,6 +1349,7 @@ static enum st_status setup(struct sess *s, struct st_err *err)
     enum st_status st = paths_db_open(o->db_path, &s->store, db, sizeof db, err);
     if (st != ST_OK)
         return st;
+    snprintf(s->db_path, sizeof s->db_path, "%s", db);
     int orphans = 0;
     if ((st = store_sessions_close_orphans(s->store, &orphans, err)) != ST_OK)
         return st;
@@ -1506,6 +1509,32 @@ static bool save_shot(struct sess *s)
     return true;
 }
 
+enum st_status session_report_beside(struct store *st, const char *db_path, int64_t session_id, char *out,
+                                     size_t size, struct st_err *err)
+{
+    char path[1200];
+    const char *slash = strrchr(db_path, '/');
+    snprintf(path, sizeof path, "%.*ssession-%lld-report.pdf", slash ? (int)(slash - db_path + 1) : 0, db_path,
+             (long long)session_id);
+    return report_write(st, session_id, REPORT_PAPER_A4, path, out, size, NULL, err);
+}
+
+/* R on the final screen of a test started from the home: the report, its path (or why not) shown. */
+static void final_report(struct sess *s)
+{
+    char out[1024];
+    struct st_err err;
+    st_err_clear(&err);
+    if (session_report_beside(s->store, s->db_path, s->session_id, out, sizeof out, &err) == ST_OK) {
+        snprintf(s->final.report_line, sizeof s->final.report_line, "Report written: %s", out);
+        if (s->o->report_out && s->o->report_out_size)
+            snprintf(s->o->report_out, s->o->report_out_size, "%s", out);
+        say(s, "Report written: %s", out);
+    } else {
+        snprintf(s->final.report_line, sizeof s->final.report_line, "No report: %s", st_err_msg(&err));
+    }
+}
+
 /* The final screen (the balance) stays up until the therapist presses a key or closes the window, at
  * most STATION_LINGER_S seconds (default 20; 0 for scripts and tests), or until --exit-after-s; then
  * --screenshot saves it. */
@@ -1523,10 +1552,12 @@ static void final_screen(struct sess *s, int64_t exit_at)
     if (until > st_now_ns() && !session_interrupted)
         say(s, "The result stays on screen until a key is pressed (at most %.0f s)",
             (double)(until - st_now_ns()) / 1e9);
+    s->final.offer_report = s->o->final_report;
     do { /* Ctrl-C or SIGTERM ends it at once, as a key does */
         fill_model(s);
         struct st_err err;
         ui_frame(s->ui, &s->model, &err);
+        observe(s);
         struct ui_input in;
         ui_poll(s->ui, &in);
         /* N still takes pain and notes here (the last rep, the session); while they are typed the
@@ -1537,7 +1568,16 @@ static void final_screen(struct sess *s, int64_t exit_at)
                 until = st_now_ns() + (int64_t)(linger * 1e9);
             typing = true;
         }
-        if (in.quit || (in.any_key && !typing) || session_interrupted)
+        /* From the home: R (or its button) writes the report and stays; any other key, or the Back
+         * button, closes. Otherwise any key closes. */
+        bool report = false, back = in.any_key && !typing;
+        for (int i = 0; i < in.n_actions && s->o->final_report && !typing; i++) {
+            report |= in.actions[i] == UI_ACT_REDO;
+            back |= in.actions[i] == UI_ACT_START;
+        }
+        if (report)
+            final_report(s);
+        if (in.quit || (back && !report) || session_interrupted)
             break;
         st_sleep_ns(50 * ST_NS_PER_MS);
     } while ((st_now_ns() < until || (s->entry.open && exit_at <= 0)) && !session_interrupted);

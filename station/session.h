@@ -70,6 +70,13 @@ struct session_opts {
      * over, has it true too. NULL: none. */
     void (*observe)(void *ctx, int64_t session_id, const struct ui_model *m, bool reps_changed);
     void *observe_ctx;
+    /* A test started from the home: the final screen offers "Write the report" (R: the PDF of
+     * `station report`, beside the database as session_report_beside writes it; its path shown, and
+     * copied into report_out when given) and "Back to the patient" (Enter, Esc or B). The caller
+     * releases the PDF libraries' caches (report_fonts_release) once it writes no more reports. */
+    bool final_report;
+    char *report_out;
+    size_t report_out_size;
 };
 
 /* Defaults: nothing set, no overrides (-1), stdout. */
@@ -82,6 +89,14 @@ struct session_opts session_opts_default(void);
  * (devices, database, protocol, patient problems come back before anything is measured).
  */
 enum st_status session_run(const struct session_opts *o, int64_t *session_id, struct st_err *err);
+
+struct store;
+/*
+ * Writes session_id's report (the PDF of `station report`, A4) beside the database file db_path as
+ * session-ID-report.pdf; out (size bytes) gets the path written. report_write's errors.
+ */
+enum st_status session_report_beside(struct store *s, const char *db_path, int64_t session_id, char *out,
+                                     size_t size, struct st_err *err);
 
 /* The flag SIGINT/SIGTERM set (the loop aborts the session cleanly when it is set). */
 extern volatile sig_atomic_t session_interrupted;

@@ -90,6 +90,31 @@ static inline void clear_field(struct gui *g)
     CHECK_STR(gui_home(g)->fields[gui_home(g)->field_focus].value, "");
 }
 
+/* The final screen of a test started from the home, as the test screen's model showed it, and the keys
+ * pressed there: R once it shows (write the report), then B once the report's line is up (back). */
+struct home_final {
+    bool seen, offered;
+    char report_line[300];
+    int keys;
+};
+static struct home_final home_final;
+
+static inline void home_final_keys(void *ctx, int64_t session_id, const struct ui_model *m, bool reps_changed)
+{
+    struct home_final *f = ctx;
+    (void)session_id;
+    (void)reps_changed;
+    if (!m->final.show)
+        return;
+    f->seen = true;
+    f->offered = m->final.offer_report;
+    snprintf(f->report_line, sizeof f->report_line, "%s", m->final.report_line);
+    if (f->keys == 0 && ui_fix_key(SDLK_r, 0))
+        f->keys++;
+    else if (f->keys == 1 && m->final.report_line[0] && ui_fix_key(SDLK_b, 0))
+        f->keys++;
+}
+
 static inline struct gui *open_gui(const char *db, int w, int h)
 {
     struct gui_opts o = gui_opts_default();
@@ -102,6 +127,8 @@ static inline struct gui *open_gui(const char *db, int w, int h)
     if (!quiet)
         quiet = fopen("/dev/null", "w");
     o.session_out = quiet; /* the test's progress lines */
+    o.session_observe = home_final_keys;
+    o.session_observe_ctx = &home_final;
     struct gui *g = NULL;
     struct st_err err;
     st_err_clear(&err);

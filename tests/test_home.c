@@ -408,7 +408,14 @@ static void demo_test(struct gui *g, const char *db)
     REQUIRE(hm->n_devices >= 1);
     CHECK(strncmp(hm->devices[0].title, "Demo", 4) == 0);
     CHECK_INT(hm->device_selected, 0);
+    memset(&home_final, 0, sizeof home_final);
+    setenv("STATION_LINGER_S", "60", 1); /* the final screen waits for its keys (home_final_keys) */
     key(g, SDLK_RETURN, 0); /* the test screen runs the whole session */
+    setenv("STATION_LINGER_S", "0", 1);
+    /* Its final screen offered the report: R wrote it (the path on that screen), B went back. */
+    CHECK(home_final.seen && home_final.offered);
+    CHECK_INT(home_final.keys, 2);
+    CHECK(strncmp(home_final.report_line, "Report written: ", 16) == 0);
     hm = gui_home(g);
     CHECK_INT(hm->page, UI_HOME_PATIENT);
     CHECK(strstr(hm->message, "saved") != NULL);
@@ -433,12 +440,12 @@ static void demo_test(struct gui *g, const char *db)
     struct bal_result b = session_bal(db, sid);
     for (int sd = 0; sd < 2; sd++)
         CHECK(hm->sessions[0].have_ratio[sd] && hm->sessions[0].ratio[sd] == b.ratio[sd]);
-    key(g, SDLK_r, 0);
-    hm = gui_home(g);
-    CHECK(strstr(hm->message, "report") != NULL);
+    /* The final screen's report, beside the database, named on that screen and on the page. */
     char pdf[600];
     const char *slash = strrchr(db, '/');
     snprintf(pdf, sizeof pdf, "%.*ssession-%lld-report.pdf", (int)(slash - db + 1), db, (long long)sid);
+    CHECK(strstr(home_final.report_line, pdf) != NULL);
+    CHECK(strstr(hm->message, "its report written") != NULL && strstr(hm->message, pdf) != NULL);
     size_t len = 0;
     char *data = check_read_file(pdf, &len);
     CHECK(data && len > 1000 && memcmp(data, "%PDF", 4) == 0);
@@ -447,6 +454,13 @@ static void demo_test(struct gui *g, const char *db)
     char cmd[800];
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>/dev/null | grep -q 'Ingrid \xc3\x85sberg'", pdf);
     CHECK(system(cmd) == 0);
+    /* R on the page writes it again. */
+    CHECK(unlink(pdf) == 0);
+    key(g, SDLK_r, 0);
+    CHECK(strstr(gui_home(g)->message, "report") != NULL);
+    data = check_read_file(pdf, &len);
+    CHECK(data && len > 1000 && memcmp(data, "%PDF", 4) == 0);
+    free(data);
 }
 
 static void flow(int w, int h)

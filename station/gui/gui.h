@@ -34,6 +34,7 @@
 #include "station/ui/home.h"
 
 struct ui;
+struct ui_model;
 
 struct gui_opts {
     const char *db;         /* --db; NULL = $STATION_DB or the default (paths_db) */
@@ -44,6 +45,10 @@ struct gui_opts {
     double exit_after_s;    /* gui_run: end after this many seconds; <= 0 = when the window closes */
     int reps;               /* the tests started here: reps per direction and side; <= 0 = the protocol's */
     FILE *session_out;      /* where a test's progress lines go; NULL = stdout */
+    /* Tests: session_opts.observe of the tests started here (the test screen's model after each frame,
+     * its final screen included); NULL = none. */
+    void (*session_observe)(void *ctx, int64_t session_id, const struct ui_model *m, bool reps_changed);
+    void *session_observe_ctx;
 };
 
 struct gui_opts gui_opts_default(void);

@@ -182,6 +182,12 @@ static void run_test(struct gui *g)
     o.therapist = g->therapist[0] ? g->therapist : NULL;
     o.protocol = gs->names[gs->protocol];
     o.out = g->opts.session_out;
+    o.observe = g->opts.session_observe;
+    o.observe_ctx = g->opts.session_observe_ctx;
+    char report[1024] = "";
+    o.final_report = true; /* its final screen: "Write the report" and "Back to the patient" */
+    o.report_out = report;
+    o.report_out_size = sizeof report;
     if (g->opts.reps > 0)
         o.reps = g->opts.reps;
     struct emu *e = NULL;
@@ -212,7 +218,11 @@ static void run_test(struct gui *g)
     gui_start_free(gs);
     gui_reload(g, pid);
     gui_patient_open(g, pid);
-    if (st == ST_OK)
+    if (report[0])
+        g->wrote_report = true; /* gui_close releases the PDF fonts' caches */
+    if (st == ST_OK && report[0])
+        gui_say(g, UI_HOME_MSG_INFO, "Session %lld saved, its report written: %s", (long long)sid, report);
+    else if (st == ST_OK)
         gui_say(g, UI_HOME_MSG_INFO,
                 "Session %lld saved. R writes its report (PDF); Esc goes back to the list.", (long long)sid);
     else if (sid)
@@ -302,13 +312,10 @@ void gui_report(struct gui *g)
         return;
     }
     int64_t sid = pp->session_ids[pp->selected];
-    char path[1024], out[1024];
-    const char *slash = strrchr(g->db_path, '/');
-    snprintf(path, sizeof path, "%.*ssession-%lld-report.pdf", slash ? (int)(slash - g->db_path + 1) : 0,
-             g->db_path, (long long)sid);
+    char out[1024];
     struct st_err err;
     st_err_clear(&err);
-    if (report_write(g->s, sid, REPORT_PAPER_A4, path, out, sizeof out, NULL, &err) != ST_OK)
+    if (session_report_beside(g->s, g->db_path, sid, out, sizeof out, &err) != ST_OK)
         gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
     else
         gui_say(g, UI_HOME_MSG_INFO, "The report of session %lld is written: %s", (long long)sid, out);

@@ -225,6 +225,11 @@ struct ui_final {
     double error_band_pct;      /* the measurement-error band: a change within it may be noise (10) */
     double ratio_red, ratio_amber; /* the ratio's bands (below red: "low", below amber: "borderline") */
     char mass_text[32];         /* "70.0 kg" (what N·m/kg is per); "" unknown */
+    /* A test started from the home: the footer holds two buttons instead of "Press any key to close",
+     * "Write the report" (R; a click on it is reported as UI_ACT_REDO, as R is) and "Back to the
+     * patient" (Enter, Esc or B; a click is reported as UI_ACT_START), with report_line above them. */
+    bool offer_report;
+    char report_line[300]; /* "Report written: /path/session-12-report.pdf", or why not; "" = none */
 };
 
 /*

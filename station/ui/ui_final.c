@@ -217,6 +217,38 @@ static int draw_ratio(struct ui_dc *dc, const struct ui_model *m, enum st_side s
     return y + ui_text_height(dc, small, false) + U(u, 10);
 }
 
+/* A test started from the home: "Write the report" and "Back to the patient" along the bottom, the
+ * report's line above them. Returns the top of what it drew. */
+static int draw_home_buttons(struct ui_dc *dc, const struct ui_final *f, int bottom)
+{
+    float u = dc->u;
+    static const struct {
+        enum ui_action action;
+        const char *label, *keys;
+    } b[2] = {{UI_ACT_REDO, "Write the report", "R"},
+              {UI_ACT_START, "Back to the patient", "Enter / Esc / B"}};
+    int bh = U(u, 48), bw = U(u, 240), gap = U(u, 16);
+    int y = bottom - bh - U(u, 4), x = dc->w / 2 - bw - gap / 2;
+    int lab = ui_text_px(15 * u), key = ui_text_px(11.5f * u);
+    for (int i = 0; i < 2; i++) {
+        SDL_Rect r = {x + i * (bw + gap), y, bw, bh};
+        ui_draw_round(dc, r.x, r.y, r.w, r.h, U(u, 7), i == 1 ? 0x2563ebu : UI_RGB_PANEL_HI);
+        int lh = ui_text_height(dc, lab, true), kh = ui_text_height(dc, key, false);
+        int ty = r.y + (r.h - lh - kh) / 2;
+        ui_text_fit(dc, b[i].label, r.x + r.w / 2, ty, lab, U(u, 9), true, UI_RGB_TEXT, UI_TX_CENTER,
+                    r.w - U(u, 8));
+        ui_text_fit(dc, b[i].keys, r.x + r.w / 2, ty + lh, key, U(u, 8), false, 0xb6c2cfu, UI_TX_CENTER,
+                    r.w - U(u, 8));
+        ui_button_add(dc, b[i].action, r, true);
+    }
+    /* the report's path once written; before, the key that still takes pain and notes */
+    int px = ui_text_px(14 * u);
+    y -= ui_text_height(dc, px, false) + U(u, 6);
+    ui_text_fit(dc, f->report_line[0] ? f->report_line : "N: pain and notes first", dc->w / 2, y, px, U(u, 9), false,
+                f->report_line[0] ? UI_RGB_TEXT : UI_RGB_MUTED, UI_TX_CENTER, dc->w - U(u, 40));
+    return y;
+}
+
 void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom)
 {
     float u = dc->u;
@@ -243,8 +275,11 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
     /* Footer. */
     int foot_px = ui_text_px(20 * u);
     int foot_y = bottom - ui_text_height(dc, foot_px, true) - U(u, 6);
-    ui_text_fit(dc, "Press any key to close  \xc2\xb7  N: pain and notes first", W / 2, foot_y, foot_px, U(u, 11), true, UI_RGB_TEXT, UI_TX_CENTER,
-                W - 2 * pad);
+    if (f->offer_report)
+        foot_y = draw_home_buttons(dc, f, bottom);
+    else
+        ui_text_fit(dc, "Press any key to close  \xc2\xb7  N: pain and notes first", W / 2, foot_y, foot_px, U(u, 11),
+                    true, UI_RGB_TEXT, UI_TX_CENTER, W - 2 * pad);
 
     /* Left: the table and the asymmetry; right: bars and ratios. */
     int avail = foot_y - gap - y;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "weight_fixture.h"
 #include "drivers/emu.h"
 #include "station/store/store.h"
 
@@ -43,21 +44,6 @@ static int run_calibrate(const char *db, const char *port, const char *mass, con
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-static struct emu *weight(const char *link, double newtons, double placed_after_s)
-{
-    struct emu_opts o = emu_opts_default("chronojump");
-    o.link_path = link;
-    o.boot_s = 0.2;
-    o.patient = emu_patient_default(newtons, 1);
-    o.patient.noise_n = 0; /* a hanging weight does not tremble */
-    o.patient.start_delay_s = placed_after_s;
-    o.patient.ramp_s = 0.5;
-    o.patient.hold_s = 60;
-    struct emu *e = NULL;
-    struct st_err err;
-    CHECK_OK(emu_start(&o, &e, &err), &err);
-    return e;
-}
 
 static void test_calibration_checks(void)
 {

@@ -15,7 +15,7 @@
 #include "protocols/settle.h"
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
-#include "station/config.h"
+#include "station/calib.h"
 #include "station/demo.h"
 #include "station/paths.h"
 #include "station/session.h"
@@ -418,7 +418,7 @@ int cmd_calibrate(int argc, char **argv)
     }
     catch_signals();
     /* Zero at rest, then the mass's still second (protocols/settle.h says what still is). */
-    double expect = mass * 9.80665;
+    double expect = mass * CALIB_G;
     static struct settle st_mass;
     settle_init(&st_mass, expect);
     printf("Remove any load from the dynamometer: zeroing...\n");
@@ -445,35 +445,15 @@ int cmd_calibrate(int argc, char **argv)
     if (isnan(reading))
         return cli_fail("No steady reading near %.1f N came from %s within %.0f s: place the mass and keep it still",
                         expect, port, settle);
-    double error_pct = 100.0 * (reading - expect) / expect;
-    bool ok = fabs(error_pct) <= tolerance;
+    struct calib_result r = calib_judge(mass, reading, tolerance);
+    struct store_calibration c;
     struct store_device d;
-    memset(&d, 0, sizeof d);
-    snprintf(d.family, sizeof d.family, "%s", ast.ident.family);
-    snprintf(d.model, sizeof d.model, "%s", ast.ident.model);
-    snprintf(d.serial, sizeof d.serial, "%s", ast.identity.key); /* as the session keys it (identity.h) */
-    snprintf(d.firmware, sizeof d.firmware, "%s", ast.ident.firmware);
-    d.capacity_n = ast.ident.capacity_n;
-    snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(ast.ident.unit));
-    int64_t tid = 0;
-    char who_buf[CONFIG_TEXT_MAX + 1];
-    const char *who = config_therapist(therapist, who_buf, sizeof who_buf);
-    if (!who)
-        who = getenv("USER") && *getenv("USER") ? getenv("USER") : "unknown";
-    struct store_calibration c = {.reference_kg = mass, .reading_n = reading, .error_pct = error_pct, .ok = ok};
-    enum st_status st = store_device_ensure(s, &d, &err);
-    if (st == ST_OK)
-        st = store_therapist_ensure(s, who, &tid, &err);
-    c.device_id = d.id;
-    c.therapist_id = tid;
-    if (st == ST_OK)
-        st = store_calibration_add(s, &c, &err);
+    enum st_status st = calib_store(s, &ast, NULL, therapist, &r, &c, &d, &err);
     store_close(s);
     if (st != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
-    printf("%s %s (serial %s): read %.2f N for %.2f N expected: error %+.2f %% - %s\n", d.family, d.model,
-           d.serial, reading, expect, error_pct,
-           ok ? "within tolerance" : "OUT OF TOLERANCE: have the device serviced before testing patients");
+    char verdict[256];
+    printf("%s %s (serial %s): %s\n", d.family, d.model, d.serial, calib_verdict_text(&r, verdict, sizeof verdict));
     printf("%lld\n", (long long)c.id);
-    return ok ? 0 : 1;
+    return r.ok ? 0 : 1;
 }

@@ -442,7 +442,7 @@ static void open_selected(struct gui *g, bool open)
         gui_form_open(g, &g->pats[g->match[g->selected]]);
 }
 
-static const enum button list_buttons[] = {B_ADD, B_OPEN, B_EDIT, B_SEARCH, B_SETTINGS, B_QUIT};
+static const enum button list_buttons[] = {B_ADD, B_OPEN, B_EDIT, B_SEARCH, B_CALIB, B_SETTINGS, B_QUIT};
 static const enum button form_buttons[] = {B_SAVE, B_CANCEL};
 #define N_LIST_BUTTONS (int)(sizeof list_buttons / sizeof list_buttons[0])
 #define N_FORM_BUTTONS (int)(sizeof form_buttons / sizeof form_buttons[0])
@@ -455,6 +455,8 @@ static void press(struct gui *g, enum button b)
         return;
     if (g->page == UI_HOME_SETTINGS && gui_settings_press(g, b))
         return;
+    if (g->page == UI_HOME_CALIB && gui_calib_press(g, b))
+        return;
     switch (b) {
     case B_ADD: gui_form_open(g, NULL); break;
     case B_OPEN: open_selected(g, true); break;
@@ -465,6 +467,7 @@ static void press(struct gui *g, enum button b)
         break;
     case B_QUIT: g->quit = true; break;
     case B_SETTINGS: gui_settings_open(g); break;
+    case B_CALIB: gui_calib_open(g); break;
     case B_SAVE: form_save(g); break;
     case B_CANCEL:
         g->page = g->form_return;
@@ -539,6 +542,8 @@ static void list_key(struct gui *g, const struct ui_home_event *e)
             press(g, B_QUIT);
         else if (e->ch == 's')
             press(g, B_SETTINGS);
+        else if (e->ch == 'c')
+            press(g, B_CALIB);
         break;
     default: break;
     }
@@ -585,6 +590,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
             gui_start_key(g, e);
         else if (g->page == UI_HOME_SETTINGS)
             gui_settings_key(g, e);
+        else if (g->page == UI_HOME_CALIB)
+            gui_calib_key(g, e);
         else
             list_key(g, e);
         break;
@@ -597,6 +604,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
             filter(g);
         } else if (g->page == UI_HOME_SETTINGS) {
             gui_settings_text(g, e->text);
+        } else if (g->page == UI_HOME_CALIB) {
+            gui_calib_text(g, e->text);
         }
         break;
     case UI_HE_BUTTON: press(g, (enum button)e->index); break;
@@ -615,6 +624,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
     case UI_HE_FIELD:
         if (g->page == UI_HOME_SETTINGS)
             gui_settings_field(g, e->index);
+        else if (g->page == UI_HOME_CALIB)
+            gui_calib_field(g, e->index);
         else if (e->index >= 0 && e->index < F_COUNT) {
             g->field_focus = e->index;
             g->button_focus = -1;
@@ -624,6 +635,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
     case UI_HE_CHOICE:
         if (g->page == UI_HOME_START)
             gui_start_choice(g, e->index);
+        else if (g->page == UI_HOME_CALIB)
+            gui_calib_choice(g, e->index);
         break;
     case UI_HE_NONE: break;
     }
@@ -677,6 +690,7 @@ static void fill(struct gui *g)
         gui_add_button(h, B_OPEN, "Open patient", "Enter", true);
         gui_add_button(h, B_EDIT, "Edit patient", "E", false);
         gui_add_button(h, B_SEARCH, "Search", "/", false);
+        gui_add_button(h, B_CALIB, "Calibration", "C", false);
         gui_add_button(h, B_SETTINGS, "Settings", "S", false);
         gui_add_button(h, B_QUIT, "Quit", "Q", false);
     } else if (g->page == UI_HOME_PATIENT) {
@@ -685,6 +699,8 @@ static void fill(struct gui *g)
         gui_start_fill(g, h);
     } else if (g->page == UI_HOME_SETTINGS) {
         gui_settings_fill(g, h);
+    } else if (g->page == UI_HOME_CALIB) {
+        gui_calib_fill(g, h);
     } else {
         snprintf(h->title, sizeof h->title, "%s", g->editing ? "Edit patient" : "New patient");
         h->n_fields = F_COUNT;
@@ -755,9 +771,12 @@ enum st_status gui_step(struct gui *g, int wait_ms, bool *done, struct st_err *e
         on_event(g, &ev[i]);
     if (!g->ui) /* a test ran and the window could not be opened again */
         return st_err_set(err, g->fatal.code, "%s", st_err_msg(&g->fatal));
+    if (g->page == UI_HOME_CALIB)
+        gui_calib_tick(g); /* what the device sent since the last step */
     bool typing = (g->page == UI_HOME_LIST && g->search_focus) ||
                   (g->page == UI_HOME_FORM && g->field_focus >= 0) ||
-                  (g->page == UI_HOME_SETTINGS && g->settings.focus < S_DISPLAY);
+                  (g->page == UI_HOME_SETTINGS && g->settings.focus < S_DISPLAY) ||
+                  (g->page == UI_HOME_CALIB && gui_calib_typing(g));
     ui_home_text_input(g->ui, typing);
     fill(g);
     *done = g->quit;
@@ -782,6 +801,7 @@ void gui_close(struct gui *g)
         ui_home_text_input(g->ui, false);
         ui_close(g->ui);
     }
+    gui_calib_free(g);
     gui_patient_free(&g->pat);
     gui_start_free(&g->start);
     if (g->wrote_report)

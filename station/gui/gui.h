@@ -9,7 +9,7 @@
  * The list: every patient, most recent first (the later of their last session and their record's last
  * change), filtered as the search text is typed (a case-insensitive match in the name, the clinic
  * reference or the birth date). Keys: / searches, Up/Down/Page Up/Page Down/Home/End move, A adds,
- * E or Enter edits, S opens the settings (gui_settings.c), Q quits, Tab moves between the search, the list and the buttons, Esc clears the
+ * E or Enter edits, C the calibration check (gui_calib.c), S the settings (gui_settings.c), Q quits, Tab moves between the search, the list and the buttons, Esc clears the
  * search. The form: Tab/Shift+Tab or Up/Down move between fields, Enter saves, Esc goes back. It saves
  * only what `station patient add` / `patient edit` would accept, with their messages; a name and birth
  * date that another patient already has warns, and a second Enter saves anyway.

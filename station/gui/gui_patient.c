@@ -181,7 +181,7 @@ static void next_protocol(struct gui *g)
         gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
 }
 
-static const enum button page_buttons[] = {B_TEST, B_REPORT, B_EDIT, B_PROTOCOL, B_ERASE, B_BACK};
+static const enum button page_buttons[] = {B_TEST, B_REPORT, B_EDIT, B_PROTOCOL, B_CALIB, B_ERASE, B_BACK};
 
 /* X twice: the patient is erased for good (store_patient_delete, as `station patient delete --yes`:
  * their masses, sessions, reps and samples; the audit keeps who erased how much and when). */
@@ -226,6 +226,7 @@ bool gui_patient_press(struct gui *g, enum button b)
     case B_PROTOCOL: next_protocol(g); return true;
     case B_TEST: gui_start_open(g); return true;
     case B_REPORT: gui_report(g); return true;
+    case B_CALIB: gui_calib_open(g); return true;
     case B_BACK:
         g->page = UI_HOME_LIST;
         g->button_focus = -1;
@@ -282,6 +283,8 @@ void gui_patient_key(struct gui *g, const struct ui_home_event *e)
             gui_patient_press(g, B_REPORT);
         else if (e->ch == 'x')
             gui_patient_press(g, B_ERASE);
+        else if (e->ch == 'c')
+            gui_patient_press(g, B_CALIB);
         break;
     default: break;
     }
@@ -317,6 +320,7 @@ void gui_patient_fill(struct gui *g, struct ui_home *h)
     gui_add_button(h, B_REPORT, "Write the report", "R", false);
     gui_add_button(h, B_EDIT, "Edit patient", "E", false);
     gui_add_button(h, B_PROTOCOL, "Next protocol", "P", false);
+    gui_add_button(h, B_CALIB, "Calibration", "C", false);
     gui_add_button(h, B_ERASE, pp->erase_asked ? "Erase: press again" : "Erase patient", "X", false);
     gui_add_button(h, B_BACK, "Back to the list", "Esc", false);
 }

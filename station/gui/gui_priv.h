@@ -33,7 +33,8 @@ enum button {
     B_START,
     B_PROBE,
     B_ERASE,
-    B_SETTINGS
+    B_SETTINGS,
+    B_CALIB
 };
 
 /* A patient's page: everything it shows, read from the store when it opens (gui_patient.c). */
@@ -85,6 +86,8 @@ struct gui_settings {
     int error_field;       /* -1 none */
 };
 
+struct gui_calib;
+
 struct gui {
     struct gui_opts opts;
     struct store *s;
@@ -120,6 +123,7 @@ struct gui {
     struct gui_patient pat; /* the patient page's data (page == UI_HOME_PATIENT, UI_HOME_START) */
     struct gui_start start; /* the start page's (page == UI_HOME_START) */
     struct gui_settings settings; /* page == UI_HOME_SETTINGS */
+    struct gui_calib *calib;      /* page == UI_HOME_CALIB (gui_calib.c) */
     bool wrote_report;      /* a report was written: gui_close releases the PDF fonts' caches */
 
     char message[256];
@@ -156,6 +160,26 @@ void gui_start_choice(struct gui *g, int index);
 void gui_start_fill(struct gui *g, struct ui_home *h);
 /* R on a patient's page: the selected session's report (PDF) beside the database. */
 void gui_report(struct gui *g);
+/* Adds a device choice (port and family NULL: the built-in demo); false when out of memory. */
+bool gui_device_add(struct gui_start *gs, const char *title, const char *detail, const char *port,
+                    const char *family);
+/* D: asks every serial port which dynamometer is there (what `station devices --probe` does); the
+ * first choice (the demo) stays, what answered follows, and the message says how many. */
+void gui_probe(struct gui *g);
+
+/* gui_calib.c: the guided calibration check (C from the list or a patient's page). */
+void gui_calib_open(struct gui *g);
+void gui_calib_free(struct gui *g);
+void gui_calib_key(struct gui *g, const struct ui_home_event *e);
+void gui_calib_text(struct gui *g, const char *text);
+void gui_calib_field(struct gui *g, int index);
+void gui_calib_choice(struct gui *g, int index);
+bool gui_calib_press(struct gui *g, enum button b);
+/* A text field of the page has the keyboard. */
+bool gui_calib_typing(const struct gui *g);
+/* Reads what the device sent since the last step and moves the check on (every gui_step). */
+void gui_calib_tick(struct gui *g);
+void gui_calib_fill(struct gui *g, struct ui_home *h);
 
 /* gui_settings.c */
 void gui_settings_open(struct gui *g);

@@ -61,7 +61,7 @@ static int add_protocol(void *ctx, const char *path, const struct proto_def *def
     return 0;
 }
 
-static bool add_device(struct gui_start *gs, const char *title, const char *detail, const char *port,
+bool gui_device_add(struct gui_start *gs, const char *title, const char *detail, const char *port,
                        const char *family)
 {
     void *p = realloc(gs->devices, (size_t)(gs->n_devices + 1) * sizeof *gs->devices);
@@ -95,7 +95,7 @@ void gui_start_open(struct gui *g)
     for (int i = 0; i < gs->n_protocols && g->pat.n_protocols > 0; i++)
         if (!strcmp(gs->names[i], g->pat.protocols[g->pat.protocol]))
             gs->protocol = i;
-    add_device(gs, "Demo: the built-in emulated dynamometer",
+    gui_device_add(gs, "Demo: the built-in emulated dynamometer",
                "Nothing to plug in: a simulated patient pushes when cued; saved like any session (mode demo)",
                NULL, NULL);
     g->page = UI_HOME_START;
@@ -128,8 +128,7 @@ static void calibration(struct gui *g, const struct drv_driver *drv, const struc
         snprintf(buf, size, "%s", cs.text[0] ? cs.text : "never calibrated: station calibrate");
 }
 
-/* Asks every serial port which dynamometer is there (what `station devices --probe` does). */
-static void probe(struct gui *g)
+void gui_probe(struct gui *g)
 {
     struct gui_start *gs = &g->start;
     gs->n_devices = 1; /* keep the demo */
@@ -156,7 +155,7 @@ static void probe(struct gui *g)
         snprintf(title, sizeof title, "%s %s", drv->name, id.model[0] ? id.model : "(model unknown)");
         snprintf(detail, sizeof detail, "%s  \xc2\xb7  %s%s  \xc2\xb7  %s  \xc2\xb7  %s", ports[i].name,
                  id.serial[0] ? "serial " : "no serial number", id.serial, cap, cal);
-        if (add_device(gs, title, detail, ports[i].name, drv->name))
+        if (gui_device_add(gs, title, detail, ports[i].name, drv->name))
             found++;
     }
     free(ports);
@@ -262,7 +261,7 @@ bool gui_start_press(struct gui *g, enum button b)
 {
     switch (b) {
     case B_START: run_test(g); break;
-    case B_PROBE: probe(g); break;
+    case B_PROBE: gui_probe(g); break;
     case B_BACK:
         gui_start_free(&g->start);
         g->page = UI_HOME_PATIENT;

@@ -35,7 +35,7 @@
 struct ui;
 
 /* The pages. The settings page is drawn as the form is: its fields, labels, hints and errors. */
-enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT, UI_HOME_START, UI_HOME_SETTINGS };
+enum ui_home_page { UI_HOME_LIST = 0, UI_HOME_FORM, UI_HOME_PATIENT, UI_HOME_START, UI_HOME_SETTINGS, UI_HOME_CALIB };
 
 /* One patient in the list. */
 struct ui_home_row {
@@ -52,7 +52,7 @@ struct ui_home_field {
     bool error;      /* the message is about this field: drawn with a red frame */
 };
 
-#define UI_HOME_BUTTONS 6
+#define UI_HOME_BUTTONS 8
 struct ui_home_button {
     char label[32]; /* "Add patient" */
     char key[16];   /* the key shown on it: "A", "Enter", "Esc" */
@@ -83,6 +83,28 @@ struct ui_home_choice {
     char detail[256]; /* its position and timings / its port, serial number and capacity */
 };
 #define UI_HOME_CHOICE_COLUMN 1000 /* a click on choice i of column c reports c * this + i */
+
+/* The guided calibration check (UI_HOME_CALIB): its steps, in order. */
+enum ui_home_calib_step {
+    UI_CALIB_CHOOSE = 0, /* the device, the mass and (optionally) a port are chosen */
+    UI_CALIB_ZEROING,    /* nothing on the dynamometer: waiting for a still zero */
+    UI_CALIB_PLACE,      /* zero taken: place the mass */
+    UI_CALIB_HOLD,       /* the mass is on: waiting for a still second to read */
+    UI_CALIB_DONE,       /* read, judged and stored: verdict */
+    UI_CALIB_FAILED      /* no reading (verdict says why); nothing stored */
+};
+struct ui_home_calib {
+    enum ui_home_calib_step step;
+    char mass[32];      /* the reference mass as typed (kg) */
+    char port[256];     /* a port typed (a serial server, a port the list lacks); "" = the device chosen */
+    int field_focus;    /* 0 the mass, 1 the port, -1 the device list */
+    char device[200];   /* the device under check, in words ("" before it answered) */
+    bool have_force;    /* force_n holds the live force above the zero */
+    double force_n;
+    double expect_n;    /* the mass's force (N) */
+    char verdict[300];  /* the result in words (DONE, FAILED) */
+    bool ok;            /* DONE: within tolerance */
+};
 
 enum ui_home_msg { UI_HOME_MSG_NONE = 0, UI_HOME_MSG_INFO, UI_HOME_MSG_WARN, UI_HOME_MSG_ERROR };
 
@@ -128,6 +150,9 @@ struct ui_home {
     const struct ui_home_choice *devices; /* caller-owned */
     int n_devices, device_selected;
     int start_column; /* the list the arrows move in */
+
+    /* The calibration page: the device list is devices/n_devices/device_selected (start page's column 1). */
+    struct ui_home_calib calib;
 
     /* Every page: the buttons along the bottom, and one message above them. */
     struct ui_home_button buttons[UI_HOME_BUTTONS];

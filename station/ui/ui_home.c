@@ -180,6 +180,8 @@ void ui_home_draw(struct ui_dc *dc, const struct ui_home *h)
         ui_home_patient_draw(dc, h, pad, top, bottom);
     else if (h->page == UI_HOME_START)
         ui_home_start_draw(dc, h, pad, top, bottom);
+    else if (h->page == UI_HOME_CALIB)
+        ui_home_calib_draw(dc, h, pad, top, bottom);
     else
         draw_list(dc, h, pad, top, bottom);
     draw_buttons(dc, h, pad, by, dc->w - 2 * pad, bh);

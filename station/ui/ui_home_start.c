@@ -17,7 +17,7 @@ static int SU(float u, float v)
     return (int)lroundf(u * v);
 }
 
-static void draw_column(struct ui_dc *dc, const char *head, const struct ui_home_choice *c, int n, int sel,
+void ui_home_choices(struct ui_dc *dc, const char *head, const struct ui_home_choice *c, int n, int sel,
                         bool active, int column, SDL_Rect b)
 {
     float u = dc->u;
@@ -53,8 +53,8 @@ void ui_home_start_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int 
 {
     int gap = SU(dc->u, 12);
     int w = (dc->w - 2 * pad - gap) / 2;
-    draw_column(dc, "1. The protocol (Tab: the other list)", h->protocols, h->n_protocols,
+    ui_home_choices(dc, "1. The protocol (Tab: the other list)", h->protocols, h->n_protocols,
                 h->protocol_selected, h->start_column == 0, 0, (SDL_Rect){pad, top, w, bottom - top});
-    draw_column(dc, "2. The device (D probes the serial ports)", h->devices, h->n_devices, h->device_selected,
+    ui_home_choices(dc, "2. The device (D probes the serial ports)", h->devices, h->n_devices, h->device_selected,
                 h->start_column == 1, 1, (SDL_Rect){pad + w + gap, top, w, bottom - top});
 }

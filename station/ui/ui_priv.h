@@ -252,8 +252,14 @@ void ui_home_draw(struct ui_dc *dc, const struct ui_home *h);
 void ui_home_hit(struct ui_dc *dc, int kind, int index, SDL_Rect r);
 /* ui_home_patient.c: a patient's page between top and bottom. */
 void ui_home_patient_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int top, int bottom);
-/* ui_home_start.c: the start page between top and bottom. */
+/* ui_home_start.c: the start page between top and bottom; one of its lists of choices in b (clicks
+ * report column * UI_HOME_CHOICE_COLUMN + i), framed when active. */
 void ui_home_start_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int top, int bottom);
+struct ui_home_choice;
+void ui_home_choices(struct ui_dc *dc, const char *head, const struct ui_home_choice *c, int n, int sel, bool active,
+                     int column, SDL_Rect b);
+/* ui_home_calib.c: the calibration page between top and bottom. */
+void ui_home_calib_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int top, int bottom);
 /* ui.c: draws one frame of every view; the therapist view shows home when it is not NULL. */
 enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const struct ui_home *home, struct st_err *err);
 

@@ -773,6 +773,7 @@ enum st_status gui_step(struct gui *g, int wait_ms, bool *done, struct st_err *e
         return st_err_set(err, g->fatal.code, "%s", st_err_msg(&g->fatal));
     if (g->page == UI_HOME_CALIB)
         gui_calib_tick(g); /* what the device sent since the last step */
+    gui_probe_tick(g);     /* what a search of the ports found since */
     bool typing = (g->page == UI_HOME_LIST && g->search_focus) ||
                   (g->page == UI_HOME_FORM && g->field_focus >= 0) ||
                   (g->page == UI_HOME_SETTINGS && g->settings.focus < S_DISPLAY) ||
@@ -801,6 +802,7 @@ void gui_close(struct gui *g)
         ui_home_text_input(g->ui, false);
         ui_close(g->ui);
     }
+    gui_probe_free(g);
     gui_calib_free(g);
     gui_patient_free(&g->pat);
     gui_start_free(&g->start);

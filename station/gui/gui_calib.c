@@ -122,6 +122,7 @@ static void start(struct gui *g)
     struct gui_start *gs = &g->start;
     if (!mass_of(g, &c->mass_kg))
         return;
+    gui_probe_stop(g); /* a search and a check would ask the same ports */
     struct st_err err;
     st_err_clear(&err);
     struct acq_cfg cfg = {0};
@@ -254,11 +255,17 @@ bool gui_calib_press(struct gui *g, enum button b)
         }
         return true;
     case B_PROBE:
-        if (c->v.step == UI_CALIB_CHOOSE)
+        if (gui_probe_searching(g))
+            gui_probe_stop(g);
+        else if (c->v.step == UI_CALIB_CHOOSE)
             gui_probe(g);
         return true;
     case B_CANCEL:
     case B_BACK:
+        if (gui_probe_searching(g)) { /* Esc stops a search first */
+            gui_probe_stop(g);
+            return true;
+        }
         if (c->acq) { /* a check under way: cancelled, nothing stored */
             stop(c);
             c->v.step = UI_CALIB_CHOOSE;
@@ -348,7 +355,10 @@ void gui_calib_fill(struct gui *g, struct ui_home *h)
     h->n_devices = g->start.n_devices;
     h->device_selected = g->start.device;
     h->start_column = 1;
-    if (c->v.step == UI_CALIB_CHOOSE) {
+    if (c->v.step == UI_CALIB_CHOOSE && gui_probe_searching(g)) {
+        gui_add_button(h, B_START, "Start the check", "Enter", true);
+        gui_add_button(h, B_PROBE, "Stop the search", "Esc", false);
+    } else if (c->v.step == UI_CALIB_CHOOSE) {
         gui_add_button(h, B_START, "Start the check", "Enter", true);
         gui_add_button(h, B_PROBE, "Probe the ports", "D", false);
         gui_add_button(h, B_BACK, "Back", "Esc", false);

@@ -87,6 +87,7 @@ struct gui_settings {
 };
 
 struct gui_calib;
+struct gui_probe;
 
 struct gui {
     struct gui_opts opts;
@@ -124,6 +125,8 @@ struct gui {
     struct gui_start start; /* the start page's (page == UI_HOME_START) */
     struct gui_settings settings; /* page == UI_HOME_SETTINGS */
     struct gui_calib *calib;      /* page == UI_HOME_CALIB (gui_calib.c) */
+    struct gui_probe *probe;      /* a search of the serial ports (gui_probe.c), NULL none */
+    bool probe_stopped;           /* it was stopped: its thread is finishing, its results unwanted */
     bool wrote_report;      /* a report was written: gui_close releases the PDF fonts' caches */
 
     char message[256];
@@ -163,9 +166,24 @@ void gui_report(struct gui *g);
 /* Adds a device choice (port and family NULL: the built-in demo); false when out of memory. */
 bool gui_device_add(struct gui_start *gs, const char *title, const char *detail, const char *port,
                     const char *family);
-/* D: asks every serial port which dynamometer is there (what `station devices --probe` does); the
- * first choice (the demo) stays, what answered follows, and the message says how many. */
+/* A probed device's calibration state in words ("calibration checked 12 days ago", "No calibration
+ * check on record: ..."), keyed as sessions and checks key it (drivers/identity.h). */
+struct drv_driver;
+struct drv_ident;
+void gui_calibration_words(struct gui *g, const struct drv_driver *drv, const struct drv_ident *id,
+                           const char *port, char *buf, size_t size);
+
+/* gui_probe.c: D on the start or the calibration page. gui_probe starts asking every serial port (and
+ * $STATION_EXTRA_PORTS) which dynamometer is there, on a thread of its own; the first choice (the
+ * demo) stays, each device that answers is added (the first one chosen) by gui_probe_tick, which every
+ * gui_step calls, and the message says which port is being asked, then how many answered.
+ * gui_probe_stop (Esc, leaving the page, starting a test) drops the rest of the search at once; the
+ * thread ends after the port it is asking and is joined later, or by gui_probe_free (gui_close). */
 void gui_probe(struct gui *g);
+bool gui_probe_searching(const struct gui *g);
+void gui_probe_stop(struct gui *g);
+void gui_probe_tick(struct gui *g);
+void gui_probe_free(struct gui *g);
 
 /* gui_calib.c: the guided calibration check (C from the list or a patient's page). */
 void gui_calib_open(struct gui *g);

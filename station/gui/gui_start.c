@@ -12,7 +12,7 @@
 
 #include "drivers/driver.h"
 #include "drivers/emu.h"
-#include "drivers/link.h"
+#include "drivers/identity.h"
 #include "station/demo.h"
 #include "station/export/report.h"
 #include "station/gui/gui_priv.h"
@@ -20,8 +20,6 @@
 #include "station/protocol_files.h"
 #include "station/session.h"
 #include "station/ui/ui.h"
-
-#define PROBE_TIMEOUT_MS 1500
 
 void gui_start_free(struct gui_start *gs)
 {
@@ -103,16 +101,19 @@ void gui_start_open(struct gui *g)
     gui_say(g, UI_HOME_MSG_INFO, "Choose the protocol and the device, then Enter starts the test.");
 }
 
-/* The calibration state of a probed device in words. The device is recorded as a session would record
- * it (family and serial, the port when it has no serial) to find its checks. */
-static void calibration(struct gui *g, const struct drv_driver *drv, const struct drv_ident *id,
-                        const char *port, char *buf, size_t size)
+void gui_calibration_words(struct gui *g, const struct drv_driver *drv, const struct drv_ident *id,
+                           const char *port, char *buf, size_t size)
 {
+    /* The device is keyed as a session and a calibration check key it (drivers/identity.h). */
+    char usb[128] = "", by_id[256] = "";
+    struct drv_identity who;
+    drv_identity_of_port(port, usb, sizeof usb, by_id, sizeof by_id);
+    drv_identity_resolve(id->serial, usb, by_id, port, &who);
     struct store_device d;
     memset(&d, 0, sizeof d);
     snprintf(d.family, sizeof d.family, "%s", drv->name);
     snprintf(d.model, sizeof d.model, "%s", id->model);
-    snprintf(d.serial, sizeof d.serial, "%s", id->serial[0] ? id->serial : port);
+    snprintf(d.serial, sizeof d.serial, "%s", who.key);
     snprintf(d.firmware, sizeof d.firmware, "%s", id->firmware);
     snprintf(d.unit, sizeof d.unit, "%s", drv_unit_name(id->unit));
     d.capacity_n = id->capacity_n;
@@ -125,46 +126,7 @@ static void calibration(struct gui *g, const struct drv_driver *drv, const struc
     else if (cs.state == STORE_CAL_OK)
         snprintf(buf, size, "calibration checked %.0f days ago", cs.age_days);
     else
-        snprintf(buf, size, "%s", cs.text[0] ? cs.text : "never calibrated: station calibrate");
-}
-
-void gui_probe(struct gui *g)
-{
-    struct gui_start *gs = &g->start;
-    gs->n_devices = 1; /* keep the demo */
-    gs->device = 0;
-    struct link_port_info *ports = NULL;
-    size_t n = 0;
-    struct st_err err;
-    st_err_clear(&err);
-    if (link_list_ports(&ports, &n, &err) != ST_OK) {
-        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
-        return;
-    }
-    int found = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct drv_driver *drv = NULL;
-        struct drv_ident id;
-        memset(&id, 0, sizeof id);
-        if (drv_probe_port(ports[i].name, PROBE_TIMEOUT_MS, &drv, &id, &err) != ST_OK)
-            continue;
-        char title[128], detail[256], cap[32] = "capacity unknown", cal[160];
-        if (isfinite(id.capacity_n))
-            snprintf(cap, sizeof cap, "capacity %.0f N", id.capacity_n);
-        calibration(g, drv, &id, ports[i].name, cal, sizeof cal);
-        snprintf(title, sizeof title, "%s %s", drv->name, id.model[0] ? id.model : "(model unknown)");
-        snprintf(detail, sizeof detail, "%s  \xc2\xb7  %s%s  \xc2\xb7  %s  \xc2\xb7  %s", ports[i].name,
-                 id.serial[0] ? "serial " : "no serial number", id.serial, cap, cal);
-        if (gui_device_add(gs, title, detail, ports[i].name, drv->name))
-            found++;
-    }
-    free(ports);
-    if (found > 0)
-        gs->device = 1;
-    gui_say(g, found ? UI_HOME_MSG_INFO : UI_HOME_MSG_WARN,
-            "%zu serial port%s asked, %d dynamometer%s found%s", n, n == 1 ? "" : "s", found,
-            found == 1 ? "" : "s",
-            found ? "" : ": is it plugged in and switched on? (the demo needs nothing)");
+        snprintf(buf, size, "%s", cs.text[0] ? cs.text : "never calibrated: C checks it");
 }
 
 /* Runs the test on its own screen, then reopens the home on the patient's page. When the home cannot
@@ -248,7 +210,7 @@ void gui_start_key(struct gui *g, const struct ui_home_event *e)
     case UI_HK_TAB:
     case UI_HK_BACKTAB: gs->column = !gs->column; break;
     case UI_HK_ENTER: gui_start_press(g, B_START); break;
-    case UI_HK_ESC: gui_start_press(g, B_BACK); break;
+    case UI_HK_ESC: gui_start_press(g, gui_probe_searching(g) ? B_PROBE : B_BACK); break;
     case UI_HK_LETTER:
         if (e->ch == 'd')
             gui_start_press(g, B_PROBE);
@@ -260,9 +222,18 @@ void gui_start_key(struct gui *g, const struct ui_home_event *e)
 bool gui_start_press(struct gui *g, enum button b)
 {
     switch (b) {
-    case B_START: run_test(g); break;
-    case B_PROBE: gui_probe(g); break;
+    case B_START:
+        gui_probe_stop(g);
+        run_test(g);
+        break;
+    case B_PROBE:
+        if (gui_probe_searching(g))
+            gui_probe_stop(g);
+        else
+            gui_probe(g);
+        break;
     case B_BACK:
+        gui_probe_stop(g);
         gui_start_free(&g->start);
         g->page = UI_HOME_PATIENT;
         gui_say(g, UI_HOME_MSG_NONE, "%s", "");
@@ -298,6 +269,10 @@ void gui_start_fill(struct gui *g, struct ui_home *h)
     h->device_selected = gs->device;
     h->start_column = gs->column;
     gui_add_button(h, B_START, "Start the test", "Enter", true);
+    if (gui_probe_searching(g)) {
+        gui_add_button(h, B_PROBE, "Stop the search", "Esc", false);
+        return;
+    }
     gui_add_button(h, B_PROBE, "Probe the ports", "D", false);
     gui_add_button(h, B_BACK, "Back to the patient", "Esc", false);
 }

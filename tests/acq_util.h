@@ -34,6 +34,16 @@ static inline struct emu *acq_emu_start(const char *name, struct emu_opts o)
     return e;
 }
 
+/* emu_patient_default(peak_n, reps) without noise, the first push after start_delay_s: the force on
+ * the wire is exactly the push's. */
+static inline struct emu_patient acq_patient_quiet(double peak_n, int reps, double start_delay_s)
+{
+    struct emu_patient p = emu_patient_default(peak_n, reps);
+    p.noise_n = 0;
+    p.start_delay_s = start_delay_s;
+    return p;
+}
+
 /* A patient who holds 100 N from the start, without noise (a traced push), for the unit tests. */
 static inline struct emu_patient acq_patient_100n(void)
 {

@@ -301,9 +301,7 @@ static void test_wire_time(void)
 {
     /* The emulator answers no faster than the bytes can cross a 19200-baud line plus 2 ms of
      * processing: a lower bound, which a busy machine can only make longer. */
-    struct emu_patient p = emu_patient_default(100, 0);
-    p.noise_n = 0;
-    struct emu_opts o = imada_opts(p, "N");
+    struct emu_opts o = imada_opts(acq_patient_quiet(100, 0, 1.0), "N");
     struct emu *e = acq_emu_start("im-wire", o);
     struct link *l = NULL;
     struct st_err err;
@@ -338,10 +336,7 @@ static void test_slow_refresh_repeats_values(void)
 {
     /* A gauge that refreshes its reading 10 times a second, polled at the round trip's pace: the
      * value changes at most 10 times a second, the repeats are kept as samples. */
-    struct emu_patient p = emu_patient_default(250, 1);
-    p.noise_n = 0;
-    p.start_delay_s = 0;
-    struct emu_opts o = imada_opts(p, "N");
+    struct emu_opts o = imada_opts(acq_patient_quiet(250, 1, 0), "N");
     o.rate_hz = 10;
     struct emu *e = acq_emu_start("im-slow", o);
     struct drv_dev *d = acq_dev_open(&drv_imada, emu_port(e), 0, 1000);
@@ -395,10 +390,7 @@ static void test_not_mistaken_for_another_device(void)
 
 static void test_probe_and_stream_in_lbf(void)
 {
-    struct emu_patient p = emu_patient_default(250, 1);
-    p.noise_n = 0;
-    p.start_delay_s = 0.3;
-    struct emu_opts o = imada_opts(p, "lbF");
+    struct emu_opts o = imada_opts(acq_patient_quiet(250, 1, 0.3), "lbF");
     struct emu *e = acq_emu_start("im0", o);
 
     /* The probe alone: names the family and model, the unit the gauge is set to. */

@@ -239,9 +239,7 @@ static void test_unit_words(void)
 /* A patient making `reps` short pushes of peak_n with no noise. */
 static struct emu_patient quick_patient(double peak_n, int reps)
 {
-    struct emu_patient p = emu_patient_default(peak_n, reps);
-    p.noise_n = 0;
-    p.start_delay_s = 0.3;
+    struct emu_patient p = acq_patient_quiet(peak_n, reps, 0.3);
     p.ramp_s = 0.3;
     p.hold_s = 0.6;
     p.release_s = 0.3;

@@ -312,9 +312,7 @@ static void test_aout_pick(void)
 /* A short rep: 0.4 s up, 0.8 s hold, 0.5 s down, after 0.2 s at rest; no noise. */
 static struct emu_patient short_rep(double peak_n)
 {
-    struct emu_patient p = emu_patient_default(peak_n, 1);
-    p.noise_n = 0;
-    p.start_delay_s = 0.2;
+    struct emu_patient p = acq_patient_quiet(peak_n, 1, 0.2);
     p.hold_s = 0.8;
     return p;
 }

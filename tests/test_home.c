@@ -606,26 +606,57 @@ static void flow(int w, int h)
     CHECK(strstr(hm->masses[0], "66.0 kg") != NULL);
     CHECK(strstr(hm->masses[1], "64.5 kg") != NULL);
     demo_test(g, db);
+
+    /* 6. The mass from the page (M): a word is refused with the form's message and nothing written;
+     * 67,5 is saved as `patient edit --mass-kg 67.5` saves it, and the page's chart has three points. */
+    key(g, SDLK_m, 0);
+    CHECK(gui_home(g)->mass_editing);
+    type(g, "heavy");
+    key(g, SDLK_RETURN, 0);
+    CHECK(strncmp(gui_home(g)->message, "Body mass:", 10) == 0);
+    CHECK(gui_home(g)->mass_editing);
+    for (int i = 0; i < 5; i++)
+        key(g, SDLK_BACKSPACE, 0);
+    type(g, "67,5");
+    key(g, SDLK_RETURN, 0);
+    hm = gui_home(g);
+    CHECK(!hm->mass_editing);
+    CHECK_INT(hm->page, UI_HOME_PATIENT);
+    CHECK_INT(hm->n_masses, 3);
+    CHECK(strstr(hm->masses[0], "67.5 kg") != NULL);
+    REQUIRE(hm->n_mass_points == 3);
+    CHECK(hm->mass_points[0] == 64.5 && hm->mass_points[2] == 67.5);
+    struct ui_image img;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(ui_view_pixels(gui_ui(g), UI_VIEW_THERAPIST, &img, &err), &err);
+    CHECK(ui_fix_count_colour(&img, 0, 0, w * 38 / 100, h / 2, ui_colour_rgb(UI_COL_CURVE0)) > 40);
+    key(g, SDLK_m, 0); /* Esc closes the box: nothing more written */
+    type(g, "99");
+    key(g, SDLK_ESCAPE, 0);
+    CHECK(!gui_home(g)->mass_editing);
+    CHECK_INT(gui_home(g)->page, UI_HOME_PATIENT);
     key(g, SDLK_ESCAPE, 0);
     CHECK_INT(gui_home(g)->page, UI_HOME_LIST);
     char *edit[] = {"patient", "edit", "4", "--db", cli_db, "--mass-kg", "66", NULL};
     CHECK_INT(run_cmd(cmd_patient, edit), 0);
+    char *edit2[] = {"patient", "edit", "4", "--db", cli_db, "--mass-kg", "67.5", NULL};
+    CHECK_INT(run_cmd(cmd_patient, edit2), 0);
     same_patient(db, 4, cli_db, 4);
     struct store_patient p;
     struct store_mass *m = NULL;
     size_t nm = 0;
     patient_of(db, 4, &p, &m, &nm);
-    CHECK_INT(nm, 2);
-    CHECK(p.mass_kg == 66.0);
+    CHECK_INT(nm, 3);
+    CHECK(p.mass_kg == 67.5);
     free(m);
 
-    /* 6. Q quits. */
+    /* 7. Q quits. */
     bool done = false;
     SDL_Event e = {0};
     e.type = SDL_KEYDOWN;
     e.key.keysym.sym = SDLK_q;
     REQUIRE(SDL_PushEvent(&e) == 1);
-    struct st_err err;
     st_err_clear(&err);
     CHECK_OK(gui_step(g, 0, &done, &err), &err);
     CHECK(done);

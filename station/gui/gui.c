@@ -256,9 +256,7 @@ void gui_form_open(struct gui *g, const struct store_patient *p)
     gui_say(g, UI_HOME_MSG_NONE, "%s", "");
 }
 
-/* A number field: "" is NAN (not given); a comma is read as a decimal point. False when it is not a
- * number. */
-static bool parse_num(const char *text, double *out)
+bool gui_parse_number(const char *text, double *out)
 {
     char buf[64];
     if (snprintf(buf, sizeof buf, "%s", text) >= (int)sizeof buf)
@@ -338,11 +336,11 @@ static bool form_patient(struct gui *g, struct store_patient *p, bool *mass_chan
     if (!parse_letter(g->fields[F_SIDE], "LR", true, &p->side_dominant))
         return form_fail(g, "Dominant side: must be L or R");
     double mass;
-    if (!parse_num(g->fields[F_MASS], &mass))
+    if (!gui_parse_number(g->fields[F_MASS], &mass))
         return form_fail(g, "Body mass: is not a number; give it in kg (20-300)");
-    if (!parse_num(g->fields[F_LEG], &p->leg_length_m))
+    if (!gui_parse_number(g->fields[F_LEG], &p->leg_length_m))
         return form_fail(g, "Leg length: is not a number; give it in metres (0.4-1.4)");
-    if (!parse_num(g->fields[F_LEVER], &p->lever_m))
+    if (!gui_parse_number(g->fields[F_LEVER], &p->lever_m))
         return form_fail(g, "Lever arm: is not a number; give it in metres (0.1-1.5)");
     /* Editing keeps the mass history: a changed mass is a new measurement today. */
     *mass_changed =
@@ -606,6 +604,8 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
             gui_settings_text(g, e->text);
         } else if (g->page == UI_HOME_CALIB) {
             gui_calib_text(g, e->text);
+        } else if (g->page == UI_HOME_PATIENT) {
+            gui_patient_text(g, e->text);
         }
         break;
     case UI_HE_BUTTON: press(g, (enum button)e->index); break;
@@ -777,7 +777,8 @@ enum st_status gui_step(struct gui *g, int wait_ms, bool *done, struct st_err *e
     bool typing = (g->page == UI_HOME_LIST && g->search_focus) ||
                   (g->page == UI_HOME_FORM && g->field_focus >= 0) ||
                   (g->page == UI_HOME_SETTINGS && g->settings.focus < S_DISPLAY) ||
-                  (g->page == UI_HOME_CALIB && gui_calib_typing(g));
+                  (g->page == UI_HOME_CALIB && gui_calib_typing(g)) ||
+                  (g->page == UI_HOME_PATIENT && g->pat.mass_editing);
     ui_home_text_input(g->ui, typing);
     fill(g);
     *done = g->quit;

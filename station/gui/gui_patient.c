@@ -94,6 +94,9 @@ static enum st_status load(struct gui *g, int64_t id, struct gui_patient *pp, st
         return st;
     for (size_t i = nm; i-- > 0 && pp->n_masses < 6;) /* oldest first in the store: newest first here */
         snprintf(pp->masses[pp->n_masses++], sizeof pp->masses[0], "%s   %.1f kg", m[i].date, m[i].kg);
+    size_t first = nm > UI_HOME_MASS_POINTS ? nm - UI_HOME_MASS_POINTS : 0; /* the chart: the last ones */
+    for (size_t i = first; i < nm; i++)
+        pp->mass_points[pp->n_mass_points++] = m[i].kg;
     free(m);
 
     struct store_session *list = NULL;
@@ -181,7 +184,8 @@ static void next_protocol(struct gui *g)
         gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
 }
 
-static const enum button page_buttons[] = {B_TEST, B_REPORT, B_EDIT, B_PROTOCOL, B_CALIB, B_ERASE, B_BACK};
+static const enum button page_buttons[] = {B_TEST,     B_REPORT, B_EDIT,  B_MASS,
+                                           B_PROTOCOL, B_CALIB,  B_ERASE, B_BACK};
 
 /* X twice: the patient is erased for good (store_patient_delete, as `station patient delete --yes`:
  * their masses, sessions, reps and samples; the audit keeps who erased how much and when). */
@@ -227,6 +231,11 @@ bool gui_patient_press(struct gui *g, enum button b)
     case B_TEST: gui_start_open(g); return true;
     case B_REPORT: gui_report(g); return true;
     case B_CALIB: gui_calib_open(g); return true;
+    case B_MASS:
+        g->pat.mass_editing = true;
+        g->pat.mass_text[0] = '\0';
+        gui_say(g, UI_HOME_MSG_INFO, "The body mass today, in kg: Enter saves it, Esc cancels.");
+        return true;
     case B_BACK:
         g->page = UI_HOME_LIST;
         g->button_focus = -1;
@@ -242,9 +251,70 @@ void gui_patient_row(struct gui *g, int index)
         g->pat.selected = index;
 }
 
+/* Enter in the body-mass box: saved as `station patient edit ID --mass-kg KG` saves it (the patient's
+ * mass and a new dated measurement, today), with its checks and messages. */
+static void mass_save(struct gui *g)
+{
+    struct gui_patient *pp = &g->pat;
+    struct store_patient *p = calloc(1, sizeof *p);
+    if (!p) {
+        gui_say(g, UI_HOME_MSG_ERROR, "Out of memory: close other programs and try again");
+        return;
+    }
+    *p = pp->p;
+    struct st_err err;
+    st_err_clear(&err);
+    double kg = NAN;
+    enum st_status st = ST_OK;
+    if (!gui_parse_number(pp->mass_text, &kg) || !isfinite(kg))
+        st = st_err_set(&err, ST_ERR_ARG, "Body mass: is not a number; give it in kg (20-300)");
+    p->mass_kg = kg;
+    if (st == ST_OK)
+        st = store_patient_validate(p, true, &err);
+    if (st == ST_OK)
+        st = store_patient_update(g->s, p, g->therapist_id, NULL, &err);
+    if (st == ST_OK)
+        st = store_mass_add(g->s, p->id, kg, NULL, &err);
+    int64_t id = p->id;
+    free(p);
+    if (st != ST_OK) { /* the box stays open with what was typed */
+        gui_say(g, UI_HOME_MSG_ERROR, "%s", st_err_msg(&err));
+        return;
+    }
+    int selected = pp->selected;
+    gui_reload(g, id);
+    gui_patient_open(g, id);
+    g->pat.selected = selected < g->pat.n_sessions ? selected : g->pat.selected;
+    gui_say(g, UI_HOME_MSG_INFO, "Body mass %.1f kg saved for today.", kg);
+}
+
+static void mass_key(struct gui *g, const struct ui_home_event *e)
+{
+    struct gui_patient *pp = &g->pat;
+    switch (e->key) {
+    case UI_HK_ENTER: mass_save(g); break;
+    case UI_HK_ESC:
+        pp->mass_editing = false;
+        gui_say(g, UI_HOME_MSG_INFO, "The body mass is as it was.");
+        break;
+    case UI_HK_BACKSPACE: gui_text_backspace(pp->mass_text); break;
+    default: break; /* letters and digits come as text while the box is open */
+    }
+}
+
+void gui_patient_text(struct gui *g, const char *text)
+{
+    if (g->pat.mass_editing)
+        gui_text_append(g->pat.mass_text, sizeof g->pat.mass_text, text);
+}
+
 void gui_patient_key(struct gui *g, const struct ui_home_event *e)
 {
     struct gui_patient *pp = &g->pat;
+    if (pp->mass_editing) {
+        mass_key(g, e);
+        return;
+    }
     if (pp->erase_asked && !(e->key == UI_HK_LETTER && e->ch == 'x')) {
         pp->erase_asked = false; /* any other key keeps the patient */
         gui_say(g, UI_HOME_MSG_INFO, "Nothing was erased.");
@@ -285,6 +355,8 @@ void gui_patient_key(struct gui *g, const struct ui_home_event *e)
             gui_patient_press(g, B_ERASE);
         else if (e->ch == 'c')
             gui_patient_press(g, B_CALIB);
+        else if (e->ch == 'm')
+            gui_patient_press(g, B_MASS);
         break;
     default: break;
     }
@@ -298,6 +370,10 @@ void gui_patient_fill(struct gui *g, struct ui_home *h)
     memcpy(h->details, pp->details, sizeof h->details);
     memcpy(h->masses, pp->masses, sizeof h->masses);
     h->n_masses = pp->n_masses;
+    memcpy(h->mass_points, pp->mass_points, sizeof h->mass_points);
+    h->n_mass_points = pp->n_mass_points;
+    h->mass_editing = pp->mass_editing;
+    snprintf(h->mass_text, sizeof h->mass_text, "%s", pp->mass_text);
     h->sessions = pp->sessions;
     h->n_sessions = pp->n_sessions;
     h->session_selected = pp->selected;
@@ -319,6 +395,7 @@ void gui_patient_fill(struct gui *g, struct ui_home *h)
     gui_add_button(h, B_TEST, "Start a test", "T", true);
     gui_add_button(h, B_REPORT, "Write the report", "R", false);
     gui_add_button(h, B_EDIT, "Edit patient", "E", false);
+    gui_add_button(h, B_MASS, "Body mass", "M", false);
     gui_add_button(h, B_PROTOCOL, "Next protocol", "P", false);
     gui_add_button(h, B_CALIB, "Calibration", "C", false);
     gui_add_button(h, B_ERASE, pp->erase_asked ? "Erase: press again" : "Erase patient", "X", false);

@@ -34,7 +34,8 @@ enum button {
     B_PROBE,
     B_ERASE,
     B_SETTINGS,
-    B_CALIB
+    B_CALIB,
+    B_MASS
 };
 
 /* A patient's page: everything it shows, read from the store when it opens (gui_patient.c). */
@@ -56,6 +57,10 @@ struct gui_patient {
     char details[3][200];
     char masses[6][48];
     int n_masses;
+    double mass_points[UI_HOME_MASS_POINTS]; /* oldest first */
+    int n_mass_points;
+    bool mass_editing; /* M: a new mass is being typed */
+    char mass_text[32];
     bool erase_asked; /* X was pressed once: a second X erases, any other key cancels */
 };
 
@@ -135,6 +140,9 @@ struct gui {
 };
 
 /* gui.c */
+/* A number typed in a field: "" is NAN (not given); a comma is a decimal point. False when it is not a
+ * number. */
+bool gui_parse_number(const char *text, double *out);
 void gui_say(struct gui *g, enum ui_home_msg kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void gui_add_button(struct ui_home *h, enum button id, const char *label, const char *key, bool primary);
@@ -153,6 +161,8 @@ void gui_patient_key(struct gui *g, const struct ui_home_event *e);
 void gui_patient_row(struct gui *g, int index);
 bool gui_patient_press(struct gui *g, enum button b);
 void gui_patient_fill(struct gui *g, struct ui_home *h);
+/* Typed text for the page's body-mass box (M). */
+void gui_patient_text(struct gui *g, const char *text);
 
 /* gui_start.c */
 void gui_start_open(struct gui *g);

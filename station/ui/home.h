@@ -132,6 +132,11 @@ struct ui_home {
     char details[3][200]; /* lines: "Ref ... · born ... (age) · F · dominant right", lever and leg, notes */
     char masses[6][48];   /* the body-mass history, newest first: "2026-12-06  66.0 kg" */
     int n_masses;
+#define UI_HOME_MASS_POINTS 24
+    double mass_points[UI_HOME_MASS_POINTS]; /* the same history as a small chart: the last 24, oldest first */
+    int n_mass_points;
+    bool mass_editing;  /* M: a new body mass is being typed into mass_text (a box in the panel) */
+    char mass_text[32];
     const struct ui_home_session *sessions; /* newest first; caller-owned */
     int n_sessions;
     int session_selected;  /* -1 none */

@@ -260,6 +260,41 @@ static void draw_balance(struct ui_dc *dc, const struct ui_home *h, SDL_Rect b)
     }
 }
 
+/* The body mass over its measurements (oldest left), a line with a dot on each, in b; the lightest and
+ * heaviest written beside the line. */
+static void draw_mass_chart(struct ui_dc *dc, const struct ui_home *h, SDL_Rect b)
+{
+    float u = dc->u;
+    int n = h->n_mass_points < UI_HOME_MASS_POINTS ? h->n_mass_points : UI_HOME_MASS_POINTS;
+    if (n < 2 || b.w < PU(u, 60) || b.h < PU(u, 24))
+        return;
+    double lo = h->mass_points[0], hi = lo;
+    for (int i = 1; i < n; i++) {
+        lo = fmin(lo, h->mass_points[i]);
+        hi = fmax(hi, h->mass_points[i]);
+    }
+    if (hi - lo < 1.0) { /* a flat history stays a flat line in the middle, not noise blown up */
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    int small = ui_text_px(11 * u), lw = PU(u, 44);
+    char buf[24];
+    snprintf(buf, sizeof buf, "%.1f", hi);
+    ui_text_draw(dc, buf, b.x + b.w, b.y, small, false, UI_RGB_MUTED, UI_TX_RIGHT);
+    snprintf(buf, sizeof buf, "%.1f", lo);
+    ui_text_draw(dc, buf, b.x + b.w, b.y + b.h, small, false, UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_BOTTOM);
+    int cw = b.w - lw, r = PU(u, 3) > 1 ? PU(u, 3) : 2;
+    ui_draw_fill(dc, b.x, b.y + b.h - 1, cw, 1, UI_RGB_AXIS);
+    SDL_FPoint pts[UI_HOME_MASS_POINTS];
+    for (int i = 0; i < n; i++) {
+        pts[i].x = (float)(b.x + r) + (float)(cw - 2 * r) * (float)i / (float)(n - 1);
+        pts[i].y = (float)(b.y + r) + (float)(b.h - 2 * r) * (float)((hi - h->mass_points[i]) / (hi - lo));
+    }
+    ui_draw_polyline(dc, pts, n, PU(u, 2) > 1 ? PU(u, 2) : 1, ui_colour_rgb(UI_COL_CURVE0));
+    for (int i = 0; i < n; i++)
+        ui_draw_disc(dc, (int)lroundf(pts[i].x), (int)lroundf(pts[i].y), r, ui_colour_rgb(UI_COL_CURVE0));
+}
+
 /* Details and the body-mass history; returns the panel's bottom. */
 static int draw_details(struct ui_dc *dc, const struct ui_home *h, int x, int y, int w)
 {
@@ -270,8 +305,9 @@ static int draw_details(struct ui_dc *dc, const struct ui_home *h, int x, int y,
     for (int i = 1; i < 3; i++)
         n_lines += h->details[i][0] != '\0';
     int n_mass = h->n_masses < 6 ? h->n_masses : 6;
+    int box_h = h->mass_editing ? PU(u, 40) : 0;
     int ph = PU(u, 20) + n_lines * line + ui_text_height(dc, head, false) + PU(u, 4) +
-             (n_mass > 0 ? n_mass : 1) * line;
+             (n_mass > 0 ? n_mass : 1) * line + (box_h ? box_h + PU(u, 8) : 0);
     ui_draw_round(dc, x, y, w, ph, PU(u, 8), UI_RGB_PANEL);
     int ty = y + PU(u, 10);
     for (int i = 1; i < 3; i++)
@@ -283,8 +319,17 @@ static int draw_details(struct ui_dc *dc, const struct ui_home *h, int x, int y,
     ty += ui_text_height(dc, head, false) + PU(u, 4);
     if (n_mass == 0)
         ui_text_draw(dc, "none recorded", x + in, ty, px, false, UI_RGB_FAINT, 0);
+    int list_w = ui_text_width(dc, "2026-12-06   300.0 kg", px, false, 0) + PU(u, 16);
+    draw_mass_chart(dc, h,
+                    (SDL_Rect){x + in + list_w, ty + PU(u, 2), w - 2 * in - list_w,
+                               (n_mass > 0 ? n_mass : 1) * line - PU(u, 6)});
     for (int i = 0; i < n_mass; i++, ty += line)
         ui_text_draw(dc, h->masses[i], x + in, ty, px, false, i == 0 ? UI_RGB_TEXT : UI_RGB_MUTED, 0);
+    if (n_mass == 0)
+        ty += line;
+    if (box_h)
+        ui_draw_text_box(dc, (SDL_Rect){x + in, ty + PU(u, 4), w - 2 * in, box_h}, h->mass_text,
+                         "the body mass today, kg (Enter saves, Esc cancels)", true, false);
     return y + ph;
 }
 

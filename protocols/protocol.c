@@ -33,6 +33,7 @@ static const char *const lever_names[] = {"long", "short", NULL};
 static const char *const contraction_names[] = {"make", "break", NULL};
 static const char *const order_names[] = {"fixed", "alternating", "random", NULL};
 static const char *const bool_names[] = {"no", "yes", NULL};
+static const char *const feedback_names[] = {"big_force", "no_numbers", NULL};
 
 const char *proto_lever_name(enum proto_lever l)
 {
@@ -44,6 +45,11 @@ const char *proto_contraction_name(enum proto_contraction c)
     return (unsigned)c <= PROTO_BREAK ? contraction_names[c] : "?";
 }
 
+const char *proto_feedback_name(enum proto_feedback f)
+{
+    return (unsigned)f <= PROTO_FEEDBACK_NO_NUMBERS ? feedback_names[f] : "?";
+}
+
 const char *proto_order_name(enum proto_order o)
 {
     return (unsigned)o <= PROTO_ORDER_RANDOM ? order_names[o] : "?";
@@ -53,10 +59,11 @@ const char *proto_order_name(enum proto_order o)
 /* The keys                                                                                         */
 /* ---------------------------------------------------------------------------------------------- */
 
-enum sec_id { SEC_PROTOCOL, SEC_ORDER, SEC_BLOCKS, SEC_REPS, SEC_QUALITY, SEC_FLAGS, SEC_COUNT };
-static const char *const sec_names[SEC_COUNT] = {"protocol", "order", "blocks", "reps", "quality", "flags"};
+enum sec_id { SEC_PROTOCOL, SEC_ORDER, SEC_BLOCKS, SEC_REPS, SEC_QUALITY, SEC_FLAGS, SEC_FEEDBACK, SEC_COUNT };
+static const char *const sec_names[SEC_COUNT] = {"protocol", "order", "blocks", "reps",
+                                                 "quality",  "flags", "feedback"};
 /* A missing optional section is fine: all its keys have defaults. */
-static const bool sec_required[SEC_COUNT] = {true, true, true, true, false, false};
+static const bool sec_required[SEC_COUNT] = {true, true, true, true, false, false, false};
 
 enum key_kind { K_NAME, K_TEXT, K_DOUBLE, K_INT, K_U32, K_ENUM, K_BLOCK };
 
@@ -106,6 +113,9 @@ static const struct key_spec keys[] = {
     {SEC_FLAGS, "asymmetry_amber_pct", K_DOUBLE, OFF(asymmetry_amber_pct), 0, 0, 100, true, "%", NULL,
      false},
     {SEC_FLAGS, "asymmetry_red_pct", K_DOUBLE, OFF(asymmetry_red_pct), 0, 0, 100, true, "%", NULL, false},
+    {SEC_FEEDBACK, "patient_view", K_ENUM, OFF(feedback), 0, 0, 0, false, "", feedback_names, false},
+    {SEC_FEEDBACK, "target_low_pct", K_DOUBLE, OFF(target_low_pct), 0, 50, 100, false, "%", NULL, false},
+    {SEC_FEEDBACK, "target_high_pct", K_DOUBLE, OFF(target_high_pct), 0, 100, 150, false, "%", NULL, false},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -191,7 +201,7 @@ static char *line_reader(char *str, int num, void *stream)
             if (id < 0)
                 perr(c, c->line,
                      "%s line %d: unknown section [%s] (the sections are [protocol], [order], [blocks], "
-                     "[reps], [quality] and [flags])",
+                     "[reps], [quality], [flags] and [feedback])",
                      c->origin, c->line, name);
             else if (!c->sec_line[id])
                 c->sec_line[id] = c->line;
@@ -508,6 +518,9 @@ static void defaults(struct proto_def *d)
     d->ratio_amber = 0.90;
     d->asymmetry_amber_pct = 10;
     d->asymmetry_red_pct = 15;
+    d->feedback = PROTO_FEEDBACK_BIG_FORCE;
+    d->target_low_pct = 90;
+    d->target_high_pct = 110;
 }
 
 static int key_index(const char *name)
@@ -516,6 +529,17 @@ static int key_index(const char *name)
         if (!strcmp(keys[i].key, name))
             return (int)i;
     return -1;
+}
+
+/* lo_key's value must be below hi_key's; else the message names the later of their lines. */
+static bool ordered(struct pctx *c, const char *lo_key, double lo, const char *hi_key, double hi, const char *why)
+{
+    if (lo < hi)
+        return true;
+    int l1 = c->seen[key_index(lo_key)], l2 = c->seen[key_index(hi_key)];
+    int l = l1 > l2 ? l1 : l2;
+    perr(c, l, "%s line %d: %s (%g) must be below %s (%g): %s", c->origin, l, lo_key, lo, hi_key, hi, why);
+    return false;
 }
 
 /* The checks that need the whole file: required keys, and keys that must agree. */
@@ -540,21 +564,12 @@ static void check_whole(struct pctx *c)
             perr(c, sl, "%s line %d: [%s] lacks %s", c->origin, sl, sec_names[keys[i].sec], keys[i].key);
         return;
     }
-    int lr = c->seen[key_index("ratio_red")], la = c->seen[key_index("ratio_amber")];
-    if (!(d->ratio_red < d->ratio_amber)) {
-        int l = lr > la ? lr : la;
-        perr(c, l, "%s line %d: ratio_red (%g) must be below ratio_amber (%g): red is the worse band",
-             c->origin, l, d->ratio_red, d->ratio_amber);
+    if (!ordered(c, "ratio_red", d->ratio_red, "ratio_amber", d->ratio_amber, "red is the worse band") ||
+        !ordered(c, "asymmetry_amber_pct", d->asymmetry_amber_pct, "asymmetry_red_pct", d->asymmetry_red_pct,
+                 "red is the worse band") ||
+        !ordered(c, "target_low_pct", d->target_low_pct, "target_high_pct", d->target_high_pct,
+                 "the band needs a width"))
         return;
-    }
-    int ya = c->seen[key_index("asymmetry_amber_pct")], yr = c->seen[key_index("asymmetry_red_pct")];
-    if (!(d->asymmetry_amber_pct < d->asymmetry_red_pct)) {
-        int l = ya > yr ? ya : yr;
-        perr(c, l,
-             "%s line %d: asymmetry_amber_pct (%g) must be below asymmetry_red_pct (%g): red is the worse band",
-             c->origin, l, d->asymmetry_amber_pct, d->asymmetry_red_pct);
-        return;
-    }
     if (d->gravity_correction) {
         bool abd = false;
         for (int i = 0; i < d->nblocks; i++)

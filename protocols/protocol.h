@@ -44,6 +44,12 @@
  *     ratio_amber = 0.90            ; (0.90) below it amber; must be above ratio_red, <= 5
  *     asymmetry_amber_pct = 10      ; (10) above it amber; > 0
  *     asymmetry_red_pct = 15        ; (15) above it red; must be above the amber band, <= 100
+ *     [feedback]                    ; optional section: what the patient's screen shows
+ *     patient_view = big_force      ; (big_force) big_force: the force in big numbers with the bar;
+ *                                   ; no_numbers: the bar and the target band only (feedback changes
+ *                                   ; force: the condition is stored with every rep)
+ *     target_low_pct = 90           ; (90) the target band's low edge, % of the block's best, 50-100
+ *     target_high_pct = 110         ; (110) its high edge, 100-150
  *
  * Rules: every key belongs to one of these sections; an unknown section or key is an error (it catches
  * typos such as "hold = 5"); a key given twice is an error (except block); numbers are plain decimals
@@ -93,11 +99,15 @@
 enum proto_lever { PROTO_LEVER_LONG = 0, PROTO_LEVER_SHORT };
 enum proto_contraction { PROTO_MAKE = 0, PROTO_BREAK };
 enum proto_order { PROTO_ORDER_FIXED = 0, PROTO_ORDER_ALTERNATING, PROTO_ORDER_RANDOM };
+/* What the patient's screen shows while they push ([feedback] patient_view). */
+enum proto_feedback { PROTO_FEEDBACK_BIG_FORCE = 0, PROTO_FEEDBACK_NO_NUMBERS };
 
 /* "long" / "short"; "make" / "break"; "fixed" / "alternating" / "random" ("?" out of range). */
 const char *proto_lever_name(enum proto_lever l);
 const char *proto_contraction_name(enum proto_contraction c);
 const char *proto_order_name(enum proto_order o);
+/* "big_force" / "no_numbers" ("?" out of range): the names in the file, stored with each rep. */
+const char *proto_feedback_name(enum proto_feedback f);
 
 /* One block: the reps of one direction and side, measured on one channel. */
 struct proto_block {
@@ -143,6 +153,9 @@ struct proto_def {
     double ratio_amber;
     double asymmetry_amber_pct;
     double asymmetry_red_pct;
+    /* [feedback] */
+    enum proto_feedback feedback;
+    double target_low_pct, target_high_pct; /* the target band, % of the block's best */
     /* where it came from */
     char path[1024]; /* the origin given to proto_load_text (the file's path when read from a file) */
     char *text;      /* the full file text, NUL-terminated, owned (proto_free) */

@@ -226,6 +226,10 @@ static void save_rep(struct sess *s, const struct eng_rep *r)
     sr.tare_n = r->tare_n;
     sr.samples_rate_hz = r->met.sample_rate_hz;
     sr.samples_drops = (int64_t)r->overflow + (int64_t)r->pre_lost + (int64_t)r->gaps;
+    /* What the patient saw while pushing (feedback changes force): the protocol's patient view, or none
+     * without one (no window, or the view switched off with V) */
+    snprintf(sr.feedback, sizeof sr.feedback, "%s",
+             s->ui && ui_view_shown(s->ui, UI_VIEW_PATIENT) ? proto_feedback_name(s->proto.feedback) : "none");
     store_uuid_new(sr.uuid);
     if (r->overflow || r->pre_lost) {
         record(s, st_now_ns(), "samples_not_kept", NULL, "rep %u: %u sample(s) before the push, %u after",
@@ -1144,10 +1148,11 @@ static void fill_model(struct sess *s)
     for (int i = 0; i < s->rv.n_earlier; i++)
         l->earlier[i] = &s->rv.earlier[i];
     l->hold_s = eng_protocol(s->eng)->hold_s;
-    if (isfinite(l->block_best_n)) { /* the target: 90-110 % of the block's best (both views) */
-        l->band_lo_n = 0.9 * l->block_best_n;
-        l->band_hi_n = 1.1 * l->block_best_n;
+    if (isfinite(l->block_best_n)) { /* the target band: the protocol's % of the block's best (both views) */
+        l->band_lo_n = s->proto.target_low_pct / 100.0 * l->block_best_n;
+        l->band_hi_n = s->proto.target_high_pct / 100.0 * l->block_best_n;
     }
+    l->patient_no_numbers = s->proto.feedback == PROTO_FEEDBACK_NO_NUMBERS;
 
     m->n_devices = s->n_ch;
     for (int c = 0; c < s->n_ch; c++) {

@@ -60,6 +60,7 @@ static inline void add_rep(struct store *s, int64_t sid, int seq, int block, int
     r.index_in_block = index;
     r.status = status;
     r.counts = counts;
+    snprintf(r.feedback, sizeof r.feedback, "big_force"); /* what a station's patient screen shows */
     struct st_err err;
     st_err_clear(&err);
     CHECK_OK(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, NULL, &err), &err);

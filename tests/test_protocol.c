@@ -108,6 +108,24 @@ static void test_base_loads(void)
     CHECK_NEAR(d.familiarisation_effort_pct, 50, 0);
     CHECK(!d.gravity_correction);
     CHECK_INT(d.seed, 0);
+    CHECK_INT(d.feedback, PROTO_FEEDBACK_BIG_FORCE); /* the patient sees the force in big numbers */
+    CHECK_NEAR(d.target_low_pct, 90, 0);
+    CHECK_NEAR(d.target_high_pct, 110, 0);
+    CHECK_STR(proto_feedback_name(d.feedback), "big_force");
+    proto_free(&d);
+    /* [feedback]: no numbers on the patient's screen, another target band */
+    CHECK_OK(proto_load_text("protocols/x.ini",
+                             mk(buf, sizeof buf, 0, NULL, 18,
+                                "[feedback]\npatient_view = no_numbers\ntarget_low_pct = 85\ntarget_high_pct = 115"),
+                             &d, &e),
+             &e);
+    CHECK_INT(d.feedback, PROTO_FEEDBACK_NO_NUMBERS);
+    CHECK_STR(proto_feedback_name(d.feedback), "no_numbers");
+    CHECK_STR(proto_feedback_name((enum proto_feedback)7), "?");
+    CHECK_NEAR(d.target_low_pct, 85, 0);
+    CHECK_NEAR(d.target_high_pct, 115, 0);
+    proto_free(&d);
+    CHECK_OK(proto_load_text("protocols/x.ini", mk(buf, sizeof buf, 0, NULL, 0, NULL), &d, &e), &e);
     REQUIRE(d.text != NULL);
     CHECK_STR(d.text, buf);
     CHECK_INT(d.text_len, strlen(buf));
@@ -178,6 +196,12 @@ static void test_errors_name_file_and_line(void)
                "ratio_red (0.9) must be below ratio_amber (0.8)");
     EXPECT_ERR(mk(b, sizeof b, 0, NULL, 18, "[flags]\nasymmetry_red_pct = 8"), 20,
                "asymmetry_amber_pct (10) must be below asymmetry_red_pct (8)");
+    EXPECT_ERR(mk(b, sizeof b, 0, NULL, 18, "[feedback]\npatient_view = numbers"), 20,
+               "patient_view must be big_force or no_numbers, not \"numbers\"");
+    EXPECT_ERR(mk(b, sizeof b, 0, NULL, 18, "[feedback]\ntarget_high_pct = 95"), 20,
+               "target_high_pct must be between 100 and 150 %, not 95");
+    EXPECT_ERR(mk(b, sizeof b, 0, NULL, 18, "[feedback]\ntarget_low_pct = 100\ntarget_high_pct = 100"), 21,
+               "target_low_pct (100) must be below target_high_pct (100): the band needs a width");
     /* gravity correction without abduction */
     EXPECT_ERR(mk(b, sizeof b, 0, NULL, 7, "gravity_correction = yes"), 8, "has none");
     /* an overlong line */

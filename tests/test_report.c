@@ -297,6 +297,7 @@ static void test_report_numbers_and_pixels(void)
     CHECK(strstr(text, "Deficit: Left adduction is 21.6 % weaker than right; left ADD:ABD 0.75 is below 0.80.") !=
           NULL);
     CHECK(strstr(text, "None shown") != NULL); /* supine make test: no reference matches */
+    CHECK(strstr(text, "patient's screen: big force") != NULL); /* the feedback condition stored */
     CHECK(strstr(text, ".md") == NULL); /* a clinic has no source tree: sources are named, not files */
 
     /* every number of the JSON export */
@@ -335,6 +336,27 @@ static void test_report_numbers_and_pixels(void)
     CHECK_INT(count_colour(&im, margin, 0x0b3d91, 40), 0);
     free(im.rgb);
     free(text);
+}
+
+/* The feedback condition in words: one for all reps, the count of each when they differ, and reps
+ * stored before it was recorded. */
+static void test_report_feedback_words(void)
+{
+    struct store_rep r[4];
+    char buf[160];
+    for (int i = 0; i < 4; i++)
+        store_rep_init(&r[i]);
+    CHECK_STR(report_feedback_text(r, 4, buf, sizeof buf), "feedback condition not recorded by this station version");
+    for (int i = 0; i < 4; i++)
+        snprintf(r[i].feedback, sizeof r[i].feedback, "no_numbers");
+    CHECK_STR(report_feedback_text(r, 4, buf, sizeof buf), "patient's screen: bar and target band, no numbers");
+    snprintf(r[3].feedback, sizeof r[3].feedback, "none");
+    snprintf(r[2].feedback, sizeof r[2].feedback, "big_force");
+    CHECK_STR(report_feedback_text(r, 4, buf, sizeof buf),
+              "patient's screen: big force (1 rep), bar and target band, no numbers (2 reps), none (1 rep)");
+    r[0].feedback[0] = '\0';
+    CHECK_STR(report_feedback_text(r, 2, buf, sizeof buf),
+              "patient's screen: bar and target band, no numbers (1 rep), not recorded (1 rep)");
 }
 
 static void test_report_one_side_missing(void)
@@ -643,6 +665,7 @@ int main(void)
     setenv("TZ", "UTC", 1);
     CHECK_RUN(test_report_plan);
     CHECK_RUN(test_report_numbers_and_pixels);
+    CHECK_RUN(test_report_feedback_words);
     CHECK_RUN(test_report_one_side_missing);
     CHECK_RUN(test_report_side_lying_gravity);
     CHECK_RUN(test_report_names);

@@ -83,6 +83,7 @@ static const char *const shipped_sha256[] = {
     "3a667a4ce327f676a73025d529cefc7271e947964cf983e18172ee8c29e679e1",
     "0e62f23497f4c96b479f31450845cf40f4403b6ac01fbc83e3b1c9bbda31a7ea",
     "fbb5f0b487e4d47fce306d448c3d0d552bd58dcf304e83a247512ce2c8a36751",
+    "8cd07a7db2d3ced05db2f412ea5a692d467230a126ca679f953d3835be788bfb",
 };
 
 /* What the test adds as data to a version-1 file: a patient, a session left running by a crash. */
@@ -96,6 +97,12 @@ static const char fixture_rows_v1[] =
 /* ...and to a version-2 file: that session's host is another station. */
 static const char fixture_rows_v2[] = "UPDATE sessions SET host='old-station', pid=1 WHERE id=1;";
 /* ...and to a version-4 file: rows of the tables that had no UUID before version 5. */
+/* ...and to a version-5 file: a rep of that session, from before the feedback condition was stored. */
+static const char fixture_rows_v5[] =
+    "INSERT INTO repetitions(uuid, session_id, sequence, block_index, index_in_block, direction, side,"
+    " familiarisation, status, counts, flags, contraction, n_samples, created) VALUES("
+    "'00000000-0000-4000-8000-000000000003', 1, 1, 0, 1, 'adduction', 'left', 0, 'accepted', 1, 0, 1, 0,"
+    " 1700000200);";
 static const char fixture_rows_v4[] =
     "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(1, 70, '2024-01-02', 1700000000);"
     "INSERT INTO audit(at, tbl, row_uuid, action) VALUES(1700000000, 'patients',"
@@ -116,6 +123,7 @@ static void fixture_sql(int version, char *buf, size_t size)
                                  v == 1   ? fixture_rows_v1
                                  : v == 2 ? fixture_rows_v2
                                  : v == 4 ? fixture_rows_v4
+                                 : v == 5 ? fixture_rows_v5
                                           : "");
         REQUIRE(used < size);
     }
@@ -142,7 +150,7 @@ static void test_store_migrations_frozen(void)
 
 static void test_store_migrations(void)
 {
-    static char sql[16384];
+    static char sql[65536];
     for (int version = 0; version < STORE_SCHEMA_VERSION; version++) {
         fixture_sql(version, sql, sizeof sql);
         char path[512], name[64];
@@ -198,6 +206,7 @@ static void test_store_migrations(void)
             int64_t sid = 0;
             CHECK_OK(store_session_find(s, "00000000-0000-4000-8000-000000000002", &sid, &err), &err);
             CHECK_INT(sid, 1);
+
             if (version >= 4) {
                 CHECK_INT(pragma_int(s->db, "SELECT count(DISTINCT uuid) FROM (SELECT uuid FROM body_mass UNION ALL"
                                             " SELECT uuid FROM audit UNION ALL SELECT uuid FROM session_events)"
@@ -205,8 +214,17 @@ static void test_store_migrations(void)
                           3);
                 int64_t waiting = 0;
                 CHECK_OK(store_sync_waiting(s, &waiting, &err), &err);
-                CHECK_INT(waiting, 6); /* patient, session, mass, audit row, event, note */
+                CHECK_INT(waiting, 6 + (version >= 5)); /* patient, session, mass, audit row, event, note
+                                                         * (and the rep of a version-5 file) */
             }
+        }
+        if (version == 5) { /* version 6: an older rep's feedback condition is "not recorded" */
+            struct store_rep *reps = NULL;
+            size_t nr = 0;
+            CHECK_OK(store_rep_list(s, 1, &reps, &nr, &err), &err);
+            REQUIRE(nr == 1);
+            CHECK_STR(reps[0].feedback, "");
+            free(reps);
         }
         /* The migrated file works. */
         int64_t pid = fix_patient(s, "Migrated");
@@ -381,6 +399,11 @@ static void test_store_rep_round_trip(void)
     r.familiarisation = true;
     r.samples_drops = 2;
     snprintf(r.note, sizeof r.note, "knee \"hurt\"; DROP TABLE repetitions;--");
+    snprintf(r.feedback, sizeof r.feedback, "loud"); /* not a condition: refused, nothing written */
+    CHECK_INT(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, NULL, &err), ST_ERR_ARG);
+    CHECK(strstr(st_err_msg(&err), "unknown feedback condition \"loud\"") != NULL);
+    CHECK_INT(store_pending_count(s), 0);
+    snprintf(r.feedback, sizeof r.feedback, "no_numbers");
     REQUIRE(r.m.contraction);
     int64_t id = 0;
     CHECK_OK(store_rep_add(s, sid, &r, t, f, FIX_SAMPLES, &id, &err), &err);
@@ -411,6 +434,7 @@ static void test_store_rep_round_trip(void)
     CHECK(g.counts);
     CHECK_INT(g.pain, 3);
     CHECK_STR(g.note, r.note);
+    CHECK_STR(g.feedback, "no_numbers"); /* what the patient's screen showed */
     CHECK_INT(strlen(g.uuid), 36);
     CHECK(g.uuid[14] == '4');
     CHECK_INT(g.m.flags, r.m.flags);

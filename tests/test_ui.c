@@ -1409,6 +1409,28 @@ static void test_rep_view(void)
     }
 }
 
+/* The protocol's "no numbers" (feedback changes force): the patient's view loses the force number and
+ * nothing else - the cue, the bar, the target and its band stay. */
+static void test_patient_view_without_numbers(void)
+{
+    struct ui_model m;
+    struct ui *ui = open_drawn(UI_LAYOUT_ONE_WINDOW, 1600, 900, &m);
+    m.live.band_lo_n = 0.9 * m.live.block_best_n;
+    m.live.band_hi_n = 1.1 * m.live.block_best_n;
+    frame(ui, &m);
+    struct ui_fix_copy with = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    m.live.patient_no_numbers = true;
+    frame(ui, &m);
+    struct ui_fix_copy without = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    int x0, y0, x1, y1;
+    REQUIRE(ui_fix_diff_box(&with, &without, &x0, &y0, &x1, &y1));
+    CHECK(y0 > with.h / 2 && y1 < with.h * 4 / 5); /* the number's place (under the cue, above the bar) */
+    CHECK(x1 - x0 > with.w / 6);                  /* "245 N" was there */
+    free(with.px);
+    free(without.px);
+    ui_close(ui);
+}
+
 /* Rows above y_end where more than a quarter of the row is the notice banner's blue (its words cover
  * the rest); *white gets the white (text) pixels in those rows. */
 static int notice_rows(const struct ui_image *img, int y_end, long *white)
@@ -1626,6 +1648,7 @@ int main(void)
     CHECK_RUN(test_default_size_fits_the_display);
     CHECK_RUN(test_rep_view);
     CHECK_RUN(test_new_block_clean_graph_and_notices);
+    CHECK_RUN(test_patient_view_without_numbers);
     CHECK_RUN(test_lazy_frames);
     CHECK_RUN(test_full_screen_key);
     return check_done();

@@ -28,12 +28,16 @@
 #include "station/ui/ui.h"
 #include "ui_fixture.h"
 
-static const char *protocol_text =
-    "[protocol]\nname = screen\ntitle = Screen test\nposition = supine, hips 0\xc2\xb0\nhip_flexion_deg = 0\n"
-    "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
-    "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 2\nrest_s = 0.3\n"
-    "countdown_s = 0.4\nblock_rest_s = 0.3\n[quality]\nonset_threshold_n = 5\ncv_limit_pct = 50\n"
-    "max_extra_reps = 2\n";
+#define PROTOCOL_TEXT                                                                                         \
+    "[protocol]\nname = screen\ntitle = Screen test\nposition = supine, hips 0\xc2\xb0\nhip_flexion_deg = 0\n"   \
+    "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"          \
+    "block = abduction left 0\n[reps]\nfamiliarisation = 0\nreps = 2\nhold_s = 2\nrest_s = 0.3\n"            \
+    "countdown_s = 0.4\nblock_rest_s = 0.3\n[quality]\nonset_threshold_n = 5\ncv_limit_pct = 50\n"        \
+    "max_extra_reps = 2\n"
+static const char *protocol_text = PROTOCOL_TEXT;
+/* The hands-free session's: no numbers on the patient's screen, a wider target band. */
+static const char *protocol_no_numbers =
+    PROTOCOL_TEXT "[feedback]\npatient_view = no_numbers\ntarget_low_pct = 80\ntarget_high_pct = 120\n";
 
 static int64_t add_patient(const char *db)
 {
@@ -271,7 +275,7 @@ static int64_t run_session(const char *name, double hold_s, bool window, struct 
     check_tmppath(link, sizeof link, file);
     snprintf(file, sizeof file, "%s.log", name);
     check_tmppath(log, sizeof log, file);
-    REQUIRE(check_write_file(proto, protocol_text));
+    REQUIRE(check_write_file(proto, window ? protocol_text : protocol_no_numbers));
     char pid[32];
     snprintf(pid, sizeof pid, "%lld", (long long)add_patient(db));
 
@@ -394,6 +398,8 @@ static void test_keys_and_database_agree(void)
         CHECK_STR(au[1].new_value, "accepted, counted");
         free(au);
     }
+    for (size_t i = 0; i < n; i++) /* the patient's screen was on, with the force in big numbers */
+        CHECK_STR(reps[i].feedback, "big_force");
     /* N: rep 1's pain and note, and the session's note, as typed; the refused 12 left no trace. */
     CHECK(w.saw_pain_refused);
     CHECK(w.saw_pain_in_table);
@@ -447,8 +453,21 @@ static void test_keys_and_database_agree(void)
 static void test_block_best_after_every_rep(void)
 {
     struct watch w = {0};
-    run_session("best", 1.3, false, &w);
+    int64_t sid = run_session("best", 1.3, false, &w);
     CHECK_INT(w.n_reps, 4);
+    /* Its protocol shows no numbers and a band of 80-120 % of the block's best: the model says so; with
+     * no window the patient saw nothing, and each rep says so. */
+    CHECK(w.last.live.patient_no_numbers);
+    CHECK(isfinite(w.last.live.block_best_n));
+    CHECK_NEAR(w.last.live.band_lo_n, 0.8 * w.last.live.block_best_n, 1e-9);
+    CHECK_NEAR(w.last.live.band_hi_n, 1.2 * w.last.live.block_best_n, 1e-9);
+    struct store_rep *reps = NULL;
+    size_t n = 0;
+    struct st_err err;
+    CHECK_OK(store_rep_list(w.store, sid, &reps, &n, &err), &err);
+    for (size_t i = 0; i < n; i++)
+        CHECK_STR(reps[i].feedback, "none");
+    free(reps);
     CHECK(w.checks >= 5); /* four reps and the end */
     CHECK(w.last.final.show && !w.last.final.stopped);
     CHECK_INT(w.last.session.cue, UI_CUE_DONE);

@@ -67,6 +67,8 @@ void export_rep_json(struct json_writer *w, const struct store_rep *r, const dou
     else
         json_null(w);
     json_kv_string(w, "note", r->note[0] ? r->note : NULL);
+    /* what the patient's screen showed: big_force, no_numbers, none; null: not recorded (older station) */
+    json_kv_string(w, "feedback", r->feedback[0] ? r->feedback : NULL);
     json_kv_string(w, "created", store_time_str(r->created, when, sizeof when));
     if (t_s && f_n) {
         json_key(w, "samples");

@@ -14,7 +14,8 @@ struct json_writer;
 
 /* Writes one rep as a JSON object: ids, sequence, block, index, direction, side, familiarisation,
  * status, accepted, counts, the metric keys of `station analyze --json` (baseline_n ... flags), the
- * normalised values, lever, mass, tare, pain, note; and, when t_s is not NULL, "samples" with the
+ * normalised values, lever, mass, tare, pain, note, feedback (what the patient's screen showed:
+ * "big_force", "no_numbers", "none"; null when not recorded); and, when t_s is not NULL, "samples" with the
  * rate, the drops and the arrays t_s and force_n (n of them; the caller owns the arrays). */
 void export_rep_json(struct json_writer *w, const struct store_rep *r, const double *t_s, const double *f_n,
                      size_t n);

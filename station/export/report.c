@@ -174,8 +174,8 @@ static void draw_header(struct ctx *c)
     y1 += kv(c, x1, y1, colw, "Position", a);
     snprintf(a, sizeof a, "%s m (hip joint centre to pad centre)", rpdf_num(d->sess.lever_m, 2, b, sizeof b));
     y1 += kv(c, x1, y1, colw, "Lever arm", a);
-    snprintf(a, sizeof a, "%s; feedback condition not recorded by this station version",
-             d->sess.mode[0] ? d->sess.mode : "-");
+    snprintf(a, sizeof a, "%s; %s", d->sess.mode[0] ? d->sess.mode : "-",
+             report_feedback_text(d->reps, d->n_reps, b, sizeof b));
     y1 += kv(c, x1, y1, colw, "Mode, feedback", a);
     snprintf(a, sizeof a, "%s Hz, jitter %s ms, %lld dropped, %lld bad line(s)",
              rpdf_num(d->sess.sample_rate_hz, 1, b, sizeof b), rpdf_num(d->sess.jitter_ms, 2, b + 64, sizeof b - 64),

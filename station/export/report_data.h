@@ -80,6 +80,11 @@ int report_age_years(const char *birth, int64_t at);
 const char *report_rep_remark(const struct report_data *d, const struct store_rep *r, char *buf, size_t size);
 /* True when r lies beyond the protocol's planned reps of its block (an extra or a replacement rep). */
 bool report_rep_is_extra(const struct report_data *d, const struct store_rep *r);
+/* What the patient's screen showed during the session's reps (feedback changes force), in words, into
+ * buf: "patient's screen: big force" when every rep had the same condition, "patient's screen: big
+ * force (4 reps), none (2 reps)" when they differ, and "feedback condition not recorded by this
+ * station version" for reps stored before it was. Returns buf. */
+const char *report_feedback_text(const struct store_rep *reps, size_t n, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Plan targets (CLINICAL.md "Plan targets"): suggestions for the therapist to confirm               */

@@ -61,7 +61,7 @@
 #include "protocols/limb.h"
 #include "protocols/metrics.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_APPLICATION_ID 1398033969 /* 0x53544e31, "STN1" */
 #define STORE_UUID_SIZE 37              /* 36 characters and the NUL */
 
@@ -371,6 +371,8 @@ struct store_rep {
     double tare_n;       /* the tare offset subtracted; NAN unknown */
     int pain;            /* 0-10; -1 not entered */
     char note[512];
+    char feedback[16];   /* what the patient's screen showed: "big_force", "no_numbers", "none" (no
+                          * patient screen); "" not recorded (older stations) */
     int64_t created; /* Unix seconds; 0: now */
     /* Raw samples (filled on load): */
     size_t n_samples;

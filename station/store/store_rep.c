@@ -313,7 +313,7 @@ static const char *const rep_own_cols[] = {
     "uuid",      "session_id",      "sequence",     "block_index", "index_in_block", "direction",
     "side",      "familiarisation", "status",       "counts",      "flags",          "contraction",
     "n_samples", "lever_m",         "body_mass_kg", "tare_n",      "pain",           "note",
-    "created",
+    "created",   "feedback",
 };
 #define REP_OWN (sizeof rep_own_cols / sizeof rep_own_cols[0])
 #define REP_MAX_COLS (REP_OWN + MET_FIELD_MAX)
@@ -370,6 +370,7 @@ static size_t rep_vals(int64_t session_id, const struct store_rep *r, struct sto
     v[i++] = r->pain >= 0 ? sv_int(r->pain) : sv_null();
     v[i++] = sv_opt(r->note);
     v[i++] = sv_int(r->created ? r->created : now_s());
+    v[i++] = sv_opt(r->feedback);
     for (size_t k = 0; k < met_field_count; k++)
         v[i++] = sv_real(met_field_get(&r->m, &met_fields[k]));
     return i;
@@ -406,6 +407,7 @@ static void read_rep(sqlite3_stmt *st, void *item)
     i++;
     store_col_text(st, i++, r->note, sizeof r->note);
     r->created = sqlite3_column_int64(st, i++);
+    store_col_text(st, i++, r->feedback, sizeof r->feedback);
     for (size_t k = 0; k < met_field_count; k++)
         met_field_set(&r->m, &met_fields[k], store_col_double(st, i++));
     r->n_samples = (size_t)sqlite3_column_int64(st, i++);
@@ -467,6 +469,10 @@ static enum st_status rep_validate(const struct store_rep *r, const double *t_s,
         return st_err_set(err, ST_ERR_ARG, "Repetition %d has no valid status", r->sequence);
     if (r->pain < -1 || r->pain > 10)
         return st_err_set(err, ST_ERR_ARG, "Pain: %d is not on the 0-10 scale", r->pain);
+    if (r->feedback[0] && strcmp(r->feedback, "big_force") != 0 && strcmp(r->feedback, "no_numbers") != 0 &&
+        strcmp(r->feedback, "none") != 0)
+        return st_err_set(err, ST_ERR_ARG, "Repetition %d: unknown feedback condition \"%.15s\"", r->sequence,
+                          r->feedback);
     if (n > MAX_REP_SAMPLES)
         return st_err_set(err, ST_ERR_ARG, "Repetition %d has %zu samples, more than a repetition can have",
                           r->sequence, n);

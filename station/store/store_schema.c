@@ -311,12 +311,20 @@ static const char schema_v5[] =
     " VALUES(OLD.uuid, OLD.version+1, " V5_ME ", " V5_ME ", CAST(strftime('%s','now') AS INTEGER),"
     " (SELECT seq FROM sync_meta)); END;";
 
+/* Version 6: the feedback condition of each rep - what the patient's screen showed while they pushed
+ * (feedback changes force): 'big_force', 'no_numbers' (the protocol's [feedback] patient_view) or
+ * 'none' (no patient screen: headless, or the view switched off). NULL for reps of older stations:
+ * "not recorded". */
+static const char schema_v6[] = "ALTER TABLE repetitions ADD COLUMN feedback TEXT"
+                                " CHECK(feedback IS NULL OR feedback IN ('big_force','no_numbers','none'));";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
     {3, schema_v3, NULL},
     {4, schema_v4, NULL},
     {5, schema_v5, NULL},
+    {6, schema_v6, NULL},
 };
 
 const char *store_schema_sql(int version)

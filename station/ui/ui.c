@@ -407,6 +407,15 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
     return FRAME_ALL;
 }
 
+bool ui_view_shown(const struct ui *ui, enum ui_view v)
+{
+    if (!ui || (int)v < 0 || v >= UI_VIEW_COUNT)
+        return false;
+    if (v == UI_VIEW_PATIENT && ui->layout == UI_LAYOUT_ONE_WINDOW)
+        return !ui->patient_hidden; /* (views[].shown follows it at the next frame) */
+    return ui->views[v].shown;
+}
+
 uint64_t ui_frames_drawn(const struct ui *ui)
 {
     return ui ? ui->frames_drawn : 0;

@@ -197,6 +197,8 @@ struct ui_live {
     int n_earlier;
     double hold_s;               /* the hold window; NAN = none */
     double band_lo_n, band_hi_n; /* the target band (both views); NAN = none */
+    bool patient_no_numbers;     /* the protocol's "no numbers": the patient view shows the bar, the
+                                  * target and the band but no force number (feedback changes force) */
 };
 
 enum ui_device_state { UI_DEV_NONE = 0, UI_DEV_CONNECTING, UI_DEV_CONNECTED, UI_DEV_LOST };
@@ -419,6 +421,10 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
 /* Frames ui_frame() has drawn and presented since ui_open() (with opts.lazy, the calls that found
  * nothing changed are not counted). For tests and the benchmark. */
 uint64_t ui_frames_drawn(const struct ui *ui);
+
+/* Is view v on screen now (the patient's view: not switched off with V)? For the station, which stores
+ * with each rep what the patient saw. */
+bool ui_view_shown(const struct ui *ui, enum ui_view v);
 
 /* Resizes view v's window to w x h (the one window for both views in the one-window layout), as a
  * user dragging its corner would; the next ui_frame() lays the views out anew. */

@@ -97,8 +97,9 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
                     UI_TX_CENTER | UI_TX_MIDDLE, max_w);
     }
 
-    /* The force now, as a number and as a bar with the target line. */
-    if (isfinite(lv->force_n) && !lost) {
+    /* The force now, as a number (unless the protocol shows none: feedback changes force) and as a bar
+     * with the target line. */
+    if (isfinite(lv->force_n) && !lost && !lv->patient_no_numbers) {
         snprintf(buf, sizeof buf, "%.0f N", lv->force_n);
         int px = ui_text_px(0.15f * hh);
         if (ui_text_width(dc, buf, px, true, UI_TX_GLYPHS) > max_w)

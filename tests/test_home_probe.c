@@ -58,21 +58,26 @@ static void test_probe_in_the_background(void)
         check_fail(__FILE__, __LINE__, "after %d frames: %s", frames, hm->message);
     REQUIRE(strstr(hm->message, silent_name) != NULL);
     CHECK(strstr(hm->message, "1 found so far") != NULL);
-    CHECK(frames >= 2); /* the window drew while the board was asked */
     REQUIRE(hm->n_devices == 2);
     CHECK(strncmp(hm->devices[1].title, "chronojump", 10) == 0);
     CHECK(strstr(hm->devices[1].detail, link) != NULL);
     CHECK(strstr(hm->devices[1].detail, "No calibration check on record") != NULL);
     CHECK_INT(hm->device_selected, 1); /* the first one found is chosen */
+    /* The window is not frozen: while the silent port still holds the search (it never answers), the
+     * page answers keys at once - the device list, the demo. (Counting frames drawn while the board
+     * was asked raced the probe thread: on a loaded machine it can be done before the first frame.) */
+    key(g, SDLK_TAB, 0);
+    key(g, SDLK_UP, 0);
+    hm = gui_home(g);
+    CHECK_INT(hm->device_selected, 0);
+    CHECK(strstr(hm->message, silent_name) != NULL); /* still searching */
 
     key(g, SDLK_ESCAPE, 0); /* stops the search, not the page */
     hm = gui_home(g);
     CHECK_INT(hm->page, UI_HOME_START);
     CHECK(strstr(hm->message, "Search stopped: 1 dynamometer found") != NULL);
     CHECK_INT(hm->n_devices, 2);
-    key(g, SDLK_TAB, 0); /* the page answers at once: the device list, the demo */
-    key(g, SDLK_UP, 0);
-    CHECK_INT(gui_home(g)->device_selected, 0);
+    CHECK_INT(hm->device_selected, 0); /* the choice made during the search stands */
     key(g, SDLK_ESCAPE, 0);
     CHECK_INT(gui_home(g)->page, UI_HOME_PATIENT);
     gui_close(g); /* waits for the silent port's last question */

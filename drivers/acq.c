@@ -14,6 +14,9 @@
 #include "common/clock.h"
 #include "common/log.h"
 
+/* How long lines of a device-clock family gather between reads (see stream). */
+#define ACQ_GATHER_NS (4 * ST_NS_PER_MS)
+
 struct acq {
     struct acq_cfg cfg;
     char port[256];
@@ -284,6 +287,16 @@ static bool stream(struct acq *a)
                           "is in. The station reconnects by itself.",
                           a->port);
             return true;
+        }
+        /* A device that stamps its samples with its own clock needs the arrival time only to anchor
+         * that clock (the least-delayed arrival wins, emit): waking for every line as it comes cost a
+         * wake-up, a poll and a read per sample (1,000 a second at 1 kHz, most of the station's CPU
+         * in bench/bench_peer). Let a few lines gather instead; the main loop takes them every frame
+         * anyway (8 ms headless, 16 ms with a window). */
+        if (nr && d->drv->device_clock) {
+            int64_t wait = ACQ_GATHER_NS - (st_now_ns() - now);
+            if (wait > 0)
+                st_sleep_ns(wait);
         }
     }
     return false;

@@ -1407,8 +1407,11 @@ static enum st_status setup(struct sess *s, struct st_err *err)
         if (drv && drv->nominal_rate_hz > max_rate)
             max_rate = drv->nominal_rate_hz;
     }
-    /* Sized for twice the families' nominal rates; a faster device grows them (fit_rate). */
-    cfg.max_rate_hz = max_rate > 0 ? 2 * max_rate : 0;
+    /* Sized for twice the families' nominal rates, and never below the engine's own 2,000 samples/s
+     * (buffers of a few hundred KB): a 1 kHz board sized for an 80 Hz family lost most of its first
+     * rep when the patient pushed before its rate was measured (bench/soak). A faster device grows
+     * them (fit_rate). */
+    cfg.max_rate_hz = 2 * max_rate > 2000 ? 2 * max_rate : 2000;
     cfg.reps = o->reps;
     cfg.hold_s = o->hold_s;
     cfg.rest_s = o->rest_s;
@@ -1708,7 +1711,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 terminal_pause(s);
                 if (o->observe && s->model_due) /* after the keys: the model holds their effect */
                     fill_model(s);
-                next_frame += 8 * ST_NS_PER_MS;
+                next_frame += 16 * ST_NS_PER_MS;
             }
             observe(s);
             int64_t now = st_now_ns();
@@ -1730,13 +1733,20 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         double rate = NAN, jitter = NAN;
         int64_t drops = 0, bad = 0;
         for (int c = 0; c < s->n_ch; c++) {
+            const struct acq_status *as = &s->ch[c].st;
             acq_get_status(s->ch[c].acq, &s->ch[c].st);
             if (c == 0) {
-                rate = s->ch[c].st.rate_hz;
-                jitter = s->ch[c].st.jitter_ms;
+                rate = as->rate_hz;
+                jitter = as->jitter_ms;
             }
-            drops += (int64_t)s->ch[c].st.ring_drops;
-            bad += (int64_t)s->ch[c].st.bad_lines;
+            drops += (int64_t)as->ring_drops;
+            bad += (int64_t)as->bad_lines;
+            /* what each channel received, for the record (bench/bench_peer counts losses from it) */
+            record(s, st_now_ns(), "acquisition", NULL,
+                   "channel %d: %llu samples, %.3f Hz, %llu device clock gaps, %llu dropped, %llu unreadable, "
+                   "%llu reconnects", c + 1, (unsigned long long)as->samples, as->rate_hz,
+                   (unsigned long long)as->gaps, (unsigned long long)as->ring_drops,
+                   (unsigned long long)as->bad_lines, (unsigned long long)as->reconnects);
         }
         struct eng_view v;
         eng_view(s->eng, &v);

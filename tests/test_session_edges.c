@@ -74,6 +74,11 @@ static void *pull_thread(void *arg)
         struct emu_stats es;
         emu_get_stats(p->e, &es);
         if (es.max_force_n > 300.0 * (p->pulls + 1)) {
+            /* A hand pulls the cable, not the very moment a sample is written: on a loaded machine
+             * the emulator writes the samples it fell behind on in one burst, and a pull right after
+             * it dropped the whole burst from the pty before any reader could take it (the rep then
+             * ended 230 N below the pull). */
+            st_sleep_ns(20 * ST_NS_PER_MS);
             emu_unplug(p->e);
             emu_get_stats(p->e, &p->at_pull[p->pulls]); /* under the emulator's lock: nothing after */
             p->pulls++;
@@ -142,11 +147,16 @@ static void test_pulled_cable_keeps_every_sample(void)
         REQUIRE(ns > 0);
         /* The interrupted rep ends with the last sample received before the pull (ten a frame at
          * 800 Hz: before the fix the loss ended the rep first and they went to no rep), on the ramp
-         * above where the cable was pulled and not beyond what the emulator sent (a pty drops what it
-         * still held when its master closed). */
+         * near where the cable was pulled and not beyond what the emulator sent (a pty drops what it
+         * still held when its master closed). Near: within 40 ms of the 1 N/ms ramp - the lines a
+         * device-clock family lets gather between reads (4 ms, drivers/acq.c ACQ_GATHER_NS) and the
+         * reader's wake-up on a loaded machine are what the pty still held (10 ms failed now and then
+         * under load, also before the gathering). */
         double last = f[ns - 1] + reps[i].tare_n;
         CHECK_NEAR(last, received[i], 0.006);
-        CHECK(last > 300.0 * (double)(i + 1) - 10.0);
+        if (!(last > 300.0 * (double)(i + 1) - 40.0))
+            check_fail(__FILE__, __LINE__, "pull %zu: the rep ends at %.1f N, the cable was pulled above %.0f N "
+                       "(%.1f N sent)", i + 1, last, 300.0 * (double)(i + 1), p.at_pull[i].max_force_n);
         CHECK(last <= p.at_pull[i].max_force_n + 0.006);
         free(t);
         free(f);
@@ -210,8 +220,78 @@ static void test_refused_zero_is_said_and_recorded(void)
     store_close(s);
 }
 
+/* Two 1 kHz Chronojump boards (their family streams 80 a second) whose patients push on their own
+ * rhythm, hands-free: while the second board is still silent after its reset the first one streams
+ * into its ring, and the first rep begins before the station has measured the rate. Every sample of
+ * every rep is kept and the session records what each channel received. (bench/soak, on four such
+ * channels, lost most of the first rep's pre-trigger second while the engine was sized for twice the
+ * family's 80 Hz: 737 of 1,000 samples; this two-channel run did not reproduce it, the soak is the
+ * check for that.) */
+static void test_fast_devices_first_rep_keeps_every_sample(void)
+{
+    struct files fs;
+    files_make(&fs, "fast");
+    struct emu *e[2] = {NULL, NULL};
+    struct st_err err;
+    char link2[600];
+    snprintf(link2, sizeof link2, "%s-2", fs.link);
+    for (int c = 0; c < 2; c++) {
+        struct emu_opts eo = emu_opts_default("chronojump");
+        eo.link_path = c ? link2 : fs.link;
+        eo.rate_hz = 1000;
+        eo.patient = emu_patient_default(200, 0);
+        CHECK_OK(emu_start(&eo, &e[c], &err), &err);
+        REQUIRE(e[c]);
+    }
+    char proto[512], pid[32];
+    check_tmppath(proto, sizeof proto, "edges.ini");
+    REQUIRE(check_write_file(proto, protocol_text));
+    snprintf(pid, sizeof pid, "%lld", (long long)fs.patient);
+    struct session_opts o = session_fixture_opts(fs.db, pid, proto, e[0], "chronojump");
+    o.n_ch = 2;
+    o.ch[1] = o.ch[0];
+    o.ch[1].port = link2;
+    o.demo_emu[0] = NULL; /* the patients push on their own */
+    FILE *out = fopen(fs.log, "w");
+    REQUIRE(out);
+    o.out = out;
+    int64_t sid = 0;
+    enum st_status st = session_run(&o, &sid, &err);
+    fclose(out);
+    emu_stop(e[0]);
+    emu_stop(e[1]);
+    CHECK_OK(st, &err);
+    char *text = check_read_file(fs.log, NULL);
+    REQUIRE(text);
+    if (strstr(text, "were not kept"))
+        check_fail(__FILE__, __LINE__, "samples were not kept:\n%s", text);
+    free(text);
+    struct store *s = NULL;
+    REQUIRE(store_open(fs.db, &s, &err) == ST_OK);
+    struct store_rep *reps = NULL;
+    size_t n = 0;
+    CHECK_OK(store_rep_list(s, sid, &reps, &n, &err), &err);
+    CHECK(n >= 1);
+    free(reps);
+    struct store_session_event *ev = NULL;
+    size_t nev = 0;
+    unsigned long long got[2] = {0, 0};
+    CHECK_OK(store_session_events(s, sid, &ev, &nev, &err), &err);
+    for (size_t i = 0; i < nev; i++) {
+        int ch = 0;
+        unsigned long long k = 0;
+        if (!strcmp(ev[i].kind, "acquisition") && sscanf(ev[i].detail, "channel %d: %llu samples", &ch, &k) == 2 &&
+            ch >= 1 && ch <= 2)
+            got[ch - 1] = k;
+    }
+    free(ev);
+    CHECK(got[0] > 1000 && got[1] > 1000); /* more than a second of samples each, all counted */
+    store_close(s);
+}
+
 int main(void)
 {
+    CHECK_RUN(test_fast_devices_first_rep_keeps_every_sample);
     CHECK_RUN(test_refused_zero_is_said_and_recorded);
     CHECK_RUN(test_pulled_cable_keeps_every_sample);
     return check_done();

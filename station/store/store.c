@@ -151,6 +151,65 @@ enum st_status store_stmt(struct store *s, const char *sql, const struct store_v
     return r;
 }
 
+/* A statement for sql from the connection's cache (prepared on first use), bound to v. Give it back
+ * with stmt_put. The cache is keyed by the text's pointer and checked against the text itself, so a
+ * buffer reused for other SQL is prepared again. Full, or the statement in use: a fresh one. */
+static enum st_status stmt_get(struct store *s, const char *sql, const struct store_val *v, size_t n,
+                               sqlite3_stmt **st, const char *doing, struct st_err *err)
+{
+    struct store_cached_stmt *c = NULL;
+    for (size_t i = 0; i < s->n_cache && !c; i++)
+        if (s->cache[i].sql == sql && !s->cache[i].busy && strcmp(sqlite3_sql(s->cache[i].st), sql) == 0)
+            c = &s->cache[i];
+    if (!c) {
+        bool known = false; /* the same SQL already cached (busy, or its buffer now holds other text) */
+        for (size_t i = 0; i < s->n_cache; i++)
+            known |= s->cache[i].sql == sql;
+        if (known || s->n_cache == STORE_STMT_CACHE)
+            return store_stmt(s, sql, v, n, st, doing, err);
+        sqlite3_stmt *fresh = NULL;
+        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &fresh, NULL);
+        if (rc != SQLITE_OK) {
+            sqlite3_finalize(fresh);
+            *st = NULL;
+            return store_fail(s, rc, doing, err);
+        }
+        c = &s->cache[s->n_cache++];
+        *c = (struct store_cached_stmt){.sql = sql, .st = fresh};
+    }
+    enum st_status r = store_bind(s, c->st, v, n, doing, err);
+    if (r != ST_OK) {
+        sqlite3_reset(c->st);
+        sqlite3_clear_bindings(c->st);
+        *st = NULL;
+        return r;
+    }
+    c->busy = true;
+    *st = c->st;
+    return ST_OK;
+}
+
+/* Gives back a statement from stmt_get: a cached one is reset (its bindings cleared, the blobs and
+ * texts they pointed at are the caller's), another one finalized. */
+static void stmt_put(struct store *s, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (s->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->cache[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
+static void stmt_cache_free(struct store *s)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
+    s->n_cache = 0;
+}
+
 enum st_status store_run(struct store *s, const char *sql, const struct store_val *v, size_t n,
                          const char *doing, struct st_err *err)
 {
@@ -159,13 +218,13 @@ enum st_status store_run(struct store *s, const char *sql, const struct store_va
         return rc == SQLITE_OK ? ST_OK : store_fail(s, rc, doing, err);
     }
     sqlite3_stmt *st = NULL;
-    enum st_status r = store_stmt(s, sql, v, n, &st, doing, err);
+    enum st_status r = stmt_get(s, sql, v, n, &st, doing, err);
     if (r != ST_OK)
         return r;
     int rc = sqlite3_step(st);
     while (rc == SQLITE_ROW) /* a PRAGMA that answers: its answer is not wanted here */
         rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    stmt_put(s, st);
     return rc == SQLITE_DONE ? ST_OK : store_fail(s, rc, doing, err);
 }
 
@@ -176,7 +235,7 @@ enum st_status store_row(struct store *s, const char *sql, const struct store_va
     if (found)
         *found = false;
     sqlite3_stmt *st = NULL;
-    enum st_status r = store_stmt(s, sql, v, n, &st, doing, err);
+    enum st_status r = stmt_get(s, sql, v, n, &st, doing, err);
     if (r != ST_OK)
         return r;
     int rc = sqlite3_step(st);
@@ -186,7 +245,7 @@ enum st_status store_row(struct store *s, const char *sql, const struct store_va
             *found = true;
         rc = SQLITE_DONE;
     }
-    sqlite3_finalize(st);
+    stmt_put(s, st);
     return rc == SQLITE_DONE ? ST_OK : store_fail(s, rc, doing, err);
 }
 
@@ -220,7 +279,7 @@ enum st_status store_rows(struct store *s, const char *sql, const struct store_v
     *out = NULL;
     *len = 0;
     sqlite3_stmt *st = NULL;
-    enum st_status r = store_stmt(s, sql, v, n, &st, doing, err);
+    enum st_status r = stmt_get(s, sql, v, n, &st, doing, err);
     if (r != ST_OK)
         return r;
     unsigned char *arr = NULL;
@@ -237,7 +296,7 @@ enum st_status store_rows(struct store *s, const char *sql, const struct store_v
         read(st, arr + used * elem);
         used++;
     }
-    sqlite3_finalize(st);
+    stmt_put(s, st);
     if (rc != SQLITE_DONE) {
         free(arr);
         return store_fail(s, rc, doing, err);
@@ -610,6 +669,7 @@ enum st_status store_open_opts(const char *path, const struct store_opts *opts, 
     return ST_OK;
 
 fail:
+    stmt_cache_free(s);
     sqlite3_close_v2(s->db);
     if (created)
         remove_created(path);
@@ -635,6 +695,7 @@ void store_close(struct store *s)
         free(s->pending[i].f_n);
     }
     free(s->pending);
+    stmt_cache_free(s);
     int rc = sqlite3_close_v2(s->db);
     if (rc != SQLITE_OK)
         ST_WARN("store", "closing %s: %s", s->path, sqlite3_errstr(rc));

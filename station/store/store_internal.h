@@ -56,12 +56,24 @@ struct store_pending {
     struct store_annotation annotation;
 };
 
+/* Prepared statements kept for the life of the connection (store.c: store_run, store_row and
+ * store_rows reuse them): preparing the same SQL for every row of a list was most of `station
+ * sessions`' time (bench/bench_store). */
+#define STORE_STMT_CACHE 48
+struct store_cached_stmt {
+    const char *sql; /* the caller's text (its pointer: the SQL is a literal or a stable buffer) */
+    sqlite3_stmt *st;
+    bool busy;       /* handed out: a nested use of the same SQL prepares its own */
+};
+
 struct store {
     sqlite3 *db;
     char *path;
     int wal_frames;                /* frames in the WAL after the last commit (wal hook) */
     struct store_pending *pending; /* the queue, oldest first */
     size_t n_pending, cap_pending;
+    struct store_cached_stmt cache[STORE_STMT_CACHE];
+    size_t n_cache;
 };
 
 /* ------------------------------------------------------------------------------------------------ */

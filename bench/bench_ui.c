@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_result.h"
 #include "common/clock.h"
 #include "station/ui/ui.h"
 
@@ -143,6 +144,10 @@ static int run(const char *name, enum ui_layout layout, int w, int h, int channe
     qsort(ms, FRAMES, sizeof ms[0], cmp);
     printf("%-44s median %6.2f ms  p90 %6.2f ms  (%d frames, %d x %d, %d channel%s x %d points)\n", name,
            ms[FRAMES / 2], ms[FRAMES * 9 / 10], FRAMES, w, h, channels, channels != 1 ? "s" : "", CAP);
+    char row[160];
+    snprintf(row, sizeof row, "%s, %d x %d (software renderer)", name, w, h);
+    bench_row("screen", row, "ms", ms, FRAMES, "a frame within 16.7 ms (60 Hz)",
+              bench_quantile(ms, FRAMES, 0.99) < 1000.0 / 60, NAN);
     ui_close(ui);
     return 0;
 }
@@ -179,6 +184,8 @@ static int rest(void)
     printf("%-44s %3llu of %d calls drew, %5.1f %% of one core (%.1f s)\n",
            "ui_frame, lazy, at rest (1600 x 900)", (unsigned long long)ui_frames_drawn(ui), calls,
            100.0 * (double)busy / 1e9 / wall, wall);
+    bench_row1("screen", "lazy window at rest (1600 x 900): share of one core", "%", 100.0 * (double)busy / 1e9 / wall,
+               "", -1);
     ui_close(ui);
     return 0;
 }
@@ -265,6 +272,9 @@ static int session_cpu(void)
            "headless %.2f s in %.1f s (%.1f %%): the window costs %.1f %% of one core\n",
            win, wall_w, 100 * win / wall_w, head, wall_h, 100 * head / wall_h,
            100 * (win / wall_w - head / wall_h));
+    bench_row1("screen", "station demo (Mark-10 250 Hz) with the window under Xvfb: CPU", "% core", 100 * win / wall_w,
+               "under 10 % of one core", 100 * win / wall_w < 10);
+    bench_row1("screen", "station demo headless: CPU", "% core", 100 * head / wall_h, "", -1);
     return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_fixture.h"
 #include "common/clock.h"
 #include "drivers/emu.h"
 #include "station/session.h"
@@ -78,6 +79,7 @@ static void run_station(const struct opts *op, const char *db, const char *patie
     if (!log || !res)
         _exit(3);
     setvbuf(res, NULL, _IOLBF, 0);
+    setvbuf(log, NULL, _IOLBF, 0); /* the terminal as it goes, for whoever watches a long soak */
     for (int c = 0; c < NCH; c++) /* the emulators' links appear once the parent has started them */
         for (int i = 0; i < 200 && access(ports[c], F_OK) != 0; i++)
             st_sleep_ns(50 * ST_NS_PER_MS);
@@ -248,23 +250,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "soak: %s\n", st_err_msg(&err));
         return 1;
     }
-    struct store_patient pt;
-    memset(&pt, 0, sizeof pt);
-    snprintf(pt.name, sizeof pt.name, "Soak Patient");
-    snprintf(pt.ref, sizeof pt.ref, "SOAK-%lld", (long long)st_wall_s());
-    snprintf(pt.birth, sizeof pt.birth, "1990-04-12");
-    pt.sex = 'X';
-    pt.side_dominant = 'R';
-    pt.leg_length_m = 0.9;
-    pt.lever_m = 0.8;
-    pt.mass_kg = 70;
-    enum st_status st = store_patient_add(s, &pt, 0, &err);
+    char ref[32];
+    snprintf(ref, sizeof ref, "SOAK-%lld", (long long)st_wall_s());
+    int64_t patient_id = 0;
+    enum st_status st = bench_patient_add(s, "Soak Patient", ref, &patient_id, &err);
     store_close(s);
     if (st != ST_OK) {
         fprintf(stderr, "soak: %s\n", st_err_msg(&err));
         return 1;
     }
-    snprintf(pid_txt, sizeof pid_txt, "%lld", (long long)pt.id);
+    snprintf(pid_txt, sizeof pid_txt, "%lld", (long long)patient_id);
 
     int64_t start = st_now_ns(), deadline = start + (int64_t)(op.minutes * 60e9);
     fflush(NULL);
@@ -383,7 +378,7 @@ int main(int argc, char **argv)
     }
     struct store_session *list = NULL;
     size_t nl = 0;
-    if (store_session_list(s, pt.id, &list, &nl, &err) != ST_OK)
+    if (store_session_list(s, patient_id, &list, &nl, &err) != ST_OK)
         fprintf(stderr, "soak: %s\n", st_err_msg(&err));
     for (size_t i = 0; i < nl; i++) {
         sessions++;

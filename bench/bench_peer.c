@@ -1,0 +1,296 @@
+/*
+ * bench_peer.c - the station against its peer, side by side on the same emulated Chronojump: the
+ * peer is bench/peer_pyserial.py (what a lab writes by hand: pyserial reads, parses and appends to a
+ * CSV file), the station is `station run --headless --auto` (everything: acquisition thread, engine,
+ * metrics, SQLite). Each reads a fresh emulator for RUN_S seconds, RUNS times at 80 Hz, 1 kHz and the
+ * highest rate the emulator makes; the figures are whole-process CPU (getrusage of the child: user +
+ * system) per 1,000 samples received, and the samples lost. Then the highest rate each keeps with
+ * zero loss, rate doubling from 2 kHz.
+ *
+ * Samples lost are counted from the device's own clock: the emulator stamps sample k at k/rate
+ * (+-150 us of jitter), so first and last stamps say how many the device sent in between; the reader
+ * lost the difference from what it received. The peer prints its count and stamps; the station records
+ * its count in the session's "acquisition" event and its measured rate in the session.
+ *
+ * Environment: STATION_BIN (default ./station beside this program), PEER_SCRIPT (default
+ * bench/peer_pyserial.py), PEER_PYTHON (default /usr/bin/python3: Debian's, where python3-serial is),
+ * BENCH_QUICK=1 (shorter runs). Figures through bench_result.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_fixture.h"
+#include "bench_result.h"
+#include "common/clock.h"
+#include "drivers/emu.h"
+#include "station/store/store.h"
+
+#define MAX_RUNS 9
+
+static char dir[PATH_MAX], db[PATH_MAX + 16], proto[PATH_MAX + 16], station_bin[PATH_MAX], script[PATH_MAX];
+static const char *python = "/usr/bin/python3";
+static char patient[32];
+
+/* A long single-channel protocol: the run is ended by --exit-after-s, never by the protocol. */
+static const char *protocol_text =
+    "[protocol]\nname = peer\ntitle = Peer comparison\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"
+    "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
+    "block = adduction right 0\nblock = abduction left 0\nblock = abduction right 0\n[reps]\n"
+    "familiarisation = 0\nreps = 10\nhold_s = 1.5\nrest_s = 1\ncountdown_s = 0.5\nblock_rest_s = 1\n"
+    "[quality]\nmax_extra_reps = 0\n";
+
+struct result {
+    double cpu_s;      /* user + system of the whole process */
+    double samples;    /* received */
+    double lost;       /* the device sent, the reader never got */
+    double sent_rate;  /* what the emulator made, per second of its capture */
+    bool ok;
+};
+
+/* Runs argv with stdout into out_path; waits; CPU from the child's rusage. -1 when it could not run. */
+static int run_child(char *const argv[], const char *out_path, double *cpu_s)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || nul < 0 || dup2(fd, 1) < 0 || dup2(nul, 0) < 0)
+            _exit(126);
+        setenv("STATION_LINGER_S", "0", 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid)
+        return -1;
+    *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+             (double)ru.ru_stime.tv_usec / 1e6;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static struct emu *start_emu(double rate)
+{
+    struct emu_opts eo = emu_opts_default("chronojump");
+    eo.rate_hz = rate;
+    eo.patient = emu_patient_default(200, 0);
+    struct emu *e = NULL;
+    struct st_err err;
+    if (emu_start(&eo, &e, &err) != ST_OK) {
+        fprintf(stderr, "bench_peer: %s\n", st_err_msg(&err));
+        return NULL;
+    }
+    return e;
+}
+
+/* The device sent round(span * rate) + 1 samples between the first and the last received. */
+static double lost_of(double span_s, double rate, double received)
+{
+    double expected = floor(span_s * rate + 0.5) + 1;
+    return expected > received ? expected - received : 0;
+}
+
+static struct result run_peer(double rate, double seconds)
+{
+    struct result r = {0};
+    struct emu *e = start_emu(rate);
+    if (!e)
+        return r;
+    char csv[PATH_MAX + 16], out[PATH_MAX + 16], secs[32];
+    snprintf(csv, sizeof csv, "%s/peer.csv", dir);
+    snprintf(out, sizeof out, "%s/peer.out", dir);
+    snprintf(secs, sizeof secs, "%g", seconds);
+    unlink(csv);
+    char *argv[] = {(char *)python, script, (char *)emu_port(e), csv, secs, NULL};
+    int rc = run_child(argv, out, &r.cpu_s);
+    struct emu_stats es;
+    emu_get_stats(e, &es);
+    emu_stop(e);
+    FILE *f = fopen(out, "r");
+    unsigned long long n = 0, bad = 0, t0 = 0, t1 = 0;
+    if (f && fscanf(f, "samples=%llu bad=%llu first_us=%llu last_us=%llu", &n, &bad, &t0, &t1) == 4 && rc == 0 &&
+        n > 1) {
+        r.samples = (double)n;
+        r.lost = lost_of((double)(t1 - t0) / 1e6, rate, (double)n);
+        r.sent_rate = (double)(n - 1) / ((double)(t1 - t0) / 1e6);
+        r.ok = true;
+    } else {
+        fprintf(stderr, "bench_peer: the peer failed at %g Hz (exit %d): see %s\n", rate, rc, out);
+    }
+    if (f)
+        fclose(f);
+    return r;
+}
+
+static struct result run_station(double rate, double seconds)
+{
+    struct result r = {0};
+    struct emu *e = start_emu(rate);
+    if (!e)
+        return r;
+    char out[PATH_MAX + 16], secs[32];
+    snprintf(out, sizeof out, "%s/station.out", dir);
+    snprintf(secs, sizeof secs, "%g", seconds);
+    char *argv[] = {station_bin, "run", "--headless", "--auto", "--patient", patient, "--port", (char *)emu_port(e),
+                    "--driver", "chronojump", "--protocol", proto, "--db", db, "--exit-after-s", secs, NULL};
+    int rc = run_child(argv, out, &r.cpu_s);
+    emu_stop(e);
+    /* the session id is the last line of stdout */
+    FILE *f = fopen(out, "r");
+    char line[1024];
+    long long sid = 0;
+    while (f && fgets(line, sizeof line, f))
+        sid = strtoll(line, NULL, 10);
+    if (f)
+        fclose(f);
+    struct store *s = NULL;
+    struct st_err err;
+    /* exit 1 with the session's id: stopped by --exit-after-s, as asked (its reps are saved) */
+    if (rc > 1 || sid <= 0 || store_open(db, &s, &err) != ST_OK) {
+        fprintf(stderr, "bench_peer: the station failed at %g Hz (exit %d): see %s\n", rate, rc, out);
+        return r;
+    }
+    struct store_session sess;
+    struct store_session_event *ev = NULL;
+    size_t nev = 0;
+    unsigned long long n = 0;
+    if (store_session_get(s, sid, &sess, &err) == ST_OK && store_session_events(s, sid, &ev, &nev, &err) == ST_OK)
+        for (size_t i = 0; i < nev; i++)
+            if (!strcmp(ev[i].kind, "acquisition"))
+                sscanf(ev[i].detail, "channel 1: %llu samples", &n);
+    free(ev);
+    store_close(s);
+    if (n > 1 && sess.sample_rate_hz > 0) {
+        /* the station's measured rate is its count over the device clock's span */
+        double span = (double)(n - 1) / sess.sample_rate_hz;
+        r.samples = (double)n;
+        r.lost = lost_of(span, rate, (double)n) + (double)sess.drops + (double)sess.bad_lines;
+        r.sent_rate = sess.sample_rate_hz;
+        r.ok = true;
+    } else {
+        fprintf(stderr, "bench_peer: no acquisition record for session %lld at %g Hz\n", sid, rate);
+    }
+    return r;
+}
+
+/* The emulator's clock jitter (+-150 us at each end of the span) can move the count by this much. */
+static double loss_tolerance(double rate)
+{
+    return ceil(3e-4 * rate);
+}
+
+static int setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/station-bench-peer-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof db, "%s/peer.db", dir);
+    snprintf(proto, sizeof proto, "%s/peer.ini", dir);
+    FILE *f = fopen(proto, "w");
+    if (!f || fputs(protocol_text, f) < 0 || fclose(f) != 0)
+        return -1;
+    struct store *s = NULL;
+    struct st_err err;
+    if (store_open(db, &s, &err) != ST_OK)
+        return -1;
+    int64_t id = 0;
+    enum st_status st = bench_patient_add(s, "Peer Bench", "PEER-1", &id, &err);
+    store_close(s);
+    snprintf(patient, sizeof patient, "%lld", (long long)id);
+    return st == ST_OK ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    const char *env = getenv("STATION_BIN");
+    if (env && *env)
+        snprintf(station_bin, sizeof station_bin, "%s", env);
+    else {
+        snprintf(station_bin, sizeof station_bin, "%s", argv[0]);
+        char *slash = strrchr(station_bin, '/');
+        snprintf(slash ? slash + 1 : station_bin, sizeof station_bin - (size_t)(slash ? slash + 1 - station_bin : 0),
+                 "station");
+    }
+    env = getenv("PEER_SCRIPT");
+    snprintf(script, sizeof script, "%s", env && *env ? env : "bench/peer_pyserial.py");
+    env = getenv("PEER_PYTHON");
+    if (env && *env)
+        python = env;
+    if (access(station_bin, X_OK) != 0 || access(script, R_OK) != 0 || access(python, X_OK) != 0) {
+        fprintf(stderr, "bench_peer: needs %s, %s and %s (python3-serial)\n", station_bin, script, python);
+        return 1;
+    }
+    if (setup() != 0) {
+        fprintf(stderr, "bench_peer: cannot set up %s\n", dir);
+        return 1;
+    }
+    bool quick = getenv("BENCH_QUICK") && *getenv("BENCH_QUICK") == '1';
+    int runs = quick ? 2 : 3;
+    double run_s = quick ? 6 : 12;
+    const double rates[] = {80, 1000, 10000};
+    const char *labels[] = {"80 Hz", "1 kHz", "10 kHz (emulator's highest)"};
+    printf("bench_peer: %d runs of %g s per reader and rate; %s\n", runs, run_s, dir);
+    for (int k = 0; k < 3; k++) {
+        double pc[MAX_RUNS], sc[MAX_RUNS], pl[MAX_RUNS], sl[MAX_RUNS], pcpu[MAX_RUNS], scpu[MAX_RUNS];
+        int np = 0, ns = 0;
+        for (int i = 0; i < runs; i++) {
+            struct result p = run_peer(rates[k], run_s), s = run_station(rates[k], run_s);
+            if (p.ok) {
+                pc[np] = 1000.0 * p.cpu_s / p.samples;
+                pcpu[np] = 100.0 * p.cpu_s / (run_s + 2.5);
+                pl[np++] = p.lost;
+            }
+            if (s.ok) {
+                sc[ns] = 1000.0 * s.cpu_s / s.samples;
+                scpu[ns] = 100.0 * s.cpu_s / run_s;
+                sl[ns++] = s.lost;
+            }
+        }
+        char name[128], goal[64];
+        double pmed = bench_quantile(pc, np, 0.5), smed = bench_quantile(sc, ns, 0.5);
+        double ratio = pmed / smed;
+        snprintf(name, sizeof name, "station CPU s per 1000 samples, %s", labels[k]);
+        bench_row("peer", name, "s", sc, ns, "10x less than the peer", ratio >= 10, ratio);
+        snprintf(name, sizeof name, "peer CPU s per 1000 samples, %s", labels[k]);
+        bench_row("peer", name, "s", pc, np, "", -1, NAN);
+        snprintf(name, sizeof name, "station CPU, %s (whole process)", labels[k]);
+        bench_row("peer", name, "% core", scpu, ns, "", -1, bench_quantile(pcpu, np, 0.5) / bench_quantile(scpu, ns, 0.5));
+        snprintf(name, sizeof name, "station samples lost, %s", labels[k]);
+        snprintf(goal, sizeof goal, "0 (+-%g: emulator clock)", loss_tolerance(rates[k]));
+        bench_row("peer", name, "samples", sl, ns, goal, bench_quantile(sl, ns, 1.0) <= loss_tolerance(rates[k]), NAN);
+        snprintf(name, sizeof name, "peer samples lost, %s", labels[k]);
+        bench_row("peer", name, "samples", pl, np, "", -1, NAN);
+    }
+    /* The highest zero-loss rate: doubling from 2 kHz while the emulator makes what is asked. */
+    double best[2] = {0, 0};
+    for (int who = 0; who < 2; who++)
+        for (double rate = 2000; rate <= 64000; rate *= 2) {
+            struct result r = who ? run_station(rate, quick ? 4 : 6) : run_peer(rate, quick ? 4 : 6);
+            if (!r.ok || r.lost > loss_tolerance(rate) || r.sent_rate < 0.95 * rate)
+                break;
+            best[who] = rate;
+        }
+    bench_row1("peer", "highest zero-loss rate, station", "Hz", best[1], "", -1);
+    bench_row1("peer", "highest zero-loss rate, peer", "Hz", best[0], "", -1);
+    const char *files[] = {"peer.db", "peer.db-wal", "peer.db-shm", "peer.ini", "peer.csv", "peer.out", "station.out"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char f[PATH_MAX + 32];
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+    return 0;
+}

@@ -1741,18 +1741,22 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
             }
             drops += (int64_t)as->ring_drops;
             bad += (int64_t)as->bad_lines;
-            /* what each channel received, for the record (bench/bench_peer counts losses from it) */
-            record(s, st_now_ns(), "acquisition", NULL,
-                   "channel %d: %llu samples, %.3f Hz, %llu device clock gaps, %llu dropped, %llu unreadable, "
-                   "%llu reconnects", c + 1, (unsigned long long)as->samples, as->rate_hz,
-                   (unsigned long long)as->gaps, (unsigned long long)as->ring_drops,
-                   (unsigned long long)as->bad_lines, (unsigned long long)as->reconnects);
         }
         struct eng_view v;
         eng_view(s->eng, &v);
         enum store_session_status fin = s->aborted || v.state != ENG_COMPLETE ? STORE_SESSION_ABORTED
                                                                               : STORE_SESSION_COMPLETE;
         st = store_session_end(s->store, s->session_id, fin, rate, jitter, drops, bad, err);
+        /* what each channel received, for the record (bench/bench_peer counts losses from it); after
+         * the end, which a second Ctrl-C must not find unwritten */
+        for (int c = 0; c < s->n_ch; c++) {
+            const struct acq_status *as = &s->ch[c].st;
+            record(s, st_now_ns(), "acquisition", NULL,
+                   "channel %d: %llu samples, %.3f Hz, %llu device clock gaps, %llu dropped, %llu unreadable, "
+                   "%llu reconnects", c + 1, (unsigned long long)as->samples, as->rate_hz,
+                   (unsigned long long)as->gaps, (unsigned long long)as->ring_drops,
+                   (unsigned long long)as->bad_lines, (unsigned long long)as->reconnects);
+        }
         char rate_txt[48] = "no samples";
         if (isfinite(rate))
             snprintf(rate_txt, sizeof rate_txt, "%.1f Hz (jitter %.2f ms)", rate, jitter);

@@ -16,6 +16,8 @@
 
 /* How long lines of a device-clock family gather between reads (see stream). */
 #define ACQ_GATHER_NS (4 * ST_NS_PER_MS)
+/* A device time this far after its sample's arrival is a garbled stamp, not the clock (see emit). */
+#define ACQ_FUTURE_NS (250 * ST_NS_PER_MS)
 
 struct acq {
     struct acq_cfg cfg;
@@ -111,6 +113,13 @@ static void emit(struct acq *a, const struct drv_reading *r, int64_t arrival_ns,
         int64_t dev_ns = (int64_t)(r->dev_time_us * 1000ULL);
         if (a->have_offset && r->dev_time_us < a->prev_dev_us)
             a->have_offset = false; /* the device clock started over: re-anchor */
+        /* A sample cannot arrive before it was made: a device time that puts it well after its own
+         * arrival is not the clock but a line garbled on the way (a lost byte joins the digits of two
+         * stamps). Anchoring on it put this sample, and by "never backwards" every later one, minutes
+         * into the future, a microsecond apart: a hands-free session then waited for ever for time to
+         * pass (bench/soak). Re-anchor here; the next true stamp is earlier and re-anchors again. */
+        if (a->have_offset && dev_ns + a->offset_ns > arrival_ns + ACQ_FUTURE_NS)
+            a->have_offset = false;
         if (a->have_offset && (double)(r->dev_time_us - a->prev_dev_us) * 1000.0 > 1.5 * period_ns) {
             s.flags |= ST_SAMPLE_GAP;
             pthread_mutex_lock(&a->mu);

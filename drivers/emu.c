@@ -67,6 +67,8 @@ struct emu_dev {
     bool host_hup;       /* the master saw HUP: no host has the port open */
     bool host_mismatch;  /* the host's line speed differs from ours */
     size_t garbage_pending;
+    unsigned char inject[256]; /* emu_inject_bytes: sent as they are, on the next turn */
+    size_t inject_n;
     double next_tick;
     /* patient cue */
     double cue_s, cue_peak_n;
@@ -423,6 +425,12 @@ static void *emu_thread(void *arg)
             if (n > 0)
                 handle_input(d, buf, (size_t)n);
         }
+        if (d->inject_n) {
+            if (write(m, d->inject, d->inject_n) < 0) {
+                /* the host is not reading: lost, as on a real line */
+            }
+            d->inject_n = 0;
+        }
         if (d->garbage_pending) {
             unsigned char g[256];
             size_t k = d->garbage_pending < sizeof g ? d->garbage_pending : sizeof g;
@@ -569,6 +577,15 @@ void emu_stall(struct emu *e, double seconds)
 {
     pthread_mutex_lock(&e->d.mu);
     e->d.stall_until = emu_now(&e->d) + seconds;
+    pthread_mutex_unlock(&e->d.mu);
+}
+
+void emu_inject_bytes(struct emu *e, const void *bytes, size_t n)
+{
+    pthread_mutex_lock(&e->d.mu);
+    size_t k = n < sizeof e->d.inject - e->d.inject_n ? n : sizeof e->d.inject - e->d.inject_n;
+    memcpy(e->d.inject + e->d.inject_n, bytes, k);
+    e->d.inject_n += k;
     pthread_mutex_unlock(&e->d.mu);
 }
 

@@ -91,6 +91,8 @@ void emu_unplug(struct emu *e);                        /* close the pty: the cab
 enum st_status emu_replug(struct emu *e, struct st_err *err); /* a new pty behind the same symlink */
 void emu_stall(struct emu *e, double seconds);         /* says nothing and hears nothing for a while */
 void emu_inject_garbage(struct emu *e, size_t nbytes); /* sends nbytes random bytes now */
+/* sends these bytes (at most 256, copied) now, between two of the device's own lines */
+void emu_inject_bytes(struct emu *e, const void *bytes, size_t n);
 void emu_set_baud(struct emu *e, int baud);            /* the device's own rate changes */
 
 struct emu_stats {

@@ -54,6 +54,53 @@ static void test_stream_one_rep(void)
     CHECK(st.jitter_ms < 1.0);
 }
 
+/* A stamp garbled on the way (two lines' digits joined: a device time an hour ahead) mid-stream: the
+ * samples after it keep the device's spacing and stay at their arrival time. Before, the garbled stamp
+ * anchored the clock an hour ahead and every later sample was put a microsecond after it. */
+static void test_garbled_stamp_does_not_stop_time(void)
+{
+    struct emu_patient p = emu_patient_default(100, 0);
+    p.noise_n = 0;
+    struct emu *e = start_emu("cj-garbled", p, 0.3);
+    struct acq_cfg cfg = {.port = emu_port(e), .drv = &drv_chronojump, .channel = 0};
+    struct st_ring ring;
+    ring_init(&ring, ring_buf, RING_CAP);
+    struct acq *a = NULL;
+    struct st_err err;
+    CHECK_OK(acq_start(&cfg, &ring, &a, &err), &err);
+    REQUIRE(a);
+    n_got = 0;
+    int64_t t_end = st_now_ns() + 1500 * ST_NS_PER_MS;
+    bool injected = false;
+    while (st_now_ns() < t_end) {
+        if (!injected && st_now_ns() > t_end - 900 * ST_NS_PER_MS) {
+            emu_inject_bytes(e, "3600000000;1234.56\r\n", strlen("3600000000;1234.56\r\n"));
+            injected = true;
+        }
+        n_got += ring_pop(&ring, got + n_got, sizeof got / sizeof got[0] - n_got);
+        st_sleep_ns(5 * ST_NS_PER_MS);
+    }
+    acq_stop(a);
+    n_got += ring_pop(&ring, got + n_got, sizeof got / sizeof got[0] - n_got);
+    int64_t now = st_now_ns();
+    emu_stop(e);
+    REQUIRE(n_got > 60);
+    size_t bogus = n_got;
+    for (size_t i = 0; i < n_got; i++)
+        if (got[i].force_n == 1234.56)
+            bogus = i;
+    REQUIRE(bogus < n_got - 20); /* the garbled line was read, with 80 Hz samples after it */
+    /* it is its own arrival time, not an hour ahead */
+    CHECK(got[bogus].t_ns < now);
+    int spacing_bad = 0;
+    for (size_t i = bogus + 2; i < n_got; i++) {
+        double dt = (double)(got[i].t_ns - got[i - 1].t_ns) / 1e6;
+        spacing_bad += !(dt > 11.5 && dt < 13.5); /* 12.5 ms +- the board's jitter */
+    }
+    CHECK_INT(spacing_bad, 0);
+    CHECK(got[n_got - 1].t_ns < now && got[n_got - 1].t_ns > now - 500 * ST_NS_PER_MS);
+}
+
 static void test_unplug_and_replug(void)
 {
     struct emu_patient p = emu_patient_default(300, 0);
@@ -97,6 +144,7 @@ static void test_busy_port_and_missing_port(void)
 
 int main(void)
 {
+    CHECK_RUN(test_garbled_stamp_does_not_stop_time);
     CHECK_RUN(test_stream_one_rep);
     CHECK_RUN(test_unplug_and_replug);
     CHECK_RUN(test_garbage_stall_and_wrong_baud);

@@ -252,12 +252,8 @@ static void test_fast_devices_first_rep_keeps_every_sample(void)
     o.ch[1] = o.ch[0];
     o.ch[1].port = link2;
     o.demo_emu[0] = NULL; /* the patients push on their own */
-    FILE *out = fopen(fs.log, "w");
-    REQUIRE(out);
-    o.out = out;
     int64_t sid = 0;
-    enum st_status st = session_run(&o, &sid, &err);
-    fclose(out);
+    enum st_status st = session_fixture_run(&o, fs.log, &sid, &err);
     emu_stop(e[0]);
     emu_stop(e[1]);
     CHECK_OK(st, &err);

@@ -30,13 +30,15 @@
 
 #include "bench_fixture.h"
 #include "bench_result.h"
+#include "bench_xvfb.h"
 #include "common/clock.h"
 #include "drivers/emu.h"
 #include "station/store/store.h"
 
 #define MAX_RUNS 9
 
-static char dir[PATH_MAX], db[PATH_MAX + 16], proto[PATH_MAX + 16], station_bin[PATH_MAX], script[PATH_MAX];
+static char dir[PATH_MAX], db[PATH_MAX + 16], proto[PATH_MAX + 16], proto4[PATH_MAX + 16], station_bin[PATH_MAX],
+    script[PATH_MAX];
 static const char *python = "/usr/bin/python3";
 static char patient[32];
 
@@ -45,6 +47,14 @@ static const char *protocol_text =
     "[protocol]\nname = peer\ntitle = Peer comparison\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"
     "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
     "block = adduction right 0\nblock = abduction left 0\nblock = abduction right 0\n[reps]\n"
+    "familiarisation = 0\nreps = 10\nhold_s = 1.5\nrest_s = 1\ncountdown_s = 0.5\nblock_rest_s = 1\n"
+    "[quality]\nmax_extra_reps = 0\n";
+
+/* The same on four channels, one block each (the soak's layout). */
+static const char *protocol4_text =
+    "[protocol]\nname = peer4\ntitle = Four channels\nposition = supine, hips 0°\nhip_flexion_deg = 0\n"
+    "lever = long\ncontraction = make\n[order]\nmode = fixed\n[blocks]\nblock = adduction left 0\n"
+    "block = adduction right 1\nblock = abduction left 2\nblock = abduction right 3\n[reps]\n"
     "familiarisation = 0\nreps = 10\nhold_s = 1.5\nrest_s = 1\ncountdown_s = 0.5\nblock_rest_s = 1\n"
     "[quality]\nmax_extra_reps = 0\n";
 
@@ -133,19 +143,38 @@ static struct result run_peer(double rate, double seconds)
     return r;
 }
 
-static struct result run_station(double rate, double seconds)
+/* The station on nch emulated Chronojump boards at rate, for seconds: headless, or with its window on
+ * display (software renderer). Its CPU, the samples it received (all channels) and lost (each
+ * channel's count against its device clock, from the session's "acquisition" records). */
+static struct result run_station_n(double rate, double seconds, int nch, const char *display)
 {
     struct result r = {0};
-    struct emu *e = start_emu(rate);
-    if (!e)
-        return r;
-    char out[PATH_MAX + 16], secs[32];
+    struct emu *e[4] = {0};
+    char ports[4 * 64] = "", secs[32], out[PATH_MAX + 16];
+    for (int c = 0; c < nch; c++) {
+        if (!(e[c] = start_emu(rate))) {
+            for (int k = 0; k < c; k++)
+                emu_stop(e[k]);
+            return r;
+        }
+        size_t used = strlen(ports);
+        snprintf(ports + used, sizeof ports - used, "%s%s", c ? "," : "", emu_port(e[c]));
+    }
     snprintf(out, sizeof out, "%s/station.out", dir);
     snprintf(secs, sizeof secs, "%g", seconds);
-    char *argv[] = {station_bin, "run", "--headless", "--auto", "--patient", patient, "--port", (char *)emu_port(e),
-                    "--driver", "chronojump", "--protocol", proto, "--db", db, "--exit-after-s", secs, NULL};
+    char *argv[] = {station_bin, "run", "--auto", "--patient", patient, "--port", ports, "--driver", "chronojump",
+                    "--protocol", nch > 1 ? proto4 : proto, "--db", db, "--exit-after-s", secs,
+                    display ? NULL : "--headless", NULL};
+    if (display) {
+        setenv("DISPLAY", display, 1);
+        setenv("SDL_VIDEODRIVER", "x11", 1);
+        setenv("SDL_RENDER_DRIVER", "software", 1);
+        setenv("SDL_AUDIODRIVER", "dummy", 1);
+    }
     int rc = run_child(argv, out, &r.cpu_s);
-    emu_stop(e);
+    unsetenv("DISPLAY");
+    for (int c = 0; c < nch; c++)
+        emu_stop(e[c]);
     /* the session id is the last line of stdout */
     FILE *f = fopen(out, "r");
     char line[1024];
@@ -158,30 +187,39 @@ static struct result run_station(double rate, double seconds)
     struct st_err err;
     /* exit 1 with the session's id: stopped by --exit-after-s, as asked (its reps are saved) */
     if (rc > 1 || sid <= 0 || store_open(db, &s, &err) != ST_OK) {
-        fprintf(stderr, "bench_peer: the station failed at %g Hz (exit %d): see %s\n", rate, rc, out);
+        fprintf(stderr, "bench_peer: the station failed at %d x %g Hz (exit %d): see %s\n", nch, rate, rc, out);
         return r;
     }
     struct store_session sess;
     struct store_session_event *ev = NULL;
     size_t nev = 0;
-    unsigned long long n = 0;
+    int seen = 0;
     if (store_session_get(s, sid, &sess, &err) == ST_OK && store_session_events(s, sid, &ev, &nev, &err) == ST_OK)
-        for (size_t i = 0; i < nev; i++)
-            if (!strcmp(ev[i].kind, "acquisition"))
-                sscanf(ev[i].detail, "channel 1: %llu samples", &n);
+        for (size_t i = 0; i < nev; i++) {
+            int ch = 0;
+            unsigned long long n = 0;
+            double hz = 0;
+            if (strcmp(ev[i].kind, "acquisition") != 0 ||
+                sscanf(ev[i].detail, "channel %d: %llu samples, %lf Hz", &ch, &n, &hz) != 3 || n < 2 || !(hz > 0))
+                continue;
+            /* a channel's measured rate is its count over its device clock's span */
+            r.samples += (double)n;
+            r.lost += lost_of((double)(n - 1) / hz, rate, (double)n);
+            r.sent_rate = hz;
+            seen++;
+        }
     free(ev);
     store_close(s);
-    if (n > 1 && sess.sample_rate_hz > 0) {
-        /* the station's measured rate is its count over the device clock's span */
-        double span = (double)(n - 1) / sess.sample_rate_hz;
-        r.samples = (double)n;
-        r.lost = lost_of(span, rate, (double)n) + (double)sess.drops + (double)sess.bad_lines;
-        r.sent_rate = sess.sample_rate_hz;
-        r.ok = true;
-    } else {
-        fprintf(stderr, "bench_peer: no acquisition record for session %lld at %g Hz\n", sid, rate);
-    }
+    r.lost += (double)sess.drops + (double)sess.bad_lines;
+    r.ok = seen == nch;
+    if (!r.ok)
+        fprintf(stderr, "bench_peer: session %lld at %d x %g Hz has %d acquisition records\n", sid, nch, rate, seen);
     return r;
+}
+
+static struct result run_station(double rate, double seconds)
+{
+    return run_station_n(rate, seconds, 1, NULL);
 }
 
 /* The emulator's clock jitter (+-150 us at each end of the span) can move the count by this much. */
@@ -198,8 +236,11 @@ static int setup(void)
         return -1;
     snprintf(db, sizeof db, "%s/peer.db", dir);
     snprintf(proto, sizeof proto, "%s/peer.ini", dir);
+    snprintf(proto4, sizeof proto4, "%s/peer4.ini", dir);
     FILE *f = fopen(proto, "w");
     if (!f || fputs(protocol_text, f) < 0 || fclose(f) != 0)
+        return -1;
+    if (!(f = fopen(proto4, "w")) || fputs(protocol4_text, f) < 0 || fclose(f) != 0)
         return -1;
     struct store *s = NULL;
     struct st_err err;
@@ -285,7 +326,39 @@ int main(int argc, char **argv)
         }
     bench_row1("peer", "highest zero-loss rate, station", "Hz", best[1], "", -1);
     bench_row1("peer", "highest zero-loss rate, peer", "Hz", best[0], "", -1);
-    const char *files[] = {"peer.db", "peer.db-wal", "peer.db-shm", "peer.ini", "peer.csv", "peer.out", "station.out"};
+    /* Four channels: 4 x 2 kHz headless (goal: nothing lost), 4 x 1 kHz headless and with the window
+     * (goal: under 10 % of one core each). */
+    double l4[MAX_RUNS], c4[MAX_RUNS], w4[MAX_RUNS];
+    int n4 = 0, nc4 = 0, nw4 = 0;
+    double secs4 = quick ? 8 : 12;
+    for (int i = 0; i < runs; i++) {
+        struct result r = run_station_n(2000, secs4, 4, NULL);
+        if (r.ok)
+            l4[n4++] = r.lost;
+        r = run_station_n(1000, secs4, 4, NULL);
+        if (r.ok)
+            c4[nc4++] = 100.0 * r.cpu_s / secs4;
+    }
+    bench_row("acquisition", "samples lost, 4 channels x 2 kHz, headless (all channels)", "samples", l4, n4,
+              "0 (+-1 a channel: emulator clock)", n4 > 0 && bench_quantile(l4, n4, 1.0) <= 4, NAN);
+    bench_row("acquisition", "station CPU, 4 channels x 1 kHz, headless (whole process)", "% core", c4, nc4,
+              "under 10 % of one core", nc4 > 0 && bench_quantile(c4, nc4, 0.99) < 10, NAN);
+    char display[16];
+    pid_t xvfb = bench_xvfb_start(display, sizeof display);
+    if (xvfb > 0) {
+        for (int i = 0; i < runs; i++) {
+            struct result r = run_station_n(1000, secs4, 4, display);
+            if (r.ok)
+                w4[nw4++] = 100.0 * r.cpu_s / secs4;
+        }
+        bench_xvfb_stop(xvfb);
+        bench_row("screen", "station CPU, 4 channels x 1 kHz, window open (Xvfb, software renderer)", "% core", w4,
+                  nw4, "under 10 % of one core", nw4 > 0 && bench_quantile(w4, nw4, 0.99) < 10, NAN);
+    } else {
+        printf("  4 x 1 kHz with the window: skipped (no Xvfb)\n");
+    }
+    const char *files[] = {"peer.db", "peer.db-wal", "peer.db-shm", "peer.ini", "peer4.ini", "peer.csv", "peer.out",
+                           "station.out"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char f[PATH_MAX + 32];
         snprintf(f, sizeof f, "%s/%s", dir, files[i]);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "bench_result.h"
+#include "bench_xvfb.h"
 #include "common/clock.h"
 #include "station/ui/ui.h"
 
@@ -238,36 +239,17 @@ static int session_cpu(void)
     if (slash)
         *slash = '\0';
     snprintf(station, sizeof station, "%s/station", self);
-    if (access("/usr/bin/Xvfb", X_OK) != 0 || access(station, X_OK) != 0) {
+    char display[16];
+    pid_t x = access(station, X_OK) == 0 ? bench_xvfb_start(display, sizeof display) : -1;
+    if (x < 0) {
         printf("station demo under Xvfb: skipped (no /usr/bin/Xvfb or no %s)\n", station);
         return 0;
     }
-    int d = 90;
-    char sock[64];
-    for (; d < 130; d++) {
-        snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", d);
-        if (access(sock, F_OK) != 0)
-            break;
-    }
-    char display[16];
-    snprintf(display, sizeof display, ":%d", d);
-    fflush(stdout);
-    pid_t x = fork();
-    if (x == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(127);
-        execl("/usr/bin/Xvfb", "Xvfb", display, "-screen", "0", "1600x900x24", "-nolisten", "tcp", "-noreset",
-              (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
-        st_sleep_ns(50 * ST_NS_PER_MS);
     const double secs = 20.0;
     double wall_w = 0, wall_h = 0;
     double win = demo_cpu(station, display, false, secs, &wall_w);
     double head = demo_cpu(station, display, true, secs, &wall_h);
-    kill(x, SIGTERM);
-    waitpid(x, NULL, 0);
+    bench_xvfb_stop(x);
     printf("station demo, Mark-10 250 Hz, Xvfb, software renderer: window %.2f s CPU in %.1f s (%.1f %%), "
            "headless %.2f s in %.1f s (%.1f %%): the window costs %.1f %% of one core\n",
            win, wall_w, 100 * win / wall_w, head, wall_h, 100 * head / wall_h,

@@ -61,6 +61,26 @@ static void settings_at(int w, int h)
     for (size_t i = strlen("J. Physio"); i > 0; i--)
         key(g, SDLK_BACKSPACE, 0);
     type(g, "Ingrid \xc3\x85sberg \xe6\x9d\x8e");
+    /* The caret moves by whole characters: Home, Right, Backspace and Delete in the middle, End, Left
+     * over 李, and typing where it stands; the name ends as typed. */
+    const size_t len = strlen("Ingrid \xc3\x85sberg \xe6\x9d\x8e");
+    key(g, SDLK_HOME, 0);
+    key(g, SDLK_RIGHT, 0);
+    CHECK_INT(gui_home(g)->fields[0].caret, 1);
+    key(g, SDLK_BACKSPACE, 0); /* the I */
+    key(g, SDLK_DELETE, 0);    /* the n */
+    CHECK_STR(gui_home(g)->fields[0].value, "grid \xc3\x85sberg \xe6\x9d\x8e");
+    CHECK_INT(gui_home(g)->fields[0].caret, 0);
+    type(g, "In");
+    key(g, SDLK_END, 0);
+    key(g, SDLK_LEFT, 0);
+    CHECK_INT(gui_home(g)->fields[0].caret, len - 3);
+    key(g, SDLK_LEFT, 0);
+    key(g, SDLK_LEFT, 0); /* before the g */
+    key(g, SDLK_DELETE, 0);
+    type(g, "g");
+    CHECK_STR(gui_home(g)->fields[0].value, "Ingrid \xc3\x85sberg \xe6\x9d\x8e");
+    CHECK_INT(gui_home(g)->fields[0].caret, len - 4);
     key(g, SDLK_TAB, 0);
     /* A relative data folder: refused, its field red, the file as it was. */
     type(g, "clinic/data");

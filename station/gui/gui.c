@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "station/gui/gui.h"
 #include "station/gui/gui_priv.h"
+#include "station/gui/gui_text.h"
 #include "station/export/report.h"
 #include "station/config.h"
 #include "station/paths.h"
@@ -252,6 +253,7 @@ void gui_form_open(struct gui *g, const struct store_patient *p)
     g->field_focus = F_NAME;
     g->button_focus = -1;
     g->error_field = -1;
+    g->edit_buf = NULL; /* new values: every caret at its field's end */
     g->dup_warned = false;
     gui_say(g, UI_HOME_MSG_NONE, "%s", "");
 }
@@ -409,22 +411,45 @@ out:
     free(p);
 }
 
-void gui_text_append(char *dst, size_t size, const char *text)
+/* The caret in buf, the field being typed in from now on. */
+static size_t caret_of(struct gui *g, const char *buf)
 {
-    size_t len = strlen(dst), add = strlen(text);
-    if (len + add < size)
-        memcpy(dst + len, text, add + 1);
+    size_t len = strlen(buf);
+    if (g->edit_buf != buf) {
+        g->edit_buf = buf;
+        g->edit_back = 0;
+    }
+    return g->edit_back > len ? 0 : gui_text_clamp(buf, len - g->edit_back);
 }
 
-void gui_text_backspace(char *s)
+void gui_edit_text(struct gui *g, char *buf, size_t size, const char *text)
 {
-    size_t len = strlen(s);
-    while (len > 0) {
-        len--;
-        if (((unsigned char)s[len] & 0xc0) != 0x80)
-            break;
+    size_t at = gui_text_insert(buf, size, caret_of(g, buf), text);
+    g->edit_back = strlen(buf) - at;
+}
+
+bool gui_edit_key(struct gui *g, char *buf, enum ui_home_key k)
+{
+    size_t at = caret_of(g, buf);
+    switch (k) {
+    case UI_HK_BACKSPACE: at = gui_text_erase_before(buf, at); break;
+    case UI_HK_DELETE: at = gui_text_erase_at(buf, at); break;
+    case UI_HK_LEFT: at = gui_text_prev(buf, at); break;
+    case UI_HK_RIGHT: at = gui_text_next(buf, at); break;
+    case UI_HK_HOME: at = 0; break;
+    case UI_HK_END: at = strlen(buf); break;
+    default: return false;
     }
-    s[len] = '\0';
+    g->edit_back = strlen(buf) - at;
+    return true;
+}
+
+int gui_edit_caret(const struct gui *g, const char *buf)
+{
+    size_t len = strlen(buf);
+    if (g->edit_buf != buf)
+        return (int)len;
+    return (int)(g->edit_back > len ? 0 : gui_text_clamp(buf, len - g->edit_back));
 }
 
 /* ---- events --------------------------------------------------------------------------------- */
@@ -479,11 +504,11 @@ static void list_key(struct gui *g, const struct ui_home_event *e)
 {
     int page = ui_home_rows_visible(g->ui);
     if (g->search_focus) {
-        switch (e->key) {
-        case UI_HK_BACKSPACE:
-            gui_text_backspace(g->search);
+        if (gui_edit_key(g, g->search, e->key)) {
             filter(g);
             return;
+        }
+        switch (e->key) {
         case UI_HK_ESC:
             g->search[0] = '\0';
             g->search_focus = false;
@@ -563,13 +588,10 @@ static void form_key(struct gui *g, const struct ui_home_event *e)
             press(g, B_SAVE);
         return;
     case UI_HK_ESC: press(g, B_CANCEL); return;
-    case UI_HK_BACKSPACE:
-        if (g->field_focus >= 0) {
-            gui_text_backspace(g->fields[g->field_focus]);
+    default:
+        if (g->field_focus >= 0 && gui_edit_key(g, g->fields[g->field_focus], e->key))
             g->dup_warned = false;
-        }
         return;
-    default: return;
     }
     g->field_focus = pos < F_COUNT ? pos : -1;
     g->button_focus = pos < F_COUNT ? -1 : pos - F_COUNT;
@@ -595,10 +617,10 @@ static void on_event(struct gui *g, const struct ui_home_event *e)
         break;
     case UI_HE_TEXT:
         if (g->page == UI_HOME_FORM && g->field_focus >= 0) {
-            gui_text_append(g->fields[g->field_focus], sizeof g->fields[0], e->text);
+            gui_edit_text(g, g->fields[g->field_focus], sizeof g->fields[0], e->text);
             g->dup_warned = false;
         } else if (g->page == UI_HOME_LIST && g->search_focus) {
-            gui_text_append(g->search, sizeof g->search, e->text);
+            gui_edit_text(g, g->search, sizeof g->search, e->text);
             filter(g);
         } else if (g->page == UI_HOME_SETTINGS) {
             gui_settings_text(g, e->text);
@@ -675,6 +697,7 @@ static void fill(struct gui *g)
         snprintf(h->title, sizeof h->title, "Patients");
         snprintf(h->search, sizeof h->search, "%s", g->search);
         h->search_focus = g->search_focus;
+        h->search_caret = gui_edit_caret(g, g->search);
         h->rows = g->rows;
         h->n_rows = g->n_match;
         h->total = (int)g->n_pats;
@@ -709,6 +732,7 @@ static void fill(struct gui *g)
             snprintf(h->fields[i].hint, sizeof h->fields[i].hint, "%s", field_rows[i].hint);
             snprintf(h->fields[i].value, sizeof h->fields[i].value, "%s", g->fields[i]);
             h->fields[i].error = i == g->error_field;
+            h->fields[i].caret = gui_edit_caret(g, g->fields[i]);
         }
         h->field_focus = g->field_focus;
         gui_add_button(h, B_SAVE, g->editing ? "Save" : "Add patient", "Enter", true);

@@ -77,6 +77,7 @@ void gui_calib_open(struct gui *g)
     c->v.field_focus = -1;
     c->v.expect_n = NAN;
     g->calib = c;
+    g->edit_buf = NULL;
     g->page = UI_HOME_CALIB;
     g->button_focus = -1;
     gui_say(g, UI_HOME_MSG_INFO, "Choose the device and the reference mass, then Enter starts the check.");
@@ -303,15 +304,14 @@ void gui_calib_key(struct gui *g, const struct ui_home_event *e)
                 gs->device = d;
         }
         break;
-    case UI_HK_BACKSPACE:
-        if (choosing && c->v.field_focus >= 0)
-            gui_text_backspace(c->v.field_focus == 0 ? c->v.mass : c->v.port);
-        break;
     case UI_HK_LETTER:
         if (choosing && c->v.field_focus < 0 && e->ch == 'd')
             gui_calib_press(g, B_PROBE);
         break;
-    default: break;
+    default:
+        if (choosing && c->v.field_focus >= 0)
+            gui_edit_key(g, c->v.field_focus == 0 ? c->v.mass : c->v.port, e->key);
+        break;
     }
 }
 
@@ -321,9 +321,9 @@ void gui_calib_text(struct gui *g, const char *text)
     if (c->v.step != UI_CALIB_CHOOSE || c->v.field_focus < 0)
         return;
     if (c->v.field_focus == 0)
-        gui_text_append(c->v.mass, sizeof c->v.mass, text);
+        gui_edit_text(g, c->v.mass, sizeof c->v.mass, text);
     else
-        gui_text_append(c->v.port, sizeof c->v.port, text);
+        gui_edit_text(g, c->v.port, sizeof c->v.port, text);
 }
 
 bool gui_calib_typing(const struct gui *g)
@@ -351,6 +351,8 @@ void gui_calib_fill(struct gui *g, struct ui_home *h)
     struct gui_calib *c = g->calib;
     snprintf(h->title, sizeof h->title, "Calibration check");
     h->calib = c->v;
+    if (c->v.field_focus >= 0)
+        h->calib.caret = gui_edit_caret(g, c->v.field_focus == 0 ? c->v.mass : c->v.port);
     h->devices = g->start.devices;
     h->n_devices = g->start.n_devices;
     h->device_selected = g->start.device;

@@ -234,6 +234,7 @@ bool gui_patient_press(struct gui *g, enum button b)
     case B_MASS:
         g->pat.mass_editing = true;
         g->pat.mass_text[0] = '\0';
+        g->edit_buf = NULL;
         gui_say(g, UI_HOME_MSG_INFO, "The body mass today, in kg: Enter saves it, Esc cancels.");
         return true;
     case B_BACK:
@@ -297,15 +298,14 @@ static void mass_key(struct gui *g, const struct ui_home_event *e)
         pp->mass_editing = false;
         gui_say(g, UI_HOME_MSG_INFO, "The body mass is as it was.");
         break;
-    case UI_HK_BACKSPACE: gui_text_backspace(pp->mass_text); break;
-    default: break; /* letters and digits come as text while the box is open */
+    default: gui_edit_key(g, pp->mass_text, e->key); break; /* letters and digits come as text */
     }
 }
 
 void gui_patient_text(struct gui *g, const char *text)
 {
     if (g->pat.mass_editing)
-        gui_text_append(g->pat.mass_text, sizeof g->pat.mass_text, text);
+        gui_edit_text(g, g->pat.mass_text, sizeof g->pat.mass_text, text);
 }
 
 void gui_patient_key(struct gui *g, const struct ui_home_event *e)
@@ -374,6 +374,7 @@ void gui_patient_fill(struct gui *g, struct ui_home *h)
     h->n_mass_points = pp->n_mass_points;
     h->mass_editing = pp->mass_editing;
     snprintf(h->mass_text, sizeof h->mass_text, "%s", pp->mass_text);
+    h->mass_caret = gui_edit_caret(g, pp->mass_text);
     h->sessions = pp->sessions;
     h->n_sessions = pp->n_sessions;
     h->session_selected = pp->selected;

@@ -134,6 +134,9 @@ struct gui {
     bool probe_stopped;           /* it was stopped: its thread is finishing, its results unwanted */
     bool wrote_report;      /* a report was written: gui_close releases the PDF fonts' caches */
 
+    const char *edit_buf; /* the field being typed in (gui_edit_*) */
+    size_t edit_back;     /* its caret: bytes between the caret and the end */
+
     char message[256];
     enum ui_home_msg msg_kind;
     struct ui_home home;
@@ -216,8 +219,13 @@ void gui_settings_text(struct gui *g, const char *text);
 void gui_settings_field(struct gui *g, int index);
 bool gui_settings_press(struct gui *g, enum button b);
 void gui_settings_fill(struct gui *g, struct ui_home *h);
-/* gui.c: appends typed UTF-8 to a field (whole characters only), removes its last character. */
-void gui_text_append(char *dst, size_t size, const char *text);
-void gui_text_backspace(char *s);
+/* gui.c: typing in a field at its caret (gui_text.h). The caret of the field being typed in is kept as
+ * its distance from the end, so a field that gets the keyboard starts with its caret at the end.
+ * gui_edit_text inserts typed text; gui_edit_key does Backspace, Delete, Left, Right, Home and End and
+ * returns false for any other key (the page's own); gui_edit_caret is the caret's byte offset in buf
+ * for drawing (the end when buf is not the field being typed in). */
+void gui_edit_text(struct gui *g, char *buf, size_t size, const char *text);
+bool gui_edit_key(struct gui *g, char *buf, enum ui_home_key k);
+int gui_edit_caret(const struct gui *g, const char *buf);
 
 #endif

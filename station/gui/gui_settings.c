@@ -73,6 +73,7 @@ void gui_settings_open(struct gui *g)
     }
     g->page = UI_HOME_SETTINGS;
     g->button_focus = -1;
+    g->edit_buf = NULL;
 }
 
 /* The message (prefix + msg) about field (-1: the file, not a field), which gets the keyboard. */
@@ -186,19 +187,20 @@ void gui_settings_key(struct gui *g, const struct ui_home_event *e)
     case UI_HK_RIGHT:
         if (gs->focus == S_DISPLAY && gs->n_displays > 0)
             gs->display = (gs->display + (e->key == UI_HK_RIGHT ? 1 : gs->n_displays - 1)) % gs->n_displays;
+        else if (gs->focus < S_DISPLAY) /* the caret in a text field */
+            gui_edit_key(g, field_text(gs, gs->focus, &(size_t){0}), e->key);
         break;
     case UI_HK_ENTER:
         gui_settings_press(g, gs->focus >= S_COUNT ? buttons[gs->focus - S_COUNT] : B_SAVE);
         break;
     case UI_HK_ESC: gui_settings_press(g, B_CANCEL); break;
-    case UI_HK_BACKSPACE: {
+    default: {
         size_t size;
         char *text = field_text(gs, gs->focus, &size);
         if (text)
-            gui_text_backspace(text);
+            gui_edit_key(g, text, e->key);
         break;
     }
-    default: break;
     }
 }
 
@@ -207,7 +209,7 @@ void gui_settings_text(struct gui *g, const char *text)
     size_t size;
     char *dst = field_text(&g->settings, g->settings.focus, &size);
     if (dst)
-        gui_text_append(dst, size, text);
+        gui_edit_text(g, dst, size, text);
 }
 
 void gui_settings_field(struct gui *g, int index)
@@ -229,6 +231,9 @@ void gui_settings_fill(struct gui *g, struct ui_home *h)
         hf->error = f == gs->error_field;
         size_t size;
         const char *text = field_text(gs, f, &size);
+        /* the caret: from the end, so in the masked server too it stays after what follows it */
+        if (text)
+            hf->caret = (int)strlen(text) - gui_edit_caret(g, text);
         if (f == S_SERVER)
             config_server_masked(text, hf->value, sizeof hf->value);
         else if (text)
@@ -242,6 +247,9 @@ void gui_settings_fill(struct gui *g, struct ui_home *h)
                      gs->connected);
         else
             snprintf(hf->value, sizeof hf->value, "%s (not connected now)", gs->displays[gs->display]);
+        hf->caret = text ? (int)strlen(hf->value) - hf->caret : -1;
+        if (hf->caret < 0)
+            hf->caret = -1;
     }
     h->field_focus = gs->focus < S_COUNT ? gs->focus : -1;
     h->button_focus = gs->focus >= S_COUNT ? gs->focus - S_COUNT : -1;

@@ -50,6 +50,7 @@ struct ui_home_field {
     char value[256]; /* what the field holds (UTF-8) */
     char hint[80];   /* "YYYY-MM-DD", "F, M or X", "optional" */
     bool error;      /* the message is about this field: drawn with a red frame */
+    int caret;       /* where the caret is drawn when focused: a byte offset in value; -1 = the end */
 };
 
 #define UI_HOME_BUTTONS 8
@@ -98,6 +99,7 @@ struct ui_home_calib {
     char mass[32];      /* the reference mass as typed (kg) */
     char port[256];     /* a port typed (a serial server, a port the list lacks); "" = the device chosen */
     int field_focus;    /* 0 the mass, 1 the port, -1 the device list */
+    int caret;          /* the focused field's caret, a byte offset; -1 = the end */
     char device[200];   /* the device under check, in words ("" before it answered) */
     bool have_force;    /* force_n holds the live force above the zero */
     double force_n;
@@ -117,6 +119,7 @@ struct ui_home {
     /* The list page. */
     char search[128];               /* the search text */
     bool search_focus;              /* the search field has the keyboard (a caret is drawn) */
+    int search_caret;               /* the caret's byte offset in search; -1 = the end */
     const struct ui_home_row *rows; /* the patients that match, in order; caller-owned */
     int n_rows;
     int total;    /* patients in the file (for "3 of 12 patients") */
@@ -137,6 +140,7 @@ struct ui_home {
     int n_mass_points;
     bool mass_editing;  /* M: a new body mass is being typed into mass_text (a box in the panel) */
     char mass_text[32];
+    int mass_caret; /* the caret's byte offset in mass_text; -1 = the end */
     const struct ui_home_session *sessions; /* newest first; caller-owned */
     int n_sessions;
     int session_selected;  /* -1 none */
@@ -200,6 +204,7 @@ enum ui_home_key {
     UI_HK_BACKSPACE,
     UI_HK_LEFT,
     UI_HK_RIGHT,
+    UI_HK_DELETE,
     UI_HK_LETTER /* .ch: 'a'..'z', '0'..'9' or '/' (also while typing: the station ignores them then) */
 };
 

@@ -219,6 +219,12 @@ static const char *fitting_tail(struct ui_dc *dc, const char *s, int px, int max
 
 void ui_draw_text_box(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus, bool error)
 {
+    ui_draw_text_box_caret(dc, r, value, hint, focus, error, -1);
+}
+
+void ui_draw_text_box_caret(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus,
+                            bool error, int caret)
+{
     float u = dc->u;
     int px = ui_text_px(17 * u), in = (int)lroundf(u * 10);
     uint32_t frame = error ? ui_colour_rgb(UI_COL_FLAG_RED) : focus ? RGB_BOX_FOCUS : UI_RGB_AXIS;
@@ -229,9 +235,19 @@ void ui_draw_text_box(struct ui_dc *dc, SDL_Rect r, const char *value, const cha
     ui_draw_round(dc, r.x + t, r.y + t, r.w - 2 * t, r.h - 2 * t, (int)lroundf(u * 5), RGB_BOX_FIELD);
     int ymid = r.y + r.h / 2, maxw = r.w - 2 * in - (int)lroundf(u * 4);
     int w = 0;
-    if (value && value[0] && focus)
-        w = ui_text_draw(dc, fitting_tail(dc, value, px, maxw), r.x + in, ymid, px, false, UI_RGB_TEXT,
-                         UI_TX_MIDDLE);
+    if (value && value[0] && focus) {
+        const char *tail = fitting_tail(dc, value, px, maxw);
+        w = ui_text_draw(dc, tail, r.x + in, ymid, px, false, UI_RGB_TEXT, UI_TX_MIDDLE);
+        /* A caret inside the text: at the width of what is before it (the home's fields move it);
+         * before the part shown, at the box's start. */
+        size_t at = caret < 0 ? strlen(value) : (size_t)caret, from = (size_t)(tail - value);
+        if (at < strlen(value)) {
+            char before[UI_TEXT_KEY_MAX];
+            size_t n = at > from ? at - from : 0;
+            snprintf(before, sizeof before, "%.*s", (int)(n < sizeof before ? n : sizeof before - 1), tail);
+            w = before[0] ? ui_text_measure(dc, before, px, false) : 0;
+        }
+    }
     else if (value && value[0])
         w = ui_text_fit(dc, value, r.x + in, ymid, px, px, false, UI_RGB_TEXT, UI_TX_MIDDLE, maxw);
     else if (hint && hint[0] && !focus)

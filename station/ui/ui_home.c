@@ -87,7 +87,8 @@ static void draw_list(struct ui_dc *dc, const struct ui_home *h, int pad, int to
     float u = dc->u;
     int w = dc->w - 2 * pad;
     SDL_Rect sr = {pad, top, w, HU(u, 44)};
-    ui_draw_text_box(dc, sr, h->search, "Search by name, reference or birth date  ( / )", h->search_focus, false);
+    ui_draw_text_box_caret(dc, sr, h->search, "Search by name, reference or birth date  ( / )", h->search_focus,
+                           false, h->search_caret);
     ui_home_hit(dc, UI_HE_SEARCH, 0, sr);
     int y = sr.y + sr.h + HU(u, 10);
     char count[64];
@@ -153,7 +154,7 @@ static void draw_form(struct ui_dc *dc, const struct ui_home *h, int pad, int to
                     f->error ? ui_colour_rgb(UI_COL_FLAG_RED) : UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE,
                     label_w - HU(u, 14));
         SDL_Rect r = {pad + label_w, y, w, bh};
-        ui_draw_text_box(dc, r, f->value, f->hint, i == h->field_focus, f->error);
+        ui_draw_text_box_caret(dc, r, f->value, f->hint, i == h->field_focus, f->error, f->caret);
         ui_home_hit(dc, UI_HE_FIELD, i, r);
     }
 }
@@ -237,6 +238,7 @@ static enum ui_home_key map_key(const SDL_Keysym *k, char *ch)
     case SDLK_BACKSPACE: return UI_HK_BACKSPACE;
     case SDLK_LEFT: return UI_HK_LEFT;
     case SDLK_RIGHT: return UI_HK_RIGHT;
+    case SDLK_DELETE: return UI_HK_DELETE;
     default: break;
     }
     if ((k->sym >= SDLK_a && k->sym <= SDLK_z) || (k->sym >= SDLK_0 && k->sym <= SDLK_9) ||

@@ -39,7 +39,7 @@ void ui_home_calib_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int 
         ui_text_fit(dc, labels[i], x + in + labw - CU(u, 10), y + bh / 2, lab, CU(u, 9), false, UI_RGB_MUTED,
                     UI_TX_RIGHT | UI_TX_MIDDLE, labw - CU(u, 10));
         SDL_Rect r = {x + in + labw, y, iw - labw, bh};
-        ui_draw_text_box(dc, r, values[i], hints[i], choosing && c->field_focus == i, false);
+        ui_draw_text_box_caret(dc, r, values[i], hints[i], choosing && c->field_focus == i, false, c->caret);
         ui_home_hit(dc, UI_HE_FIELD, i, r);
         y += bh + CU(u, 8);
     }

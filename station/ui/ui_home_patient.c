@@ -328,8 +328,9 @@ static int draw_details(struct ui_dc *dc, const struct ui_home *h, int x, int y,
     if (n_mass == 0)
         ty += line;
     if (box_h)
-        ui_draw_text_box(dc, (SDL_Rect){x + in, ty + PU(u, 4), w - 2 * in, box_h}, h->mass_text,
-                         "the body mass today, kg (Enter saves, Esc cancels)", true, false);
+        ui_draw_text_box_caret(dc, (SDL_Rect){x + in, ty + PU(u, 4), w - 2 * in, box_h}, h->mass_text,
+                               "the body mass today, kg (Enter saves, Esc cancels)", true, false,
+                               h->mass_caret);
     return y + ph;
 }
 

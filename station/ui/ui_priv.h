@@ -208,6 +208,9 @@ void ui_draw_polyline(struct ui_dc *dc, SDL_FPoint *pts, int n, int t, uint32_t 
 /* A text box with its value (or its hint in grey) and, when focused, a caret after the text (a value
  * too long for it shows its end while focused, its start with "…" otherwise). */
 void ui_draw_text_box(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus, bool error);
+/* The same with the caret at byte offset caret of value (-1: the end). */
+void ui_draw_text_box_caret(struct ui_dc *dc, SDL_Rect r, const char *value, const char *hint, bool focus,
+                            bool error, int caret);
 double ui_nice_step(double range, int max_ticks);
 
 /* ui_plot.c: the force curve with its axes, into box; records the mapping in dc->vp. */

@@ -14,6 +14,7 @@
 #include <SDL.h>
 
 #include "check.h"
+#include "drivers/emu.h"
 #include "station/gui/gui.h"
 #include "station/store/store.h"
 #include "station/ui/home.h"
@@ -163,6 +164,20 @@ static inline void shot(struct gui *g, const char *name)
     struct st_err err;
     st_err_clear(&err);
     CHECK_OK(ui_screenshot(gui_ui(g), UI_VIEW_THERAPIST, check_tmppath(path, sizeof path, name), &err), &err);
+}
+
+/* An emulated Chronojump board on a pty at the test's folder/name (its path into link): a device D
+ * finds when link is in $STATION_EXTRA_PORTS. NULL (the case failed) when it cannot start. */
+static inline struct emu *home_board(const char *name, char *link, size_t size)
+{
+    struct emu_opts o = emu_opts_default("chronojump");
+    o.link_path = check_tmppath(link, size, name);
+    o.boot_s = 0.2;
+    struct emu *e = NULL;
+    struct st_err err;
+    st_err_clear(&err);
+    CHECK_OK(emu_start(&o, &e, &err), &err);
+    return e;
 }
 
 #endif

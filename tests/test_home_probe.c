@@ -23,13 +23,7 @@ static void test_probe_in_the_background(void)
     /* A pty nobody answers on: asked last, it keeps the search busy until Esc. */
     int silent = posix_openpt(O_RDWR | O_NOCTTY);
     REQUIRE(silent >= 0 && grantpt(silent) == 0 && unlockpt(silent) == 0);
-    struct emu_opts o = emu_opts_default("chronojump");
-    o.link_path = check_tmppath(link, sizeof link, "ttyBOARD");
-    o.boot_s = 0.2;
-    struct emu *e = NULL;
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(emu_start(&o, &e, &err), &err);
+    struct emu *e = home_board("ttyBOARD", link, sizeof link);
     REQUIRE(e);
     snprintf(ports, sizeof ports, "%s %s", link, ptsname(silent)); /* after the ports the system lists */
     setenv("STATION_EXTRA_PORTS", ports, 1);

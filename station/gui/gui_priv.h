@@ -76,6 +76,12 @@ struct gui_start {
     } * dev;
     int n_devices, device;
     int column; /* 0 protocols, 1 devices */
+    /* A protocol whose blocks use two or more channels (bilateral: a dynamometer per side) asks for a
+     * device per channel: device is the choice of channel `channel`, chan_device the others'. */
+    int *n_channels;                          /* per protocol */
+    char (*chan_sides)[ST_MAX_CHANNELS][24]; /* per protocol and channel: "left", "right", "left and right" */
+    int channel;
+    int chan_device[ST_MAX_CHANNELS];
 };
 
 /* The settings page (gui_settings.c): the settings file's values as they are being edited. */

@@ -26,6 +26,8 @@ void gui_start_free(struct gui_start *gs)
     free(gs->protocols);
     free(gs->names);
     free(gs->devices);
+    free(gs->n_channels);
+    free(gs->chan_sides);
     free(gs->dev);
     memset(gs, 0, sizeof *gs);
 }
@@ -39,11 +41,35 @@ static int add_protocol(void *ctx, const char *path, const struct proto_def *def
         return 0; /* a broken file: `station protocols` says why */
     void *p = realloc(gs->protocols, (size_t)(gs->n_protocols + 1) * sizeof *gs->protocols);
     void *q = p ? realloc(gs->names, (size_t)(gs->n_protocols + 1) * sizeof *gs->names) : NULL;
+    void *nc = q ? realloc(gs->n_channels, (size_t)(gs->n_protocols + 1) * sizeof *gs->n_channels) : NULL;
+    void *cs = nc ? realloc(gs->chan_sides, (size_t)(gs->n_protocols + 1) * sizeof *gs->chan_sides) : NULL;
     if (p)
         gs->protocols = p;
-    if (!q)
+    if (q)
+        gs->names = q;
+    if (nc)
+        gs->n_channels = nc;
+    if (!cs)
         return 1;
-    gs->names = q;
+    gs->chan_sides = cs;
+    /* The channels its blocks use, and the sides each measures (what the choice of devices names). */
+    int n_ch = 1;
+    bool side[ST_MAX_CHANNELS][3] = {{false}};
+    for (int b = 0; b < def->nblocks; b++) {
+        int ch = def->blocks[b].channel;
+        if (ch + 1 > n_ch)
+            n_ch = ch + 1;
+        side[ch][def->blocks[b].side == ST_SIDE_LEFT    ? 0
+                 : def->blocks[b].side == ST_SIDE_RIGHT ? 1
+                                                        : 2] = true;
+    }
+    gs->n_channels[gs->n_protocols] = n_ch;
+    for (int ch = 0; ch < ST_MAX_CHANNELS; ch++)
+        snprintf(gs->chan_sides[gs->n_protocols][ch], sizeof gs->chan_sides[0][0], "%s",
+                 side[ch][2] || (side[ch][0] && side[ch][1]) ? "both sides"
+                 : side[ch][0]                               ? "the left side"
+                 : side[ch][1]                               ? "the right side"
+                                                             : "no block");
     struct ui_home_choice *c = &gs->protocols[gs->n_protocols];
     snprintf(gs->names[gs->n_protocols], sizeof gs->names[0], "%s", def->name);
     snprintf(c->title, sizeof c->title, "%s", def->title[0] ? def->title : def->name);
@@ -60,7 +86,7 @@ static int add_protocol(void *ctx, const char *path, const struct proto_def *def
 }
 
 bool gui_device_add(struct gui_start *gs, const char *title, const char *detail, const char *port,
-                       const char *family)
+                    const char *family)
 {
     void *p = realloc(gs->devices, (size_t)(gs->n_devices + 1) * sizeof *gs->devices);
     void *q = p ? realloc(gs->dev, (size_t)(gs->n_devices + 1) * sizeof *gs->dev) : NULL;
@@ -93,9 +119,10 @@ void gui_start_open(struct gui *g)
     for (int i = 0; i < gs->n_protocols && g->pat.n_protocols > 0; i++)
         if (!strcmp(gs->names[i], g->pat.protocols[g->pat.protocol]))
             gs->protocol = i;
-    gui_device_add(gs, "Demo: the built-in emulated dynamometer",
-               "Nothing to plug in: a simulated patient pushes when cued; saved like any session (mode demo)",
-               NULL, NULL);
+    gui_device_add(
+        gs, "Demo: the built-in emulated dynamometer",
+        "Nothing to plug in: a simulated patient pushes when cued; saved like any session (mode demo)", NULL,
+        NULL);
     g->page = UI_HOME_START;
     g->button_focus = -1;
     gui_say(g, UI_HOME_MSG_INFO, "Choose the protocol and the device, then Enter starts the test.");
@@ -129,6 +156,29 @@ void gui_calibration_words(struct gui *g, const struct drv_driver *drv, const st
         snprintf(buf, size, "%s", cs.text[0] ? cs.text : "never calibrated: C checks it");
 }
 
+/* A protocol on two or more channels needs a different probed dynamometer on each (the demo is one);
+ * false with the message otherwise. */
+static bool channels_chosen(struct gui *g)
+{
+    struct gui_start *gs = &g->start;
+    int n_ch = gs->n_channels[gs->protocol];
+    gs->chan_device[gs->channel] = gs->device;
+    for (int c = 0; c < n_ch && n_ch > 1; c++) {
+        bool twice = false;
+        for (int k = 0; k < c; k++)
+            twice |= gs->chan_device[k] == gs->chan_device[c];
+        if (gs->chan_device[c] <= 0 || gs->chan_device[c] >= gs->n_devices || twice) {
+            gui_say(
+                g, UI_HOME_MSG_ERROR,
+                "This protocol measures on %d dynamometers: D finds them, then choose a different one for "
+                "each channel (Tab goes to the next channel; the demo is a single one)",
+                n_ch);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Runs the test on its own screen, then reopens the home on the patient's page. When the home cannot
  * be opened again (the only fatal case) g->fatal says why and gui_step returns it. */
 static void run_test(struct gui *g)
@@ -155,12 +205,16 @@ static void run_test(struct gui *g)
     struct st_err err;
     st_err_clear(&err);
     enum st_status st = ST_OK;
-    if (gs->device == 0) {
+    gs->chan_device[gs->channel] = gs->device;
+    int n_ch = gs->n_channels[gs->protocol];
+    if (n_ch == 1 && gs->device == 0) {
         st = demo_setup(NULL, &o, &e, &err);
     } else {
-        o.n_ch = 1;
-        o.ch[0].port = gs->dev[gs->device].port;
-        o.ch[0].driver = gs->dev[gs->device].family;
+        o.n_ch = n_ch;
+        for (int c = 0; c < n_ch; c++) {
+            o.ch[c].port = gs->dev[n_ch == 1 ? gs->device : gs->chan_device[c]].port;
+            o.ch[c].driver = gs->dev[n_ch == 1 ? gs->device : gs->chan_device[c]].family;
+        }
     }
     int64_t sid = 0;
     if (st == ST_OK) {
@@ -208,7 +262,20 @@ void gui_start_key(struct gui *g, const struct ui_home_event *e)
             (*sel)++;
         break;
     case UI_HK_TAB:
-    case UI_HK_BACKTAB: gs->column = !gs->column; break;
+    case UI_HK_BACKTAB: {
+        /* protocols, then the device of each channel in turn (one channel: the device) */
+        int n_ch = gs->n_channels[gs->protocol], stops = 1 + n_ch;
+        if (gs->channel >= n_ch) /* another protocol was chosen meanwhile */
+            gs->channel = 0;
+        int at = gs->column == 0 ? 0 : 1 + gs->channel;
+        at = (at + (e->key == UI_HK_TAB ? 1 : stops - 1)) % stops;
+        gs->chan_device[gs->channel] = gs->device;
+        gs->column = at > 0;
+        gs->channel = at > 0 ? at - 1 : gs->channel;
+        if (at > 0)
+            gs->device = gs->chan_device[gs->channel] < gs->n_devices ? gs->chan_device[gs->channel] : 0;
+        break;
+    }
     case UI_HK_ENTER: gui_start_press(g, B_START); break;
     case UI_HK_ESC: gui_start_press(g, gui_probe_searching(g) ? B_PROBE : B_BACK); break;
     case UI_HK_LETTER:
@@ -224,7 +291,8 @@ bool gui_start_press(struct gui *g, enum button b)
     switch (b) {
     case B_START:
         gui_probe_stop(g);
-        run_test(g);
+        if (channels_chosen(g))
+            run_test(g);
         break;
     case B_PROBE:
         if (gui_probe_searching(g))
@@ -268,6 +336,16 @@ void gui_start_fill(struct gui *g, struct ui_home *h)
     h->n_devices = gs->n_devices;
     h->device_selected = gs->device;
     h->start_column = gs->column;
+    int n_ch = gs->n_channels ? gs->n_channels[gs->protocol] : 1;
+    if (n_ch > 1) {
+        int other = gs->channel == 0 ? 1 : 0;
+        int od = gs->chan_device[other];
+        snprintf(h->device_head, sizeof h->device_head,
+                 "2. Channel %d of %d, %s: its device (Tab: channel %d%s%s)", gs->channel + 1, n_ch,
+                 gs->chan_sides[gs->protocol][gs->channel], other + 1,
+                 od > 0 && od < gs->n_devices ? ", " : "",
+                 od > 0 && od < gs->n_devices ? gs->dev[od].port : "");
+    }
     gui_add_button(h, B_START, "Start the test", "Enter", true);
     if (gui_probe_searching(g)) {
         gui_add_button(h, B_PROBE, "Stop the search", "Esc", false);

@@ -159,6 +159,8 @@ struct ui_home {
     const struct ui_home_choice *devices; /* caller-owned */
     int n_devices, device_selected;
     int start_column; /* the list the arrows move in */
+    char device_head[200]; /* the device list's heading when the protocol needs a device per channel;
+                            * "" = the default ("2. The device ...") */
 
     /* The calibration page: the device list is devices/n_devices/device_selected (start page's column 1). */
     struct ui_home_calib calib;

@@ -55,6 +55,6 @@ void ui_home_start_draw(struct ui_dc *dc, const struct ui_home *h, int pad, int 
     int w = (dc->w - 2 * pad - gap) / 2;
     ui_home_choices(dc, "1. The protocol (Tab: the other list)", h->protocols, h->n_protocols,
                 h->protocol_selected, h->start_column == 0, 0, (SDL_Rect){pad, top, w, bottom - top});
-    ui_home_choices(dc, "2. The device (D probes the serial ports)", h->devices, h->n_devices, h->device_selected,
+    ui_home_choices(dc, h->device_head[0] ? h->device_head : "2. The device (D probes the serial ports)", h->devices, h->n_devices, h->device_selected,
                 h->start_column == 1, 1, (SDL_Rect){pad + w + gap, top, w, bottom - top});
 }

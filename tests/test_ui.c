@@ -1409,6 +1409,71 @@ static void test_rep_view(void)
     }
 }
 
+/* The layout unit follows the window and the display's DPI (pure): 1 at the reference size, the
+ * smaller ratio, never below 0.55 x DPI / 96 (the DPI factor in 1..3), never above 3. */
+static void test_layout_unit_follows_dpi(void)
+{
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 1000, 780, 96), 1.0, 1e-6);
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 2000, 780, 96), 1.0, 1e-6); /* the smaller ratio */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_PATIENT, 800, 600, 96), 1.0, 1e-6);
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 992, 720, 0), 720.0 / 780.0, 1e-6); /* unknown: 96 */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 992, 720, NAN), 720.0 / 780.0, 1e-6);
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 992, 720, 72), 720.0 / 780.0, 1e-6); /* below 96: as 96 */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 500, 390, 96), 0.55, 1e-6);         /* the floor */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 992, 720, 192), 1.15 * 720 / 780, 1e-6); /* a dense display:
+                                                                                         * 15 % more at most */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 600, 400, 144), 1.15 * 400 / 780, 1e-6); /* not the 0.825 */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 900, 600, 120), 0.55 * 1.25 > 600.0 / 780 ? 0.6875 : 600.0 / 780,
+               1e-6);
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 200, 156, 300), 0.55, 1e-6); /* a tiny window: 0.55 still */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 2380, 2160, 288), 2.38, 1e-6); /* the window wins */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, 8000, 6000, 96), 3.0, 1e-6);   /* at most 3 */
+    CHECK_NEAR(ui_layout_unit(UI_VIEW_THERAPIST, -5, 0, 96), 0.55, 1e-6);       /* no size: the floor */
+    float last = 0;
+    for (float d = 50; d <= 400; d += 10) { /* more DPI never makes text smaller */
+        float u = ui_layout_unit(UI_VIEW_THERAPIST, 700, 500, d);
+        CHECK(u >= last);
+        last = u;
+    }
+    CHECK(last > ui_layout_unit(UI_VIEW_THERAPIST, 700, 500, 96));
+}
+
+/* The DPI in pixels, at 3840 x 2160: a 15.6-inch 4K panel (282 DPI) shows a full-screen window as the
+ * window's size scales it (the same frame as at 96 DPI), and a 1280 x 720 window on it with larger
+ * text and controls than the same window on a 96 DPI screen (a smaller plot between them). */
+static void test_dpi_pixels(void)
+{
+    static const float dpis[2] = {96.0f, 282.0f};
+    struct ui_fix_copy full[2];
+    SDL_Rect plot[2];
+    for (int i = 0; i < 2; i++) {
+        for (int small = 0; small < 2; small++) {
+            struct ui_opts o = ui_fix_opts(UI_LAYOUT_ONE_WINDOW, small ? 1280 : 3840, small ? 720 : 2160, 800, 600);
+            o.dpi = dpis[i];
+            struct ui *ui = ui_fix_open(&o);
+            REQUIRE(ui);
+            struct ui_model m;
+            full_model(&m);
+            frame(ui, &m);
+            if (small)
+                REQUIRE(ui_plot_rect(ui, UI_VIEW_THERAPIST, &plot[i].x, &plot[i].y, &plot[i].w, &plot[i].h));
+            else
+                full[i] = ui_fix_grab(ui, UI_VIEW_THERAPIST);
+            if (small && i == 1)
+                save_png(ui, "ui-1280x720-at-282dpi.png");
+            ui_close(ui);
+        }
+    }
+    int x0, y0, x1, y1;
+    CHECK(full[0].w == 3840 * 62 / 100 && full[0].h == 2160);
+    CHECK(!ui_fix_diff_box(&full[0], &full[1], &x0, &y0, &x1, &y1));
+    CHECK(plot[1].y > plot[0].y);                 /* a taller header and cue strip above the plot */
+    CHECK(plot[1].h < plot[0].h);                 /* taller buttons and status bar below it */
+    CHECK(plot[1].w < plot[0].w);                 /* wider labels beside it */
+    free(full[0].px);
+    free(full[1].px);
+}
+
 /* The protocol's "no numbers" (feedback changes force): the patient's view loses the force number and
  * nothing else - the cue, the bar, the target and its band stay. */
 static void test_patient_view_without_numbers(void)
@@ -1517,6 +1582,24 @@ static void test_new_block_clean_graph_and_notices(void)
     }
 }
 
+/* The lazy ui's last frame of both views equals a whole frame of m drawn by a new, eager UI. */
+static void same_as_whole(struct ui *ui, const struct ui_model *m)
+{
+    struct ui_fix_copy part = ui_fix_grab(ui, UI_VIEW_THERAPIST), part_p = ui_fix_grab(ui, UI_VIEW_PATIENT);
+    struct ui *full = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
+    REQUIRE(full);
+    frame(full, m);
+    struct ui_fix_copy whole = ui_fix_grab(full, UI_VIEW_THERAPIST), whole_p = ui_fix_grab(full, UI_VIEW_PATIENT);
+    int x0, y0, x1, y1;
+    CHECK(!ui_fix_diff_box(&part, &whole, &x0, &y0, &x1, &y1));
+    CHECK(!ui_fix_diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1));
+    free(part.px);
+    free(part_p.px);
+    free(whole.px);
+    free(whole_p.px);
+    ui_close(full);
+}
+
 /* opts.lazy: a frame is drawn only when it would differ; the numbers alone at most 4 times a second. */
 static void test_lazy_frames(void)
 {
@@ -1542,24 +1625,15 @@ static void test_lazy_frames(void)
     SDL_Delay(270);
     frame(ui, &m); /* ... but after it, only the numbers' places: the same pixels as a whole frame */
     CHECK_INT(ui_frames_drawn(ui), 3);
-    struct ui_fix_copy part = ui_fix_grab(ui, UI_VIEW_THERAPIST), part_p = ui_fix_grab(ui, UI_VIEW_PATIENT);
-    struct ui *full = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
-    REQUIRE(full);
-    frame(full, &m);
-    struct ui_fix_copy whole = ui_fix_grab(full, UI_VIEW_THERAPIST), whole_p = ui_fix_grab(full, UI_VIEW_PATIENT);
-    int x0, y0, x1, y1;
-    CHECK(!ui_fix_diff_box(&part, &whole, &x0, &y0, &x1, &y1));
-    CHECK(!ui_fix_diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1));
-    free(part.px);
-    free(part_p.px);
-    free(whole.px);
-    free(whole_p.px);
-    ui_close(full);
-    double t, f; /* a new sample of the rep in view: drawn at once */
+    same_as_whole(ui, &m);
+    double t, f; /* a new sample of the rep in view: drawn at once (the curve's panel, the numbers and the
+                  * patient view only), the same pixels as a whole frame */
     ui_trace_get(&rep_tr[0], rep_tr[0].n - 1, &t, &f);
-    ui_trace_push(&rep_tr[0], t + 0.001, f);
+    ui_trace_push(&rep_tr[0], t + 0.001, f + 40.0);
+    m.live.force_n = f + 40.0;
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 4);
+    same_as_whole(ui, &m);
     ui_fix_key(SDLK_F1, 0); /* the help overlay */
     ui_poll(ui, &in);
     frame(ui, &m);
@@ -1649,6 +1723,8 @@ int main(void)
     CHECK_RUN(test_rep_view);
     CHECK_RUN(test_new_block_clean_graph_and_notices);
     CHECK_RUN(test_patient_view_without_numbers);
+    CHECK_RUN(test_layout_unit_follows_dpi);
+    CHECK_RUN(test_dpi_pixels);
     CHECK_RUN(test_lazy_frames);
     CHECK_RUN(test_full_screen_key);
     return check_done();

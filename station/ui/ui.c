@@ -86,16 +86,14 @@ static void fit_display(int display, int def_w, int def_h, int *w, int *h)
     *h = r.h * 9 / 10 < 400 ? (r.h < 400 ? r.h : 400) : r.h * 9 / 10;
 }
 
-/* The display's DPI against the 96 of a usual desktop (1 when unknown), clamped to 1..3: text never
- * gets smaller than the window size alone would make it. */
-static float display_scale(SDL_Window *win)
+/* The DPI of the display the window is on (0 when SDL cannot tell: ui_layout_unit takes 96). */
+static float display_dpi(SDL_Window *win)
 {
     float ddpi = 0;
     int d = SDL_GetWindowDisplayIndex(win);
     if (d < 0 || SDL_GetDisplayDPI(d, &ddpi, NULL, NULL) != 0 || !(ddpi > 0))
-        return 1.0f;
-    float k = ddpi / 96.0f;
-    return k < 1.0f ? 1.0f : k > 3.0f ? 3.0f : k;
+        return 0.0f;
+    return ddpi;
 }
 
 static enum st_status win_open(struct ui *ui, int idx, const char *title, int x, int y, int w, int h,
@@ -107,7 +105,7 @@ static enum st_status win_open(struct ui *ui, int idx, const char *title, int x,
     if (!win->win)
         return display_error(err, "the window could not be opened");
     win->id = SDL_GetWindowID(win->win);
-    win->dpi_scale = display_scale(win->win);
+    win->ddpi = ui->opts.dpi > 0 ? ui->opts.dpi : display_dpi(win->win);
     if (!ui->no_gpu)
         win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_TARGETTEXTURE);
     if (win->ren && !SDL_RenderTargetSupported(win->ren)) {
@@ -357,8 +355,8 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
     key->remaining_shown = shown(m->session.state_remaining_s, 0.1);
     norm->live.force_n = 0;
     norm->session.state_remaining_s = 0;
-    if (lv->rep && !ui->rolling)
-        norm->live.t_now_s = 0;
+    norm->live.t_now_s = 0;
+    key->t_now = lv->rep && !ui->rolling ? 0.0 : lv->t_now_s;
     key->help = ui->help;
     key->rolling = ui->rolling;
     key->patient_hidden = ui->patient_hidden;
@@ -370,12 +368,15 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
         key->rects[v] = ui->views[v].shown ? ui->views[v].rect : (SDL_Rect){0, 0, 0, 0};
 }
 
-enum frame_draw { FRAME_SKIP, FRAME_NUMBERS, FRAME_ALL };
+enum frame_draw { FRAME_SKIP, FRAME_NUMBERS, FRAME_LIVE, FRAME_ALL };
 #define UI_NUMBERS_NS (250 * ST_NS_PER_MS) /* numbers alone: 4 redraws a second are plenty to read */
 
 /* opts.lazy: FRAME_SKIP when this frame would look like the last one drawn, or when only the numbers
  * changed and the last drawing is younger than 250 ms; FRAME_NUMBERS when only the numbers changed
- * (and no overlay covers them); FRAME_ALL otherwise. Records what it lets be drawn. */
+ * (and no overlay covers them); FRAME_LIVE when only the curves moved (new points, the rolling clock)
+ * besides them: the therapist's cue strip, numbers and curve panel and the patient view, not the rest
+ * of the therapist view (its header, table, balance, buttons and status bar stay as drawn: most of its
+ * cost); FRAME_ALL otherwise. Records what it lets be drawn. */
 static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
 {
     static struct ui_model norm; /* the UI's thread only (SDL's rule) */
@@ -390,14 +391,24 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
         memcpy(&a, &key, sizeof a);
         memcpy(&b, &ui->drawn_key, sizeof b);
         a.force_shown = b.force_shown = a.remaining_shown = b.remaining_shown = 0;
-        if (memcmp(&a, &b, sizeof a) == 0) {
+        bool overlay = ui->help || ui->abort_pending || m->entry.open;
+        bool parts = !overlay && ui->views[UI_VIEW_THERAPIST].have_numbers;
+        if (memcmp(&a, &b, sizeof a) != 0 && parts) { /* something changed: only the curves? */
+            memset(a.traces, 0, sizeof a.traces);
+            memset(b.traces, 0, sizeof b.traces);
+            a.t_now = b.t_now = 0;
+            if (memcmp(&a, &b, sizeof a) == 0) {
+                ui->drawn_key = key;
+                ui->drawn_ns = st_now_ns();
+                return FRAME_LIVE;
+            }
+        } else if (memcmp(&a, &b, sizeof a) == 0) {
             if (memcmp(&key, &ui->drawn_key, sizeof key) == 0 ||
                 st_now_ns() - ui->drawn_ns < UI_NUMBERS_NS)
                 return FRAME_SKIP;
             ui->drawn_key = key;
             ui->drawn_ns = st_now_ns();
-            bool overlay = ui->help || ui->abort_pending || m->entry.open;
-            return overlay || !ui->views[UI_VIEW_THERAPIST].have_numbers ? FRAME_ALL : FRAME_NUMBERS;
+            return parts ? FRAME_NUMBERS : FRAME_ALL;
         }
     }
     ui->drawn_model = norm;
@@ -455,18 +466,17 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
                            .view = (enum ui_view)v,
                            .w = vp->tw,
                            .h = vp->th};
+        dc.u = ui_layout_unit((enum ui_view)v, dc.w, dc.h, win->ddpi);
         if (v == UI_VIEW_THERAPIST) {
-            dc.u = fminf((float)dc.w / 1000.0f, (float)dc.h / 780.0f);
-            float lo = 0.55f * win->dpi_scale; /* a dense display: no smaller than readable */
-            dc.u = dc.u < lo ? lo : dc.u > 3.0f ? 3.0f : dc.u;
             if (home)
                 ui_home_draw(&dc, home);
             else if (what == FRAME_NUMBERS)
                 ui_therapist_draw_numbers(&dc, m);
+            else if (what == FRAME_LIVE)
+                ui_therapist_draw_live(&dc, m);
             else
                 ui_therapist_draw(&dc, m);
         } else {
-            dc.u = fminf((float)dc.w / 800.0f, (float)dc.h / 600.0f);
             ui_patient_draw(&dc, m);
         }
         vp->drawn = true;

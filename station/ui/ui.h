@@ -294,6 +294,7 @@ const char *ui_flag_words(unsigned flags, char *buf, size_t size);
 const char *ui_ratio_word(enum bal_flag f);
 const char *ui_asym_word(enum bal_flag f);
 
+
 /* The plain words of a direction for the patient: "squeeze in" (ADD) / "push out" (ABD). */
 const char *ui_dir_plain(enum st_dir d);
 
@@ -310,6 +311,19 @@ enum ui_layout {
 
 enum ui_view { UI_VIEW_THERAPIST = 0, UI_VIEW_PATIENT, UI_VIEW_COUNT };
 
+/*
+ * The layout unit of view v drawn at w x h pixels on a display of ddpi dots per inch (pure): every size
+ * of the view is a multiple of it, so text scales with the window and with the display's DPI. From
+ * the window: 1.0 at the view's reference size (therapist 1000 x 780, patient 800 x 600), the smaller
+ * of the two ratios, so the layout always fits. From the display: not below 0.55 x DPI / 96, which
+ * keeps the smallest text as many millimetres high as in a small window of a 96 DPI screen, as far as
+ * 15 % beyond the window's own unit (further, the layout would overflow the window) - so a small
+ * window on a dense display gets larger text than its size alone would give. (The patient's view sizes
+ * its big words from its height and takes the same unit for the rest.) ddpi <= 0 or NAN: 96 (unknown); the DPI factor is taken in 1..3; the result
+ * is at most 3.0 (and the floor never exceeds it).
+ */
+float ui_layout_unit(enum ui_view v, int w, int h, float ddpi);
+
 struct ui_opts {
     enum ui_layout layout;
     int width, height;                 /* therapist window, or the one window; <= 0 = nine tenths of the
@@ -321,6 +335,8 @@ struct ui_opts {
     const char *patient_display_name;  /* the display SDL names so (the Settings page's choice): wins
                                         * over patient_display while it is connected; read in ui_open */
     bool sound;                        /* false: ui_sound() is silent */
+    float dpi;                         /* the display's DPI; <= 0 = ask SDL (SDL_GetDisplayDPI; 96 when
+                                        * it cannot tell): for a display that misreports, and tests */
     const char *font;                  /* NULL = STATION_FONT */
     const char *font_bold;             /* NULL = STATION_FONT_BOLD */
     const char *font_fallback;         /* for scripts the font lacks (CJK); NULL = STATION_FONT_FALLBACK,

@@ -91,6 +91,22 @@ void ui_model_init(struct ui_model *m)
     m->final.ratio_amber = 0.90;
 }
 
+float ui_layout_unit(enum ui_view v, int w, int h, float ddpi)
+{
+    bool patient = v == UI_VIEW_PATIENT;
+    float u = fminf((float)w / (patient ? 800.0f : 1000.0f), (float)h / (patient ? 600.0f : 780.0f));
+    float k = ddpi > 0 ? ddpi / 96.0f : 1.0f; /* (NAN fails the test: unknown) */
+    k = k < 1.0f ? 1.0f : k > 3.0f ? 3.0f : k;
+    /* as many millimetres as a small window's at 96 DPI (readable), but at most 15 % beyond what the
+     * window fits: the layout stays whole (its texts are fitted to their places, not its heights) */
+    float lo = 0.55f * k, fit = u > 0 ? 1.15f * u : 0.0f;
+    if (lo > fit)
+        lo = fit > 0.55f ? fit : 0.55f;
+    if (!(u >= lo)) /* (a NAN or negative size: the floor) */
+        u = lo;
+    return u > 3.0f ? 3.0f : u;
+}
+
 const char *ui_cue_words(enum ui_cue cue, double remaining_s, char *buf, size_t size)
 {
     if (!buf || size == 0)

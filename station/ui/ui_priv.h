@@ -54,7 +54,7 @@ struct ui_win {
     SDL_Renderer *ren;
     uint32_t id;
     int out_w, out_h; /* renderer output size in pixels (last frame) */
-    float dpi_scale;  /* the display's DPI / 96, 1..3: the lower bound of the views' text size */
+    float ddpi;       /* the display's DPI (opts.dpi, else SDL's; 0 unknown): ui_layout_unit */
     struct ui_text_entry text[UI_TEXT_SLOTS];
     uint64_t text_created; /* textures created since open (tests and the bench read it) */
 };
@@ -70,8 +70,10 @@ struct ui_viewport {
     bool have_plot;
     SDL_Rect plot;
     double t0, t1, y0, y1;
-    bool have_numbers;           /* therapist: the last full frame drew the cue strip and numbers here */
+    bool have_numbers;           /* therapist: the last full frame drew the cue strip, the numbers and
+                                  * the curve's panel here */
     SDL_Rect cue_rect, num_rect; /* (ui_therapist_draw_numbers redraws just these) */
+    SDL_Rect plot_box;           /* (ui_therapist_draw_live redraws these and this) */
 };
 
 /* What a frame shows besides the model's plain fields: the traces' newest points (not their whole
@@ -85,6 +87,7 @@ struct ui_trace_sig {
 struct ui_frame_key {
     struct ui_trace_sig traces[UI_MAX_CURVES + 1 + UI_MAX_REPS];
     double force_shown, remaining_shown; /* force_n to 0.1 N, state_remaining_s to 0.1 s */
+    double t_now;                        /* the rolling view's clock (0 in the rep view, which has none) */
     bool help, rolling, patient_hidden, abort_pending;
     int hover_win, hover_x, hover_y;
     SDL_Rect rects[UI_VIEW_COUNT];
@@ -225,6 +228,8 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m);
+/* Only the curves moved (and the numbers): the cue strip, the numbers and the curve's panel. */
+void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m);
 /* ui_entry.c: the entry of pain and notes over the therapist view, above bottom. */
 void ui_entry_draw(struct ui_dc *dc, const struct ui_entry *e, int bottom);
 

@@ -628,7 +628,8 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
         if (right_w > W * 2 / 5)
             right_w = W * 2 / 5;
         int plot_w = W - 2 * pad - gap - right_w;
-        ui_plot_draw(dc, m, (SDL_Rect){pad, y, plot_w, main_h});
+        dc->vp->plot_box = (SDL_Rect){pad, y, plot_w, main_h};
+        ui_plot_draw(dc, m, dc->vp->plot_box);
         int rx = pad + plot_w + gap;
         int num_h = U(u, 184);
         int bal_h = U(u, 136);
@@ -663,5 +664,16 @@ void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m)
     draw_cue(dc, m, vp->cue_rect.x, vp->cue_rect.y, vp->cue_rect.w);
     SDL_RenderSetClipRect(dc->ren, &vp->num_rect);
     draw_numbers(dc, m, vp->num_rect);
+    SDL_RenderSetClipRect(dc->ren, NULL);
+}
+
+/* Only the curves moved besides the numbers: the curve's panel is redrawn where the last full frame put
+ * it (its axes, lines and labels from the same model: pixel-identical to a whole frame), with the cue
+ * strip and the numbers; the header, table, balance, buttons and status bar stay as drawn. */
+void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m)
+{
+    ui_therapist_draw_numbers(dc, m);
+    SDL_RenderSetClipRect(dc->ren, &dc->vp->plot_box);
+    ui_plot_draw(dc, m, dc->vp->plot_box);
     SDL_RenderSetClipRect(dc->ren, NULL);
 }

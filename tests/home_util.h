@@ -116,7 +116,11 @@ static inline void home_final_keys(void *ctx, int64_t session_id, const struct u
         f->keys++;
 }
 
-static inline struct gui *open_gui(const char *db, int w, int h)
+/* The home on db at w x h, nobody at the station, tests of 1 rep per block, quiet; the tests started
+ * from it call observe (with ctx) on every frame of their test screen. */
+static inline struct gui *open_gui_observed(const char *db, int w, int h,
+                                            void (*observe)(void *, int64_t, const struct ui_model *, bool),
+                                            void *ctx)
 {
     struct gui_opts o = gui_opts_default();
     o.db = db;
@@ -128,8 +132,8 @@ static inline struct gui *open_gui(const char *db, int w, int h)
     if (!quiet)
         quiet = fopen("/dev/null", "w");
     o.session_out = quiet; /* the test's progress lines */
-    o.session_observe = home_final_keys;
-    o.session_observe_ctx = &home_final;
+    o.session_observe = observe;
+    o.session_observe_ctx = ctx;
     struct gui *g = NULL;
     struct st_err err;
     st_err_clear(&err);
@@ -138,6 +142,12 @@ static inline struct gui *open_gui(const char *db, int w, int h)
     step(g);
     step(g);
     return g;
+}
+
+/* The same, whose tests' final screens write the report and go back (home_final_keys). */
+static inline struct gui *open_gui(const char *db, int w, int h)
+{
+    return open_gui_observed(db, w, h, home_final_keys, &home_final);
 }
 
 static inline void add_patient(struct store *s, const char *name, const char *ref, const char *birth,

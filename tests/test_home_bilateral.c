@@ -59,22 +59,9 @@ static void test_a_device_per_side(void)
     snprintf(ports, sizeof ports, "%s %s", left, right);
     setenv("STATION_EXTRA_PORTS", ports, 1);
 
-    struct gui_opts o = gui_opts_default();
-    o.db = db;
-    o.therapist = "";
     int pressed = 0;
-    o.session_observe = stop_at_once;
-    o.session_observe_ctx = &pressed;
-    static FILE *quiet;
-    if (!quiet)
-        quiet = fopen("/dev/null", "w");
-    o.session_out = quiet;
-    struct gui *g = NULL;
-    struct st_err err;
-    st_err_clear(&err);
-    CHECK_OK(gui_open(&o, &g, &err), &err);
+    struct gui *g = open_gui_observed(db, 1280, 720, stop_at_once, &pressed);
     REQUIRE(g);
-    step(g);
     key(g, SDLK_RETURN, 0);
     key(g, SDLK_t, 0);
     const struct ui_home *hm = gui_home(g);
@@ -118,6 +105,8 @@ static void test_a_device_per_side(void)
     s = fix_reopen(db);
     struct store_session *list = NULL;
     size_t n = 0;
+    struct st_err err;
+    st_err_clear(&err);
     CHECK_OK(store_session_list(s, 1, &list, &n, &err), &err);
     REQUIRE(n == 1);
     const char *links[2] = {left, right};

@@ -93,6 +93,76 @@ static void test_identity_of_new_and_edited_rows(void)
     sqlite3_close(db);
 }
 
+/* A pulled row of table t from values given as text by column name (the rest NULL). */
+struct fake_row {
+    const struct store_sync_col *cols;
+    size_t ncols;
+    const char *const *kv; /* name, value, ..., NULL */
+};
+
+static void fake_get(void *ctx, size_t i, struct store_sync_val *vals)
+{
+    (void)i;
+    const struct fake_row *f = ctx;
+    for (size_t c = 0; c < f->ncols; c++) {
+        vals[c] = (struct store_sync_val){.p = "", .n = 0, .null = true};
+        for (size_t k = 0; f->kv[k]; k += 2)
+            if (!strcmp(f->kv[k], f->cols[c].name))
+                vals[c] = (struct store_sync_val){.p = f->kv[k + 1], .n = strlen(f->kv[k + 1]), .null = false};
+    }
+}
+
+/* A newer version pulled from another station never overwrites an edit made here that has not been
+ * pushed yet: it waits as a conflict, and keeping either makes a version above both. */
+static void test_unsent_edit_is_never_overwritten(void)
+{
+    char path[512];
+    struct st_err err;
+    struct store *s = fix_open("unsent.db", path, sizeof path);
+    int64_t pid = fix_patient(s, "Una Unsent");
+    struct store_patient p;
+    CHECK_OK(store_patient_get(s, pid, &p, &err), &err);
+    snprintf(p.ref, sizeof p.ref, "R-HERE");
+    CHECK_OK(store_patient_update(s, &p, 0, NULL, &err), &err); /* version 2, not pushed */
+    size_t t = 0;
+    while (strcmp(store_sync_tables[t].name, "patients") != 0)
+        t++;
+    struct store_sync_col cols[STORE_SYNC_MAX_COLS];
+    size_t n = 0;
+    CHECK_OK(store_sync_columns(s, t, cols, &n, &err), &err);
+    const char *kv[] = {"uuid", p.uuid, "display_name", "Una Unsent", "clinic_ref", "R-THERE", "birth_date",
+                        "1990-04-12", "sex", "F", "created", "1700000000", "updated", "1700000001", "origin",
+                        "11111111-1111-4111-8111-111111111111", "edited_by", "22222222-2222-4222-8222-222222222222",
+                        "version", "5", NULL};
+    struct fake_row f = {cols, n, kv};
+    struct store_sync_counts counts = {0};
+    CHECK_OK(store_sync_pull_batch(s, t, cols, n, 1, fake_get, &f, 1, &counts, &err), &err);
+    CHECK_INT(counts.conflicts, 1);
+    CHECK_INT(counts.written, 0);
+    struct store_patient back;
+    CHECK_OK(store_patient_get(s, pid, &back, &err), &err);
+    CHECK_STR(back.ref, "R-HERE");
+    struct store_patient_version *v = NULL;
+    size_t nv = 0;
+    CHECK_OK(store_patient_conflicts(s, pid, &v, &nv, &err), &err);
+    REQUIRE(nv == 2);
+    CHECK(v[0].ours && v[0].version == 2 && !v[1].ours && v[1].version == 5);
+    CHECK_STR(v[1].token, "5@22222222");
+    CHECK_STR(v[1].p.ref, "R-THERE");
+    free(v);
+    CHECK_OK(store_patient_resolve(s, pid, "5", 0, &err), &err);
+    CHECK_OK(store_patient_get(s, pid, &back, &err), &err);
+    CHECK_STR(back.ref, "R-THERE");
+    struct store_row_identity id;
+    CHECK_OK(store_row_identity(s, "patients", pid, &id, &err), &err);
+    CHECK_INT(id.version, 6); /* above both */
+    CHECK_OK(store_patient_conflicts(s, pid, &v, &nv, &err), &err);
+    CHECK_INT(nv, 0);
+    free(v);
+    CHECK_INT(store_patient_resolve(s, pid, "5", 0, &err), ST_ERR_ARG); /* nothing left to settle */
+    store_close(s);
+}
+
 /* `station show`, `note` and `export` take a session's UUID as they take its number. */
 static void test_commands_take_session_uuids(void)
 {
@@ -135,5 +205,6 @@ int main(void)
 {
     CHECK_RUN(test_identity_of_new_and_edited_rows);
     CHECK_RUN(test_commands_take_session_uuids);
+    CHECK_RUN(test_unsent_edit_is_never_overwritten);
     return check_done();
 }

@@ -453,14 +453,21 @@ enum st_status store_sync_alias_add(struct store *s, const char *table, const ch
 }
 
 enum st_status store_sync_upsert(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
-                                 const struct store_sync_val *vals, bool *written, struct st_err *err)
+                                 const struct store_sync_val *vals, sqlite3_stmt **cache, bool *written,
+                                 struct st_err *err)
 {
     *written = false;
-    static char sql[16384];
-    if (!upsert_sql(t, cols, ncols, sql, sizeof sql))
-        return st_err_set(err, ST_ERR_INTERNAL, "the pull query of %s is too long", store_sync_tables[t].name);
-    sqlite3_stmt *st = NULL;
-    enum st_status r = store_stmt(s, sql, STORE_NO_VALS, &st, "writing rows from the clinic server", err);
+    enum st_status r = ST_OK;
+    if (!*cache) { /* made and prepared once per batch */
+        static char sql[16384];
+        if (!upsert_sql(t, cols, ncols, sql, sizeof sql))
+            return st_err_set(err, ST_ERR_INTERNAL, "the pull query of %s is too long", store_sync_tables[t].name);
+        r = store_stmt(s, sql, STORE_NO_VALS, cache, "writing rows from the clinic server", err);
+    } else {
+        sqlite3_reset(*cache);
+        sqlite3_clear_bindings(*cache);
+    }
+    sqlite3_stmt *st = *cache;
     for (size_t i = 0; r == ST_OK && i < ncols; i++)
         r = store_sync_bind_val(s, st, (int)i + 1, cols[i].ref ? STORE_SYNC_TEXT : cols[i].kind, &vals[i], err);
     if (r == ST_OK) {
@@ -471,7 +478,6 @@ enum st_status store_sync_upsert(struct store *s, size_t t, const struct store_s
             r = store_fail(s, rc, "writing rows from the clinic server", err);
         /* else: it refers to a row that is not here (an erased patient's session): skipped */
     }
-    sqlite3_finalize(st);
     return r;
 }
 
@@ -483,6 +489,7 @@ struct pull_work {
     void *ctx;
     int64_t last;
     struct store_sync_counts *counts;
+    sqlite3_stmt *upsert; /* the batch's prepared upsert (store_sync_upsert) */
 };
 
 static enum st_status pull_work(struct store *s, void *ctx, struct st_err *err)
@@ -498,7 +505,7 @@ static enum st_status pull_work(struct store *s, void *ctx, struct st_err *err)
             continue;
         }
         if (how == STORE_SYNC_VERSIONED) {
-            r = store_sync_pull_patient(s, w->t, w->cols, w->ncols, vals, w->counts, err);
+            r = store_sync_pull_patient(s, w->t, w->cols, w->ncols, vals, &w->upsert, w->counts, err);
             continue;
         }
         if (how == STORE_SYNC_TOMBSTONE) {
@@ -509,7 +516,7 @@ static enum st_status pull_work(struct store *s, void *ctx, struct st_err *err)
         if (store_sync_tables[w->t].natural)
             r = natural_alias(s, w->t, w->cols, w->ncols, vals, &aliased, err);
         if (r == ST_OK && !aliased)
-            r = store_sync_upsert(s, w->t, w->cols, w->ncols, vals, &written, err);
+            r = store_sync_upsert(s, w->t, w->cols, w->ncols, vals, &w->upsert, &written, err);
         if (written)
             w->counts->written++;
         else
@@ -528,8 +535,10 @@ enum st_status store_sync_pull_batch(struct store *s, size_t t, const struct sto
 {
     if (t >= store_sync_table_count || ncols == 0)
         return st_err_set(err, ST_ERR_ARG, "no synced table %zu", t);
-    struct pull_work w = {t, cols, ncols, n, get, ctx, last, counts};
-    return store_tx(s, "writing rows from the clinic server", pull_work, &w, err);
+    struct pull_work w = {t, cols, ncols, n, get, ctx, last, counts, NULL};
+    enum st_status r = store_tx(s, "writing rows from the clinic server", pull_work, &w, err);
+    sqlite3_finalize(w.upsert);
+    return r;
 }
 
 /* ------------------------------------------------------------------------------------------------ */

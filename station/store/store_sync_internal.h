@@ -18,16 +18,18 @@ const struct store_sync_val *store_sync_val_of(const struct store_sync_col *cols
 enum st_status store_sync_bind_val(struct store *s, sqlite3_stmt *st, int at, char kind,
                                    const struct store_sync_val *v, struct st_err *err);
 /* Writes one pulled row of table t by its UUID (see store_sync.c); *written: a row was added or
- * changed (false also when it refers to a row that is not here). */
+ * changed (false also when it refers to a row that is not here). *cache holds the prepared statement
+ * between the rows of one batch (NULL at first; the caller finalizes it). */
 enum st_status store_sync_upsert(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
-                                 const struct store_sync_val *vals, bool *written, struct st_err *err);
+                                 const struct store_sync_val *vals, sqlite3_stmt **cache, bool *written,
+                                 struct st_err *err);
 /* Records that uuid (of table) stands for the local row local_id here. */
 enum st_status store_sync_alias_add(struct store *s, const char *table, const char *uuid, int64_t local_id,
                                     struct st_err *err);
 /* A pulled version of a patient, and a pulled tombstone (store_sync_patient.c). */
 enum st_status store_sync_pull_patient(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
-                                       const struct store_sync_val *vals, struct store_sync_counts *counts,
-                                       struct st_err *err);
+                                       const struct store_sync_val *vals, sqlite3_stmt **cache,
+                                       struct store_sync_counts *counts, struct st_err *err);
 enum st_status store_sync_pull_tombstone(struct store *s, const struct store_sync_col *cols, size_t ncols,
                                          const struct store_sync_val *vals, struct store_sync_counts *counts,
                                          struct st_err *err);

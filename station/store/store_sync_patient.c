@@ -83,8 +83,8 @@ static enum st_status conflict_add(struct store *s, const struct store_sync_col 
 }
 
 enum st_status store_sync_pull_patient(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
-                                       const struct store_sync_val *vals, struct store_sync_counts *counts,
-                                       struct st_err *err)
+                                       const struct store_sync_val *vals, sqlite3_stmt **cache,
+                                       struct store_sync_counts *counts, struct st_err *err)
 {
     const char *uuid = vals[0].p;
     int64_t version = int_of(store_sync_val_of(cols, ncols, vals, "version"));
@@ -102,16 +102,26 @@ enum st_status store_sync_pull_patient(struct store *s, size_t t, const struct s
     bool found = false;
     if ((r = local_version(s, uuid, &here, &found, err)) != ST_OK)
         return r;
-    if (!found || version > here.version) {
+    /* An edit made here after this sync's push (another process, in the moment between push and
+     * pull) has not reached the server yet: a newer version from there would overwrite it silently.
+     * It waits as a conflict instead, as two edits made before a sync do. */
+    int64_t unsent = 0;
+    if (found && version > here.version &&
+        (r = store_int(s,
+                       "SELECT count(*) FROM patients WHERE id=? AND edited_by=(SELECT station_uuid FROM sync_meta)"
+                       " AND lseq > coalesce((SELECT pushed FROM sync_marks WHERE tbl='patients'), 0)",
+                       STORE_VALS(sv_int(here.id)), &unsent, "reading a patient's version", err)) != ST_OK)
+        return r;
+    if (!found || (version > here.version && !unsent)) {
         bool written = false;
-        r = store_sync_upsert(s, t, cols, ncols, vals, &written, err);
+        r = store_sync_upsert(s, t, cols, ncols, vals, cache, &written, err);
         if (r == ST_OK) /* a newer version settles the conflicts about older ones */
             r = store_run(s, "DELETE FROM sync_conflicts WHERE patient_uuid=? AND version<?",
                           STORE_VALS(sv_text(uuid), sv_int(version)), "reading a patient's version", err);
         counts->written += written;
         return r;
     }
-    if (version == here.version && by && strcmp(by, here.edited_by) != 0) {
+    if ((version == here.version && by && strcmp(by, here.edited_by) != 0) || unsent) {
         bool added = false;
         r = conflict_add(s, cols, ncols, vals, &added, err);
         counts->conflicts += added;
@@ -249,8 +259,15 @@ static enum st_status resolve_work(struct store *s, void *ctx, struct st_err *er
     const struct resolve *w = ctx;
     const struct store_patient *p = &w->keep->p;
     char sex[2] = {p->sex, 0}, side[2] = {p->side_dominant, 0};
-    /* Written here, so it becomes the next version, made by this station (the trigger). */
-    enum st_status r = store_run(
+    /* The next version must pass every version in the conflict (another station's may be ahead of
+     * ours): first the highest of them, written without the trigger (lseq moved), then the kept fields,
+     * written here, which the trigger makes the next version, by this station. */
+    enum st_status r = store_run(s,
+                                 "UPDATE patients SET lseq=-1, version=max(version, coalesce((SELECT max(version)"
+                                 " FROM sync_conflicts WHERE patient_uuid=?1), 0)) WHERE uuid=?1",
+                                 STORE_VALS(sv_text(w->uuid)), "settling the conflict", err);
+    if (r == ST_OK)
+        r = store_run(
         s,
         "UPDATE patients SET display_name=?, clinic_ref=?, birth_date=?, sex=?, dominant_side=?, leg_length_m=?,"
         " lever_m=?, notes=?, updated=max(updated, ?) WHERE id=?",

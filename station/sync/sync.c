@@ -314,6 +314,7 @@ static enum st_status check_schema(struct conn *c, struct st_err *err)
 struct push {
     struct conn *c;
     size_t t;
+    char name[32]; /* the prepared upsert's name on this connection */
     char sql[16384];
     const char *values[STORE_SYNC_MAX_COLS];
     int lengths[STORE_SYNC_MAX_COLS], formats[STORE_SYNC_MAX_COLS];
@@ -353,7 +354,7 @@ static enum st_status push_row(void *ctx, const struct store_sync_val *vals, siz
         p->values[i] = vals[i].null ? NULL : vals[i].p;
         p->lengths[i] = (int)vals[i].n;
     }
-    PGresult *res = PQexecParams(p->c->pg, p->sql, (int)n, NULL, p->values, p->lengths, p->formats, 0);
+    PGresult *res = PQexecPrepared(p->c->pg, p->name, (int)n, p->values, p->lengths, p->formats, 0);
     enum st_status r = PQresultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(p->c, res, "sending rows", err);
     PQclear(res);
     if (r == ST_OK && store_sync_tables[p->t].how == STORE_SYNC_TOMBSTONE) { /* erased on the server too */
@@ -379,6 +380,14 @@ static enum st_status push_table(struct store *s, struct conn *c, size_t t, size
         r = st_err_set(err, ST_ERR_INTERNAL, "the server upsert of %s is too long", store_sync_tables[t].name);
     for (size_t i = 0; i < n; i++)
         p->formats[i] = cols[i].kind == STORE_SYNC_BLOB;
+    /* Parsed and planned once per table, not once per row. */
+    snprintf(p->name, sizeof p->name, "push_%zu", t);
+    if (r == ST_OK) {
+        PGresult *res = PQprepare(c->pg, p->name, p->sql, (int)n, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            r = server_fail(c, res, "preparing to send rows", err);
+        PQclear(res);
+    }
     char lock[96];
     snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", SYNC_PUSH_LOCK);
     for (size_t count = batch; r == ST_OK && count == batch && !(stop && *stop);) {

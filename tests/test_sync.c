@@ -96,6 +96,18 @@ static void test_two_stations_share_patients_and_sessions(void)
     /* A second sync with nothing new sends and receives nothing. */
     CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
     CHECK(strstr(line, "pushed 0, pulled 0, 0 conflict(s)") != NULL);
+    /* Room 1's dynamometer moved to a third station, which registered it as its own before syncing:
+     * one device there, under its own UUID, and room 1's sessions name it (an alias, not a copy). */
+    char c[512];
+    check_tmppath(c, sizeof c, "c.db");
+    sync_fix_records(c, "Cai Room-Three", 0, 1, 1, "SN-ROOM1");
+    CHECK_INT(sync_at(c, url_b, NULL, 0), 0);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM devices WHERE serial='SN-ROOM1'"), 1);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM sessions"), 4);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM session_devices sd JOIN devices d ON d.id=sd.device_id"
+                           " WHERE d.serial='SN-ROOM1'"),
+              3);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM sync_alias WHERE tbl='devices'"), 1);
 }
 
 /* The patient's row on a station: version and reference. */
@@ -288,6 +300,11 @@ static void test_refusals_are_clear_and_lose_nothing(void)
     snprintf(url, sizeof url, "postgresql://room1:pw-room1@127.0.0.1:%d/clinic4?sslmode=require", pg_cluster()->port);
     CHECK_INT(sync_at(a, url, line, sizeof line), 1);
     CHECK(strstr(line, "SSL") != NULL);
+    /* A database IT never ran `station server init` on. */
+    REQUIRE(pg_exec("postgres", "CREATE DATABASE bare"));
+    REQUIRE(pg_exec("bare", "GRANT USAGE ON SCHEMA public TO room1"));
+    CHECK_INT(sync_at(a, pg_url(url, sizeof url, "room1", "pw-room1", "bare"), line, sizeof line), 1);
+    CHECK(strstr(line, "station server init") != NULL);
     /* Nothing was lost or marked sent; the status says what failed. */
     struct store *s = NULL;
     struct st_err err;

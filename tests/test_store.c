@@ -84,6 +84,7 @@ static const char *const shipped_sha256[] = {
     "0e62f23497f4c96b479f31450845cf40f4403b6ac01fbc83e3b1c9bbda31a7ea",
     "fbb5f0b487e4d47fce306d448c3d0d552bd58dcf304e83a247512ce2c8a36751",
     "8cd07a7db2d3ced05db2f412ea5a692d467230a126ca679f953d3835be788bfb",
+    "87201f5877d30303b522de65d1eeb1e927163fa3f6b2bbd9a799822365be56a8",
 };
 
 /* What the test adds as data to a version-1 file: a patient, a session left running by a crash. */

@@ -555,11 +555,15 @@ static enum st_status rep_write_work(struct store *s, void *ctx, struct st_err *
     if (res != ST_OK)
         return res;
     w->id = sqlite3_last_insert_rowid(s->db);
+    /* With its sync identity at once (schema 7): an update after the insert would write the trace twice.
+     * lseq is the change number the rep's own insert just took. */
+    char suuid[STORE_UUID_SIZE];
+    store_uuid_new(suuid);
     res = store_run(s,
-                    "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data)"
-                    " VALUES(?,?,?,?,'f64le-t-f',?)",
+                    "INSERT INTO rep_samples(rep_id, n, rate_hz, drops, encoding, data, uuid, origin, edited_by, lseq)"
+                    " SELECT ?,?,?,?,'f64le-t-f',?,?, station_uuid, station_uuid, seq FROM sync_meta",
                     STORE_VALS(sv_int(w->id), sv_int((int64_t)w->n), sv_real(w->r->samples_rate_hz),
-                               sv_int(w->r->samples_drops), sv_blob(w->blob, w->n * 16)),
+                               sv_int(w->r->samples_drops), sv_blob(w->blob, w->n * 16), sv_text(suuid)),
                     doing, err);
     if (res == ST_OK && w->decision && w->decision->taken)
         res = status_audit(s, w->r->uuid, w->decision->old_status, w->decision->old_counts, w->r->status,

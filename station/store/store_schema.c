@@ -318,6 +318,11 @@ static const char schema_v5[] =
 static const char schema_v6[] = "ALTER TABLE repetitions ADD COLUMN feedback TEXT"
                                 " CHECK(feedback IS NULL OR feedback IN ('big_force','no_numbers','none'));";
 
+/* Version 7: the samples of a rep are written with their sync identity by store_rep_add itself, not
+ * completed by an update after the insert: updating a row of several kilobytes rewrote the whole trace
+ * (its overflow pages), which made every saved rep write about twice the pages. */
+static const char schema_v7[] = "DROP TRIGGER rep_samples_sync_new;";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
@@ -325,6 +330,7 @@ static const struct migration migrations[] = {
     {4, schema_v4, NULL},
     {5, schema_v5, NULL},
     {6, schema_v6, NULL},
+    {7, schema_v7, NULL},
 };
 
 const char *store_schema_sql(int version)

@@ -280,7 +280,7 @@ int main(int argc, char **argv)
     }
     bool quick = getenv("BENCH_QUICK") && *getenv("BENCH_QUICK") == '1';
     int runs = quick ? 2 : 3;
-    double run_s = quick ? 6 : 12;
+    double run_s = quick ? 6 : 10;
     const double rates[] = {80, 1000, 10000};
     const char *labels[] = {"80 Hz", "1 kHz", "10 kHz (emulator's highest)"};
     printf("bench_peer: %d runs of %g s per reader and rate; %s\n", runs, run_s, dir);
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
     double best[2] = {0, 0};
     for (int who = 0; who < 2; who++)
         for (double rate = 2000; rate <= 64000; rate *= 2) {
-            struct result r = who ? run_station(rate, quick ? 4 : 6) : run_peer(rate, quick ? 4 : 6);
+            struct result r = who ? run_station(rate, 4) : run_peer(rate, 4);
             if (!r.ok || r.lost > loss_tolerance(rate) || r.sent_rate < 0.95 * rate)
                 break;
             best[who] = rate;
@@ -330,8 +330,8 @@ int main(int argc, char **argv)
      * (goal: under 10 % of one core each). */
     double l4[MAX_RUNS], c4[MAX_RUNS], w4[MAX_RUNS];
     int n4 = 0, nc4 = 0, nw4 = 0;
-    double secs4 = quick ? 8 : 12;
-    for (int i = 0; i < runs; i++) {
+    double secs4 = quick ? 8 : 10;
+    for (int i = 0; i < 2; i++) {
         struct result r = run_station_n(2000, secs4, 4, NULL);
         if (r.ok)
             l4[n4++] = r.lost;
@@ -346,7 +346,7 @@ int main(int argc, char **argv)
     char display[16];
     pid_t xvfb = bench_xvfb_start(display, sizeof display);
     if (xvfb > 0) {
-        for (int i = 0; i < runs; i++) {
+        for (int i = 0; i < 2; i++) {
             struct result r = run_station_n(1000, secs4, 4, display);
             if (r.ok)
                 w4[nw4++] = 100.0 * r.cpu_s / secs4;

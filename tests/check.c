@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/lsan.h"
+
+STATION_LSAN_SUPPRESSIONS
+
 int check_failures;
 int check_cases;
 static int skipped;

@@ -10,6 +10,9 @@
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/cli/docs.h"
+#include "common/lsan.h"
+
+STATION_LSAN_SUPPRESSIONS
 
 /* Global options before the command, as git and docker take them: `station --db PATH COMMAND ...` works
  * as `station COMMAND --db PATH ...`. The path goes to $STATION_DB, which every command's database

@@ -72,9 +72,10 @@ enum st_status report_write_progress(struct store *s, int64_t patient_id, const 
                                      enum report_paper paper, const char *path, char *out_path, size_t size,
                                      struct report_layout *layout, struct st_err *err);
 
-/* Releases the process-wide font caches Pango, cairo and fontconfig keep after the first report
- * (they are otherwise reported as leaks by LeakSanitizer). Call once, after the last report of the
- * process; a later report builds them again. */
+/* Drops Pango's default font map (and the fonts it holds) after the last report of the process; a
+ * later report builds it again. fontconfig's configuration stays for the life of the process: freeing
+ * it (FcFini, cairo_debug_reset_static_data) is unsafe while Pango's loader thread may run (common/lsan.h
+ * says why, and names it to LeakSanitizer). */
 void report_fonts_release(void);
 
 #endif

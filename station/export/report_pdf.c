@@ -10,7 +10,6 @@
 #include <libgen.h>
 #include <math.h>
 #include <cairo-pdf.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,8 +275,6 @@ void rpdf_table(struct rpdf *p, const struct rpdf_col *cols, int ncol, const cha
 void rpdf_fonts_release(void)
 {
     pango_cairo_font_map_set_default(NULL); /* drops the default map and with it the fonts it holds */
-    cairo_debug_reset_static_data();
-    FcFini();
 }
 
 bool rpdf_grid_new(struct rpdf_grid *g, size_t nrow, int ncol, size_t cell)

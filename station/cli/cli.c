@@ -291,3 +291,12 @@ int cli_parse(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int 
         *npos = np;
     return -1;
 }
+
+int cli_parse_one(struct cli_cmd *cmd, int argc, char **argv, const char **arg)
+{
+    const char *pos[1] = {NULL};
+    int npos = 0;
+    int rc = cli_parse(cmd, argc, argv, pos, &npos);
+    *arg = npos == 1 ? pos[0] : NULL;
+    return rc;
+}

@@ -75,6 +75,10 @@ struct cli_cmd {
  */
 int cli_parse(struct cli_cmd *cmd, int argc, char **argv, const char **pos, int *npos);
 
+/* cli_parse for a command that takes at most one positional argument (cmd->max_pos is 1): *arg gets
+ * it, or NULL when none was given. Returns as cli_parse does. */
+int cli_parse_one(struct cli_cmd *cmd, int argc, char **argv, const char **arg);
+
 /* How --help prints a command (cli_usage). The default is the text a user reads; station/cli/main.c
  * switches it to make, from the same tables, the man page (`station --man`), the README's command
  * list (`station --synopsis`) and the candidates of bash completion (`station __complete`). */

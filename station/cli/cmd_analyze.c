@@ -32,9 +32,8 @@ int cmd_analyze(int argc, char **argv)
         "with the header t_s,force_n and one sample per line (time in s, force in N, tared).",
         CLI_OPTS(opts), 1, 1,
     };
-    const char *pos[1] = {NULL};
-    int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    const char *arg = NULL; /* the one positional argument, if given */
+    int rc = cli_parse_one(&cmd, argc, argv, &arg);
     if (rc >= 0)
         return rc;
     (void)db;
@@ -49,7 +48,7 @@ int cmd_analyze(int argc, char **argv)
     st_err_clear(&err);
     double *t = NULL, *f = NULL;
     size_t n = 0;
-    if (analyze_read_csv(pos[0], &t, &f, &n, &err) != ST_OK)
+    if (analyze_read_csv(arg, &t, &f, &n, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
 
     struct met_opts mo = met_opts_default();
@@ -61,7 +60,7 @@ int cmd_analyze(int argc, char **argv)
     free(t);
     free(f);
     if (s != ST_OK)
-        return cli_fail("%s: %s", pos[0], st_err_msg(&err));
+        return cli_fail("%s: %s", arg, st_err_msg(&err));
     if (analyze_print(stdout, &m, json, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
     return 0;

@@ -75,16 +75,15 @@ int cmd_export_fhir(int argc, char **argv)
                           sizeof opts / sizeof opts[0],
                           0,
                           1};
-    const char *pos[1] = {NULL};
-    int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    const char *arg = NULL; /* the one positional argument, if given */
+    int rc = cli_parse_one(&cmd, argc, argv, &arg);
     if (rc >= 0)
         return rc;
     long long sid = 0;
     if (patient || all) {
-        if (!patient || !all || npos)
+        if (!patient || !all || arg)
             return cli_usage_error(&cmd, "give either SESSION or --patient ID --all");
-    } else if (npos != 1 || !cli_parse_long(pos[0], 1, INT64_MAX, &sid)) {
+    } else if (!arg || !cli_parse_long(arg, 1, INT64_MAX, &sid)) {
         return cli_usage_error(&cmd, "SESSION must be a session number (see station sessions)");
     }
     char path[4096];

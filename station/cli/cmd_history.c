@@ -748,12 +748,9 @@ int cmd_export(int argc, char **argv)
                           "session-ID-summary.csv, or from --out), or one table with --table; --table samples --rep N\n"
                           "is one repetition's raw trace as station analyze reads it. --patient ID --all: everything\n"
                           "about one patient, as JSON.",
-                          CLI_OPTS(opts),
-                          0,
-                          1};
-    const char *pos[1] = {NULL};
-    int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+                          CLI_OPTS(opts), 0, 1};
+    const char *arg = NULL; /* the one positional argument, if given */
+    int rc = cli_parse_one(&cmd, argc, argv, &arg);
     if (rc >= 0)
         return rc;
     bool by_patient = patient != NULL || all;
@@ -763,12 +760,12 @@ int cmd_export(int argc, char **argv)
     if (by_patient) {
         if (!patient || !all)
             return cli_usage_error(&cmd, "a patient export needs both --patient ID and --all");
-        if (npos || format || table)
+        if (arg || format || table)
             return cli_usage_error(&cmd, "give either SESSION [--format ...] or --patient ID --all");
     } else {
-        if (npos != 1)
+        if (!arg)
             return cli_usage_error(&cmd, "which session? give SESSION (see station sessions)");
-        if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
+        if ((rc = cli_session_arg(&cmd, arg, &sid)) >= 0)
             return rc;
         if (format && !csv && strcmp(format, "json") != 0)
             return cli_usage_error(&cmd, "--format must be json, csv or fhir");
@@ -789,7 +786,7 @@ int cmd_export(int argc, char **argv)
             return cli_usage_error(&cmd, "--raw goes with the reps table or the JSON");
     }
     struct store *s = NULL;
-    if ((rc = cli_db_open_session(db, by_patient ? NULL : pos[0], &s, &sid)) != 0)
+    if ((rc = cli_db_open_session(db, by_patient ? NULL : arg, &s, &sid)) != 0)
         return rc;
     struct st_err err;
     st_err_clear(&err);

@@ -22,23 +22,20 @@ int cmd_note(int argc, char **argv)
                           "SESSION --text TEXT [--therapist NAME]",
                           "Adds the therapist's note to a session (kept in the audit log; printed in the "
                           "report). Prints the note's id.",
-                          CLI_OPTS(opts),
-                          1,
-                          1};
-    const char *pos[1] = {NULL};
-    int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+                          CLI_OPTS(opts), 1, 1};
+    const char *arg = NULL; /* the one positional argument, if given */
+    int rc = cli_parse_one(&cmd, argc, argv, &arg);
     if (rc >= 0)
         return rc;
     int64_t sid = 0;
-    if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
+    if ((rc = cli_session_arg(&cmd, arg, &sid)) >= 0)
         return rc;
     if (!text)
         return cli_usage_error(&cmd, "--text is required");
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if ((rc = cli_db_open_session(db, pos[0], &s, &sid)) != 0)
+    if ((rc = cli_db_open_session(db, arg, &s, &sid)) != 0)
         return rc;
     int64_t th = 0, id = 0;
     enum st_status st = therapist ? store_therapist_ensure(s, therapist, &th, &err) : ST_OK;

@@ -27,12 +27,9 @@ int cmd_report(int argc, char **argv)
                           "SESSION [--out FILE.pdf] [--paper a4|letter] | --patient ID [--protocol NAME]",
                           "Writes the balance report (PDF) of a session, or a patient's progress report; prints "
                           "the file's path on the last line.",
-                          CLI_OPTS(opts),
-                          0,
-                          1};
-    const char *pos[1] = {NULL};
-    int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+                          CLI_OPTS(opts), 0, 1};
+    const char *arg = NULL; /* the one positional argument, if given */
+    int rc = cli_parse_one(&cmd, argc, argv, &arg);
     if (rc >= 0)
         return rc;
     enum report_paper paper;
@@ -40,21 +37,21 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error(&cmd, "--paper must be a4 or letter");
     int64_t sid = 0;
     if (patient) {
-        if (npos)
+        if (arg)
             return cli_usage_error(&cmd, "give either SESSION or --patient ID, not both");
     } else {
         if (protocol)
             return cli_usage_error(&cmd, "--protocol goes with --patient");
-        if (npos != 1)
+        if (!arg)
             return cli_usage_error(&cmd, "which session? give SESSION (see station sessions)");
-        if ((rc = cli_session_arg(&cmd, pos[0], &sid)) >= 0)
+        if ((rc = cli_session_arg(&cmd, arg, &sid)) >= 0)
             return rc;
     }
     char written[4096];
     struct st_err err;
     st_err_clear(&err);
     struct store *s = NULL;
-    if ((rc = cli_db_open_session(db, patient ? NULL : pos[0], &s, &sid)) != 0)
+    if ((rc = cli_db_open_session(db, patient ? NULL : arg, &s, &sid)) != 0)
         return rc;
     enum st_status st;
     int64_t pid = 0;

@@ -24,13 +24,12 @@ int cmd_server(int argc, char **argv)
                           "Creates or updates the clinic server's station schema and the group role `station` "
                           "(run once by the clinic's IT; then give each station its own role in that group).",
                           CLI_OPTS(opts), 1, 1};
-    const char *pos[1] = {NULL};
-    int npos = 0;
-    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    const char *arg = NULL; /* the one positional argument, if given */
+    int rc = cli_parse_one(&cmd, argc, argv, &arg);
     if (rc >= 0)
         return rc;
-    if (strcmp(pos[0], "init") != 0)
-        return cli_usage_error(&cmd, "unknown server command \"%.40s\": the one there is is init", pos[0]);
+    if (strcmp(arg, "init") != 0)
+        return cli_usage_error(&cmd, "unknown server command \"%.40s\": the one there is is init", arg);
     if (!server)
         return cli_usage_error(&cmd, "--server URL is required (the owner's connection to the clinic database)");
     struct store *s = NULL;

@@ -1614,6 +1614,7 @@ static void test_lazy_frames(void)
     CHECK_INT(ui_frames_drawn(ui), 1);
     m.live.t_now_s += 0.5; /* the rep view does not use the clock */
     m.live.force_n += 0.01; /* below the last digit shown */
+    ui_trace_push(&traces[0], 10.5, 3.0); /* nor the device's rolling trace, which streams at rest too */
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 1);
     m.session.cue = UI_CUE_RELAX; /* a new cue: drawn at once */

@@ -159,20 +159,24 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
     /* Native line drawing: the default ("points") builds a point array on the heap for every line
      * strip, i.e. allocations in every frame of the curve. */
     SDL_SetHint(SDL_HINT_RENDER_LINE_METHOD, "2");
+    /* The software renderer draws into the window's own surface (MIT-SHM on X11). Left to itself,
+     * SDL 2.26 backs that surface with an OpenGL texture uploaded at every present, which on a machine
+     * without a GPU is Mesa's llvmpipe: a whole core in two extra threads for a 1600 x 900 window
+     * (bench_ui, Xvfb). An accelerated renderer does not use the surface: this only reaches the
+     * software one. (An SDL_FRAMEBUFFER_ACCELERATION set in the environment still wins.) */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         st = display_error(err, "no video");
         free(ui);
         return st;
     }
     ui->video_up = true;
-    /* The offscreen and dummy drivers have no GPU: draw in software, and keep SDL from creating a GL
-     * context just to ask whether it could accelerate the window surface (it loads the whole Mesa
-     * stack for nothing). The software renderer is also exact to the pixel, which the tests rely on. */
+    /* The offscreen and dummy drivers have no GPU: draw in software (the hint above keeps SDL from
+     * creating a GL context just to ask whether it could accelerate the window surface). The software
+     * renderer is also exact to the pixel, which the tests rely on. */
     const char *driver = SDL_GetCurrentVideoDriver();
-    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0))
         ui->no_gpu = true;
-        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-    }
     if (TTF_Init() != 0) {
         st = st_err_set(err, ST_ERR_INTERNAL, "The text library could not start: %s", TTF_GetError());
         ui_close(ui);
@@ -345,12 +349,15 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
     memset(key, 0, sizeof *key);
     memcpy(norm, m, sizeof *norm); /* padding and all: compared with memcmp */
     const struct ui_live *lv = &m->live;
+    /* Only the traces on screen: in the rep view the devices' rolling traces grow with every sample
+     * (they stream at rest too) but are not drawn, and in the rolling view the reps are not. */
+    bool rep_view = lv->rep && lv->rep->cap > 0 && !ui->rolling;
     int k = 0;
     for (int c = 0; c < UI_MAX_CURVES; c++)
-        key->traces[k++] = trace_sig(lv->curves[c].trace);
-    key->traces[k++] = trace_sig(lv->rep);
+        key->traces[k++] = trace_sig(rep_view ? NULL : lv->curves[c].trace);
+    key->traces[k++] = trace_sig(rep_view ? lv->rep : NULL);
     for (int i = 0; i < UI_MAX_REPS; i++)
-        key->traces[k++] = trace_sig(lv->earlier[i]);
+        key->traces[k++] = trace_sig(rep_view ? lv->earlier[i] : NULL);
     key->force_shown = shown(lv->force_n, 0.1);
     key->remaining_shown = shown(m->session.state_remaining_s, 0.1);
     norm->live.force_n = 0;

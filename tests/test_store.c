@@ -85,6 +85,7 @@ static const char *const shipped_sha256[] = {
     "fbb5f0b487e4d47fce306d448c3d0d552bd58dcf304e83a247512ce2c8a36751",
     "8cd07a7db2d3ced05db2f412ea5a692d467230a126ca679f953d3835be788bfb",
     "87201f5877d30303b522de65d1eeb1e927163fa3f6b2bbd9a799822365be56a8",
+    "8943c375bea29d0ca8b663babb5ca86fe1a594b160776530bd07c831c46db195",
 };
 
 /* What the test adds as data to a version-1 file: a patient, a session left running by a crash. */
@@ -104,6 +105,15 @@ static const char fixture_rows_v5[] =
     " familiarisation, status, counts, flags, contraction, n_samples, created) VALUES("
     "'00000000-0000-4000-8000-000000000003', 1, 1, 0, 1, 'adduction', 'left', 0, 'accepted', 1, 0, 1, 0,"
     " 1700000200);";
+/* ...and to a version-7 file: two measured reps of that session (ADD 200 N, ABD 250 N, both on a
+ * 0.8 m lever), whose balance the version-8 summary must hold after migrating. */
+static const char fixture_rows_v7[] =
+    "INSERT INTO repetitions(uuid, session_id, sequence, block_index, index_in_block, direction, side,"
+    " familiarisation, status, counts, flags, contraction, n_samples, peak_n, lever_m, created, feedback) VALUES"
+    " ('00000000-0000-4000-8000-000000000004', 1, 2, 1, 1, 'adduction', 'left', 0, 'accepted', 1, 0, 1, 0,"
+    " 200, 0.8, 1700000300, 'none'),"
+    " ('00000000-0000-4000-8000-000000000005', 1, 3, 2, 1, 'abduction', 'left', 0, 'accepted', 1, 0, 1, 0,"
+    " 250, 0.8, 1700000400, 'none');";
 static const char fixture_rows_v4[] =
     "INSERT INTO body_mass(patient_id, mass_kg, measured, created) VALUES(1, 70, '2024-01-02', 1700000000);"
     "INSERT INTO audit(at, tbl, row_uuid, action) VALUES(1700000000, 'patients',"
@@ -125,6 +135,7 @@ static void fixture_sql(int version, char *buf, size_t size)
                                  : v == 2 ? fixture_rows_v2
                                  : v == 4 ? fixture_rows_v4
                                  : v == 5 ? fixture_rows_v5
+                                 : v == 7 ? fixture_rows_v7
                                           : "");
         REQUIRE(used < size);
     }
@@ -215,8 +226,9 @@ static void test_store_migrations(void)
                           3);
                 int64_t waiting = 0;
                 CHECK_OK(store_sync_waiting(s, &waiting, &err), &err);
-                CHECK_INT(waiting, 6 + (version >= 5)); /* patient, session, mass, audit row, event, note
-                                                         * (and the rep of a version-5 file) */
+                CHECK_INT(waiting, 6 + (version >= 5) + 2 * (version >= 7)); /* patient, session, mass,
+                                               * audit row, event, note (and the rep of a version-5 file,
+                                               * the two of a version-7 file) */
             }
         }
         if (version == 5) { /* version 6: an older rep's feedback condition is "not recorded" */
@@ -226,6 +238,24 @@ static void test_store_migrations(void)
             REQUIRE(nr == 1);
             CHECK_STR(reps[0].feedback, "");
             free(reps);
+        }
+        if (version >= 1) { /* version 8: every session has its balance summary, settled */
+            CHECK_INT(pragma_int(s->db, "SELECT count(*) FROM session_summary"),
+                      pragma_int(s->db, "SELECT count(*) FROM sessions"));
+            CHECK_INT(pragma_int(s->db, "SELECT count(*) FROM session_summary_stale"), 0);
+            struct store_session os;
+            CHECK_OK(store_session_get(s, 1, &os, &err), &err);
+            CHECK_INT(os.n_reps, version >= 7 ? 3 : version >= 5 ? 1 : 0);
+            CHECK_INT(os.summary.reps, os.n_reps);
+            if (version == 7) { /* 160 / 200 N*m: 0.80, amber */
+                CHECK_INT(os.summary.counting, 2);
+                CHECK_NEAR(os.summary.ratio[ST_SIDE_LEFT], 0.8, 1e-12);
+                CHECK_INT(os.summary.ratio_flag[ST_SIDE_LEFT], BAL_AMBER);
+                CHECK_NAN(os.summary.ratio[ST_SIDE_RIGHT]);
+            } else {
+                CHECK_INT(os.summary.counting, 0);
+                CHECK_NAN(os.summary.ratio[ST_SIDE_LEFT]);
+            }
         }
         /* The migrated file works. */
         int64_t pid = fix_patient(s, "Migrated");

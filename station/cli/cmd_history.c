@@ -3,7 +3,8 @@
  *
  * Everything here reads the store and computes the session balance with bal_compute
  * (protocols/balance.h), the same function the live station and the report use, so the numbers agree
- * everywhere. The ADD:ABD cut-offs are labelled as what they are: groin-injury research in athletes
+ * everywhere; `sessions` reads the balance the store keeps per session (computed by the same function
+ * whenever a session's reps change), so it never reads the reps of every session. The ADD:ABD cut-offs are labelled as what they are: groin-injury research in athletes
  * (CLINICAL.md). The trend marks a change of device (brands differ by up to 16 %) and says for each
  * change from the previous session whether it exceeds the 10 % measurement-error band of CLINICAL.md.
  *
@@ -88,14 +89,7 @@ static const char *ratio_word(double ratio, enum bal_flag flag, char *buf, size_
     return buf;
 }
 
-struct session_line {
-    struct store_session sess;
-    char name[201]; /* the patient's display name */
-    struct bal_result bal;
-    bool have_bal;
-};
-
-static void sessions_json(const struct session_line *l, size_t n)
+static void sessions_json(const struct store_session *l, size_t n)
 {
     struct json_writer w;
     json_init(&w, stdout, true);
@@ -104,7 +98,8 @@ static void sessions_json(const struct session_line *l, size_t n)
     json_key(&w, "sessions");
     json_begin_array(&w);
     for (size_t i = 0; i < n; i++) {
-        const struct store_session *x = &l[i].sess;
+        const struct store_session *x = &l[i];
+        const struct store_session_summary *m = &x->summary;
         char t0[32], t1[32];
         json_begin_object(&w);
         json_kv_int(&w, "session_id", x->id);
@@ -113,7 +108,7 @@ static void sessions_json(const struct session_line *l, size_t n)
         json_kv_string(&w, "ended_utc", x->ended ? store_time_str(x->ended, t1, sizeof t1) : NULL);
         json_kv_int(&w, "patient_id", x->patient_id);
         json_kv_string(&w, "patient_ref", x->patient_ref);
-        json_kv_string(&w, "patient_name", l[i].name);
+        json_kv_string(&w, "patient_name", x->patient_name);
         json_kv_string(&w, "protocol", x->protocol_name[0] ? x->protocol_name : NULL);
         json_kv_string(&w, "status", store_session_status_name(x->status));
         json_kv_int(&w, "reps", x->n_reps);
@@ -121,13 +116,13 @@ static void sessions_json(const struct session_line *l, size_t n)
         json_begin_object(&w);
         for (int side = 0; side < 2; side++) {
             json_key(&w, st_side_name((enum st_side)side));
-            if (!l[i].have_bal || !isfinite(l[i].bal.ratio[side])) {
+            if (!isfinite(m->ratio[side])) {
                 json_null(&w);
                 continue;
             }
             json_begin_object(&w);
-            json_kv_number(&w, "value", l[i].bal.ratio[side]);
-            json_kv_string(&w, "flag", bal_flag_name(l[i].bal.ratio_flag[side]));
+            json_kv_number(&w, "value", m->ratio[side]);
+            json_kv_string(&w, "flag", bal_flag_name(m->ratio_flag[side]));
             json_end_object(&w);
         }
         json_end_object(&w);
@@ -139,7 +134,7 @@ static void sessions_json(const struct session_line *l, size_t n)
     fputc('\n', stdout);
 }
 
-static void sessions_table(const struct session_line *l, size_t n)
+static void sessions_table(const struct store_session *l, size_t n)
 {
     printf("%-7s %-16s ", "session", "date and time");
     print_col("patient", 10);
@@ -147,17 +142,16 @@ static void sessions_table(const struct session_line *l, size_t n)
     print_col("protocol", 20);
     printf("%-11s %-12s %s\n", "status", "ratio left", "ratio right");
     for (size_t i = 0; i < n; i++) {
-        const struct store_session *x = &l[i].sess;
+        const struct store_session *x = &l[i];
+        const struct store_session_summary *m = &x->summary;
         char when[32], ref[32], rl[32], rr[32];
         snprintf(ref, sizeof ref, "%lld", (long long)x->patient_id);
         printf("%-7lld %-16s ", (long long)x->id, local_time_str(x->started, when, sizeof when));
         print_col(x->patient_ref[0] ? x->patient_ref : ref, 10);
-        print_col(l[i].name, 22);
+        print_col(x->patient_name, 22);
         print_col(x->protocol_name[0] ? x->protocol_name : "-", 20);
-        ratio_word(l[i].have_bal ? l[i].bal.ratio[ST_SIDE_LEFT] : NAN, l[i].bal.ratio_flag[ST_SIDE_LEFT], rl,
-                   sizeof rl);
-        ratio_word(l[i].have_bal ? l[i].bal.ratio[ST_SIDE_RIGHT] : NAN, l[i].bal.ratio_flag[ST_SIDE_RIGHT], rr,
-                   sizeof rr);
+        ratio_word(m->ratio[ST_SIDE_LEFT], m->ratio_flag[ST_SIDE_LEFT], rl, sizeof rl);
+        ratio_word(m->ratio[ST_SIDE_RIGHT], m->ratio_flag[ST_SIDE_RIGHT], rr, sizeof rr);
         printf("%-11s %-12s %s\n", store_session_status_name(x->status), rl, rr);
     }
     printf("%zu session(s); times are local (%s)%s\n", n, tzname[0],
@@ -190,30 +184,15 @@ int cmd_sessions(int argc, char **argv)
         rc = cli_fail("%s", st_err_msg(&err));
     else if (store_session_list(s, pid, &list, &n, &err) != ST_OK)
         rc = cli_fail("%s", st_err_msg(&err));
-    struct session_line *lines = rc == 0 ? calloc(n ? n : 1, sizeof *lines) : NULL;
-    if (rc == 0 && !lines)
-        rc = cli_fail("Out of memory listing %zu sessions", n);
-    struct store_patient p = {0};
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        lines[i].sess = list[i];
-        if (p.id != list[i].patient_id && store_patient_get(s, list[i].patient_id, &p, &err) != ST_OK)
-            p.id = 0, p.name[0] = '\0';
-        snprintf(lines[i].name, sizeof lines[i].name, "%s", p.name);
-        struct export_session L;
-        if (export_session_load_balance(s, list[i].id, &L, &err) == ST_OK) {
-            lines[i].bal = L.bal;
-            lines[i].have_bal = true;
-            export_session_free(&L);
-        }
-    }
+    /* Each session's balance is the summary the store keeps with it (store.h, store_session_summary):
+     * no session's reps are read here. */
     if (rc == 0) {
         tzset();
         if (json)
-            sessions_json(lines, n);
+            sessions_json(list, n);
         else
-            sessions_table(lines, n);
+            sessions_table(list, n);
     }
-    free(lines);
     free(list);
     store_close(s);
     return rc;

@@ -25,8 +25,8 @@ static enum st_status status_of(bool ok, const struct st_err *err)
     return err && err->code != ST_OK ? err->code : ST_ERR_IO;
 }
 
-enum st_status export_session_load_balance(struct store *s, int64_t id, struct export_session *L,
-                                          struct st_err *err)
+/* The session, its reps and its balance (what export_session_load adds from the protocol text aside). */
+static enum st_status load_balance(struct store *s, int64_t id, struct export_session *L, struct st_err *err)
 {
     memset(L, 0, sizeof *L);
     enum st_status st = store_session_get(s, id, &L->sess, err);
@@ -54,7 +54,7 @@ enum st_status export_session_load_balance(struct store *s, int64_t id, struct e
 
 enum st_status export_session_load(struct store *s, int64_t id, struct export_session *L, struct st_err *err)
 {
-    enum st_status st = export_session_load_balance(s, id, L, err);
+    enum st_status st = load_balance(s, id, L, err);
     if (st != ST_OK)
         return st;
     /* The title and the sides from the protocol text stored with the session (a session without one

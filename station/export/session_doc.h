@@ -57,10 +57,6 @@ struct export_session {
  * (doc then holds nothing to free). */
 enum st_status export_session_load(struct store *s, int64_t session_id, struct export_session *doc,
                                    struct st_err *err);
-/* The same without what the protocol text adds (protocol_title empty, has_both_side false): the
- * session, its reps and its balance, for a list of many sessions (`station sessions`). */
-enum st_status export_session_load_balance(struct store *s, int64_t session_id, struct export_session *doc,
-                                           struct st_err *err);
 /* Frees what export_session_load allocated (doc itself is the caller's). */
 void export_session_free(struct export_session *doc);
 

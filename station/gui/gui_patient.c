@@ -1,9 +1,9 @@
 /*
  * gui_patient.c - a patient's page of the home: reads what it shows from the store, through the same
  * functions `station patient show`, `sessions` and `trend` use (store_patient_get, store_mass_list,
- * store_session_list with export_session_load for each session's balance, store_trend per protocol),
- * and handles its keys: Up/Down choose a session, P the protocol the trend chart shows, E edits the
- * patient, Esc goes back to the list.
+ * store_session_list with each session's balance summary, export_session_load for the last one's whole
+ * balance, store_trend per protocol), and handles its keys: Up/Down choose a session, P the protocol the
+ * trend chart shows, E edits the patient, Esc goes back to the list.
  */
 #include <math.h>
 #include <stdio.h>
@@ -118,21 +118,19 @@ static enum st_status load(struct gui *g, int64_t id, struct gui_patient *pp, st
         snprintf(r->protocol, sizeof r->protocol, "%s",
                  list[i].protocol_name[0] ? list[i].protocol_name : "no protocol recorded");
         snprintf(r->status, sizeof r->status, "%s", store_session_status_name(list[i].status));
-        struct export_session doc;
-        if (export_session_load(g->s, list[i].id, &doc, err) != ST_OK)
-            continue; /* a session that cannot be read shows without ratios */
-        for (int sd = 0; sd < 2; sd++) {
-            r->have_ratio[sd] = isfinite(doc.bal.ratio[sd]);
-            r->ratio[sd] = doc.bal.ratio[sd];
-            r->ratio_flag[sd] = doc.bal.ratio_flag[sd];
+        for (int sd = 0; sd < 2; sd++) { /* the balance the store keeps with the session: no reps read */
+            r->have_ratio[sd] = isfinite(list[i].summary.ratio[sd]);
+            r->ratio[sd] = list[i].summary.ratio[sd];
+            r->ratio_flag[sd] = list[i].summary.ratio_flag[sd];
         }
-        if (!pp->have_last && list[i].n_reps > 0) {
+        struct export_session doc;
+        if (!pp->have_last && list[i].n_reps > 0 && export_session_load(g->s, list[i].id, &doc, err) == ST_OK) {
             pp->have_last = true;
             pp->last = doc.bal;
             pp->last_params = doc.params;
             snprintf(pp->last_title, sizeof pp->last_title, "Last balance: %s, %s", r->when, r->protocol);
+            export_session_free(&doc);
         }
-        export_session_free(&doc);
     }
     pp->n_sessions = (int)n;
     pp->selected = n > 0 ? 0 : -1;

@@ -61,7 +61,7 @@
 #include "protocols/limb.h"
 #include "protocols/metrics.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_APPLICATION_ID 1398033969 /* 0x53544e31, "STN1" */
 #define STORE_UUID_SIZE 37              /* 36 characters and the NUL */
 
@@ -275,6 +275,27 @@ enum store_session_status {
 };
 const char *store_session_status_name(enum store_session_status st); /* "running", ... */
 
+/*
+ * The balance of a session at a glance, as bal_compute (protocols/balance.h) finds it from the session's
+ * reps under the parameters it was judged by (store_session_bal_params): the ADD:ABD ratio per side and
+ * the asymmetry per direction, with their flags. The store keeps it in the file (schema 8,
+ * station/store/store_summary.c) and updates it in the same transaction as every change it depends on
+ * (a rep added, decided or erased, a session's patient changed by a merge, a leg length edited, rows
+ * pulled from the clinic server), so listing sessions never reads their reps.
+ */
+struct store_session_summary {
+    int reps;                               /* reps stored, whatever their status */
+    int counting;                           /* reps that count toward the balance */
+    double ratio[ST_SIDE_COUNT];            /* bal_result.ratio: NAN not available */
+    enum bal_flag ratio_flag[ST_SIDE_COUNT];
+    bool ratio_corrected;
+    double asym_pct[ST_DIR_COUNT];          /* bal_result.asym_pct */
+    enum st_side weaker[ST_DIR_COUNT];
+    enum bal_flag asym_flag[ST_DIR_COUNT];
+};
+/* The summary of a balance bal_compute made (pure; out is the caller's). */
+void store_session_summary_of(const struct bal_result *bal, struct store_session_summary *out);
+
 struct store_session {
     int64_t id;                 /* out */
     char uuid[STORE_UUID_SIZE]; /* out */
@@ -297,7 +318,9 @@ struct store_session {
     char therapist[201];
     char protocol_name[128];
     char protocol_sha256[65];
-    int n_reps;
+    int n_reps;                            /* reps stored (summary.reps) */
+    char patient_name[201];                /* the patient's display name */
+    struct store_session_summary summary; /* the balance of its reps, as bal_compute finds it */
 };
 
 /* Starts a session (status running, recording this host's name and this process's id); fills
@@ -333,9 +356,9 @@ enum st_status store_session_events(struct store *s, int64_t session_id, struct 
 enum st_status store_session_end(struct store *s, int64_t session_id, enum store_session_status status,
                                  double sample_rate_hz, double jitter_ms, int64_t drops, int64_t bad_lines,
                                  struct st_err *err);
-/* Loads session_id into sess (the caller's), with the joined fields (patient UUID and reference,
- * therapist, protocol name and hash, rep count) and the device of each channel. ST_ERR_NOT_FOUND names
- * the id. */
+/* Loads session_id into sess (the caller's), with the joined fields (patient UUID, reference and
+ * name, therapist, protocol name and hash, rep count, the balance summary) and the device of each
+ * channel. ST_ERR_NOT_FOUND names the id. */
 enum st_status store_session_get(struct store *s, int64_t session_id, struct store_session *sess,
                                  struct st_err *err);
 /* Sessions, newest first, filled as by store_session_get; patient_id 0 lists all. New array in *out

@@ -84,8 +84,8 @@ enum st_status store_protocol_text(struct store *s, int64_t protocol_id, char **
     return r;
 }
 
-static enum st_status bal_params_of(struct store *s, int64_t protocol_id, int64_t patient_id, double mass_kg,
-                                    struct bal_params *out, struct st_err *err)
+enum st_status store_bal_params(struct store *s, int64_t protocol_id, int64_t patient_id, double mass_kg,
+                                struct bal_params *out, struct st_err *err)
 {
     *out = bal_params_default();
     out->body_mass_kg = mass_kg;
@@ -115,7 +115,7 @@ static enum st_status bal_params_of(struct store *s, int64_t protocol_id, int64_
 enum st_status store_session_bal_params(struct store *s, const struct store_session *sess,
                                         struct bal_params *out, struct st_err *err)
 {
-    return bal_params_of(s, sess->protocol_id, sess->patient_id, sess->body_mass_kg, out, err);
+    return store_bal_params(s, sess->protocol_id, sess->patient_id, sess->body_mass_kg, out, err);
 }
 
 struct trend_session {
@@ -161,7 +161,7 @@ static enum st_status trend_fill(struct store *s, int64_t patient_id, struct tre
     if (!b)
         r = st_err_set(err, ST_ERR_NOMEM, NULL);
     if (r == ST_OK)
-        r = bal_params_of(s, x->protocol_id, patient_id, row->body_mass_kg, &params, err);
+        r = store_bal_params(s, x->protocol_id, patient_id, row->body_mass_kg, &params, err);
     if (r == ST_OK) {
         store_reps_to_balance(reps, nreps, b);
         bal_compute(b, nreps, &params, &row->bal);

@@ -11,6 +11,7 @@
  *   store_audit.c    the audit trail (who changed what, when, why)
  *   store_rep.c      sessions, reps and the pending queue of reps not yet written
  *   store_history.c  the trend of one patient, and the balance parameters a session was judged by
+ *   store_summary.c  each session's balance kept in the file for listings, and how it stays right
  *   store_note.c     the therapist's notes on a session (for the report)
  *   store_sync.c     the clinic server sync's side of the store: identity, push and pull batches
  *                    (its manual: store_sync.h); store_sync_patient.c: versions, conflicts, merges
@@ -212,6 +213,27 @@ enum st_status store_patient_erase_tx(struct store *s, int64_t id, const char *u
 void store_patient_read_row(sqlite3_stmt *st, void *item);
 /* Today's local date, YYYY-MM-DD (store_patient.c). */
 void store_today(char out[11]);
+
+/* The balance parameters of a session with this protocol (0: none, the defaults), patient and body mass
+ * (store_history.c; store_session_bal_params is it for a struct store_session). */
+enum st_status store_bal_params(struct store *s, int64_t protocol_id, int64_t patient_id, double mass_kg,
+                                struct bal_params *out, struct st_err *err);
+
+/* The session summaries (store_summary.c). */
+/* session_id's summary computed from its reps into *out; *found false (out untouched) when there is no
+ * such session. out's fields except reps and counting are what store_session_summary_of gives. */
+enum st_status store_summary_compute(struct store *s, int64_t session_id, struct store_session_summary *out,
+                                     bool *found, struct st_err *err);
+/* Recomputes and writes the summary of every session marked stale, inside the caller's transaction, and
+ * clears the marks (store_tx calls it before every COMMIT; the version 8 migration to fill the table). */
+enum st_status store_summary_settle(struct store *s, const char *doing, struct st_err *err);
+/* The columns of a session's summary in the order store_summary_read reads them from column i on, for a
+ * query that joins session_summary as `sm`. */
+#define STORE_SUMMARY_COLS                                                                                   \
+    "sm.reps, sm.counting, sm.ratio_left, sm.ratio_right, sm.ratio_both, sm.ratio_flag_left, sm.ratio_flag_right,"    \
+    " sm.ratio_flag_both, sm.ratio_corrected, sm.asym_adduction, sm.asym_abduction, sm.weaker_adduction,"    \
+    " sm.weaker_abduction, sm.asym_flag_adduction, sm.asym_flag_abduction"
+void store_summary_read(sqlite3_stmt *st, int i, struct store_session_summary *m);
 
 /* The schema (store_schema.c): brings the file from its user_version to STORE_SCHEMA_VERSION inside
  * the caller's transaction. */

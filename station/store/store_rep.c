@@ -188,14 +188,21 @@ enum st_status store_session_end(struct store *s, int64_t session_id, enum store
     return store_tx(s, "ending the session", session_end_work, &e, err);
 }
 
+/* Whether the file holds a settled summary of session s (store_summary.c). */
+#define SUMMARY_FRESH                                                                                        \
+    "(sm.session_id IS NOT NULL AND NOT EXISTS(SELECT 1 FROM session_summary_stale ss"                       \
+    " WHERE ss.session_id = s.id))"
 #define SESSION_SELECT                                                                                       \
     "SELECT s.id, s.uuid, s.patient_id, s.therapist_id, s.protocol_id, s.position, s.mode, s.seed,"          \
     " s.body_mass_kg, s.lever_m, s.started, s.ended, s.status, s.sample_rate_hz, s.jitter_ms,"               \
     " s.drops, s.bad_lines, p.uuid, p.clinic_ref, t.name, pr.name, pr.sha256,"                               \
-    " (SELECT count(*) FROM repetitions r WHERE r.session_id = s.id)"                                        \
+    " CASE WHEN " SUMMARY_FRESH " THEN sm.reps"                                                              \
+    " ELSE (SELECT count(*) FROM repetitions r WHERE r.session_id = s.id) END, p.display_name,"              \
+    " " SUMMARY_FRESH ", " STORE_SUMMARY_COLS                                                                \
     " FROM sessions s JOIN patients p ON p.id = s.patient_id"                                                \
     " LEFT JOIN therapists t ON t.id = s.therapist_id"                                                       \
-    " LEFT JOIN protocols pr ON pr.id = s.protocol_id"
+    " LEFT JOIN protocols pr ON pr.id = s.protocol_id"                                                       \
+    " LEFT JOIN session_summary sm ON sm.session_id = s.id"
 
 static void read_session(sqlite3_stmt *st, void *item)
 {
@@ -226,33 +233,66 @@ static void read_session(sqlite3_stmt *st, void *item)
     store_col_text(st, 20, x->protocol_name, sizeof x->protocol_name);
     store_col_text(st, 21, x->protocol_sha256, sizeof x->protocol_sha256);
     x->n_reps = sqlite3_column_int(st, 22);
+    store_col_text(st, 23, x->patient_name, sizeof x->patient_name);
+    if (sqlite3_column_int(st, 24))
+        store_summary_read(st, 25, &x->summary);
+    else
+        x->summary.counting = -1; /* not stored yet: session_details computes it */
 }
 
-struct channel_device {
-    int64_t channel, device_id;
+/* Fills x->summary when the file has none settled for it (a change made behind the store's back, not
+ * yet settled: store_summary.c). */
+static enum st_status session_summary(struct store *s, struct store_session *x, struct st_err *err)
+{
+    bool found = false;
+    return x->summary.counting < 0 ? store_summary_compute(s, x->id, &x->summary, &found, err) : ST_OK;
+}
+
+struct session_device {
+    int64_t session_id, channel, device_id;
 };
 
-static void read_channel_device(sqlite3_stmt *st, void *item)
+static void read_session_device(sqlite3_stmt *st, void *item)
 {
-    struct channel_device *c = item;
-    c->channel = sqlite3_column_int64(st, 0);
-    c->device_id = sqlite3_column_int64(st, 1);
+    struct session_device *c = item;
+    c->session_id = sqlite3_column_int64(st, 0);
+    c->channel = sqlite3_column_int64(st, 1);
+    c->device_id = sqlite3_column_int64(st, 2);
 }
 
-/* Fills x->device_id[] from session_devices. */
-static enum st_status read_session_devices(struct store *s, struct store_session *x, const char *doing,
-                                           struct st_err *err)
+static int session_ptr_by_id(const void *a, const void *b)
 {
-    void *rows = NULL;
-    size_t n = 0;
-    enum st_status r = store_rows(s, "SELECT channel, device_id FROM session_devices WHERE session_id=?",
-                                  STORE_VALS(sv_int(x->id)), sizeof(struct channel_device),
-                                  read_channel_device, &rows, &n, doing, err);
-    const struct channel_device *c = rows;
+    int64_t x = (*(struct store_session *const *)a)->id, y = (*(struct store_session *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Fills device_id[] of the n sessions arr from the rows of session_devices that `sql` (with its values)
+ * reads as (session_id, channel, device_id): one query for a whole list, not one per session. */
+static enum st_status sessions_devices(struct store *s, struct store_session *arr, size_t n, const char *sql,
+                                       const struct store_val *v, size_t nv, const char *doing,
+                                       struct st_err *err)
+{
+    if (n == 0)
+        return ST_OK;
+    struct store_session **by_id = malloc(n * sizeof *by_id);
+    if (!by_id)
+        return st_err_set(err, ST_ERR_NOMEM, NULL);
     for (size_t i = 0; i < n; i++)
-        if (c[i].channel >= 0 && c[i].channel < ST_MAX_CHANNELS)
-            x->device_id[c[i].channel] = c[i].device_id;
+        by_id[i] = &arr[i];
+    qsort(by_id, n, sizeof *by_id, session_ptr_by_id);
+    void *rows = NULL;
+    size_t len = 0;
+    enum st_status r = store_rows(s, sql, v, nv, sizeof(struct session_device), read_session_device, &rows,
+                                  &len, doing, err);
+    const struct session_device *c = rows;
+    for (size_t i = 0; i < len; i++) {
+        struct store_session key = {.id = c[i].session_id}, *k = &key;
+        struct store_session **x = bsearch(&k, by_id, n, sizeof *by_id, session_ptr_by_id);
+        if (x && c[i].channel >= 0 && c[i].channel < ST_MAX_CHANNELS)
+            (*x)->device_id[c[i].channel] = c[i].device_id;
+    }
     free(rows);
+    free(by_id);
     return r;
 }
 
@@ -266,7 +306,11 @@ enum st_status store_session_get(struct store *s, int64_t session_id, struct sto
         return st_err_set(err, ST_ERR_NOT_FOUND, "There is no session %lld in %s: see `station sessions`",
                           (long long)session_id, s->path);
     if (r == ST_OK)
-        r = read_session_devices(s, sess, "reading a session", err);
+        r = session_summary(s, sess, err);
+    if (r == ST_OK)
+        r = sessions_devices(s, sess, 1,
+                             "SELECT session_id, channel, device_id FROM session_devices WHERE session_id=?",
+                             STORE_VALS(sv_int(session_id)), "reading a session", err);
     return r;
 }
 
@@ -283,7 +327,15 @@ enum st_status store_session_list(struct store *s, int64_t patient_id, struct st
                          read_session, &rows, n, "listing sessions", err);
     struct store_session *arr = rows;
     for (size_t i = 0; r == ST_OK && i < *n; i++)
-        r = read_session_devices(s, &arr[i], "listing sessions", err);
+        r = session_summary(s, &arr[i], err);
+    if (r == ST_OK)
+        r = patient_id > 0
+                ? sessions_devices(s, arr, *n,
+                                   "SELECT sd.session_id, sd.channel, sd.device_id FROM session_devices sd"
+                                   " JOIN sessions x ON x.id = sd.session_id WHERE x.patient_id=?",
+                                   STORE_VALS(sv_int(patient_id)), "listing sessions", err)
+                : sessions_devices(s, arr, *n, "SELECT session_id, channel, device_id FROM session_devices",
+                                   STORE_NO_VALS, "listing sessions", err);
     if (r != ST_OK) {
         free(rows);
         rows = NULL;

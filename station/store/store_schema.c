@@ -16,7 +16,8 @@
  *    reps never reads the traces.
  *  - ON DELETE CASCADE from patient to body masses, sessions, reps and samples: erasing a patient
  *    (store_patient_delete) removes everything measured on them in one statement.
- *  - Indexes serve `station sessions [--patient]`, `station show`, and the trend query.
+ *  - Indexes serve `station sessions [--patient]`, `station show`, and the trend query; the balance
+ *    `station sessions` lists is kept per session in session_summary (version 8, store_summary.c).
  */
 #include "station/store/store_internal.h"
 
@@ -177,7 +178,8 @@ const struct store_table store_schema_tables[] = {
     {"calibrations", 1}, {"protocols", 1},     {"sessions", 1},  {"session_devices", 1},
     {"repetitions", 1},  {"rep_samples", 1},   {"audit", 1},     {"session_events", 3},
     {"session_notes", 4}, {"sync_meta", 5},     {"sync_marks", 5}, {"sync_alias", 5},
-    {"sync_tombstones", 5}, {"sync_conflicts", 5}, {NULL, 0},
+    {"sync_tombstones", 5}, {"sync_conflicts", 5}, {"session_summary", 8}, {"session_summary_stale", 8},
+    {NULL, 0},
 };
 
 /* One step: from version `to - 1` to `to`. sql runs first (may be NULL), then fn (may be NULL). */
@@ -323,6 +325,47 @@ static const char schema_v6[] = "ALTER TABLE repetitions ADD COLUMN feedback TEX
  * (its overflow pages), which made every saved rep write about twice the pages. */
 static const char schema_v7[] = "DROP TRIGGER rep_samples_sync_new;";
 
+/* Version 8: a summary of each session's balance (store_summary.c), so that listing 10,000 sessions
+ * reads one row per session instead of every session's reps, protocol and patient (1.5 s at 10,000
+ * sessions before). The triggers only mark a session stale, on every change the balance depends on:
+ * its reps (inserted, erased, moved, or a column the balance reads changed: a decision, a peak),
+ * the session's patient, protocol or body mass, and the patient's leg length (the gravity
+ * correction). They are plain SQL, so they fire for every writer - the station's, a sync's pull, a
+ * merge, a cascade - and the store recomputes the stale sessions with bal_compute in the same
+ * transaction (store_tx), before its COMMIT. The stale table has no foreign key (a session erased
+ * with its reps leaves a mark that the next settle drops) and no unique key: a session changed twice
+ * is marked twice, as a plain INSERT - a trigger's OR IGNORE would give way to the conflict policy of
+ * the statement that fired it (a pulled row's upsert aborts on it). The migration's function fills
+ * the summary of every session already in the file. */
+static const char schema_v8[] =
+    "CREATE TABLE session_summary("
+    " session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,"
+    " reps INTEGER NOT NULL,"
+    " counting INTEGER NOT NULL,"
+    " ratio_left REAL, ratio_right REAL, ratio_both REAL,"
+    " ratio_flag_left TEXT, ratio_flag_right TEXT, ratio_flag_both TEXT,"
+    " ratio_corrected INTEGER NOT NULL,"
+    " asym_adduction REAL, asym_abduction REAL,"
+    " weaker_adduction TEXT, weaker_abduction TEXT,"
+    " asym_flag_adduction TEXT, asym_flag_abduction TEXT);"
+    "CREATE TABLE session_summary_stale(session_id INTEGER NOT NULL);"
+    "CREATE INDEX session_summary_stale_session ON session_summary_stale(session_id);"
+    "CREATE TRIGGER summary_rep_new AFTER INSERT ON repetitions BEGIN"
+    " INSERT INTO session_summary_stale VALUES(NEW.session_id); END;"
+    "CREATE TRIGGER summary_rep_edit AFTER UPDATE OF session_id, direction, side, familiarisation, status,"
+    " counts, contraction, peak_n, lever_m ON repetitions BEGIN"
+    " INSERT INTO session_summary_stale VALUES(OLD.session_id);"
+    " INSERT INTO session_summary_stale SELECT NEW.session_id WHERE NEW.session_id <> OLD.session_id; END;"
+    "CREATE TRIGGER summary_rep_gone AFTER DELETE ON repetitions BEGIN"
+    " INSERT INTO session_summary_stale VALUES(OLD.session_id); END;"
+    "CREATE TRIGGER summary_session_new AFTER INSERT ON sessions BEGIN"
+    " INSERT INTO session_summary_stale VALUES(NEW.id); END;"
+    "CREATE TRIGGER summary_session_edit AFTER UPDATE OF id, patient_id, protocol_id, body_mass_kg ON sessions"
+    " BEGIN INSERT INTO session_summary_stale VALUES(NEW.id); END;"
+    "CREATE TRIGGER summary_patient_edit AFTER UPDATE OF leg_length_m ON patients BEGIN"
+    " INSERT INTO session_summary_stale SELECT id FROM sessions WHERE patient_id=NEW.id; END;"
+    "INSERT INTO session_summary_stale SELECT id FROM sessions;";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
@@ -331,6 +374,7 @@ static const struct migration migrations[] = {
     {5, schema_v5, NULL},
     {6, schema_v6, NULL},
     {7, schema_v7, NULL},
+    {8, schema_v8, store_summary_settle},
 };
 
 const char *store_schema_sql(int version)

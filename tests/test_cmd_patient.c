@@ -222,6 +222,7 @@ static void test_cmd_history(void)
                 CHECK_OK(store_rep_add(s, sid[k], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
                 fix_rep(&r, seq++, ST_DIR_ABD, (enum st_side)side, 200 - i, 0.8, 70, t, f, FIX_SAMPLES);
                 r.pain = i;
+                snprintf(r.feedback, sizeof r.feedback, "no_numbers"); /* the ADD reps': not recorded */
                 CHECK_OK(store_rep_add(s, sid[k], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
             }
         CHECK_OK(store_session_end(s, sid[k], STORE_SESSION_COMPLETE, 80, 0.5, 0, 0, &err), &err);
@@ -340,7 +341,9 @@ static void test_cmd_history(void)
     CHECK_INT(run(cmd_export, "export", sid1, "--table", "reps", "--db", db, NULL), 0);
     CHECK(strncmp(out_buf, "session_id,session_uuid,rep_id,rep_uuid,sequence,", 49) == 0);
     CHECK_INT(count_lines(out_buf), 1 + 12);
-    CHECK(strstr(out_buf, ",\"said \"\"ouch\"\", then, ok\"\r\n") != NULL);
+    CHECK(strstr(out_buf, ",pain,note,feedback\r\n") != NULL); /* the patient's screen, as the JSON has it */
+    CHECK(strstr(out_buf, ",\"said \"\"ouch\"\", then, ok\",\r\n") != NULL); /* ADD: not recorded */
+    CHECK(strstr(out_buf, ",2,,no_numbers\r\n") != NULL);                   /* ABD: pain 2, no note */
     CHECK(strstr(out_buf, ",adduction,left,0,accepted,1,1,") != NULL);
     CHECK(strstr(out_buf, ",1,1,1,adduction,left,") != NULL); /* sequence 1, block 1, index 1 */
     CHECK_INT(run(cmd_export, "export", sid1, "--format", "csv", "--table", "reps", "--raw", "--db", db, NULL), 0);
@@ -512,11 +515,11 @@ static void test_cmd_csv_formula_cells(void)
     char sids[32];
     snprintf(sids, sizeof sids, "%lld", (long long)sid);
     CHECK_INT(run(cmd_export, "export", sids, "--format", "csv", "--table", "reps", "--db", db, NULL), 0);
-    CHECK(strstr(out_buf, ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"ok\"\")\"\r\n") != NULL);
-    CHECK(strstr(out_buf, ",'+1\r\n") != NULL);
-    CHECK(strstr(out_buf, ",'-2\r\n") != NULL);
-    CHECK(strstr(out_buf, ",'@SUM(A1)\r\n") != NULL);
-    CHECK(strstr(out_buf, ",plain -3\r\n") != NULL);
+    CHECK(strstr(out_buf, ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"ok\"\")\",\r\n") != NULL);
+    CHECK(strstr(out_buf, ",'+1,\r\n") != NULL);
+    CHECK(strstr(out_buf, ",'-2,\r\n") != NULL);
+    CHECK(strstr(out_buf, ",'@SUM(A1),\r\n") != NULL);
+    CHECK(strstr(out_buf, ",plain -3,\r\n") != NULL); /* (then the feedback: not recorded) */
     CHECK(strstr(out_buf, ",1,1,-1.5,") != NULL); /* accepted, counts, then baseline_n: a number */
     CHECK(strstr(out_buf, "'-1.5") == NULL);
     /* The later tests count the first patient's sessions alone. */

@@ -87,6 +87,13 @@ static void test_fhir_bundles_validate(void)
     sids[2] = make_session(s, pid, "side-lying-abd", "DEV-1", 1764000000 + 86400);
     add_rep(s, sids[2], 1, 0, 1, ST_DIR_ABD, ST_SIDE_LEFT, 210, STORE_REP_ACCEPTED, true);
     add_rep(s, sids[2], 2, 1, 1, ST_DIR_ABD, ST_SIDE_RIGHT, 190, STORE_REP_ACCEPTED, true);
+    { /* a second left rep with no numbers on the patient's screen: that cell had both conditions */
+        static double t[FIX_SAMPLES], f[FIX_SAMPLES];
+        struct store_rep r;
+        fix_rep(&r, 3, ST_DIR_ABD, ST_SIDE_LEFT, 205, 0.8, 70.0, t, f, FIX_SAMPLES);
+        snprintf(r.feedback, sizeof r.feedback, "no_numbers");
+        CHECK_OK(store_rep_add(s, sids[2], &r, t, f, FIX_SAMPLES, NULL, &err), &err);
+    }
     store_close(s);
 
     char all[512], one[512], deid[512], json[512], idtxt[32], pidtxt[32];
@@ -119,6 +126,21 @@ static void test_fhir_bundles_validate(void)
     CHECK_INT(devices, 2);
     CHECK(strstr(b, "\"code\": \"N.m/kg\"") && strstr(b, "\"code\": \"N/kg\"") && strstr(b, "\"unit\": \"1\""));
     CHECK(strstr(b, "best-torque-gravity-corrected") != NULL); /* side-lying */
+    /* The feedback condition of each cell's reps: big force in all 10 cells, and no numbers too in the
+     * side-lying left cell, as a coded value. */
+    int fb = 0, big = 0, none_shown = 0;
+    for (const char *p = strstr(b, "\"code\": \"feedback-condition\""); p;
+         p = strstr(p + 1, "\"code\": \"feedback-condition\""))
+        fb++;
+    for (const char *p = strstr(b, "\"code\": \"big_force\""); p; p = strstr(p + 1, "\"code\": \"big_force\""))
+        big++;
+    for (const char *p = strstr(b, "\"code\": \"no_numbers\""); p; p = strstr(p + 1, "\"code\": \"no_numbers\""))
+        none_shown++;
+    CHECK_INT(fb, 11);
+    CHECK_INT(big, 10);
+    CHECK_INT(none_shown, 1);
+    CHECK(strstr(b, "\"valueCodeableConcept\": {") != NULL);
+    CHECK(strstr(b, "\"display\": \"bar and target band, no numbers\"") != NULL);
     /* every number equals the JSON export's */
     for (int i = 0; i < 3; i++) {
         char jpath[512], sid[32];
@@ -127,7 +149,7 @@ static void test_fhir_bundles_validate(void)
         char *aj[] = {"export", sid, "--format", "json", "--db", db, "--out", jpath, NULL};
         CHECK_INT(rf_run(cmd_export, aj, json, "cmd.err", false), 0);
         char *j = read_text(jpath);
-        CHECK_INT(check_values(j, b), i < 2 ? 4 * 6 + 2 : 2 * 6); /* side-lying: one rep a side, no CV */
+        CHECK_INT(check_values(j, b), i < 2 ? 4 * 6 + 2 : 2 * 6 + 1); /* side-lying: a CV on the left only */
         free(j);
     }
     /* the same session exported twice has the same Observation ids */

@@ -5,12 +5,14 @@
  * abort). After every rep that ends or is decided, the test reads the SQLite file and compares it with
  * the model the screen was drawn from: the block best, each row's status and peak, the words of the
  * flags (never internal names), what happens next. The emulated patient releases every push early, so
- * every rep is flagged "released too early" and waits for the therapist's decision; block 2's first is
- * rejected, then accepted in the rest (A works until the next rep starts). After the first
- * accept, N takes the patient's pain and a note for that rep and a note on the session, typed as SDL
+ * every rep is flagged "released too early" and waits for the therapist's decision: in block 1 the
+ * first is accepted, the second redone, the third rejected with a replacement (X on the block's last
+ * slot asks, R measures one in its place), the replacement rejected without one (X, X); block 2's first
+ * is rejected, then accepted in the rest (A works until the next rep starts). After the first accept,
+ * N takes the patient's pain and a note for that rep and a note on the session, typed as SDL
  * text-input events (a pain off the scale refused first), and the test finds them in the file with
- * their audit rows. The aborted
- * session must never say "Well done": its final screen says "Test stopped", on both views' cue.
+ * their audit rows. The aborted session must never say "Well done": its final screen says "Test
+ * stopped", on both views' cue.
  * The same keyed session runs again in a real X11 window (this program under xvfb-run). A second,
  * hands-free session (no window, the observer only) checks the block best after every rep.
  */
@@ -78,6 +80,9 @@ struct watch {
     bool saw_pain_in_table; /* the rep table showed the pain saved */
     int late;               /* block 2: 1 its first rep rejected (X), 2 then accepted (A) in the rest */
     bool saw_late_hint;     /* the screen said A could still accept the rejected flagged rep */
+    bool saw_replacement_asked; /* X on block 1's last slot: the screen asked for a replacement (R) */
+    int replaced_seq;           /* the index on screen of the rep rejected with a replacement */
+    bool replacement_reviewed;  /* the replacement rep was measured and came up for review */
 };
 
 /*
@@ -239,8 +244,17 @@ static void observe(void *ctx, int64_t sid, const struct ui_model *m, bool reps_
     } else if (block2 && w->late == 2) {
         k = w->aborts++ < 2 ? SDLK_q : 0; /* then the test is aborted */
     } else if (strcmp(st, "review") == 0) {
-        /* the first flagged rep is accepted, the second redone, the third rejected */
-        k = w->decided == 0 ? SDLK_a : w->decided == 1 ? SDLK_r : SDLK_x;
+        /* Block 1: the first flagged rep is accepted, the second redone; the third rejected with a
+         * replacement - X on the block's last slot asks first, R then measures one in its place - and
+         * that replacement rejected without one (X, X). */
+        static const SDL_Keycode keys[] = {SDLK_a, SDLK_r, SDLK_x, SDLK_r, SDLK_x, SDLK_x};
+        if (w->decided == 3) { /* R answers the question the screen put */
+            w->saw_replacement_asked = strstr(m->notice, "press R to measure one more in its place") != NULL;
+            w->replaced_seq = m->n_reps > 0 ? m->reps[m->n_reps - 1].index : 0;
+        }
+        if (w->decided == 4) /* the replacement was measured: it is under review now */
+            w->replacement_reviewed = m->n_reps > 0 && m->last.valid;
+        k = w->decided < (int)(sizeof keys / sizeof keys[0]) ? keys[w->decided] : SDLK_x;
         w->decided++;
     } else if (strcmp(st, "rest") == 0 && w->decided == 2 && w->pauses == 0) {
         k = SDLK_p; /* pause in the rest before the redone rep (it waits for Start: no race) */
@@ -335,8 +349,9 @@ static void test_keys_and_database_agree(void)
     int64_t sid = run_session("keys", 0.3, true, &w); /* a 0.3 s hold: every rep is released too early */
     struct st_err err;
 
-    /* accept, redo, (pause), reject in block 1; the first rep of block 2 pending when aborted */
-    CHECK(w.checks >= 6);
+    /* accept, redo, (pause), reject with a replacement, reject in block 1; block 2's first rep
+     * rejected, then accepted, when aborted */
+    CHECK(w.checks >= 8);
     CHECK(w.saw_flag_words);
     CHECK(w.saw_next);
     CHECK(w.saw_paused);
@@ -363,15 +378,29 @@ static void test_keys_and_database_agree(void)
     CHECK_INT(reps[1].status, STORE_REP_REJECTED); /* R: rejected and repeated */
     CHECK(!reps[1].counts);
     CHECK_INT(reps[2].block_index, 0);             /* the repeat of the redone rep */
+    /* Reject with a replacement: X on the block's last slot made the screen ask, R measured one in its
+     * place - the rejected rep does not count, the replacement is the block's next rep with its own
+     * peak, and the screen's rows, statuses and block best equalled the file's after each (compare). */
+    REQUIRE(n >= 5);
+    CHECK(w.saw_replacement_asked);
+    CHECK(w.replacement_reviewed);
+    CHECK_INT(w.replaced_seq, reps[2].index_in_block);
+    CHECK_INT(reps[2].status, STORE_REP_REJECTED);
+    CHECK(!reps[2].counts);
+    CHECK_INT(reps[3].block_index, 0);
+    CHECK_INT(reps[3].index_in_block, reps[2].index_in_block + 1); /* the block's next measured rep */
+    CHECK(reps[3].n_samples > 0 && reps[3].m.peak_n > 150); /* measured: the emulated patient's ~195 N */
     int last0 = 0;
     for (size_t i = 0; i < n; i++)
         if (reps[i].block_index == 0)
             last0 = (int)i;
-    CHECK_INT(reps[last0].status, STORE_REP_REJECTED); /* X, X: rejected, not repeated */
-    /* Redo and reject are told apart in the record: the audit row of each decision says which. */
-    const char *want[2] = {"redo", "reject"};
-    const struct store_rep *decided[2] = {&reps[1], &reps[last0]};
-    for (int k = 0; k < 2; k++) {
+    CHECK_INT(last0, 3);
+    CHECK_INT(reps[last0].status, STORE_REP_REJECTED); /* the replacement: X, X, rejected, not repeated */
+    /* Redo and reject are told apart in the record: the audit row of each decision says which (the
+     * rejection with a replacement is a redo: R measured one in its place). */
+    const char *want[3] = {"redo", "redo", "reject"};
+    const struct store_rep *decided[3] = {&reps[1], &reps[2], &reps[last0]};
+    for (int k = 0; k < 3; k++) {
         struct store_audit *au = NULL;
         size_t na = 0;
         CHECK_OK(store_audit_list(w.store, decided[k]->uuid, &au, &na, &err), &err);

@@ -234,8 +234,34 @@ static void component(struct json_writer *w, const char *code, const char *displ
     json_end_object(w);
 }
 
-static void session_observations(struct json_writer *w, const struct obs_ctx *c, const struct bal_result *bal)
+/* The patient's feedback condition during the reps behind a direction and side (feedback changes force,
+ * so a record system must be able to tell a "big force" best from a "no numbers" one): one component
+ * per condition among the reps that count there, its value the stored key and its words. Reps of older
+ * stations (not recorded) add none. */
+static void feedback_components(struct json_writer *w, const struct export_session *L, int dir, int side)
 {
+    for (size_t k = 0; k < EXPORT_FEEDBACK_N; k++) {
+        const char *key = export_feedback_keys[k];
+        bool found = false;
+        for (size_t i = 0; i < L->n && !found; i++) {
+            struct bal_rep b;
+            store_reps_to_balance(&L->reps[i], 1, &b); /* counts as the balance counts it */
+            found =
+                b.counts && (int)b.dir == dir && (int)b.side == side && !strcmp(L->reps[i].feedback, key);
+        }
+        if (!found)
+            continue;
+        json_begin_object(w);
+        concept(w, "code", FHIR_CODE_SYSTEM, "feedback-condition", "Patient's screen during the repetitions");
+        concept(w, "valueCodeableConcept", FHIR_CODE_SYSTEM, key, export_feedback_words(key));
+        json_end_object(w);
+    }
+}
+
+static void session_observations(struct json_writer *w, const struct obs_ctx *c,
+                                 const struct export_session *L)
+{
+    const struct bal_result *bal = &L->bal;
     for (int dir = 0; dir < ST_DIR_COUNT; dir++)
         for (int side = 0; side < ST_SIDE_COUNT; side++) {
             const struct bal_cell *cl = &bal->cell[dir][side];
@@ -256,6 +282,7 @@ static void session_observations(struct json_writer *w, const struct obs_ctx *c,
                       cl->best_torque_corrected_nm, "N.m");
             component(w, "mean-force", "Mean peak force", cl->mean_n, "N");
             component(w, "cv", "Coefficient of variation of the peak forces", cl->cv_pct, "%");
+            feedback_components(w, L, dir, side);
             json_end_array(w);
             obs_end(w);
         }
@@ -335,7 +362,7 @@ enum st_status fhir_write_bundle(struct store *s, const int64_t *session_ids, si
                 if (b[i].sess.device_id[ch] > 0 && store_device_get(s, b[i].sess.device_id[ch], &d, NULL) == ST_OK)
                     c.device_uuid = d.uuid;
             store_time_str(b[i].sess.started, c.effective, sizeof c.effective);
-            session_observations(&w, &c, &b[i].bal);
+            session_observations(&w, &c, &b[i]);
         }
         json_end_array(&w);
         json_end_object(&w);

@@ -7,8 +7,10 @@
  *   - a Device per dynamometer used: id = the device's UUID, serial number, manufacturer family, model;
  *   - per session, an Observation per direction and side with counting reps (code e.g.
  *     hip-adduction-left) whose components are the best force (N), best force per kg (N/kg), best
- *     torque (N.m), best torque per kg (N.m/kg), mean force (N) and CV (%), and an Observation per
- *     side for the ADD:ABD ratio (unit 1) with its band as interpretation text.
+ *     torque (N.m), best torque per kg (N.m/kg), mean force (N) and CV (%) and the patient's feedback
+ *     condition during those reps (feedback-condition: big_force, no_numbers or none; one component per
+ *     condition among them, none when it was not recorded), and an Observation per side for the
+ *     ADD:ABD ratio (unit 1) with its band as interpretation text.
  * Every Observation has status final, category exam, code from the station's own code system
  * FHIR_CODE_SYSTEM (documented in README.md), subject, effectiveDateTime (the session's start),
  * device, method (the protocol and position). Observation ids are derived from the session's UUID and

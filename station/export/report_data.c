@@ -33,31 +33,34 @@ bool report_rep_is_extra(const struct report_data *d, const struct store_rep *r)
     return d->have_protocol && !r->familiarisation && r->index_in_block > d->protocol.reps;
 }
 
+/* The k-th feedback condition, and "" (not recorded) after the last. */
+static const char *feedback_key(size_t k)
+{
+    return k < EXPORT_FEEDBACK_N ? export_feedback_keys[k] : "";
+}
+
 const char *report_feedback_text(const struct store_rep *reps, size_t n, char *buf, size_t size)
 {
-    static const char *const key[] = {"big_force", "no_numbers", "none", ""};
-    static const char *const words[] = {"big force", "bar and target band, no numbers", "none",
-                                        "not recorded"};
-    size_t count[4] = {0}, kinds = 0, used = 0;
+    size_t count[EXPORT_FEEDBACK_N + 1] = {0}, kinds = 0, used = 0;
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < 4; k++)
-            if (strcmp(reps[i].feedback, key[k]) == 0) {
+        for (size_t k = 0; k <= EXPORT_FEEDBACK_N; k++)
+            if (strcmp(reps[i].feedback, feedback_key(k)) == 0) {
                 kinds += count[k]++ == 0;
                 break;
             }
-    if (count[3] == n) {
+    if (count[EXPORT_FEEDBACK_N] == n) {
         snprintf(buf, size, "feedback condition not recorded by this station version");
         return buf;
     }
     used = (size_t)snprintf(buf, size, "patient's screen: ");
-    for (size_t k = 0, said = 0; k < 4 && used < size; k++) {
+    for (size_t k = 0, said = 0; k <= EXPORT_FEEDBACK_N && used < size; k++) {
         if (!count[k])
             continue;
         if (kinds == 1)
-            used += (size_t)snprintf(buf + used, size - used, "%s", words[k]);
+            used += (size_t)snprintf(buf + used, size - used, "%s", export_feedback_words(feedback_key(k)));
         else
-            used += (size_t)snprintf(buf + used, size - used, "%s%s (%zu rep%s)", said ? ", " : "", words[k],
-                                     count[k], count[k] == 1 ? "" : "s");
+            used += (size_t)snprintf(buf + used, size - used, "%s%s (%zu rep%s)", said ? ", " : "",
+                                     export_feedback_words(feedback_key(k)), count[k], count[k] == 1 ? "" : "s");
         said++;
     }
     return buf;

@@ -74,6 +74,17 @@ enum st_status export_session_load(struct store *s, int64_t id, struct export_se
     return ST_OK;
 }
 
+const char *const export_feedback_keys[EXPORT_FEEDBACK_N] = {"big_force", "no_numbers", "none"};
+
+const char *export_feedback_words(const char *key)
+{
+    static const char *const words[EXPORT_FEEDBACK_N] = {"big force", "bar and target band, no numbers", "none"};
+    for (size_t k = 0; key && k < EXPORT_FEEDBACK_N; k++)
+        if (strcmp(key, export_feedback_keys[k]) == 0)
+            return words[k];
+    return "not recorded";
+}
+
 void export_session_free(struct export_session *doc)
 {
     free(doc->reps);
@@ -140,7 +151,7 @@ static bool csv_write(struct store *s, const struct export_session *L, bool raw,
     csv_metric_names(f, true);
     fputs(",flags", f);
     csv_metric_names(f, false);
-    fputs(",lever_m,body_mass_kg,pain,note\r\n", f);
+    fputs(",lever_m,body_mass_kg,pain,note,feedback\r\n", f);
     for (size_t i = 0; i < L->n; i++) {
         const struct store_rep *r = &L->reps[i];
         fprintf(f, "%lld,%s,%lld,%s,%d,%d,%d,%s,%s,%d,%s,%d,%d", (long long)L->sess.id, L->sess.uuid,
@@ -159,6 +170,8 @@ static bool csv_write(struct store *s, const struct export_session *L, bool raw,
         else
             fputs(",,", f);
         csv_field(f, r->note);
+        fputc(',', f); /* the patient's screen during the rep (feedback changes force); empty: not recorded */
+        csv_field(f, r->feedback);
         fputs("\r\n", f);
     }
     if (!raw)

@@ -57,6 +57,14 @@ struct export_session {
  * (doc then holds nothing to free). */
 enum st_status export_session_load(struct store *s, int64_t session_id, struct export_session *doc,
                                    struct st_err *err);
+/* The words of a rep's feedback condition (store_rep.feedback: what the patient's screen showed while
+ * they pushed): "big force", "bar and target band, no numbers", "none" (no patient screen), and "not
+ * recorded" for "" (reps of older stations) or a key this station does not know. A static string. */
+const char *export_feedback_words(const char *key);
+/* The conditions a rep may have recorded (store_rep.feedback), in the order exports list them. */
+#define EXPORT_FEEDBACK_N 3
+extern const char *const export_feedback_keys[EXPORT_FEEDBACK_N];
+
 /* Frees what export_session_load allocated (doc itself is the caller's). */
 void export_session_free(struct export_session *doc);
 

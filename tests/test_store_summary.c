@@ -313,7 +313,7 @@ static void relay_all(struct store *from, struct store *to)
         if (count > 0) {
             struct store_sync_counts counts = {0};
             CHECK_OK(store_sync_pull_batch(to, t, cols, R.ncols, R.n, relay_get, &R, last, &counts, &err), &err);
-            CHECK_OK(store_sync_mark_pushed(from, t, last, &err), &err);
+            CHECK_OK(store_sync_mark_pushed(from, t, last, NULL, 0, &err), &err);
         }
         for (size_t i = 0; i < R.n * R.ncols; i++)
             free((void *)R.v[i].p);

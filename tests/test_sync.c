@@ -331,16 +331,37 @@ static void test_refusals_are_clear_and_lose_nothing(void)
     res = PQexec(c, "DROP TABLE repetitions");
     CHECK_INT(PQresultStatus(res), PGRES_FATAL_ERROR);
     PQclear(res);
-    res = PQexec(c, "UPDATE repetitions SET note='changed by room2' WHERE origin_role='room1'");
+    /* Another station's rep: its measurement, its maker and its samples are out of reach (the
+     * server's station_edit_check, row-level security)... */
+    static const char *const refused[] = {
+        "UPDATE repetitions SET peak_n=peak_n+1 WHERE origin_role='room1'",
+        "UPDATE repetitions SET origin_role='room2' WHERE origin_role='room1'",
+        "UPDATE sessions SET status='aborted' WHERE origin_role='room1'",
+        "UPDATE audit SET new_value='rewritten' WHERE origin_role='room1'",
+        "INSERT INTO patients(uuid, version, edited_by, origin_role) VALUES('x', 1, 'y', 'room1')",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        res = PQexec(c, refused[i]);
+        CHECK_INT(PQresultStatus(res), PGRES_FATAL_ERROR);
+        CHECK_STR(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501");
+        PQclear(res);
+    }
+    res = PQexec(c, "UPDATE rep_samples SET data='\\x00' WHERE origin_role='room1'");
     CHECK_INT(PQresultStatus(res), PGRES_COMMAND_OK);
     CHECK_STR(PQcmdTuples(res), "0");
     PQclear(res);
-    res = PQexec(c, "INSERT INTO patients(uuid, version, edited_by, origin_role) VALUES('x', 1, 'y', 'room1')");
-    CHECK_INT(PQresultStatus(res), PGRES_FATAL_ERROR); /* may not write as another station */
+    long long peak = pg_int("clinic4", "SELECT sum(peak_n)::bigint FROM repetitions");
+    long long samples = pg_int("clinic4", "SELECT sum(length(data)) FROM rep_samples");
+    /* ... its decision and annotation are not (what room 2 decides about room 1's rep travels). */
+    res = PQexec(c, "UPDATE repetitions SET note='seen in room 2', status='rejected' WHERE origin_role='room1'");
+    CHECK_INT(PQresultStatus(res), PGRES_COMMAND_OK);
+    CHECK_STR(PQcmdTuples(res), "2");
     PQclear(res);
     PQfinish(c);
     CHECK_INT(pg_int("clinic4", "SELECT count(*) FROM repetitions"), reps);
-    CHECK_INT(pg_int("clinic4", "SELECT count(*) FROM repetitions WHERE note='changed by room2'"), 0);
+    CHECK_INT(pg_int("clinic4", "SELECT sum(peak_n)::bigint FROM repetitions"), peak);
+    CHECK_INT(pg_int("clinic4", "SELECT sum(length(data)) FROM rep_samples"), samples);
+    CHECK_INT(pg_int("clinic4", "SELECT count(*) FROM repetitions WHERE origin_role='room1'"), reps);
     /* The sync's own words for the refusal, through its error path. */
     struct st_err e2;
     st_err_clear(&e2);
@@ -354,11 +375,237 @@ static void test_refusals_are_clear_and_lose_nothing(void)
     store_close(s);
 }
 
+/* The first column of the first row of a query on a station's file, as text, into out ("" none). */
+static void text_sql(const char *db, const char *sql, char *out, size_t size)
+{
+    out[0] = '\0';
+    sqlite3 *h = NULL;
+    REQUIRE(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    REQUIRE(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+/* What the window does with a rep in another room: the pain and a note, or a decision. */
+static void annotate(const char *db, const char *rep_uuid, int pain, const char *note)
+{
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(db, &s, &err), &err);
+    REQUIRE(s);
+    CHECK_OK(store_rep_annotate(s, rep_uuid, pain, note, 0, &err), &err);
+    store_close(s);
+}
+
+static void test_edits_of_another_stations_rows_travel(void)
+{
+    clinic("clinic5");
+    char a[512], b[512], line[1024], rep1[64], rep2[64], sql[256];
+    check_tmppath(a, sizeof a, "xa.db");
+    check_tmppath(b, sizeof b, "xb.db");
+    sync_fix_records(a, "Eda Edited", 0, 1, 2, "SN-ROOM1");
+    text_sql(a, "SELECT uuid FROM repetitions WHERE sequence=1", rep1, sizeof rep1);
+    text_sql(a, "SELECT uuid FROM repetitions WHERE sequence=2", rep2, sizeof rep2);
+    REQUIRE(strlen(rep1) == 36 && strlen(rep2) == 36);
+    CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
+    CHECK_INT(sync_at(b, url_b, NULL, 0), 0);
+    long long samples = pg_int("clinic5", "SELECT sum(length(data)) FROM rep_samples");
+    /* Room 2, on room 1's session: the pain and a note on rep 1, rep 2 rejected; room 1's dynamometer
+     * plugged in here with new firmware. */
+    annotate(b, rep1, 3, "sore in room 2");
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(b, &s, &err), &err);
+    CHECK_OK(store_rep_decide(s, rep2, STORE_REP_REJECTED, false, 0, "hip moved", &err), &err);
+    struct store_device d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.family, sizeof d.family, "chronojump");
+    snprintf(d.serial, sizeof d.serial, "SN-ROOM1");
+    snprintf(d.model, sizeof d.model, "force sensor");
+    snprintf(d.firmware, sizeof d.firmware, "2.1");
+    snprintf(d.unit, sizeof d.unit, "N");
+    d.capacity_n = 4000;
+    CHECK_OK(store_device_ensure(s, &d, &err), &err);
+    store_close(s);
+    CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
+    CHECK(strstr(line, "pushed 0,") == NULL && strstr(line, " 0 conflict(s)") != NULL);
+    /* Room 1 takes them: the rep's annotation and decision, the device, the audit rows of both. */
+    CHECK_INT(sync_at(a, url_a, line, sizeof line), 0);
+    CHECK(strstr(line, "pulled 0,") == NULL);
+    snprintf(sql, sizeof sql, "SELECT pain||' '||note FROM repetitions WHERE uuid='%s'", rep1);
+    char got[128];
+    text_sql(a, sql, got, sizeof got);
+    CHECK_STR(got, "3 sore in room 2");
+    snprintf(sql, sizeof sql, "SELECT status||' '||counts FROM repetitions WHERE uuid='%s'", rep2);
+    text_sql(a, sql, got, sizeof got);
+    CHECK_STR(got, "rejected 0");
+    text_sql(a, "SELECT firmware FROM devices WHERE serial='SN-ROOM1'", got, sizeof got);
+    CHECK_STR(got, "2.1");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE row_uuid IN ('%s', '%s')", rep1, rep2);
+    CHECK(count_sql(a, sql) >= 3); /* pain, note, the rejection */
+    CHECK_INT(count_sql(a, sql), count_sql(b, sql));
+    /* On the server the rows are still room 1's, the measurement and samples as room 1 sent them. */
+    CHECK_INT(pg_int("clinic5", "SELECT count(*) FROM repetitions WHERE origin_role='room1'"), 2);
+    CHECK_INT(pg_int("clinic5", "SELECT sum(length(data)) FROM rep_samples"), samples);
+    /* A second sync brings nothing back and sends nothing. */
+    CHECK_INT(sync_at(a, url_a, line, sizeof line), 0);
+    CHECK(strstr(line, "pushed 0, pulled 0, 0 conflict(s)") != NULL);
+
+    /* Both rooms change rep 1's note before syncing: room 1 first, so room 2's edit is refused by the
+     * server - kept there and here, nothing overwritten - and shown as a conflict until settled. */
+    annotate(a, rep1, 3, "room 1 says");
+    annotate(b, rep1, 4, "room 2 says");
+    CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
+    CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
+    if (!strstr(line, " 1 conflict(s)"))
+        fprintf(stderr, "%s", line);
+    CHECK(strstr(line, " 1 conflict(s)") != NULL);
+    snprintf(sql, sizeof sql, "SELECT note FROM repetitions WHERE uuid='%s'", rep1);
+    text_sql(b, sql, got, sizeof got);
+    CHECK_STR(got, "room 2 says");
+    text_sql(a, sql, got, sizeof got);
+    CHECK_STR(got, "room 1 says");
+    CHECK_INT(pg_int("clinic5", "SELECT count(*) FROM sync_row_versions WHERE vals->>'note'='room 2 says'"), 1);
+    char *status_argv[] = {"station", "sync", "--status", "--db", b, NULL};
+    char *out = station_out(status_argv);
+    CHECK(strstr(out, "Conflicts waiting: 1") != NULL);
+    CHECK(strstr(out, rep1) && strstr(out, "rep 1 of session") && strstr(out, "(here)"));
+    free(out);
+    /* Room 2's row waits (it is not sent) while in conflict; a sync changes nothing. */
+    CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
+    CHECK(strstr(line, "pushed 0,") != NULL);
+    text_sql(b, sql, got, sizeof got);
+    CHECK_STR(got, "room 2 says");
+    /* Room 2 keeps room 1's version: it becomes the next version everywhere. */
+    char token[48], before[16];
+    snprintf(sql, sizeof sql, "SELECT version||'@'||substr(edited_by,1,8) FROM repetitions WHERE uuid='%s'", rep1);
+    text_sql(a, sql, token, sizeof token);
+    snprintf(sql, sizeof sql, "SELECT version+1 FROM repetitions WHERE uuid='%s'", rep1);
+    text_sql(a, sql, before, sizeof before);
+    snprintf(sql, sizeof sql, "SELECT note FROM repetitions WHERE uuid='%s'", rep1);
+    char *bad_argv[] = {"station", "sync", "--resolve", rep1, "--keep", "9", "--db", b, NULL};
+    struct run r = run_cmd(NULL, bad_argv, NULL);
+    CHECK_INT(r.status, 1);
+    CHECK(strstr(r.err, "no version") != NULL);
+    run_free(&r);
+    char *keep_argv[] = {"station", "sync", "--resolve", rep1, "--keep", token, "--db", b, NULL};
+    free(station_out(keep_argv));
+    text_sql(b, sql, got, sizeof got);
+    CHECK_STR(got, "room 1 says");
+    CHECK_INT(sync_at(b, url_b, NULL, 0), 0);
+    CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
+    char va[64], vb[64];
+    snprintf(sql, sizeof sql, "SELECT version||' '||pain||' '||note FROM repetitions WHERE uuid='%s'", rep1);
+    text_sql(a, sql, va, sizeof va);
+    text_sql(b, sql, vb, sizeof vb);
+    char want[64];
+    snprintf(want, sizeof want, "%s 3 room 1 says", before);
+    CHECK_STR(va, want);
+    CHECK_STR(vb, va);
+    CHECK_INT(count_sql(a, "SELECT count(*) FROM sync_row_conflicts"), 0);
+    CHECK_INT(count_sql(b, "SELECT count(*) FROM sync_row_conflicts"), 0);
+    CHECK_INT(count_sql(b, "SELECT count(*) FROM audit WHERE field='version' AND tbl='repetitions'"), 1);
+}
+
+/* A patient's local id on a station, by UUID, as text (what the commands take). */
+static void patient_id_of(const char *db, const char *uuid, char *out, size_t size)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT id FROM patients WHERE uuid='%s'", uuid);
+    text_sql(db, sql, out, size);
+    REQUIRE(*out);
+}
+
+static void test_rows_of_an_erased_patient_sent_late_are_refused(void)
+{
+    clinic("clinic6");
+    char a[512], b[512], c[512], line[1024], gone[64], from[64], into[64], id[32], sql[512];
+    check_tmppath(a, sizeof a, "la.db");
+    check_tmppath(b, sizeof b, "lb.db");
+    sync_fix_records(a, "Gus Gone", 0, 1, 2, "SN-ROOM1");
+    sync_fix_records(a, "Mae Twice", 0, 1, 1, "SN-ROOM1");
+    sync_fix_records(a, "Mae Kept", 0, 1, 1, "SN-ROOM1");
+    text_sql(a, "SELECT uuid FROM patients WHERE display_name='Gus Gone'", gone, sizeof gone);
+    text_sql(a, "SELECT uuid FROM patients WHERE display_name='Mae Twice'", from, sizeof from);
+    text_sql(a, "SELECT uuid FROM patients WHERE display_name='Mae Kept'", into, sizeof into);
+    CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
+    CHECK_INT(sync_at(b, url_b, NULL, 0), 0);
+    /* Room 2, offline: a new session and body mass for Gus, a note on his rep from room 1, and a
+     * session for Mae's second record. */
+    patient_id_of(b, gone, id, sizeof id);
+    sync_fix_records(b, NULL, strtoll(id, NULL, 10), 1, 2, "SN-ROOM2");
+    char *mass_argv[] = {"station", "patient", "edit", id, "--mass-kg", "71.5", "--db", b, NULL};
+    free(station_out(mass_argv));
+    snprintf(sql, sizeof sql,
+             "SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id=r.session_id JOIN patients p ON"
+             " p.id=x.patient_id WHERE p.uuid='%s' AND r.origin<>(SELECT station_uuid FROM sync_meta)",
+             gone);
+    char rep[64];
+    text_sql(b, sql, rep, sizeof rep);
+    annotate(b, rep, 2, "late note");
+    patient_id_of(b, from, id, sizeof id);
+    sync_fix_records(b, NULL, strtoll(id, NULL, 10), 1, 1, "SN-ROOM2");
+    /* Meanwhile room 1 erases Gus and merges Mae's second record into the first. */
+    patient_id_of(a, gone, id, sizeof id);
+    char *del_argv[] = {"station", "patient", "delete", id, "--yes", "--db", a, NULL};
+    free(station_out(del_argv));
+    char keep_id[32], from_id[32];
+    patient_id_of(a, into, keep_id, sizeof keep_id);
+    patient_id_of(a, from, from_id, sizeof from_id);
+    char *merge_argv[] = {"station", "patient", "merge", keep_id, from_id, "--yes", "--db", a, NULL};
+    free(station_out(merge_argv));
+    CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
+    /* Room 2 syncs: the server refuses Gus's rows (nothing of him stays there) and moves Mae's to the
+     * kept record; room 2 erases Gus at that sync, audited, and merges Mae. */
+    CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
+    CHECK(strstr(line, "patients erased by another station") != NULL);
+    char on_server[512];
+    snprintf(on_server, sizeof on_server,
+             "SELECT (SELECT count(*) FROM sessions WHERE patient_id='%s') + (SELECT count(*) FROM body_mass"
+             " WHERE patient_id='%s') + (SELECT count(*) FROM patients WHERE uuid='%s')",
+             gone, gone, gone);
+    CHECK_INT(pg_int("clinic6", on_server), 0);
+    CHECK_INT(pg_int("clinic6", "SELECT count(*) FROM repetitions r WHERE NOT EXISTS (SELECT 1 FROM sessions x"
+                                " WHERE x.uuid=r.session_id)"),
+              0);
+    CHECK_INT(pg_int("clinic6", "SELECT count(*) FROM rep_samples s WHERE NOT EXISTS (SELECT 1 FROM repetitions r"
+                                " WHERE r.uuid=s.rep_id)"),
+              0);
+    CHECK_INT(pg_int("clinic6", "SELECT count(*) FROM repetitions WHERE note='late note'"), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE patient_id='%s'", into);
+    CHECK_INT(pg_int("clinic6", sql), 3); /* Mae's two from room 1 and room 2's new one */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM patients WHERE uuid='%s'", gone);
+    CHECK_INT(count_sql(b, sql), 0);
+    CHECK_INT(count_sql(b, "SELECT count(*) FROM patients"), 1);
+    CHECK_INT(count_sql(b, "SELECT count(*) FROM sessions"), 3);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit WHERE action='delete' AND tbl='patients' AND row_uuid='%s'"
+             " AND origin=(SELECT station_uuid FROM sync_meta) AND reason LIKE 'erased on station %%'",
+             gone);
+    CHECK_INT(count_sql(b, sql), 1);
+    /* Nothing comes back on a later sync, here or on a station that joins now. */
+    CHECK_INT(sync_at(a, url_a, NULL, 0), 0);
+    CHECK_INT(sync_at(b, url_b, NULL, 0), 0); /* its erasure's own audit rows and tombstone */
+    CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
+    CHECK(strstr(line, "pushed 0, pulled 0,") != NULL);
+    CHECK_INT(pg_int("clinic6", on_server), 0);
+    check_tmppath(c, sizeof c, "lc.db");
+    CHECK_INT(sync_at(c, url_b, NULL, 0), 0);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM patients"), 1);
+    CHECK_INT(count_sql(c, "SELECT count(*) FROM sessions"), 3);
+    CHECK_INT(count_sql(a, "SELECT count(*) FROM sessions"), 3);
+}
+
 int main(void)
 {
     CHECK_RUN(test_two_stations_share_patients_and_sessions);
     CHECK_RUN(test_conflict_kept_and_resolved);
     CHECK_RUN(test_erasure_and_merge_travel);
     CHECK_RUN(test_refusals_are_clear_and_lose_nothing);
+    CHECK_RUN(test_edits_of_another_stations_rows_travel);
+    CHECK_RUN(test_rows_of_an_erased_patient_sent_late_are_refused);
     return check_done();
 }

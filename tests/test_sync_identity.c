@@ -46,7 +46,7 @@ static void test_identity_of_new_and_edited_rows(void)
         size_t count = 0;
         CHECK_OK(store_sync_push_batch(s, t, 1000, count_row, &handed, &last, &count, &err), &err);
         if (count)
-            CHECK_OK(store_sync_mark_pushed(s, t, last, &err), &err);
+            CHECK_OK(store_sync_mark_pushed(s, t, last, NULL, 0, &err), &err);
     }
     CHECK_INT(handed, waiting);
     CHECK_OK(store_sync_waiting(s, &waiting, &err), &err);

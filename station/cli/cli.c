@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "station/config.h"
 #include "station/paths.h"
 #include "station/store/store_sync.h"
 
@@ -299,4 +300,21 @@ int cli_parse_one(struct cli_cmd *cmd, int argc, char **argv, const char **arg)
     int rc = cli_parse(cmd, argc, argv, pos, &npos);
     *arg = npos == 1 ? pos[0] : NULL;
     return rc;
+}
+
+int cli_therapist_id(struct store *s, const char *name, int64_t *id)
+{
+    *id = 0;
+    char buf[CONFIG_TEXT_MAX + 1];
+    if (!(name = config_therapist(name, buf, sizeof buf)))
+        return 0;
+    struct st_err err;
+    enum st_status st = store_therapist_ensure(s, name, id, &err);
+    if (st == ST_ERR_ARG) {
+        fprintf(stderr, "station: %s\n", st_err_msg(&err));
+        return 2;
+    }
+    if (st != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    return 0;
 }

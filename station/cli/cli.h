@@ -120,6 +120,11 @@ int cli_session_arg(const struct cli_cmd *cmd, const char *text, int64_t *id);
  * into *id. Returns 0 with *s open, or 1 after printing why (nothing left open). */
 int cli_db_open_session(const char *db_opt, const char *session, struct store **s, int64_t *id);
 
+/* The therapist named by --therapist (name), else $STATION_THERAPIST, else the settings', else none
+ * (*id 0), made in the store when new. Returns 0, or the exit status after saying why (2 a name that
+ * does not fit, 1 the store failed). */
+int cli_therapist_id(struct store *s, const char *name, int64_t *id);
+
 /* The option named name in cmd (for ->seen), or NULL. */
 const struct cli_opt *cli_opt_get(const struct cli_cmd *cmd, const char *name);
 

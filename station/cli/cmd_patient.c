@@ -25,23 +25,6 @@
 #include "station/store/store.h"
 #include "station/store/store_sync.h"
 
-/* The therapist named by --therapist, else $STATION_THERAPIST, else the settings', else none (0). */
-static int therapist_id(struct store *s, const char *name, int64_t *id)
-{
-    *id = 0;
-    char buf[CONFIG_TEXT_MAX + 1];
-    if (!(name = config_therapist(name, buf, sizeof buf)))
-        return 0;
-    struct st_err err;
-    enum st_status st = store_therapist_ensure(s, name, id, &err);
-    if (st == ST_ERR_ARG) {
-        fprintf(stderr, "station: %s\n", st_err_msg(&err));
-        return 2;
-    }
-    if (st != ST_OK)
-        return cli_fail("%s", st_err_msg(&err));
-    return 0;
-}
 
 static bool parse_sex(const char *t, char *out)
 {
@@ -243,7 +226,7 @@ static int patient_add(int argc, char **argv)
     int64_t th = 0;
     if ((rc = duplicate_check(s, p, force)) >= 0)
         ;
-    else if ((rc = therapist_id(s, f.therapist, &th)) == 0) {
+    else if ((rc = cli_therapist_id(s, f.therapist, &th)) == 0) {
         if (store_patient_add(s, p, th, &err) != ST_OK)
             rc = cli_fail("%s", st_err_msg(&err));
         else
@@ -435,7 +418,7 @@ static int patient_edit(int argc, char **argv)
         else if (store_check_text("Reason", f.reason, false, 255, true, &err) != ST_OK)
             rc = cli_usage_error(&cmd, "%s", st_err_msg(&err));
         if (rc == 0)
-            rc = therapist_id(s, f.therapist, &th);
+            rc = cli_therapist_id(s, f.therapist, &th);
         if (rc == 0 && store_patient_update(s, p, th, f.reason, &err) != ST_OK)
             rc = cli_fail("%s", st_err_msg(&err));
         if (rc == 0 && mass && store_mass_add(s, id, p->mass_kg, f.mass_date, &err) != ST_OK)
@@ -487,7 +470,7 @@ static int patient_delete(int argc, char **argv)
     }
     struct st_err err;
     int ns = 0, nr = 0;
-    if ((rc = therapist_id(s, therapist, &th)) == 0) {
+    if ((rc = cli_therapist_id(s, therapist, &th)) == 0) {
         if (store_patient_delete(s, id, th, reason, &ns, &nr, &err) != ST_OK)
             rc = cli_fail("%s", st_err_msg(&err));
         else
@@ -518,7 +501,7 @@ static int patient_resolve(int argc, char **argv)
     struct st_err err;
     if (!keep)
         rc = cli_usage_error(&cmd, "--keep VERSION is required (station patient show ID lists the versions)");
-    else if ((rc = therapist_id(s, therapist, &th)) == 0) {
+    else if ((rc = cli_therapist_id(s, therapist, &th)) == 0) {
         if (store_patient_resolve(s, id, keep, th, &err) != ST_OK)
             rc = cli_fail("%s", st_err_msg(&err));
         else
@@ -559,7 +542,7 @@ static int patient_merge(int argc, char **argv)
         rc = cli_usage_error(&cmd, "this moves patient %lld's sessions to patient %lld and erases record %lld; "
                                    "add --yes to confirm",
                              (long long)b, (long long)a, (long long)b);
-    else if ((rc = therapist_id(s, therapist, &th)) == 0 && store_patient_merge(s, a, b, th, reason, &err) != ST_OK)
+    else if ((rc = cli_therapist_id(s, therapist, &th)) == 0 && store_patient_merge(s, a, b, th, reason, &err) != ST_OK)
         rc = cli_fail("%s", st_err_msg(&err));
     else if (rc == 0)
         printf("Patient %lld merged into patient %lld\n", (long long)b, (long long)a);

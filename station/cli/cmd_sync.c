@@ -7,6 +7,7 @@
  * time); offline is one clear line and exit 1, with nothing lost. `station server init` is cmd_server.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "station/cli/cli.h"
@@ -37,16 +38,40 @@ static int sync_status(struct store *s, const char *server_opt)
         printf("Last failure: %s\n", st.last_error);
     printf("Rows waiting: %lld\n", (long long)st.waiting);
     printf("Conflicts waiting: %lld\n", (long long)st.conflicts);
-    if (st.conflicts)
+    if (st.conflicts > st.row_conflicts)
         printf("  patients: %s (station patient show ID lists the versions; station patient resolve ID --keep "
                "VERSION settles one)\n",
                st.conflict_ids);
+    struct store_row_conflict *rows = NULL;
+    size_t n = 0;
+    if (st.row_conflicts && store_row_conflicts(s, &rows, &n, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    for (size_t i = 0; i < n; i++)
+        printf("  %s %s: versions %s\n", rows[i].what, rows[i].uuid, rows[i].tokens);
+    if (n)
+        printf("  (station sync --resolve UUID --keep VERSION settles one: the version kept goes to every station)\n");
+    free(rows);
+    return 0;
+}
+
+/* station sync --resolve UUID --keep VERSION: settles a row's conflict (store_row_resolve). */
+static int sync_resolve(struct store *s, const char *uuid, const char *keep, const char *therapist)
+{
+    int64_t th = 0;
+    int rc = cli_therapist_id(s, therapist, &th);
+    if (rc != 0)
+        return rc;
+    struct st_err err;
+    st_err_clear(&err);
+    if (store_row_resolve(s, uuid, keep, th, &err) != ST_OK)
+        return cli_fail("%s", st_err_msg(&err));
+    printf("%s: version %s kept; the other stations take it at their next sync\n", uuid, keep);
     return 0;
 }
 
 int cmd_sync(int argc, char **argv)
 {
-    const char *db = NULL, *server = NULL;
+    const char *db = NULL, *server = NULL, *resolve = NULL, *keep = NULL, *therapist = NULL;
     bool status = false;
     long long batch = 200;
     struct cli_opt opts[] = {
@@ -58,8 +83,13 @@ int cmd_sync(int argc, char **argv)
         {"--batch-rows", CLI_LONG, &batch, "N", "rows per server transaction (default 200)", false},
         {"--status", CLI_FLAG, &status, NULL, "the server, the last success, rows waiting, conflicts waiting",
          false},
+        {"--resolve", CLI_STR, &resolve, "UUID",
+         "settles the conflict of a session, rep, device or audit row --status lists (with --keep)", false},
+        {"--keep", CLI_STR, &keep, "VERSION", "with --resolve: the version to keep, as --status lists it", false},
+        {"--therapist", CLI_STR, &therapist, "NAME", "with --resolve: who decides (default $STATION_THERAPIST)",
+         false},
     };
-    struct cli_cmd cmd = {"station sync", "[--server URL] [--status]",
+    struct cli_cmd cmd = {"station sync", "[--server URL] [--status] [--resolve UUID --keep VERSION]",
                           "Pushes this station's new and changed records to the clinic server, then pulls what "
                           "the other stations recorded. Prints one line: pushed, pulled, conflicts, time.",
                           CLI_OPTS(opts), 0, 0};
@@ -71,8 +101,10 @@ int cmd_sync(int argc, char **argv)
         store_close(s);
         return cli_usage_error(&cmd, "--batch-rows must be 1-100000");
     }
-    if (status) {
-        rc = sync_status(s, server);
+    if (status || resolve || keep) {
+        rc = resolve && keep ? sync_resolve(s, resolve, keep, therapist)
+             : status        ? sync_status(s, server)
+                             : cli_usage_error(&cmd, "--resolve UUID and --keep VERSION go together");
         store_close(s);
         return rc;
     }

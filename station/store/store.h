@@ -61,7 +61,7 @@
 #include "protocols/limb.h"
 #include "protocols/metrics.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_APPLICATION_ID 1398033969 /* 0x53544e31, "STN1" */
 #define STORE_UUID_SIZE 37              /* 36 characters and the NUL */
 

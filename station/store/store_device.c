@@ -37,8 +37,10 @@ static enum st_status device_ensure_work(struct store *s, void *ctx, struct st_e
                   STORE_VALS(sv_text(d->family), sv_text(d->serial)), read_id_uuid, d, &found, doing, err);
     if (r != ST_OK)
         return r;
-    if (found) /* the same device, perhaps with new firmware */
-        return store_run(s, "UPDATE devices SET model=?, firmware=?, capacity_n=?, unit=? WHERE id=?",
+    if (found) /* the same device, perhaps with new firmware; unchanged, no edit (none to sync) */
+        return store_run(s,
+                         "UPDATE devices SET model=?1, firmware=?2, capacity_n=?3, unit=?4 WHERE id=?5 AND"
+                         " (model IS NOT ?1 OR firmware IS NOT ?2 OR capacity_n IS NOT ?3 OR unit IS NOT ?4)",
                          STORE_VALS(sv_opt(d->model), sv_opt(d->firmware), sv_real(d->capacity_n),
                                     sv_opt(d->unit), sv_int(d->id)),
                          doing, err);

@@ -499,6 +499,12 @@ enum st_status store_patient_erase_tx(struct store *s, int64_t id, const char *u
             " OR row_uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
             " WHERE x.patient_id=?2)",
             STORE_VALS(sv_text(uuid), sv_int(id)), doing, err);
+    if (r == ST_OK) /* other stations' versions of their sessions and reps kept in a sync conflict */
+        r = store_run(s,
+                      "DELETE FROM sync_row_conflicts WHERE uuid IN (SELECT uuid FROM sessions WHERE patient_id=?1)"
+                      " OR uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.id = r.session_id"
+                      " WHERE x.patient_id=?1)",
+                      STORE_VALS(sv_int(id)), doing, err);
     if (r == ST_OK) /* cascades to everything measured */
         r = store_run(s, "DELETE FROM patients WHERE id=?", STORE_VALS(sv_int(id)), doing, err);
     char what[96];

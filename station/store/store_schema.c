@@ -179,6 +179,7 @@ const struct store_table store_schema_tables[] = {
     {"repetitions", 1},  {"rep_samples", 1},   {"audit", 1},     {"session_events", 3},
     {"session_notes", 4}, {"sync_meta", 5},     {"sync_marks", 5}, {"sync_alias", 5},
     {"sync_tombstones", 5}, {"sync_conflicts", 5}, {"session_summary", 8}, {"session_summary_stale", 8},
+    {"sync_row_conflicts", 9},
     {NULL, 0},
 };
 
@@ -366,6 +367,26 @@ static const char schema_v8[] =
     " INSERT INTO session_summary_stale SELECT id FROM sessions WHERE patient_id=NEW.id; END;"
     "INSERT INTO session_summary_stale SELECT id FROM sessions;";
 
+/* Version 9: another station's edit of a session, rep, device or audit row that met an edit of the
+ * same row here (station/store/store_sync_row.c). Each row holds one version of a row of table tbl:
+ * ours=1 is this station's version the clinic server refused because it already held another one
+ * (`against`, its version number then); ours=0 is another station's version kept here, its columns
+ * in vals (a JSON object of the values in the text form they travel in). Until a therapist keeps one
+ * (`station sync --resolve`), the row stays as it is here and is not sent. sync_meta.last_failure: when
+ * the last sync failed (Unix seconds), for the home's "could not reach the server at 14:40". */
+static const char schema_v9[] = "CREATE TABLE sync_row_conflicts("
+                                " id INTEGER PRIMARY KEY,"
+                                " tbl TEXT NOT NULL,"
+                                " uuid TEXT NOT NULL,"
+                                " version INTEGER NOT NULL,"
+                                " edited_by TEXT NOT NULL,"
+                                " ours INTEGER NOT NULL DEFAULT 0,"
+                                " against INTEGER,"
+                                " vals TEXT,"
+                                " UNIQUE(tbl, uuid, version, edited_by));"
+                                "CREATE INDEX sync_row_conflicts_uuid ON sync_row_conflicts(uuid);"
+                                "ALTER TABLE sync_meta ADD COLUMN last_failure INTEGER;";
+
 static const struct migration migrations[] = {
     {1, schema_v1, NULL},
     {2, schema_v2, NULL},
@@ -375,6 +396,7 @@ static const struct migration migrations[] = {
     {6, schema_v6, NULL},
     {7, schema_v7, NULL},
     {8, schema_v8, store_summary_settle},
+    {9, schema_v9, NULL},
 };
 
 const char *store_schema_sql(int version)

@@ -22,20 +22,24 @@
 #include "common/clock.h"
 
 const struct store_sync_table store_sync_tables[] = {
-    {"therapists", STORE_SYNC_IMMUTABLE, "name"},
-    {"patients", STORE_SYNC_VERSIONED, NULL},
-    {"sync_tombstones", STORE_SYNC_TOMBSTONE, NULL},
-    {"body_mass", STORE_SYNC_IMMUTABLE, NULL},
-    {"devices", STORE_SYNC_MUTABLE, "family,serial"},
-    {"calibrations", STORE_SYNC_IMMUTABLE, NULL},
-    {"protocols", STORE_SYNC_IMMUTABLE, "sha256"},
-    {"sessions", STORE_SYNC_MUTABLE, NULL},
-    {"session_devices", STORE_SYNC_IMMUTABLE, NULL},
-    {"repetitions", STORE_SYNC_MUTABLE, NULL},
-    {"rep_samples", STORE_SYNC_IMMUTABLE, NULL},
-    {"session_events", STORE_SYNC_IMMUTABLE, NULL},
-    {"session_notes", STORE_SYNC_IMMUTABLE, NULL},
-    {"audit", STORE_SYNC_MUTABLE, NULL},
+    {"therapists", STORE_SYNC_IMMUTABLE, "name", "", ""},
+    {"patients", STORE_SYNC_VERSIONED, NULL, "", ""},
+    {"sync_tombstones", STORE_SYNC_TOMBSTONE, NULL, "", ""},
+    {"body_mass", STORE_SYNC_IMMUTABLE, NULL, "", ""},
+    /* a device plugged into another station: what it says about itself when it is found again */
+    {"devices", STORE_SYNC_MUTABLE, "family,serial", "model,firmware,capacity_n,unit", ""},
+    {"calibrations", STORE_SYNC_IMMUTABLE, NULL, "", ""}, /* a new check is a new row, never an edit */
+    {"protocols", STORE_SYNC_IMMUTABLE, "sha256", "", ""},
+    /* a merge elsewhere moves sessions to the kept record (the server's station_erase moved them first) */
+    {"sessions", STORE_SYNC_MUTABLE, NULL, "", ""},
+    {"session_devices", STORE_SYNC_IMMUTABLE, NULL, "", ""},
+    /* the therapist's decision and annotation, never the measurement */
+    {"repetitions", STORE_SYNC_MUTABLE, NULL, "status,counts,pain,note", ""},
+    {"rep_samples", STORE_SYNC_IMMUTABLE, NULL, "", ""},
+    {"session_events", STORE_SYNC_IMMUTABLE, NULL, "", ""},
+    {"session_notes", STORE_SYNC_IMMUTABLE, NULL, "", ""},
+    /* an erasure blanks what the audit said about the patient */
+    {"audit", STORE_SYNC_MUTABLE, NULL, "", "old_value,new_value,reason"},
 };
 const size_t store_sync_table_count = sizeof store_sync_tables / sizeof store_sync_tables[0];
 
@@ -206,13 +210,22 @@ static bool sql_add(char *sql, size_t size, size_t *used, const char *fmt, ...)
 /* ------------------------------------------------------------------------------------------------ */
 /* Push                                                                                             */
 
-/* The rows of table t this station must send: made here (or, for patients, edited here: a version). */
-static const char *push_filter(size_t t)
+/* The rows of table t this station must send: made here, or last edited here (a patient's version, a
+ * rep decided in this room) unless the row is in conflict (it waits until settled). Into buf. */
+static const char *push_filter(size_t t, char *buf, size_t size)
 {
     enum store_sync_how how = store_sync_tables[t].how;
-    return how == STORE_SYNC_VERSIONED || how == STORE_SYNC_TOMBSTONE
-               ? "t.edited_by=(SELECT station_uuid FROM sync_meta)"
-               : "t.origin=(SELECT station_uuid FROM sync_meta) AND t.edited_by=t.origin";
+    if (how == STORE_SYNC_MUTABLE)
+        snprintf(buf, size,
+                 "t.edited_by=(SELECT station_uuid FROM sync_meta) AND NOT EXISTS(SELECT 1 FROM sync_row_conflicts"
+                 " c WHERE c.uuid=t.uuid AND c.tbl='%s')",
+                 store_sync_tables[t].name);
+    else
+        snprintf(buf, size, "%s",
+                 how == STORE_SYNC_VERSIONED || how == STORE_SYNC_TOMBSTONE
+                     ? "t.edited_by=(SELECT station_uuid FROM sync_meta)"
+                     : "t.origin=(SELECT station_uuid FROM sync_meta) AND t.edited_by=t.origin");
+    return buf;
 }
 
 static enum st_status mark_of(struct store *s, size_t t, const char *which, int64_t *v, struct st_err *err)
@@ -242,8 +255,9 @@ enum st_status store_sync_push_batch(struct store *s, size_t t, size_t limit, st
         ok = cols[i].ref ? sql_add(sql, sizeof sql, &used, "(SELECT uuid FROM %s WHERE id=t.%s), ", cols[i].ref,
                                    cols[i].name)
                          : sql_add(sql, sizeof sql, &used, "t.%s, ", cols[i].name);
+    char filter[256];
     ok = ok && sql_add(sql, sizeof sql, &used, "t.lseq FROM %s t WHERE t.lseq>? AND %s ORDER BY t.lseq LIMIT ?",
-                       store_sync_tables[t].name, push_filter(t));
+                       store_sync_tables[t].name, push_filter(t, filter, sizeof filter));
     if (!ok)
         return st_err_set(err, ST_ERR_INTERNAL, "the push query of %s is too long", store_sync_tables[t].name);
     sqlite3_stmt *st = NULL;
@@ -301,17 +315,28 @@ static enum st_status set_mark(struct store *s, size_t t, const char *which, int
 struct mark_work {
     size_t t;
     int64_t last;
+    const struct store_sync_refusal *refused;
+    size_t n;
 };
 
 static enum st_status mark_pushed_work(struct store *s, void *ctx, struct st_err *err)
 {
     const struct mark_work *m = ctx;
-    return set_mark(s, m->t, "pushed", m->last, err);
+    enum st_status r = set_mark(s, m->t, "pushed", m->last, err);
+    for (size_t i = 0; r == ST_OK && i < m->n; i++)
+        r = store_run(s,
+                      "INSERT OR IGNORE INTO sync_row_conflicts(tbl, uuid, version, edited_by, ours, against)"
+                      " VALUES(?, ?, ?, (SELECT station_uuid FROM sync_meta), 1, ?)",
+                      STORE_VALS(sv_text(store_sync_tables[m->t].name), sv_text(m->refused[i].uuid),
+                                 sv_int(m->refused[i].version), sv_int(m->refused[i].against)),
+                      "recording what was sent", err);
+    return r;
 }
 
-enum st_status store_sync_mark_pushed(struct store *s, size_t t, int64_t last, struct st_err *err)
+enum st_status store_sync_mark_pushed(struct store *s, size_t t, int64_t last, const struct store_sync_refusal *refused,
+                                      size_t n, struct st_err *err)
 {
-    struct mark_work m = {t, last};
+    struct mark_work m = {t, last, refused, refused ? n : 0};
     return store_tx(s, "recording what was sent", mark_pushed_work, &m, err);
 }
 
@@ -319,11 +344,11 @@ enum st_status store_sync_waiting(struct store *s, int64_t *n, struct st_err *er
 {
     *n = 0;
     for (size_t t = 0; t < store_sync_table_count; t++) {
-        char sql[256];
+        char sql[512], filter[256];
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM %s t WHERE t.lseq>coalesce((SELECT pushed FROM sync_marks WHERE tbl='%s'),0)"
                  " AND %s",
-                 store_sync_tables[t].name, store_sync_tables[t].name, push_filter(t));
+                 store_sync_tables[t].name, store_sync_tables[t].name, push_filter(t, filter, sizeof filter));
         int64_t k = 0;
         enum st_status r = store_int(s, sql, STORE_NO_VALS, &k, "counting the rows waiting", err);
         if (r != ST_OK)
@@ -445,6 +470,20 @@ static enum st_status natural_alias(struct store *s, size_t t, const struct stor
     return store_sync_alias_add(s, name, vals[0].p, id, err);
 }
 
+enum st_status store_sync_step_added(struct store *s, sqlite3_stmt *st, enum st_status r, bool *added,
+                                     const char *doing, struct st_err *err)
+{
+    if (r == ST_OK) {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            r = store_fail(s, rc, doing, err);
+        else
+            *added = sqlite3_changes(s->db) > 0;
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
 enum st_status store_sync_alias_add(struct store *s, const char *table, const char *uuid, int64_t local_id,
                                     struct st_err *err)
 {
@@ -512,6 +551,12 @@ static enum st_status pull_work(struct store *s, void *ctx, struct st_err *err)
             r = store_sync_pull_tombstone(s, w->cols, w->ncols, vals, w->counts, err);
             continue;
         }
+        bool here = false; /* a mutable row already here: its versions decide (store_sync_row.c) */
+        if (how == STORE_SYNC_MUTABLE &&
+            ((r = store_sync_pull_row(s, w->t, w->cols, w->ncols, vals, &w->upsert, w->counts, &here, err)) !=
+                 ST_OK ||
+             here))
+            continue;
         bool aliased = false, written = false;
         if (store_sync_tables[w->t].natural)
             r = natural_alias(s, w->t, w->cols, w->ncols, vals, &aliased, err);
@@ -552,6 +597,9 @@ static void read_state(sqlite3_stmt *st, void *item)
     o->last_success = sqlite3_column_int64(st, 2);
     store_col_text(st, 3, o->last_error, sizeof o->last_error);
     o->conflicts = sqlite3_column_int64(st, 4);
+    o->row_conflicts = sqlite3_column_int64(st, 5);
+    o->last_failure = sqlite3_column_int64(st, 6);
+    o->conflicts += o->row_conflicts;
 }
 
 static void read_conflict_ids(sqlite3_stmt *st, void *item)
@@ -564,7 +612,9 @@ enum st_status store_sync_state(struct store *s, struct store_sync_state *out, s
     memset(out, 0, sizeof *out);
     enum st_status r = store_row(s,
                                  "SELECT station_uuid, server, last_success, last_error,"
-                                 " (SELECT count(*) FROM sync_conflicts) FROM sync_meta WHERE id=1",
+                                 " (SELECT count(*) FROM sync_conflicts),"
+                                 " (SELECT count(DISTINCT uuid) FROM sync_row_conflicts WHERE ours=0),"
+                                 " last_failure FROM sync_meta WHERE id=1",
                                  STORE_NO_VALS, read_state, out, NULL, "reading the sync state", err);
     if (r == ST_OK)
         r = store_row(s,
@@ -586,8 +636,9 @@ static enum st_status record_work(struct store *s, void *ctx, struct st_err *err
     const struct record_work *w = ctx;
     return w->ok ? store_run(s, "UPDATE sync_meta SET server=?, last_success=?, last_error=NULL",
                              STORE_VALS(sv_text(w->server), sv_int(st_wall_s())), "recording the sync", err)
-                 : store_run(s, "UPDATE sync_meta SET server=?, last_error=?",
-                             STORE_VALS(sv_text(w->server), sv_text(w->message)), "recording the sync", err);
+                 : store_run(s, "UPDATE sync_meta SET server=?, last_error=?, last_failure=?",
+                             STORE_VALS(sv_text(w->server), sv_text(w->message), sv_int(st_wall_s())),
+                             "recording the sync", err);
 }
 
 enum st_status store_sync_record(struct store *s, const char *server, bool ok, const char *message,

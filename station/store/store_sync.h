@@ -60,7 +60,8 @@ enum st_status store_row_identity(struct store *s, const char *table, int64_t id
 
 enum store_sync_how {
     STORE_SYNC_IMMUTABLE, /* written once (a mass, a sample trace, a note): the server keeps the first */
-    STORE_SYNC_MUTABLE,   /* edited only by the station that made it (a session ending, a rep decided) */
+    STORE_SYNC_MUTABLE,   /* edited by any station (a session ending, a rep decided or annotated in another
+                           * room): the server keeps the highest version, one row per UUID */
     STORE_SYNC_VERSIONED, /* patients: every station's edit is a version, key (uuid, version, edited_by) */
     STORE_SYNC_TOMBSTONE, /* erased patients */
 };
@@ -68,6 +69,10 @@ struct store_sync_table {
     const char *name;    /* the local table, and the server's table of the same name */
     enum store_sync_how how;
     const char *natural; /* columns that name the same thing on every station ("family,serial"), or NULL */
+    /* STORE_SYNC_MUTABLE: the columns a station may change in a row another station created ("status,
+     * counts,pain,note": a rep's decision and annotation, never its measurement), and those it may only
+     * blank (an erasure blanks the audit's values); the server enforces both. "" none. */
+    const char *others, *others_blank;
 };
 /* In the order they are pushed and pulled (a row's references come before it). */
 extern const struct store_sync_table store_sync_tables[];
@@ -114,8 +119,17 @@ typedef enum st_status (*store_sync_row_fn)(void *ctx, const struct store_sync_v
  */
 enum st_status store_sync_push_batch(struct store *s, size_t t, size_t limit, store_sync_row_fn row, void *ctx,
                                      int64_t *last, size_t *count, struct st_err *err);
-/* Records that the rows of table t up to change `last` are on the server. */
-enum st_status store_sync_mark_pushed(struct store *s, size_t t, int64_t last, struct st_err *err);
+/* An edit the server refused: it already held another version of the row (another station's edit
+ * made before this one was sent), `against` its number. */
+struct store_sync_refusal {
+    char uuid[STORE_UUID_SIZE];
+    int64_t version, against;
+};
+/* Records that the rows of table t up to change `last` are on the server, and the n edits among them
+ * the server refused (refused may be NULL when n is 0): each becomes a conflict kept here
+ * (store_row_conflicts), and its row is not sent again until it is settled. One transaction. */
+enum st_status store_sync_mark_pushed(struct store *s, size_t t, int64_t last, const struct store_sync_refusal *refused,
+                                      size_t n, struct st_err *err);
 /* Rows of every table waiting to be pushed, into *n. */
 enum st_status store_sync_waiting(struct store *s, int64_t *n, struct st_err *err);
 
@@ -151,9 +165,11 @@ struct store_sync_state {
     char server[256];      /* the server of the last sync, its password masked; "" never synced */
     int64_t last_success;  /* Unix seconds, 0 never */
     char last_error[256];  /* the last failure's message, "" when the last sync succeeded */
+    int64_t last_failure;  /* when the last failure was (Unix seconds), 0 none recorded */
     int64_t waiting;       /* rows waiting to be pushed */
-    int64_t conflicts;     /* patient versions in conflict */
+    int64_t conflicts;     /* patient versions and other rows in conflict */
     char conflict_ids[256]; /* the local ids of the patients in conflict, "3, 17" ("" none; cut short) */
+    int64_t row_conflicts; /* sessions, reps, devices or audit rows in conflict (counted in conflicts) */
 };
 enum st_status store_sync_state(struct store *s, struct store_sync_state *out, struct st_err *err);
 /* Records a sync's outcome: server (masked by the caller), ok, and the failure's message when not ok. */
@@ -186,5 +202,25 @@ enum st_status store_patient_resolve(struct store *s, int64_t id, const char *to
  * 'delete' on gone). ST_ERR_ARG when both are the same patient. */
 enum st_status store_patient_merge(struct store *s, int64_t keep, int64_t gone, int64_t therapist_id,
                                    const char *reason, struct st_err *err);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Sessions, reps, devices, audit rows: edits on several stations (station/store/store_sync_row.c)  */
+
+/* A row of a mutable table with versions in conflict: this station's and at least one other's. */
+struct store_row_conflict {
+    char table[32];
+    char uuid[STORE_UUID_SIZE];
+    char tokens[160];   /* the versions, "2@1a2b3c4d (here), 2@9f8e7d6c" (what --keep takes) */
+    char what[96];      /* the row in words: "rep 3 of session 12", "session 12", "device SN-1" */
+};
+/* Every row in conflict (at most 200), oldest first. New array. */
+enum st_status store_row_conflicts(struct store *s, struct store_row_conflict **out, size_t *n, struct st_err *err);
+/* Settles the conflict of the row with this UUID: the version named by token ("2@1a2b3c4d", or "2" when
+ * only one version has that number) becomes the row's next version, made here (above every version in
+ * the conflict, so every station takes it at its next sync). Audited ('edit', field 'version', the
+ * token as new value). ST_ERR_NOT_FOUND when the row has no conflict or no such version, ST_ERR_ARG
+ * when the token is ambiguous. */
+enum st_status store_row_resolve(struct store *s, const char *uuid, const char *token, int64_t therapist_id,
+                                 struct st_err *err);
 
 #endif

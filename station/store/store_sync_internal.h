@@ -23,9 +23,18 @@ enum st_status store_sync_bind_val(struct store *s, sqlite3_stmt *st, int at, ch
 enum st_status store_sync_upsert(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
                                  const struct store_sync_val *vals, sqlite3_stmt **cache, bool *written,
                                  struct st_err *err);
+/* Runs the prepared insert st when r is ST_OK (*added: it added a row) and finalizes it; r, or the
+ * failure while `doing`. */
+enum st_status store_sync_step_added(struct store *s, sqlite3_stmt *st, enum st_status r, bool *added,
+                                     const char *doing, struct st_err *err);
 /* Records that uuid (of table) stands for the local row local_id here. */
 enum st_status store_sync_alias_add(struct store *s, const char *table, const char *uuid, int64_t local_id,
                                     struct st_err *err);
+/* A pulled version of a row of a mutable table that is here already (*here true; else nothing is done):
+ * taken, kept as a conflict, or skipped by its version (store_sync_row.c). */
+enum st_status store_sync_pull_row(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
+                                   const struct store_sync_val *vals, sqlite3_stmt **cache,
+                                   struct store_sync_counts *counts, bool *here, struct st_err *err);
 /* A pulled version of a patient, and a pulled tombstone (store_sync_patient.c). */
 enum st_status store_sync_pull_patient(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,
                                        const struct store_sync_val *vals, sqlite3_stmt **cache,

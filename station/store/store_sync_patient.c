@@ -71,15 +71,7 @@ static enum st_status conflict_add(struct store *s, const struct store_sync_col 
                 kind = cols[c].kind;
         r = store_sync_bind_val(s, st, (int)i + 4, kind, store_sync_val_of(cols, ncols, vals, version_fields[i]), err);
     }
-    if (r == ST_OK) {
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-            r = store_fail(s, rc, "keeping a conflicting version", err);
-        else
-            *added = sqlite3_changes(s->db) > 0;
-    }
-    sqlite3_finalize(st);
-    return r;
+    return store_sync_step_added(s, st, r, added, "keeping a conflicting version", err);
 }
 
 enum st_status store_sync_pull_patient(struct store *s, size_t t, const struct store_sync_col *cols, size_t ncols,

@@ -183,13 +183,118 @@ static bool init_table_sql(struct sbuf *b, size_t t, const struct store_sync_col
                       "CREATE POLICY station_read ON %s FOR SELECT TO station USING (true);"
                       "CREATE POLICY station_insert ON %s FOR INSERT TO station"
                       " WITH CHECK (origin_role = current_user);"
-                      "CREATE POLICY station_update ON %s FOR UPDATE TO station"
-                      " USING (origin_role = current_user) WITH CHECK (origin_role = current_user);"
                       "REVOKE ALL ON %s FROM PUBLIC, station;"
-                      "GRANT SELECT, INSERT, UPDATE ON %s TO station;",
-                      name, name, name, name, name, name, name, name, name, name, name);
+                      "GRANT SELECT, INSERT, UPDATE ON %s TO station;"
+                      "DROP TRIGGER IF EXISTS station_edit ON %s;"
+                      "DROP TRIGGER IF EXISTS station_gone ON %s;",
+                      name, name, name, name, name, name, name, name, name, name, name, name);
+    const struct store_sync_table *tb = &store_sync_tables[t];
+    /* A station updates its own rows; a mutable row of another station's too, but only the columns
+     * station_edit_check lets it change (a rep's decision and annotation, never its measurement). */
+    if (tb->how == STORE_SYNC_MUTABLE)
+        ok = ok && sb_add(b,
+                          "CREATE POLICY station_update ON %s FOR UPDATE TO station USING (true) WITH CHECK (true);"
+                          "CREATE TRIGGER station_edit BEFORE UPDATE ON %s FOR EACH ROW"
+                          " EXECUTE FUNCTION station_edit_check('%s', '%s');",
+                          name, name, tb->others, tb->others_blank);
+    else
+        ok = ok && sb_add(b,
+                          "CREATE POLICY station_update ON %s FOR UPDATE TO station"
+                          " USING (origin_role = current_user) WITH CHECK (origin_role = current_user);",
+                          name);
+    /* A row of an erased patient sent by a station that had not heard of the erasure is refused (or
+     * follows the merge); station_gone_check. */
+    for (size_t i = 0; ok && i < n; i++)
+        if (cols[i].ref && (!strcmp(cols[i].ref, "patients") || !strcmp(cols[i].ref, "sessions") ||
+                            !strcmp(cols[i].ref, "repetitions"))) {
+            ok = sb_add(b,
+                        "CREATE TRIGGER station_gone BEFORE INSERT ON %s FOR EACH ROW"
+                        " EXECUTE FUNCTION station_gone_check('%s', '%s');",
+                        name, cols[i].name, cols[i].ref);
+            break;
+        }
+    if (ok && store_sync_tables[t].how == STORE_SYNC_VERSIONED) /* a version of an erased patient */
+        ok = sb_add(b, "CREATE TRIGGER station_gone BEFORE INSERT ON %s FOR EACH ROW"
+                       " EXECUTE FUNCTION station_gone_check('uuid', 'tombstone');", name);
+    if (ok && !strcmp(name, "audit"))
+        ok = sb_add(b, "CREATE TRIGGER station_gone BEFORE INSERT ON audit FOR EACH ROW"
+                       " EXECUTE FUNCTION station_gone_check('row_uuid', 'audit');");
     return ok;
 }
+
+/* What a station may do to rows it did not create, and the refused edits (sync_row_versions), made
+ * before the tables that use them.
+ *  - station_edit_check (a BEFORE UPDATE trigger on every mutable table; its arguments: the columns a
+ *    station may change in another station's row, and those it may only blank): a station role
+ *    changing another station's row outside those columns, or any row's origin_role or uuid, is
+ *    refused (SQLSTATE 42501, as every other refusal of the station role). The owner and superusers
+ *    are not stations: station_erase blanks and moves as it must.
+ *  - station_gone_check (BEFORE INSERT on the tables whose rows belong to a patient, a session or a
+ *    rep, and on patients): a row of an erased patient (or a version of them), sent by a station that
+ *    had not heard of the erasure, is refused (the insert does nothing) or follows the merge; the
+ *    audit's words about them are blanked.
+ *  - sync_row_versions: an edit the server refused because it held another station's version of the
+ *    row already (a conflict); kept so that nothing is lost, erased with its patient. */
+static const char checks_sql[] =
+    "CREATE OR REPLACE FUNCTION station_edit_check() RETURNS trigger LANGUAGE plpgsql AS $$"
+    "DECLARE"
+    " free text[] := string_to_array(TG_ARGV[0], ',') || string_to_array(TG_ARGV[1], ',')"
+    "  || '{seq,version,edited_by}'::text[];"
+    " c text;"
+    " BEGIN"
+    " IF NOT pg_has_role(current_user, 'station', 'MEMBER')"
+    "  OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN RETURN NEW; END IF;"
+    " IF NEW.origin_role IS DISTINCT FROM OLD.origin_role OR NEW.uuid IS DISTINCT FROM OLD.uuid THEN"
+    "  RAISE EXCEPTION 'a station may not change who made a row of %', TG_TABLE_NAME USING ERRCODE = '42501';"
+    " END IF;"
+    " IF OLD.origin_role = current_user THEN RETURN NEW; END IF;"
+    " IF (to_jsonb(NEW) - free) IS DISTINCT FROM (to_jsonb(OLD) - free) THEN"
+    "  RAISE EXCEPTION 'a station may change only (%) of a row of % another station made', TG_ARGV[0], TG_TABLE_NAME"
+    "   USING ERRCODE = '42501';"
+    " END IF;"
+    " FOREACH c IN ARRAY string_to_array(TG_ARGV[1], ',') LOOP"
+    "  IF (to_jsonb(NEW) -> c) <> 'null'::jsonb AND (to_jsonb(NEW) -> c) IS DISTINCT FROM (to_jsonb(OLD) -> c) THEN"
+    "   RAISE EXCEPTION 'a station may only blank % of a row of % another station made', c, TG_TABLE_NAME"
+    "    USING ERRCODE = '42501';"
+    "  END IF;"
+    " END LOOP;"
+    " RETURN NEW;"
+    " END$$;"
+    "CREATE OR REPLACE FUNCTION station_gone_check() RETURNS trigger LANGUAGE plpgsql AS $$"
+    "DECLARE v text := to_jsonb(NEW) ->> TG_ARGV[0]; into_uuid text;"
+    " BEGIN"
+    " IF TG_ARGV[1] = 'patients' THEN"
+    "  SELECT merged_into INTO into_uuid FROM sync_tombstones WHERE uuid = v;"
+    "  IF FOUND THEN"
+    "   IF into_uuid IS NULL THEN RETURN NULL; END IF;"
+    "   NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], into_uuid));"
+    "  END IF;"
+    " ELSIF TG_ARGV[1] = 'audit' THEN"
+    "  IF EXISTS (SELECT 1 FROM sync_tombstones WHERE uuid = v) THEN"
+    "   NEW := jsonb_populate_record(NEW, '{\"old_value\": null, \"new_value\": null, \"reason\": null}');"
+    "  END IF;"
+    " ELSIF TG_ARGV[1] = 'tombstone' THEN"
+    "  IF EXISTS (SELECT 1 FROM sync_tombstones WHERE uuid = v) THEN RETURN NULL; END IF;"
+    " ELSIF TG_ARGV[1] = 'sessions' THEN"
+    "  IF NOT EXISTS (SELECT 1 FROM sessions WHERE uuid = v) THEN RETURN NULL; END IF;"
+    " ELSIF NOT EXISTS (SELECT 1 FROM repetitions WHERE uuid = v) THEN RETURN NULL;"
+    " END IF;"
+    " RETURN NEW;"
+    " END$$;"
+    "CREATE TABLE IF NOT EXISTS sync_row_versions(seq bigint NOT NULL DEFAULT nextval('sync_seq'),"
+    " origin_role name NOT NULL DEFAULT current_user, tbl text NOT NULL, uuid text NOT NULL,"
+    " version bigint NOT NULL, edited_by text NOT NULL, against_version bigint NOT NULL, against_editor text,"
+    " vals jsonb, at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY(tbl, uuid, version, edited_by));"
+    "ALTER TABLE sync_row_versions ENABLE ROW LEVEL SECURITY;"
+    "DROP POLICY IF EXISTS station_read ON sync_row_versions;"
+    "DROP POLICY IF EXISTS station_insert ON sync_row_versions;"
+    "DROP POLICY IF EXISTS station_update ON sync_row_versions;"
+    "CREATE POLICY station_read ON sync_row_versions FOR SELECT TO station USING (true);"
+    "CREATE POLICY station_insert ON sync_row_versions FOR INSERT TO station WITH CHECK (origin_role = current_user);"
+    "CREATE POLICY station_update ON sync_row_versions FOR UPDATE TO station"
+    " USING (origin_role = current_user) WITH CHECK (origin_role = current_user);"
+    "REVOKE ALL ON sync_row_versions FROM PUBLIC, station;"
+    "GRANT SELECT, INSERT, UPDATE ON sync_row_versions TO station;";
 
 /* Erasure on the server. A station may not DELETE, so the tombstone it sends comes with a call of this
  * function, which runs with the owner's rights (SECURITY DEFINER) and acts only for a patient whose
@@ -213,6 +318,9 @@ static const char erase_sql[] =
     "  UPDATE sessions SET patient_id = into_uuid, seq = nextval('sync_seq') WHERE patient_id = p;"
     "  UPDATE body_mass SET patient_id = into_uuid, seq = nextval('sync_seq') WHERE patient_id = p;"
     " ELSE"
+    "  DELETE FROM sync_row_versions WHERE uuid IN (SELECT uuid FROM sessions WHERE patient_id = p)"
+    "   OR uuid IN (SELECT r.uuid FROM repetitions r JOIN sessions x ON x.uuid = r.session_id"
+    "   WHERE x.patient_id = p);"
     "  DELETE FROM rep_samples WHERE rep_id IN (SELECT r.uuid FROM repetitions r"
     "   JOIN sessions x ON x.uuid = r.session_id WHERE x.patient_id = p);"
     "  DELETE FROM repetitions WHERE session_id IN (SELECT uuid FROM sessions WHERE patient_id = p);"
@@ -252,6 +360,7 @@ enum st_status sync_server_init(struct store *s, const char *url, const char *sh
                      "REVOKE ALL ON station_schema FROM PUBLIC;"
                      "GRANT SELECT ON station_schema TO station;",
                      SYNC_SERVER_SCHEMA_VERSION);
+    ok = ok && sb_add(&b, "%s", checks_sql);
     for (size_t t = 0; ok && r == ST_OK && t < store_sync_table_count; t++) {
         struct store_sync_col cols[STORE_SYNC_MAX_COLS];
         size_t n = 0;
@@ -314,18 +423,39 @@ static enum st_status check_schema(struct conn *c, struct st_err *err)
 struct push {
     struct conn *c;
     size_t t;
-    char name[32]; /* the prepared upsert's name on this connection */
-    char sql[16384];
+    char name[32], refuse[32]; /* the prepared upsert's and refusal's names on this connection */
+    char sql[16384], refuse_sql[16384];
     const char *values[STORE_SYNC_MAX_COLS];
     int lengths[STORE_SYNC_MAX_COLS], formats[STORE_SYNC_MAX_COLS];
+    size_t version_col, edited_col; /* a mutable table's version and edited_by among the values */
+    struct store_sync_refusal *refused; /* this batch's edits the server refused */
+    size_t nrefused, cap;
 };
 
+/* Whether col is one of the comma-separated names in list. */
+static bool in_list(const char *list, const char *col)
+{
+    size_t n = strlen(col);
+    for (const char *p = list; p && *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, col, n))
+            return true;
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
 /* The upsert of a row of table t on the server: immutable rows and patient versions keep the first
- * copy; a mutable row takes the new values and a new sequence number (so others pull it again). */
+ * copy; a mutable row takes a higher version (and a new sequence number, so others pull it again) -
+ * of another station's row only the columns a station may change there (store_sync_table.others),
+ * the rest staying as its maker sent it (a reference may name this station's alias of a device). A
+ * mutable row's upsert returns a row when it was written; none when the server holds that version or
+ * a higher one already. */
 static bool push_sql(struct push *p, const struct store_sync_col *cols, size_t n)
 {
     struct sbuf b = {0};
-    const char *name = store_sync_tables[p->t].name;
+    const struct store_sync_table *tb = &store_sync_tables[p->t];
+    const char *name = tb->name;
     bool ok = sb_add(&b, "INSERT INTO %s(", name);
     for (size_t i = 0; ok && i < n; i++)
         ok = sb_add(&b, "%s%s", i ? ", " : "", cols[i].name);
@@ -333,10 +463,19 @@ static bool push_sql(struct push *p, const struct store_sync_col *cols, size_t n
     for (size_t i = 0; ok && i < n; i++)
         ok = sb_add(&b, "%s$%zu", i ? ", " : "", i + 1);
     ok = ok && sb_add(&b, ") ON CONFLICT (%s) DO ", server_key(p->t));
-    if (store_sync_tables[p->t].how == STORE_SYNC_MUTABLE) {
+    if (tb->how == STORE_SYNC_MUTABLE) {
         ok = ok && sb_add(&b, "UPDATE SET seq=nextval('sync_seq')");
-        for (size_t i = 1; ok && i < n; i++)
-            ok = sb_add(&b, ", %s=EXCLUDED.%s", cols[i].name, cols[i].name);
+        for (size_t i = 1; ok && i < n; i++) {
+            const char *c = cols[i].name;
+            if (!strcmp(c, "version") || !strcmp(c, "edited_by") || in_list(tb->others, c))
+                ok = sb_add(&b, ", %s=EXCLUDED.%s", c, c);
+            else
+                ok = sb_add(&b, ", %s=CASE WHEN %s.origin_role=current_user%s%s%s THEN EXCLUDED.%s ELSE %s.%s END", c,
+                            name, in_list(tb->others_blank, c) ? " OR EXCLUDED." : "",
+                            in_list(tb->others_blank, c) ? c : "", in_list(tb->others_blank, c) ? " IS NULL" : "", c,
+                            name, c);
+        }
+        ok = ok && sb_add(&b, " WHERE %s.version < EXCLUDED.version RETURNING 1", name);
     } else {
         ok = ok && sb_add(&b, "NOTHING");
     }
@@ -347,6 +486,60 @@ static bool push_sql(struct push *p, const struct store_sync_col *cols, size_t n
     return ok;
 }
 
+/* A mutable row's edit the upsert did not write: unless the server holds this very version (sent
+ * again after a kill), another station's came first. The refused version is kept on the server
+ * (sync_row_versions, its values as text); the statement returns the version it was refused against. */
+static bool refuse_sql(struct push *p, const struct store_sync_col *cols, size_t n)
+{
+    struct sbuf b = {0};
+    const char *name = store_sync_tables[p->t].name;
+    bool ok = sb_add(&b,
+                     "INSERT INTO sync_row_versions(tbl, uuid, version, edited_by, against_version, against_editor,"
+                     " vals) SELECT '%s', t.uuid, $%zu::bigint, $%zu, t.version, t.edited_by, jsonb_object(ARRAY[",
+                     name, p->version_col + 1, p->edited_col + 1);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(&b, "%s'%s'", i ? ", " : "", cols[i].name);
+    ok = ok && sb_add(&b, "]::text[], ARRAY[");
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_add(&b, "%s$%zu", i ? ", " : "", i + 1);
+    ok = ok && sb_add(&b,
+                      "]::text[]) FROM %s t WHERE t.uuid=$1 AND (t.version<>$%zu::bigint OR t.edited_by IS DISTINCT"
+                      " FROM $%zu) ON CONFLICT (tbl, uuid, version, edited_by) DO UPDATE SET"
+                      " against_version=sync_row_versions.against_version RETURNING against_version",
+                      name, p->version_col + 1, p->edited_col + 1);
+    ok = ok && b.len < sizeof p->refuse_sql;
+    if (ok)
+        memcpy(p->refuse_sql, b.p, b.len + 1);
+    free(b.p);
+    return ok;
+}
+
+/* The upsert wrote nothing: records the refusal, if it is one. */
+static enum st_status push_refused(struct push *p, const struct store_sync_val *vals, size_t n, struct st_err *err)
+{
+    PGresult *res = PQexecPrepared(p->c->pg, p->refuse, (int)n, p->values, p->lengths, p->formats, 0);
+    enum st_status r =
+        PQresultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "keeping a refused edit", err);
+    if (r == ST_OK && PQntuples(res) == 1) {
+        if (p->nrefused == p->cap) {
+            size_t cap = p->cap ? 2 * p->cap : 16;
+            struct store_sync_refusal *a = realloc(p->refused, cap * sizeof *a);
+            if (!a) {
+                PQclear(res);
+                return st_err_set(err, ST_ERR_NOMEM, NULL);
+            }
+            p->refused = a;
+            p->cap = cap;
+        }
+        struct store_sync_refusal *f = &p->refused[p->nrefused++];
+        snprintf(f->uuid, sizeof f->uuid, "%s", vals[0].p);
+        f->version = strtoll(vals[p->version_col].p, NULL, 10);
+        f->against = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    }
+    PQclear(res);
+    return r;
+}
+
 static enum st_status push_row(void *ctx, const struct store_sync_val *vals, size_t n, struct st_err *err)
 {
     struct push *p = ctx;
@@ -354,14 +547,35 @@ static enum st_status push_row(void *ctx, const struct store_sync_val *vals, siz
         p->values[i] = vals[i].null ? NULL : vals[i].p;
         p->lengths[i] = (int)vals[i].n;
     }
+    bool mutable = store_sync_tables[p->t].how == STORE_SYNC_MUTABLE;
     PGresult *res = PQexecPrepared(p->c->pg, p->name, (int)n, p->values, p->lengths, p->formats, 0);
-    enum st_status r = PQresultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(p->c, res, "sending rows", err);
+    enum st_status r = PQresultStatus(res) == (mutable ? PGRES_TUPLES_OK : PGRES_COMMAND_OK)
+                           ? ST_OK
+                           : server_fail(p->c, res, "sending rows", err);
+    bool written = r == ST_OK && (!mutable || PQntuples(res) > 0);
     PQclear(res);
+    if (r == ST_OK && !written)
+        r = push_refused(p, vals, n, err);
     if (r == ST_OK && store_sync_tables[p->t].how == STORE_SYNC_TOMBSTONE) { /* erased on the server too */
         res = PQexecParams(p->c->pg, "SELECT station_erase($1)", 1, NULL, p->values, NULL, NULL, 0);
         r = PQresultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "erasing a patient", err);
         PQclear(res);
     }
+    return r;
+}
+
+/* Prepares statement `name` (sql, n parameters: their types from the statement, or all text) on the
+ * connection. */
+static enum st_status prepare(struct conn *c, const char *name, const char *sql, int n, bool text,
+                              struct st_err *err)
+{
+    Oid types[STORE_SYNC_MAX_COLS];
+    for (int i = 0; i < n && i < STORE_SYNC_MAX_COLS; i++)
+        types[i] = 25; /* text: the refusal uses each value as text and casts where it compares */
+    PGresult *res = PQprepare(c->pg, name, sql, n, text ? types : NULL);
+    enum st_status r =
+        PQresultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(c, res, "preparing to send rows", err);
+    PQclear(res);
     return r;
 }
 
@@ -378,20 +592,28 @@ static enum st_status push_table(struct store *s, struct conn *c, size_t t, size
     enum st_status r = store_sync_columns(s, t, cols, &n, err);
     if (r == ST_OK && !push_sql(p, cols, n))
         r = st_err_set(err, ST_ERR_INTERNAL, "the server upsert of %s is too long", store_sync_tables[t].name);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         p->formats[i] = cols[i].kind == STORE_SYNC_BLOB;
+        if (!strcmp(cols[i].name, "version"))
+            p->version_col = i;
+        if (!strcmp(cols[i].name, "edited_by"))
+            p->edited_col = i;
+    }
+    bool mutable = store_sync_tables[t].how == STORE_SYNC_MUTABLE;
+    if (r == ST_OK && mutable && (!p->version_col || !p->edited_col || !refuse_sql(p, cols, n)))
+        r = st_err_set(err, ST_ERR_INTERNAL, "the server refusal of %s cannot be made", store_sync_tables[t].name);
     /* Parsed and planned once per table, not once per row. */
     snprintf(p->name, sizeof p->name, "push_%zu", t);
-    if (r == ST_OK) {
-        PGresult *res = PQprepare(c->pg, p->name, p->sql, (int)n, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            r = server_fail(c, res, "preparing to send rows", err);
-        PQclear(res);
-    }
+    snprintf(p->refuse, sizeof p->refuse, "refuse_%zu", t);
+    if (r == ST_OK)
+        r = prepare(c, p->name, p->sql, (int)n, false, err);
+    if (r == ST_OK && mutable)
+        r = prepare(c, p->refuse, p->refuse_sql, (int)n, true, err);
     char lock[96];
     snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", SYNC_PUSH_LOCK);
     for (size_t count = batch; r == ST_OK && count == batch && !(stop && *stop);) {
         int64_t last = 0;
+        p->nrefused = 0;
         r = exec0(c, lock, "starting to send rows", err);
         if (r == ST_OK)
             r = store_sync_push_batch(s, t, batch, push_row, p, &last, &count, err);
@@ -401,10 +623,11 @@ static enum st_status push_table(struct store *s, struct conn *c, size_t t, size
             exec0(c, "ROLLBACK", "sending rows", NULL);
         /* Only what the server committed is marked sent. */
         if (r == ST_OK && count)
-            r = store_sync_mark_pushed(s, t, last, err);
+            r = store_sync_mark_pushed(s, t, last, p->refused, p->nrefused, err);
         if (r == ST_OK)
             *pushed += (int64_t)count;
     }
+    free(p->refused);
     free(p);
     return r;
 }
@@ -457,7 +680,7 @@ static enum st_status pull_table(struct store *s, struct conn *c, size_t t, cons
         ok = sb_add(&b, ", %s", cols[i].name);
     enum store_sync_how how = store_sync_tables[t].how;
     ok = ok && sb_add(&b, " FROM %s WHERE seq > $1 AND %s <> $2 ORDER BY seq LIMIT $3", store_sync_tables[t].name,
-                      how == STORE_SYNC_VERSIONED || how == STORE_SYNC_TOMBSTONE ? "edited_by" : "origin");
+                      how == STORE_SYNC_IMMUTABLE ? "origin" : "edited_by"); /* what this station sent */
     if (!ok) {
         free(b.p);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
@@ -518,7 +741,7 @@ enum st_status sync_run(struct store *s, const char *url, const char *shown, con
         r = pull_table(s, &c, t, me, batch, stop, &counts, &out->pulled, err);
     if (r == ST_OK)
         r = exec0(&c, "COMMIT", "receiving rows", err);
-    out->conflicts = counts.conflicts;
+    out->conflicts = counts.conflicts; /* a refused edit shows when the version it met is pulled */
     out->erased = counts.erased;
     out->skipped = counts.skipped;
     if (r == ST_OK && stop && *stop)

@@ -40,7 +40,7 @@
 struct store;
 
 /* The server schema this station writes (raised with the store's schema: the columns follow it). */
-#define SYNC_SERVER_SCHEMA_VERSION 1
+#define SYNC_SERVER_SCHEMA_VERSION 2
 
 /*
  * Creates or updates the server schema at url (an owner role of the clinic's database, as IT runs it),

@@ -33,6 +33,7 @@ struct pg_cluster {
     int port;
     bool up;
     pid_t owner;    /* the process that started it (a forked child never stops it) */
+    char extra[768]; /* more server options for the next start ("-c ssl=on ..."), or "" */
 };
 static struct pg_cluster pg_the;
 
@@ -68,14 +69,14 @@ static inline int pg_run(char *const argv[])
 
 static inline int pg_ctl(const char *action)
 {
-    char ctl[320], data[320], opts[512], log[320];
+    char ctl[320], data[320], opts[1400], log[320];
     snprintf(ctl, sizeof ctl, "%s/pg_ctl", pg_the.bin);
     snprintf(data, sizeof data, "%s/data", pg_the.dir);
     snprintf(log, sizeof log, "%s/server.log", pg_the.dir);
     snprintf(opts, sizeof opts,
              "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-             "-c full_page_writes=off -c max_connections=40",
-             pg_the.port, pg_the.dir);
+             "-c full_page_writes=off -c max_connections=40 %s",
+             pg_the.port, pg_the.dir, pg_the.extra);
     if (!strcmp(action, "start")) {
         char *argv[] = {ctl, "-D", data, "-o", opts, "-l", log, "-w", "-t", "60", "start", NULL};
         return pg_run(argv);

@@ -6,12 +6,19 @@
  * identical apart from local ids); a patient edited on two stations is a conflict that `patient
  * resolve` settles everywhere; erasure travels as a tombstone and a merge moves the sessions; a wrong
  * password, an unreachable server, TLS asked of a server without it, and a station role trying to
- * DELETE a rep or touch another station's rows each give a clear message and lose nothing.
+ * DELETE a rep or change another station's measurement each give a clear message and lose nothing;
+ * a rep decided or annotated in another room travels back to its creator, and two rooms' edits of one
+ * rep are a conflict kept and settled by `station sync --resolve`; rows of an erased patient sent late
+ * by an offline station are refused by the server; and TLS with a real certificate made by the test
+ * (openssl): sslmode=require, verify-full with the clinic's root, refused with another root.
  * test_sync_faults.c kills syncs and stops the server mid-sync.
  */
+#include <pwd.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "station/config.h"
@@ -599,6 +606,93 @@ static void test_rows_of_an_erased_patient_sent_late_are_refused(void)
     CHECK_INT(count_sql(a, "SELECT count(*) FROM sessions"), 3);
 }
 
+/* Runs openssl with argv; true when it succeeded (its words on stderr if not). */
+static bool openssl(char *const argv[])
+{
+    struct run r = run_cmd("openssl", argv, NULL);
+    if (r.status != 0)
+        fprintf(stderr, "openssl %s: %s\n", argv[1], r.err);
+    bool ok = r.status == 0;
+    run_free(&r);
+    return ok;
+}
+
+/* A self-signed root certificate (and its key) at dir/NAME.crt, dir/NAME.key. */
+static bool make_root(const char *dir, const char *name)
+{
+    char crt[600], key[600], subj[128];
+    snprintf(crt, sizeof crt, "%s/%s.crt", dir, name);
+    snprintf(key, sizeof key, "%s/%s.key", dir, name);
+    snprintf(subj, sizeof subj, "/CN=Test clinic root %s", name);
+    char *argv[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", subj, NULL};
+    return openssl(argv);
+}
+
+static void test_tls_with_a_real_certificate(void)
+{
+    clinic("clinic7");
+    const struct pg_cluster *pg = pg_cluster();
+    char a[512], line[1024], url[1024];
+    check_tmppath(a, sizeof a, "ta.db");
+    sync_fix_records(a, "Tia Tls", 0, 1, 2, "SN-ROOM1");
+    /* The clinic's root, the server's certificate for 127.0.0.1 signed by it, and another root. */
+    char dir[512], csr[600], crt[600], key[600], root[600], root_key[600], ext[600], wrong[600];
+    check_tmppath(dir, sizeof dir, "tls");
+    REQUIRE(mkdir(dir, 0700) == 0 || access(dir, F_OK) == 0);
+    REQUIRE(make_root(dir, "root") && make_root(dir, "wrong"));
+    snprintf(root, sizeof root, "%s/root.crt", dir);
+    snprintf(root_key, sizeof root_key, "%s/root.key", dir);
+    snprintf(wrong, sizeof wrong, "%s/wrong.crt", dir);
+    snprintf(csr, sizeof csr, "%s/server.csr", dir);
+    snprintf(ext, sizeof ext, "%s/server.ext", dir);
+    snprintf(crt, sizeof crt, "%s/server.crt", pg->dir);
+    snprintf(key, sizeof key, "%s/server.key", pg->dir);
+    FILE *f = fopen(ext, "w");
+    REQUIRE(f);
+    fprintf(f, "subjectAltName=IP:127.0.0.1\n");
+    fclose(f);
+    char *req_argv[] = {"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1", NULL};
+    REQUIRE(openssl(req_argv));
+    char *sign_argv[] = {"openssl", "x509", "-req", "-in", csr, "-CA", root, "-CAkey", root_key,
+                         "-CAcreateserial", "-out", crt, "-days", "2", "-extfile", ext, NULL};
+    REQUIRE(openssl(sign_argv));
+    /* The server's key is the server's alone (PostgreSQL refuses one others may read). */
+    REQUIRE(chmod(key, 0600) == 0);
+    if (getuid() == 0) {
+        struct passwd *pw = getpwnam("postgres");
+        REQUIRE(pw && chown(key, pw->pw_uid, pw->pw_gid) == 0 && chown(crt, pw->pw_uid, pw->pw_gid) == 0);
+    }
+    REQUIRE(pg_cluster_stop());
+    snprintf(pg_the.extra, sizeof pg_the.extra, "-c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s", crt, key);
+    REQUIRE(pg_cluster_start_again());
+    /* sslmode=require: encrypted, the certificate not checked. */
+    snprintf(url, sizeof url, "postgresql://room1:pw-room1@127.0.0.1:%d/clinic7?sslmode=require", pg->port);
+    CHECK_INT(sync_at(a, url, line, sizeof line), 0);
+    CHECK_INT(pg_int("clinic7", "SELECT count(*) FROM repetitions"), 2);
+    /* verify-full with the clinic's root: the certificate and the name checked. */
+    snprintf(url, sizeof url,
+             "postgresql://room1:pw-room1@127.0.0.1:%d/clinic7?sslmode=verify-full&sslrootcert=%s", pg->port, root);
+    CHECK_INT(sync_at(a, url, line, sizeof line), 0);
+    /* ... with another root: refused, in words, the password never shown. */
+    snprintf(url, sizeof url,
+             "postgresql://room1:pw-room1@127.0.0.1:%d/clinic7?sslmode=verify-full&sslrootcert=%s", pg->port, wrong);
+    CHECK_INT(sync_at(a, url, line, sizeof line), 1);
+    CHECK(strstr(line, "certificate") && strstr(line, "sslrootcert") && strstr(line, "room1:****@"));
+    CHECK(strstr(line, "pw-room1") == NULL);
+    /* ... with a root file that is not there. */
+    snprintf(url, sizeof url,
+             "postgresql://room1:pw-room1@127.0.0.1:%d/clinic7?sslmode=verify-full&sslrootcert=%s/none.crt",
+             pg->port, dir);
+    CHECK_INT(sync_at(a, url, line, sizeof line), 1);
+    CHECK(strstr(line, "cannot be read") != NULL);
+    /* The server, back without TLS for whatever runs after. */
+    REQUIRE(pg_cluster_stop());
+    pg_the.extra[0] = '\0';
+    REQUIRE(pg_cluster_start_again());
+}
+
 int main(void)
 {
     CHECK_RUN(test_two_stations_share_patients_and_sessions);
@@ -607,5 +701,6 @@ int main(void)
     CHECK_RUN(test_refusals_are_clear_and_lose_nothing);
     CHECK_RUN(test_edits_of_another_stations_rows_travel);
     CHECK_RUN(test_rows_of_an_erased_patient_sent_late_are_refused);
+    CHECK_RUN(test_tls_with_a_real_certificate);
     return check_done();
 }

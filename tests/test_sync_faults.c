@@ -5,6 +5,8 @@
  *    run again: the server and the fresh station hold every row exactly once, samples intact;
  *  - the server stopped in the middle of a push and of a pull: one clear line, exit 1, nothing lost
  *    here; once it is back, the next sync completes;
+ *  - Ctrl-C or SIGTERM during a long push and a pull: one line, exit 1, the batch under way committed;
+ *    the next run finishes;
  *  - a session run with a server set syncs at its end (station demo, headless).
  * The random kill points come from a seed printed on stderr (STATION_SYNC_SEED repeats a run).
  */
@@ -20,18 +22,25 @@
 #include "station/sync/sync.h" /* libpq, for the cluster helpers */
 #include "sync_clinic.h"
 
-/* Starts `station sync --db db --server url --batch-rows N` in the background (output discarded). */
-static pid_t sync_spawn(const char *db, const char *url, const char *batch)
+/* Starts `station sync --db db --server url --batch-rows N` in the background (output discarded, or
+ * its stderr into the file err). */
+static pid_t sync_spawn_err(const char *db, const char *url, const char *batch, const char *err)
 {
+    fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+        if (!freopen("/dev/null", "w", stdout) || !freopen(err ? err : "/dev/null", "w", stderr))
             _exit(127);
         execl(station_bin(), "station", "sync", "--db", db, "--server", url, "--batch-rows", batch, (char *)NULL);
         _exit(127);
     }
     REQUIRE(pid > 0);
     return pid;
+}
+
+static pid_t sync_spawn(const char *db, const char *url, const char *batch)
+{
+    return sync_spawn_err(db, url, batch, NULL);
 }
 
 static int wait_status(pid_t pid)
@@ -147,6 +156,53 @@ static void test_server_stopped_mid_sync(void)
     CHECK_INT(same_records(a, b), 180);
 }
 
+/* Ctrl-C or SIGTERM: the sync ends after the batch under way, says what it did in one line, exits 1;
+ * the next run finishes the job. */
+static void stop_with(int sig, const char *db, const char *url, const char *server_db, const char *sql,
+                      const char *want)
+{
+    char errp[512];
+    check_tmppath(errp, sizeof errp, "sig.err");
+    pid_t pid = sync_spawn_err(db, url, "2", errp);
+    CHECK(wait_rows(server_db ? NULL : db, server_db, sql));
+    kill(pid, sig);
+    CHECK_INT(wait_status(pid), 1);
+    char *text = slurp(errp);
+    CHECK_INT(count_lines(text), 1);
+    CHECK(strstr(text, want) != NULL);
+    CHECK(strstr(text, "run station sync again to finish") && !strstr(text, "pw-room"));
+    free(text);
+}
+
+static void test_signal_stops_after_the_batch(void)
+{
+    clinic("faults4");
+    char a[512], b[512];
+    check_tmppath(a, sizeof a, "ga.db");
+    check_tmppath(b, sizeof b, "gb.db");
+    sync_fix_records(a, "Sig Stopped", 0, 20, 6, "SN-ROOM1");
+    stop_with(SIGTERM, a, url_a, "faults4", "SELECT count(*) FROM repetitions", "Sync stopped after pushing ");
+    long long sent = pg_int("faults4", "SELECT count(*) FROM repetitions");
+    CHECK(sent > 0 && sent < 120);
+    struct store *s = NULL;
+    struct st_err err;
+    CHECK_OK(store_open(a, &s, &err), &err);
+    int64_t waiting = 0;
+    CHECK_OK(store_sync_waiting(s, &waiting, &err), &err);
+    CHECK(waiting > 0);
+    store_close(s);
+    char line[1024];
+    CHECK_INT(sync_at(a, url_a, line, sizeof line), 0);
+    CHECK_INT(pg_int("faults4", "SELECT count(*) FROM repetitions"), 120);
+    CHECK_INT(pg_int("faults4", "SELECT count(DISTINCT rep_id) FROM rep_samples"), 120);
+    CHECK_INT(pg_int("faults4", "SELECT count(*) FROM rep_samples"), 120);
+    /* A fresh station's pull, stopped with Ctrl-C, then finished. */
+    stop_with(SIGINT, b, url_b, NULL, "SELECT count(*) FROM repetitions", "Sync stopped after pushing 0 and pulling ");
+    CHECK(count_sql(b, "SELECT count(*) FROM repetitions") < 120);
+    CHECK_INT(sync_at(b, url_b, NULL, 0), 0);
+    CHECK_INT(same_records(a, b), 120);
+}
+
 /* A session run with a server set is synced at its end; an unreachable server is a notice only. */
 static void test_session_syncs_at_its_end(void)
 {
@@ -177,6 +233,7 @@ int main(void)
 {
     CHECK_RUN(test_killed_syncs_leave_no_duplicate_and_no_gap);
     CHECK_RUN(test_server_stopped_mid_sync);
+    CHECK_RUN(test_signal_stops_after_the_batch);
     CHECK_RUN(test_session_syncs_at_its_end);
     return check_done();
 }

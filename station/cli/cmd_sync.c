@@ -4,8 +4,10 @@
  *
  * The server's URL comes from --server, else $STATION_SERVER, else the settings file (config_server); it may
  * hold a password, so it is only ever shown masked. A sync prints one line (pushed, pulled, conflicts,
- * time); offline is one clear line and exit 1, with nothing lost. `station server init` is cmd_server.c.
+ * time); offline is one clear line and exit 1, with nothing lost. Ctrl-C or SIGTERM stops it after the
+ * batch under way (committed): one line says what was pushed and pulled, exit 1; the next run goes on. `station server init` is cmd_server.c.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,15 @@
 #include "station/store/store.h"
 #include "station/store/store_sync.h"
 #include "station/sync/sync.h"
+
+/* Ctrl-C or SIGTERM during a sync: it ends after the batch under way (sync_opts.stop). */
+static volatile sig_atomic_t stop_asked;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_asked = 1;
+}
 
 static int sync_status(struct store *s, const char *server_opt)
 {
@@ -119,7 +130,14 @@ int cmd_sync(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     struct sync_result res;
-    enum st_status st = sync_run(s, url, shown, &(struct sync_opts){.batch_rows = (size_t)batch}, &res, &err);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    enum st_status st =
+        sync_run(s, url, shown, &(struct sync_opts){.batch_rows = (size_t)batch, .stop = &stop_asked}, &res, &err);
     store_close(s);
     if (st != ST_OK)
         return cli_fail("%s", st_err_msg(&err));

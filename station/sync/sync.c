@@ -76,15 +76,33 @@ static enum st_status conn_open(struct conn *c, const char *url, const char *sho
         return ST_OK;
     char line[256];
     first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", line, sizeof line);
-    enum st_status r;
-    if (strstr(line, "password authentication failed") || strstr(line, "no password supplied"))
-        r = st_err_set(err, ST_ERR_IO,
-                       "The clinic server %s refused the station's role and password: check them with the "
-                       "clinic's IT; the station keeps working offline and nothing is lost",
-                       c->shown);
-    else if (strstr(line, "invalid") || strstr(line, "missing \"=\"") || strstr(line, "unrecognized"))
+    /* libpq's words (either of two) for what a station can act on, and ours after "The clinic server URL
+     * ...": the password, the certificate. */
+    static const struct {
+        const char *libpq[2], *ours;
+    } known[] = {
+        {{"password authentication failed", "no password supplied"},
+         "refused the station's role and password: check them with the clinic's IT; the station keeps working "
+         "offline and nothing is lost"},
+        {{"certificate verify failed", NULL},
+         "led to a server whose certificate the root certificate the URL names (sslrootcert) does not vouch "
+         "for: ask the clinic's IT for the clinic's root certificate; the station keeps working offline and "
+         "nothing is lost"},
+        {{"root certificate file", NULL},
+         "names a root certificate (sslrootcert) that cannot be read: give the path of the file the clinic's IT "
+         "handed out; nothing is lost"},
+        {{"does not match host name", NULL},
+         "led to a server whose certificate was made for another name: put the name the certificate was made "
+         "for in the URL, or ask the clinic's IT; nothing is lost"},
+    };
+    enum st_status r = ST_OK;
+    for (size_t i = 0; r == ST_OK && i < sizeof known / sizeof known[0]; i++)
+        for (size_t k = 0; r == ST_OK && k < 2; k++)
+            if (known[i].libpq[k] && strstr(line, known[i].libpq[k]))
+                r = st_err_set(err, ST_ERR_IO, "The clinic server URL %s %s", c->shown, known[i].ours);
+    if (r == ST_OK && (strstr(line, "invalid") || strstr(line, "missing \"=\"") || strstr(line, "unrecognized")))
         r = st_err_set(err, ST_ERR_ARG, "The clinic server URL %s is not valid (%s)", c->shown, line);
-    else
+    else if (r == ST_OK)
         r = st_err_set(err, ST_ERR_IO,
                        "The clinic server %s cannot be reached (%s): the station keeps working offline and "
                        "nothing is lost; sync again when the network is back",
@@ -579,7 +597,7 @@ static enum st_status prepare(struct conn *c, const char *name, const char *sql,
     return r;
 }
 
-static enum st_status push_table(struct store *s, struct conn *c, size_t t, size_t batch, volatile const int *stop,
+static enum st_status push_table(struct store *s, struct conn *c, size_t t, size_t batch, volatile const sig_atomic_t *stop,
                                  int64_t *pushed, struct st_err *err)
 {
     struct push *p = calloc(1, sizeof *p);
@@ -663,7 +681,7 @@ static void pull_get(void *ctx, size_t i, struct store_sync_val *vals)
 }
 
 static enum st_status pull_table(struct store *s, struct conn *c, size_t t, const char *me, size_t batch,
-                                 volatile const int *stop, struct store_sync_counts *counts, int64_t *pulled,
+                                 volatile const sig_atomic_t *stop, struct store_sync_counts *counts, int64_t *pulled,
                                  struct st_err *err)
 {
     struct store_sync_col cols[STORE_SYNC_MAX_COLS];
@@ -721,7 +739,7 @@ enum st_status sync_run(struct store *s, const char *url, const char *shown, con
     memset(out, 0, sizeof *out);
     int64_t t0 = st_now_ns();
     size_t batch = opts && opts->batch_rows ? opts->batch_rows : 200;
-    volatile const int *stop = opts ? opts->stop : NULL;
+    volatile const sig_atomic_t *stop = opts ? opts->stop : NULL;
     char me[STORE_UUID_SIZE];
     struct conn c;
     memset(&c, 0, sizeof c);
@@ -745,8 +763,10 @@ enum st_status sync_run(struct store *s, const char *url, const char *shown, con
     out->erased = counts.erased;
     out->skipped = counts.skipped;
     if (r == ST_OK && stop && *stop)
-        r = st_err_set(err, ST_ERR_ABORTED, "The sync was stopped: what was sent and received is kept; run station "
-                                            "sync again to finish");
+        r = st_err_set(err, ST_ERR_ABORTED,
+                       "Sync stopped after pushing %lld and pulling %lld row(s): what was sent and received is "
+                       "kept; run station sync again to finish",
+                       (long long)out->pushed, (long long)out->pulled);
     conn_close(&c);
     out->seconds = (double)(st_now_ns() - t0) / 1e9;
     /* The outcome is recorded for --status; a failure to record it must not hide the sync's own. */

@@ -31,6 +31,7 @@
 #ifndef STATION_STATION_SYNC_SYNC_H
 #define STATION_STATION_SYNC_SYNC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +53,10 @@ enum st_status sync_server_init(struct store *s, const char *url, const char *sh
 
 struct sync_opts {
     size_t batch_rows;            /* rows per batch; 0: 200 */
-    volatile const int *stop;     /* may be NULL; when *stop becomes non-zero the sync ends between batches */
+    /* may be NULL; when *stop becomes non-zero (a signal handler sets it: Ctrl-C) the sync ends after the
+     * batch under way, whose transaction commits: sync_run then returns ST_ERR_ABORTED, its message
+     * saying what was pushed and pulled, and the next sync goes on from there */
+    volatile const sig_atomic_t *stop;
 };
 
 struct sync_result {

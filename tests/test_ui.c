@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "common/clock.h"
 #include "protocols/metrics.h"
 #include "station/ui/ui.h"
 #include "ui_fixture.h"
@@ -1582,25 +1583,69 @@ static void test_new_block_clean_graph_and_notices(void)
     }
 }
 
-/* The lazy ui's last frame of both views equals a whole frame of m drawn by a new, eager UI. */
-static void same_as_whole(struct ui *ui, const struct ui_model *m)
+/* The lazy ui's last frame of both views equals a whole frame of m drawn by a new, eager UI of the
+ * same size, and its window shows those frames (what it presented in pieces adds up to them). */
+static void same_as_whole(struct ui *ui, const struct ui_model *m, bool rolling)
 {
     struct ui_fix_copy part = ui_fix_grab(ui, UI_VIEW_THERAPIST), part_p = ui_fix_grab(ui, UI_VIEW_PATIENT);
-    struct ui *full = open_ui(UI_LAYOUT_ONE_WINDOW, 1280, 720);
+    struct ui_image shown;
+    struct st_err err;
+    CHECK_OK(ui_window_pixels(ui, UI_VIEW_THERAPIST, &shown, &err), &err);
+    struct ui_fix_copy win = {.px = malloc((size_t)shown.w * shown.h * sizeof *win.px), .w = shown.w, .h = shown.h};
+    REQUIRE(win.px);
+    memcpy(win.px, shown.px, (size_t)shown.w * shown.h * sizeof *win.px);
+    struct ui *full = open_ui(UI_LAYOUT_ONE_WINDOW, win.w, win.h);
     REQUIRE(full);
+    if (rolling) { /* the T key's view is the UI's own state, not the model's */
+        struct ui_input in;
+        ui_fix_key(SDLK_t, 0);
+        ui_poll(full, &in);
+    }
     frame(full, m);
     struct ui_fix_copy whole = ui_fix_grab(full, UI_VIEW_THERAPIST), whole_p = ui_fix_grab(full, UI_VIEW_PATIENT);
     int x0, y0, x1, y1;
-    CHECK(!ui_fix_diff_box(&part, &whole, &x0, &y0, &x1, &y1));
-    CHECK(!ui_fix_diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1));
+    if (ui_fix_diff_box(&part, &whole, &x0, &y0, &x1, &y1))
+        check_fail(__FILE__, __LINE__, "therapist view differs from a whole frame in (%d,%d)-(%d,%d)", x0, y0, x1, y1);
+    if (ui_fix_diff_box(&part_p, &whole_p, &x0, &y0, &x1, &y1))
+        check_fail(__FILE__, __LINE__, "patient view differs from a whole frame in (%d,%d)-(%d,%d)", x0, y0, x1, y1);
+    /* The window: each view where the layout puts it (the therapist's at 0,0, the patient's at the right). */
+    struct ui_image wi = ui_fix_image(&win), ti = ui_fix_image(&part), pi = ui_fix_image(&part_p);
+    long off = 0;
+    for (int y = 0; y < ti.h; y++)
+        for (int x = 0; x < ti.w; x++)
+            off += ui_image_rgb(&wi, x, y) != ui_image_rgb(&ti, x, y);
+    for (int y = 0; y < pi.h; y++)
+        for (int x = 0; x < pi.w; x++)
+            off += ui_image_rgb(&wi, win.w - pi.w + x, y) != ui_image_rgb(&pi, x, y);
+    if (off != 0)
+        check_fail(__FILE__, __LINE__, "%ld pixels of the window differ from its views' frames", off);
     free(part.px);
     free(part_p.px);
     free(whole.px);
     free(whole_p.px);
+    free(win.px);
     ui_close(full);
 }
 
-/* opts.lazy: a frame is drawn only when it would differ; the numbers alone at most 4 times a second. */
+/* A lazy frame once it is due: ui_next_frame_ns says when (within a refresh interval or the numbers'
+ * 250 ms), then ui_frame draws. */
+static void frame_when_due(struct ui *ui, const struct ui_model *m)
+{
+    struct ui_input in;
+    ui_poll(ui, &in); /* what the loop does when it wakes: the window's events first */
+    int64_t due = ui_next_frame_ns(ui, m), now = st_now_ns();
+    CHECK(due != INT64_MAX);
+    CHECK(due - now <= 260 * ST_NS_PER_MS);
+    if (due != INT64_MAX && due > now)
+        st_sleep_ns(due - now);
+    uint64_t n = ui_frames_drawn(ui);
+    frame(ui, m);
+    if (ui_frames_drawn(ui) != n + 1)
+        check_fail(__FILE__, __LINE__, "no frame when due (%lld ns from now)", (long long)(due - now));
+}
+
+/* opts.lazy: a frame is drawn only when it would differ; the numbers alone at most 4 times a second;
+ * at most one frame in each of the display's refresh intervals. */
 static void test_lazy_frames(void)
 {
     struct ui *ui = open_ui_lazy(UI_LAYOUT_ONE_WINDOW, 1280, 720, true);
@@ -1610,52 +1655,166 @@ static void test_lazy_frames(void)
     rep_model(&m);
     struct ui_input in;
     ui_poll(ui, &in);
+    int64_t refresh = ui_refresh_ns(ui);
+    CHECK(refresh >= ST_NS_PER_S / 240 && refresh <= ST_NS_PER_S / 24);
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 1);
     m.live.t_now_s += 0.5; /* the rep view does not use the clock */
     m.live.force_n += 0.01; /* below the last digit shown */
     ui_trace_push(&traces[0], 10.5, 3.0); /* nor the device's rolling trace, which streams at rest too */
+    CHECK(ui_next_frame_ns(ui, &m) == INT64_MAX); /* nothing to draw: the loop may sleep */
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 1);
-    m.session.cue = UI_CUE_RELAX; /* a new cue: drawn at once */
-    frame(ui, &m);
+    m.session.cue = UI_CUE_RELAX; /* a new cue: drawn within the next refresh interval */
+    int64_t due = ui_next_frame_ns(ui, &m);
+    CHECK(due != INT64_MAX && due <= st_now_ns() + refresh);
+    frame_when_due(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 2);
     m.live.force_n += 1.0; /* a new number: not within 250 ms of the last frame ... */
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 2);
-    SDL_Delay(270);
-    frame(ui, &m); /* ... but after it, only the numbers' places: the same pixels as a whole frame */
+    CHECK(ui_next_frame_ns(ui, &m) - st_now_ns() > 200 * ST_NS_PER_MS);
+    frame_when_due(ui, &m); /* ... but after it, only the numbers' places: the same pixels as a whole frame */
     CHECK_INT(ui_frames_drawn(ui), 3);
-    same_as_whole(ui, &m);
-    double t, f; /* a new sample of the rep in view: drawn at once (the curve's panel, the numbers and the
-                  * patient view only), the same pixels as a whole frame */
+    same_as_whole(ui, &m, false);
+    double t, f; /* a new sample of the rep in view: drawn at the next interval (the curve's new column,
+                  * the numbers and the patient's numbers only), the same pixels as a whole frame */
     ui_trace_get(&rep_tr[0], rep_tr[0].n - 1, &t, &f);
     ui_trace_push(&rep_tr[0], t + 0.001, f + 40.0);
     m.live.force_n = f + 40.0;
+    frame_when_due(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 4);
+    ui_trace_push(&rep_tr[0], t + 0.002, f + 41.0); /* the next one at once: not in the same interval */
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 4);
-    same_as_whole(ui, &m);
-    ui_fix_key(SDLK_F1, 0); /* the help overlay */
-    ui_poll(ui, &in);
-    frame(ui, &m);
+    frame_when_due(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 5);
+    same_as_whole(ui, &m, false);
+    ui_fix_key(SDLK_F1, 0); /* the help overlay */
+    CHECK(ui_next_frame_ns(ui, &m) <= st_now_ns()); /* a key waits: poll now */
+    ui_poll(ui, &in);
+    frame_when_due(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 6);
     ui_fix_key(SDLK_t, 0); /* closes the help (and does nothing else) */
     ui_poll(ui, &in);
-    frame(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 6);
+    frame_when_due(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 7);
     ui_fix_key(SDLK_t, 0); /* the rolling view: now the clock moves the curve */
     ui_poll(ui, &in);
-    frame(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 7);
-    m.live.t_now_s += 0.02;
-    frame(ui, &m);
+    frame_when_due(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 8);
-    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1000, 600, &err), &err);
-    frame(ui, &m);
+    m.live.t_now_s += 0.02;
+    frame_when_due(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 9);
+    same_as_whole(ui, &m, true);
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1000, 600, &err), &err);
+    frame_when_due(ui, &m);
+    CHECK_INT(ui_frames_drawn(ui), 10);
     struct ui_image img;
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
     CHECK_INT(img.h, 600);
+    ui_close(ui);
+}
+
+/* Appends n points of a push to tr from its newest: rising by step N each, as a rep streams in. */
+static void stream(struct ui_trace *tr, int n, double step)
+{
+    double t, f;
+    ui_trace_get(tr, tr->n - 1, &t, &f);
+    for (int i = 1; i <= n; i++)
+        ui_trace_push(tr, t + i * 0.001, f + i * step + 3.0 * sin(i * 0.7));
+}
+
+/*
+ * The caches (the curve panel's layers and the rep drawn a column at a time, the views redrawn in
+ * parts, the window presented in rectangles) against frames drawn from scratch, pixel for pixel: while a
+ * rep streams in from before its onset (the onset not known, then known), after the force axis rescales,
+ * after a resize and after a decision (the rep replaced by the engine's own trace, the table and the
+ * balance changed), and in the rolling view.
+ */
+static void test_cached_frames_equal_scratch(void)
+{
+    struct ui *ui = open_ui_lazy(UI_LAYOUT_ONE_WINDOW, 1600, 900, true); /* (the dot wider than the line) */
+    REQUIRE(ui);
+    struct st_err err;
+    struct ui_model m;
+    rep_model(&m);
+    static double t[6000], f[6000];
+    struct ui_trace rep;
+    ui_trace_init(&rep, t, f, 6000);
+    for (int i = 0; i < 300; i++) /* the rep so far: the leg at rest before the push */
+        ui_trace_push(&rep, 200.0 + i * 0.001, 2.0 + 0.5 * sin(i * 0.3));
+    m.live.rep = &rep;
+    m.live.rep_onset_s = NAN; /* not known yet: the newest point is at 0, the curve slides */
+    m.session.cue = UI_CUE_PUSH;
+    frame(ui, &m);
+    for (int k = 0; k < 3; k++) {
+        stream(&rep, 17, 0.0);
+        frame_when_due(ui, &m);
+    }
+    same_as_whole(ui, &m, false);
+    m.live.rep_onset_s = 200.0 + 0.35; /* the onset: the curve stays, new points come in at its right */
+    m.session.cue = UI_CUE_HOLD;
+    frame_when_due(ui, &m);
+    for (int k = 0; k < 12; k++) {
+        stream(&rep, 16 + k % 2, 4.0);
+        double tn, fn;
+        ui_trace_get(&rep, rep.n - 1, &tn, &fn);
+        m.live.force_n = fn;
+        frame_when_due(ui, &m);
+    }
+    same_as_whole(ui, &m, false);
+    uint64_t drawn = ui_frames_drawn(ui);
+    stream(&rep, 40, 12.0); /* above the block's best and its band: the force axis rescales */
+    frame_when_due(ui, &m);
+    CHECK(ui_frames_drawn(ui) == drawn + 1);
+    same_as_whole(ui, &m, false);
+    for (int k = 0; k < 5; k++) {
+        stream(&rep, 17, -1.0);
+        frame_when_due(ui, &m);
+    }
+    same_as_whole(ui, &m, false);
+    double tg, fg; /* a pulled cable: 0.4 s without samples breaks the line (the dot moves on alone) */
+    ui_trace_get(&rep, rep.n - 1, &tg, &fg);
+    ui_trace_push(&rep, tg + 0.4, fg - 120.0);
+    frame_when_due(ui, &m);
+    stream(&rep, 17, 0.5);
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1100, 640, &err), &err);
+    stream(&rep, 17, -1.0);
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    for (int k = 0; k < 4; k++) {
+        stream(&rep, 17, -30.0); /* the release */
+        frame_when_due(ui, &m);
+    }
+    /* The decision: the engine's own trace replaces the one streamed (from 1 s before the push), the
+     * rep is accepted and saved, the table and the balance change. */
+    ui_trace_clear(&rep);
+    for (int i = 0; i < 2500; i++)
+        ui_trace_push(&rep, 199.4 + i * 0.001, 2.0 + trapezoid(199.4 + i * 0.001, 200.4, 0.3, 201.6, 263.0));
+    m.live.rep_onset_s = 200.4;
+    m.last.valid = true;
+    m.last.peak_n = 263.0;
+    m.last.saved = true;
+    m.n_reps = 1;
+    m.reps[0] = (struct ui_rep){.index = 1, .pain = -1, .peak_n = 263.0, .status = UI_REP_ACCEPTED, .saved = true};
+    m.session.cue = UI_CUE_REST;
+    m.session.state_remaining_s = 20.0;
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.session.state_remaining_s = 19.7; /* the rest counts down: numbers only */
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    ui_fix_key(SDLK_t, 0); /* the rolling view: its clock moves every curve */
+    struct ui_input in;
+    ui_poll(ui, &in);
+    for (int k = 0; k < 3; k++) {
+        m.live.t_now_s += 0.017;
+        frame_when_due(ui, &m);
+    }
+    same_as_whole(ui, &m, true);
     ui_close(ui);
 }
 
@@ -1727,6 +1886,7 @@ int main(void)
     CHECK_RUN(test_layout_unit_follows_dpi);
     CHECK_RUN(test_dpi_pixels);
     CHECK_RUN(test_lazy_frames);
+    CHECK_RUN(test_cached_frames_equal_scratch);
     CHECK_RUN(test_full_screen_key);
     return check_done();
 }

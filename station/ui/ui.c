@@ -20,6 +20,8 @@
 #include "common/log.h"
 #include "station/ui/ui_priv.h"
 
+#include <SDL_syswm.h> /* the X11 connection's fd (ui_event_fd): Xlib's headers come with libsdl2-dev */
+
 #define UI_ONE_W 1600
 #define UI_ONE_H 900
 #define UI_THERAPIST_W 1280
@@ -117,8 +119,11 @@ static enum st_status win_open(struct ui *ui, int idx, const char *title, int x,
     if (!win->ren)
         return display_error(err, "no renderer");
     SDL_RendererInfo info;
-    if (SDL_GetRendererInfo(win->ren, &info) == 0)
+    if (SDL_GetRendererInfo(win->ren, &info) == 0) {
         ST_INFO("ui", "window %d: video driver %s, renderer %s", idx, SDL_GetCurrentVideoDriver(), info.name);
+        win->soft = (info.flags & SDL_RENDERER_SOFTWARE) != 0;
+    }
+    win->present_all = true;
     SDL_GetRendererOutputSize(win->ren, &win->out_w, &win->out_h);
     ui->n_wins = idx + 1;
     return ST_OK;
@@ -229,6 +234,12 @@ enum st_status ui_open(const struct ui_opts *opts, struct ui **out, struct st_er
         return st;
     }
     SDL_StopTextInput();
+    /* Lazy frames are paced to the therapist's display: at most one in each of its refresh intervals. */
+    SDL_DisplayMode mode;
+    int d = SDL_GetWindowDisplayIndex(ui->wins[0].win);
+    int hz = d >= 0 && SDL_GetCurrentDisplayMode(d, &mode) == 0 && mode.refresh_rate > 0 ? mode.refresh_rate : 60;
+    ui->refresh_ns = ST_NS_PER_S / (hz < 240 ? hz : 240);
+    ui->epoch_ns = st_now_ns();
     ui_sound_open(ui);
     ui->opts.patient_display_name = NULL; /* read above only: the caller's string need not outlive the call */
     *out = ui;
@@ -240,9 +251,11 @@ void ui_close(struct ui *ui)
     if (!ui)
         return;
     ui_sound_close(ui);
-    for (int v = 0; v < UI_VIEW_COUNT; v++)
+    for (int v = 0; v < UI_VIEW_COUNT; v++) {
+        ui_plot_free(&ui->views[v]);
         if (ui->views[v].target)
             SDL_DestroyTexture(ui->views[v].target);
+    }
     for (int i = 0; i < UI_MAX_WINDOWS; i++) {
         struct ui_win *w = &ui->wins[i];
         ui_text_cache_free(w);
@@ -264,8 +277,13 @@ void ui_close(struct ui *ui)
 /* Where each view goes in its window this frame. */
 static void layout_views(struct ui *ui)
 {
-    for (int i = 0; i < ui->n_wins; i++)
-        SDL_GetRendererOutputSize(ui->wins[i].ren, &ui->wins[i].out_w, &ui->wins[i].out_h);
+    for (int i = 0; i < ui->n_wins; i++) {
+        struct ui_win *w = &ui->wins[i];
+        int ow = w->out_w, oh = w->out_h;
+        SDL_GetRendererOutputSize(w->ren, &w->out_w, &w->out_h);
+        if (w->out_w != ow || w->out_h != oh)
+            w->present_all = true; /* a new surface: nothing of the last frame is on it */
+    }
     struct ui_viewport *t = &ui->views[UI_VIEW_THERAPIST], *p = &ui->views[UI_VIEW_PATIENT];
     const struct ui_win *w0 = &ui->wins[0];
     switch (ui->layout) {
@@ -319,7 +337,7 @@ void ui_button_add(struct ui_dc *dc, enum ui_action a, SDL_Rect r, bool enabled)
     };
 }
 
-static struct ui_trace_sig trace_sig(const struct ui_trace *tr)
+struct ui_trace_sig ui_trace_sig_of(const struct ui_trace *tr)
 {
     struct ui_trace_sig g;
     memset(&g, 0, sizeof g); /* the padding too: keys are compared with memcmp */
@@ -354,10 +372,10 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
     bool rep_view = lv->rep && lv->rep->cap > 0 && !ui->rolling;
     int k = 0;
     for (int c = 0; c < UI_MAX_CURVES; c++)
-        key->traces[k++] = trace_sig(rep_view ? NULL : lv->curves[c].trace);
-    key->traces[k++] = trace_sig(rep_view ? lv->rep : NULL);
+        key->traces[k++] = ui_trace_sig_of(rep_view ? NULL : lv->curves[c].trace);
+    key->traces[k++] = ui_trace_sig_of(rep_view ? lv->rep : NULL);
     for (int i = 0; i < UI_MAX_REPS; i++)
-        key->traces[k++] = trace_sig(rep_view ? lv->earlier[i] : NULL);
+        key->traces[k++] = ui_trace_sig_of(rep_view ? lv->earlier[i] : NULL);
     key->force_shown = shown(lv->force_n, 0.1);
     key->remaining_shown = shown(m->session.state_remaining_s, 0.1);
     norm->live.force_n = 0;
@@ -378,21 +396,28 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
 enum frame_draw { FRAME_SKIP, FRAME_NUMBERS, FRAME_LIVE, FRAME_ALL };
 #define UI_NUMBERS_NS (250 * ST_NS_PER_MS) /* numbers alone: 4 redraws a second are plenty to read */
 
-/* opts.lazy: FRAME_SKIP when this frame would look like the last one drawn, or when only the numbers
- * changed and the last drawing is younger than 250 ms; FRAME_NUMBERS when only the numbers changed
- * (and no overlay covers them); FRAME_LIVE when only the curves moved (new points, the rolling clock)
- * besides them: the therapist's cue strip, numbers and curve panel and the patient view, not the rest
- * of the therapist view (its header, table, balance, buttons and status bar stay as drawn: most of its
- * cost); FRAME_ALL otherwise. Records what it lets be drawn. */
-static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
+/*
+ * opts.lazy: what the next frame must draw, and from when (*due, st_now_ns clock; INT64_MAX when
+ * nothing changed). FRAME_SKIP when this frame would look like the last one drawn; FRAME_NUMBERS when
+ * only the numbers changed (and no overlay covers them), due 250 ms after the last drawing; FRAME_LIVE
+ * when only the curves moved (new points, the rolling clock) besides them: the therapist's cue strip,
+ * numbers and curve panel and the patient's numbers, not the rest of the therapist view (its header,
+ * table, balance, buttons and status bar stay as drawn: most of its cost); FRAME_ALL otherwise. A frame
+ * is never due before the display's next refresh interval (ui->next_slot_ns). With commit, records
+ * what it lets be drawn (the caller draws it); without, only says.
+ */
+static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bool commit, int64_t *due)
 {
     static struct ui_model norm; /* the UI's thread only (SDL's rule) */
     struct ui_frame_key key;
     frame_key(ui, m, &norm, &key);
+    *due = INT64_MAX;
     bool drawn = ui->have_drawn;
     for (int v = 0; v < UI_VIEW_COUNT; v++)
         if (ui->views[v].shown && !ui->views[v].drawn)
             drawn = false;
+    enum frame_draw what = FRAME_ALL;
+    int64_t from = 0;
     if (drawn && memcmp(&norm, &ui->drawn_model, sizeof norm) == 0) {
         struct ui_frame_key a, b;
         memcpy(&a, &key, sizeof a);
@@ -404,25 +429,62 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m)
             memset(a.traces, 0, sizeof a.traces);
             memset(b.traces, 0, sizeof b.traces);
             a.t_now = b.t_now = 0;
-            if (memcmp(&a, &b, sizeof a) == 0) {
-                ui->drawn_key = key;
-                ui->drawn_ns = st_now_ns();
-                return FRAME_LIVE;
-            }
+            if (memcmp(&a, &b, sizeof a) == 0)
+                what = FRAME_LIVE;
         } else if (memcmp(&a, &b, sizeof a) == 0) {
-            if (memcmp(&key, &ui->drawn_key, sizeof key) == 0 ||
-                st_now_ns() - ui->drawn_ns < UI_NUMBERS_NS)
+            if (memcmp(&key, &ui->drawn_key, sizeof key) == 0)
                 return FRAME_SKIP;
-            ui->drawn_key = key;
-            ui->drawn_ns = st_now_ns();
-            return parts ? FRAME_NUMBERS : FRAME_ALL;
+            what = parts ? FRAME_NUMBERS : FRAME_ALL;
+            from = ui->drawn_ns + UI_NUMBERS_NS;
         }
     }
-    ui->drawn_model = norm;
-    ui->drawn_key = key;
-    ui->have_drawn = true;
-    ui->drawn_ns = st_now_ns();
-    return FRAME_ALL;
+    /* At most one frame in each of the display's intervals (counted from ui_open), and never two closer
+     * than three quarters of one (a loop that ticks a little faster than the display, as the session's
+     * 16 ms did, still gets every interval's frame). */
+    int64_t slot = ui->next_slot_ns, spaced = ui->have_drawn ? ui->drawn_ns + ui->refresh_ns * 3 / 4 : 0;
+    *due = from > slot ? from : slot;
+    *due = spaced > *due ? spaced : *due;
+    int64_t now = st_now_ns();
+    if (now < *due)
+        return FRAME_SKIP;
+    if (commit) {
+        if (what == FRAME_ALL)
+            ui->drawn_model = norm;
+        ui->drawn_key = key;
+        ui->have_drawn = true;
+        ui->drawn_ns = now;
+        ui->next_slot_ns = ui->epoch_ns + ((now - ui->epoch_ns) / ui->refresh_ns + 1) * ui->refresh_ns;
+    }
+    return what;
+}
+
+/* A window that needs its views copied whole (opened, resized, exposed)? */
+static bool present_due(const struct ui *ui)
+{
+    for (int i = 0; i < ui->n_wins; i++)
+        if (ui->wins[i].present_all)
+            return true;
+    return false;
+}
+
+int64_t ui_next_frame_ns(struct ui *ui, const struct ui_model *m)
+{
+    if (!ui || !m)
+        return INT64_MAX;
+    if (!ui->opts.lazy || present_due(ui))
+        return st_now_ns();
+    SDL_PumpEvents();
+    if (SDL_HasEvents(SDL_FIRSTEVENT, SDL_LASTEVENT))
+        return st_now_ns(); /* events wait for ui_poll (a key, a resize) */
+    layout_views(ui);
+    int64_t due;
+    frame_changes(ui, m, false, &due);
+    return due;
+}
+
+int64_t ui_refresh_ns(const struct ui *ui)
+{
+    return ui ? ui->refresh_ns : 0;
 }
 
 bool ui_view_shown(const struct ui *ui, enum ui_view v)
@@ -446,16 +508,83 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
     return ui_frame_views(ui, m, NULL, err);
 }
 
+void ui_damage(struct ui_dc *dc, SDL_Rect r)
+{
+    struct ui_viewport *vp = dc->vp;
+    if (vp->damage_all || r.w <= 0 || r.h <= 0)
+        return;
+    if (vp->n_damage == UI_DAMAGE_MAX) { /* more than a frame ever has: merge into the last one */
+        SDL_UnionRect(&vp->damage[UI_DAMAGE_MAX - 1], &r, &vp->damage[UI_DAMAGE_MAX - 1]);
+        return;
+    }
+    vp->damage[vp->n_damage++] = r;
+}
+
+/*
+ * Puts the views' frames on their windows. The software renderer draws into the window's own surface,
+ * which keeps what was presented: only the rectangles this frame redrew are copied and sent to the
+ * window system (SDL_UpdateWindowSurfaceRects), not the whole window - at 1600 x 900 a whole present
+ * cost 2 ms and as much again in the X server. An accelerated renderer's back buffer is undefined after a
+ * present: it gets every view whole.
+ */
+static void present(struct ui *ui)
+{
+    for (int i = 0; i < ui->n_wins; i++) {
+        struct ui_win *win = &ui->wins[i];
+        SDL_SetRenderTarget(win->ren, NULL);
+        if (win->soft && !win->present_all) {
+            SDL_Rect rects[UI_VIEW_COUNT * UI_DAMAGE_MAX];
+            int n = 0;
+            for (int v = 0; v < UI_VIEW_COUNT; v++) {
+                struct ui_viewport *vp = &ui->views[v];
+                if (!vp->shown || vp->win != i || !vp->target)
+                    continue;
+                SDL_Rect whole = {0, 0, vp->tw, vp->th};
+                for (int k = 0; k < (vp->damage_all ? 1 : vp->n_damage); k++) {
+                    SDL_Rect r = vp->damage_all ? whole : vp->damage[k];
+                    if (!SDL_IntersectRect(&r, &whole, &r))
+                        continue;
+                    SDL_Rect dst = {r.x + vp->rect.x, r.y + vp->rect.y, r.w, r.h};
+                    SDL_RenderCopy(win->ren, vp->target, &r, &dst);
+                    rects[n++] = dst;
+                }
+            }
+            if (n > 0) {
+                SDL_RenderFlush(win->ren);
+                SDL_UpdateWindowSurfaceRects(win->win, rects, n);
+            }
+            continue;
+        }
+        SDL_SetRenderDrawColor(win->ren, (UI_RGB_WINDOW >> 16) & 0xff, (UI_RGB_WINDOW >> 8) & 0xff,
+                               UI_RGB_WINDOW & 0xff, 255);
+        SDL_RenderClear(win->ren);
+        for (int v = 0; v < UI_VIEW_COUNT; v++) {
+            struct ui_viewport *vp = &ui->views[v];
+            if (vp->shown && vp->win == i && vp->target)
+                SDL_RenderCopy(win->ren, vp->target, NULL, &vp->rect);
+        }
+        SDL_RenderPresent(win->ren);
+        win->present_all = false;
+    }
+}
+
 enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const struct ui_home *home, struct st_err *err)
 {
     layout_views(ui);
-    enum frame_draw what = ui->opts.lazy && !home ? frame_changes(ui, m) : FRAME_ALL;
-    if (what == FRAME_SKIP)
+    int64_t due;
+    enum frame_draw what = ui->opts.lazy && !home ? frame_changes(ui, m, true, &due) : FRAME_ALL;
+    if (what == FRAME_SKIP) {
+        if (present_due(ui)) /* nothing new, but a window lost what it showed (exposed) */
+            present(ui);
         return ST_OK;
+    }
     ui->clock++;
     ui->frames_drawn++;
     if (what == FRAME_ALL)
         ui->n_buttons = 0;
+    /* The patient's cue words and countdown change with the seconds left (the force does not touch them). */
+    bool cue_moved = memcmp(&ui->drawn_remaining, &ui->drawn_key.remaining_shown, sizeof(double)) != 0;
+    ui->drawn_remaining = ui->drawn_key.remaining_shown;
     for (int v = 0; v < UI_VIEW_COUNT; v++) {
         struct ui_viewport *vp = &ui->views[v];
         if (!vp->shown)
@@ -474,6 +603,8 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
                            .w = vp->tw,
                            .h = vp->th};
         dc.u = ui_layout_unit((enum ui_view)v, dc.w, dc.h, win->ddpi);
+        vp->damage_all = what == FRAME_ALL || !vp->drawn;
+        vp->n_damage = 0;
         if (v == UI_VIEW_THERAPIST) {
             if (home)
                 ui_home_draw(&dc, home);
@@ -483,24 +614,14 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
                 ui_therapist_draw_live(&dc, m);
             else
                 ui_therapist_draw(&dc, m);
-        } else {
+        } else if (vp->damage_all) {
             ui_patient_draw(&dc, m);
+        } else {
+            ui_patient_draw_numbers(&dc, m, cue_moved);
         }
         vp->drawn = true;
     }
-    for (int i = 0; i < ui->n_wins; i++) {
-        struct ui_win *win = &ui->wins[i];
-        SDL_SetRenderTarget(win->ren, NULL);
-        SDL_SetRenderDrawColor(win->ren, (UI_RGB_WINDOW >> 16) & 0xff, (UI_RGB_WINDOW >> 8) & 0xff,
-                               UI_RGB_WINDOW & 0xff, 255);
-        SDL_RenderClear(win->ren);
-        for (int v = 0; v < UI_VIEW_COUNT; v++) {
-            struct ui_viewport *vp = &ui->views[v];
-            if (vp->shown && vp->win == i && vp->target)
-                SDL_RenderCopy(win->ren, vp->target, NULL, &vp->rect);
-        }
-        SDL_RenderPresent(win->ren);
-    }
+    present(ui);
     return ST_OK;
 }
 
@@ -700,6 +821,8 @@ int ui_poll(struct ui *ui, struct ui_input *in)
         case SDL_WINDOWEVENT:
             if (e.window.event == SDL_WINDOWEVENT_CLOSE)
                 in->quit = true;
+            else if (e.window.event == SDL_WINDOWEVENT_EXPOSED)
+                ui->wins[win_index(ui, e.window.windowID)].present_all = true; /* its pixels were lost */
             else if (e.window.event == SDL_WINDOWEVENT_LEAVE)
                 ui->hover_win = -1;
             break;
@@ -741,14 +864,13 @@ bool ui_button_center(const struct ui *ui, enum ui_action a, int *x, int *y)
 
 /* ---- read-back ------------------------------------------------------------------------------ */
 
-enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err)
+/* Reads w x h pixels of target (NULL: the window) of ren into ui's read-back buffer, as *img. */
+static enum st_status read_back(struct ui *ui, SDL_Renderer *ren, SDL_Texture *target, int w, int h,
+                                struct ui_image *img, struct st_err *err)
 {
-    if (!ui || (int)v < 0 || v >= UI_VIEW_COUNT || !ui->views[v].shown)
-        return st_err_set(err, ST_ERR_ARG, "That view is not shown in this layout");
-    struct ui_viewport *vp = &ui->views[v];
-    if (!vp->drawn || !vp->target)
+    size_t need = (size_t)w * (size_t)h;
+    if (need == 0)
         return st_err_set(err, ST_ERR_ARG, "No frame has been drawn yet");
-    size_t need = (size_t)vp->tw * (size_t)vp->th;
     if (ui->pixels_cap < need) {
         uint32_t *p = realloc(ui->pixels, need * sizeof *p);
         if (!p)
@@ -756,16 +878,46 @@ enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *im
         ui->pixels = p;
         ui->pixels_cap = need;
     }
-    SDL_Renderer *ren = ui->wins[vp->win].ren;
-    SDL_SetRenderTarget(ren, vp->target);
-    int rc = SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, ui->pixels, vp->tw * 4);
+    SDL_SetRenderTarget(ren, target);
+    int rc = SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, ui->pixels, w * 4);
     SDL_SetRenderTarget(ren, NULL);
     if (rc != 0)
         return st_err_set(err, ST_ERR_DISPLAY, "The screen could not be read back: %s", SDL_GetError());
     img->px = ui->pixels;
-    img->w = vp->tw;
-    img->h = vp->th;
+    img->w = w;
+    img->h = h;
     return ST_OK;
+}
+
+enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err)
+{
+    if (!ui || (int)v < 0 || v >= UI_VIEW_COUNT || !ui->views[v].shown)
+        return st_err_set(err, ST_ERR_ARG, "That view is not shown in this layout");
+    struct ui_viewport *vp = &ui->views[v];
+    if (!vp->drawn || !vp->target)
+        return st_err_set(err, ST_ERR_ARG, "No frame has been drawn yet");
+    return read_back(ui, ui->wins[vp->win].ren, vp->target, vp->tw, vp->th, img, err);
+}
+
+enum st_status ui_window_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err)
+{
+    if (!ui || (int)v < 0 || v >= UI_VIEW_COUNT || !ui->views[v].shown)
+        return st_err_set(err, ST_ERR_ARG, "That view is not shown in this layout");
+    if (!ui->views[v].drawn)
+        return st_err_set(err, ST_ERR_ARG, "No frame has been drawn yet");
+    struct ui_win *win = &ui->wins[ui->views[v].win];
+    return read_back(ui, win->ren, NULL, win->out_w, win->out_h, img, err);
+}
+
+int ui_event_fd(const struct ui *ui)
+{
+    if (!ui || ui->n_wins == 0)
+        return -1;
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    if (!SDL_GetWindowWMInfo(ui->wins[0].win, &info) || info.subsystem != SDL_SYSWM_X11)
+        return -1;
+    return ConnectionNumber(info.info.x11.display);
 }
 
 uint32_t ui_image_rgb(const struct ui_image *img, int x, int y)

@@ -343,9 +343,10 @@ struct ui_opts {
                                         * "" = none. A missing file only loses those characters. */
     const char *title;                 /* window title; NULL = "Station" */
     bool lazy; /* ui_frame draws only when what it would draw changed (the station: a window that costs
-                * nothing while nothing moves); numbers that alone changed (the force, the seconds
-                * left) are redrawn at most 4 times a second, and then only the therapist's cue
-                * strip and numbers panel and the patient view. false: every call draws (tests). */
+                * nothing while nothing moves), at most once a refresh interval; numbers that alone
+                * changed (the force, the seconds left) are redrawn at most 4 times a second, and then
+                * only the therapist's cue strip and numbers panel and the patient's numbers; a curve
+                * that grows draws its new points. false: every call draws everything (tests). */
 };
 
 /* AUTO layout, default sizes, patient window windowed on the last display, sound on, default fonts. */
@@ -426,9 +427,12 @@ bool ui_button_center(const struct ui *ui, enum ui_action a, int *x, int *y);
 /* ---------------------------------------------------------------------------------------------- */
 
 /*
- * Draws one frame of every view from m and presents it (with opts.lazy: only when it would differ
- * from the last one drawn). m and its traces are only read. It does not wait for the display's
- * refresh: the station paces its loop (about 60 frames a second is plenty).
+ * Draws one frame of every view from m and presents it. With opts.lazy, only when it would differ from
+ * the last one drawn and then only what differs, at most once in each of the display's refresh
+ * intervals (ui_refresh_ns): a call that finds nothing to draw, or comes before the next interval, costs
+ * a comparison of m (microseconds) - the station may call it whenever it wakes (ui_next_frame_ns says
+ * when a frame is due). Without opts.lazy every call draws everything (tests). m and its traces are
+ * only read. It never waits for the display.
  * On SDL's offscreen and dummy video drivers (tests, machines without a GPU) the views are drawn by
  * the software renderer; on a desktop by the accelerated one (OpenGL under X11).
  */
@@ -437,6 +441,26 @@ enum st_status ui_frame(struct ui *ui, const struct ui_model *m, struct st_err *
 /* Frames ui_frame() has drawn and presented since ui_open() (with opts.lazy, the calls that found
  * nothing changed are not counted). For tests and the benchmark. */
 uint64_t ui_frames_drawn(const struct ui *ui);
+
+/*
+ * For a loop that sleeps until something happens (opts.lazy): when ui_frame(ui, m) will next draw, on
+ * st_now_ns()'s clock. At or before now: call ui_poll and ui_frame now (a frame is due, or the window
+ * system has events waiting: a key, a click, a resize, a window uncovered). Later: then (the display's
+ * next refresh interval, or the 250 ms after which numbers alone are redrawn). INT64_MAX: m shows nothing
+ * new; sleep until a sample, a change of m, the window system's fd (ui_event_fd) or the loop's own
+ * deadlines, and ask again. Without opts.lazy: always now. Reads m like ui_frame; draws nothing.
+ */
+int64_t ui_next_frame_ns(struct ui *ui, const struct ui_model *m);
+
+/* The display's refresh interval in nanoseconds (SDL_GetCurrentDisplayMode on the therapist window's
+ * display; 60 Hz when it does not say, at most 240 Hz): lazy frames are at most one in each. */
+int64_t ui_refresh_ns(const struct ui *ui);
+
+/* The file descriptor that turns readable when the window system has events for ui_poll (the X11
+ * connection), for a loop that sleeps in poll(); -1 when there is none (SDL's offscreen and dummy
+ * drivers, Wayland): then wake at least every ui_refresh_ns to call ui_poll. Events the window
+ * system had already delivered do not make it readable again: ui_next_frame_ns answers "now" for them. */
+int ui_event_fd(const struct ui *ui);
 
 /* Is view v on screen now (the patient's view: not switched off with V)? For the station, which stores
  * with each rep what the patient saw. */
@@ -477,6 +501,11 @@ struct ui_image {
 /* Reads view v's last drawn frame into *img. ST_ERR_ARG when v is not shown in this layout or no frame
  * was drawn yet; ST_ERR_DISPLAY when the renderer cannot read back. */
 enum st_status ui_view_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err);
+
+/* What view v's window shows now, read back from the window itself (its whole surface: both views in the
+ * one-window layout), for tests that what was presented in pieces is the frame. Same errors as
+ * ui_view_pixels; valid until the next read-back. */
+enum st_status ui_window_pixels(struct ui *ui, enum ui_view v, struct ui_image *img, struct st_err *err);
 
 /* 0xRRGGBB of the pixel at (x, y) of img; 0xFFFFFFFF outside. */
 uint32_t ui_image_rgb(const struct ui_image *img, int x, int y);

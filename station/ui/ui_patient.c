@@ -139,3 +139,20 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
         ui_text_draw(dc, buf, lx, by - ext - (int)(0.005f * hh), px, true, trgb, UI_TX_BOTTOM);
     }
 }
+
+/*
+ * Only the numbers changed (the force; with cue, the seconds left): the view drawn again inside the bands
+ * they live in, clipped there - its fills, texts and translucent band are exact under a clip, so the
+ * view is what a whole drawing gives. The bands are generous (the texts' heights are fractions of H as
+ * above): the force's number (0.54-0.71 H) and its bar with the target and its label (0.72-0.92 H), and
+ * the cue with its countdown (0.2-0.55 H).
+ */
+void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, bool cue)
+{
+    int top = (int)((cue ? 0.18f : 0.50f) * (float)dc->h), bottom = (int)(0.95f * (float)dc->h);
+    SDL_Rect band = {0, top, dc->w, bottom - top};
+    SDL_RenderSetClipRect(dc->ren, &band);
+    ui_patient_draw(dc, m);
+    SDL_RenderSetClipRect(dc->ren, NULL);
+    ui_damage(dc, band);
+}

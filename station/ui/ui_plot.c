@@ -7,6 +7,20 @@
  * at most four vertices per column, and no peak is lost however narrow (the envelope a scope shows).
  * A pause in the samples longer than UI_PLOT_GAP_S (a pulled cable) breaks the line instead of
  * bridging it. The scratch vertex array belongs to struct ui and only grows when the plot widens.
+ *
+ * Why layers (struct ui_plot_cache): drawing the panel whole - its fills, grid, labels, the translucent
+ * band and hold window, the block's earlier reps and the rep's 10,000 points - took 2.4-3 ms a frame in
+ * the software renderer, 60 times a second while a rep streams. The panel is drawn in its own
+ * coordinates into a still layer (redrawn when its key changes: a resize, the axes rescaling, a new
+ * line, band or earlier rep) and a drawn layer (still + the moving curves). While the rep view's axes
+ * stay, a frame takes the rep's new points only: the columns they finish are drawn onto the drawn layer
+ * (a column's vertices never change once the next column has begun), and the view gets back from it only
+ * the rectangle the open column, the dot and the new columns cover, with them drawn over it. SDL draws a
+ * polyline segment by segment, each from its first pixel, so a line drawn in pieces that share their
+ * joints is the same pixels as the line drawn at once: the cached frame equals a frame drawn from
+ * scratch, pixel for pixel (tests/test_ui.c). The rolling view moves its axes with the clock and draws
+ * its layers whole every frame. All positions are the panel's own, so that mapping is exact under any
+ * translation (the view draws the layers with its viewport at the panel).
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,25 +37,26 @@ struct axes {
     double t0, t1, y0, y1;
 };
 
+/* (Rounded from the plot's corner, so the same point lands on the same pixel wherever the panel is.) */
 static float map_x(const struct axes *a, double t)
 {
     double fx = (t - a->t0) / (a->t1 - a->t0);
     /* Points far outside the window stay just outside it (the clip rectangle hides them). */
     fx = fx < -1.0 ? -1.0 : fx > 2.0 ? 2.0 : fx;
-    return (float)lround(a->plot.x + fx * (a->plot.w - 1));
+    return (float)(a->plot.x + lround(fx * (a->plot.w - 1)));
 }
 
 static float map_y(const struct axes *a, double f)
 {
     double fy = (f - a->y0) / (a->y1 - a->y0);
-    double y = a->plot.y + (a->plot.h - 1) - fy * (a->plot.h - 1);
+    double y = (a->plot.h - 1) - fy * (a->plot.h - 1);
     /* Keep far-off values finite and near the plot: the clip rectangle hides them. */
-    double lo = a->plot.y - a->plot.h, hi = a->plot.y + 2.0 * a->plot.h;
+    double lo = -a->plot.h, hi = 2.0 * a->plot.h;
     if (y < lo)
         y = lo;
     if (y > hi)
         y = hi;
-    return (float)lround(y);
+    return (float)(a->plot.y + lround(y));
 }
 
 /* Index of the first point with t >= t0 (n if none), by bisection over the time-ordered trace. */
@@ -60,14 +75,7 @@ static size_t trace_lower(const struct ui_trace *tr, double t0)
     return lo;
 }
 
-struct column {
-    int col;
-    int count;
-    SDL_FPoint first, last, lo, hi; /* lo = lowest force (largest y) */
-    int lo_i, hi_i;                 /* order of arrival, to emit lo and hi in time order */
-};
-
-static int column_flush(const struct column *c, SDL_FPoint *out)
+static int column_flush(const struct ui_plot_column *c, SDL_FPoint *out)
 {
     if (c->count == 0)
         return 0;
@@ -86,72 +94,216 @@ static int column_flush(const struct column *c, SDL_FPoint *out)
     return n;
 }
 
-/* Draws tr's points as (t - off, f): off 0 for the rolling view, the rep's onset for the rep view. */
+/* ---- the pen: a trace drawn a column at a time ------------------------------------------------ */
+
+static void rect_add(SDL_Rect *r, SDL_Rect a)
+{
+    if (a.w <= 0 || a.h <= 0)
+        return;
+    if (r->w <= 0 || r->h <= 0)
+        *r = a;
+    else
+        SDL_UnionRect(r, &a, r);
+}
+
+/* The pixels a polyline of pts t thick can touch. */
+static SDL_Rect line_box(const SDL_FPoint *pts, int n, int t)
+{
+    float x0 = pts[0].x, x1 = pts[0].x, y0 = pts[0].y, y1 = pts[0].y;
+    for (int i = 1; i < n; i++) {
+        x0 = fminf(x0, pts[i].x);
+        x1 = fmaxf(x1, pts[i].x);
+        y0 = fminf(y0, pts[i].y);
+        y1 = fmaxf(y1, pts[i].y);
+    }
+    return (SDL_Rect){(int)x0 - t, (int)y0 - t, (int)(x1 - x0) + 2 * t + 1, (int)(y1 - y0) + 2 * t + 1};
+}
+
+/* Makes room for the vertices of the plot's width in the scratch array; false when out of memory. */
+static bool pts_room(struct ui *ui, const struct axes *ax)
+{
+    size_t need = (size_t)(ax->plot.w + 8) * 4;
+    if (ui->pts_cap >= need)
+        return true;
+    SDL_FPoint *p = realloc(ui->pts, need * sizeof *p);
+    if (!p)
+        return false;
+    ui->pts = p;
+    ui->pts_cap = need;
+    return true;
+}
+
+/* Draws pts[0..np) of p's current line (pts[0] its last vertex drawn, when it has one) and keeps the
+ * last vertex as the next piece's first. A line of one vertex is drawn only when it ends (pen_end). */
+static void pen_lines(struct ui_dc *dc, struct ui_pen *p, SDL_FPoint *pts, int *np)
+{
+    if (*np >= 2) {
+        ui_draw_polyline(dc, pts, *np, p->thick, p->rgb);
+        rect_add(&p->damage, line_box(pts, *np, p->thick));
+    }
+    if (*np >= 1) {
+        p->last_v = pts[*np - 1];
+        pts[0] = p->last_v;
+        *np = 1;
+    }
+}
+
+/* The current line ends (a gap, or the trace drawn whole): a line of a single vertex is a dot. */
+static void pen_end(struct ui_dc *dc, struct ui_pen *p, SDL_FPoint *pts, int *np)
+{
+    pen_lines(dc, p, pts, np);
+    if (p->n_line == 1) {
+        ui_draw_polyline(dc, &p->last_v, 1, p->thick, p->rgb);
+        rect_add(&p->damage, line_box(&p->last_v, 1, p->thick));
+    }
+    p->n_line = 0;
+    *np = 0;
+}
+
+/* The open column's vertices join the current line. */
+static void pen_column(struct ui_pen *p, SDL_FPoint *pts, int *np)
+{
+    int k = column_flush(&p->c, pts + *np);
+    *np += k;
+    p->n_line = p->n_line + k > 2 ? 2 : p->n_line + k;
+}
+
+/* Starts drawing tr's points as (t - off, f) on ax in rgb, thick pixels: from the last point before
+ * the axis's start (the line enters from the left edge). */
+static void pen_begin(struct ui_pen *p, const struct ui_trace *tr, double off, const struct axes *ax, uint32_t rgb,
+                      int thick)
+{
+    memset(p, 0, sizeof *p);
+    p->tr = tr;
+    p->off = off;
+    p->rgb = rgb;
+    p->thick = thick;
+    p->prev_t = NAN;
+    p->c.col = INT32_MIN;
+    if (!tr || tr->n == 0 || tr->cap == 0)
+        return;
+    size_t start = trace_lower(tr, ax->t0 + off);
+    p->start = p->next = start > 0 ? start - 1 : 0;
+    ui_trace_get(tr, p->start, &p->start_t, &p->start_f);
+    p->first = tr->first;
+    p->n = tr->n;
+}
+
+/* Draws the columns tr's points up to its newest finish (the open one stays open: pen_tail). */
+static void pen_feed(struct ui_dc *dc, struct ui_pen *p, const struct axes *ax)
+{
+    const struct ui_trace *tr = p->tr;
+    if (!tr || tr->n == 0 || tr->cap == 0 || p->past || !pts_room(dc->ui, ax))
+        return;
+    SDL_FPoint *pts = dc->ui->pts;
+    int np = 0;
+    if (p->n_line > 0)
+        pts[np++] = p->last_v;
+    size_t i = p->next;
+    for (; i < tr->n; i++) {
+        double t, f;
+        ui_trace_get(tr, i, &t, &f);
+        double ta = t - p->off;
+        if (ta > ax->t1 + 1e-9) {
+            p->past = true;
+            break;
+        }
+        if (!isnan(p->prev_t) && ta - p->prev_t > UI_PLOT_GAP_S) {
+            pen_column(p, pts, &np);
+            pen_end(dc, p, pts, &np);
+            p->c.count = 0;
+            p->c.col = INT32_MIN;
+        }
+        p->prev_t = ta;
+        p->last_t = t;
+        p->last_f = f;
+        SDL_FPoint pt = {map_x(ax, ta), map_y(ax, f)};
+        int col = (int)pt.x;
+        if (col != p->c.col) {
+            pen_column(p, pts, &np);
+            if ((size_t)np + 8 > dc->ui->pts_cap)
+                pen_lines(dc, p, pts, &np);
+            p->c.col = col;
+            p->c.count = 0;
+        }
+        struct ui_plot_column *c = &p->c;
+        if (c->count == 0) {
+            c->first = c->lo = c->hi = pt;
+            c->lo_i = c->hi_i = 0;
+        } else {
+            if (pt.y > c->lo.y) {
+                c->lo = pt;
+                c->lo_i = c->count;
+            }
+            if (pt.y < c->hi.y) {
+                c->hi = pt;
+                c->hi_i = c->count;
+            }
+        }
+        c->last = pt;
+        c->count++;
+    }
+    pen_lines(dc, p, pts, &np);
+    p->next = i;
+    p->first = tr->first;
+    p->n = tr->n;
+}
+
+/* Draws the open column (and a line of one vertex as its dot) without taking it: over the drawn layer
+ * each frame, or to end a trace drawn whole. Returns the pixels it can touch. */
+static SDL_Rect pen_tail(struct ui_dc *dc, struct ui_pen *p, const struct axes *ax)
+{
+    if (!pts_room(dc->ui, ax))
+        return (SDL_Rect){0, 0, 0, 0};
+    struct ui_pen q = *p;
+    q.damage = (SDL_Rect){0, 0, 0, 0};
+    SDL_FPoint *pts = dc->ui->pts;
+    int np = 0;
+    if (q.n_line > 0)
+        pts[np++] = q.last_v;
+    pen_column(&q, pts, &np);
+    pen_end(dc, &q, pts, &np);
+    return q.damage;
+}
+
+/* Is p still a prefix of the drawing of its trace from scratch: the trace only grew at its end (the
+ * last point taken is where it was, the first one too)? Then p is moved to the ring's new indices. */
+static bool pen_still(struct ui_pen *p, const struct ui_trace *tr, const struct axes *ax)
+{
+    if (!tr || p->tr != tr || tr->cap == 0)
+        return false;
+    size_t cap = tr->cap, dropped = (tr->first + cap - p->first) % cap;
+    if (tr->n + dropped < p->n || tr->n + dropped - p->n >= cap || p->next < dropped || p->start < dropped)
+        return false;
+    if (p->n == 0)
+        return tr->n == 0 || (trace_lower(tr, ax->t0 + p->off) <= 1);
+    double t, f;
+    size_t start = trace_lower(tr, ax->t0 + p->off);
+    start = start > 0 ? start - 1 : 0;
+    if (start != p->start - dropped)
+        return false;
+    ui_trace_get(tr, start, &t, &f);
+    if (t != p->start_t || f != p->start_f)
+        return false;
+    if (p->next > dropped) {
+        ui_trace_get(tr, p->next - 1 - dropped, &t, &f);
+        if (t != p->last_t || f != p->last_f)
+            return false;
+    }
+    p->start -= dropped;
+    p->next -= dropped;
+    p->first = tr->first;
+    return true;
+}
+
+/* Draws tr's points whole as (t - off, f): the earlier reps and the rolling view's curves. */
 static void draw_trace(struct ui_dc *dc, const struct ui_trace *tr, double off, const struct axes *ax,
                        uint32_t rgb, int thick)
 {
-    struct ui *ui = dc->ui;
-    if (!tr || tr->n == 0 || tr->cap == 0)
-        return;
-    size_t need = (size_t)(ax->plot.w + 8) * 4;
-    if (ui->pts_cap < need) {
-        SDL_FPoint *p = realloc(ui->pts, need * sizeof *p);
-        if (!p)
-            return;
-        ui->pts = p;
-        ui->pts_cap = need;
-    }
-    SDL_FPoint *pts = ui->pts;
-    size_t start = trace_lower(tr, ax->t0 + off);
-    if (start > 0)
-        start--; /* one point before the window, so the line enters from the left edge */
-    int np = 0;
-    struct column c = {.col = INT32_MIN};
-    double prev_t = NAN;
-    for (size_t i = start; i < tr->n; i++) {
-        double t, f;
-        ui_trace_get(tr, i, &t, &f);
-        t -= off;
-        if (t > ax->t1 + 1e-9)
-            break;
-        if (!isnan(prev_t) && t - prev_t > UI_PLOT_GAP_S) {
-            np += column_flush(&c, pts + np);
-            ui_draw_polyline(dc, pts, np, thick, rgb);
-            np = 0;
-            c.count = 0;
-            c.col = INT32_MIN;
-        }
-        prev_t = t;
-        SDL_FPoint p = {map_x(ax, t), map_y(ax, f)};
-        int col = (int)p.x;
-        if (col != c.col) {
-            np += column_flush(&c, pts + np);
-            if ((size_t)np + 8 > ui->pts_cap) { /* cannot happen with time-ordered points; be safe */
-                ui_draw_polyline(dc, pts, np, thick, rgb);
-                pts[0] = pts[np - 1];
-                np = 1;
-            }
-            c.col = col;
-            c.count = 0;
-        }
-        if (c.count == 0) {
-            c.first = c.lo = c.hi = p;
-            c.lo_i = c.hi_i = 0;
-        } else {
-            if (p.y > c.lo.y) {
-                c.lo = p;
-                c.lo_i = c.count;
-            }
-            if (p.y < c.hi.y) {
-                c.hi = p;
-                c.hi_i = c.count;
-            }
-        }
-        c.last = p;
-        c.count++;
-    }
-    np += column_flush(&c, pts + np);
-    ui_draw_polyline(dc, pts, np, thick, rgb);
+    struct ui_pen p;
+    pen_begin(&p, tr, off, ax, rgb, thick);
+    pen_feed(dc, &p, ax);
+    pen_tail(dc, &p, ax);
 }
 
 /* Prints a tick value without trailing noise: decimals enough for the step. */
@@ -230,33 +382,48 @@ static void plot_label(struct ui_dc *dc, const char *s, int x, int y, int px, ui
     ui_text_draw(dc, s, x, y, px, true, rgb, flags);
 }
 
-void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
+/* ---- the panel ------------------------------------------------------------------------------- */
+
+/* Everything the panel's layout and axes are, from the model and the panel's size (w x h at u). */
+struct geom {
+    bool rep_view;
+    double off, window, t0, t1, step;
+    struct axes ax;
+    int pad, small, title_px, title_h, small_h;
+    int lt, ct;      /* reference lines' and curves' thickness */
+    uint32_t rgb;    /* the active curve's colour */
+    int thr_y, best_y;
+};
+
+/* Computes g for a w x h panel; false when the plot has no room (only the panel and its title fit). */
+static bool plot_geom(struct ui_dc *dc, const struct ui_model *m, int w, int h, struct geom *g)
 {
     const struct ui_live *lv = &m->live;
     float u = dc->u;
-    int pad = (int)(12 * u);
-    int small = ui_text_px(12.5f * u), title_px = ui_text_px(14 * u);
     char buf[64];
-
-    ui_draw_round(dc, box.x, box.y, box.w, box.h, (int)(8 * u), UI_RGB_PANEL);
+    memset(g, 0, sizeof *g);
+    g->pad = (int)(12 * u);
+    g->small = ui_text_px(12.5f * u);
+    g->title_px = ui_text_px(14 * u);
 
     /* The rep view: the rep's onset at 0, from 1 s before it to past the hold window (or its end);
      * the rolling view: t_now at the right edge (without it, the newest point of the active curve). */
-    bool rep_view = lv->rep && lv->rep->cap > 0 && !dc->ui->rolling; /* empty: no rep yet, a clean graph */
-    double off = 0.0, window, t0, t1;
-    if (rep_view) {
+    g->rep_view = lv->rep && lv->rep->cap > 0 && !dc->ui->rolling; /* empty: no rep yet, a clean graph */
+    double t0, t1;
+    if (g->rep_view) {
         double newest = trace_newest(lv->rep);
-        off = isfinite(lv->rep_onset_s) && fabs(lv->rep_onset_s) < 1e12 ? lv->rep_onset_s
-              : isfinite(newest)                                         ? newest
-                                                                         : 0.0;
+        g->off = isfinite(lv->rep_onset_s) && fabs(lv->rep_onset_s) < 1e12 ? lv->rep_onset_s
+                 : isfinite(newest)                                         ? newest
+                                                                            : 0.0;
         double hold = isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600 ? lv->hold_s : 0.0;
         t0 = -1.0;
         t1 = fmax(4.0, hold + 1.5);
-        if (newest - off + 0.5 > t1 && newest - off < 600)
-            t1 = newest - off + 0.5;
-        window = t1 - t0;
+        /* A rep longer than that: the axis grows in steps of 2 s (each step redraws the whole panel). */
+        if (newest - g->off + 0.5 > t1 && newest - g->off < 600)
+            t1 = ceil((newest - g->off + 0.5) / 2.0) * 2.0;
+        g->window = t1 - t0;
     } else {
-        window = lv->window_s > 0 && lv->window_s < 3600.0 ? lv->window_s : 10.0;
+        g->window = lv->window_s > 0 && lv->window_s < 3600.0 ? lv->window_s : 10.0;
         t1 = lv->t_now_s;
         if (!isfinite(t1) || fabs(t1) > 1e12) { /* (beyond 30,000 years the window would vanish in rounding) */
             const struct ui_trace *tr = ui_live_curves(lv) > 0 ? lv->curves[ui_live_active(lv)].trace : NULL;
@@ -264,14 +431,14 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
             if (!isfinite(t1))
                 t1 = 0.0;
         }
-        t0 = t1 - window;
+        t0 = t1 - g->window;
     }
 
     /* Force axis: 0 at the bottom unless the data goes clearly below; room above the highest line. */
     double lo = 0.0, hi = 0.0;
-    data_range(m, rep_view, off, t0, t1, &lo, &hi);
+    data_range(m, g->rep_view, g->off, t0, t1, &lo, &hi);
     const double lines[] = {lv->block_best_n, lv->threshold_n, lv->target_n, lv->last_peak_n,
-                            rep_view ? lv->band_hi_n : NAN};
+                            g->rep_view ? lv->band_hi_n : NAN};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         if (isfinite(lines[i]) && lines[i] > hi)
             hi = lines[i];
@@ -280,155 +447,347 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box)
     lo = fmax(lo, -UI_PLOT_MAX_N);
     double y1 =
         isfinite(lv->y_max_n) && lv->y_max_n > 0 ? fmin(lv->y_max_n, UI_PLOT_MAX_N) : fmax(hi * 1.12, 50.0);
-    double step = ui_nice_step(y1 - fmin(lo, 0.0), 6);
-    y1 = ceil(y1 / step - 1e-9) * step;
-    double y0 = lo < -0.04 * y1 ? floor(lo / step) * step : 0.0;
+    g->step = ui_nice_step(y1 - fmin(lo, 0.0), 6);
+    y1 = ceil(y1 / g->step - 1e-9) * g->step;
+    double y0 = lo < -0.04 * y1 ? floor(lo / g->step) * g->step : 0.0;
 
     /* Lay out: title row, y labels column, x labels row. */
-    int title_h = ui_text_height(dc, title_px, true);
-    int tw = ui_text_draw(dc, "Force (N)", box.x + pad, box.y + pad, title_px, true, UI_RGB_TEXT, 0);
-    ui_text_draw(dc, rep_view ? "this rep from its onset \xc2\xb7 T: rolling 10 s" : "rolling \xc2\xb7 T: the rep view",
-                 box.x + pad + tw + (int)(10 * u), box.y + pad + title_h / 2, small, false, UI_RGB_MUTED, UI_TX_MIDDLE);
+    g->title_h = ui_text_height(dc, g->title_px, true);
     int lab_w = 0;
-    for (int k = 0; k < UI_PLOT_MAX_TICKS && y0 + k * step <= y1 + step * 0.5; k++) {
-        double v = y0 + k * step;
-        int w = ui_text_width(dc, fmt_tick(buf, sizeof buf, v, step), small, false, UI_TX_GLYPHS);
-        if (w > lab_w)
-            lab_w = w;
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && y0 + k * g->step <= y1 + g->step * 0.5; k++) {
+        int tw = ui_text_width(dc, fmt_tick(buf, sizeof buf, y0 + k * g->step, g->step), g->small, false,
+                               UI_TX_GLYPHS);
+        if (tw > lab_w)
+            lab_w = tw;
     }
-    int small_h = ui_text_height(dc, small, false);
-    struct axes ax = {
-        .plot = {box.x + pad + lab_w + (int)(8 * u), box.y + pad + title_h + (int)(10 * u), 0, 0},
+    g->small_h = ui_text_height(dc, g->small, false);
+    g->ax = (struct axes){
+        .plot = {g->pad + lab_w + (int)(8 * u), g->pad + g->title_h + (int)(10 * u), 0, 0},
         .t0 = t0,
         .t1 = t1,
         .y0 = y0,
         .y1 = y1,
     };
-    ax.plot.w = box.x + box.w - pad - ax.plot.x;
-    ax.plot.h = box.y + box.h - pad - small_h - (int)(6 * u) - ax.plot.y;
-    if (ax.plot.w < 20 || ax.plot.h < 20)
-        return;
+    g->ax.plot.w = w - g->pad - g->ax.plot.x;
+    g->ax.plot.h = h - g->pad - g->small_h - (int)(6 * u) - g->ax.plot.y;
+    g->lt = u < 1.25f ? 2 : 3;
+    g->ct = u < 1.25f ? 2 : 3;
+    int nc = ui_live_curves(lv);
+    g->rgb = ui_colour_rgb(UI_COL_CURVE0 + (nc > 0 ? ui_live_active(lv) : 0));
+    g->thr_y = isfinite(lv->threshold_n) ? (int)map_y(&g->ax, lv->threshold_n) : -1;
+    g->best_y = isfinite(lv->block_best_n) ? (int)map_y(&g->ax, lv->block_best_n) : -1;
+    return g->ax.plot.w >= 20 && g->ax.plot.h >= 20;
+}
+
+/* The panel and its title (the still layer's first part; all of it when the plot has no room). */
+static int draw_frame(struct ui_dc *dc, const struct geom *g, int w, int h)
+{
+    float u = dc->u;
+    ui_draw_fill(dc, 0, 0, w, h, ui_colour_rgb(UI_COL_BG)); /* what the view has under the round corners */
+    ui_draw_round(dc, 0, 0, w, h, (int)(8 * u), UI_RGB_PANEL);
+    int tw = ui_text_draw(dc, "Force (N)", g->pad, g->pad, g->title_px, true, UI_RGB_TEXT, 0);
+    ui_text_draw(dc, g->rep_view ? "this rep from its onset \xc2\xb7 T: rolling 10 s" : "rolling \xc2\xb7 T: the rep view",
+                 g->pad + tw + (int)(10 * u), g->pad + g->title_h / 2, g->small, false, UI_RGB_MUTED, UI_TX_MIDDLE);
+    return tw;
+}
+
+/* The still layer: everything but the moving curves, in the panel's coordinates (w x h). */
+static void draw_still(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h)
+{
+    const struct ui_live *lv = &m->live;
+    const struct axes *ax = &g->ax;
+    float u = dc->u;
+    char buf[64];
+    draw_frame(dc, g, w, h);
 
     /* Legend for several channels, right-aligned in the title row. */
     if (ui_live_curves(lv) >= 2) {
-        int x = box.x + box.w - pad;
+        int x = w - g->pad;
         for (int c = ui_live_curves(lv) - 1; c >= 0; c--) {
             const char *label = lv->curves[c].label[0] ? lv->curves[c].label : "Channel";
-            int w = ui_text_width(dc, label, small, false, 0);
-            x -= w;
-            ui_text_draw(dc, label, x, box.y + pad + title_h / 2, small, false, UI_RGB_TEXT, UI_TX_MIDDLE);
+            int lw = ui_text_width(dc, label, g->small, false, 0);
+            x -= lw;
+            ui_text_draw(dc, label, x, g->pad + g->title_h / 2, g->small, false, UI_RGB_TEXT, UI_TX_MIDDLE);
             x -= (int)(20 * u);
-            ui_draw_fill(dc, x, box.y + pad + title_h / 2 - (int)(2 * u), (int)(14 * u), (int)(4 * u) + 1,
+            ui_draw_fill(dc, x, g->pad + g->title_h / 2 - (int)(2 * u), (int)(14 * u), (int)(4 * u) + 1,
                          ui_colour_rgb(UI_COL_CURVE0 + c));
             x -= (int)(16 * u);
         }
     }
 
     /* Gridlines and tick labels. */
-    ui_draw_fill(dc, ax.plot.x, ax.plot.y, ax.plot.w, ax.plot.h, 0x1a2029);
-    for (int k = 0; k < UI_PLOT_MAX_TICKS && y0 + k * step <= y1 + step * 0.5; k++) {
-        double v = y0 + k * step;
-        int y = (int)map_y(&ax, v);
-        ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, y, 1,
-                      fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
-        ui_text_draw(dc, fmt_tick(buf, sizeof buf, v, step), ax.plot.x - (int)(8 * u), y, small, false,
+    ui_draw_fill(dc, ax->plot.x, ax->plot.y, ax->plot.w, ax->plot.h, 0x1a2029);
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && ax->y0 + k * g->step <= ax->y1 + g->step * 0.5; k++) {
+        double v = ax->y0 + k * g->step;
+        int y = (int)map_y(ax, v);
+        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, y, 1, fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
+        ui_text_draw(dc, fmt_tick(buf, sizeof buf, v, g->step), ax->plot.x - (int)(8 * u), y, g->small, false,
                      UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE | UI_TX_GLYPHS);
     }
-    double tstep = ui_nice_step(window, 6);
-    int lab_y = ax.plot.y + ax.plot.h + (int)(5 * u);
+    double tstep = ui_nice_step(g->window, 6);
+    int lab_y = ax->plot.y + ax->plot.h + (int)(5 * u);
     /* The axis title sits at the right end of the tick row; ticks that would touch it are skipped. */
-    int title_x = ax.plot.x + ax.plot.w;
-    int title_w = ui_text_draw(dc, rep_view ? "Time from onset (s)" : "Time (s)", title_x, lab_y, small, false,
+    int title_x = ax->plot.x + ax->plot.w;
+    int title_w = ui_text_draw(dc, g->rep_view ? "Time from onset (s)" : "Time (s)", title_x, lab_y, g->small, false,
                                UI_RGB_MUTED, UI_TX_RIGHT);
-    double tfirst = ceil(t0 / tstep - 1e-9) * tstep;
-    for (int k = 0; k < UI_PLOT_MAX_TICKS && tfirst + k * tstep <= t1 + 1e-9; k++) {
+    double tfirst = ceil(ax->t0 / tstep - 1e-9) * tstep;
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && tfirst + k * tstep <= ax->t1 + 1e-9; k++) {
         double t = tfirst + k * tstep;
-        int x = (int)map_x(&ax, t);
-        ui_draw_vline(dc, x, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_GRID);
-        int w = ui_text_width(dc, fmt_tick(buf, sizeof buf, t, tstep), small, false, UI_TX_GLYPHS);
-        if (x - w / 2 >= box.x + pad / 2 && x + w / 2 < title_x - title_w - (int)(10 * u))
-            ui_text_draw(dc, buf, x, lab_y, small, false, UI_RGB_MUTED, UI_TX_CENTER | UI_TX_GLYPHS);
+        int x = (int)map_x(ax, t);
+        ui_draw_vline(dc, x, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_GRID);
+        int tw = ui_text_width(dc, fmt_tick(buf, sizeof buf, t, tstep), g->small, false, UI_TX_GLYPHS);
+        if (x - tw / 2 >= g->pad / 2 && x + tw / 2 < title_x - title_w - (int)(10 * u))
+            ui_text_draw(dc, buf, x, lab_y, g->small, false, UI_RGB_MUTED, UI_TX_CENTER | UI_TX_GLYPHS);
     }
-    ui_draw_vline(dc, ax.plot.x, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_AXIS);
+    ui_draw_vline(dc, ax->plot.x, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
 
-    /* Reference lines, then the curves over them, all clipped to the plot. */
-    SDL_RenderSetClipRect(dc->ren, &ax.plot);
-    int lt = u < 1.25f ? 2 : 3;
-    int thr_y = -1, best_y = -1;
-    if (isfinite(lv->threshold_n)) {
-        thr_y = (int)map_y(&ax, lv->threshold_n);
-        ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, thr_y, lt, ui_colour_rgb(UI_COL_THRESHOLD));
-    }
-    if (isfinite(lv->block_best_n)) {
-        best_y = (int)map_y(&ax, lv->block_best_n);
-        ui_draw_hline(dc, ax.plot.x, ax.plot.x + ax.plot.w - 1, best_y, lt, ui_colour_rgb(UI_COL_BEST));
-    }
-    int active = ui_live_active(lv);
-    int ct = u < 1.25f ? 2 : 3;
-    int nc = ui_live_curves(lv);
-    uint32_t rgb = ui_colour_rgb(UI_COL_CURVE0 + (nc > 0 ? active : 0));
-    const struct ui_trace *now_tr = NULL;
-    if (rep_view) {
+    /* Reference lines, the band, the hold window and the earlier reps, clipped to the plot. */
+    SDL_RenderSetClipRect(dc->ren, &ax->plot);
+    if (g->thr_y >= 0)
+        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, g->thr_y, g->lt, ui_colour_rgb(UI_COL_THRESHOLD));
+    if (g->best_y >= 0)
+        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, g->best_y, g->lt, ui_colour_rgb(UI_COL_BEST));
+    if (g->rep_view) {
         /* The target band and the hold window under everything, the earlier reps faint, then this rep. */
         if (isfinite(lv->band_lo_n) && isfinite(lv->band_hi_n) && lv->band_hi_n > lv->band_lo_n) {
-            int ya = (int)map_y(&ax, lv->band_hi_n), yb = (int)map_y(&ax, lv->band_lo_n);
-            ui_draw_fill_alpha(dc, ax.plot.x, ya, ax.plot.w, yb - ya + 1, ui_colour_rgb(UI_COL_TARGET), 48);
+            int ya = (int)map_y(ax, lv->band_hi_n), yb = (int)map_y(ax, lv->band_lo_n);
+            ui_draw_fill_alpha(dc, ax->plot.x, ya, ax->plot.w, yb - ya + 1, ui_colour_rgb(UI_COL_TARGET), 48);
         }
         if (isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600) {
-            int xa = (int)map_x(&ax, 0.0), xb = (int)map_x(&ax, lv->hold_s);
-            ui_draw_fill_alpha(dc, xa, ax.plot.y, xb - xa + 1, ax.plot.h, 0xffffff, 16);
-            ui_draw_vline(dc, xa, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_AXIS);
-            ui_draw_vline(dc, xb, ax.plot.y, ax.plot.y + ax.plot.h - 1, 1, UI_RGB_AXIS);
+            int xa = (int)map_x(ax, 0.0), xb = (int)map_x(ax, lv->hold_s);
+            ui_draw_fill_alpha(dc, xa, ax->plot.y, xb - xa + 1, ax->plot.h, 0xffffff, 16);
+            ui_draw_vline(dc, xa, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
+            ui_draw_vline(dc, xb, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
         }
         for (int i = 0; i < lv->n_earlier && i < UI_MAX_REPS; i++)
-            draw_trace(dc, lv->earlier[i], 0.0, &ax, faint(rgb), ct);
-        now_tr = lv->rep;
-        draw_trace(dc, now_tr, off, &ax, rgb, ct + 1);
-    } else {
-        for (int c = 0; c < nc; c++)
-            if (c != active)
-                draw_trace(dc, lv->curves[c].trace, 0.0, &ax, ui_colour_rgb(UI_COL_CURVE0 + c), ct);
-        if (nc > 0) {
-            now_tr = lv->curves[active].trace;
-            draw_trace(dc, now_tr, 0.0, &ax, rgb, ct + 1);
-        }
-    }
-    if (now_tr && now_tr->n > 0) { /* a dot at the newest point: where the force is now */
-        double t, f;
-        ui_trace_get(now_tr, now_tr->n - 1, &t, &f);
-        t -= off;
-        if (t >= t0 && t <= t1 + 1e-9)
-            ui_draw_disc(dc, (int)map_x(&ax, t), (int)map_y(&ax, f), (int)(5 * u), rgb);
+            draw_trace(dc, lv->earlier[i], 0.0, ax, faint(g->rgb), g->ct);
     }
     SDL_RenderSetClipRect(dc->ren, NULL);
+}
 
-    /* Line labels, kept inside the plot and apart from each other. */
-    int lh = ui_text_height(dc, small, true);
-    if (best_y >= 0) {
+/* The lines' labels over the curves (panel coordinates): each label's box into r[0..1] (w 0: none);
+ * drawn only when draw (else only placed). */
+static void line_labels(struct ui_dc *dc, const struct ui_live *lv, const struct geom *g, bool draw, SDL_Rect r[2])
+{
+    float u = dc->u;
+    char buf[64];
+    const struct axes *ax = &g->ax;
+    int lh = ui_text_height(dc, g->small, true);
+    r[0] = r[1] = (SDL_Rect){0, 0, 0, 0};
+    if (g->best_y >= 0) {
         snprintf(buf, sizeof buf, "Best %.1f N", lv->block_best_n);
-        int y = best_y - lt - 1;
-        if (y - lh < ax.plot.y)
-            y = best_y + lt + lh;
-        plot_label(dc, buf, ax.plot.x + ax.plot.w - (int)(6 * u), y, small, ui_colour_rgb(UI_COL_BEST),
-                   UI_TX_RIGHT | UI_TX_BOTTOM);
+        int y = g->best_y - g->lt - 1;
+        if (y - lh < ax->plot.y)
+            y = g->best_y + g->lt + lh;
+        int x = ax->plot.x + ax->plot.w - (int)(6 * u), w = ui_text_width(dc, buf, g->small, true, 0);
+        r[0] = (SDL_Rect){x - w - 3, y - lh, w + 6, lh};
+        if (draw)
+            plot_label(dc, buf, x, y, g->small, ui_colour_rgb(UI_COL_BEST), UI_TX_RIGHT | UI_TX_BOTTOM);
     }
-    if (thr_y >= 0) {
+    if (g->thr_y >= 0) {
         snprintf(buf, sizeof buf, "Onset threshold %.0f N", lv->threshold_n);
-        int y = thr_y - lt - 1;
-        if (y - lh < ax.plot.y || (best_y >= 0 && abs(y - best_y) < lh + 4 && y < best_y + lh))
-            y = thr_y + lt + lh + 1;
-        if (y > ax.plot.y + ax.plot.h)
-            y = thr_y - lt - 1;
-        plot_label(dc, buf, ax.plot.x + (int)(8 * u), y, small, ui_colour_rgb(UI_COL_THRESHOLD),
-                   UI_TX_BOTTOM);
+        int y = g->thr_y - g->lt - 1;
+        if (y - lh < ax->plot.y || (g->best_y >= 0 && abs(y - g->best_y) < lh + 4 && y < g->best_y + lh))
+            y = g->thr_y + g->lt + lh + 1;
+        if (y > ax->plot.y + ax->plot.h)
+            y = g->thr_y - g->lt - 1;
+        int x = ax->plot.x + (int)(8 * u), w = ui_text_width(dc, buf, g->small, true, 0);
+        r[1] = (SDL_Rect){x - 3, y - lh, w + 6, lh};
+        if (draw)
+            plot_label(dc, buf, x, y, g->small, ui_colour_rgb(UI_COL_THRESHOLD), UI_TX_BOTTOM);
+    }
+}
+
+/* The newest point of the curve in front (the rep, or the active channel), as the dot's box; w 0 when
+ * it is off the axis. */
+static SDL_Rect dot_box(struct ui_dc *dc, const struct ui_live *lv, const struct geom *g, int *cx, int *cy)
+{
+    const struct ui_trace *tr = g->rep_view ? lv->rep : ui_live_curves(lv) > 0 ? lv->curves[ui_live_active(lv)].trace : NULL;
+    if (!tr || tr->n == 0 || tr->cap == 0)
+        return (SDL_Rect){0, 0, 0, 0};
+    double t, f;
+    ui_trace_get(tr, tr->n - 1, &t, &f);
+    t -= g->off;
+    if (t < g->ax.t0 || t > g->ax.t1 + 1e-9)
+        return (SDL_Rect){0, 0, 0, 0};
+    *cx = (int)map_x(&g->ax, t);
+    *cy = (int)map_y(&g->ax, f);
+    int r = (int)(5 * dc->u);
+    return (SDL_Rect){*cx - r, *cy - r, 2 * r + 1, 2 * r + 1};
+}
+
+/* What still was (to be) drawn from. */
+static void plot_key(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h,
+                     struct ui_plot_key *k)
+{
+    const struct ui_live *lv = &m->live;
+    memset(k, 0, sizeof *k); /* the padding too: compared with memcmp */
+    k->w = w;
+    k->h = h;
+    k->u = dc->u;
+    k->rep_view = g->rep_view;
+    k->t0 = g->ax.t0;
+    k->t1 = g->ax.t1;
+    k->y0 = g->ax.y0;
+    k->y1 = g->ax.y1;
+    k->threshold_n = lv->threshold_n;
+    k->best_n = lv->block_best_n;
+    k->band_lo_n = lv->band_lo_n;
+    k->band_hi_n = lv->band_hi_n;
+    k->hold_s = lv->hold_s;
+    k->n_curves = ui_live_curves(lv);
+    k->active = ui_live_active(lv);
+    for (int c = 0; c < k->n_curves; c++)
+        memcpy(k->labels[c], lv->curves[c].label, sizeof k->labels[c]);
+    for (int i = 0; g->rep_view && i < lv->n_earlier && i < UI_MAX_REPS; i++)
+        k->earlier[i] = ui_trace_sig_of(lv->earlier[i]);
+}
+
+static SDL_Texture *layer(SDL_Renderer *ren, SDL_Texture *t, int w, int h)
+{
+    if (t)
+        SDL_DestroyTexture(t);
+    t = SDL_CreateTexture(ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+    if (t)
+        SDL_SetTextureBlendMode(t, SDL_BLENDMODE_NONE);
+    return t;
+}
+
+void ui_plot_free(struct ui_viewport *vp)
+{
+    struct ui_plot_cache *pc = &vp->layers;
+    if (pc->still)
+        SDL_DestroyTexture(pc->still);
+    if (pc->drawn)
+        SDL_DestroyTexture(pc->drawn);
+    memset(pc, 0, sizeof *pc);
+}
+
+/* Brings the layers up to date with m; returns whether drawn changed only by the pen's new columns
+ * (then pc->pen.damage says where), false when it was drawn anew. */
+static bool layers_update(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h)
+{
+    struct ui_plot_cache *pc = &dc->vp->layers;
+    const struct ui_live *lv = &m->live;
+    struct ui_plot_key key;
+    plot_key(dc, m, g, w, h, &key);
+    dc->layer = 1;
+    if (!pc->still_ok || memcmp(&key, &pc->key, sizeof key) != 0) {
+        SDL_SetRenderTarget(dc->ren, pc->still);
+        draw_still(dc, m, g, w, h);
+        pc->key = key;
+        pc->still_ok = true;
+        pc->drawn_ok = false;
+    }
+    SDL_SetRenderTarget(dc->ren, pc->drawn);
+    bool more = pc->drawn_ok && g->rep_view && pc->drawn_off == g->off && pc->pen.rgb == g->rgb &&
+                pen_still(&pc->pen, lv->rep, &g->ax);
+    pc->pen.damage = (SDL_Rect){0, 0, 0, 0};
+    if (!more) {
+        SDL_RenderCopy(dc->ren, pc->still, NULL, NULL);
+        SDL_RenderSetClipRect(dc->ren, &g->ax.plot);
+        if (g->rep_view) {
+            pen_begin(&pc->pen, lv->rep, g->off, &g->ax, g->rgb, g->ct + 1);
+            pc->drawn_off = g->off;
+        } else {
+            int nc = ui_live_curves(lv), active = ui_live_active(lv);
+            for (int c = 0; c < nc; c++)
+                if (c != active)
+                    draw_trace(dc, lv->curves[c].trace, 0.0, &g->ax, ui_colour_rgb(UI_COL_CURVE0 + c), g->ct);
+            if (nc > 0)
+                draw_trace(dc, lv->curves[active].trace, 0.0, &g->ax, g->rgb, g->ct + 1);
+            pen_begin(&pc->pen, NULL, 0.0, &g->ax, g->rgb, g->ct + 1); /* nothing moves on its own */
+        }
+    } else {
+        SDL_RenderSetClipRect(dc->ren, &g->ax.plot);
+    }
+    pen_feed(dc, &pc->pen, &g->ax);
+    SDL_RenderSetClipRect(dc->ren, NULL);
+    pc->drawn_ok = g->rep_view; /* the rolling view's curves move with the clock: drawn anew each time */
+    SDL_SetRenderTarget(dc->ren, dc->vp->target);
+    dc->layer = 0;
+    return more;
+}
+
+void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool whole)
+{
+    struct ui_viewport *vp = dc->vp;
+    struct ui_plot_cache *pc = &vp->layers;
+    const struct ui_live *lv = &m->live;
+    struct geom g;
+    bool room = plot_geom(dc, m, box.w, box.h, &g);
+    if (pc->w != box.w || pc->h != box.h || !pc->still || !pc->drawn) {
+        ui_plot_free(vp);
+        pc->still = layer(dc->ren, NULL, box.w, box.h);
+        pc->drawn = layer(dc->ren, NULL, box.w, box.h);
+        pc->w = box.w;
+        pc->h = box.h;
+    }
+    if (!room || !pc->still || !pc->drawn) { /* the panel and its title alone, straight into the view */
+        SDL_RenderSetViewport(dc->ren, &box);
+        draw_frame(dc, &g, box.w, box.h);
+        SDL_RenderSetViewport(dc->ren, NULL);
+        ui_damage(dc, box);
+        vp->have_plot = false;
+        pc->still_ok = pc->drawn_ok = false;
+        return;
+    }
+    bool more = layers_update(dc, m, &g, box.w, box.h);
+
+    /* What moves over the drawn layer: the rep's open column, then the dot, then the labels. */
+    int cx = 0, cy = 0;
+    SDL_Rect dot = dot_box(dc, lv, &g, &cx, &cy), labels[2];
+    SDL_RenderSetViewport(dc->ren, &box);
+    SDL_Rect dirty = {0, 0, box.w, box.h};
+    if (whole || !more) {
+        SDL_RenderCopy(dc->ren, pc->drawn, NULL, NULL);
+    } else {
+        /* The view holds the last frame: put back from drawn where the last frame drew over it and
+         * where the new columns went, then draw what moves over that. */
+        dirty = pc->pen.damage;
+        rect_add(&dirty, pc->over);
+        struct ui_pen tail = pc->pen; /* where the open column will go (measured without drawing) */
+        SDL_FPoint v[5];
+        int nv = 0;
+        if (tail.n_line > 0)
+            v[nv++] = tail.last_v;
+        nv += column_flush(&tail.c, v + nv);
+        if (nv > 0)
+            rect_add(&dirty, line_box(v, nv, tail.thick));
+        rect_add(&dirty, dot);
+        if (!SDL_IntersectRect(&dirty, &g.ax.plot, &dirty))
+            dirty = (SDL_Rect){0, 0, 0, 0};
+        if (dirty.w > 0)
+            SDL_RenderCopy(dc->ren, pc->drawn, &dirty, &dirty);
+    }
+    SDL_RenderSetClipRect(dc->ren, &g.ax.plot);
+    pc->over = g.rep_view ? pen_tail(dc, &pc->pen, &g.ax) : (SDL_Rect){0, 0, 0, 0};
+    if (dot.w > 0) {
+        ui_draw_disc(dc, cx, cy, (int)(5 * dc->u), g.rgb);
+        rect_add(&pc->over, dot);
+    }
+    SDL_RenderSetClipRect(dc->ren, NULL);
+    line_labels(dc, lv, &g, false, labels);
+    bool relabel = whole || !more || (dirty.w > 0 && (SDL_HasIntersection(&dirty, &labels[0]) ||
+                                                      SDL_HasIntersection(&dirty, &labels[1])));
+    if (relabel)
+        line_labels(dc, lv, &g, true, labels);
+    SDL_RenderSetViewport(dc->ren, NULL);
+    if (whole || !more) {
+        ui_damage(dc, box);
+    } else {
+        for (int i = 0; i < 2 && relabel; i++)
+            rect_add(&dirty, labels[i]);
+        if (dirty.w > 0)
+            ui_damage(dc, (SDL_Rect){box.x + dirty.x, box.y + dirty.y, dirty.w, dirty.h});
     }
 
-    dc->vp->have_plot = true;
-    dc->vp->plot = ax.plot;
-    dc->vp->t0 = ax.t0;
-    dc->vp->t1 = ax.t1;
-    dc->vp->y0 = ax.y0;
-    dc->vp->y1 = ax.y1;
+    vp->have_plot = true;
+    vp->plot = (SDL_Rect){box.x + g.ax.plot.x, box.y + g.ax.plot.y, g.ax.plot.w, g.ax.plot.h};
+    vp->t0 = g.ax.t0;
+    vp->t1 = g.ax.t1;
+    vp->y0 = g.ax.y0;
+    vp->y1 = g.ax.y1;
 }
 
 bool ui_plot_map(const struct ui *ui, enum ui_view v, double t_s, double force_n, int *x, int *y)

@@ -15,8 +15,9 @@
 #include "station/ui/ui.h"
 
 /* The text cache: one per renderer (textures belong to a renderer). Large enough for every label of
- * both views plus the glyphs numbers are drawn from, so a steady frame creates no texture. */
-#define UI_TEXT_SLOTS 384
+ * both views plus the glyphs numbers are drawn from, in each colour and in the curve panel's layers, so
+ * a steady frame creates no texture. */
+#define UI_TEXT_SLOTS 512
 #define UI_TEXT_KEY_MAX 200
 #define UI_FONT_SLOTS 24
 #define UI_FALLBACK_SLOTS 8
@@ -40,10 +41,12 @@ struct ui_font_slot {
 };
 
 struct ui_text_entry {
-    SDL_Texture *tex; /* NULL = free; white text, tinted with SDL_SetTextureColorMod */
+    SDL_Texture *tex; /* NULL = free; the text in its colour */
     uint32_t hash;
+    uint32_t rgb;
     bool bold;
     int px;
+    int layer; /* struct ui_dc's layer it was drawn for */
     int w, h;
     uint64_t used;
     char str[UI_TEXT_KEY_MAX];
@@ -53,13 +56,84 @@ struct ui_win {
     SDL_Window *win;
     SDL_Renderer *ren;
     uint32_t id;
+    bool soft;         /* the software renderer: a frame presents only its damaged rectangles */
+    bool present_all;  /* the next present copies every view whole (opened, resized, exposed) */
     int out_w, out_h; /* renderer output size in pixels (last frame) */
     float ddpi;       /* the display's DPI (opts.dpi, else SDL's; 0 unknown): ui_layout_unit */
     struct ui_text_entry text[UI_TEXT_SLOTS];
     uint64_t text_created; /* textures created since open (tests and the bench read it) */
 };
 
+/* A trace as far as a frame is concerned: its ring and newest point (ui_trace_sig_of). */
+struct ui_trace_sig {
+    const struct ui_trace *tr;
+    size_t n, first;
+    double t, f;
+};
+
+/* What the points of a trace pass through to be drawn (ui_plot.c): a pixel column's points reduced to
+ * its first, lowest, highest and last. */
+struct ui_plot_column {
+    int col;
+    int count;
+    SDL_FPoint first, last, lo, hi; /* lo = lowest force (largest y) */
+    int lo_i, hi_i;                 /* order of arrival, to emit lo and hi in time order */
+};
+
+/*
+ * A trace being drawn a column at a time (ui_plot.c). A column's vertices are final once a point lands
+ * in the next column, so a growing trace is drawn by its new columns alone onto the curve panel's
+ * cache, and only the open column (the tail) is drawn over it each frame.
+ */
+struct ui_pen {
+    const struct ui_trace *tr;
+    double off;                      /* a point is drawn at t - off */
+    uint32_t rgb;
+    int thick;
+    size_t start, next;              /* the first point taken, the next to take (indices in the ring as
+                                      * it was at first, n) */
+    size_t first, n;                 /* the trace's ring when last taken */
+    double start_t, start_f;         /* the first point taken (checked again before more are) */
+    double last_t, last_f;           /* the last point taken */
+    double prev_t;                   /* its time on the axis; NAN = none yet */
+    struct ui_plot_column c;         /* the open column */
+    SDL_FPoint last_v;               /* the current line's last vertex drawn */
+    int n_line;                      /* vertices of the current line: 0, 1 (not drawn yet) or 2 (more) */
+    bool past;                       /* a point beyond the time axis was reached: nothing more to draw */
+    SDL_Rect damage;                 /* what was drawn since it was last cleared (w 0: nothing) */
+};
+
+/* What the curve panel's still layer was drawn from (ui_plot.c): compared whole with memcmp. */
+struct ui_plot_key {
+    int w, h;
+    float u;
+    bool rep_view;
+    double t0, t1, y0, y1;
+    double threshold_n, best_n, band_lo_n, band_hi_n, hold_s;
+    int n_curves, active;
+    char labels[UI_MAX_CURVES][24];
+    struct ui_trace_sig earlier[UI_MAX_REPS];
+};
+
+/*
+ * The curve panel's caches (ui_plot.c), in the panel's own coordinates: still holds everything but the
+ * moving curves (the panel, titles, axes, grid, lines, band, hold window, the block's earlier reps) and
+ * is redrawn only when what it shows changes (its key); drawn is still with the moving curves over it,
+ * the rep in view extended column by column as it grows. The view gets drawn plus what moves every
+ * frame (the rep's open column, the dot at the newest point, the lines' labels over the curves).
+ */
+struct ui_plot_cache {
+    SDL_Texture *still, *drawn;
+    int w, h;
+    bool still_ok, drawn_ok;
+    struct ui_plot_key key;
+    struct ui_pen pen; /* the rep view's rep, as far as drawn holds it */
+    double drawn_off;
+    SDL_Rect over;     /* the view's pixels the last frame drew over drawn (the open column, the dot) */
+};
+
 /* Where a view is and what its last frame's plot mapped. */
+#define UI_DAMAGE_MAX 8
 struct ui_viewport {
     bool shown;
     int win;       /* index into ui->wins */
@@ -74,16 +148,15 @@ struct ui_viewport {
                                   * the curve's panel here */
     SDL_Rect cue_rect, num_rect; /* (ui_therapist_draw_numbers redraws just these) */
     SDL_Rect plot_box;           /* (ui_therapist_draw_live redraws these and this) */
+    struct ui_plot_cache layers; /* therapist: the curve panel's caches */
+    bool damage_all;             /* this frame redrew the whole view */
+    SDL_Rect damage[UI_DAMAGE_MAX]; /* else the rectangles it redrew (view pixels) */
+    int n_damage;
 };
 
 /* What a frame shows besides the model's plain fields: the traces' newest points (not their whole
  * contents: points are only ever appended), the numbers that change with every sample as displayed,
  * and the UI's own presentational state. */
-struct ui_trace_sig {
-    const struct ui_trace *tr;
-    size_t n, first;
-    double t, f;
-};
 struct ui_frame_key {
     struct ui_trace_sig traces[UI_MAX_CURVES + 1 + UI_MAX_REPS];
     double force_shown, remaining_shown; /* force_n to 0.1 N, state_remaining_s to 0.1 s */
@@ -142,6 +215,10 @@ struct ui {
     bool have_drawn;
     int64_t drawn_ns;
     uint64_t frames_drawn;
+    int64_t refresh_ns;  /* the display's frame interval: lazy frames are presented at most once in each */
+    int64_t epoch_ns;    /* the intervals' origin (ui_open) */
+    int64_t next_slot_ns; /* the start of the first interval a frame may still be presented in */
+    double drawn_remaining; /* the seconds left the patient view last showed (its cue's words) */
 
     SDL_AudioDeviceID audio;
     float *sound[UI_SOUND_COUNT];
@@ -164,6 +241,7 @@ struct ui_dc {
     enum ui_view view;
     int w, h;
     float u; /* layout unit: 1.0 at the reference size of the view */
+    int layer; /* 0: the view's target; 1: the curve panel's layers (their texts are cached apart) */
 };
 
 /* Text alignment flags for ui_text_draw. */
@@ -216,8 +294,16 @@ void ui_draw_text_box_caret(struct ui_dc *dc, SDL_Rect r, const char *value, con
                             bool error, int caret);
 double ui_nice_step(double range, int max_ticks);
 
-/* ui_plot.c: the force curve with its axes, into box; records the mapping in dc->vp. */
-void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box);
+/* ui_plot.c: the force curve with its axes, into box; records the mapping in dc->vp. whole: the view
+ * around it was drawn anew (the whole panel is put in place); false: the view holds the panel's last
+ * frame, and only what changed is drawn (and damaged). */
+void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool whole);
+/* Frees a view's curve caches. */
+void ui_plot_free(struct ui_viewport *vp);
+
+/* ui.c: r (view pixels) of dc's view was redrawn: the window gets it at the next present. */
+void ui_damage(struct ui_dc *dc, SDL_Rect r);
+struct ui_trace_sig ui_trace_sig_of(const struct ui_trace *tr);
 
 /* ui_final.c: the final balance screen between y and bottom of the therapist view. */
 /* "Adduction asymmetry 12.4 %: the right side is weaker (moderate)" for direction d, into buf. */
@@ -227,6 +313,9 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
 /* ui_therapist.c, ui_patient.c */
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
+/* Only the numbers changed: the force's number and bar, and with cue (the seconds left changed) the
+ * cue, redrawn in their bands of the view (and damaged). */
+void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, bool cue);
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m);
 /* Only the curves moved (and the numbers): the cue strip, the numbers and the curve's panel. */
 void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m);

@@ -3,12 +3,15 @@
  * and a bounded cache of rendered text textures per renderer.
  *
  * Why a cache: rendering text with FreeType and uploading it is the most expensive thing a frame
- * could do, and most labels never change. Each text is rendered once in white and tinted when drawn
- * (SDL_SetTextureColorMod), so the key is string + font + size and the colour costs nothing.
+ * could do, and most labels never change. Each text is rendered once in its colour (the key is string
+ * + font + size + colour: blit says why not tinted), an LRU of UI_TEXT_SLOTS textures per window.
  * Numbers that change every frame (the current force, the time axis, the countdown) are drawn glyph
  * by glyph from the same cache (UI_TX_GLYPHS): after the first frames a steady frame creates no
  * texture and allocates nothing. Sizes are quantised (ui_text_px) so resizing a window does not open
- * a font for every pixel size on the way.
+ * a font for every pixel size on the way. Texts drawn into the curve panel's layers (ui_plot.c) have
+ * entries of their own (the key's layer): SDL's software renderer allocates whenever a texture is copied
+ * onto another target than last time, and a digit shared by a tick label and a number would flip
+ * between the two at every frame.
  */
 #include <string.h>
 
@@ -104,20 +107,37 @@ void ui_text_cache_free(struct ui_win *w)
     }
 }
 
-static uint32_t text_hash(const char *s, size_t len, bool bold, int px)
+static uint32_t text_hash(const char *s, size_t len, bool bold, int px, int layer)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)s[i];
         h *= 16777619u;
     }
-    h ^= (uint32_t)px * 2654435761u;
+    h ^= (uint32_t)(px + 4096 * layer) * 2654435761u;
     return bold ? ~h : h;
 }
 
-/* The cached texture of s[0..len) (len < UI_TEXT_KEY_MAX), rendering it on a miss. NULL when it cannot
- * be rendered (no font, empty text, out of memory). */
-static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t len, bool bold, int px)
+#define ANY_RGB 0xff000000u /* text_get for a width: an entry of any colour will do */
+
+/* The surface's pixels in rgb, their coverage (alpha) kept: what SDL_ttf renders with rgb as the
+ * colour. */
+static void paint(SDL_Surface *surf, uint32_t rgb)
+{
+    if (surf->format->format != SDL_PIXELFORMAT_ARGB8888 || SDL_LockSurface(surf) != 0)
+        return;
+    for (int y = 0; y < surf->h; y++) {
+        uint32_t *row = (uint32_t *)((uint8_t *)surf->pixels + (size_t)y * (size_t)surf->pitch);
+        for (int x = 0; x < surf->w; x++)
+            row[x] = (row[x] & 0xff000000u) | rgb;
+    }
+    SDL_UnlockSurface(surf);
+}
+
+/* The cached texture of s[0..len) (len < UI_TEXT_KEY_MAX) in rgb (ANY_RGB: any colour, white when
+ * none is cached), rendering it on a miss. NULL when it cannot be rendered (no font, empty text, out of
+ * memory). */
+static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t len, bool bold, int px, uint32_t rgb)
 {
     if (len == 0)
         return NULL;
@@ -127,7 +147,7 @@ static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t le
             len--;
     }
     struct ui_win *w = dc->win;
-    uint32_t h = text_hash(s, len, bold, px);
+    uint32_t h = text_hash(s, len, bold, px, dc->layer);
     struct ui_text_entry *free_e = NULL, *lru = NULL;
     for (int i = 0; i < UI_TEXT_SLOTS; i++) {
         struct ui_text_entry *e = &w->text[i];
@@ -136,8 +156,8 @@ static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t le
                 free_e = e;
             continue;
         }
-        if (e->hash == h && e->bold == bold && e->px == px && memcmp(e->str, s, len) == 0 &&
-            e->str[len] == '\0') {
+        if (e->hash == h && (e->rgb == rgb || rgb == ANY_RGB) && e->bold == bold && e->px == px &&
+            e->layer == dc->layer && memcmp(e->str, s, len) == 0 && e->str[len] == '\0') {
             e->used = dc->ui->clock;
             return e;
         }
@@ -154,6 +174,9 @@ static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t le
     SDL_Surface *surf = ui_script_render(dc->ui, font, bold, px, key);
     if (!surf)
         return NULL;
+    if (rgb == ANY_RGB)
+        rgb = 0xffffffu;
+    paint(surf, rgb);
     SDL_Texture *tex = SDL_CreateTextureFromSurface(dc->ren, surf);
     int tw = surf->w, th = surf->h;
     SDL_FreeSurface(surf);
@@ -164,8 +187,10 @@ static struct ui_text_entry *text_get(struct ui_dc *dc, const char *s, size_t le
         SDL_DestroyTexture(e->tex);
     e->tex = tex;
     e->hash = h;
+    e->rgb = rgb;
     e->bold = bold;
     e->px = px;
+    e->layer = dc->layer;
     e->w = tw;
     e->h = th;
     e->used = dc->ui->clock;
@@ -186,24 +211,30 @@ static size_t utf8_len(unsigned char c)
     return 1;
 }
 
-int ui_text_width(struct ui_dc *dc, const char *s, int px, bool bold, int flags)
+/* The width of s at px in rgb (ANY_RGB: measured only), glyph by glyph with UI_TX_GLYPHS. */
+static int text_width(struct ui_dc *dc, const char *s, int px, bool bold, int flags, uint32_t rgb)
 {
     if (!s || !*s)
         return 0;
     if (!(flags & UI_TX_GLYPHS)) {
-        struct ui_text_entry *e = text_get(dc, s, strlen(s), bold, px);
+        struct ui_text_entry *e = text_get(dc, s, strlen(s), bold, px, rgb);
         return e ? e->w : 0;
     }
     int w = 0;
     for (size_t i = 0; s[i];) {
         size_t n = utf8_len((unsigned char)s[i]);
         size_t avail = strnlen(s + i, n);
-        struct ui_text_entry *e = text_get(dc, s + i, avail, bold, px);
+        struct ui_text_entry *e = text_get(dc, s + i, avail, bold, px, rgb);
         if (e)
             w += e->w;
         i += avail;
     }
     return w;
+}
+
+int ui_text_width(struct ui_dc *dc, const char *s, int px, bool bold, int flags)
+{
+    return text_width(dc, s, px, bold, flags, ANY_RGB);
 }
 
 int ui_text_height(struct ui_dc *dc, int px, bool bold)
@@ -212,9 +243,11 @@ int ui_text_height(struct ui_dc *dc, int px, bool bold)
     return f ? TTF_FontHeight(f) : px;
 }
 
-static void blit(struct ui_dc *dc, struct ui_text_entry *e, int x, int y, uint32_t rgb)
+/* Texts are cached in their colour: SDL's software renderer blends an untinted texture in its fast
+ * path, and one tinted with SDL_SetTextureColorMod pixel by pixel in its slow generic one (3-5 times
+ * the time for the big numbers that change every frame). */
+static void blit(struct ui_dc *dc, struct ui_text_entry *e, int x, int y)
 {
-    SDL_SetTextureColorMod(e->tex, (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
     SDL_Rect dst = {x, y, e->w, e->h};
     SDL_RenderCopy(dc->ren, e->tex, NULL, &dst);
 }
@@ -223,7 +256,8 @@ int ui_text_draw(struct ui_dc *dc, const char *s, int x, int y, int px, bool bol
 {
     if (!s || !*s)
         return 0;
-    int w = ui_text_width(dc, s, px, bold, flags);
+    rgb &= 0xffffffu;
+    int w = text_width(dc, s, px, bold, flags, rgb);
     int h = ui_text_height(dc, px, bold);
     if (flags & UI_TX_CENTER)
         x -= w / 2;
@@ -234,17 +268,17 @@ int ui_text_draw(struct ui_dc *dc, const char *s, int x, int y, int px, bool bol
     else if (flags & UI_TX_BOTTOM)
         y -= h;
     if (!(flags & UI_TX_GLYPHS)) {
-        struct ui_text_entry *e = text_get(dc, s, strlen(s), bold, px);
+        struct ui_text_entry *e = text_get(dc, s, strlen(s), bold, px, rgb);
         if (e)
-            blit(dc, e, x, y, rgb);
+            blit(dc, e, x, y);
         return w;
     }
     for (size_t i = 0; s[i];) {
         size_t n = utf8_len((unsigned char)s[i]);
         size_t avail = strnlen(s + i, n);
-        struct ui_text_entry *e = text_get(dc, s + i, avail, bold, px);
+        struct ui_text_entry *e = text_get(dc, s + i, avail, bold, px, rgb);
         if (e) {
-            blit(dc, e, x, y, rgb);
+            blit(dc, e, x, y);
             x += e->w;
         }
         i += avail;

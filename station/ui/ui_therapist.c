@@ -629,7 +629,7 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
             right_w = W * 2 / 5;
         int plot_w = W - 2 * pad - gap - right_w;
         dc->vp->plot_box = (SDL_Rect){pad, y, plot_w, main_h};
-        ui_plot_draw(dc, m, dc->vp->plot_box);
+        ui_plot_draw(dc, m, dc->vp->plot_box, true);
         int rx = pad + plot_w + gap;
         int num_h = U(u, 184);
         int bal_h = U(u, 136);
@@ -665,15 +665,15 @@ void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m)
     SDL_RenderSetClipRect(dc->ren, &vp->num_rect);
     draw_numbers(dc, m, vp->num_rect);
     SDL_RenderSetClipRect(dc->ren, NULL);
+    ui_damage(dc, vp->cue_rect);
+    ui_damage(dc, vp->num_rect);
 }
 
-/* Only the curves moved besides the numbers: the curve's panel is redrawn where the last full frame put
- * it (its axes, lines and labels from the same model: pixel-identical to a whole frame), with the cue
- * strip and the numbers; the header, table, balance, buttons and status bar stay as drawn. */
+/* Only the curves moved besides the numbers: the curve's panel is brought up to date where the last full
+ * frame put it (from its caches: pixel-identical to a whole frame), with the cue strip and the numbers;
+ * the header, table, balance, buttons and status bar stay as drawn. */
 void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m)
 {
     ui_therapist_draw_numbers(dc, m);
-    SDL_RenderSetClipRect(dc->ren, &dc->vp->plot_box);
-    ui_plot_draw(dc, m, dc->vp->plot_box);
-    SDL_RenderSetClipRect(dc->ren, NULL);
+    ui_plot_draw(dc, m, dc->vp->plot_box, false);
 }

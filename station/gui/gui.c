@@ -695,6 +695,7 @@ static void fill(struct gui *g)
     h->message_kind = g->msg_kind;
     if (g->page == UI_HOME_LIST) {
         snprintf(h->title, sizeof h->title, "Patients");
+        snprintf(h->server, sizeof h->server, "%s", gui_sync_line(g));
         snprintf(h->search, sizeof h->search, "%s", g->search);
         h->search_focus = g->search_focus;
         h->search_caret = gui_edit_caret(g, g->search);
@@ -793,6 +794,8 @@ enum st_status gui_step(struct gui *g, int wait_ms, bool *done, struct st_err *e
     int n = ui_home_poll(g->ui, ev, UI_HOME_EVENTS);
     for (int i = 0; i < n && !g->quit && g->ui; i++)
         on_event(g, &ev[i]);
+    if (n > 0) /* a test ran, a patient was saved: the server's line is read again */
+        g->sync_read_s = 0;
     if (!g->ui) /* a test ran and the window could not be opened again */
         return st_err_set(err, g->fatal.code, "%s", st_err_msg(&g->fatal));
     if (g->page == UI_HOME_CALIB)

@@ -29,12 +29,14 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "common/status.h"
 #include "station/ui/home.h"
 
 struct ui;
 struct ui_model;
+struct store_sync_state;
 
 struct gui_opts {
     const char *db;         /* --db; NULL = $STATION_DB or the default (paths_db) */
@@ -71,6 +73,14 @@ const struct ui_home *gui_home(const struct gui *g);
 struct ui *gui_ui(struct gui *g);
 
 void gui_close(struct gui *g);
+
+/* The clinic server's state in plain words, as the home's list page shows it under the time
+ * (gui_sync.c): "Clinic server: not set" when set is false (no server in $STATION_SERVER or the
+ * settings), else "Clinic server: " then "last synced at 14:32", "could not reach the server at 14:40",
+ * "the last sync failed at 14:40" (refused: a password, a schema) or "never synced", then
+ * "  ·  3 rows waiting" and "  ·  1 conflict to resolve" when there are. Times are local, with the
+ * date when not the day of now. st: station/store/store_sync.h's state. Pure. */
+void gui_sync_words(const struct store_sync_state *st, bool set, time_t now, char *out, size_t size);
 
 /* gui_open, gui_step until quit or exit_after_s, the screenshot, gui_close. */
 enum st_status gui_run(const struct gui_opts *o, struct st_err *err);

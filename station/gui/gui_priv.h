@@ -138,6 +138,8 @@ struct gui {
     struct gui_calib *calib;      /* page == UI_HOME_CALIB (gui_calib.c) */
     struct gui_probe *probe;      /* a search of the serial ports (gui_probe.c), NULL none */
     bool probe_stopped;           /* it was stopped: its thread is finishing, its results unwanted */
+    char sync_line[160];          /* the clinic server in words (gui_sync.c), read at sync_read_s */
+    double sync_read_s;           /* 0: read it again at the next frame */
     bool wrote_report;      /* a report was written: gui_close releases the PDF fonts' caches */
 
     const char *edit_buf; /* the field being typed in (gui_edit_*) */
@@ -233,5 +235,9 @@ void gui_settings_fill(struct gui *g, struct ui_home *h);
 void gui_edit_text(struct gui *g, char *buf, size_t size, const char *text);
 bool gui_edit_key(struct gui *g, char *buf, enum ui_home_key k);
 int gui_edit_caret(const struct gui *g, const char *buf);
+
+/* The home's line (g->sync_line), read from the store and the settings again when it is older than 2 s
+ * or g->sync_read_s is 0 (something happened in the window). */
+const char *gui_sync_line(struct gui *g);
 
 #endif

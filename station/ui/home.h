@@ -115,6 +115,8 @@ struct ui_home {
     char title[96];      /* "Patients", "New patient", "Edit patient" */
     char subtitle[200];  /* under the title: the data file, the therapist */
     char local_time[16]; /* "14:32"; "" = none */
+    char server[160];    /* the clinic server in plain words, under the time: "Clinic server: last synced at
+                          * 14:32 · 3 rows waiting"; "" = not drawn (the list page fills it) */
 
     /* The list page. */
     char search[128];               /* the search text */

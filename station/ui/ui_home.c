@@ -47,11 +47,18 @@ static int draw_header(struct ui_dc *dc, const struct ui_home *h, int pad)
     int hh = HU(u, 64);
     ui_draw_fill(dc, 0, 0, dc->w, hh, UI_RGB_PANEL);
     int tw = dc->w - 2 * pad - HU(u, 120);
+    /* The clinic server's line shares the subtitle's row, on the right (at most 45 % of the width);
+     * the time then sits above it. */
+    int sw = h->server[0] ? (dc->w - 2 * pad) * 45 / 100 : 0;
     ui_text_fit(dc, h->title, pad, HU(u, 8), ui_text_px(22 * u), HU(u, 12), true, UI_RGB_TEXT, 0, tw);
-    ui_text_fit(dc, h->subtitle, pad, HU(u, 38), ui_text_px(13 * u), HU(u, 9), false, UI_RGB_MUTED, 0, tw);
+    ui_text_fit(dc, h->subtitle, pad, HU(u, 38), ui_text_px(13 * u), HU(u, 9), false, UI_RGB_MUTED, 0,
+                sw ? dc->w - 2 * pad - sw - HU(u, 16) : tw);
+    if (sw)
+        ui_text_fit(dc, h->server, dc->w - pad, HU(u, 38), ui_text_px(13 * u), HU(u, 9), false, UI_RGB_MUTED,
+                    UI_TX_RIGHT, sw);
     if (h->local_time[0])
-        ui_text_draw(dc, h->local_time, dc->w - pad, hh / 2, ui_text_px(18 * u), true, UI_RGB_MUTED,
-                     UI_TX_RIGHT | UI_TX_MIDDLE);
+        ui_text_draw(dc, h->local_time, dc->w - pad, sw ? HU(u, 20) : hh / 2, ui_text_px(18 * u), true,
+                     UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE);
     return hh;
 }
 

@@ -436,6 +436,10 @@ static void test_edits_of_another_stations_rows_travel(void)
     snprintf(d.unit, sizeof d.unit, "N");
     d.capacity_n = 4000;
     CHECK_OK(store_device_ensure(s, &d, &err), &err);
+    /* ... and checked its calibration here: a new row of room 2's about room 1's device */
+    struct store_calibration cal = {.device_id = d.id, .reference_kg = 20.0, .reading_n = 196.5, .ok = true};
+    cal.error_pct = 100.0 * (196.5 - 20.0 * 9.80665) / (20.0 * 9.80665);
+    CHECK_OK(store_calibration_add(s, &cal, &err), &err);
     store_close(s);
     CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
     CHECK(strstr(line, "pushed 0,") == NULL && strstr(line, " 0 conflict(s)") != NULL);
@@ -451,6 +455,9 @@ static void test_edits_of_another_stations_rows_travel(void)
     CHECK_STR(got, "rejected 0");
     text_sql(a, "SELECT firmware FROM devices WHERE serial='SN-ROOM1'", got, sizeof got);
     CHECK_STR(got, "2.1");
+    text_sql(a, "SELECT c.reading_n FROM calibrations c JOIN devices d ON d.id=c.device_id WHERE d.serial='SN-ROOM1'",
+             got, sizeof got);
+    CHECK_STR(got, "196.5");
     snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE row_uuid IN ('%s', '%s')", rep1, rep2);
     CHECK(count_sql(a, sql) >= 3); /* pain, note, the rejection */
     CHECK_INT(count_sql(a, sql), count_sql(b, sql));

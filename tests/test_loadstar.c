@@ -424,17 +424,20 @@ struct unit_switch {
     size_t n;
 };
 
-/* Streams with the driver's own start/stop (no acquisition thread), sending cmd mid-stream. */
-static void stream_direct(struct drv_dev *d, double seconds, const char *mid_cmd, struct unit_switch *out)
+/* Streams with the driver's own start/stop (no acquisition thread): `want` readings, then mid_cmd, then
+ * until `want` readings came after its reply. Waits on those counts, not a time (a loaded machine
+ * starves the emulator), within a deadline of 20 s. */
+static void stream_direct(struct drv_dev *d, int want, const char *mid_cmd, struct unit_switch *out)
 {
     struct st_err err;
     out->n = 0;
     CHECK_OK(d->drv->start(d, &err), &err);
-    int64_t t0 = st_now_ns(), end = t0 + (int64_t)(seconds * 1e9);
+    int64_t end = st_now_ns() + 20 * ST_NS_PER_S;
     bool sent = false;
+    int before = 0, after = -1; /* readings before the command; after its reply (-1: no reply yet) */
     uint8_t buf[512];
-    while (st_now_ns() < end) {
-        if (!sent && st_now_ns() - t0 > (end - t0) / 2) {
+    while (st_now_ns() < end && after < want) {
+        if (!sent && before >= want) {
             CHECK_OK(link_write_str(d->link, mid_cmd, 200, &err), &err);
             sent = true;
         }
@@ -447,8 +450,15 @@ static void stream_direct(struct drv_dev *d, double seconds, const char *mid_cmd
             struct drv_reading r;
             enum drv_parse p = d->drv->parse(d->parser, buf + off, n - off, &used, &r);
             off += used;
-            if (p != DRV_NEED_MORE && out->n < sizeof out->r / sizeof out->r[0])
-                out->r[out->n++] = r;
+            if (p == DRV_NEED_MORE || out->n >= sizeof out->r / sizeof out->r[0])
+                continue;
+            out->r[out->n++] = r;
+            if (r.kind == DRV_REPLY && after < 0)
+                after = 0;
+            else if (r.kind == DRV_SAMPLE && after >= 0)
+                after++;
+            else if (r.kind == DRV_SAMPLE)
+                before++;
         }
     }
     CHECK_OK(d->drv->stop(d, &err), &err);
@@ -463,7 +473,7 @@ static void test_unit_change_mid_stream_end_to_end(void)
     struct emu *e = acq_emu_start("ls4", o);
     struct drv_dev *d = acq_dev_open(&drv_loadstar, emu_port(e), 0, 1000);
     static struct unit_switch sw;
-    stream_direct(d, 1.2, "units n\r", &sw);
+    stream_direct(d, 40, "units n\r", &sw);
     int lbf = 0, n = 0, bad = 0, replies = 0;
     for (size_t i = 0; i < sw.n; i++) {
         const struct drv_reading *r = &sw.r[i];

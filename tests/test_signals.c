@@ -234,7 +234,23 @@ static void test_second_sigint_is_the_default(void)
                    out ? out : "");
         free(out);
     }
-    CHECK_INT(session_status(db), STORE_SESSION_ABORTED);
+    /* The first SIGINT ends the session as aborted; when the second one (the default: the process
+     * dies at once) came before that end was written - a loaded machine - the session is left
+     * running, and the next start of the station closes it as interrupted. Both keep every rep. */
+    enum store_session_status st = session_status(db);
+    if (st == STORE_SESSION_RUNNING) {
+        struct store *s = NULL;
+        struct st_err err;
+        int closed = 0;
+        CHECK_OK(store_open(db, &s, &err), &err);
+        if (s)
+            CHECK_OK(store_sessions_close_orphans(s, &closed, &err), &err);
+        store_close(s);
+        CHECK_INT(closed, 1);
+        CHECK_INT(session_status(db), STORE_SESSION_INTERRUPTED);
+    } else {
+        CHECK_INT(st, STORE_SESSION_ABORTED);
+    }
 }
 
 /* In a child with its own mount namespace: a full disk under the database; SIGTERM while the station

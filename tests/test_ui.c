@@ -1668,48 +1668,43 @@ static void test_lazy_frames(void)
     m.session.cue = UI_CUE_RELAX; /* a new cue: drawn within the next refresh interval */
     int64_t due = ui_next_frame_ns(ui, &m);
     CHECK(due != INT64_MAX && due <= st_now_ns() + refresh);
+    int64_t before = st_now_ns();
     frame_when_due(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 2);
     m.live.force_n += 1.0; /* a new number: not within 250 ms of the last frame ... */
+    due = ui_next_frame_ns(ui, &m);
+    CHECK(due >= before + 250 * ST_NS_PER_MS && due != INT64_MAX);
     frame(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 2);
-    CHECK(ui_next_frame_ns(ui, &m) - st_now_ns() > 200 * ST_NS_PER_MS);
+    CHECK(ui_frames_drawn(ui) == 2 || st_now_ns() >= due); /* (a machine that stalled 250 ms may draw it) */
     frame_when_due(ui, &m); /* ... but after it, only the numbers' places: the same pixels as a whole frame */
-    CHECK_INT(ui_frames_drawn(ui), 3);
+    CHECK(ui_frames_drawn(ui) >= 3);
     same_as_whole(ui, &m, false);
     double t, f; /* a new sample of the rep in view: drawn at the next interval (the curve's new column,
                   * the numbers and the patient's numbers only), the same pixels as a whole frame */
     ui_trace_get(&rep_tr[0], rep_tr[0].n - 1, &t, &f);
     ui_trace_push(&rep_tr[0], t + 0.001, f + 40.0);
     m.live.force_n = f + 40.0;
+    before = st_now_ns();
+    frame_when_due(ui, &m); /* (each frame_when_due checks that it drew one frame) */
+    ui_trace_push(&rep_tr[0], t + 0.002, f + 41.0); /* the next one: not due within 3/4 of an interval */
+    CHECK(ui_next_frame_ns(ui, &m) >= before + refresh * 3 / 4);
     frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 4);
-    ui_trace_push(&rep_tr[0], t + 0.002, f + 41.0); /* the next one at once: not in the same interval */
-    frame(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 4);
-    frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 5);
     same_as_whole(ui, &m, false);
     ui_fix_key(SDLK_F1, 0); /* the help overlay */
     CHECK(ui_next_frame_ns(ui, &m) <= st_now_ns()); /* a key waits: poll now */
     ui_poll(ui, &in);
     frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 6);
     ui_fix_key(SDLK_t, 0); /* closes the help (and does nothing else) */
     ui_poll(ui, &in);
     frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 7);
     ui_fix_key(SDLK_t, 0); /* the rolling view: now the clock moves the curve */
     ui_poll(ui, &in);
     frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 8);
     m.live.t_now_s += 0.02;
     frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 9);
     same_as_whole(ui, &m, true);
     CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1000, 600, &err), &err);
     frame_when_due(ui, &m);
-    CHECK_INT(ui_frames_drawn(ui), 10);
     struct ui_image img;
     CHECK_OK(ui_view_pixels(ui, UI_VIEW_THERAPIST, &img, &err), &err);
     CHECK_INT(img.h, 600);

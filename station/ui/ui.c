@@ -123,6 +123,10 @@ static enum st_status win_open(struct ui *ui, int idx, const char *title, int x,
         ST_INFO("ui", "window %d: video driver %s, renderer %s", idx, SDL_GetCurrentVideoDriver(), info.name);
         win->soft = (info.flags & SDL_RENDERER_SOFTWARE) != 0;
     }
+    /* The views' targets in the window's own format when the software renderer draws (they have no
+     * use for alpha): then putting them on the window is a copy of rows, not a conversion of pixels. */
+    Uint32 wf = SDL_GetWindowPixelFormat(win->win);
+    win->format = win->soft && SDL_BYTESPERPIXEL(wf) == 4 && SDL_BITSPERPIXEL(wf) == 24 ? wf : SDL_PIXELFORMAT_ARGB8888;
     win->present_all = true;
     SDL_GetRendererOutputSize(win->ren, &win->out_w, &win->out_h);
     ui->n_wins = idx + 1;
@@ -313,7 +317,7 @@ static enum st_status ensure_target(struct ui *ui, struct ui_viewport *vp, struc
     if (vp->target)
         SDL_DestroyTexture(vp->target);
     vp->target =
-        SDL_CreateTexture(ui->wins[vp->win].ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+        SDL_CreateTexture(ui->wins[vp->win].ren, ui->wins[vp->win].format, SDL_TEXTUREACCESS_TARGET, w, h);
     vp->drawn = false;
     if (!vp->target)
         return st_err_set(err, ST_ERR_DISPLAY, "The screen could not be drawn (%d x %d pixels): %s", w, h,
@@ -582,9 +586,14 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
     ui->frames_drawn++;
     if (what == FRAME_ALL)
         ui->n_buttons = 0;
-    /* The patient's cue words and countdown change with the seconds left (the force does not touch them). */
-    bool cue_moved = memcmp(&ui->drawn_remaining, &ui->drawn_key.remaining_shown, sizeof(double)) != 0;
+    /* What moved since the last frame drawn: the seconds left (the cues' words and countdowns, the
+     * therapist's "Time left") and the force (its numbers and the patient's bar). */
+    struct ui_moved moved = {
+        .time = memcmp(&ui->drawn_remaining, &ui->drawn_key.remaining_shown, sizeof(double)) != 0,
+        .force = memcmp(&ui->drawn_force, &ui->drawn_key.force_shown, sizeof(double)) != 0,
+    };
     ui->drawn_remaining = ui->drawn_key.remaining_shown;
+    ui->drawn_force = ui->drawn_key.force_shown;
     for (int v = 0; v < UI_VIEW_COUNT; v++) {
         struct ui_viewport *vp = &ui->views[v];
         if (!vp->shown)
@@ -609,15 +618,15 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
             if (home)
                 ui_home_draw(&dc, home);
             else if (what == FRAME_NUMBERS)
-                ui_therapist_draw_numbers(&dc, m);
+                ui_therapist_draw_numbers(&dc, m, moved);
             else if (what == FRAME_LIVE)
-                ui_therapist_draw_live(&dc, m);
+                ui_therapist_draw_live(&dc, m, moved);
             else
                 ui_therapist_draw(&dc, m);
         } else if (vp->damage_all) {
             ui_patient_draw(&dc, m);
         } else {
-            ui_patient_draw_numbers(&dc, m, cue_moved);
+            ui_patient_draw_numbers(&dc, m, moved);
         }
         vp->drawn = true;
     }

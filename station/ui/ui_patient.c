@@ -38,6 +38,33 @@ static double bar_scale(double force, double target)
     return ceil(top / 50.0) * 50.0;
 }
 
+/* A device is lost: the patient is only asked to wait. */
+static bool device_lost(const struct ui_model *m)
+{
+    bool lost = false;
+    for (int i = 0; i < m->n_devices && i < UI_MAX_DEVICES; i++)
+        lost = lost || m->devices[i].state == UI_DEV_LOST;
+    return lost;
+}
+
+/* The force's number: its text into buf, its size into *px and the box it is drawn in (w 0: none). */
+static SDL_Rect number_rect(struct ui_dc *dc, const struct ui_model *m, char *buf, size_t size, int *px)
+{
+    const struct ui_live *lv = &m->live;
+    float hh = (float)dc->h;
+    if (!isfinite(lv->force_n) || device_lost(m) || lv->patient_no_numbers)
+        return (SDL_Rect){0, 0, 0, 0};
+    snprintf(buf, size, "%.0f N", lv->force_n);
+    *px = ui_text_px(0.15f * hh);
+    int w = ui_text_width(dc, buf, *px, true, UI_TX_GLYPHS);
+    if (w > dc->w - 2 * (int)(0.05f * (float)dc->w)) {
+        *px = ui_text_px((float)*px * 0.6f);
+        w = ui_text_width(dc, buf, *px, true, UI_TX_GLYPHS);
+    }
+    int h = ui_text_height(dc, *px, true);
+    return (SDL_Rect){dc->w / 2 - w / 2, (int)(0.625f * hh) - h / 2, w, h};
+}
+
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
 {
     const struct ui_session *s = &m->session;
@@ -50,9 +77,7 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
     ui_draw_fill(dc, 0, 0, W, H, ui_colour_rgb(UI_COL_PATIENT_BG));
     dc->vp->have_plot = false;
 
-    bool lost = false;
-    for (int i = 0; i < m->n_devices && i < UI_MAX_DEVICES; i++)
-        lost = lost || m->devices[i].state == UI_DEV_LOST;
+    bool lost = device_lost(m);
 
     /* Side and direction. */
     int y = (int)(0.04f * hh);
@@ -99,14 +124,11 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
 
     /* The force now, as a number (unless the protocol shows none: feedback changes force) and as a bar
      * with the target line. */
-    if (isfinite(lv->force_n) && !lost && !lv->patient_no_numbers) {
-        snprintf(buf, sizeof buf, "%.0f N", lv->force_n);
-        int px = ui_text_px(0.15f * hh);
-        if (ui_text_width(dc, buf, px, true, UI_TX_GLYPHS) > max_w)
-            px = ui_text_px((float)px * 0.6f);
-        ui_text_draw(dc, buf, W / 2, (int)(0.625f * hh), px, true, 0xffffff,
+    int num_px;
+    dc->vp->num_rect = number_rect(dc, m, buf, sizeof buf, &num_px);
+    if (dc->vp->num_rect.w > 0)
+        ui_text_draw(dc, buf, W / 2, (int)(0.625f * hh), num_px, true, 0xffffff,
                      UI_TX_CENTER | UI_TX_MIDDLE | UI_TX_GLYPHS);
-    }
     double target = isfinite(lv->target_n) ? lv->target_n : lv->block_best_n;
     double scale = bar_scale(lv->force_n, target);
     int bx = margin, bw = max_w;
@@ -141,18 +163,36 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
 }
 
 /*
- * Only the numbers changed (the force; with cue, the seconds left): the view drawn again inside the bands
- * they live in, clipped there - its fills, texts and translucent band are exact under a clip, so the
- * view is what a whole drawing gives. The bands are generous (the texts' heights are fractions of H as
- * above): the force's number (0.54-0.71 H) and its bar with the target and its label (0.72-0.92 H), and
- * the cue with its countdown (0.2-0.55 H).
+ * Only the numbers changed: the view drawn again inside the rectangles they live in, clipped there - its
+ * fills, texts and translucent band are exact under a clip, so the view is what a whole drawing gives.
+ * The force: its number where it was and where it goes (vp->num_rect: the last one drawn), and the
+ * bar's band (the bar, the target band and line, the label above them: 0.72-0.92 H); the seconds left:
+ * the cue's band with its countdown (0.2-0.55 H, generous).
  */
-void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, bool cue)
+void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
 {
-    int top = (int)((cue ? 0.18f : 0.50f) * (float)dc->h), bottom = (int)(0.95f * (float)dc->h);
-    SDL_Rect band = {0, top, dc->w, bottom - top};
-    SDL_RenderSetClipRect(dc->ren, &band);
-    ui_patient_draw(dc, m);
+    float h = (float)dc->h;
+    SDL_Rect r[3];
+    int n = 0;
+    if (moved.force) {
+        char buf[96];
+        int px;
+        SDL_Rect now = number_rect(dc, m, buf, sizeof buf, &px), was = dc->vp->num_rect;
+        r[n] = now;
+        if (now.w <= 0)
+            r[n] = was;
+        else if (was.w > 0)
+            SDL_UnionRect(&now, &was, &r[n]);
+        n += r[n].w > 0;
+        int top = (int)(0.70f * h);
+        r[n++] = (SDL_Rect){0, top, dc->w, (int)(0.95f * h) - top};
+    }
+    if (moved.time)
+        r[n++] = (SDL_Rect){0, (int)(0.18f * h), dc->w, (int)(0.58f * h) - (int)(0.18f * h)};
+    for (int i = 0; i < n; i++) {
+        SDL_RenderSetClipRect(dc->ren, &r[i]);
+        ui_patient_draw(dc, m);
+        ui_damage(dc, r[i]);
+    }
     SDL_RenderSetClipRect(dc->ren, NULL);
-    ui_damage(dc, band);
 }

@@ -643,11 +643,11 @@ static void plot_key(struct ui_dc *dc, const struct ui_model *m, const struct ge
         k->earlier[i] = ui_trace_sig_of(lv->earlier[i]);
 }
 
-static SDL_Texture *layer(SDL_Renderer *ren, SDL_Texture *t, int w, int h)
+static SDL_Texture *layer(SDL_Renderer *ren, Uint32 format, SDL_Texture *t, int w, int h)
 {
     if (t)
         SDL_DestroyTexture(t);
-    t = SDL_CreateTexture(ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+    t = SDL_CreateTexture(ren, format, SDL_TEXTUREACCESS_TARGET, w, h);
     if (t)
         SDL_SetTextureBlendMode(t, SDL_BLENDMODE_NONE);
     return t;
@@ -718,8 +718,8 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
     bool room = plot_geom(dc, m, box.w, box.h, &g);
     if (pc->w != box.w || pc->h != box.h || !pc->still || !pc->drawn) {
         ui_plot_free(vp);
-        pc->still = layer(dc->ren, NULL, box.w, box.h);
-        pc->drawn = layer(dc->ren, NULL, box.w, box.h);
+        pc->still = layer(dc->ren, dc->win->format, NULL, box.w, box.h);
+        pc->drawn = layer(dc->ren, dc->win->format, NULL, box.w, box.h);
         pc->w = box.w;
         pc->h = box.h;
     }

@@ -58,6 +58,7 @@ struct ui_win {
     uint32_t id;
     bool soft;         /* the software renderer: a frame presents only its damaged rectangles */
     bool present_all;  /* the next present copies every view whole (opened, resized, exposed) */
+    Uint32 format;     /* the views' targets' pixel format */
     int out_w, out_h; /* renderer output size in pixels (last frame) */
     float ddpi;       /* the display's DPI (opts.dpi, else SDL's; 0 unknown): ui_layout_unit */
     struct ui_text_entry text[UI_TEXT_SLOTS];
@@ -147,6 +148,7 @@ struct ui_viewport {
     bool have_numbers;           /* therapist: the last full frame drew the cue strip, the numbers and
                                   * the curve's panel here */
     SDL_Rect cue_rect, num_rect; /* (ui_therapist_draw_numbers redraws just these) */
+    SDL_Rect force_rect;         /* the row of num_rect the current force is in */
     SDL_Rect plot_box;           /* (ui_therapist_draw_live redraws these and this) */
     struct ui_plot_cache layers; /* therapist: the curve panel's caches */
     bool damage_all;             /* this frame redrew the whole view */
@@ -218,7 +220,7 @@ struct ui {
     int64_t refresh_ns;  /* the display's frame interval: lazy frames are presented at most once in each */
     int64_t epoch_ns;    /* the intervals' origin (ui_open) */
     int64_t next_slot_ns; /* the start of the first interval a frame may still be presented in */
-    double drawn_remaining; /* the seconds left the patient view last showed (its cue's words) */
+    double drawn_remaining, drawn_force; /* the seconds left and the force the views last showed */
 
     SDL_AudioDeviceID audio;
     float *sound[UI_SOUND_COUNT];
@@ -313,12 +315,20 @@ void ui_final_draw(struct ui_dc *dc, const struct ui_model *m, int y, int bottom
 /* ui_therapist.c, ui_patient.c */
 void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m);
 void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m);
-/* Only the numbers changed: the force's number and bar, and with cue (the seconds left changed) the
- * cue, redrawn in their bands of the view (and damaged). */
-void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, bool cue);
-void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m);
-/* Only the curves moved (and the numbers): the cue strip, the numbers and the curve's panel. */
-void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m);
+/* Only the numbers changed: the force's number and bar when the force did, the cue when the seconds
+ * left did, redrawn in their bands of the view (and damaged). */
+struct ui_moved;
+void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);
+/* What moved in a frame that is not drawn whole (ui.c). */
+struct ui_moved {
+    bool time;  /* the seconds left, as shown */
+    bool force; /* the force, as shown */
+};
+/* Only the numbers changed: the cue strip when the seconds left did, the force's row of the numbers
+ * panel when the force did. */
+void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);
+/* Only the curves moved (and the numbers): the curve's panel, and the numbers as above. */
+void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);
 /* ui_entry.c: the entry of pain and notes over the therapist view, above bottom. */
 void ui_entry_draw(struct ui_dc *dc, const struct ui_entry *e, int bottom);
 

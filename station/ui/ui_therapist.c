@@ -185,6 +185,7 @@ static void draw_numbers(struct ui_dc *dc, const struct ui_model *m, SDL_Rect b)
                  UI_RGB_MUTED, 0);
     y += ui_text_height(dc, label, false);
     int big = ui_text_px(46 * u);
+    dc->vp->force_rect = (SDL_Rect){b.x, y, b.w, ui_text_height(dc, big, true)};
     ui_fmt_n(buf, sizeof buf, lv->force_n, 1);
     int bpx = ui_text_width(dc, buf, big, true, UI_TX_GLYPHS) > b.w - 2 * pad ? ui_text_px(32 * u) : big;
     ui_text_draw(dc, buf, b.x + pad, y, bpx, true, UI_RGB_TEXT, UI_TX_GLYPHS);
@@ -657,23 +658,30 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
 
 /* Only the numbers changed (the force, the seconds left): redraw the cue strip and the numbers panel
  * where the last full frame put them, nothing else (a tenth of the cost of a whole frame). */
-void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m)
+void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
 {
     struct ui_viewport *vp = dc->vp;
-    SDL_RenderSetClipRect(dc->ren, &vp->cue_rect);
-    draw_cue(dc, m, vp->cue_rect.x, vp->cue_rect.y, vp->cue_rect.w);
-    SDL_RenderSetClipRect(dc->ren, &vp->num_rect);
-    draw_numbers(dc, m, vp->num_rect);
+    if (moved.time) {
+        SDL_RenderSetClipRect(dc->ren, &vp->cue_rect);
+        draw_cue(dc, m, vp->cue_rect.x, vp->cue_rect.y, vp->cue_rect.w);
+        ui_damage(dc, vp->cue_rect);
+    }
+    if (moved.force) { /* (the rest of the panel - best, last rep, its flags - is the model's, unchanged) */
+        SDL_Rect r;
+        if (!SDL_IntersectRect(&vp->force_rect, &vp->num_rect, &r))
+            r = vp->num_rect;
+        SDL_RenderSetClipRect(dc->ren, &r);
+        draw_numbers(dc, m, vp->num_rect);
+        ui_damage(dc, r);
+    }
     SDL_RenderSetClipRect(dc->ren, NULL);
-    ui_damage(dc, vp->cue_rect);
-    ui_damage(dc, vp->num_rect);
 }
 
 /* Only the curves moved besides the numbers: the curve's panel is brought up to date where the last full
  * frame put it (from its caches: pixel-identical to a whole frame), with the cue strip and the numbers;
  * the header, table, balance, buttons and status bar stay as drawn. */
-void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m)
+void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
 {
-    ui_therapist_draw_numbers(dc, m);
+    ui_therapist_draw_numbers(dc, m, moved);
     ui_plot_draw(dc, m, dc->vp->plot_box, false);
 }

@@ -488,6 +488,15 @@ static void test_edits_of_another_stations_rows_travel(void)
     CHECK(strstr(out, "Conflicts waiting: 1") != NULL);
     CHECK(strstr(out, rep1) && strstr(out, "rep 1 of session") && strstr(out, "(here)"));
     free(out);
+    /* Room 1, whose edit won, shows the same conflict at its next sync. */
+    CHECK_INT(sync_at(a, url_a, line, sizeof line), 0);
+    CHECK(strstr(line, " 1 conflict(s)") != NULL);
+    char *status_a[] = {"station", "sync", "--status", "--db", a, NULL};
+    out = station_out(status_a);
+    CHECK(strstr(out, "Conflicts waiting: 1") && strstr(out, rep1));
+    free(out);
+    text_sql(a, sql, got, sizeof got);
+    CHECK_STR(got, "room 1 says");
     /* Room 2's row waits (it is not sent) while in conflict; a sync changes nothing. */
     CHECK_INT(sync_at(b, url_b, line, sizeof line), 0);
     CHECK(strstr(line, "pushed 0,") != NULL);

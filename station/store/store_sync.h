@@ -215,6 +215,21 @@ struct store_row_conflict {
 };
 /* Every row in conflict (at most 200), oldest first. New array. */
 enum st_status store_row_conflicts(struct store *s, struct store_row_conflict **out, size_t *n, struct st_err *err);
+/* An edit another station sent that the server refused (the server's sync_row_versions): the row
+ * (table, uuid), that version and its station, the version it met on the server (against, by
+ * against_editor), and its values (a JSON object of text, as the server keeps them). */
+struct store_sync_refused {
+    const char *table, *uuid, *edited_by, *against_editor, *vals;
+    int64_t version, against;
+};
+/* The server's sequence number of the last refused edit pulled here (0: none yet). */
+enum st_status store_sync_refused_mark(struct store *s, int64_t *seq, struct st_err *err);
+/* Writes n refused edits pulled from the server and their mark `last` in ONE transaction: each one
+ * that met the version this station holds of the row (the station that won, and any that took its
+ * version) is kept here as a conflict beside it, so every station shows it, as for patients; one
+ * about a version already passed here, or a row not here, is skipped. counts is added to. */
+enum st_status store_sync_pull_refused(struct store *s, const struct store_sync_refused *rows, size_t n, int64_t last,
+                                       struct store_sync_counts *counts, struct st_err *err);
 /* Settles the conflict of the row with this UUID: the version named by token ("2@1a2b3c4d", or "2" when
  * only one version has that number) becomes the row's next version, made here (above every version in
  * the conflict, so every station takes it at its next sync). Audited ('edit', field 'version', the

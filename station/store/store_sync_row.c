@@ -13,6 +13,8 @@
  *    conflict, unless it is newer than every version in the conflict (a settlement made elsewhere);
  *  - otherwise a newer version replaces ours and settles the conflicts about older ones; the same
  *    number from another station is a conflict; an older one is skipped.
+ * The station whose version won (and any that took it) pulls the refused edit too and keeps it beside
+ * its version (store_sync_pull_refused), so the conflict shows on every station, as a patient's does.
  * A row in conflict is not sent until a therapist keeps one version (store_row_resolve), which makes a
  * version above all of them here: it travels like any edit and settles the conflict everywhere.
  * Nothing is ever overwritten silently.
@@ -154,6 +156,66 @@ enum st_status store_sync_pull_row(struct store *s, size_t t, const struct store
                       STORE_VALS(sv_text(table), sv_text(uuid), sv_int(version)), "reading a row's version", err);
     counts->written += written;
     return r;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Refused edits of other stations                                                                  */
+
+/* The pseudo-table of sync_marks that holds the server's sequence number of the refused edits. */
+#define REFUSED_MARK "sync_row_versions"
+
+enum st_status store_sync_refused_mark(struct store *s, int64_t *seq, struct st_err *err)
+{
+    return store_int(s, "SELECT pulled FROM sync_marks WHERE tbl='" REFUSED_MARK "'", STORE_NO_VALS, seq,
+                     "reading the sync marks", err);
+}
+
+struct refused_work {
+    const struct store_sync_refused *rows;
+    size_t n;
+    int64_t last;
+    struct store_sync_counts *counts;
+};
+
+static enum st_status refused_work(struct store *s, void *ctx, struct st_err *err)
+{
+    const struct refused_work *w = ctx;
+    enum st_status r = ST_OK;
+    for (size_t i = 0; r == ST_OK && i < w->n; i++) {
+        const struct store_sync_refused *f = &w->rows[i];
+        const struct store_sync_table *tb = store_sync_table_named(f->table, NULL);
+        struct row_here h;
+        bool found = false;
+        if (tb && tb->how == STORE_SYNC_MUTABLE)
+            r = row_here(s, f->table, f->uuid, &h, &found, err);
+        if (r != ST_OK || !found || h.version != f->against || strcmp(h.edited_by, f->against_editor)) {
+            w->counts->skipped += r == ST_OK;
+            continue;
+        }
+        bool added = false;
+        sqlite3_stmt *st = NULL;
+        r = store_stmt(s,
+                       "INSERT OR IGNORE INTO sync_row_conflicts(tbl, uuid, version, edited_by, ours, vals)"
+                       " VALUES(?, ?, ?, ?, 0, json(?))",
+                       STORE_VALS(sv_text(f->table), sv_text(f->uuid), sv_int(f->version), sv_text(f->edited_by),
+                                  sv_text(f->vals ? f->vals : "{}")),
+                       &st, "keeping a conflicting version", err);
+        r = store_sync_step_added(s, st, r, &added, "keeping a conflicting version", err);
+        w->counts->conflicts += added;
+    }
+    if (r == ST_OK)
+        r = store_run(s,
+                      "INSERT INTO sync_marks(tbl, pulled) VALUES('" REFUSED_MARK "', ?1)"
+                      " ON CONFLICT(tbl) DO UPDATE SET pulled=max(pulled, ?1)",
+                      STORE_VALS(sv_int(w->last)), "recording the sync marks", err);
+    return r;
+}
+
+enum st_status store_sync_pull_refused(struct store *s, const struct store_sync_refused *rows, size_t n, int64_t last,
+                                       struct store_sync_counts *counts, struct st_err *err)
+{
+    struct refused_work w = {rows, n, last, counts};
+    return store_tx(s, "keeping another station's refused edits", refused_work, &w, err);
 }
 
 /* ------------------------------------------------------------------------------------------------ */

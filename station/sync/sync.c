@@ -730,6 +730,49 @@ static enum st_status pull_table(struct store *s, struct conn *c, size_t t, cons
     return r;
 }
 
+/* The edits other stations sent that the server refused (sync_row_versions), after this station's
+ * mark, in batches: the station that holds the version one met keeps it as a conflict. */
+static enum st_status pull_refused(struct store *s, struct conn *c, const char *me, size_t batch,
+                                   volatile const sig_atomic_t *stop, struct store_sync_counts *counts,
+                                   struct st_err *err)
+{
+    int64_t mark = 0;
+    enum st_status r = store_sync_refused_mark(s, &mark, err);
+    struct store_sync_refused *rows = r == ST_OK ? calloc(batch, sizeof *rows) : NULL;
+    if (r == ST_OK && !rows)
+        r = st_err_set(err, ST_ERR_NOMEM, NULL);
+    for (int n = (int)batch; r == ST_OK && n == (int)batch && !(stop && *stop);) {
+        char after[32], limit[32];
+        snprintf(after, sizeof after, "%lld", (long long)mark);
+        snprintf(limit, sizeof limit, "%zu", batch);
+        const char *params[3] = {after, me, limit};
+        PGresult *res = PQexecParams(c->pg,
+                                     "SELECT seq, tbl, uuid, version, edited_by, against_version, against_editor,"
+                                     " vals::text FROM sync_row_versions WHERE seq > $1 AND edited_by <> $2"
+                                     " ORDER BY seq LIMIT $3",
+                                     3, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            r = server_fail(c, res, "receiving refused edits", err);
+        } else if ((n = PQntuples(res)) > 0) {
+            for (int i = 0; i < n; i++)
+                rows[i] = (struct store_sync_refused){
+                    .table = PQgetvalue(res, i, 1),
+                    .uuid = PQgetvalue(res, i, 2),
+                    .version = strtoll(PQgetvalue(res, i, 3), NULL, 10),
+                    .edited_by = PQgetvalue(res, i, 4),
+                    .against = strtoll(PQgetvalue(res, i, 5), NULL, 10),
+                    .against_editor = PQgetvalue(res, i, 6),
+                    .vals = PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7),
+                };
+            mark = strtoll(PQgetvalue(res, n - 1, 0), NULL, 10);
+            r = store_sync_pull_refused(s, rows, (size_t)n, mark, counts, err);
+        }
+        PQclear(res);
+    }
+    free(rows);
+    return r;
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* A sync                                                                                           */
 
@@ -757,6 +800,8 @@ enum st_status sync_run(struct store *s, const char *url, const char *shown, con
     struct store_sync_counts counts = {0};
     for (size_t t = 0; r == ST_OK && t < store_sync_table_count; t++)
         r = pull_table(s, &c, t, me, batch, stop, &counts, &out->pulled, err);
+    if (r == ST_OK) /* after the rows: a refused edit is kept beside the version it met */
+        r = pull_refused(s, &c, me, batch, stop, &counts, err);
     if (r == ST_OK)
         r = exec0(&c, "COMMIT", "receiving rows", err);
     out->conflicts = counts.conflicts; /* a refused edit shows when the version it met is pulled */

@@ -20,7 +20,9 @@
  *  - Pull: in ONE read-only REPEATABLE READ server transaction (one consistent picture of every table),
  *    table by table, the rows other stations wrote after this station's per-table high-water mark,
  *    streamed in batches (never the whole table in memory); each batch is written locally in one
- *    transaction with its mark (store_sync_pull_batch).
+ *    transaction with its mark (store_sync_pull_batch). Then the other stations' edits the server
+ *    refused (sync_row_versions: a row edited in two rooms), kept here as conflicts where they met the
+ *    version this station holds (store_sync_pull_refused).
  * Offline is normal: a server that cannot be reached is one line, and nothing is lost.
  *
  * The server's URL (a libpq connection string or URI, sslmode and all passed through: TLS when it

@@ -1662,6 +1662,7 @@ static void test_lazy_frames(void)
     m.live.t_now_s += 0.5; /* the rep view does not use the clock */
     m.live.force_n += 0.01; /* below the last digit shown */
     ui_trace_push(&traces[0], 10.5, 3.0); /* nor the device's rolling trace, which streams at rest too */
+    m.devices[0].rate_hz = 1000.3; /* nor the measured rate below the whole hertz the status bar shows */
     CHECK(ui_next_frame_ns(ui, &m) == INT64_MAX); /* nothing to draw: the loop may sleep */
     frame(ui, &m);
     CHECK_INT(ui_frames_drawn(ui), 1);

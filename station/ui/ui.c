@@ -385,6 +385,11 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
     norm->live.force_n = 0;
     norm->session.state_remaining_s = 0;
     norm->live.t_now_s = 0;
+    /* The measured sample rate moves with every sample; the status bar shows it in whole hertz
+     * ("%.0f Hz": nearbyint rounds as printf does). Unrounded, every frame was drawn whole. */
+    for (int i = 0; i < UI_MAX_DEVICES; i++)
+        if (isfinite(norm->devices[i].rate_hz))
+            norm->devices[i].rate_hz = nearbyint(norm->devices[i].rate_hz);
     key->t_now = lv->rep && !ui->rolling ? 0.0 : lv->t_now_s;
     key->help = ui->help;
     key->rolling = ui->rolling;

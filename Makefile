@@ -4,7 +4,8 @@
 #   make test    install what is missing, build Release (gcc) and ASan+UBSan (clang, with the libFuzzer
 #                targets), run ctest on both, then each fuzz target for a few seconds
 #   make test-tsan  ThreadSanitizer (clang) over the tests where threads meet: the acquisition thread
-#                and its pulled cable (acq), the ring (ring), two devices at once (bilateral); part of
+#                and its pulled cable (acq), the ring (ring), two devices at once (bilateral), the loop's
+#                wake-up (wake); part of
 #                make test
 #   make install install the program, protocols, man page, bash completion and udev rule under PREFIX
 #                (default /usr/local; DESTDIR honoured)
@@ -23,8 +24,8 @@ ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
 ASAN_FUZZ = $(if $(filter clang,$(ASAN_CC)),ON,OFF)
 
 # The tests ThreadSanitizer runs (ctest names): only these, to stay lean.
-TSAN_TESTS = acq ring bilateral
-TSAN_REGEX = ^(acq|ring|bilateral)$$
+TSAN_TESTS = acq ring bilateral wake
+TSAN_REGEX = ^(acq|ring|bilateral|wake)$$
 
 .PHONY: all deps npm-deps build build-asan build-tsan demo test test-release test-asan test-tsan test-fuzz bench fuzz clean
 

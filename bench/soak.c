@@ -56,7 +56,7 @@ static void on_term(int sig)
 {
     (void)sig;
     stop_child = 1;
-    session_interrupted = 1;
+    session_interrupt();
 }
 
 static void path_in(char *buf, size_t size, const char *dir, const char *name)

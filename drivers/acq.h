@@ -4,8 +4,14 @@
  *
  * The thread never blocks the UI: it owns the link and the parser, and talks to the main loop only
  * through the SPSC ring (samples) and a mutex-protected status (state, counters, a message for the
- * therapist). The main loop polls acq_get_status each frame and tells the engine when the device is
- * lost or back (status.seq changes on every state change).
+ * therapist), and wakes it through cfg.wake (common/wake.h) when there is something new: once per
+ * read that pushed samples (so a sample reaches the loop within a read, not a frame) and on every
+ * status change. The main loop then reads acq_get_status and tells the engine when the device is lost
+ * or back (status.seq changes on every state change).
+ *
+ * Reads: a device that sends a line more often than every 1.2 ms (1 kHz and up) is read every 1.5 ms
+ * (the lines that came meanwhile in one read, one wake-up of the loop for all of them); a slower one
+ * is read as each line comes. That bounds what batching adds to a sample's latency by 1.5 ms.
  *
  * Timestamps (the station's one monotonic clock, common/clock.h):
  *   - families with a device clock (chronojump): t = device time + offset, the offset being the
@@ -30,6 +36,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "common/wake.h"
 #include "drivers/driver.h"
 #include "drivers/identity.h"
 #include "drivers/ring.h"
@@ -45,6 +52,9 @@ struct acq_cfg {
     int probe_timeout_ms;        /* 0: 1500 (an Arduino-class board gets its 3.5 s boot anyway) */
     int rate_hz;                 /* ask the device for this rate where it can choose (0: its default) */
     bool zero_on_start;          /* send the family's zero command before streaming */
+    struct st_wake *wake;        /* signalled once per read that pushed samples into the ring, and on
+                                  * every status change (state, zero failure); NULL: none. It must
+                                  * outlive the acq. */
 };
 
 enum acq_state { ACQ_CONNECTING, ACQ_STREAMING, ACQ_LOST, ACQ_STOPPED };
@@ -89,6 +99,10 @@ void acq_stop(struct acq *a);
 
 /* A consistent copy of the status. */
 void acq_get_status(struct acq *a, struct acq_status *out);
+
+/* A number that changes whenever the status's state (seq) or zero_failures changes, and not with the
+ * samples: a loop woken for every read compares it and copies the status only when there is news. */
+uint64_t acq_news(struct acq *a);
 
 /* Asks the thread to send the family's zero command (stream paused around it). Returns
  * ST_ERR_UNSUPPORTED when the family has none (then the engine's software tare is the zero). The

@@ -1064,6 +1064,46 @@ size_t eng_feed(struct eng *e, const struct st_sample *s, size_t n)
     return n;
 }
 
+/* Mirrors run_timers case by case: the earliest time at which one of its conditions turns true. A
+ * deadline given too late would let the station sleep through a cue, so each case returns the exact
+ * time its condition in run_timers compares against (test_engine checks every tick against it). */
+int64_t eng_next_timer_ns(const struct eng *e)
+{
+    if (!e || !e->have_now)
+        return e ? e->now : NONE_NS;
+    switch (e->state) {
+    case ENG_COUNTDOWN: {
+        if (e->deadline == NONE_NS)
+            return NONE_NS;
+        /* the next whole second shown (ceil(rem / NS) below countdown_shown), then "Push!" */
+        long next = e->countdown_shown - 1;
+        if (next <= 0)
+            return e->deadline;
+        if (e->deadline - e->now < 0 || next > (e->deadline - e->now) / NS)
+            return e->now; /* a number not shown yet is due now */
+        return e->deadline - (int64_t)next * NS;
+    }
+    case ENG_TARE: {
+        int64_t a = e->tare_last_sample + NO_SAMPLES_NS, b = e->last_nosample_cue + NO_SAMPLES_CUE_EVERY_NS;
+        return a > b ? a : b;
+    }
+    case ENG_CONTRACTION: {
+        if (!e->onset_seen)
+            return e->cfg.mode == ENG_MANUAL ? e->push_t + e->hold_ns + NO_ONSET_EXTRA_NS : NONE_NS;
+        int64_t t = e->end_t == NONE_NS ? NONE_NS : e->end_t + END_GRACE_NS;
+        if (!e->relax_cued && e->onset_t + e->hold_ns < t)
+            t = e->onset_t + e->hold_ns;
+        return t;
+    }
+    case ENG_REST:
+        return e->cfg.mode == ENG_AUTO || !e->rest_over_cued ? e->deadline : NONE_NS;
+    case ENG_NEXT_BLOCK:
+        return e->cfg.mode == ENG_AUTO ? e->deadline : NONE_NS;
+    default:
+        return NONE_NS;
+    }
+}
+
 void eng_tick(struct eng *e, int64_t now_ns)
 {
     if (!e)

@@ -317,6 +317,16 @@ __attribute__((warn_unused_result)) size_t eng_feed(struct eng *e, const struct 
 void eng_tick(struct eng *e, int64_t now_ns);
 
 /*
+ * When eng_tick next has something to do: the earliest time (the station's clock, ns) at which a
+ * timer fires - a countdown number, "Push!", "Relax", a rep ended because samples stopped, a rest or
+ * block rest over, the "no force readings" cue in TARE. INT64_MAX when only samples, commands or the
+ * device's coming and going can move the engine now; the engine's time (at or before now) when a
+ * timer is already due. The station's loop sleeps until then unless samples or keys wake it first;
+ * ticking earlier changes nothing. Valid until the next eng_ call that changes the engine.
+ */
+int64_t eng_next_timer_ns(const struct eng *e);
+
+/*
  * A therapist's command at now_ns. Timers due by now_ns fire first (as eng_tick would), then the
  * command is judged in the resulting state. Returns ST_OK, or ST_ERR_ARG with a sentence in err when
  * the command is not valid now ("Nothing to redo yet", "A repetition is in progress: wait for it to

@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/wake.h"
 #include "drivers/acq.h"
 #include "drivers/emu.h"
 #include "protocols/engine.h"
@@ -37,10 +39,27 @@
 
 volatile sig_atomic_t session_interrupted;
 
+/* The descriptor session_interrupt writes so a loop asleep in poll() wakes whichever thread the signal
+ * was delivered to. Made once by the first session and kept for the process's life: a handler never
+ * writes to a descriptor that was closed and perhaps reused (a database file). */
+static volatile int interrupt_fd = -1;
+
+void session_interrupt(void)
+{
+    session_interrupted = 1;
+    int fd = interrupt_fd;
+    if (fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(fd, &one, sizeof one);
+        (void)r;
+    }
+}
+
 #define RING_CAP 65536u       /* 30 s at 2 kHz: the loop may stall on an fsync without losing data */
 #define TRACE_CAP 24000u      /* 12 s at 2 kHz on screen */
 #define BATCH 4096
 #define MAX_RECS 4096
+#define FRAME_NS (16 * ST_NS_PER_MS) /* with a window: keys and a frame at most this often */
 
 struct chan {
     struct st_ring ring;
@@ -48,6 +67,7 @@ struct chan {
     struct acq *acq;
     struct acq_status st;
     uint64_t seen_seq;
+    uint64_t seen_news;          /* acq_news when st was last copied (poll_devices) */
     uint64_t seen_zero_failures; /* acq_status.zero_failures already said and recorded */
     bool by_port;                /* the device is known by its port only (identity.h) */
     char lost_said[384];         /* the loss message said last (a new one while lost is said too) */
@@ -142,6 +162,8 @@ struct sess {
     struct repview rv;
     struct ui_entry entry; /* N: the pain and notes being typed (the screen draws it) */
     uint32_t entry_seq;    /* the rep they are for; 0: none (only the session's note) */
+    struct st_wake wake;   /* the acquisition threads wake the loop through it (sleep_until) */
+    bool stdin_ready;      /* the loop's last poll found the terminal readable (or it has not slept yet) */
     struct st_sample batch[BATCH];
 };
 
@@ -709,8 +731,9 @@ static void terminal_line(struct sess *s, const char *line)
 
 static void poll_terminal(struct sess *s)
 {
-    if (!s->stdin_open)
+    if (!s->stdin_open || !s->stdin_ready)
         return;
+    s->stdin_ready = false;
     struct pollfd p = {.fd = 0, .events = POLLIN};
     while (poll(&p, 1, 0) > 0) {
         char c;
@@ -908,6 +931,8 @@ static void drain_channel(struct sess *s, int c)
             done += eng_feed(s->eng, s->batch + done, n - done);
             handle_events(s);
         }
+        if (s->o->fed)
+            s->o->fed(s->o->bench_ctx, s->batch, n, s->rv.recording);
         for (size_t i = 0; i < n; i++) {
             double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
             ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
@@ -924,6 +949,10 @@ static void poll_devices(struct sess *s)
 {
     for (int c = 0; c < s->n_ch; c++) {
         struct chan *ch = &s->ch[c];
+        uint64_t news = acq_news(ch->acq); /* read before the copy: a change after it is news next turn */
+        if (news == ch->seen_news)
+            continue; /* no state change, no zero failure: nothing below would act */
+        ch->seen_news = news;
         acq_get_status(ch->acq, &ch->st);
         if (ch->st.zero_failures > ch->seen_zero_failures) {
             ch->seen_zero_failures = ch->st.zero_failures;
@@ -1164,8 +1193,10 @@ static void fill_model(struct sess *s)
                    : ch->st.state == ACQ_LOST    ? UI_DEV_LOST
                                                  : UI_DEV_CONNECTING;
         snprintf(d->message, sizeof d->message, "%s", ch->st.state == ACQ_LOST ? ch->st.message : "");
-        d->rate_hz = ch->st.rate_hz;
-        d->dropped = ch->st.ring_drops + ch->st.bad_lines + v.samples_not_kept[c];
+        struct acq_status now; /* the counters as of now: ch->st is copied only when the state changes */
+        acq_get_status(ch->acq, &now);
+        d->rate_hz = now.rate_hz;
+        d->dropped = now.ring_drops + now.bad_lines + v.samples_not_kept[c];
         snprintf(d->calib_warning, sizeof d->calib_warning, "%s", ch->calib_warning);
     }
     snprintf(m->alert, sizeof m->alert, "%s", s->alert);
@@ -1269,7 +1300,7 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
             }
         }
         struct acq_cfg cfg = {.port = sc->port, .drv = drv, .baud = sc->baud, .channel = (uint16_t)c,
-                              .polarity = sc->polarity};
+                              .polarity = sc->polarity, .wake = &s->wake};
         say(s, "Connecting to %s%s%s...", sc->port, drv ? " as " : " (probing)", drv ? drv->name : "");
         enum st_status st = acq_start(&cfg, &ch->ring, &ch->acq, err);
         if (st != ST_OK)
@@ -1620,6 +1651,66 @@ static void sync_after_session(struct sess *s)
         say(s, "Not synced with the clinic server (the session is saved here): %s", st_err_msg(&err));
 }
 
+/* ---- the loop's sleep ----------------------------------------------------------------------- */
+
+/* When the loop must run again if nothing wakes it before: the engine's next timer, the demo's push,
+ * --exit-after-s, the next frame while a window is open, the terminal's next second of a pause. */
+static int64_t next_wake(struct sess *s, int64_t exit_at, int64_t next_frame)
+{
+    int64_t t = eng_next_timer_ns(s->eng);
+    if (s->cue_emu && s->cue_at_ns >= 0 && s->cue_at_ns < t)
+        t = s->cue_at_ns;
+    if (exit_at > 0 && exit_at < t)
+        t = exit_at;
+    if (s->ui && next_frame < t)
+        t = next_frame;
+    if (!s->ui) {
+        struct eng_view v;
+        eng_view(s->eng, &v);
+        if (v.state == ENG_NEXT_BLOCK && isfinite(v.remaining_s) && v.remaining_s > 0) {
+            /* terminal_pause says whole seconds: wake when the next one starts */
+            double to_next = v.remaining_s - (ceil(v.remaining_s) - 1.0);
+            int64_t at = st_now_ns() + (int64_t)(to_next * 1e9) + 1;
+            if (at < t)
+                t = at;
+        }
+    }
+    return t;
+}
+
+/* Sleeps until `until` (INT64_MAX: no deadline) unless the acquisition threads, the terminal or a
+ * signal wake the loop first. ppoll, not poll: a deadline in nanoseconds is kept to the timer slack,
+ * not rounded to a millisecond. */
+static void sleep_until(struct sess *s, int64_t until)
+{
+    struct pollfd p[3];
+    nfds_t n = 0;
+    p[n++] = (struct pollfd){.fd = st_wake_fd(&s->wake), .events = POLLIN};
+    int ifd = interrupt_fd;
+    if (ifd >= 0)
+        p[n++] = (struct pollfd){.fd = ifd, .events = POLLIN};
+    int in = -1;
+    if (!s->ui && s->stdin_open) {
+        in = (int)n;
+        p[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    }
+    if (st_wake_arm(&s->wake)) {
+        int64_t now = st_now_ns();
+        if (until > now) {
+            struct timespec ts, *tp = NULL;
+            if (until != INT64_MAX) {
+                int64_t d = until - now;
+                ts.tv_sec = (time_t)(d / ST_NS_PER_S);
+                ts.tv_nsec = (long)(d % ST_NS_PER_S);
+                tp = &ts;
+            }
+            if (ppoll(p, n, tp, NULL) > 0 && in >= 0 && (p[in].revents & (POLLIN | POLLHUP | POLLERR)))
+                s->stdin_ready = true;
+        }
+    }
+    st_wake_done(&s->wake);
+}
+
 enum st_status session_run(const struct session_opts *o, int64_t *session_id, struct st_err *err)
 {
     struct sess *s = calloc(1, sizeof *s);
@@ -1649,8 +1740,18 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
     s->o = o;
     s->out = o->out ? o->out : stdout;
     s->cue_at_ns = -1;
+    s->stdin_ready = true;
     *session_id = 0;
-    enum st_status st = setup(s, err);
+    if (interrupt_fd < 0)
+        interrupt_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* without it Ctrl-C waits for the next wake */
+    enum st_status st = st_wake_init(&s->wake, err);
+    if (st != ST_OK) {
+        repview_free(rv);
+        free(s->recs);
+        free(s);
+        return st;
+    }
+    st = setup(s, err);
     if (st == ST_OK) {
         *session_id = s->session_id;
         s->t0_ns = st_now_ns();
@@ -1675,6 +1776,11 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         int64_t exit_at = o->exit_after_s > 0 ? s->t0_ns + (int64_t)(o->exit_after_s * 1e9) : 0;
         bool shot_taken = false;
         int64_t next_frame = st_now_ns();
+        /* Each turn does what is there to do (samples, the engine's timers, keys, a frame when one is
+         * due) and then sleeps until something can change: samples or a device's news (the
+         * acquisition threads' wake), a key, Ctrl-C, or the next deadline (next_wake). A station
+         * waiting headless for a push does not wake at all; a sample reaches the engine within the
+         * read that brought it (bench/bench_latency). */
         while (!s->finished) {
             if (session_interrupted) { /* left set: the final screen and the disk wait end at once too */
                 say(s, "Stopping: every saved repetition stays in the database");
@@ -1698,27 +1804,34 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                 s->cue_at_ns = -1;
             }
             if (s->ui) {
-                poll_ui(s);
-                fill_model(s);
-                struct st_err uerr;
-                if (ui_frame(s->ui, &s->model, &uerr) != ST_OK)
-                    ST_WARN("session", "frame: %s", st_err_msg(&uerr));
-                if (s->shot_due)
-                    screenshots(s);
-                next_frame += 16 * ST_NS_PER_MS;
+                /* keys and a frame at the display's pace, not per read; at once for the frame that
+                 * shows a rep just ended (its screenshot) or the session's last state */
+                if (st_now_ns() >= next_frame || s->shot_due || s->finished) {
+                    poll_ui(s);
+                    fill_model(s);
+                    struct st_err uerr;
+                    uint64_t drawn = ui_frames_drawn(s->ui);
+                    if (ui_frame(s->ui, &s->model, &uerr) != ST_OK)
+                        ST_WARN("session", "frame: %s", st_err_msg(&uerr));
+                    if (o->presented && ui_frames_drawn(s->ui) != drawn)
+                        o->presented(o->bench_ctx);
+                    if (s->shot_due)
+                        screenshots(s);
+                    next_frame += FRAME_NS;
+                    int64_t now = st_now_ns();
+                    if (next_frame < now)
+                        next_frame = now; /* late (a slow frame, an fsync): the next one at once, no catching up */
+                    observe(s);
+                }
             } else {
                 poll_terminal(s);
                 terminal_pause(s);
                 if (o->observe && s->model_due) /* after the keys: the model holds their effect */
                     fill_model(s);
-                next_frame += 16 * ST_NS_PER_MS;
+                observe(s);
             }
-            observe(s);
-            int64_t now = st_now_ns();
-            if (next_frame > now)
-                st_sleep_ns(next_frame - now);
-            else
-                next_frame = now;
+            if (!s->finished && !session_interrupted)
+                sleep_until(s, next_wake(s, exit_at, next_frame));
         }
         if (s->ui && !shot_taken)
             final_screen(s, exit_at);
@@ -1772,6 +1885,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         free(s->ch[c].tt);
         free(s->ch[c].tf);
     }
+    st_wake_free(&s->wake); /* after every acquisition thread is joined: none signals it now */
     ui_close(s->ui);
     if (st == ST_OK && s->session_id > 0)
         sync_after_session(s);

@@ -3,10 +3,14 @@
  * The main loop of `station run` and `station demo` (DESIGN.md: drain ring -> engine -> render ->
  * persist on events).
  *
- * Each frame (about 60 a second) the loop drains every channel's ring into the engine, tells the
- * engine the time and any device lost or back, handles the engine's events (a repetition is written
- * to the database in one transaction as soon as it ends, and only then shown as "saved"), reads the
- * therapist's keys (window or terminal) and draws the model. Without a display (or with headless) it
+ * Each turn the loop drains every channel's ring into the engine, tells the engine the time and any
+ * device lost or back, handles the engine's events (a repetition is written to the database in one
+ * transaction as soon as it ends, and only then shown as "saved"), reads the therapist's keys (window
+ * or terminal) and, with a window, draws the model when a frame is due (at most every 16 ms). Then it
+ * sleeps until something can change: the acquisition threads wake it when a read brought samples or
+ * a device's state changed, the terminal when a key is typed, session_interrupt on Ctrl-C, and
+ * otherwise the next deadline (the engine's next timer, the next frame while a window is open). A
+ * headless station waiting for a push does not wake at all. Without a display (or with headless) it
  * prints progress and cues on the terminal instead and reads keys from stdin.
  *
  * Patient data never goes to the log or stderr: the terminal shows ids, protocol, cues and numbers.
@@ -77,6 +81,13 @@ struct session_opts {
     bool final_report;
     char *report_out;
     size_t report_out_size;
+    /* Benchmarks (bench/bench_latency): fed is called with each batch of samples right after the
+     * engine took them (in_rep: a repetition is recording, so the screen's curve shows them),
+     * presented after each frame the window drew and presented (not after a lazy call that found
+     * nothing to draw); each reads the clock itself. NULL: none. */
+    void (*fed)(void *ctx, const struct st_sample *s, size_t n, bool in_rep);
+    void (*presented)(void *ctx);
+    void *bench_ctx;
 };
 
 /* Defaults: nothing set, no overrides (-1), stdout. */
@@ -100,5 +111,9 @@ enum st_status session_report_beside(struct store *s, const char *db_path, int64
 
 /* The flag SIGINT/SIGTERM set (the loop aborts the session cleanly when it is set). */
 extern volatile sig_atomic_t session_interrupted;
+
+/* For a signal handler (async-signal-safe): sets session_interrupted and wakes the session's loop,
+ * which sleeps in poll() until something happens, whichever thread the signal was delivered to. */
+void session_interrupt(void);
 
 #endif

@@ -78,6 +78,8 @@ struct sim {
     int trace_errors;
     int metric_mismatch;
     int64_t complete_ns;
+    int early_ticks; /* ticks before eng_next_timer_ns that fired something: must stay 0 */
+    int due_ticks;   /* ticks at or after it */
 };
 
 static double urand(struct sim *s)
@@ -273,6 +275,7 @@ static void sim_init(struct sim *s, const struct proto_def *def, const struct en
 /* Frees the engine, and the protocol if the sim owns it. */
 static void sim_free(struct sim *s)
 {
+    CHECK(s->early_ticks == 0);
     eng_free(s->e);
     s->e = NULL;
     if (s->owns_def)
@@ -295,6 +298,14 @@ static void feed(struct sim *s, const struct st_sample *x, size_t n)
         drain(s);
     }
     drain(s);
+}
+
+static int events_seen(const struct sim *s)
+{
+    int n = 0;
+    for (size_t k = 0; k < sizeof s->nev / sizeof s->nev[0]; k++)
+        n += s->nev[k];
+    return n;
 }
 
 /* One 10 ms frame: samples, tick, events, and the therapist. */
@@ -337,8 +348,15 @@ static void sim_frame(struct sim *s)
             s->resizes++;
         }
     }
+    /* the station sleeps until eng_next_timer_ns unless samples or keys come: a tick before it must
+     * find nothing to do (a deadline given too late would sleep through a cue) */
+    int64_t due = eng_next_timer_ns(s->e);
+    int events = events_seen(s);
     eng_tick(s->e, s->t);
     drain(s);
+    if (s->t < due && events_seen(s) > events)
+        s->early_ticks++;
+    s->due_ticks += s->t >= due;
     if (!s->therapist)
         return;
     struct eng_view v;

@@ -2,11 +2,12 @@
  * test_session_edges.c - issue 9's session loop at its edges, in-process (session_run) against
  * emulated instruments on ptys: a pulled cable keeps every sample received before the pull in the rep
  * it interrupts; a zero command the device refuses is said on the terminal and kept in the session's
- * record.
+ * record; a loop with nothing to do does not wake.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "common/clock.h"
@@ -38,6 +39,24 @@ static void files_make(struct files *fs, const char *name)
     check_tmppath(fs->log, sizeof fs->log, file);
     snprintf(file, sizeof file, "tty-%s", name);
     check_tmppath(fs->link, sizeof fs->link, file);
+}
+
+/* fs's files (files_make) and a cued Chronojump on fs->link pushing with that shape at rate_hz (0: its
+ * own), booting in 0.3 s. */
+static struct emu *files_emu(struct files *fs, const char *name, double ramp_s, double hold_s, double rate_hz)
+{
+    files_make(fs, name);
+    struct emu_opts eo = session_fixture_emu("chronojump", ramp_s, hold_s, 0.2);
+    eo.link_path = fs->link;
+    eo.boot_s = 0.3;
+    if (rate_hz > 0)
+        eo.rate_hz = rate_hz;
+    eo.capacity_n = 5000;
+    struct emu *e = NULL;
+    struct st_err err;
+    CHECK_OK(emu_start(&eo, &e, &err), &err);
+    REQUIRE(e);
+    return e;
 }
 
 /* A session of fs's patient on emulator e (already started), whose cued patient pushes peak_n; its
@@ -90,18 +109,10 @@ static void *pull_thread(void *arg)
 static void test_pulled_cable_keeps_every_sample(void)
 {
     struct files fs;
-    files_make(&fs, "pull");
-
-    /* the ramp only rises (no noise): the largest force sent is the last one */
-    struct emu_opts eo = session_fixture_emu("chronojump", 1.0, 0.3, 0.2);
-    eo.link_path = fs.link;
-    eo.boot_s = 0.3;
-    eo.rate_hz = 800; /* ten samples a frame: the ones that arrive just before the pull are many */
-    eo.capacity_n = 5000;
-    struct emu *e = NULL;
+    /* the ramp only rises (no noise): the largest force sent is the last one; 800 Hz: ten samples a
+     * frame, the ones that arrive just before the pull are many */
+    struct emu *e = files_emu(&fs, "pull", 1.0, 0.3, 800);
     struct st_err err;
-    CHECK_OK(emu_start(&eo, &e, &err), &err);
-    REQUIRE(e);
     struct puller p = {.e = e};
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, pull_thread, &p) == 0);
@@ -277,8 +288,97 @@ static void test_fast_devices_first_rep_keeps_every_sample(void)
     store_close(s);
 }
 
+/* The loop sleeps until something can change (session.c): with its only device unplugged the engine
+ * waits for it without any timer, so the session's thread must not wake at all - the loop that woke
+ * every 16 ms did 125 times in 2 s. Counted from the thread's voluntary context switches (each sleep
+ * after a wake-up is one), not timed. Then the device comes back and the session ends as usual. */
+struct idle {
+    struct emu *e;
+    atomic_int tid;        /* the session's thread (the loop's), seen by the first fed batch */
+    atomic_bool lost_seen; /* the terminal said the device was disconnected */
+    long switches;         /* voluntary context switches of the loop's thread over IDLE_S */
+    const char *log;
+};
+#define IDLE_S 2
+
+static void idle_fed(void *ctx, const struct st_sample *sm, size_t n, bool in_rep)
+{
+    (void)sm;
+    (void)n;
+    (void)in_rep;
+    struct idle *w = ctx;
+    if (!atomic_load(&w->tid))
+        atomic_store(&w->tid, (int)gettid());
+}
+
+static long voluntary_switches(int tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+    char *text = check_read_file(path, NULL);
+    const char *at = text ? strstr(text, "voluntary_ctxt_switches:") : NULL;
+    long v = at && (at == text || at[-1] == '\n') ? strtol(at + strlen("voluntary_ctxt_switches:"), NULL, 10) : -1;
+    free(text);
+    return v;
+}
+
+static void *idle_thread(void *arg)
+{
+    struct idle *w = arg;
+    for (int i = 0; i < 400 && !atomic_load(&w->tid); i++)
+        st_sleep_ns(25 * ST_NS_PER_MS);
+    emu_unplug(w->e);
+    for (int i = 0; i < 400 && !atomic_load(&w->lost_seen); i++) {
+        char *text = check_read_file(w->log, NULL);
+        atomic_store(&w->lost_seen, text && strstr(text, "was disconnected"));
+        free(text);
+        st_sleep_ns(25 * ST_NS_PER_MS);
+    }
+    st_sleep_ns(300 * ST_NS_PER_MS); /* the loss handled, the loop asleep */
+    int tid = atomic_load(&w->tid);
+    long before = voluntary_switches(tid);
+    st_sleep_ns(IDLE_S * ST_NS_PER_S);
+    long after = voluntary_switches(tid);
+    w->switches = before >= 0 && after >= 0 ? after - before : -1;
+    struct st_err err;
+    if (emu_replug(w->e, &err) != ST_OK)
+        session_interrupt(); /* the session then stops (and the check below says why) */
+    return NULL;
+}
+
+static void test_idle_loop_does_not_wake(void)
+{
+    struct files fs;
+    struct emu *e = files_emu(&fs, "idle", 0.3, 0.5, 0);
+    struct st_err err;
+    char proto[512], pid[32];
+    check_tmppath(proto, sizeof proto, "edges.ini");
+    REQUIRE(check_write_file(proto, protocol_text));
+    snprintf(pid, sizeof pid, "%lld", (long long)fs.patient);
+    struct session_opts o = session_fixture_opts(fs.db, pid, proto, e, "chronojump");
+    o.demo_peaks[0][0] = o.demo_peaks[0][1] = o.demo_peaks[0][2] = 200;
+    struct idle w = {.e = e, .log = fs.log};
+    o.fed = idle_fed;
+    o.bench_ctx = &w;
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, idle_thread, &w) == 0);
+    int64_t sid = 0;
+    enum st_status st = session_fixture_run(&o, fs.log, &sid, &err);
+    pthread_join(th, NULL);
+    emu_stop(e);
+    CHECK_OK(st, &err);
+    CHECK(atomic_load(&w.lost_seen));
+    CHECK(w.switches >= 0);
+    if (w.switches > 3)
+        check_fail(__FILE__, __LINE__, "the loop woke %ld times in %d s with nothing to do", w.switches, IDLE_S);
+    char *text = check_read_file(fs.log, NULL);
+    CHECK(text && strstr(text, "is back: the session goes on") && strstr(text, "complete"));
+    free(text);
+}
+
 int main(void)
 {
+    CHECK_RUN(test_idle_loop_does_not_wake);
     CHECK_RUN(test_fast_devices_first_rep_keeps_every_sample);
     CHECK_RUN(test_refused_zero_is_said_and_recorded);
     CHECK_RUN(test_pulled_cable_keeps_every_sample);

@@ -26,7 +26,7 @@ static volatile sig_atomic_t got_signal; /* why a session stopped: cmd_run's exi
 static void on_signal(int sig)
 {
     (void)sig;
-    session_interrupted = 1;
+    session_interrupt();
     got_signal = 1;
 }
 

@@ -217,6 +217,33 @@ static struct result run_station_n(double rate, double seconds, int nch, const c
     return r;
 }
 
+/* What a run costs before and after its samples, as CPU seconds of one process (NAN when it failed):
+ * the station stopped at once by --exit-after-s (process start, database, protocol, the device probed
+ * and opened, the session begun and ended), `station --help` (the process start alone: the dynamic
+ * linker binding the ~100 shared libraries behind SDL, Pango, cairo and libpq), and the peer asked
+ * for no seconds of capture (Python, pyserial, the port, the board's reset, the end of the capture). */
+enum fixed_kind { FIXED_STATION, FIXED_START, FIXED_PEER };
+static double fixed_cpu(enum fixed_kind kind)
+{
+    struct emu *e = kind == FIXED_START ? NULL : start_emu(80);
+    if (kind != FIXED_START && !e)
+        return NAN;
+    char out[PATH_MAX + 16], csv[PATH_MAX + 16];
+    snprintf(out, sizeof out, "%s/fixed.out", dir);
+    snprintf(csv, sizeof csv, "%s/peer.csv", dir);
+    char *st_argv[] = {station_bin, "run", "--auto", "--patient", patient, "--port", e ? (char *)emu_port(e) : "",
+                       "--driver", "chronojump", "--protocol", proto, "--db", db, "--exit-after-s", "0.01",
+                       "--headless", NULL};
+    char *help_argv[] = {station_bin, "--help", NULL};
+    char *peer_argv[] = {(char *)python, script, e ? (char *)emu_port(e) : "", csv, "0", NULL};
+    double cpu = NAN;
+    int rc = run_child(kind == FIXED_STATION ? st_argv : kind == FIXED_START ? help_argv : peer_argv, out, &cpu);
+    if (e)
+        emu_stop(e);
+    unlink(out);
+    return rc >= 0 && rc <= 1 ? cpu : NAN;
+}
+
 static struct result run_station(double rate, double seconds)
 {
     return run_station_n(rate, seconds, 1, NULL);
@@ -284,11 +311,16 @@ int main(int argc, char **argv)
     const double rates[] = {80, 1000, 10000};
     const char *labels[] = {"80 Hz", "1 kHz", "10 kHz (emulator's highest)"};
     printf("bench_peer: %d runs of %g s per reader and rate; %s\n", runs, run_s, dir);
+    struct result p80[MAX_RUNS], s80[MAX_RUNS]; /* the 80 Hz runs, for the breakdown below */
     for (int k = 0; k < 3; k++) {
         double pc[MAX_RUNS], sc[MAX_RUNS], pl[MAX_RUNS], sl[MAX_RUNS], pcpu[MAX_RUNS], scpu[MAX_RUNS];
         int np = 0, ns = 0;
         for (int i = 0; i < runs; i++) {
             struct result p = run_peer(rates[k], run_s), s = run_station(rates[k], run_s);
+            if (k == 0) {
+                p80[i] = p;
+                s80[i] = s;
+            }
             if (p.ok) {
                 pc[np] = 1000.0 * p.cpu_s / p.samples;
                 pcpu[np] = 100.0 * p.cpu_s / (run_s + 2.5);
@@ -314,6 +346,39 @@ int main(int argc, char **argv)
         bench_row("peer", name, "samples", sl, ns, goal, bench_quantile(sl, ns, 1.0) <= loss_tolerance(rates[k]), NAN);
         snprintf(name, sizeof name, "peer samples lost, %s", labels[k]);
         bench_row("peer", name, "samples", pl, np, "", -1, NAN);
+    }
+    /* 80 Hz: where the station's CPU goes. A run of run_s seconds at 80 Hz is 800 samples; what the
+     * process costs to start and end is measured apart and taken out, for both readers. */
+    double fs[MAX_RUNS], fh[MAX_RUNS], fp[MAX_RUNS];
+    int nfs = 0, nfh = 0, nfp = 0;
+    for (int i = 0; i < 3; i++) {
+        double c;
+        if (isfinite(c = fixed_cpu(FIXED_STATION)))
+            fs[nfs++] = 1000 * c;
+        if (isfinite(c = fixed_cpu(FIXED_START)))
+            fh[nfh++] = 1000 * c;
+        if (isfinite(c = fixed_cpu(FIXED_PEER)))
+            fp[nfp++] = 1000 * c;
+    }
+    bench_row("peer", "station fixed cost of a run (start, database, protocol, device opened, session ended)", "ms",
+              fs, nfs, "", -1, bench_quantile(fp, nfp, 0.5) / bench_quantile(fs, nfs, 0.5));
+    bench_row("peer", "of it the process start (station --help: ~100 shared libraries bound)", "ms", fh, nfh, "", -1,
+              NAN);
+    bench_row("peer", "peer fixed cost of a run (Python, pyserial, port, capture ended)", "ms", fp, nfp, "", -1, NAN);
+    if (nfs && nfp) {
+        double sm[MAX_RUNS], pm[MAX_RUNS];
+        int nsm = 0, npm = 0;
+        double fsm = bench_quantile(fs, nfs, 0.5) / 1000, fpm = bench_quantile(fp, nfp, 0.5) / 1000;
+        for (int i = 0; i < runs; i++) {
+            if (s80[i].ok)
+                sm[nsm++] = 1000.0 * (s80[i].cpu_s - fsm) / s80[i].samples;
+            if (p80[i].ok)
+                pm[npm++] = 1000.0 * (p80[i].cpu_s - fpm) / p80[i].samples;
+        }
+        double ratio = bench_quantile(pm, npm, 0.5) / bench_quantile(sm, nsm, 0.5);
+        bench_row("peer", "station CPU s per 1000 samples beyond the fixed cost, 80 Hz", "s", sm, nsm,
+                  "10x less than the peer", ratio >= 10, ratio);
+        bench_row("peer", "peer CPU s per 1000 samples beyond the fixed cost, 80 Hz", "s", pm, npm, "", -1, NAN);
     }
     /* The highest zero-loss rate: doubling from 2 kHz while the emulator makes what is asked. */
     double best[2] = {0, 0};

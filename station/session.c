@@ -1774,7 +1774,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         if (o->auto_mode)
             command(s, ENG_CMD_START); /* hands-free: the therapist started it by starting the run */
         int64_t exit_at = o->exit_after_s > 0 ? s->t0_ns + (int64_t)(o->exit_after_s * 1e9) : 0;
-        bool shot_taken = false;
+        bool shot_taken = false, by_signal = false;
         int64_t next_frame = st_now_ns();
         /* Each turn does what is there to do (samples, the engine's timers, keys, a frame when one is
          * due) and then sleeps until something can change: samples or a device's news (the
@@ -1783,8 +1783,8 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
          * read that brought it (bench/bench_latency). */
         while (!s->finished) {
             if (session_interrupted) { /* left set: the final screen and the disk wait end at once too */
-                say(s, "Stopping: every saved repetition stays in the database");
                 command(s, ENG_CMD_ABORT);
+                by_signal = true; /* said once the session's end is written (below) */
                 break;
             }
             if (exit_at > 0 && st_now_ns() >= exit_at) {
@@ -1860,6 +1860,10 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         enum store_session_status fin = s->aborted || v.state != ENG_COMPLETE ? STORE_SESSION_ABORTED
                                                                               : STORE_SESSION_COMPLETE;
         st = store_session_end(s->store, s->session_id, fin, rate, jitter, drops, bad, err);
+        /* Said only now: the loop wakes at once on Ctrl-C, and a second Ctrl-C right after this line
+         * (the default action: the program ends there) must find the session's end written. */
+        if (by_signal)
+            say(s, "Stopping: every saved repetition stays in the database");
         /* what each channel received, for the record (bench/bench_peer counts losses from it); after
          * the end, which a second Ctrl-C must not find unwritten */
         for (int c = 0; c < s->n_ch; c++) {

@@ -15,13 +15,17 @@ results=$tmp/results.tsv
 export BENCH_RESULTS="$results" STATION_BIN="$build/station" PEER_SCRIPT=bench/peer_pyserial.py
 export STATION_BENCH_DIR="$tmp" SDL_AUDIODRIVER=dummy STATION_LINGER_S=0
 start=$(date +%s)
+times=""
 for b in bench_peer bench_parser bench_pipeline bench_latency bench_store bench_ui bench_report bench_sync; do
     [ -x "$build/$b" ] || continue
     echo "== $b"
+    t0=$(date +%s)
     "$build/$b" || echo "$b failed (exit $?)"
+    times="$times${times:+, }$b $(( $(date +%s) - t0 )) s"
 done
 
 echo "== soak (1 minute)"
+t0=$(date +%s)
 if "$build/soak" --minutes 1 --sample-s 10 --pull-every-s 20 --out "$tmp/soak" >/dev/null 2>"$tmp/soak.err"; then
     soak_ok=yes
 else
@@ -45,6 +49,7 @@ if [ -f "$sum" ]; then
         "$(awk -v c="$(val cpu_pct_of_core)" 'BEGIN { print (c < 10) ? "met" : "NOT met" }')"
 fi
 echo "soak passed: $soak_ok"
+times="$times, soak $(( $(date +%s) - t0 )) s"
 
 # The table.
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -56,7 +61,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "Written by \`make bench\` (tools/run-bench.sh); do not edit by hand (bench/SOAK.md is the long soak)."
     echo
     echo "- Machine: $cpu, $(nproc) cores, Linux $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
-    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $commit$dirty; $(( $(date +%s) - start )) s for the suite"
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $commit$dirty; $(( $(date +%s) - start )) s for the suite ($times)"
     echo "- Load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end: the machine is shared, figures move with it"
     echo "- Median and p99 over the runs (nearest rank: with fewer than 100 runs p99 is the slowest run)."
     echo "  \"peer\": the peer's figure over the station's (bench/peer_pyserial.py on the same emulator)."

@@ -43,6 +43,7 @@ struct acq {
     int64_t offset_ns;      /* device clock -> station clock */
     int64_t target_offset_ns;
     uint64_t prev_dev_us;
+    int64_t prev_dev_arrival_ns; /* when the sample of prev_dev_us arrived */
     bool mark_reconnected;
     bool mark_zeroed;
     /* rate and jitter (Welford over intervals, on the device clock where there is one) */
@@ -144,8 +145,14 @@ static void emit(struct acq *a, const struct drv_reading *r, int64_t arrival_ns,
          * arrival is not the clock but a line garbled on the way (a lost byte joins the digits of two
          * stamps). Anchoring on it put this sample, and by "never backwards" every later one, minutes
          * into the future, a microsecond apart: a hands-free session then waited for ever for time to
-         * pass (bench/soak). Re-anchor here; the next true stamp is earlier and re-anchors again. */
-        if (a->have_offset && dev_ns + a->offset_ns > arrival_ns + ACQ_FUTURE_NS)
+         * pass (bench/soak). Re-anchor here; the next true stamp is earlier and re-anchors again.
+         * Only when the device time leapt further than the time between the two arrivals: a stamp
+         * "from the future" after a true step means the anchor itself arrived late (a thread starved
+         * for a quarter of a second on a loaded machine), and the slew below corrects that without
+         * a jump back in time. */
+        int64_t dev_step = (int64_t)(r->dev_time_us - a->prev_dev_us) * 1000;
+        if (a->have_offset && dev_ns + a->offset_ns > arrival_ns + ACQ_FUTURE_NS &&
+            dev_step > arrival_ns - a->prev_dev_arrival_ns + ACQ_FUTURE_NS)
             a->have_offset = false;
         if (a->have_offset && (double)(r->dev_time_us - a->prev_dev_us) * 1000.0 > 1.5 * period_ns) {
             s.flags |= ST_SAMPLE_GAP;
@@ -166,6 +173,7 @@ static void emit(struct acq *a, const struct drv_reading *r, int64_t arrival_ns,
         }
         a->have_offset = true;
         a->prev_dev_us = r->dev_time_us;
+        a->prev_dev_arrival_ns = arrival_ns;
         s.t_ns = dev_ns + a->offset_ns;
         s.flags |= ST_SAMPLE_DEVICE_TIME;
     } else {

@@ -174,7 +174,9 @@ static int run(const char *name, enum ui_layout layout, int w, int h, int channe
  *              rest's seconds change: what a screen costs while nothing the eye follows moves;
  *   stream     a rep under way at 1 kHz on the active channel (the rep view, after its onset), every
  *              channel streaming;
- *   rolling    the same with the rolling 10 s view (T): every channel's curve scrolls.
+ *   rolling    the same with the rolling 10 s view (T): every channel's curve scrolls;
+ *   armed      waiting for the push (hands-free): the rep so far has no onset, its newest point is at 0,
+ *              so the whole curve slides with every sample.
  * Per case: the share of one core of the whole process (getrusage, so SDL's and Xlib's work in the
  * calls counts) over RUNS runs of RUN_S seconds (median, p99), the time of the calls that drew a frame
  * (median, p99 over every frame of the runs) and, where a curve moves, the frames drawn a second.
@@ -184,7 +186,7 @@ static int run(const char *name, enum ui_layout layout, int w, int h, int channe
 #define WIN_TICK_NS (4 * ST_NS_PER_MS)
 #define WIN_FRAMES 2048
 
-enum wcase_kind { W_REST, W_STREAM, W_ROLLING };
+enum wcase_kind { W_REST, W_STREAM, W_ROLLING, W_ARMED };
 
 static double cpu_s(void)
 {
@@ -227,7 +229,7 @@ static int window_case(const char *display, int w, int h, int channels, enum wca
     for (; sample < 1000 + (kind == W_REST ? 4000 : 0); sample++)
         ui_trace_push(&rep_trace, (double)sample / RATE_HZ, force(0, (double)sample / RATE_HZ + 7.0));
     m.live.rep = &rep_trace;
-    m.live.rep_onset_s = 1.0;
+    m.live.rep_onset_s = kind == W_ARMED ? NAN : 1.0;
     m.last.valid = true;
     m.last.peak_n = 258.3;
     m.last.saved = true;
@@ -258,7 +260,7 @@ static int window_case(const char *display, int w, int h, int channels, enum wca
                 for (int c = 0; c < channels; c++)
                     ui_trace_push(&traces[c], t, kind == W_REST ? 0.4 * sin(t * 7.0 + c) : force(c, t));
                 if (kind != W_REST)
-                    ui_trace_push(&rep_trace, t_rep0 + t, force(0, t + 8.0));
+                    ui_trace_push(&rep_trace, t_rep0 + t, kind == W_ARMED ? 2.0 + 0.4 * sin(t * 7.0) : force(0, t + 8.0));
             }
             double t_now = (double)rolling / RATE_HZ;
             m.live.t_now_s = t_now;
@@ -291,7 +293,8 @@ static int window_case(const char *display, int w, int h, int channels, enum wca
     }
     double hz = 1e9 / (double)ui_refresh_ns(ui);
     ui_close(ui);
-    static const char *const what[] = {"at rest", "a rep streaming 1 kHz", "rolling view, 1 kHz"};
+    static const char *const what[] = {"at rest", "a rep streaming 1 kHz", "rolling view, 1 kHz",
+                                       "armed, waiting for the push, 1 kHz"};
     char name[160], frames[160];
     snprintf(name, sizeof name, "window under Xvfb, %d channel%s, %s (%d x %d): CPU", channels,
              channels == 1 ? "" : "s", what[kind], w, h);
@@ -329,13 +332,16 @@ static int window_cases(const char *filter)
         enum wcase_kind kind;
     } cases[] = {
         {1280, 720, 1, W_REST},    {1600, 900, 1, W_REST},    {1280, 720, 1, W_STREAM}, {1600, 900, 1, W_STREAM},
-        {1280, 720, 4, W_STREAM},  {1600, 900, 4, W_STREAM},  {1600, 900, 4, W_ROLLING},
+        {1280, 720, 4, W_STREAM},  {1600, 900, 4, W_STREAM},  {1600, 900, 4, W_ROLLING}, {1600, 900, 1, W_ARMED},
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char tag[64];
         snprintf(tag, sizeof tag, "%dx%d-%dch-%s", cases[i].w, cases[i].h, cases[i].channels,
-                 cases[i].kind == W_REST ? "rest" : cases[i].kind == W_STREAM ? "stream" : "rolling");
+                 cases[i].kind == W_REST     ? "rest"
+                 : cases[i].kind == W_STREAM ? "stream"
+                 : cases[i].kind == W_ARMED  ? "armed"
+                                             : "rolling");
         if (filter && !strstr(tag, filter))
             continue;
         printf("%s\n", tag);

@@ -1749,6 +1749,14 @@ static void test_cached_frames_equal_scratch(void)
         frame_when_due(ui, &m);
     }
     same_as_whole(ui, &m, false);
+    stream(&rep, 20, 1.5); /* a twitch, then rest again until it has slid out of the view's second */
+    frame_when_due(ui, &m);
+    stream(&rep, 20, -1.5);
+    for (int k = 0; k < 5; k++) {
+        stream(&rep, 300, 0.0);
+        frame_when_due(ui, &m);
+    }
+    same_as_whole(ui, &m, false);
     m.live.rep_onset_s = 200.0 + 0.35; /* the onset: the curve stays, new points come in at its right */
     m.session.cue = UI_CUE_HOLD;
     frame_when_due(ui, &m);

@@ -663,25 +663,69 @@ void ui_plot_free(struct ui_viewport *vp)
     memset(pc, 0, sizeof *pc);
 }
 
-/* Brings the layers up to date with m; returns whether drawn changed only by the pen's new columns
- * (then pc->pen.damage says where), false when it was drawn anew. */
-static bool layers_update(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h)
+/* How the layers were brought up to date. */
+enum update { DRAWN_ANEW, DRAWN_MORE, SLIDE };
+
+/* The pixels tr's points from p's start up to the axis's end can touch on ax, drawn thick, without
+ * drawing them: where a curve drawn straight into the view goes. */
+static SDL_Rect curve_box(const struct ui_pen *p, const struct axes *ax)
+{
+    const struct ui_trace *tr = p->tr;
+    SDL_Rect r = {0, 0, 0, 0};
+    if (!tr || tr->n == 0 || tr->cap == 0)
+        return r;
+    float x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    bool any = false;
+    for (size_t i = p->start; i < tr->n; i++) {
+        double t, f;
+        ui_trace_get(tr, i, &t, &f);
+        if (t - p->off > ax->t1 + 1e-9)
+            break;
+        float x = map_x(ax, t - p->off), y = map_y(ax, f);
+        x0 = any ? fminf(x0, x) : x;
+        x1 = any ? fmaxf(x1, x) : x;
+        y0 = any ? fminf(y0, y) : y;
+        y1 = any ? fmaxf(y1, y) : y;
+        any = true;
+    }
+    if (any) {
+        SDL_FPoint box[2] = {{x0, y0}, {x1, y1}};
+        r = line_box(box, 2, p->thick + 1);
+    }
+    return r;
+}
+
+/* Brings the layers up to date with m: DRAWN_MORE when drawn changed only by the pen's new columns
+ * (pc->pen.damage says where), DRAWN_ANEW when it was drawn anew, SLIDE when only the rep moved as a
+ * whole (its onset not known yet: the newest point is at 0, the curve slides with every sample) and the
+ * view held the last frame: drawn is left as it was and ui_plot_draw draws the rep straight into the
+ * view over still, where it was and where it goes - copying the whole panel twice a frame for a curve
+ * a fifth of its width cost more than the rest of the frame. */
+static enum update layers_update(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h,
+                                 bool whole)
 {
     struct ui_plot_cache *pc = &dc->vp->layers;
     const struct ui_live *lv = &m->live;
     struct ui_plot_key key;
     plot_key(dc, m, g, w, h, &key);
     dc->layer = 1;
-    if (!pc->still_ok || memcmp(&key, &pc->key, sizeof key) != 0) {
+    bool still_kept = pc->still_ok && memcmp(&key, &pc->key, sizeof key) == 0;
+    if (!still_kept) {
         SDL_SetRenderTarget(dc->ren, pc->still);
         draw_still(dc, m, g, w, h);
         pc->key = key;
         pc->still_ok = true;
         pc->drawn_ok = false;
     }
-    SDL_SetRenderTarget(dc->ren, pc->drawn);
     bool more = pc->drawn_ok && g->rep_view && pc->drawn_off == g->off && pc->pen.rgb == g->rgb &&
                 pen_still(&pc->pen, lv->rep, &g->ax);
+    if (!more && !whole && still_kept && g->rep_view && pc->curve_ok && !isfinite(lv->rep_onset_s)) {
+        pc->drawn_ok = false;
+        SDL_SetRenderTarget(dc->ren, dc->vp->target);
+        dc->layer = 0;
+        return SLIDE;
+    }
+    SDL_SetRenderTarget(dc->ren, pc->drawn);
     pc->pen.damage = (SDL_Rect){0, 0, 0, 0};
     if (!more) {
         SDL_RenderCopy(dc->ren, pc->still, NULL, NULL);
@@ -706,7 +750,38 @@ static bool layers_update(struct ui_dc *dc, const struct ui_model *m, const stru
     pc->drawn_ok = g->rep_view; /* the rolling view's curves move with the clock: drawn anew each time */
     SDL_SetRenderTarget(dc->ren, dc->vp->target);
     dc->layer = 0;
-    return more;
+    /* What of drawn differs from still, as far as the view shows it (the whole plot in the rolling view). */
+    if (!more)
+        pc->curve = g->rep_view ? pc->pen.damage : g->ax.plot;
+    else
+        rect_add(&pc->curve, pc->pen.damage);
+    return more ? DRAWN_MORE : DRAWN_ANEW;
+}
+
+/* SLIDE: the rep straight into the view (viewport at the panel) over still, in the rectangle the
+ * last frame's curve and this one's cover; returns that rectangle (panel coordinates). */
+static SDL_Rect slide(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, SDL_Rect dot, int cx, int cy)
+{
+    struct ui_plot_cache *pc = &dc->vp->layers;
+    struct ui_pen pen;
+    pen_begin(&pen, m->live.rep, g->off, &g->ax, g->rgb, g->ct + 1);
+    SDL_Rect now = curve_box(&pen, &g->ax), dirty = pc->curve;
+    rect_add(&now, dot);
+    rect_add(&dirty, pc->over);
+    rect_add(&dirty, now);
+    if (!SDL_IntersectRect(&dirty, &g->ax.plot, &dirty))
+        dirty = (SDL_Rect){0, 0, 0, 0};
+    if (dirty.w > 0)
+        SDL_RenderCopy(dc->ren, pc->still, &dirty, &dirty);
+    SDL_RenderSetClipRect(dc->ren, &g->ax.plot);
+    pen_feed(dc, &pen, &g->ax);
+    pen_tail(dc, &pen, &g->ax);
+    if (dot.w > 0)
+        ui_draw_disc(dc, cx, cy, (int)(5 * dc->u), g->rgb);
+    SDL_RenderSetClipRect(dc->ren, NULL);
+    pc->curve = now; /* the view now differs from still there, and drawn no longer holds it */
+    pc->over = (SDL_Rect){0, 0, 0, 0};
+    return dirty;
 }
 
 void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool whole)
@@ -729,17 +804,21 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
         SDL_RenderSetViewport(dc->ren, NULL);
         ui_damage(dc, box);
         vp->have_plot = false;
-        pc->still_ok = pc->drawn_ok = false;
+        pc->still_ok = pc->drawn_ok = pc->curve_ok = false;
         return;
     }
-    bool more = layers_update(dc, m, &g, box.w, box.h);
+    enum update up = layers_update(dc, m, &g, box.w, box.h, whole);
+    bool more = up == DRAWN_MORE;
 
     /* What moves over the drawn layer: the rep's open column, then the dot, then the labels. */
     int cx = 0, cy = 0;
     SDL_Rect dot = dot_box(dc, lv, &g, &cx, &cy), labels[2];
     SDL_RenderSetViewport(dc->ren, &box);
     SDL_Rect dirty = {0, 0, box.w, box.h};
-    if (whole || !more) {
+    if (up == SLIDE) {
+        dirty = slide(dc, m, &g, dot, cx, cy);
+        more = true; /* (labels and damage below as for a frame drawn in part) */
+    } else if (whole || !more) {
         SDL_RenderCopy(dc->ren, pc->drawn, NULL, NULL);
     } else {
         /* The view holds the last frame: put back from drawn where the last frame drew over it and
@@ -760,13 +839,16 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
         if (dirty.w > 0)
             SDL_RenderCopy(dc->ren, pc->drawn, &dirty, &dirty);
     }
-    SDL_RenderSetClipRect(dc->ren, &g.ax.plot);
-    pc->over = g.rep_view ? pen_tail(dc, &pc->pen, &g.ax) : (SDL_Rect){0, 0, 0, 0};
-    if (dot.w > 0) {
-        ui_draw_disc(dc, cx, cy, (int)(5 * dc->u), g.rgb);
-        rect_add(&pc->over, dot);
+    if (up != SLIDE) {
+        SDL_RenderSetClipRect(dc->ren, &g.ax.plot);
+        pc->over = g.rep_view ? pen_tail(dc, &pc->pen, &g.ax) : (SDL_Rect){0, 0, 0, 0};
+        if (dot.w > 0) {
+            ui_draw_disc(dc, cx, cy, (int)(5 * dc->u), g.rgb);
+            rect_add(&pc->over, dot);
+        }
+        SDL_RenderSetClipRect(dc->ren, NULL);
     }
-    SDL_RenderSetClipRect(dc->ren, NULL);
+    pc->curve_ok = true;
     line_labels(dc, lv, &g, false, labels);
     bool relabel = whole || !more || (dirty.w > 0 && (SDL_HasIntersection(&dirty, &labels[0]) ||
                                                       SDL_HasIntersection(&dirty, &labels[1])));

@@ -131,6 +131,8 @@ struct ui_plot_cache {
     struct ui_pen pen; /* the rep view's rep, as far as drawn holds it */
     double drawn_off;
     SDL_Rect over;     /* the view's pixels the last frame drew over drawn (the open column, the dot) */
+    SDL_Rect curve;    /* where the view's curve differs from still (drawn's, or drawn straight in) */
+    bool curve_ok;     /* the view holds the panel's last frame (curve and over say how it differs) */
 };
 
 /* Where a view is and what its last frame's plot mapped. */

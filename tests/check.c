@@ -2,6 +2,8 @@
 #include "check.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -167,7 +169,7 @@ bool check_write_file(const char *path, const char *text)
     return ok;
 }
 
-#define XVFB_RUN "/usr/bin/xvfb-run"
+#define XVFB "/usr/bin/Xvfb"
 
 static double mono_s(void)
 {
@@ -176,24 +178,93 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+pid_t check_xvfb_start(char *display, size_t size)
+{
+    if (access(XVFB, X_OK) != 0)
+        return -1;
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t x = fork();
+    if (x < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (x == 0) {
+        close(fds[0]);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", fds[1]);
+        execl(XVFB, "Xvfb", "-displayfd", fd, "-screen", "0", "1600x900x24", "-nolisten", "tcp", "-noreset",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    /* Xvfb writes its display number and a newline once it accepts connections. */
+    char buf[16];
+    size_t n = 0;
+    double deadline = mono_s() + 30;
+    while (n < sizeof buf - 1 && !memchr(buf, '\n', n) && mono_s() < deadline) {
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t k = read(fds[0], buf + n, sizeof buf - 1 - n);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    close(fds[0]);
+    buf[n] = '\0';
+    char *end = NULL;
+    long d = strtol(buf, &end, 10);
+    if (end == buf || *end != '\n' || d < 0) {
+        check_xvfb_stop(x);
+        return -1;
+    }
+    snprintf(display, size, ":%ld", d);
+    return x;
+}
+
+void check_xvfb_stop(pid_t x)
+{
+    if (x > 0) {
+        kill(x, SIGTERM);
+        waitpid(x, NULL, 0);
+    }
+}
+
 void check_under_xvfb(const char *child_env, int timeout_s)
 {
-    if (access(XVFB_RUN, X_OK) != 0)
-        check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB_RUN);
+    if (access(XVFB, X_OK) != 0)
+        check_skip("%s is not installed (Debian package xvfb): the real X11 window was not tested", XVFB);
+    char display[32];
+    pid_t x = check_xvfb_start(display, sizeof display);
+    if (x < 0) {
+        check_fail(__FILE__, __LINE__, "Xvfb did not start");
+        return;
+    }
     const char *self = check_self();
     pid_t pid = fork();
     if (pid < 0) {
+        check_xvfb_stop(x);
         check_fail(__FILE__, __LINE__, "fork failed");
         return;
     }
     if (pid == 0) {
         setpgid(0, 0);
         setenv(child_env, "1", 1);
+        setenv("DISPLAY", display, 1);
         setenv("SDL_VIDEODRIVER", "x11", 1);
         setenv("SDL_AUDIODRIVER", "dummy", 1);
         setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
         unsetenv("WAYLAND_DISPLAY");
-        execl(XVFB_RUN, XVFB_RUN, "-a", "-s", "-screen 0 1600x900x24 -noreset", self, (char *)NULL);
+        execl(self, self, (char *)NULL);
         _exit(127);
     }
     int status = 0;
@@ -204,9 +275,11 @@ void check_under_xvfb(const char *child_env, int timeout_s)
     if (got == 0) {
         kill(-pid, SIGKILL);
         waitpid(pid, &status, 0);
+        check_xvfb_stop(x);
         check_fail(__FILE__, __LINE__, "the X11 child did not finish in %d s", timeout_s);
         return;
     }
+    check_xvfb_stop(x);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         check_fail(__FILE__, __LINE__, "the X11 child failed (status %d): see its output above", status);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 extern int check_failures;
 extern int check_cases;
@@ -30,11 +31,17 @@ void check_run(const char *name, void (*fn)(void));
  * could not run what it is for is reported skipped, never passed. */
 void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 #define CHECK_SKIPPED 77
-/* Runs this test program again under xvfb-run (a virtual X server, -noreset: by default it resets when
- * its last client leaves, and a window opened during that reset finds no display) with child_env=1,
- * SDL's x11 video driver, the dummy audio driver and no LeakSanitizer leak check (Mesa keeps its
- * allocations to the end), and waits up to timeout_s for it; its failure (or overrun: it is killed)
- * fails the current case. Skips the case (check_skip) when xvfb-run is not installed. */
+/* Starts a virtual X server of this test's own (Xvfb, 1600x900x24, -noreset: by default it resets
+ * when its last client leaves, and a window opened during that reset finds no display) on a display
+ * number it picks itself (-displayfd: two servers started at once never pick the same one, unlike
+ * `xvfb-run -a`, whose race made every X test wait for the others); display gets ":N". Returns its pid
+ * (stop it with check_xvfb_stop), or -1 when Xvfb is not installed or did not start. */
+pid_t check_xvfb_start(char *display, size_t size);
+void check_xvfb_stop(pid_t xvfb);
+/* Runs this test program again on an Xvfb of its own (check_xvfb_start) with child_env=1, SDL's x11
+ * video driver, the dummy audio driver and no LeakSanitizer leak check (Mesa keeps its allocations to
+ * the end), and waits up to timeout_s for it; its failure (or overrun: it is killed) fails the current
+ * case. Skips the case (check_skip) when Xvfb is not installed. */
 void check_under_xvfb(const char *child_env, int timeout_s);
 /* Returns the exit status: 0 all passed, 1 a check failed, CHECK_SKIPPED a case was skipped. */
 int check_done(void);

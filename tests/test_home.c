@@ -8,7 +8,7 @@
  * edit their mass, bad input refused with the field's message and nothing written; after each step
  * the database holds what `station patient add` / `patient edit` would have written (run in-process
  * on a second file with the same fields). The same flow runs again in a real X11 window under
- * xvfb-run (skipped, saying so, without it). STATION_KEEP_TMP=1 keeps the
+ * Xvfb (skipped, saying so, without it). STATION_KEEP_TMP=1 keeps the
  * screenshots (home-1280.png, form-error-*.png) in the test's folder.
  */
 #include <math.h>
@@ -770,7 +770,7 @@ static void test_command(void)
     CHECK_INT(run_cmd(cmd_gui, bad2), 2);
 }
 
-/* The flow again in a real X11 window: this test runs itself under xvfb-run. */
+/* The flow again in a real X11 window: this test runs itself on an Xvfb of its own. */
 static void test_flow_x11(void)
 {
     check_under_xvfb("TEST_HOME_X11_CHILD", 120);

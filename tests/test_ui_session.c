@@ -13,7 +13,7 @@
  * text-input events (a pain off the scale refused first), and the test finds them in the file with
  * their audit rows. The aborted session must never say "Well done": its final screen says "Test
  * stopped", on both views' cue.
- * The same keyed session runs again in a real X11 window (this program under xvfb-run). A second,
+ * The same keyed session runs again in a real X11 window (this program on an Xvfb of its own). A second,
  * hands-free session (no window, the observer only) checks the block best after every rep.
  */
 #include <math.h>
@@ -534,7 +534,7 @@ static void test_screenshot_option(void)
     free(b);
 }
 
-/* The same keys in a real X11 window: this program again under xvfb-run. */
+/* The same keys in a real X11 window: this program again on an Xvfb of its own. */
 static void test_keys_in_an_x11_window(void)
 {
     check_under_xvfb("UI_SESSION_X11", 120);

@@ -1,10 +1,10 @@
 /*
- * test_ui_x11.c - the UI in a real X11 window: runs itself again under xvfb-run (a virtual X server)
+ * test_ui_x11.c - the UI in a real X11 window: runs itself again on an Xvfb of its own (a virtual X server)
  * with SDL's x11 video driver and the renderer SDL picks there (OpenGL through Mesa), opens both
  * layouts, draws a model and reads the frame back.
  *
  * test_ui covers the drawing in detail with the offscreen driver; this one proves that a window really
- * opens on an X server, which is what a clinic's desktop is. It skips, saying so, when xvfb-run is not
+ * opens on an X server, which is what a clinic's desktop is. It skips, saying so, when Xvfb is not
  * installed. One case draws with SDL's software renderer, lazily, as the benchmark measures it. Xvfb runs with -noreset: by default it resets when its last client leaves, and a window
  * opened during that reset finds no display. The child runs without LeakSanitizer's leak check: Mesa's
  * GL drivers keep allocations until the process ends (the UI's own frees are checked by test_ui, which
@@ -223,7 +223,7 @@ static void test_child_two_windows(void)
     child_layout(UI_LAYOUT_TWO_WINDOWS);
 }
 
-/* This program again under xvfb-run (the children above). */
+/* This program again on an Xvfb of its own (the children above). */
 static void test_real_x11_window(void)
 {
     check_under_xvfb("UI_X11_CHILD", 90);

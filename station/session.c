@@ -59,7 +59,7 @@ void session_interrupt(void)
 #define TRACE_CAP 24000u      /* 12 s at 2 kHz on screen */
 #define BATCH 4096
 #define MAX_RECS 4096
-#define FRAME_NS (16 * ST_NS_PER_MS) /* with a window: keys and a frame at most this often */
+#define FRAME_NS (16 * ST_NS_PER_MS) /* with a window whose display does not say its refresh interval */
 
 struct chan {
     struct st_ring ring;
@@ -1817,11 +1817,17 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                         o->presented(o->bench_ctx);
                     if (s->shot_due)
                         screenshots(s);
-                    next_frame += FRAME_NS;
-                    int64_t now = st_now_ns();
-                    if (next_frame < now)
-                        next_frame = now; /* late (a slow frame, an fsync): the next one at once, no catching up */
                     observe(s);
+                    /* The next look: when the window says its next frame is due (ui_next_frame_ns: its
+                     * pacing, one frame a refresh interval, the numbers alone 4 times a second; now when
+                     * keys wait, e.g. pushed by a test's observer), and at the latest a refresh interval
+                     * from now, for what time alone changes in the model (the seconds left, the rolling
+                     * view's clock) and for keys. Samples wake the loop sooner; their frame waits for it. */
+                    int64_t now = st_now_ns(), every = ui_refresh_ns(s->ui) > 0 ? ui_refresh_ns(s->ui) : FRAME_NS;
+                    int64_t due = ui_next_frame_ns(s->ui, &s->model);
+                    next_frame = due < now + every ? due : now + every;
+                    if (next_frame <= now)
+                        next_frame = now + every / 8; /* keys waiting: handled in 2 ms, never a busy loop */
                 }
             } else {
                 poll_terminal(s);

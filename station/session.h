@@ -6,7 +6,8 @@
  * Each turn the loop drains every channel's ring into the engine, tells the engine the time and any
  * device lost or back, handles the engine's events (a repetition is written to the database in one
  * transaction as soon as it ends, and only then shown as "saved"), reads the therapist's keys (window
- * or terminal) and, with a window, draws the model when a frame is due (at most every 16 ms). Then it
+ * or terminal) and, with a window, draws the model when a frame is due (ui_next_frame_ns: at most one
+ * in each of the display's refresh intervals, checked at least once in each). Then it
  * sleeps until something can change: the acquisition threads wake it when a read brought samples or
  * a device's state changed, the terminal when a key is typed, session_interrupt on Ctrl-C, and
  * otherwise the next deadline (the engine's next timer, the next frame while a window is open). A

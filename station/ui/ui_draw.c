@@ -58,6 +58,38 @@ void ui_draw_round(struct ui_dc *dc, int x, int y, int w, int h, int r, uint32_t
     }
 }
 
+void ui_draw_round_hole(struct ui_dc *dc, int x, int y, int w, int h, int r, uint32_t rgb, SDL_Rect hole,
+                        uint32_t hole_rgb, uint32_t bg)
+{
+    if (r * 2 > w)
+        r = w / 2;
+    if (r * 2 > h)
+        r = h / 2;
+    if (r <= 1 || hole.x < x || hole.x + hole.w > x + w || hole.y < y + r || hole.y + hole.h > y + h - r) {
+        ui_draw_fill(dc, x, y, w, h, bg); /* (not the case it is for: every pixel, as before) */
+        ui_draw_round(dc, x, y, w, h, r, rgb);
+        ui_draw_fill(dc, hole.x, hole.y, hole.w, hole.h, hole_rgb);
+        return;
+    }
+    ui_draw_colour(dc, bg, 255); /* the corners' squares: the round rows below cover them but their outsides */
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x, y, r, r});
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x + w - r, y, r, r});
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x, y + h - r, r, r});
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x + w - r, y + h - r, r, r});
+    ui_draw_colour(dc, rgb, 255);
+    for (int i = 0; i < r; i++) { /* the corner rows, as ui_draw_round draws them */
+        double dy = r - i - 0.5;
+        int inset = r - (int)lround(sqrt((double)r * r - dy * dy));
+        SDL_RenderFillRect(dc->ren, &(SDL_Rect){x + inset, y + i, w - 2 * inset, 1});
+        SDL_RenderFillRect(dc->ren, &(SDL_Rect){x + inset, y + h - 1 - i, w - 2 * inset, 1});
+    }
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x, y + r, w, hole.y - (y + r)});
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x, hole.y, hole.x - x, hole.h});
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){hole.x + hole.w, hole.y, x + w - hole.x - hole.w, hole.h});
+    SDL_RenderFillRect(dc->ren, &(SDL_Rect){x, hole.y + hole.h, w, y + h - r - hole.y - hole.h});
+    ui_draw_fill(dc, hole.x, hole.y, hole.w, hole.h, hole_rgb);
+}
+
 void ui_draw_frame(struct ui_dc *dc, int x, int y, int w, int h, int t, uint32_t rgb)
 {
     ui_draw_fill(dc, x, y, w, t, rgb);

@@ -31,6 +31,7 @@
 #define UI_PLOT_GAP_S 0.25
 #define UI_PLOT_MAX_N 1e6    /* no force axis goes beyond a meganewton */
 #define UI_PLOT_MAX_TICKS 40 /* tick loops stop here whatever the numbers */
+#define UI_RGB_PLOT 0x1a2029u /* the plot's background */
 
 struct axes {
     SDL_Rect plot;
@@ -364,7 +365,7 @@ static double trace_newest(const struct ui_trace *tr)
 /* c at a quarter of its strength over the plot's background: the block's earlier reps. */
 static uint32_t faint(uint32_t c)
 {
-    uint32_t bg = 0x1a2029, out = 0;
+    uint32_t bg = UI_RGB_PLOT, out = 0;
     for (int sh = 0; sh <= 16; sh += 8) {
         uint32_t a = (c >> sh) & 0xff, b = (bg >> sh) & 0xff;
         out |= ((a * 2 + b * 3) / 5) << sh;
@@ -479,12 +480,14 @@ static bool plot_geom(struct ui_dc *dc, const struct ui_model *m, int w, int h, 
     return g->ax.plot.w >= 20 && g->ax.plot.h >= 20;
 }
 
-/* The panel and its title (the still layer's first part; all of it when the plot has no room). */
-static int draw_frame(struct ui_dc *dc, const struct geom *g, int w, int h)
+/* The panel, with the plot's background when room (the still layer's first part; all of it when the plot
+ * has no room), and its title. */
+static int draw_frame(struct ui_dc *dc, const struct geom *g, int w, int h, bool room)
 {
     float u = dc->u;
-    ui_draw_fill(dc, 0, 0, w, h, ui_colour_rgb(UI_COL_BG)); /* what the view has under the round corners */
-    ui_draw_round(dc, 0, 0, w, h, (int)(8 * u), UI_RGB_PANEL);
+    /* The view's background under the round corners, the panel, the plot's background. */
+    SDL_Rect hole = room ? g->ax.plot : (SDL_Rect){0, 0, 0, 0};
+    ui_draw_round_hole(dc, 0, 0, w, h, (int)(8 * u), UI_RGB_PANEL, hole, UI_RGB_PLOT, ui_colour_rgb(UI_COL_BG));
     int tw = ui_text_draw(dc, "Force (N)", g->pad, g->pad, g->title_px, true, UI_RGB_TEXT, 0);
     ui_text_draw(dc, g->rep_view ? "this rep from its onset \xc2\xb7 T: rolling 10 s" : "rolling \xc2\xb7 T: the rep view",
                  g->pad + tw + (int)(10 * u), g->pad + g->title_h / 2, g->small, false, UI_RGB_MUTED, UI_TX_MIDDLE);
@@ -498,7 +501,7 @@ static void draw_still(struct ui_dc *dc, const struct ui_model *m, const struct 
     const struct axes *ax = &g->ax;
     float u = dc->u;
     char buf[64];
-    draw_frame(dc, g, w, h);
+    draw_frame(dc, g, w, h, true);
 
     /* Legend for several channels, right-aligned in the title row. */
     if (ui_live_curves(lv) >= 2) {
@@ -515,8 +518,7 @@ static void draw_still(struct ui_dc *dc, const struct ui_model *m, const struct 
         }
     }
 
-    /* Gridlines and tick labels. */
-    ui_draw_fill(dc, ax->plot.x, ax->plot.y, ax->plot.w, ax->plot.h, 0x1a2029);
+    /* Gridlines and tick labels (over the plot's background: draw_frame). */
     for (int k = 0; k < UI_PLOT_MAX_TICKS && ax->y0 + k * g->step <= ax->y1 + g->step * 0.5; k++) {
         double v = ax->y0 + k * g->step;
         int y = (int)map_y(ax, v);
@@ -800,7 +802,7 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
     }
     if (!room || !pc->still || !pc->drawn) { /* the panel and its title alone, straight into the view */
         SDL_RenderSetViewport(dc->ren, &box);
-        draw_frame(dc, &g, box.w, box.h);
+        draw_frame(dc, &g, box.w, box.h, false);
         SDL_RenderSetViewport(dc->ren, NULL);
         ui_damage(dc, box);
         vp->have_plot = false;

@@ -285,6 +285,11 @@ void ui_draw_colour(struct ui_dc *dc, uint32_t rgb, uint8_t alpha);
 void ui_draw_fill(struct ui_dc *dc, int x, int y, int w, int h, uint32_t rgb);
 void ui_draw_fill_alpha(struct ui_dc *dc, int x, int y, int w, int h, uint32_t rgb, uint8_t alpha);
 void ui_draw_round(struct ui_dc *dc, int x, int y, int w, int h, int r, uint32_t rgb);
+/* bg over x, y, w, h, then ui_draw_round in rgb, then hole filled in hole_rgb - the same pixels, each
+ * written once when hole lies within the straight part (the curve panel and its plot: a frame drawn whole
+ * filled the panel three times over). */
+void ui_draw_round_hole(struct ui_dc *dc, int x, int y, int w, int h, int r, uint32_t rgb, SDL_Rect hole,
+                        uint32_t hole_rgb, uint32_t bg);
 void ui_draw_frame(struct ui_dc *dc, int x, int y, int w, int h, int t, uint32_t rgb);
 void ui_draw_hline(struct ui_dc *dc, int x0, int x1, int y, int t, uint32_t rgb);
 void ui_draw_vline(struct ui_dc *dc, int x, int y0, int y1, int t, uint32_t rgb);

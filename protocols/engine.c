@@ -1019,6 +1019,18 @@ size_t eng_feed(struct eng *e, const struct st_sample *s, size_t n)
         if ((int)ch != e->ring_ch || e->cur_block < 0)
             continue;
         pre_push(e, x->t_ns, x->force_n, x->flags);
+        /* The device's own zero took effect after the software zero was taken (its answer came late:
+         * a loaded machine, four channels): every raw value moved by the device's shift, so that
+         * zero is no longer the leg at rest. Found by bench/soak: a zero of -79 N (the device's
+         * earlier zero was on a push) stayed, rest then read +79 N and a hands-free session waited,
+         * armed, for ever. Zero again, starting from this sample; nothing is measured yet here. */
+        if ((x->flags & ST_SAMPLE_ZEROED) && (e->state == ENG_ARMED || e->state == ENG_COUNTDOWN) &&
+            e->tared[ch]) {
+            e->tared[ch] = false;
+            e->tare_known[ch] = false; /* the old zero is on the device's old scale */
+            cue(e, ENG_SOUND_NONE, "The dynamometer zeroed itself just now: zeroing again, keep the leg relaxed");
+            enter(e, ENG_TARE);
+        }
         if (e->state == ENG_ARMED || e->state == ENG_CONTRACTION)
             opposite_check(e, x->t_ns, x->force_n - e->tare[ch]);
         switch (e->state) {

@@ -33,7 +33,9 @@
  *              30 N above the channel's earlier zero is a held push, refused with a cue, unless it stays
  *              so for 10 s (a new preload). The software zero (forces are raw - tare). Done
  *              once per channel per group of blocks, and again after the device comes back. The station
- *              may send the family's zero command on entering TARE; the engine does not rely on it.
+ *              may send the family's zero command on entering TARE; the engine does not rely on it, but
+ *              when that zero takes effect only after the window closed (a zeroed sample while ARMED or
+ *              in COUNTDOWN), the raw values moved: TARE again from that sample.
  * COUNTDOWN    manual mode: countdown_s with a tick cue each second, then "Push!" (the rep starts).
  * ARMED        auto mode: waits (without limit) for force onset: tared force above onset_threshold_n
  *              after having been below it (so a patient still pushing is not a new rep). A tared force

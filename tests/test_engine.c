@@ -1337,6 +1337,38 @@ static void test_auto_retare_after_zero_on_a_push(void)
     sim_free(&s);
 }
 
+/* Auto mode: the device's own zero takes effect only after the engine's software zero was taken (the
+ * zero command's answer came late). Every raw value moves by the device's shift, so the engine zeroes
+ * again from the zeroed sample on; before, the old zero stayed (the soak: -79 N), rest read as a push
+ * and the session waited, armed, for ever. */
+static void test_auto_device_zero_after_the_tare(void)
+{
+    struct eng_config cfg = auto_config();
+    static struct sim s;
+    sim_small(&s, (struct small_spec){ADD_L, 0, 2, 3, 1, 0, 0, "fixed"}, &cfg, 200);
+    sim_alone(&s);
+    s.offset = -79.0; /* the device's earlier zero was taken on a push: rest reads -79 N */
+    for (int i = 0; i < 80 && s.ntares == 0; i++)
+        sim_frame(&s);
+    REQUIRE(s.ntares == 1);
+    CHECK_NEAR(s.tares[0], -79.0, 1.0);
+    REQUIRE(state_of(&s) == ENG_ARMED);
+    s.offset = 0.0; /* the device's new zero, at rest, takes effect now */
+    s.zero_flag_next = true;
+    sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_TARE);
+    CHECK(saw_cue(&s, "The dynamometer zeroed itself just now"));
+    while (state_of(&s) != ENG_COMPLETE && s.t < 120 * NSEC)
+        sim_frame(&s);
+    CHECK_INT(state_of(&s), ENG_COMPLETE);
+    REQUIRE(s.ntares >= 2);
+    CHECK_NEAR(s.tares[1], 0.0, 1.0);
+    CHECK_INT(s.nreps, 2);
+    for (int i = 0; i < s.nreps; i++)
+        CHECK_NEAR(s.reps[i].rep.met.peak_n, 200.0, 1.0);
+    sim_free(&s);
+}
+
 static void test_invalid_commands(void)
 {
     static struct sim s;
@@ -1832,6 +1864,7 @@ int main(void)
     CHECK_RUN(test_tare_refused_while_pushing);
     CHECK_RUN(test_device_zero_restarts_tare);
     CHECK_RUN(test_auto_retare_after_zero_on_a_push);
+    CHECK_RUN(test_auto_device_zero_after_the_tare);
     CHECK_RUN(test_invalid_commands);
     CHECK_RUN(test_pause_resume);
     CHECK_RUN(test_skip_block);

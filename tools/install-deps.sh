@@ -6,7 +6,7 @@ set -eu
 
 PKGS="cmake make gcc pkg-config clang libclang-rt-14-dev \
 libserialport-dev libsdl2-dev libsdl2-ttf-dev libsqlite3-dev libcairo2-dev libinih-dev libmd-dev \
-fonts-dejavu-core fonts-droid-fallback libpango1.0-dev xvfb xauth x11-utils poppler-utils zlib1g-dev \
+fonts-dejavu-core fonts-droid-fallback libpango1.0-dev xvfb x11-utils poppler-utils zlib1g-dev \
 libpq-dev postgresql openssl python3-serial"
 
 missing=""

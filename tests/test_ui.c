@@ -1822,6 +1822,50 @@ static void test_cached_frames_equal_scratch(void)
     ui_close(ui);
 }
 
+/*
+ * The numbers drawn in parts against whole frames, pixel for pixel (view and window): the force in
+ * tenths that leaves the patient's whole newtons and bar alone, the bar growing and shrinking within its
+ * scale (only the columns between its ends redrawn) and past it (its whole band), to nothing, to a
+ * sliver narrower than its rounded corners, no reading at all; the seconds left that leave the
+ * patient's "Hold" as it is and that change the countdown's digit; a device's rate in the status bar
+ * (redrawn alone), below the whole hertz shown (no frame) and gone.
+ */
+static void test_numbers_drawn_in_parts(void)
+{
+    struct ui *ui = open_ui_lazy(UI_LAYOUT_ONE_WINDOW, 1280, 720, true);
+    REQUIRE(ui);
+    struct ui_model m;
+    rep_model(&m);
+    m.live.force_n = 200.04;
+    frame(ui, &m);
+    static const double forces[] = {200.14, 203.0, 150.0, 330.0, 0.0, 3.0, NAN, 120.0};
+    for (size_t i = 0; i < sizeof forces / sizeof forces[0]; i++) {
+        m.live.force_n = forces[i];
+        frame_when_due(ui, &m);
+        same_as_whole(ui, &m, false);
+    }
+    m.session.state_remaining_s = 2.3; /* "Hold" stays "Hold" */
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.session.cue = UI_CUE_READY;
+    m.session.state_remaining_s = 2.5;
+    frame_when_due(ui, &m);
+    m.session.state_remaining_s = 1.5; /* the countdown's 3 becomes 2 */
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.devices[0].rate_hz = 1001.2; /* the status bar alone */
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.devices[0].rate_hz = 1000.6; /* still 1001 Hz shown: nothing to draw */
+    struct ui_input in;
+    ui_poll(ui, &in); /* (the whole frame's window came and went: its events) */
+    CHECK(ui_next_frame_ns(ui, &m) == INT64_MAX);
+    m.devices[0].rate_hz = NAN;
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    ui_close(ui);
+}
+
 /* F (and F11) puts the window full screen; Ctrl+F is the desktop's key, not ours. (Leaving full
  * screen again is not checked: SDL's offscreen driver has no window manager to restore the size.) */
 static void test_full_screen_key(void)
@@ -1891,6 +1935,7 @@ int main(void)
     CHECK_RUN(test_dpi_pixels);
     CHECK_RUN(test_lazy_frames);
     CHECK_RUN(test_cached_frames_equal_scratch);
+    CHECK_RUN(test_numbers_drawn_in_parts);
     CHECK_RUN(test_full_screen_key);
     return check_done();
 }

@@ -386,10 +386,15 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
     norm->session.state_remaining_s = 0;
     norm->live.t_now_s = 0;
     /* The measured sample rate moves with every sample; the status bar shows it in whole hertz
-     * ("%.0f Hz": nearbyint rounds as printf does). Unrounded, every frame was drawn whole. */
-    for (int i = 0; i < UI_MAX_DEVICES; i++)
-        if (isfinite(norm->devices[i].rate_hz))
-            norm->devices[i].rate_hz = nearbyint(norm->devices[i].rate_hz);
+     * ("%.0f Hz": nearbyint rounds as printf does). Unrounded, every frame was drawn whole; rounded, a
+     * rate at 1 kHz still wavers between 999 and 1001 a few times a second: a number like the force,
+     * for which the status bar alone is redrawn, not the whole view (5 ms, a quarter of a rep's frames'
+     * cost in bench_latency). */
+    for (int i = 0; i < UI_MAX_DEVICES; i++) {
+        double r = norm->devices[i].rate_hz;
+        key->rates_shown[i] = isfinite(r) ? nearbyint(r) : r;
+        norm->devices[i].rate_hz = 0;
+    }
     key->t_now = lv->rep && !ui->rolling ? 0.0 : lv->t_now_s;
     key->help = ui->help;
     key->rolling = ui->rolling;
@@ -400,6 +405,12 @@ static void frame_key(const struct ui *ui, const struct ui_model *m, struct ui_m
     key->hover_y = ui->hover_y;
     for (int v = 0; v < UI_VIEW_COUNT; v++)
         key->rects[v] = ui->views[v].shown ? ui->views[v].rect : (SDL_Rect){0, 0, 0, 0};
+}
+
+/* The start of the first refresh interval after the one t is in (intervals counted from ui_open). */
+static int64_t slot_after(const struct ui *ui, int64_t t)
+{
+    return ui->epoch_ns + ((t - ui->epoch_ns) / ui->refresh_ns + 1) * ui->refresh_ns;
 }
 
 enum frame_draw { FRAME_SKIP, FRAME_NUMBERS, FRAME_LIVE, FRAME_ALL };
@@ -432,6 +443,8 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bo
         memcpy(&a, &key, sizeof a);
         memcpy(&b, &ui->drawn_key, sizeof b);
         a.force_shown = b.force_shown = a.remaining_shown = b.remaining_shown = 0;
+        memset(a.rates_shown, 0, sizeof a.rates_shown);
+        memset(b.rates_shown, 0, sizeof b.rates_shown);
         bool overlay = ui->help || ui->abort_pending || m->entry.open;
         bool parts = !overlay && ui->views[UI_VIEW_THERAPIST].have_numbers;
         if (memcmp(&a, &b, sizeof a) != 0 && parts) { /* something changed: only the curves? */
@@ -462,7 +475,7 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bo
         ui->drawn_key = key;
         ui->have_drawn = true;
         ui->drawn_ns = now;
-        ui->next_slot_ns = ui->epoch_ns + ((now - ui->epoch_ns) / ui->refresh_ns + 1) * ui->refresh_ns;
+        ui->next_slot_ns = slot_after(ui, now);
     }
     return what;
 }
@@ -489,6 +502,14 @@ int64_t ui_next_frame_ns(struct ui *ui, const struct ui_model *m)
     int64_t due;
     frame_changes(ui, m, false, &due);
     return due;
+}
+
+int64_t ui_next_slot_ns(const struct ui *ui)
+{
+    if (!ui || ui->refresh_ns <= 0)
+        return INT64_MAX;
+    int64_t now = st_now_ns();
+    return ui->next_slot_ns > now ? ui->next_slot_ns : slot_after(ui, now);
 }
 
 int64_t ui_refresh_ns(const struct ui *ui)
@@ -592,13 +613,16 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
     if (what == FRAME_ALL)
         ui->n_buttons = 0;
     /* What moved since the last frame drawn: the seconds left (the cues' words and countdowns, the
-     * therapist's "Time left") and the force (its numbers and the patient's bar). */
+     * therapist's "Time left"), the force (its numbers and the patient's bar) and the devices' rates
+     * (the status bar). */
     struct ui_moved moved = {
         .time = memcmp(&ui->drawn_remaining, &ui->drawn_key.remaining_shown, sizeof(double)) != 0,
         .force = memcmp(&ui->drawn_force, &ui->drawn_key.force_shown, sizeof(double)) != 0,
+        .rate = memcmp(ui->drawn_rates, ui->drawn_key.rates_shown, sizeof ui->drawn_rates) != 0,
     };
     ui->drawn_remaining = ui->drawn_key.remaining_shown;
     ui->drawn_force = ui->drawn_key.force_shown;
+    memcpy(ui->drawn_rates, ui->drawn_key.rates_shown, sizeof ui->drawn_rates);
     for (int v = 0; v < UI_VIEW_COUNT; v++) {
         struct ui_viewport *vp = &ui->views[v];
         if (!vp->shown)

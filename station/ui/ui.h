@@ -456,6 +456,14 @@ int64_t ui_next_frame_ns(struct ui *ui, const struct ui_model *m);
  * display; 60 Hz when it does not say, at most 240 Hz): lazy frames are at most one in each. */
 int64_t ui_refresh_ns(const struct ui *ui);
 
+/* The start of the next refresh interval a lazy frame may be drawn in (st_now_ns()'s clock, always
+ * later than now; INT64_MAX without a ui). For a loop that looks again at the latest a refresh interval
+ * later when ui_next_frame_ns says nothing is due: it should look then, at the interval's start, not an
+ * interval from when it last looked - a frame drawn a wake-up after its interval began is late by that
+ * much, and one that slips past the next interval's start loses a whole interval (the sample it shows
+ * waits up to two intervals instead of one). */
+int64_t ui_next_slot_ns(const struct ui *ui);
+
 /* The file descriptor that turns readable when the window system has events for ui_poll (the X11
  * connection), for a loop that sleeps in poll(); -1 when there is none (SDL's offscreen and dummy
  * drivers, Wayland): then wake at least every ui_refresh_ns to call ui_poll. Events the window

@@ -19,6 +19,7 @@
  * a steady frame creates no texture. */
 #define UI_TEXT_SLOTS 512
 #define UI_TEXT_KEY_MAX 200
+#define UI_MEASURE_SLOTS 128 /* widths measured (ui_text_measure): every label a frame fits or wraps */
 #define UI_FONT_SLOTS 24
 #define UI_FALLBACK_SLOTS 8
 #define UI_MAX_WINDOWS 2
@@ -48,6 +49,17 @@ struct ui_text_entry {
     int px;
     int layer; /* struct ui_dc's layer it was drawn for */
     int w, h;
+    uint64_t used;
+    char str[UI_TEXT_KEY_MAX];
+};
+
+/* A width ui_text_measure measured: fonts belong to the ui, not to a renderer. */
+struct ui_measure {
+    bool set; /* false: free */
+    bool bold;
+    int px;
+    int w;
+    uint32_t hash;
     uint64_t used;
     char str[UI_TEXT_KEY_MAX];
 };
@@ -152,6 +164,12 @@ struct ui_viewport {
     SDL_Rect cue_rect, num_rect; /* (ui_therapist_draw_numbers redraws just these) */
     SDL_Rect force_rect;         /* the row of num_rect the current force is in */
     SDL_Rect plot_box;           /* (ui_therapist_draw_live redraws these and this) */
+    SDL_Rect status_rect;        /* therapist: the status bar (redrawn alone when a rate changed) */
+    /* patient: what its last frame showed of the numbers (ui_patient_draw_numbers redraws only what
+     * differs): the force's text, the cue's words and countdown, the bar's scale and filled width */
+    char num_text[32], cue_shown[112];
+    double bar_scale;
+    int bar_fw;
     struct ui_plot_cache layers; /* therapist: the curve panel's caches */
     bool damage_all;             /* this frame redrew the whole view */
     SDL_Rect damage[UI_DAMAGE_MAX]; /* else the rectangles it redrew (view pixels) */
@@ -164,6 +182,7 @@ struct ui_viewport {
 struct ui_frame_key {
     struct ui_trace_sig traces[UI_MAX_CURVES + 1 + UI_MAX_REPS];
     double force_shown, remaining_shown; /* force_n to 0.1 N, state_remaining_s to 0.1 s */
+    double rates_shown[UI_MAX_DEVICES];  /* the devices' measured rates in whole hertz (the status bar's) */
     double t_now;                        /* the rolling view's clock (0 in the rep view, which has none) */
     bool help, rolling, patient_hidden, abort_pending;
     int hover_win, hover_x, hover_y;
@@ -196,6 +215,7 @@ struct ui {
     struct ui_font_slot fonts[UI_FONT_SLOTS];
     /* The fallback font's own slots: opening it never closes a main font the caller still holds. */
     struct ui_font_slot fallback_fonts[UI_FALLBACK_SLOTS];
+    struct ui_measure measures[UI_MEASURE_SLOTS];
     uint64_t clock; /* frame counter: the caches' LRU clock */
     bool font_warned;
 
@@ -223,6 +243,7 @@ struct ui {
     int64_t epoch_ns;    /* the intervals' origin (ui_open) */
     int64_t next_slot_ns; /* the start of the first interval a frame may still be presented in */
     double drawn_remaining, drawn_force; /* the seconds left and the force the views last showed */
+    double drawn_rates[UI_MAX_DEVICES];  /* and the devices' rates */
 
     SDL_AudioDeviceID audio;
     float *sound[UI_SOUND_COUNT];
@@ -330,9 +351,10 @@ void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct 
 struct ui_moved {
     bool time;  /* the seconds left, as shown */
     bool force; /* the force, as shown */
+    bool rate;  /* a device's measured rate, as shown */
 };
 /* Only the numbers changed: the cue strip when the seconds left did, the force's row of the numbers
- * panel when the force did. */
+ * panel when the force did, the status bar when a device's rate did. */
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);
 /* Only the curves moved (and the numbers): the curve's panel, and the numbers as above. */
 void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);

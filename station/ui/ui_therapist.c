@@ -603,6 +603,7 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
     int btn_h = U(u, 48);
     int btn_y = help_y - U(u, 6) - btn_h;
     draw_status(dc, m, sb_y, sb_h);
+    dc->vp->status_rect = (SDL_Rect){0, sb_y, W, sb_h};
     if (m->final.show) {
         ui_final_draw(dc, m, y, sb_y - U(u, 4));
         if (m->entry.open)
@@ -656,8 +657,9 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
         draw_help(dc, sb_y);
 }
 
-/* Only the numbers changed (the force, the seconds left): redraw the cue strip and the numbers panel
- * where the last full frame put them, nothing else (a tenth of the cost of a whole frame). */
+/* Only the numbers changed (the force, the seconds left, a device's rate): redraw the cue strip, the
+ * numbers panel and the status bar where the last full frame put them, nothing else (a tenth of the
+ * cost of a whole frame). */
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
 {
     struct ui_viewport *vp = dc->vp;
@@ -674,12 +676,17 @@ void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struc
         draw_numbers(dc, m, vp->num_rect);
         ui_damage(dc, r);
     }
+    if (moved.rate) { /* (nothing else is drawn over the status bar while the numbers are drawn alone) */
+        SDL_RenderSetClipRect(dc->ren, &vp->status_rect);
+        draw_status(dc, m, vp->status_rect.y, vp->status_rect.h);
+        ui_damage(dc, vp->status_rect);
+    }
     SDL_RenderSetClipRect(dc->ren, NULL);
 }
 
 /* Only the curves moved besides the numbers: the curve's panel is brought up to date where the last full
- * frame put it (from its caches: pixel-identical to a whole frame), with the cue strip and the numbers;
- * the header, table, balance, buttons and status bar stay as drawn. */
+ * frame put it (from its caches: pixel-identical to a whole frame), with the cue strip, the numbers and
+ * the status bar as above; the header, table, balance and buttons stay as drawn. */
 void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
 {
     ui_therapist_draw_numbers(dc, m, moved);

@@ -9,7 +9,6 @@
  */
 #include "station/sync/sync.h"
 
-#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "common/clock.h"
 #include "station/store/store_sync.h"
+#include "station/sync/pq.h"
 
 /* Every push transaction takes this advisory lock (any constant; "STN" 15): sequence numbers are then
  * handed out in commit order. */
@@ -27,6 +27,7 @@
 /* Talking to the server                                                                            */
 
 struct conn {
+    const struct pq_api *pq; /* libpq, loaded by conn_open (station/sync/pq.h) */
     PGconn *pg;
     char shown[512]; /* the URL as messages show it (masked) */
 };
@@ -42,11 +43,12 @@ static void first_line(const char *msg, char *out, size_t size)
  * limits (SQLSTATE 42501), a lost connection, or the server's own first line. Returns ST_ERR_IO. */
 static enum st_status server_fail(struct conn *c, PGresult *res, const char *doing, struct st_err *err)
 {
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const struct pq_api *pq = c->pq;
+    const char *state = res ? pq->resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     char line[256];
-    first_line(res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), line,
+    first_line(res && *pq->resultErrorMessage(res) ? pq->resultErrorMessage(res) : pq->errorMessage(c->pg), line,
                sizeof line);
-    if (PQstatus(c->pg) != CONNECTION_OK)
+    if (pq->status(c->pg) != CONNECTION_OK)
         return st_err_set(err, ST_ERR_IO,
                           "The connection to the clinic server %s was lost while %s: what was sent before is "
                           "kept there, nothing is lost here; run station sync again when it is back",
@@ -68,14 +70,19 @@ static enum st_status conn_open(struct conn *c, const char *url, const char *sho
 {
     memset(c, 0, sizeof *c);
     snprintf(c->shown, sizeof c->shown, "%s", shown ? shown : "(the clinic server)");
+    const struct pq_api *pq = NULL;
+    enum st_status loaded = pq_api_get(&pq, err);
+    if (loaded != ST_OK)
+        return loaded;
+    c->pq = pq;
     /* A station waits 5 s at most for an unreachable server unless the URL says otherwise. */
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
     const char *vals[] = {url, "5", "station", NULL};
-    c->pg = PQconnectdbParams(keys, vals, 1);
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+    c->pg = pq->connectdbParams(keys, vals, 1);
+    if (c->pg && pq->status(c->pg) == CONNECTION_OK)
         return ST_OK;
     char line[256];
-    first_line(c->pg ? PQerrorMessage(c->pg) : "out of memory", line, sizeof line);
+    first_line(c->pg ? pq->errorMessage(c->pg) : "out of memory", line, sizeof line);
     /* libpq's words (either of two) for what a station can act on, and ours after "The clinic server URL
      * ...": the password, the certificate. */
     static const struct {
@@ -107,24 +114,26 @@ static enum st_status conn_open(struct conn *c, const char *url, const char *sho
                        "The clinic server %s cannot be reached (%s): the station keeps working offline and "
                        "nothing is lost; sync again when the network is back",
                        c->shown, line);
-    PQfinish(c->pg);
+    pq->finish(c->pg);
     c->pg = NULL;
     return r;
 }
 
 static void conn_close(struct conn *c)
 {
-    PQfinish(c->pg);
+    if (c->pq)
+        c->pq->finish(c->pg);
     c->pg = NULL;
 }
 
 /* Runs sql (no parameters) expecting no rows; the failure in words. */
 static enum st_status exec0(struct conn *c, const char *sql, const char *doing, struct st_err *err)
 {
-    PGresult *res = PQexec(c->pg, sql);
-    ExecStatusType st = PQresultStatus(res);
+    const struct pq_api *pq = c->pq;
+    PGresult *res = pq->exec(c->pg, sql);
+    ExecStatusType st = pq->resultStatus(res);
     enum st_status r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? ST_OK : server_fail(c, res, doing, err);
-    PQclear(res);
+    pq->clear(res);
     return r;
 }
 
@@ -396,9 +405,10 @@ enum st_status sync_server_init(struct store *s, const char *url, const char *sh
     if (r == ST_OK && !ok)
         r = st_err_set(err, ST_ERR_NOMEM, NULL);
     if (r == ST_OK) {
-        PGresult *res = PQexec(c.pg, b.p);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            if (strstr(PQresultErrorMessage(res), "station_schema_newer"))
+        const struct pq_api *pq = c.pq;
+        PGresult *res = pq->exec(c.pg, b.p);
+        if (pq->resultStatus(res) != PGRES_COMMAND_OK) {
+            if (strstr(pq->resultErrorMessage(res), "station_schema_newer"))
                 r = st_err_set(err, ST_ERR_UNSUPPORTED,
                                "The clinic server %s holds a newer station schema than this station's (%d): "
                                "update this station",
@@ -406,7 +416,7 @@ enum st_status sync_server_init(struct store *s, const char *url, const char *sh
             else
                 r = server_fail(&c, res, "creating the station schema", err);
         }
-        PQclear(res);
+        pq->clear(res);
     }
     free(b.p);
     conn_close(&c);
@@ -416,12 +426,13 @@ enum st_status sync_server_init(struct store *s, const char *url, const char *sh
 /* The server's schema must be the one this station writes. */
 static enum st_status check_schema(struct conn *c, struct st_err *err)
 {
-    PGresult *res = PQexec(c->pg, "SELECT max(version) FROM station_schema");
+    const struct pq_api *pq = c->pq;
+    PGresult *res = pq->exec(c->pg, "SELECT max(version) FROM station_schema");
     enum st_status r = ST_OK;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (pq->resultStatus(res) != PGRES_TUPLES_OK) {
         r = server_fail(c, res, "reading the server's schema version", err);
     } else {
-        int v = PQgetisnull(res, 0, 0) ? 0 : (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+        int v = pq->getisnull(res, 0, 0) ? 0 : (int)strtol(pq->getvalue(res, 0, 0), NULL, 10);
         if (v < SYNC_SERVER_SCHEMA_VERSION)
             r = st_err_set(err, ST_ERR_UNSUPPORTED,
                            "The clinic server %s holds station schema %d, this station needs %d: ask IT to run "
@@ -433,7 +444,7 @@ static enum st_status check_schema(struct conn *c, struct st_err *err)
                            "this station",
                            c->shown, v, SYNC_SERVER_SCHEMA_VERSION);
     }
-    PQclear(res);
+    pq->clear(res);
     return r;
 }
 
@@ -537,15 +548,16 @@ static bool refuse_sql(struct push *p, const struct store_sync_col *cols, size_t
 /* The upsert wrote nothing: records the refusal, if it is one. */
 static enum st_status push_refused(struct push *p, const struct store_sync_val *vals, size_t n, struct st_err *err)
 {
-    PGresult *res = PQexecPrepared(p->c->pg, p->refuse, (int)n, p->values, p->lengths, p->formats, 0);
+    const struct pq_api *pq = p->c->pq;
+    PGresult *res = pq->execPrepared(p->c->pg, p->refuse, (int)n, p->values, p->lengths, p->formats, 0);
     enum st_status r =
-        PQresultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "keeping a refused edit", err);
-    if (r == ST_OK && PQntuples(res) == 1) {
+        pq->resultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "keeping a refused edit", err);
+    if (r == ST_OK && pq->ntuples(res) == 1) {
         if (p->nrefused == p->cap) {
             size_t cap = p->cap ? 2 * p->cap : 16;
             struct store_sync_refusal *a = realloc(p->refused, cap * sizeof *a);
             if (!a) {
-                PQclear(res);
+                pq->clear(res);
                 return st_err_set(err, ST_ERR_NOMEM, NULL);
             }
             p->refused = a;
@@ -554,32 +566,33 @@ static enum st_status push_refused(struct push *p, const struct store_sync_val *
         struct store_sync_refusal *f = &p->refused[p->nrefused++];
         snprintf(f->uuid, sizeof f->uuid, "%s", vals[0].p);
         f->version = strtoll(vals[p->version_col].p, NULL, 10);
-        f->against = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        f->against = strtoll(pq->getvalue(res, 0, 0), NULL, 10);
     }
-    PQclear(res);
+    pq->clear(res);
     return r;
 }
 
 static enum st_status push_row(void *ctx, const struct store_sync_val *vals, size_t n, struct st_err *err)
 {
     struct push *p = ctx;
+    const struct pq_api *pq = p->c->pq;
     for (size_t i = 0; i < n; i++) {
         p->values[i] = vals[i].null ? NULL : vals[i].p;
         p->lengths[i] = (int)vals[i].n;
     }
     bool mutable = store_sync_tables[p->t].how == STORE_SYNC_MUTABLE;
-    PGresult *res = PQexecPrepared(p->c->pg, p->name, (int)n, p->values, p->lengths, p->formats, 0);
-    enum st_status r = PQresultStatus(res) == (mutable ? PGRES_TUPLES_OK : PGRES_COMMAND_OK)
+    PGresult *res = pq->execPrepared(p->c->pg, p->name, (int)n, p->values, p->lengths, p->formats, 0);
+    enum st_status r = pq->resultStatus(res) == (mutable ? PGRES_TUPLES_OK : PGRES_COMMAND_OK)
                            ? ST_OK
                            : server_fail(p->c, res, "sending rows", err);
-    bool written = r == ST_OK && (!mutable || PQntuples(res) > 0);
-    PQclear(res);
+    bool written = r == ST_OK && (!mutable || pq->ntuples(res) > 0);
+    pq->clear(res);
     if (r == ST_OK && !written)
         r = push_refused(p, vals, n, err);
     if (r == ST_OK && store_sync_tables[p->t].how == STORE_SYNC_TOMBSTONE) { /* erased on the server too */
-        res = PQexecParams(p->c->pg, "SELECT station_erase($1)", 1, NULL, p->values, NULL, NULL, 0);
-        r = PQresultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "erasing a patient", err);
-        PQclear(res);
+        res = pq->execParams(p->c->pg, "SELECT station_erase($1)", 1, NULL, p->values, NULL, NULL, 0);
+        r = pq->resultStatus(res) == PGRES_TUPLES_OK ? ST_OK : server_fail(p->c, res, "erasing a patient", err);
+        pq->clear(res);
     }
     return r;
 }
@@ -589,13 +602,14 @@ static enum st_status push_row(void *ctx, const struct store_sync_val *vals, siz
 static enum st_status prepare(struct conn *c, const char *name, const char *sql, int n, bool text,
                               struct st_err *err)
 {
+    const struct pq_api *pq = c->pq;
     Oid types[STORE_SYNC_MAX_COLS];
     for (int i = 0; i < n && i < STORE_SYNC_MAX_COLS; i++)
         types[i] = 25; /* text: the refusal uses each value as text and casts where it compares */
-    PGresult *res = PQprepare(c->pg, name, sql, n, text ? types : NULL);
+    PGresult *res = pq->prepare(c->pg, name, sql, n, text ? types : NULL);
     enum st_status r =
-        PQresultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(c, res, "preparing to send rows", err);
-    PQclear(res);
+        pq->resultStatus(res) == PGRES_COMMAND_OK ? ST_OK : server_fail(c, res, "preparing to send rows", err);
+    pq->clear(res);
     return r;
 }
 
@@ -639,7 +653,7 @@ static enum st_status push_table(struct store *s, struct conn *c, size_t t, size
             r = store_sync_push_batch(s, t, batch, push_row, p, &last, &count, err);
         if (r == ST_OK)
             r = exec0(c, "COMMIT", "sending rows", err);
-        else if (PQstatus(c->pg) == CONNECTION_OK)
+        else if (c->pq->status(c->pg) == CONNECTION_OK)
             exec0(c, "ROLLBACK", "sending rows", NULL);
         /* Only what the server committed is marked sent. */
         if (r == ST_OK && count)
@@ -656,6 +670,7 @@ static enum st_status push_table(struct store *s, struct conn *c, size_t t, size
 /* Pull                                                                                             */
 
 struct pull {
+    const struct pq_api *pq;
     PGresult *res;
     const struct store_sync_col *cols;
     size_t ncols;
@@ -665,17 +680,18 @@ struct pull {
 static void pull_get(void *ctx, size_t i, struct store_sync_val *vals)
 {
     struct pull *p = ctx;
+    const struct pq_api *pq = p->pq;
     for (size_t k = 0; k < p->ncols; k++) {
         int col = (int)k + 1; /* column 0 is seq */
         struct store_sync_val *v = &vals[k];
-        PQfreemem(p->blobs[k]);
+        pq->freemem(p->blobs[k]);
         p->blobs[k] = NULL;
-        v->null = PQgetisnull(p->res, (int)i, col);
-        v->p = PQgetvalue(p->res, (int)i, col);
-        v->n = (size_t)PQgetlength(p->res, (int)i, col);
+        v->null = pq->getisnull(p->res, (int)i, col);
+        v->p = pq->getvalue(p->res, (int)i, col);
+        v->n = (size_t)pq->getlength(p->res, (int)i, col);
         if (!v->null && p->cols[k].kind == STORE_SYNC_BLOB) {
             size_t len = 0;
-            p->blobs[k] = PQunescapeBytea((const unsigned char *)v->p, &len);
+            p->blobs[k] = pq->unescapeBytea((const unsigned char *)v->p, &len);
             v->p = p->blobs[k] ? (const char *)p->blobs[k] : "";
             v->n = p->blobs[k] ? len : 0;
         }
@@ -705,17 +721,18 @@ static enum st_status pull_table(struct store *s, struct conn *c, size_t t, cons
         free(b.p);
         return st_err_set(err, ST_ERR_NOMEM, NULL);
     }
-    struct pull p = {.cols = cols, .ncols = n};
+    const struct pq_api *pq = c->pq;
+    struct pull p = {.pq = pq, .cols = cols, .ncols = n};
     for (int rows = (int)batch; r == ST_OK && rows == (int)batch && !(stop && *stop);) {
         char after[32], limit[32];
         snprintf(after, sizeof after, "%lld", (long long)mark);
         snprintf(limit, sizeof limit, "%zu", batch);
         const char *params[3] = {after, me, limit};
-        p.res = PQexecParams(c->pg, b.p, 3, NULL, params, NULL, NULL, 0);
-        if (PQresultStatus(p.res) != PGRES_TUPLES_OK) {
+        p.res = pq->execParams(c->pg, b.p, 3, NULL, params, NULL, NULL, 0);
+        if (pq->resultStatus(p.res) != PGRES_TUPLES_OK) {
             r = server_fail(c, p.res, "receiving rows", err);
-        } else if ((rows = PQntuples(p.res)) > 0) {
-            int64_t last = strtoll(PQgetvalue(p.res, rows - 1, 0), NULL, 10);
+        } else if ((rows = pq->ntuples(p.res)) > 0) {
+            int64_t last = strtoll(pq->getvalue(p.res, rows - 1, 0), NULL, 10);
             int64_t before = counts->written + counts->conflicts + counts->erased;
             r = store_sync_pull_batch(s, t, cols, n, (size_t)rows, pull_get, &p, last, counts, err);
             if (r == ST_OK) {
@@ -723,11 +740,11 @@ static enum st_status pull_table(struct store *s, struct conn *c, size_t t, cons
                 *pulled += counts->written + counts->conflicts + counts->erased - before;
             }
         }
-        PQclear(p.res);
+        pq->clear(p.res);
         p.res = NULL;
     }
     for (size_t k = 0; k < n; k++)
-        PQfreemem(p.blobs[k]);
+        pq->freemem(p.blobs[k]);
     free(b.p);
     return r;
 }
@@ -738,6 +755,7 @@ static enum st_status pull_refused(struct store *s, struct conn *c, const char *
                                    volatile const sig_atomic_t *stop, struct store_sync_counts *counts,
                                    struct st_err *err)
 {
+    const struct pq_api *pq = c->pq;
     int64_t mark = 0;
     enum st_status r = store_sync_refused_mark(s, &mark, err);
     struct store_sync_refused *rows = r == ST_OK ? calloc(batch, sizeof *rows) : NULL;
@@ -748,28 +766,28 @@ static enum st_status pull_refused(struct store *s, struct conn *c, const char *
         snprintf(after, sizeof after, "%lld", (long long)mark);
         snprintf(limit, sizeof limit, "%zu", batch);
         const char *params[3] = {after, me, limit};
-        PGresult *res = PQexecParams(c->pg,
+        PGresult *res = pq->execParams(c->pg,
                                      "SELECT seq, tbl, uuid, version, edited_by, against_version, against_editor,"
                                      " vals::text FROM sync_row_versions WHERE seq > $1 AND edited_by <> $2"
                                      " ORDER BY seq LIMIT $3",
                                      3, NULL, params, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        if (pq->resultStatus(res) != PGRES_TUPLES_OK) {
             r = server_fail(c, res, "receiving refused edits", err);
-        } else if ((n = PQntuples(res)) > 0) {
+        } else if ((n = pq->ntuples(res)) > 0) {
             for (int i = 0; i < n; i++)
                 rows[i] = (struct store_sync_refused){
-                    .table = PQgetvalue(res, i, 1),
-                    .uuid = PQgetvalue(res, i, 2),
-                    .version = strtoll(PQgetvalue(res, i, 3), NULL, 10),
-                    .edited_by = PQgetvalue(res, i, 4),
-                    .against = strtoll(PQgetvalue(res, i, 5), NULL, 10),
-                    .against_editor = PQgetvalue(res, i, 6),
-                    .vals = PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7),
+                    .table = pq->getvalue(res, i, 1),
+                    .uuid = pq->getvalue(res, i, 2),
+                    .version = strtoll(pq->getvalue(res, i, 3), NULL, 10),
+                    .edited_by = pq->getvalue(res, i, 4),
+                    .against = strtoll(pq->getvalue(res, i, 5), NULL, 10),
+                    .against_editor = pq->getvalue(res, i, 6),
+                    .vals = pq->getisnull(res, i, 7) ? NULL : pq->getvalue(res, i, 7),
                 };
-            mark = strtoll(PQgetvalue(res, n - 1, 0), NULL, 10);
+            mark = strtoll(pq->getvalue(res, n - 1, 0), NULL, 10);
             r = store_sync_pull_refused(s, rows, (size_t)n, mark, counts, err);
         }
-        PQclear(res);
+        pq->clear(res);
     }
     free(rows);
     return r;

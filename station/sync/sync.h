@@ -1,7 +1,8 @@
 /*
  * sync.h - several stations, one clinic record: the station's side of the clinic's PostgreSQL server
- * (issue 15). libpq lives here and nowhere else; the rows come from and go to the store through
- * station/store/store_sync.h.
+ * (issue 15). libpq lives here and nowhere else, loaded at the first connection (station/sync/pq.h:
+ * without the library, every function here fails with ST_ERR_UNSUPPORTED and a line naming the package
+ * to install); the rows come from and go to the store through station/store/store_sync.h.
  *
  * The server: one database the clinic's IT runs. `sync_server_init` (run once by IT, with an owner
  * role) creates or updates its schema: one table per synced table of the station (same name; the

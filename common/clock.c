@@ -11,6 +11,15 @@ int64_t st_now_ns(void)
     return (int64_t)ts.tv_sec * ST_NS_PER_S + ts.tv_nsec;
 }
 
+int st_ms_until(int64_t deadline_ns)
+{
+    int64_t left = deadline_ns - st_now_ns();
+    if (left <= 0)
+        return 0;
+    int64_t ms = (left + ST_NS_PER_MS - 1) / ST_NS_PER_MS;
+    return ms < INT32_MAX ? (int)ms : INT32_MAX;
+}
+
 void st_sleep_ns(int64_t ns)
 {
     if (ns <= 0)

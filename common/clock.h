@@ -16,6 +16,11 @@
 /* Monotonic time now, in nanoseconds since an arbitrary fixed point. */
 int64_t st_now_ns(void);
 
+/* Milliseconds from now until deadline_ns (a st_now_ns time), rounded up; 0 once it has passed. A
+ * poll() timeout from it sleeps until the deadline, never short of it: rounded down, the last
+ * millisecond of every wait became a busy loop of poll(0) calls (1-2 ms of CPU per probe window). */
+int st_ms_until(int64_t deadline_ns);
+
 /* Sleeps for ns nanoseconds (returns early only if ns <= 0), resuming after signals. */
 void st_sleep_ns(int64_t ns);
 

@@ -161,7 +161,7 @@ static enum st_status cj_probe(struct link *l, int timeout_ms, struct drv_ident 
         enum st_status s = link_write_str(l, "get_version:\n", 200, err);
         if (s != ST_OK)
             return s;
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         s = drv_await_line(l, line, sizeof line, left < 300 ? left : 300, accept_version, &ctx, NULL, err);
         if (s == ST_OK) {
             const char *dash = strrchr(line, '-');

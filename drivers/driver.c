@@ -192,7 +192,7 @@ enum st_status drv_await_line(struct link *l, char *buf, size_t cap, int timeout
 {
     int64_t deadline = st_now_ns() + (int64_t)timeout_ms * ST_NS_PER_MS;
     for (;;) {
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         if (left <= 0)
             return ST_ERR_TIMEOUT;
         enum st_status s = link_read_line(l, buf, cap, left, err);

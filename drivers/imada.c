@@ -148,7 +148,7 @@ static enum st_status read_once(struct link *l, const char *first, int timeout_m
         if (s != ST_OK)
             return s;
         cmd = "D\r";
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         s = drv_await_line(l, line, sizeof line, left < 300 ? left : 300, accept_reading, ctx, NULL, err);
         if (s == ST_OK || s == ST_ERR_DISCONNECTED)
             return s;

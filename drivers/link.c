@@ -356,7 +356,7 @@ static enum st_status raw_read(struct link *l, unsigned char *p, size_t cap, int
     struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
     int64_t deadline = st_now_ns() + (int64_t)timeout_ms * ST_NS_PER_MS;
     for (;;) {
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         int pr = poll(&pfd, 1, left > 0 ? left : 0);
         if (pr < 0 && errno == EINTR)
             continue;
@@ -427,7 +427,7 @@ enum st_status link_read_line(struct link *l, char *buf, size_t cap, int timeout
             else
                 truncated = true;
         }
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         if (left <= 0) {
             /* Keep the partial line for the next call: put it back in front. */
             if (len > 0 && len <= LINK_RBUF) {
@@ -474,7 +474,7 @@ enum st_status link_write(struct link *l, const void *buf, size_t n, int timeout
         if (w < 0 && errno != EAGAIN && errno != EINTR)
             return st_err_set(err, ST_ERR_DISCONNECTED, "Cannot write to %s: the dynamometer was disconnected",
                               l->name);
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         if (left <= 0)
             return st_err_set(err, ST_ERR_TIMEOUT, "Writing to %s timed out: is the dynamometer switched on?",
                               l->name);

@@ -275,7 +275,7 @@ static enum st_status ls_probe(struct link *l, int timeout_ms, struct drv_ident 
         return s;
     bool ok = false;
     while (!ok && st_now_ns() < deadline) {
-        int left = (int)((deadline - st_now_ns()) / ST_NS_PER_MS);
+        int left = st_ms_until(deadline);
         if (left <= 0)
             break;
         s = ls_query(l, "", line, sizeof line, left < LS_HANDSHAKE_TRY_MS ? left : LS_HANDSHAKE_TRY_MS,

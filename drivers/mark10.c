@@ -227,12 +227,6 @@ static enum st_status send_cmd(struct link *l, const char *cmd, struct st_err *e
     return link_write_str(l, buf, 200, err);
 }
 
-static int ms_left(int64_t deadline)
-{
-    int64_t left = (deadline - st_now_ns()) / ST_NS_PER_MS;
-    return left > 0 ? (int)left : 0;
-}
-
 static int min_int(int a, int b)
 {
     return a < b ? a : b;
@@ -311,14 +305,14 @@ static enum st_status m10_probe(struct link *l, int timeout_ms, struct drv_ident
     /* LIST and ? only read: nothing here changes a setting of whatever is on the port. A question
      * that got no answer at all is asked again in the next round (the gauge may have been busy or
      * waking up); only a refusal of LIST (`*NN`) says "Series 4". */
-    for (int round = 0; round < 3 && ms_left(deadline) > 0; round++) {
+    for (int round = 0; round < 3 && st_ms_until(deadline) > 0; round++) {
         if (!c.list_ok && !c.list_refused) {
-            enum st_status s = ask(l, "LIST", WANT_LIST, min_int(ms_left(deadline), 300), &c, err);
+            enum st_status s = ask(l, "LIST", WANT_LIST, min_int(st_ms_until(deadline), 300), &c, err);
             if (s != ST_OK && s != ST_ERR_TIMEOUT)
                 return s;
         }
-        if (!c.reading && ms_left(deadline) > 0) {
-            enum st_status s = ask(l, "?", WANT_READING, min_int(ms_left(deadline), 300), &c, err);
+        if (!c.reading && st_ms_until(deadline) > 0) {
+            enum st_status s = ask(l, "?", WANT_READING, min_int(st_ms_until(deadline), 300), &c, err);
             if (s != ST_OK && s != ST_ERR_TIMEOUT)
                 return s;
         }
@@ -450,9 +444,9 @@ static long drain(struct link *l, int ms)
     int64_t until = st_now_ns() + (int64_t)ms * ST_NS_PER_MS;
     long total = 0;
     char buf[256];
-    while (ms_left(until) > 0) {
+    while (st_ms_until(until) > 0) {
         size_t got = 0;
-        enum st_status s = link_read(l, buf, sizeof buf, ms_left(until), &got, NULL);
+        enum st_status s = link_read(l, buf, sizeof buf, st_ms_until(until), &got, NULL);
         if (s == ST_ERR_DISCONNECTED)
             return -1;
         total += (long)got;

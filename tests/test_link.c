@@ -1,7 +1,8 @@
 /*
  * test_link.c - the link layer's three backends: libserialport (a port that does not exist fails with
  * a message naming it; listing ports works on a machine with none), the pty fd backend (lines, the
- * read-ahead buffer, the lock, a closed far end), and tcp: (a local serial-server stand-in).
+ * read-ahead buffer, the lock, a closed far end), and tcp: (a local serial-server stand-in); and the
+ * waits' poll timeouts (st_ms_until), which must never end before their deadline.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "common/clock.h"
 #include "drivers/link.h"
 
 static void test_serial_missing_port_names_it(void)
@@ -163,8 +165,27 @@ static void test_tcp_serial_server(void)
     CHECK_INT(link_open("tcp:nocolon", NULL, &l, &err), ST_ERR_ARG);
 }
 
+/* A poll timeout from st_ms_until sleeps at least until the deadline: rounded down, every wait ended
+ * up to a millisecond short and spun there in poll(0) calls until the deadline passed. */
+static void test_wait_never_ends_short(void)
+{
+    const int64_t after_ns[] = {1, 999999, ST_NS_PER_MS, ST_NS_PER_MS + 1, 7 * ST_NS_PER_MS + 999999, 300 * ST_NS_PER_MS};
+    for (size_t i = 0; i < sizeof after_ns / sizeof after_ns[0]; i++) {
+        int64_t deadline = st_now_ns() + after_ns[i];
+        int ms = st_ms_until(deadline);
+        int64_t left = deadline - st_now_ns();
+        if (left > 0 && (int64_t)ms * ST_NS_PER_MS < left)
+            check_fail(__FILE__, __LINE__, "%d ms from %lld ns before the deadline ends short of it", ms,
+                       (long long)left);
+        CHECK(ms >= 0 && (int64_t)ms * ST_NS_PER_MS <= after_ns[i] + ST_NS_PER_MS); /* and never much longer */
+    }
+    CHECK_INT(st_ms_until(st_now_ns()), 0);
+    CHECK_INT(st_ms_until(st_now_ns() - ST_NS_PER_S), 0);
+}
+
 int main(void)
 {
+    CHECK_RUN(test_wait_never_ends_short);
     CHECK_RUN(test_serial_missing_port_names_it);
     CHECK_RUN(test_serial_list_ports);
     CHECK_RUN(test_pty_lines_lock_and_hangup);

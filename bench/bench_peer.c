@@ -220,13 +220,39 @@ static struct result run_station_n(double rate, double seconds, int nch, const c
 /* What a run costs before and after its samples, as CPU seconds of one process (NAN when it failed):
  * the station stopped at once by --exit-after-s (process start, database, protocol, the device probed
  * and opened, the session begun and ended), `station --help` (the process start alone: the dynamic
- * linker binding the ~100 shared libraries behind SDL, Pango, cairo and libpq), and the peer asked
- * for no seconds of capture (Python, pyserial, the port, the board's reset, the end of the capture). */
-enum fixed_kind { FIXED_STATION, FIXED_START, FIXED_PEER };
-static double fixed_cpu(enum fixed_kind kind)
+ * linker binding the ~80 shared libraries behind SDL, Pango and cairo), and the peer asked for no
+ * seconds of capture (Python, pyserial, the port, the board's reset, the end of the capture).
+ * For the station's run, parts (ms, NAN where unknown) gets where it went, from the CPU marks the run
+ * writes (common/cpu_mark.h) and its total: */
+enum fixed_part {
+    PART_START,    /* exec and the dynamic linker, to main() */
+    PART_DATABASE, /* main() to the devices: the database opened, the patient and protocol read */
+    PART_DEVICE,   /* the port opened, the device probed and identified, its calibration looked up */
+    PART_BEGIN,    /* the engine made, the session's row begun */
+    PART_LOOP,     /* the 0.01 s of the run */
+    PART_END,      /* the session ended, the devices stopped, the database closed, the process ended */
+    FIXED_PARTS
+};
+static const char *const part_names[FIXED_PARTS] = {
+    "of it the start to main() (exec, dynamic linker)",
+    "of it the database and protocol (open, schema, patient, protocol read)",
+    "of it the device (port opened, probed, identified)",
+    "of it the session begun (engine, session row)",
+    "of it the 0.01 s loop",
+    "of it the end (session ended, devices stopped, database closed, exit)",
+};
+/* FIXED_SESSIONS: `station sessions` on the bench's database (a few dozen sessions): a plain command */
+enum fixed_kind { FIXED_STATION, FIXED_START, FIXED_SESSIONS, FIXED_PEER };
+static double fixed_cpu(enum fixed_kind kind, double parts[FIXED_PARTS])
 {
-    struct emu *e = kind == FIXED_START ? NULL : start_emu(80);
-    if (kind != FIXED_START && !e)
+    for (int i = 0; i < FIXED_PARTS; i++)
+        parts[i] = NAN;
+    char marks[PATH_MAX + 16];
+    snprintf(marks, sizeof marks, "%s/cpu-marks.txt", dir);
+    unlink(marks);
+    bool device = kind == FIXED_STATION || kind == FIXED_PEER;
+    struct emu *e = device ? start_emu(80) : NULL;
+    if (device && !e)
         return NAN;
     char out[PATH_MAX + 16], csv[PATH_MAX + 16];
     snprintf(out, sizeof out, "%s/fixed.out", dir);
@@ -235,12 +261,29 @@ static double fixed_cpu(enum fixed_kind kind)
                        "--driver", "chronojump", "--protocol", proto, "--db", db, "--exit-after-s", "0.01",
                        "--headless", NULL};
     char *help_argv[] = {station_bin, "--help", NULL};
+    char *sessions_argv[] = {station_bin, "sessions", "--db", db, NULL};
     char *peer_argv[] = {(char *)python, script, e ? (char *)emu_port(e) : "", csv, "0", NULL};
     double cpu = NAN;
-    int rc = run_child(kind == FIXED_STATION ? st_argv : kind == FIXED_START ? help_argv : peer_argv, out, &cpu);
+    if (kind == FIXED_STATION)
+        setenv("STATION_CPU_MARKS", marks, 1);
+    char **argv = kind == FIXED_STATION ? st_argv : kind == FIXED_START ? help_argv
+                : kind == FIXED_SESSIONS ? sessions_argv : peer_argv;
+    int rc = run_child(argv, out, &cpu);
+    unsetenv("STATION_CPU_MARKS");
     if (e)
         emu_stop(e);
     unlink(out);
+    double m[5];
+    FILE *f = kind == FIXED_STATION ? fopen(marks, "r") : NULL;
+    if (f && fscanf(f, "main=%lf devices=%lf opened=%lf loop=%lf loop_end=%lf", &m[0], &m[1], &m[2], &m[3], &m[4]) == 5) {
+        parts[PART_START] = m[0];
+        for (int i = 1; i < 5; i++)
+            parts[i] = m[i] - m[i - 1];
+        parts[PART_END] = 1000 * cpu - m[4];
+    }
+    if (f)
+        fclose(f);
+    unlink(marks);
     return rc >= 0 && rc <= 1 ? cpu : NAN;
 }
 
@@ -354,21 +397,31 @@ int main(int argc, char **argv)
     }
     /* 80 Hz: where the station's CPU goes. A run of run_s seconds at 80 Hz is 800 samples; what the
      * process costs to start and end is measured apart and taken out, for both readers. */
-    double fs[MAX_RUNS], fh[MAX_RUNS], fp[MAX_RUNS];
-    int nfs = 0, nfh = 0, nfp = 0;
-    for (int i = 0; i < 3; i++) {
+    /* five of each (a start spreads by 20 % with the machine's load) */
+    double fs[MAX_RUNS], fh[MAX_RUNS], fl[MAX_RUNS], fp[MAX_RUNS], fpart[FIXED_PARTS][MAX_RUNS], parts[FIXED_PARTS];
+    int nfs = 0, nfh = 0, nfl = 0, nfp = 0, nfpart[FIXED_PARTS] = {0};
+    for (int i = 0; i < 5; i++) {
         double c;
-        if (isfinite(c = fixed_cpu(FIXED_STATION)))
+        if (isfinite(c = fixed_cpu(FIXED_STATION, parts))) {
             fs[nfs++] = 1000 * c;
-        if (isfinite(c = fixed_cpu(FIXED_START)))
+            for (int k = 0; k < FIXED_PARTS; k++)
+                if (isfinite(parts[k]))
+                    fpart[k][nfpart[k]++] = parts[k];
+        }
+        if (isfinite(c = fixed_cpu(FIXED_START, parts)))
             fh[nfh++] = 1000 * c;
-        if (isfinite(c = fixed_cpu(FIXED_PEER)))
+        if (isfinite(c = fixed_cpu(FIXED_SESSIONS, parts)))
+            fl[nfl++] = 1000 * c;
+        if (isfinite(c = fixed_cpu(FIXED_PEER, parts)))
             fp[nfp++] = 1000 * c;
     }
     bench_row("peer", "station fixed cost of a run (start, database, protocol, device opened, session ended)", "ms",
               fs, nfs, "", -1, bench_quantile(fp, nfp, 0.5) / bench_quantile(fs, nfs, 0.5));
-    bench_row("peer", "of it the process start (station --help: ~100 shared libraries bound)", "ms", fh, nfh, "", -1,
+    for (int k = 0; k < FIXED_PARTS; k++) /* each part's own median: they add up to about the total's */
+        bench_row("peer", part_names[k], "ms", fpart[k], nfpart[k], "", -1, NAN);
+    bench_row("peer", "the process start alone (station --help: ~80 shared libraries bound)", "ms", fh, nfh, "", -1,
               NAN);
+    bench_row("peer", "a plain command (station sessions, the bench's database)", "ms", fl, nfl, "", -1, NAN);
     bench_row("peer", "peer fixed cost of a run (Python, pyserial, port, capture ended)", "ms", fp, nfp, "", -1, NAN);
     if (nfs && nfp) {
         double sm[MAX_RUNS], pm[MAX_RUNS];

@@ -3,8 +3,9 @@
  * patient added twice (the duplicate warning and --force), a patient without a lever arm (the warning
  * before the run), /dev/null as a port (not a serial device), --block-rest-s checked, the timings of
  * `station protocols`, and a run against an emulated dynamometer on a pty that stops before its end:
- * its id still printed last, exit status 1 with the reason. (A complete run, exit 0, with the pause
- * between blocks from --block-rest-s counted down: the demo in test_cli.)
+ * its id still printed last, exit status 1 with the reason, and the CPU marks it writes for
+ * bench/bench_peer.c (STATION_CPU_MARKS). (A complete run, exit 0, with the pause between blocks from
+ * --block-rest-s counted down: the demo in test_cli.)
  */
 #include <stdlib.h>
 
@@ -110,8 +111,21 @@ static void test_stopped_run_exits_1(void)
     char *a[] = {"station", "run", "--db", db, "--patient", "1", "--port", (char *)emu_port(e), "--driver",
                  "chronojump", "--lever-m", "0.8", "--headless", "--auto", "--exit-after-s", "1.5",
                  "--block-rest-s", "0", NULL};
-    struct run r = run_cmd(NULL, a, NULL);
+    char marks[512], marks_env[600];
+    check_tmppath(marks, sizeof marks, "cpu-marks.txt");
+    snprintf(marks_env, sizeof marks_env, "STATION_CPU_MARKS=%s", marks);
+    const char *env[] = {marks_env, NULL};
+    struct run r = run_cmd(NULL, a, env);
     emu_stop(e);
+    /* the run's CPU at each mark: every point reached, in order (CPU time only grows) */
+    char *text = slurp(marks);
+    double m[5] = {0};
+    CHECK_INT(sscanf(text, "main=%lf devices=%lf opened=%lf loop=%lf loop_end=%lf", &m[0], &m[1], &m[2], &m[3],
+                     &m[4]), 5);
+    CHECK(m[0] > 0);
+    for (int i = 1; i < 5; i++)
+        CHECK(m[i] >= m[i - 1]);
+    free(text);
     CHECK_INT(r.status, 1);
     CHECK(strstr(r.err, "did not complete: stopped after 1.5 s (--exit-after-s); its saved repetitions are kept") !=
           NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/cpu_mark.h"
 #include "drivers/acq.h"
 #include "drivers/emu.h"
 #include "protocols/settle.h"
@@ -61,15 +62,12 @@ static int split_list(char *text, char **parts, int max)
 /* Why a saved session did not complete, in words ("" when it did): the signal or --exit-after-s this
  * process saw, else the device lost and not back (the session's last such event), else the therapist's
  * abort. */
-static void stop_reason(const char *db, int64_t id, double exit_after_s, char *why, size_t size)
+static void stop_reason(struct store *s, int64_t id, double exit_after_s, char *why, size_t size)
 {
     why[0] = '\0';
-    struct store *s = NULL;
     struct st_err err;
     struct store_session sess;
-    if (paths_db_open(db, &s, NULL, 0, &err) != ST_OK)
-        return;
-    if (store_session_get(s, id, &sess, &err) == ST_OK && sess.status != STORE_SESSION_COMPLETE) {
+    if (s && store_session_get(s, id, &sess, &err) == ST_OK && sess.status != STORE_SESSION_COMPLETE) {
         struct store_session_event *ev = NULL;
         size_t n = 0;
         const char *lost = NULL;
@@ -86,23 +84,25 @@ static void stop_reason(const char *db, int64_t id, double exit_after_s, char *w
             snprintf(why, size, "aborted by the therapist (q)");
         free(ev);
     }
-    store_close(s);
 }
 
 /* The exit status of a run: 0 for a complete session, 1 for a failure or a session that stopped before
  * its end (with its reason). A saved session's id is printed alone on the last line of stdout either
- * way (scripts: DESIGN.md), and every saved repetition stays. */
-static int finish(const char *db, int64_t id, double exit_after_s, enum st_status st, const struct st_err *err)
+ * way (scripts: DESIGN.md), and every saved repetition stays. s: the command's database (closed here;
+ * NULL when it could not be opened). */
+static int finish(struct store *s, int64_t id, double exit_after_s, enum st_status st, const struct st_err *err)
 {
     if (st != ST_OK) {
         if (id)
             fprintf(stderr, "station: session %lld: %s\n", (long long)id, st_err_msg(err));
         else
             fprintf(stderr, "station: %s\n", st_err_msg(err));
+        store_close(s);
         return 1;
     }
     char why[200];
-    stop_reason(db, id, exit_after_s, why, sizeof why);
+    stop_reason(s, id, exit_after_s, why, sizeof why);
+    store_close(s);
     printf("%lld\n", (long long)id); /* scripts: the new id alone on the last line */
     fflush(stdout);
     if (why[0]) {
@@ -115,14 +115,11 @@ static int finish(const char *db, int64_t id, double exit_after_s, enum st_statu
 
 /* A patient without a lever arm (and no --lever-m): said before the run, so the therapist can measure
  * it first. The balance then compares forces (protocols/balance.h). */
-static void lever_warning(const char *db, const char *patient)
+static void lever_warning(struct store *s, const char *patient)
 {
-    struct store *s = NULL;
     struct st_err err;
     int64_t pid = 0;
     struct store_patient p;
-    if (paths_db_open(db, &s, NULL, 0, &err) != ST_OK)
-        return; /* the session says why */
     if (store_patient_find(s, patient, &pid, &err) == ST_OK && store_patient_get(s, pid, &p, &err) == ST_OK &&
         !(p.lever_m > 0))
         fprintf(stderr,
@@ -130,7 +127,6 @@ static void lever_warning(const char *db, const char *patient)
                 "cannot be computed; the ADD:ABD ratio and the asymmetry use the best force (N) instead. Measure "
                 "it (hip centre to pad) and give --lever-m M, or station patient edit %lld --lever-m M\n",
                 (long long)pid, (long long)pid);
-    store_close(s);
 }
 
 /* --screenshot FILE.png --exit-after-s S (run and demo): the window's last frame as a picture, for
@@ -226,26 +222,30 @@ int cmd_run(int argc, char **argv)
         o.ch[i].polarity = invert ? -1 : 1;
     }
     o.n_ch = np;
-    if (lever <= 0)
-        lever_warning(db, patient);
-    catch_signals();
-    int64_t id = 0;
+    /* One connection for the whole command (the warning, the session, its end's reason): each open
+     * reads the schema again. */
     struct st_err err;
     st_err_clear(&err);
+    struct store *s = NULL;
+    if (paths_db_open(db, &s, NULL, 0, &err) != ST_OK)
+        return finish(NULL, 0, exit_after, err.code, &err);
+    o.store = s;
+    if (lever <= 0)
+        lever_warning(s, patient);
+    catch_signals();
+    int64_t id = 0;
     enum st_status st = session_run(&o, &id, &err);
-    return finish(db, id, exit_after, st, &err);
+    rc = finish(s, id, exit_after, st, &err);
+    st_cpu_marks_write(); /* STATION_CPU_MARKS: where the run's fixed cost went (bench/bench_peer.c) */
+    return rc;
 }
 
 /* The demo patient: made once, found again by its clinic reference. */
-static enum st_status demo_patient(const char *db, char *id_text, size_t size, struct st_err *err)
+static enum st_status demo_patient(struct store *s, char *id_text, size_t size, struct st_err *err)
 {
-    struct store *s = NULL;
-    enum st_status st = paths_db_open(db, &s, NULL, 0, err);
-    if (st != ST_OK)
-        return st;
     struct store_patient *list = NULL;
     size_t n = 0;
-    st = store_patient_list(s, &list, &n, err);
+    enum st_status st = store_patient_list(s, &list, &n, err);
     int64_t id = 0;
     for (size_t i = 0; st == ST_OK && i < n; i++)
         if (strcmp(list[i].ref, "DEMO-0001") == 0)
@@ -266,7 +266,6 @@ static enum st_status demo_patient(const char *db, char *id_text, size_t size, s
         st = store_patient_add(s, &p, 0, err);
         id = p.id;
     }
-    store_close(s);
     if (st == ST_OK)
         snprintf(id_text, size, "%lld", (long long)id);
     return st;
@@ -317,20 +316,26 @@ int cmd_demo(int argc, char **argv)
     struct st_err err;
     st_err_clear(&err);
     char db_path[4096];
-    if (paths_db(db, db_path, sizeof db_path, &err) != ST_OK)
+    struct store *s = NULL; /* one connection for the command, as in cmd_run */
+    if (paths_db_open(db, &s, db_path, sizeof db_path, &err) != ST_OK)
         return cli_fail("%s", st_err_msg(&err));
     char pid[32];
-    if (demo_patient(db_path, pid, sizeof pid, &err) != ST_OK)
+    if (demo_patient(s, pid, sizeof pid, &err) != ST_OK) {
+        store_close(s);
         return cli_fail("%s", st_err_msg(&err));
+    }
 
     struct session_opts o = session_opts_default();
     o.db_path = db_path;
+    o.store = s;
     o.patient = pid;
     o.therapist = "demo";
     o.protocol = "demo";
     struct emu *e = NULL;
-    if (demo_setup(driver, &o, &e, &err) != ST_OK)
+    if (demo_setup(driver, &o, &e, &err) != ST_OK) {
+        store_close(s);
         return cli_fail("%s", st_err_msg(&err));
+    }
     o.headless = headless;
     o.auto_mode = !manual;
     o.screenshot = shot;
@@ -365,7 +370,7 @@ int cmd_demo(int argc, char **argv)
         printf("\nSaved in %s (session %lld). Try: station sessions, station export %lld --format json\n",
                db_path, (long long)id, (long long)id);
     }
-    return finish(db_path, id, exit_after, st, &err);
+    return finish(s, id, exit_after, st, &err);
 }
 
 int cmd_calibrate(int argc, char **argv)

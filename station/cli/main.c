@@ -10,6 +10,7 @@
 #include "station/cli/cli.h"
 #include "station/cli/commands.h"
 #include "station/cli/docs.h"
+#include "common/cpu_mark.h"
 #include "common/lsan.h"
 
 STATION_LSAN_SUPPRESSIONS
@@ -38,6 +39,7 @@ static int global_options(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    st_cpu_mark(ST_CPU_MAIN); /* what exec and the dynamic linker cost (bench/bench_peer.c) */
     /* Completion sees the words as typed, --db included: before the global options are taken. */
     if (argc >= 2 && !strcmp(argv[1], "__complete"))
         return docs_complete(argc - 2, argv + 2);

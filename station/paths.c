@@ -84,6 +84,17 @@ enum st_status paths_db_open(const char *explicit_path, struct store **s, char *
     return st;
 }
 
+bool paths_exe_dir(char *buf, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (!slash)
+        return false;
+    *slash = '\0';
+    return (size_t)snprintf(buf, size, "%s", exe) < size;
+}
+
 const char *paths_protocol_dir(void)
 {
     const char *p = getenv("STATION_PROTOCOL_DIR");
@@ -95,14 +106,11 @@ const char *paths_protocol_dir(void)
     static char dir[PATH_MAX]; /* found once, by the main thread (commands, the session's start) */
     if (!dir[0]) {
         char exe[PATH_MAX], cand[PATH_MAX + 32];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
         struct stat st;
-        if (slash) {
-            *slash = '\0';
+        bool found = paths_exe_dir(exe, sizeof exe);
+        if (found)
             snprintf(cand, sizeof cand, "%s/../share/station/protocols", exe);
-        }
-        if (!slash || stat(cand, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(cand, dir))
+        if (!found || stat(cand, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(cand, dir))
             snprintf(dir, sizeof dir, "%s", STATION_PROTOCOL_DIR);
     }
     return dir;

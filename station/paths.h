@@ -9,6 +9,7 @@
 #ifndef STATION_STATION_PATHS_H
 #define STATION_STATION_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/status.h"
@@ -37,6 +38,10 @@ struct store;
  */
 enum st_status paths_db_open(const char *explicit_path, struct store **s, char *path, size_t size,
                              struct st_err *err);
+
+/* The folder the running program is in (/proc/self/exe's), into buf; false when it cannot be read. What
+ * the program ships beside it is found from there, installed or in its build folder. */
+bool paths_exe_dir(char *buf, size_t size);
 
 /* The directory holding the shipped protocol files (*.ini) (never NULL). */
 const char *paths_protocol_dir(void);

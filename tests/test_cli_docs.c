@@ -3,8 +3,8 @@
  * command list is `station --synopsis` (made from the commands' option tables), the man page holds
  * every command and every option of them, bash completion offers commands, options, protocol names
  * and patient ids, and `cmake --install` (what `make install` runs) puts the program, protocols, man
- * page, completion and udev rule in place, the installed program finding its protocols without the
- * source tree.
+ * page, completion, udev rule and window module in place, the installed program finding its protocols
+ * and its window module (station/window.h) without the source tree.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "cli_proc.h"
+#include "store_fixture.h"
 
 /* The text between the first ``` fence after heading and the closing one, in a new string. */
 static char *readme_block(const char *heading)
@@ -179,7 +180,8 @@ static void test_install(void)
     run_free(&r);
     const char *files[] = {"/usr/local/bin/station", "/usr/local/share/station/protocols/supine-0.ini",
                            "/usr/local/share/man/man1/station.1",
-                           "/usr/local/share/bash-completion/completions/station"};
+                           "/usr/local/share/bash-completion/completions/station",
+                           "/usr/local/lib/station/station-window.so"};
     struct stat st;
     char path[1024];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -203,6 +205,19 @@ static void test_install(void)
     snprintf(want, sizeof want, "Protocols in %s:\n", real);
     CHECK(strncmp(r.out, want, strlen(want)) == 0);
     CHECK(strstr(r.out, "supine-0 ") != NULL);
+    run_free(&r);
+    /* and the installed window module: a report gets as far as the session's reps (it has none) */
+    char db[512], sid[32];
+    struct store *s = fix_open("installed.db", db, sizeof db);
+    snprintf(sid, sizeof sid, "%lld", (long long)fix_session(s, fix_patient(s, "Installed"), "supine-0", "SN1", 0));
+    store_close(s);
+    snprintf(path, sizeof path, "%s/usr/local/bin/station", dest);
+    char out[600];
+    snprintf(out, sizeof out, "%s/installed.pdf", dest);
+    char *rep[] = {path, "report", sid, "--out", out, "--db", db, NULL};
+    r = run_cmd(path, rep, clean);
+    CHECK_INT(r.status, 1);
+    CHECK(strstr(r.err, "nothing to report") != NULL);
     run_free(&r);
 }
 

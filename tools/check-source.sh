@@ -31,6 +31,7 @@ station/export/:station/ui/|station/cli/|station/session|SDL|libserialport|libpq
 station/ui/:station/store/|station/export/|station/cli/|station/gui/|station/session|sqlite3|cairo|pango|libpq
 station/gui/:station/cli/|sqlite3|SDL|cairo|pango|libpq
 station/session:station/cli/
+station/window:SDL|cairo|pango
 station/paths:station/cli/|station/ui/|SDL"
 for rule in $layers; do
     dir=${rule%%:*}

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "protocols/references.h"
@@ -35,17 +34,6 @@
 
 static const struct rpdf_font F_BODY = {8.5, false, false}, F_SMALL = {7.0, false, false},
                               F_LABEL = {8.5, true, false}, F_NOTE = {7.5, false, true};
-
-bool report_paper_parse(const char *text, enum report_paper *out)
-{
-    if (text && !strcasecmp(text, "a4"))
-        *out = REPORT_PAPER_A4;
-    else if (text && !strcasecmp(text, "letter"))
-        *out = REPORT_PAPER_LETTER;
-    else
-        return false;
-    return true;
-}
 
 /* The report as it is being drawn. */
 struct ctx {

@@ -10,9 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "station/export/report.h"
 #include "station/export/session_doc.h"
+
+/* Here, not in report.c: the commands parse --paper without loading the PDF (station/window.h). */
+bool report_paper_parse(const char *text, enum report_paper *out)
+{
+    if (text && !strcasecmp(text, "a4"))
+        *out = REPORT_PAPER_A4;
+    else if (text && !strcasecmp(text, "letter"))
+        *out = REPORT_PAPER_LETTER;
+    else
+        return false;
+    return true;
+}
 
 int report_age_years(const char *birth, int64_t at)
 {

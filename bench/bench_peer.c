@@ -219,9 +219,9 @@ static struct result run_station_n(double rate, double seconds, int nch, const c
 
 /* What a run costs before and after its samples, as CPU seconds of one process (NAN when it failed):
  * the station stopped at once by --exit-after-s (process start, database, protocol, the device probed
- * and opened, the session begun and ended), `station --help` (the process start alone: the dynamic
- * linker binding the ~80 shared libraries behind SDL, Pango and cairo), and the peer asked for no
- * seconds of capture (Python, pyserial, the port, the board's reset, the end of the capture).
+ * and opened, the session begun and ended), `station --help` (the process start alone: exec and the
+ * dynamic linker binding the program's 8 shared libraries; libpq and the window's ~70 are loaded only
+ * when used, station/sync/pq.h and station/window.h), and the peer asked for no seconds of capture (Python, pyserial, the port, the board's reset, the end of the capture).
  * For the station's run, parts (ms, NAN where unknown) gets where it went, from the CPU marks the run
  * writes (common/cpu_mark.h) and its total: */
 enum fixed_part {
@@ -419,7 +419,7 @@ int main(int argc, char **argv)
               fs, nfs, "", -1, bench_quantile(fp, nfp, 0.5) / bench_quantile(fs, nfs, 0.5));
     for (int k = 0; k < FIXED_PARTS; k++) /* each part's own median: they add up to about the total's */
         bench_row("peer", part_names[k], "ms", fpart[k], nfpart[k], "", -1, NAN);
-    bench_row("peer", "the process start alone (station --help: ~80 shared libraries bound)", "ms", fh, nfh, "", -1,
+    bench_row("peer", "the process start alone (station --help: 8 shared libraries bound)", "ms", fh, nfh, "", -1,
               NAN);
     bench_row("peer", "a plain command (station sessions, the bench's database)", "ms", fl, nfl, "", -1, NAN);
     bench_row("peer", "peer fixed cost of a run (Python, pyserial, port, capture ended)", "ms", fp, nfp, "", -1, NAN);

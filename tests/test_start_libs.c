@@ -5,7 +5,8 @@
  * window or report. Neither is mapped at the start (neither directly nor through another library); a
  * computer without them runs every other command, and the commands that need them say in one line
  * what to install. The sync through the loaded libpq is test_sync's and test_sync_faults' (a real
- * PostgreSQL); a window (Xvfb) and a PDF through the loaded module, test_cli's demos.
+ * PostgreSQL); the test screen (Xvfb) and a PDF through the loaded module, test_cli's demos; the home
+ * through it, here.
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -55,6 +56,24 @@ static void test_without_the_window_module(void)
     r = run_cmd(NULL, sessions, missing);
     CHECK_INT(r.status, 0);
     CHECK(strstr(r.out, "1 session(s)") != NULL);
+    run_free(&r);
+    /* the home: through the module, a window (offscreen) and its picture; without it, one line */
+    char png[512];
+    check_tmppath(png, sizeof png, "home.png");
+    char *gui[] = {"station", "gui", "--exit-after-s", "0.5", "--screenshot", png, "--db", db, NULL};
+    const char *offscreen[] = {"SDL_VIDEODRIVER=offscreen", NULL};
+    r = run_cmd(NULL, gui, offscreen);
+    CHECK_INT(r.status, 0);
+    run_free(&r);
+    size_t n = 0;
+    char *pic = check_read_file(png, &n);
+    CHECK(pic && n > 1000 && !memcmp(pic, "\x89PNG", 4));
+    free(pic);
+    const char *offscreen_missing[] = {"SDL_VIDEODRIVER=offscreen", missing[0], NULL};
+    r = run_cmd(NULL, gui, offscreen_missing);
+    CHECK_INT(r.status, 1);
+    CHECK_INT(count_lines(r.err), 1);
+    CHECK(strstr(r.err, "window and PDF report cannot be loaded") != NULL);
     run_free(&r);
 }
 

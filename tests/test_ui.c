@@ -886,10 +886,12 @@ static void test_steady_frames_allocate_nothing(void)
     REQUIRE(ui);
     struct ui_model m;
     full_model(&m);
-    /* Warm up: the first frames render every label and every digit glyph once. */
+    /* Warm up: the first frames render every label and every digit glyph once (the time axis's labels
+     * too, over the seconds the steady frames show: the frame that first shows one grows SDL's buffer
+     * of drawing commands). */
     for (int i = 0; i < 12; i++) {
         m.live.force_n = 100.0 + i * 11.1;
-        m.live.t_now_s = 10.0 + i * 0.1;
+        m.live.t_now_s = 10.0 + i * 0.2;
         m.session.state_remaining_s = 5.0 - i * 0.1;
         m.devices[0].dropped = (uint64_t)i * 1234567u; /* every digit once */
         frame(ui, &m);
@@ -1721,12 +1723,91 @@ static void stream(struct ui_trace *tr, int n, double step)
         ui_trace_push(tr, t + i * 0.001, f + i * step + 3.0 * sin(i * 0.7));
 }
 
+/* Four channels streaming at 1 kHz into the rolling view's traces: the samples up to now on every
+ * channel whose cable is not pulled, each a push of its own with a ripple. */
+#define ROLL_CAP 24000
+static double roll_t[4][ROLL_CAP], roll_f[4][ROLL_CAP];
+static struct ui_trace roll_tr[4];
+
+static void roll_stream(double now, const bool pulled[4], double gain)
+{
+    for (int c = 0; c < 4; c++) {
+        double t, f;
+        ui_trace_get(&roll_tr[c], roll_tr[c].n - 1, &t, &f);
+        long i = lround(t * 1000.0) + 1;
+        if (pulled[c])
+            continue;
+        for (; i * 0.001 <= now - 0.002; i++) { /* (the newest sample 2 ms old, as a reader hands them over) */
+            double ts = i * 0.001, ph = fmod(ts + c * 1.7, 6.0);
+            double push = ph < 0.5 ? ph / 0.5 : ph < 3.0 ? 1.0 : ph < 3.4 ? 1.0 - (ph - 3.0) / 0.4 : 0.0;
+            ui_trace_push(&roll_tr[c], ts, gain * (2.0 + push * (230.0 - 35.0 * c)) + 4.0 * sin(ts * 300.0 + c));
+        }
+    }
+}
+
+/*
+ * The rolling view scrolled (drawn by its new columns onto the ring of columns it keeps) against frames
+ * drawn from scratch: four channels streaming at 1 kHz for a few seconds of frames, two of them in traces
+ * that hold just the 10 s shown (their first columns change as they drop their oldest points), a cable
+ * pulled and plugged back (a stalled curve, then a new line), a sample that comes late, after its
+ * channel's columns were taken as final (the ring is drawn whole again), a rescale of the force axis, a
+ * change of the active channel and a resize.
+ */
+static void rolling_frames_equal_scratch(void)
+{
+    struct ui *ui = open_ui_lazy(UI_LAYOUT_ONE_WINDOW, 1600, 900, true);
+    REQUIRE(ui);
+    struct ui_model m;
+    full_model(&m);
+    const double t0 = 1000.0;
+    bool pulled[4] = {false, false, false, false};
+    for (int c = 0; c < 4; c++) {
+        ui_trace_init(&roll_tr[c], roll_t[c], roll_f[c], c < 2 ? 10001 : ROLL_CAP);
+        ui_trace_push(&roll_tr[c], t0 - 12.0, 2.0);
+        m.live.curves[c].trace = &roll_tr[c];
+        snprintf(m.live.curves[c].label, sizeof m.live.curves[c].label, "Pad %d", c + 1);
+    }
+    m.live.n_curves = 4;
+    m.live.active = 1;
+    m.live.t_now_s = t0;
+    roll_stream(t0, pulled, 1.0);
+    frame(ui, &m);
+    double gain = 1.0;
+    for (int k = 1; k <= 150; k++) {
+        m.live.t_now_s = t0 + k / 60.0 + (k >= 40 ? 0.05 : 0.0); /* (a frame 50 ms late) */
+        pulled[2] = k >= 50 && k < 110; /* a second without samples on channel 3 */
+        if (k == 90) { /* channel 4 stalled 0.6 s, then a sample from 0.1 s after its newest comes in */
+            double t, f;
+            ui_trace_get(&roll_tr[3], roll_tr[3].n - 1, &t, &f);
+            ui_trace_push(&roll_tr[3], t + 0.1, f + 50.0);
+        }
+        pulled[3] = k >= 54 && k < 90;
+        if (k == 120)
+            gain = 2.5; /* above the force axis: it rescales */
+        if (k == 135)
+            m.live.active = 0;
+        if (k == 140) {
+            struct st_err err;
+            CHECK_OK(ui_window_resize(ui, UI_VIEW_THERAPIST, 1280, 720, &err), &err);
+        }
+        roll_stream(m.live.t_now_s, pulled, gain);
+        double t, f;
+        ui_trace_get(&roll_tr[m.live.active], roll_tr[m.live.active].n - 1, &t, &f);
+        m.live.force_n = f;
+        frame_when_due(ui, &m);
+        if (k == 1 || k == 45 || k == 80 || k == 89 || k == 91 || k == 115 || k == 121 || k == 136 || k == 141 ||
+            k == 150)
+            same_as_whole(ui, &m, true);
+    }
+    ui_close(ui);
+}
+
 /*
  * The caches (the curve panel's layers and the rep drawn a column at a time, the views redrawn in
  * parts, the window presented in rectangles) against frames drawn from scratch, pixel for pixel: while a
  * rep streams in from before its onset (the onset not known, then known), after the force axis rescales,
  * after a resize and after a decision (the rep replaced by the engine's own trace, the table and the
- * balance changed), and in the rolling view.
+ * balance changed), and in the rolling view (rolling_frames_equal_scratch: scrolled).
  */
 static void test_cached_frames_equal_scratch(void)
 {
@@ -1820,6 +1901,7 @@ static void test_cached_frames_equal_scratch(void)
     }
     same_as_whole(ui, &m, true);
     ui_close(ui);
+    rolling_frames_equal_scratch();
 }
 
 /*

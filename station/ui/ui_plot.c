@@ -18,8 +18,9 @@
  * the rectangle the open column, the dot and the new columns cover, with them drawn over it. SDL draws a
  * polyline segment by segment, each from its first pixel, so a line drawn in pieces that share their
  * joints is the same pixels as the line drawn at once: the cached frame equals a frame drawn from
- * scratch, pixel for pixel (tests/test_ui.c). The rolling view moves its axes with the clock and draws
- * its layers whole every frame. All positions are the panel's own, so that mapping is exact under any
+ * scratch, pixel for pixel (tests/test_ui.c). The rolling view's time axis moves with the clock: its
+ * plot is kept as a ring of whole pixel columns that a frame shifts and extends by the new ones (the
+ * rolling view's section below). All positions are the panel's own, so that mapping is exact under any
  * translation (the view draws the layers with its viewport at the panel).
  */
 #include <math.h>
@@ -33,14 +34,42 @@
 #define UI_PLOT_MAX_TICKS 40 /* tick loops stop here whatever the numbers */
 #define UI_RGB_PLOT 0x1a2029u /* the plot's background */
 
+/* The rolling view's time axis is counted in whole pixel columns (roll): column c holds the times
+ * [te + (c - e - 0.5) dt, te + (c - e + 0.5) dt), the same columns at every frame, so a frame drawn
+ * from scratch at a right edge k is the frame before it shifted by whole columns plus its new columns
+ * (ui_plot_draw). The epoch (te, column e) is a multiple of UI_PLOT_EPOCH columns, so the division
+ * stays exact on any clock; base is the column drawn at plot.x, from and cut bound the points taken. */
 struct axes {
     SDL_Rect plot;
     double t0, t1, y0, y1;
+    bool roll;
+    double te, dt;
+    int64_t e, base, from, cut;
 };
+
+#define UI_PLOT_MARGIN 4         /* columns: farther than a pen reaches beside a vertex (roll_update) */
+#define UI_PLOT_EPOCH 16777216.0 /* 2^24 columns: 32 hours of a 10 s window 1,400 columns wide */
+#define UI_PLOT_COL_MAX 0x1p40   /* a point this many columns off is as good as any further */
+
+/* The column time t falls in on a rolling axis (t - te rounded to whole columns, half up). */
+static int64_t col_of(const struct axes *a, double t)
+{
+    double r = floor((t - a->te) / a->dt + 0.5);
+    if (!(r > -UI_PLOT_COL_MAX)) /* (NAN too: a zero-width column) */
+        r = -UI_PLOT_COL_MAX;
+    if (r > UI_PLOT_COL_MAX)
+        r = UI_PLOT_COL_MAX;
+    return a->e + (int64_t)r;
+}
 
 /* (Rounded from the plot's corner, so the same point lands on the same pixel wherever the panel is.) */
 static float map_x(const struct axes *a, double t)
 {
+    if (a->roll) { /* far-off columns stay finite and near the plot, as below */
+        int64_t d = col_of(a, t) - a->base, w = a->plot.w;
+        d = d < -2 * w ? -2 * w : d > 3 * w ? 3 * w : d;
+        return (float)(a->plot.x + d);
+    }
     double fx = (t - a->t0) / (a->t1 - a->t0);
     /* Points far outside the window stay just outside it (the clip rectangle hides them). */
     fx = fx < -1.0 ? -1.0 : fx > 2.0 ? 2.0 : fx;
@@ -60,15 +89,16 @@ static float map_y(const struct axes *a, double f)
     return (float)(a->plot.y + lround(y));
 }
 
-/* Index of the first point with t >= t0 (n if none), by bisection over the time-ordered trace. */
-static size_t trace_lower(const struct ui_trace *tr, double t0)
+/* Index of the first point with t >= t0 - on a rolling axis ax (else NULL), the first in column
+ * ax->from or later - (n if none), by bisection over the time-ordered trace. */
+static size_t trace_lower(const struct ui_trace *tr, const struct axes *ax, double t0)
 {
     size_t lo = 0, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         double t, f;
         ui_trace_get(tr, mid, &t, &f);
-        if (t < t0)
+        if (ax && ax->roll ? col_of(ax, t) < ax->from : t < t0)
             lo = mid + 1;
         else
             hi = mid;
@@ -183,11 +213,17 @@ static void pen_begin(struct ui_pen *p, const struct ui_trace *tr, double off, c
     p->c.col = INT32_MIN;
     if (!tr || tr->n == 0 || tr->cap == 0)
         return;
-    size_t start = trace_lower(tr, ax->t0 + off);
+    size_t start = trace_lower(tr, ax, ax->t0 + off);
     p->start = p->next = start > 0 ? start - 1 : 0;
     ui_trace_get(tr, p->start, &p->start_t, &p->start_f);
     p->first = tr->first;
     p->n = tr->n;
+}
+
+/* Is time t (on the axis) past its right end: a later column than cut on a rolling axis, else after t1? */
+static bool past_end(const struct axes *a, double t)
+{
+    return a->roll ? col_of(a, t) > a->cut : t > a->t1 + 1e-9;
 }
 
 /* Draws the columns tr's points up to its newest finish (the open one stays open: pen_tail). */
@@ -205,7 +241,7 @@ static void pen_feed(struct ui_dc *dc, struct ui_pen *p, const struct axes *ax)
         double t, f;
         ui_trace_get(tr, i, &t, &f);
         double ta = t - p->off;
-        if (ta > ax->t1 + 1e-9) {
+        if (past_end(ax, ta)) {
             p->past = true;
             break;
         }
@@ -277,9 +313,9 @@ static bool pen_still(struct ui_pen *p, const struct ui_trace *tr, const struct 
     if (tr->n + dropped < p->n || tr->n + dropped - p->n >= cap || p->next < dropped || p->start < dropped)
         return false;
     if (p->n == 0)
-        return tr->n == 0 || (trace_lower(tr, ax->t0 + p->off) <= 1);
+        return tr->n == 0 || (trace_lower(tr, ax, ax->t0 + p->off) <= 1);
     double t, f;
-    size_t start = trace_lower(tr, ax->t0 + p->off);
+    size_t start = trace_lower(tr, ax, ax->t0 + p->off);
     start = start > 0 ? start - 1 : 0;
     if (start != p->start - dropped)
         return false;
@@ -323,7 +359,7 @@ static void trace_range(const struct ui_trace *tr, double off, double t0, double
 {
     if (!tr || tr->n == 0 || tr->cap == 0)
         return;
-    for (size_t i = trace_lower(tr, t0 + off); i < tr->n; i++) {
+    for (size_t i = trace_lower(tr, NULL, t0 + off); i < tr->n; i++) {
         double t, f;
         ui_trace_get(tr, i, &t, &f);
         if (t - off > t1)
@@ -394,7 +430,38 @@ struct geom {
     int lt, ct;      /* reference lines' and curves' thickness */
     uint32_t rgb;    /* the active curve's colour */
     int thr_y, best_y;
+    const char *time_title;
+    int time_w;      /* its width */
+    /* The rolling view: the clock (t_now), the right edge's column, and whether the view may be
+     * brought up to date by its new columns (false: a window too narrow or a clock too far for whole
+     * columns, drawn whole at every frame). */
+    double now;
+    int64_t k;
+    bool scroll;
+    int cpad; /* columns drawn beside those wanted: a line's longest segment and more (roll_columns) */
 };
+
+/* The rolling axis of g's plot (its width known) with now at its right edge, in whole columns. */
+static void roll_axes(struct geom *g, double now)
+{
+    struct axes *ax = &g->ax;
+    ax->roll = true;
+    ax->dt = g->window / (ax->plot.w > 1 ? ax->plot.w - 1 : 1);
+    double n = floor(now / (ax->dt * UI_PLOT_EPOCH));
+    /* A line's longest segment (a gap breaks it) within half the plot: columns far off are clamped
+     * (map_x), which moves pixels a scroll would not. */
+    g->scroll = g->window >= 4 * UI_PLOT_GAP_S && fabs(n) < 0x1p36;
+    ax->te = g->scroll ? n * (ax->dt * UI_PLOT_EPOCH) : now;
+    ax->e = g->scroll ? (int64_t)n * (int64_t)UI_PLOT_EPOCH : 0;
+    g->now = now;
+    g->k = col_of(ax, now);
+    ax->base = ax->from = g->k - (ax->plot.w - 1);
+    ax->cut = g->k;
+    ax->t1 = ax->te + (double)(g->k - ax->e) * ax->dt;
+    ax->t0 = ax->t1 - g->window;
+    double seg = ceil(UI_PLOT_GAP_S / ax->dt);
+    g->cpad = UI_PLOT_MARGIN + 3 + (seg < ax->plot.w ? (int)seg : ax->plot.w);
+}
 
 /* Computes g for a w x h panel; false when the plot has no room (only the panel and its title fit). */
 static bool plot_geom(struct ui_dc *dc, const struct ui_model *m, int w, int h, struct geom *g)
@@ -477,6 +544,10 @@ static bool plot_geom(struct ui_dc *dc, const struct ui_model *m, int w, int h, 
     g->rgb = ui_colour_rgb(UI_COL_CURVE0 + (nc > 0 ? ui_live_active(lv) : 0));
     g->thr_y = isfinite(lv->threshold_n) ? (int)map_y(&g->ax, lv->threshold_n) : -1;
     g->best_y = isfinite(lv->block_best_n) ? (int)map_y(&g->ax, lv->block_best_n) : -1;
+    g->time_title = g->rep_view ? "Time from onset (s)" : "Time (s)";
+    g->time_w = ui_text_width(dc, g->time_title, g->small, false, 0);
+    if (!g->rep_view)
+        roll_axes(g, t1);
     return g->ax.plot.w >= 20 && g->ax.plot.h >= 20;
 }
 
@@ -494,7 +565,57 @@ static int draw_frame(struct ui_dc *dc, const struct geom *g, int w, int h, bool
     return tw;
 }
 
-/* The still layer: everything but the moving curves, in the panel's coordinates (w x h). */
+/* The force axis's gridlines across the plot (under everything in it). */
+static void grid_lines(struct ui_dc *dc, const struct geom *g, const struct axes *ax)
+{
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && ax->y0 + k * g->step <= ax->y1 + g->step * 0.5; k++) {
+        double v = ax->y0 + k * g->step;
+        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, (int)map_y(ax, v), 1,
+                      fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
+    }
+}
+
+/* The onset threshold and block-best lines across the plot (clipped by the caller); ax may be g's
+ * plot moved (the rolling view's columns are drawn apart: roll_columns). */
+static void ref_lines(struct ui_dc *dc, const struct geom *g, const struct axes *ax)
+{
+    int dy = ax->plot.y - g->ax.plot.y, x1 = ax->plot.x + ax->plot.w - 1;
+    if (g->thr_y >= 0)
+        ui_draw_hline(dc, ax->plot.x, x1, g->thr_y + dy, g->lt, ui_colour_rgb(UI_COL_THRESHOLD));
+    if (g->best_y >= 0)
+        ui_draw_hline(dc, ax->plot.x, x1, g->best_y + dy, g->lt, ui_colour_rgb(UI_COL_BEST));
+}
+
+/* The time axis's ticks: each one's gridline (lines) and its label under the plot (labels), those the
+ * axis title leaves room for. On a rolling axis only the ticks in columns c0..c1. A tick is its index
+ * times the step, never a sum, so a tick falls in the same column at every frame. */
+static void time_ticks(struct ui_dc *dc, const struct geom *g, const struct axes *ax, bool lines, bool labels,
+                       int64_t c0, int64_t c1)
+{
+    float u = dc->u;
+    char buf[64];
+    double tstep = ui_nice_step(g->window, 6), t0 = ax->t0, t1 = ax->t1;
+    if (ax->roll) {
+        t0 = ax->te + (double)(c0 - 1 - ax->e) * ax->dt;
+        t1 = ax->te + (double)(c1 + 1 - ax->e) * ax->dt;
+    }
+    int lab_y = ax->plot.y + ax->plot.h + (int)(5 * u), limit = ax->plot.x + ax->plot.w - g->time_w - (int)(10 * u);
+    double first = ceil(t0 / tstep - 1e-9);
+    for (int k = 0; k < UI_PLOT_MAX_TICKS && (first + k) * tstep <= t1 + 1e-9; k++) {
+        double t = (first + k) * tstep;
+        if (ax->roll && (col_of(ax, t) < c0 || col_of(ax, t) > c1))
+            continue;
+        int x = (int)map_x(ax, t);
+        if (lines)
+            ui_draw_vline(dc, x, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_GRID);
+        int tw = labels ? ui_text_width(dc, fmt_tick(buf, sizeof buf, t, tstep), g->small, false, UI_TX_GLYPHS) : 0;
+        if (labels && x - tw / 2 >= g->pad / 2 && x + tw / 2 < limit)
+            ui_text_draw(dc, buf, x, lab_y, g->small, false, UI_RGB_MUTED, UI_TX_CENTER | UI_TX_GLYPHS);
+    }
+}
+
+/* The still layer: everything but the moving curves, in the panel's coordinates (w x h). The rolling
+ * view's plot and time labels move with the clock: its still layer holds neither (ui_plot_draw). */
 static void draw_still(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h)
 {
     const struct ui_live *lv = &m->live;
@@ -518,52 +639,36 @@ static void draw_still(struct ui_dc *dc, const struct ui_model *m, const struct 
         }
     }
 
-    /* Gridlines and tick labels (over the plot's background: draw_frame). */
+    /* Tick labels beside the plot, the time axis's title at the right end of the row under it. */
     for (int k = 0; k < UI_PLOT_MAX_TICKS && ax->y0 + k * g->step <= ax->y1 + g->step * 0.5; k++) {
         double v = ax->y0 + k * g->step;
-        int y = (int)map_y(ax, v);
-        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, y, 1, fabs(v) < 1e-9 ? UI_RGB_AXIS : UI_RGB_GRID);
-        ui_text_draw(dc, fmt_tick(buf, sizeof buf, v, g->step), ax->plot.x - (int)(8 * u), y, g->small, false,
-                     UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE | UI_TX_GLYPHS);
+        ui_text_draw(dc, fmt_tick(buf, sizeof buf, v, g->step), ax->plot.x - (int)(8 * u), (int)map_y(ax, v),
+                     g->small, false, UI_RGB_MUTED, UI_TX_RIGHT | UI_TX_MIDDLE | UI_TX_GLYPHS);
     }
-    double tstep = ui_nice_step(g->window, 6);
-    int lab_y = ax->plot.y + ax->plot.h + (int)(5 * u);
-    /* The axis title sits at the right end of the tick row; ticks that would touch it are skipped. */
-    int title_x = ax->plot.x + ax->plot.w;
-    int title_w = ui_text_draw(dc, g->rep_view ? "Time from onset (s)" : "Time (s)", title_x, lab_y, g->small, false,
-                               UI_RGB_MUTED, UI_TX_RIGHT);
-    double tfirst = ceil(ax->t0 / tstep - 1e-9) * tstep;
-    for (int k = 0; k < UI_PLOT_MAX_TICKS && tfirst + k * tstep <= ax->t1 + 1e-9; k++) {
-        double t = tfirst + k * tstep;
-        int x = (int)map_x(ax, t);
-        ui_draw_vline(dc, x, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_GRID);
-        int tw = ui_text_width(dc, fmt_tick(buf, sizeof buf, t, tstep), g->small, false, UI_TX_GLYPHS);
-        if (x - tw / 2 >= g->pad / 2 && x + tw / 2 < title_x - title_w - (int)(10 * u))
-            ui_text_draw(dc, buf, x, lab_y, g->small, false, UI_RGB_MUTED, UI_TX_CENTER | UI_TX_GLYPHS);
-    }
-    ui_draw_vline(dc, ax->plot.x, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
+    ui_text_draw(dc, g->time_title, ax->plot.x + ax->plot.w,
+                 ax->plot.y + ax->plot.h + (int)(5 * u), g->small, false, UI_RGB_MUTED, UI_TX_RIGHT);
+    if (!g->rep_view)
+        return;
 
-    /* Reference lines, the band, the hold window and the earlier reps, clipped to the plot. */
+    /* Gridlines (over the plot's background: draw_frame), the axis, then clipped to the plot the
+     * reference lines, the target band and the hold window under everything, the earlier reps faint. */
+    grid_lines(dc, g, ax);
+    time_ticks(dc, g, ax, true, true, 0, 0);
+    ui_draw_vline(dc, ax->plot.x, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
     SDL_RenderSetClipRect(dc->ren, &ax->plot);
-    if (g->thr_y >= 0)
-        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, g->thr_y, g->lt, ui_colour_rgb(UI_COL_THRESHOLD));
-    if (g->best_y >= 0)
-        ui_draw_hline(dc, ax->plot.x, ax->plot.x + ax->plot.w - 1, g->best_y, g->lt, ui_colour_rgb(UI_COL_BEST));
-    if (g->rep_view) {
-        /* The target band and the hold window under everything, the earlier reps faint, then this rep. */
-        if (isfinite(lv->band_lo_n) && isfinite(lv->band_hi_n) && lv->band_hi_n > lv->band_lo_n) {
-            int ya = (int)map_y(ax, lv->band_hi_n), yb = (int)map_y(ax, lv->band_lo_n);
-            ui_draw_fill_alpha(dc, ax->plot.x, ya, ax->plot.w, yb - ya + 1, ui_colour_rgb(UI_COL_TARGET), 48);
-        }
-        if (isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600) {
-            int xa = (int)map_x(ax, 0.0), xb = (int)map_x(ax, lv->hold_s);
-            ui_draw_fill_alpha(dc, xa, ax->plot.y, xb - xa + 1, ax->plot.h, 0xffffff, 16);
-            ui_draw_vline(dc, xa, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
-            ui_draw_vline(dc, xb, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
-        }
-        for (int i = 0; i < lv->n_earlier && i < UI_MAX_REPS; i++)
-            draw_trace(dc, lv->earlier[i], 0.0, ax, faint(g->rgb), g->ct);
+    ref_lines(dc, g, ax);
+    if (isfinite(lv->band_lo_n) && isfinite(lv->band_hi_n) && lv->band_hi_n > lv->band_lo_n) {
+        int ya = (int)map_y(ax, lv->band_hi_n), yb = (int)map_y(ax, lv->band_lo_n);
+        ui_draw_fill_alpha(dc, ax->plot.x, ya, ax->plot.w, yb - ya + 1, ui_colour_rgb(UI_COL_TARGET), 48);
     }
+    if (isfinite(lv->hold_s) && lv->hold_s > 0 && lv->hold_s < 600) {
+        int xa = (int)map_x(ax, 0.0), xb = (int)map_x(ax, lv->hold_s);
+        ui_draw_fill_alpha(dc, xa, ax->plot.y, xb - xa + 1, ax->plot.h, 0xffffff, 16);
+        ui_draw_vline(dc, xa, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
+        ui_draw_vline(dc, xb, ax->plot.y, ax->plot.y + ax->plot.h - 1, 1, UI_RGB_AXIS);
+    }
+    for (int i = 0; i < lv->n_earlier && i < UI_MAX_REPS; i++)
+        draw_trace(dc, lv->earlier[i], 0.0, ax, faint(g->rgb), g->ct);
     SDL_RenderSetClipRect(dc->ren, NULL);
 }
 
@@ -610,7 +715,7 @@ static SDL_Rect dot_box(struct ui_dc *dc, const struct ui_live *lv, const struct
     double t, f;
     ui_trace_get(tr, tr->n - 1, &t, &f);
     t -= g->off;
-    if (t < g->ax.t0 || t > g->ax.t1 + 1e-9)
+    if ((g->ax.roll ? col_of(&g->ax, t) < g->ax.base : t < g->ax.t0) || past_end(&g->ax, t))
         return (SDL_Rect){0, 0, 0, 0};
     *cx = (int)map_x(&g->ax, t);
     *cy = (int)map_y(&g->ax, f);
@@ -628,8 +733,8 @@ static void plot_key(struct ui_dc *dc, const struct ui_model *m, const struct ge
     k->h = h;
     k->u = dc->u;
     k->rep_view = g->rep_view;
-    k->t0 = g->ax.t0;
-    k->t1 = g->ax.t1;
+    k->t0 = g->rep_view ? g->ax.t0 : 0.0; /* (the rolling view's clock moves its ring only) */
+    k->t1 = g->rep_view ? g->ax.t1 : 0.0;
     k->y0 = g->ax.y0;
     k->y1 = g->ax.y1;
     k->threshold_n = lv->threshold_n;
@@ -639,8 +744,10 @@ static void plot_key(struct ui_dc *dc, const struct ui_model *m, const struct ge
     k->hold_s = lv->hold_s;
     k->n_curves = ui_live_curves(lv);
     k->active = ui_live_active(lv);
-    for (int c = 0; c < k->n_curves; c++)
+    for (int c = 0; c < k->n_curves; c++) {
         memcpy(k->labels[c], lv->curves[c].label, sizeof k->labels[c]);
+        k->curves[c] = g->rep_view ? NULL : lv->curves[c].trace;
+    }
     for (int i = 0; g->rep_view && i < lv->n_earlier && i < UI_MAX_REPS; i++)
         k->earlier[i] = ui_trace_sig_of(lv->earlier[i]);
 }
@@ -662,6 +769,8 @@ void ui_plot_free(struct ui_viewport *vp)
         SDL_DestroyTexture(pc->still);
     if (pc->drawn)
         SDL_DestroyTexture(pc->drawn);
+    if (pc->cols)
+        SDL_DestroyTexture(pc->cols);
     memset(pc, 0, sizeof *pc);
 }
 
@@ -703,22 +812,31 @@ static SDL_Rect curve_box(const struct ui_pen *p, const struct axes *ax)
  * view held the last frame: drawn is left as it was and ui_plot_draw draws the rep straight into the
  * view over still, where it was and where it goes - copying the whole panel twice a frame for a curve
  * a fifth of its width cost more than the rest of the frame. */
+/* Redraws the still layer when what it shows changed (the drawn layer is then to be drawn anew, the
+ * rolling view's ring too); returns whether it was kept. Leaves dc drawing into the layers. */
+static bool still_update(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h)
+{
+    struct ui_plot_cache *pc = &dc->vp->layers;
+    struct ui_plot_key key;
+    plot_key(dc, m, g, w, h, &key);
+    dc->layer = 1;
+    if (pc->still_ok && memcmp(&key, &pc->key, sizeof key) == 0)
+        return true;
+    SDL_SetRenderTarget(dc->ren, pc->still);
+    draw_still(dc, m, g, w, h);
+    pc->key = key;
+    pc->still_ok = true;
+    pc->drawn_ok = pc->roll_ok = false;
+    return false;
+}
+
 static enum update layers_update(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, int w, int h,
                                  bool whole)
 {
     struct ui_plot_cache *pc = &dc->vp->layers;
     const struct ui_live *lv = &m->live;
-    struct ui_plot_key key;
-    plot_key(dc, m, g, w, h, &key);
-    dc->layer = 1;
-    bool still_kept = pc->still_ok && memcmp(&key, &pc->key, sizeof key) == 0;
-    if (!still_kept) {
-        SDL_SetRenderTarget(dc->ren, pc->still);
-        draw_still(dc, m, g, w, h);
-        pc->key = key;
-        pc->still_ok = true;
-        pc->drawn_ok = false;
-    }
+    bool still_kept = still_update(dc, m, g, w, h);
+    pc->roll_ok = false; /* (drawn holds the rep view) */
     bool more = pc->drawn_ok && g->rep_view && pc->drawn_off == g->off && pc->pen.rgb == g->rgb &&
                 pen_still(&pc->pen, lv->rep, &g->ax);
     if (!more && !whole && still_kept && g->rep_view && pc->curve_ok && !isfinite(lv->rep_onset_s)) {
@@ -731,30 +849,18 @@ static enum update layers_update(struct ui_dc *dc, const struct ui_model *m, con
     pc->pen.damage = (SDL_Rect){0, 0, 0, 0};
     if (!more) {
         SDL_RenderCopy(dc->ren, pc->still, NULL, NULL);
-        SDL_RenderSetClipRect(dc->ren, &g->ax.plot);
-        if (g->rep_view) {
-            pen_begin(&pc->pen, lv->rep, g->off, &g->ax, g->rgb, g->ct + 1);
-            pc->drawn_off = g->off;
-        } else {
-            int nc = ui_live_curves(lv), active = ui_live_active(lv);
-            for (int c = 0; c < nc; c++)
-                if (c != active)
-                    draw_trace(dc, lv->curves[c].trace, 0.0, &g->ax, ui_colour_rgb(UI_COL_CURVE0 + c), g->ct);
-            if (nc > 0)
-                draw_trace(dc, lv->curves[active].trace, 0.0, &g->ax, g->rgb, g->ct + 1);
-            pen_begin(&pc->pen, NULL, 0.0, &g->ax, g->rgb, g->ct + 1); /* nothing moves on its own */
-        }
-    } else {
-        SDL_RenderSetClipRect(dc->ren, &g->ax.plot);
+        pen_begin(&pc->pen, lv->rep, g->off, &g->ax, g->rgb, g->ct + 1);
+        pc->drawn_off = g->off;
     }
+    SDL_RenderSetClipRect(dc->ren, &g->ax.plot);
     pen_feed(dc, &pc->pen, &g->ax);
     SDL_RenderSetClipRect(dc->ren, NULL);
-    pc->drawn_ok = g->rep_view; /* the rolling view's curves move with the clock: drawn anew each time */
+    pc->drawn_ok = true;
     SDL_SetRenderTarget(dc->ren, dc->vp->target);
     dc->layer = 0;
-    /* What of drawn differs from still, as far as the view shows it (the whole plot in the rolling view). */
+    /* What of drawn differs from still, as far as the view shows it. */
     if (!more)
-        pc->curve = g->rep_view ? pc->pen.damage : g->ax.plot;
+        pc->curve = pc->pen.damage;
     else
         rect_add(&pc->curve, pc->pen.damage);
     return more ? DRAWN_MORE : DRAWN_ANEW;
@@ -786,6 +892,223 @@ static SDL_Rect slide(struct ui_dc *dc, const struct ui_model *m, const struct g
     return dirty;
 }
 
+/* ---- the rolling view: a ring of columns ------------------------------------------------------ */
+
+/*
+ * The rolling view's plot is kept in the drawn layer as a ring of its columns: absolute column c (struct
+ * axes) at plot.x + c modulo the plot's width. A frame draws into it only the columns that are new or
+ * not final yet, and the view gets the ring in two pieces that put column k at the right edge: a 10 s
+ * window moves one or two columns a frame at 60 frames a second, where drawing the plot whole took
+ * 4-5 ms a frame (4 channels at 1 kHz, 1600 x 900, software renderer). A frame from scratch is the same
+ * ring drawn whole, so the two are the same pixels when each column is as a whole frame would draw it:
+ * - a column's pixels are its background, the gridlines and reference lines across it and the curves'
+ *   pieces that reach into it, drawn in the order of a whole frame from the points within
+ *   UI_PLOT_MARGIN columns of it on either side (a pen reaches at most 2 columns beside a vertex), the
+ *   curves unclipped (roll_columns says why);
+ * - a column is final once no point still to come can land within the margin: points come in time
+ *   order, so that is once the newest point (or the clock less UI_PLOT_GAP_S, after which a late point
+ *   starts a new line) has moved the margin past it; the next frame checks that the points that came
+ *   did not land there after all (then it draws the ring whole);
+ * - a trace that drops its oldest points changes its first columns (a whole frame starts its line
+ *   there): they are drawn again, from where its line began to where it begins now;
+ * - the y axis's line is drawn over the curves at the plot's left edge, so the ring never holds it.
+ */
+
+/* The curves, the active one last and thicker, from column ax->from to ax->cut. */
+static void roll_curves(struct ui_dc *dc, const struct ui_live *lv, const struct geom *g, const struct axes *ax)
+{
+    int nc = ui_live_curves(lv), active = ui_live_active(lv);
+    for (int c = 0; c < nc; c++)
+        if (c != active)
+            draw_trace(dc, lv->curves[c].trace, 0.0, ax, ui_colour_rgb(UI_COL_CURVE0 + c), g->ct);
+    if (nc > 0)
+        draw_trace(dc, lv->curves[active].trace, 0.0, ax, g->rgb, g->ct + 1);
+}
+
+/* Draws columns c0..c1 (absolute, at most the plot's width) into the ring (the drawn layer). They are
+ * drawn on a layer of their own (cols: the plot's height, g->cpad columns wider on each side, more than
+ * a line's longest segment reaches) in the order of a whole frame, the backgrounds and lines clipped to
+ * them and the curves not clipped at all, then copied to their places in the ring. SDL's software
+ * renderer cuts a line at the clip rectangle and draws the piece from where it was cut, which moves
+ * pixels: the curves drawn clipped to the new columns differed from a whole frame at their left edge,
+ * one pixel here and there. Leaves the ring the render target. */
+static void roll_columns(struct ui_dc *dc, const struct ui_live *lv, const struct geom *g, int64_t c0, int64_t c1)
+{
+    struct ui_plot_cache *pc = &dc->vp->layers;
+    int64_t w = g->ax.plot.w;
+    int n = (int)(c1 - c0 + 1);
+    struct axes ax = g->ax;
+    ax.plot = (SDL_Rect){0, 0, (int)w + 2 * g->cpad, g->ax.plot.h};
+    ax.base = c0 - g->cpad;
+    ax.from = c0 - UI_PLOT_MARGIN;
+    ax.cut = c1 + UI_PLOT_MARGIN < g->k ? c1 + UI_PLOT_MARGIN : g->k;
+    SDL_SetRenderTarget(dc->ren, pc->cols);
+    SDL_Rect clip = {g->cpad, 0, n, ax.plot.h};
+    SDL_RenderSetClipRect(dc->ren, &clip);
+    ui_draw_fill(dc, clip.x, clip.y, clip.w, clip.h, UI_RGB_PLOT);
+    grid_lines(dc, g, &ax);
+    time_ticks(dc, g, &ax, true, false, c0, c1);
+    ref_lines(dc, g, &ax);
+    SDL_RenderSetClipRect(dc->ren, NULL);
+    roll_curves(dc, lv, g, &ax);
+    SDL_SetRenderTarget(dc->ren, pc->drawn);
+    const SDL_Rect *p = &g->ax.plot;
+    int pos = (int)((c0 % w + w) % w), first = n < p->w - pos ? n : p->w - pos;
+    SDL_RenderCopy(dc->ren, pc->cols, &(SDL_Rect){g->cpad, 0, first, p->h}, &(SDL_Rect){p->x + pos, p->y, first, p->h});
+    if (first < n)
+        SDL_RenderCopy(dc->ren, pc->cols, &(SDL_Rect){g->cpad + first, 0, n - first, p->h},
+                       &(SDL_Rect){p->x, p->y, n - first, p->h});
+}
+
+/* The first column the points tr took since it was s can change (INT64_MAX: none came); INT64_MIN
+ * when tr did not only grow at its end (cleared, replaced, or more came than it holds). */
+static int64_t roll_changed(const struct ui_trace_sig *s, const struct ui_trace *tr, const struct axes *ax)
+{
+    struct ui_trace_sig now = ui_trace_sig_of(tr);
+    if (now.tr != s->tr || now.n == 0)
+        return now.tr == s->tr && s->n == 0 ? INT64_MAX : INT64_MIN;
+    double t, f;
+    if (s->n == 0) {
+        ui_trace_get(tr, 0, &t, &f);
+        return col_of(ax, t) - UI_PLOT_MARGIN;
+    }
+    size_t cap = tr->cap, dropped = (tr->first + cap - s->first) % cap;
+    if (tr->n + dropped < s->n || tr->n + dropped - s->n >= cap || s->n - 1 < dropped)
+        return INT64_MIN;
+    ui_trace_get(tr, s->n - 1 - dropped, &t, &f);
+    if (t != s->t || f != s->f)
+        return INT64_MIN;
+    if (tr->n + dropped == s->n)
+        return INT64_MAX;
+    ui_trace_get(tr, s->n - dropped, &t, &f); /* the first new point: a new line after a gap */
+    return col_of(ax, t - s->t > UI_PLOT_GAP_S ? t : s->t) - UI_PLOT_MARGIN;
+}
+
+/* Brings the ring (the render target) up to date for g: the columns not final at the last frame and
+ * the new ones, or all of them when it cannot be trusted (kept: the still layer and so the axes were). */
+static void roll_update(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, bool kept)
+{
+    struct ui_plot_cache *pc = &dc->vp->layers;
+    const struct ui_live *lv = &m->live;
+    const struct axes *ax = &g->ax;
+    int nc = ui_live_curves(lv);
+    int64_t k = g->k, a0 = ax->base, w = ax->plot.w;
+    bool anew = !kept || !pc->roll_ok || !g->scroll || pc->roll_dt != ax->dt || pc->roll_te != ax->te ||
+                pc->roll_e != ax->e || k < pc->roll_k || k - pc->roll_k >= w;
+    /* Per curve, the columns to draw again where it lost its oldest points (zone; lo > hi: none), and
+     * the last final column. */
+    int64_t zone[UI_MAX_CURVES][2], settled = k - UI_PLOT_MARGIN;
+    double soon = g->now - UI_PLOT_GAP_S; /* a point still to come is no older (else: draw whole) */
+    for (int c = 0; c < nc; c++) {
+        const struct ui_trace *tr = lv->curves[c].trace;
+        if (!anew && roll_changed(&pc->roll_sig[c], tr, ax) <= pc->roll_settled)
+            anew = true;
+        pc->roll_sig[c] = ui_trace_sig_of(tr);
+        double newest = trace_newest(tr), oldest = NAN, f;
+        zone[c][0] = 0;
+        zone[c][1] = -1;
+        if (isfinite(newest)) {
+            ui_trace_get(tr, 0, &oldest, &f);
+            if (oldest != pc->roll_oldest[c]) { /* (where its line began, and where it begins now) */
+                zone[c][0] = col_of(ax, isfinite(pc->roll_oldest[c]) ? pc->roll_oldest[c] : oldest) - UI_PLOT_MARGIN;
+                zone[c][1] = col_of(ax, oldest) + UI_PLOT_MARGIN;
+            }
+        }
+        pc->roll_oldest[c] = oldest;
+        int64_t next = isfinite(newest) && !(soon - newest > UI_PLOT_GAP_S) ? col_of(ax, newest) : col_of(ax, soon);
+        settled = next - UI_PLOT_MARGIN - 1 < settled ? next - UI_PLOT_MARGIN - 1 : settled;
+    }
+    int64_t from = anew || pc->roll_settled < a0 ? a0 : pc->roll_settled + 1;
+    roll_columns(dc, lv, g, from, k);
+    for (int c = 0; c < nc; c++) {
+        int64_t lo = zone[c][0] > a0 ? zone[c][0] : a0, hi = zone[c][1] < from - 1 ? zone[c][1] : from - 1;
+        if (lo <= hi)
+            roll_columns(dc, lv, g, lo, hi);
+    }
+    pc->roll_ok = g->scroll;
+    pc->roll_dt = ax->dt;
+    pc->roll_te = ax->te;
+    pc->roll_e = ax->e;
+    pc->roll_k = k;
+    pc->roll_settled = settled;
+}
+
+/* The rolling view into the view (box: the panel's place, the viewport while it draws): the still layer
+ * (whole, or under the time labels only when the view holds the last frame), the ring with column k at
+ * the right edge, the time labels, the y axis's line, the dot and the lines' labels; returns what it
+ * changed (panel pixels). */
+static SDL_Rect roll_draw(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, SDL_Rect box, bool whole)
+{
+    struct ui_plot_cache *pc = &dc->vp->layers;
+    int w = box.w, h = box.h;
+    bool kept = still_update(dc, m, g, w, h);
+    int cw = g->ax.plot.w + 2 * g->cpad;
+    if (!pc->cols || pc->cols_w != cw || pc->cols_h != g->ax.plot.h) {
+        pc->cols = layer(dc->ren, dc->win->format, pc->cols, cw, g->ax.plot.h);
+        pc->cols_w = cw;
+        pc->cols_h = g->ax.plot.h;
+    }
+    if (pc->cols)
+        roll_update(dc, m, g, kept);
+    else
+        pc->roll_ok = false; /* (out of memory: the ring is left as it was) */
+    pc->drawn_ok = false; /* (drawn holds the ring, not the rep view) */
+    SDL_SetRenderTarget(dc->ren, dc->vp->target); /* (which resets the viewport) */
+    SDL_RenderSetViewport(dc->ren, &box);
+    dc->layer = 0;
+    const SDL_Rect *p = &g->ax.plot;
+    whole = whole || !kept;
+    SDL_Rect strip = {0, p->y + p->h, p->x + p->w - g->time_w, h - (p->y + p->h)}, all = {0, 0, w, h};
+    SDL_RenderCopy(dc->ren, pc->still, whole ? NULL : &strip, whole ? NULL : &strip);
+    int pos = (int)((g->ax.base % p->w + p->w) % p->w);
+    SDL_RenderCopy(dc->ren, pc->drawn, &(SDL_Rect){p->x + pos, p->y, p->w - pos, p->h},
+                   &(SDL_Rect){p->x, p->y, p->w - pos, p->h});
+    if (pos > 0)
+        SDL_RenderCopy(dc->ren, pc->drawn, &(SDL_Rect){p->x, p->y, pos, p->h},
+                       &(SDL_Rect){p->x + p->w - pos, p->y, pos, p->h});
+    /* The time labels take the panel's texts (dc->layer 1: the force axis's labels have their digits),
+     * which go to the still layer only when it is redrawn: a text copied onto another target than
+     * last time costs SDL's software renderer an allocation. */
+    dc->layer = 1;
+    time_ticks(dc, g, &g->ax, false, true, g->ax.base, g->k);
+    dc->layer = 0;
+    ui_draw_vline(dc, p->x, p->y, p->y + p->h - 1, 1, UI_RGB_AXIS);
+    int cx = 0, cy = 0;
+    SDL_Rect dot = dot_box(dc, &m->live, g, &cx, &cy), labels[2];
+    if (dot.w > 0) {
+        SDL_RenderSetClipRect(dc->ren, p);
+        ui_draw_disc(dc, cx, cy, (int)(5 * dc->u), g->rgb);
+        SDL_RenderSetClipRect(dc->ren, NULL);
+    }
+    line_labels(dc, &m->live, g, true, labels);
+    pc->curve = *p;
+    pc->over = (SDL_Rect){0, 0, 0, 0};
+    pc->curve_ok = true;
+    if (whole)
+        return all;
+    SDL_Rect dirty = *p;
+    rect_add(&dirty, strip);
+    for (int i = 0; i < 2; i++)
+        rect_add(&dirty, labels[i]);
+    return dirty;
+}
+
+/* What the view's plot maps (ui_plot_map). */
+static void plot_record(struct ui_viewport *vp, SDL_Rect box, const struct axes *ax)
+{
+    vp->have_plot = true;
+    vp->plot = (SDL_Rect){box.x + ax->plot.x, box.y + ax->plot.y, ax->plot.w, ax->plot.h};
+    vp->t0 = ax->t0;
+    vp->t1 = ax->t1;
+    vp->y0 = ax->y0;
+    vp->y1 = ax->y1;
+    vp->roll = ax->roll;
+    vp->roll_te = ax->te;
+    vp->roll_dt = ax->dt;
+    vp->roll_e = ax->e;
+    vp->roll_base = ax->base;
+}
+
 void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool whole)
 {
     struct ui_viewport *vp = dc->vp;
@@ -806,7 +1129,14 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
         SDL_RenderSetViewport(dc->ren, NULL);
         ui_damage(dc, box);
         vp->have_plot = false;
-        pc->still_ok = pc->drawn_ok = pc->curve_ok = false;
+        pc->still_ok = pc->drawn_ok = pc->curve_ok = pc->roll_ok = false;
+        return;
+    }
+    if (!g.rep_view) {
+        SDL_Rect dirty = roll_draw(dc, m, &g, box, whole);
+        SDL_RenderSetViewport(dc->ren, NULL);
+        ui_damage(dc, (SDL_Rect){box.x + dirty.x, box.y + dirty.y, dirty.w, dirty.h});
+        plot_record(vp, box, &g.ax);
         return;
     }
     enum update up = layers_update(dc, m, &g, box.w, box.h, whole);
@@ -866,12 +1196,7 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
             ui_damage(dc, (SDL_Rect){box.x + dirty.x, box.y + dirty.y, dirty.w, dirty.h});
     }
 
-    vp->have_plot = true;
-    vp->plot = (SDL_Rect){box.x + g.ax.plot.x, box.y + g.ax.plot.y, g.ax.plot.w, g.ax.plot.h};
-    vp->t0 = g.ax.t0;
-    vp->t1 = g.ax.t1;
-    vp->y0 = g.ax.y0;
-    vp->y1 = g.ax.y1;
+    plot_record(vp, box, &g.ax);
 }
 
 bool ui_plot_map(const struct ui *ui, enum ui_view v, double t_s, double force_n, int *x, int *y)
@@ -881,7 +1206,16 @@ bool ui_plot_map(const struct ui *ui, enum ui_view v, double t_s, double force_n
     const struct ui_viewport *vp = &ui->views[v];
     if (!vp->shown || !vp->drawn || !vp->have_plot)
         return false;
-    struct axes ax = {.plot = vp->plot, .t0 = vp->t0, .t1 = vp->t1, .y0 = vp->y0, .y1 = vp->y1};
+    struct axes ax = {.plot = vp->plot,
+                      .t0 = vp->t0,
+                      .t1 = vp->t1,
+                      .y0 = vp->y0,
+                      .y1 = vp->y1,
+                      .roll = vp->roll,
+                      .te = vp->roll_te,
+                      .dt = vp->roll_dt,
+                      .e = vp->roll_e,
+                      .base = vp->roll_base};
     *x = (int)map_x(&ax, t_s);
     *y = (int)map_y(&ax, force_n);
     return true;

@@ -125,6 +125,7 @@ struct ui_plot_key {
     double threshold_n, best_n, band_lo_n, band_hi_n, hold_s;
     int n_curves, active;
     char labels[UI_MAX_CURVES][24];
+    const struct ui_trace *curves[UI_MAX_CURVES]; /* the rolling view's (NULL in the rep view) */
     struct ui_trace_sig earlier[UI_MAX_REPS];
 };
 
@@ -145,6 +146,17 @@ struct ui_plot_cache {
     SDL_Rect over;     /* the view's pixels the last frame drew over drawn (the open column, the dot) */
     SDL_Rect curve;    /* where the view's curve differs from still (drawn's, or drawn straight in) */
     bool curve_ok;     /* the view holds the panel's last frame (curve and over say how it differs) */
+    /* The rolling view: drawn holds its plot's columns as a ring (absolute column c at plot.x + c
+     * modulo the plot's width), columns roll_k - width + 1 .. roll_k as drawn on the axis of column
+     * width roll_dt from the epoch roll_te (column roll_e), when roll_ok. The columns up to
+     * roll_settled are final (no point still to come can change them). */
+    bool roll_ok;
+    SDL_Texture *cols; /* where its columns are drawn before they go to the ring (cols_w x cols_h) */
+    int cols_w, cols_h;
+    double roll_dt, roll_te;
+    int64_t roll_e, roll_k, roll_settled;
+    struct ui_trace_sig roll_sig[UI_MAX_CURVES];
+    double roll_oldest[UI_MAX_CURVES]; /* each curve's oldest point's time as drawn (NAN: none) */
 };
 
 /* Where a view is and what its last frame's plot mapped. */
@@ -159,6 +171,9 @@ struct ui_viewport {
     bool have_plot;
     SDL_Rect plot;
     double t0, t1, y0, y1;
+    bool roll;                     /* the plot's time axis in whole columns (ui_plot.c's struct axes) */
+    double roll_te, roll_dt;
+    int64_t roll_e, roll_base;
     bool have_numbers;           /* therapist: the last full frame drew the cue strip, the numbers and
                                   * the curve's panel here */
     SDL_Rect cue_rect, num_rect; /* (ui_therapist_draw_numbers redraws just these) */
@@ -266,7 +281,8 @@ struct ui_dc {
     enum ui_view view;
     int w, h;
     float u; /* layout unit: 1.0 at the reference size of the view */
-    int layer; /* 0: the view's target; 1: the curve panel's layers (their texts are cached apart) */
+    int layer; /* 0: the view's target; 1: the curve panel's layers and the rolling view's time labels
+                * (their texts are cached apart) */
 };
 
 /* Text alignment flags for ui_text_draw. */

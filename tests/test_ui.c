@@ -1909,8 +1909,10 @@ static void test_cached_frames_equal_scratch(void)
  * tenths that leaves the patient's whole newtons and bar alone, the bar growing and shrinking within its
  * scale (only the columns between its ends redrawn) and past it (its whole band), to nothing, to a
  * sliver narrower than its rounded corners, no reading at all; the seconds left that leave the
- * patient's "Hold" as it is and that change the countdown's digit; a device's rate in the status bar
- * (redrawn alone), below the whole hertz shown (no frame) and gone.
+ * patient's "Hold" as it is and that change the countdown's digit; a new cue, the state's name, the
+ * therapist's and the patient's words for it, the onset line, the rep's onset and the earlier reps
+ * behind it (drawn in parts, not whole); a device's rate in the status bar (redrawn alone), below the
+ * whole hertz shown (no frame) and gone.
  */
 static void test_numbers_drawn_in_parts(void)
 {
@@ -1929,10 +1931,31 @@ static void test_numbers_drawn_in_parts(void)
     m.session.state_remaining_s = 2.3; /* "Hold" stays "Hold" */
     frame_when_due(ui, &m);
     same_as_whole(ui, &m, false);
-    m.session.cue = UI_CUE_READY;
+    m.session.cue = UI_CUE_READY; /* a new cue: its parts of both views, at the next interval */
     m.session.state_remaining_s = 2.5;
+    CHECK(ui_next_frame_ns(ui, &m) <= st_now_ns() + ui_refresh_ns(ui));
     frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
     m.session.state_remaining_s = 1.5; /* the countdown's 3 becomes 2 */
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    snprintf(m.session.state, sizeof m.session.state, "armed"); /* the state's name, the onset line */
+    m.live.threshold_n = 40.0;
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.session.cue = UI_CUE_PUSH; /* with the rep's newest points: the curve's panel too */
+    stream(&rep_tr[0], 17, 2.0);
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.live.rep_onset_s = 100.2; /* the onset found: the rep moves to its place */
+    m.live.n_earlier = 1;       /* (and a rep less behind it) */
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    snprintf(m.session.cue_text, sizeof m.session.cue_text, "Push out, as hard as you can");
+    snprintf(m.session.patient_cue, sizeof m.session.patient_cue, "Push!!");
+    frame_when_due(ui, &m);
+    same_as_whole(ui, &m, false);
+    m.session.cue = UI_CUE_HOLD; /* the patient's words stay, their colour changes */
     frame_when_due(ui, &m);
     same_as_whole(ui, &m, false);
     m.devices[0].rate_hz = 1001.2; /* the status bar alone */

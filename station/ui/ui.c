@@ -422,23 +422,51 @@ enum frame_draw { FRAME_SKIP, FRAME_NUMBERS, FRAME_LIVE, FRAME_ALL };
  * only the numbers changed (and no overlay covers them), due 250 ms after the last drawing; FRAME_LIVE
  * when only the curves moved (new points, the rolling clock) besides them: the therapist's cue strip,
  * numbers and curve panel and the patient's numbers, not the rest of the therapist view (its header,
- * table, balance, buttons and status bar stay as drawn: most of its cost); FRAME_ALL otherwise. A frame
+ * table, balance, buttons and status bar stay as drawn: most of its cost); FRAME_ALL otherwise. A model
+ * that differs from the last drawn only in the cue (the engine's state, its cue and their words:
+ * *cue_moved) and in what only the curve's panel shows (the onset line, the rep's onset, the earlier
+ * reps: the panel's caches follow them, ui_plot.c) is drawn as FRAME_NUMBERS or FRAME_LIVE with the
+ * cue's parts redrawn, at the next interval: a rep's arming and its onset change just these, and drawn
+ * whole they took 5-20 ms, the rep's samples waiting for them (bench_latency's slowest 1 %). A frame
  * is never due before the display's next refresh interval (ui->next_slot_ns). With commit, records
  * what it lets be drawn (the caller draws it); without, only says.
  */
-static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bool commit, int64_t *due)
+static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bool commit, int64_t *due,
+                                     bool *cue_moved)
 {
-    static struct ui_model norm; /* the UI's thread only (SDL's rule) */
+    static struct ui_model norm, as_drawn; /* the UI's thread only (SDL's rule) */
     struct ui_frame_key key;
     frame_key(ui, m, &norm, &key);
     *due = INT64_MAX;
-    bool drawn = ui->have_drawn;
+    *cue_moved = false;
+    bool drawn = ui->have_drawn, plot_moved = false;
     for (int v = 0; v < UI_VIEW_COUNT; v++)
         if (ui->views[v].shown && !ui->views[v].drawn)
             drawn = false;
     enum frame_draw what = FRAME_ALL;
     int64_t from = 0;
-    if (drawn && memcmp(&norm, &ui->drawn_model, sizeof norm) == 0) {
+    bool same = drawn && memcmp(&norm, &ui->drawn_model, sizeof norm) == 0;
+    if (drawn && !same) { /* the cue and the panel's lines alone? (the drawn model with this one's) */
+        memcpy(&as_drawn, &ui->drawn_model, sizeof as_drawn);
+        const struct ui_session *s = &norm.session;
+        struct ui_session *d = &as_drawn.session;
+        memcpy(d->state, s->state, sizeof d->state);
+        d->cue = s->cue;
+        memcpy(d->cue_text, s->cue_text, sizeof d->cue_text);
+        memcpy(d->patient_cue, s->patient_cue, sizeof d->patient_cue);
+        bool cue = memcmp(&ui->drawn_model.session, &as_drawn.session, sizeof as_drawn.session) != 0;
+        const struct ui_live *l = &norm.live;
+        struct ui_live *dl = &as_drawn.live;
+        dl->threshold_n = l->threshold_n;
+        dl->rep_onset_s = l->rep_onset_s;
+        memcpy(dl->earlier, l->earlier, sizeof dl->earlier);
+        dl->n_earlier = l->n_earlier;
+        plot_moved = memcmp(&ui->drawn_model.live, &as_drawn.live, sizeof as_drawn.live) != 0;
+        same = memcmp(&norm, &as_drawn, sizeof norm) == 0;
+        *cue_moved = same && cue;
+        plot_moved = same && plot_moved;
+    }
+    if (same) {
         struct ui_frame_key a, b;
         memcpy(&a, &key, sizeof a);
         memcpy(&b, &ui->drawn_key, sizeof b);
@@ -447,18 +475,21 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bo
         memset(b.rates_shown, 0, sizeof b.rates_shown);
         bool overlay = ui->help || ui->abort_pending || m->entry.open;
         bool parts = !overlay && ui->views[UI_VIEW_THERAPIST].have_numbers;
-        if (memcmp(&a, &b, sizeof a) != 0 && parts) { /* something changed: only the curves? */
+        if ((memcmp(&a, &b, sizeof a) != 0 || plot_moved) && parts) { /* only the curves changed? */
             memset(a.traces, 0, sizeof a.traces);
             memset(b.traces, 0, sizeof b.traces);
             a.t_now = b.t_now = 0;
             if (memcmp(&a, &b, sizeof a) == 0)
                 what = FRAME_LIVE;
         } else if (memcmp(&a, &b, sizeof a) == 0) {
-            if (memcmp(&key, &ui->drawn_key, sizeof key) == 0)
+            if (!*cue_moved && !plot_moved && memcmp(&key, &ui->drawn_key, sizeof key) == 0)
                 return FRAME_SKIP;
-            what = parts ? FRAME_NUMBERS : FRAME_ALL;
-            from = ui->drawn_ns + UI_NUMBERS_NS;
+            what = parts ? FRAME_NUMBERS : FRAME_ALL; /* (plot_moved here: !parts) */
+            if (!*cue_moved && !plot_moved) /* (a new cue is drawn at the next interval) */
+                from = ui->drawn_ns + UI_NUMBERS_NS;
         }
+        if (what == FRAME_ALL)
+            *cue_moved = false;
     }
     /* At most one frame in each of the display's intervals (counted from ui_open), and never two closer
      * than three quarters of one (a loop that ticks a little faster than the display, as the session's
@@ -470,7 +501,7 @@ static enum frame_draw frame_changes(struct ui *ui, const struct ui_model *m, bo
     if (now < *due)
         return FRAME_SKIP;
     if (commit) {
-        if (what == FRAME_ALL)
+        if (what == FRAME_ALL || *cue_moved || plot_moved)
             ui->drawn_model = norm;
         ui->drawn_key = key;
         ui->have_drawn = true;
@@ -500,7 +531,8 @@ int64_t ui_next_frame_ns(struct ui *ui, const struct ui_model *m)
         return st_now_ns(); /* events wait for ui_poll (a key, a resize) */
     layout_views(ui);
     int64_t due;
-    frame_changes(ui, m, false, &due);
+    bool cue;
+    frame_changes(ui, m, false, &due, &cue);
     return due;
 }
 
@@ -602,7 +634,8 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
 {
     layout_views(ui);
     int64_t due;
-    enum frame_draw what = ui->opts.lazy && !home ? frame_changes(ui, m, true, &due) : FRAME_ALL;
+    bool cue = false;
+    enum frame_draw what = ui->opts.lazy && !home ? frame_changes(ui, m, true, &due, &cue) : FRAME_ALL;
     if (what == FRAME_SKIP) {
         if (present_due(ui)) /* nothing new, but a window lost what it showed (exposed) */
             present(ui);
@@ -613,9 +646,10 @@ enum st_status ui_frame_views(struct ui *ui, const struct ui_model *m, const str
     if (what == FRAME_ALL)
         ui->n_buttons = 0;
     /* What moved since the last frame drawn: the seconds left (the cues' words and countdowns, the
-     * therapist's "Time left"), the force (its numbers and the patient's bar) and the devices' rates
-     * (the status bar). */
+     * therapist's "Time left"), the force (its numbers and the patient's bar), the devices' rates
+     * (the status bar) and the cue. */
     struct ui_moved moved = {
+        .cue = cue,
         .time = memcmp(&ui->drawn_remaining, &ui->drawn_key.remaining_shown, sizeof(double)) != 0,
         .force = memcmp(&ui->drawn_force, &ui->drawn_key.force_shown, sizeof(double)) != 0,
         .rate = memcmp(ui->drawn_rates, ui->drawn_key.rates_shown, sizeof ui->drawn_rates) != 0,

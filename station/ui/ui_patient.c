@@ -142,7 +142,7 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
     char words[64], count[16];
     uint32_t rgb;
     const char *cue = cue_text(m, words, sizeof words, &rgb, count, sizeof count);
-    snprintf(dc->vp->cue_shown, sizeof dc->vp->cue_shown, "%s\n%s", cue, count);
+    snprintf(dc->vp->cue_shown, sizeof dc->vp->cue_shown, "%s\n%s\n%06x", cue, count, (unsigned)rgb);
     int cue_mid = (int)(0.37f * hh);
     if (count[0]) {
         int px = ui_text_px(0.085f * hh);
@@ -202,8 +202,8 @@ void ui_patient_draw(struct ui_dc *dc, const struct ui_model *m)
  * the patient reads it in whole newtons and as a bar: its number is redrawn where it was and where it
  * goes when its text changed, and the bar only between its old and new ends when its scale stayed (its
  * whole band - the bar, the target band and line, the label above them: 0.70-0.95 H - when the scale
- * changed). The seconds left: the cue's band with its countdown (0.18-0.58 H, generous) when its words
- * or countdown changed ("Hold" stays "Hold"). A rep's frame presented 110,000 pixels of this view
+ * changed). The seconds left and the cue: the cue's band with its countdown (0.18-0.58 H, generous)
+ * when its words, colour or countdown changed ("Hold" stays "Hold"). A rep's frame presented 110,000 pixels of this view
  * (545 x 810), most of them the same again.
  */
 void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
@@ -236,11 +236,11 @@ void ui_patient_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct 
             r[n++] = (SDL_Rect){x0, b.y, b.x + hi + 1 - x0, b.h};
         }
     }
-    if (moved.time) {
+    if (moved.time || moved.cue) {
         char words[64], count[16], shown[sizeof vp->cue_shown];
         uint32_t rgb;
         const char *cue = cue_text(m, words, sizeof words, &rgb, count, sizeof count);
-        snprintf(shown, sizeof shown, "%s\n%s", cue, count);
+        snprintf(shown, sizeof shown, "%s\n%s\n%06x", cue, count, (unsigned)rgb);
         if (strcmp(shown, vp->cue_shown) != 0)
             r[n++] = (SDL_Rect){0, (int)(0.18f * h), dc->w, (int)(0.58f * h) - (int)(0.18f * h)};
     }

@@ -368,9 +368,10 @@ struct ui_moved {
     bool time;  /* the seconds left, as shown */
     bool force; /* the force, as shown */
     bool rate;  /* a device's measured rate, as shown */
+    bool cue;   /* the engine's state, the cue or their words (ui.c: frame_changes) */
 };
-/* Only the numbers changed: the cue strip when the seconds left did, the force's row of the numbers
- * panel when the force did, the status bar when a device's rate did. */
+/* Only the numbers changed: the cue strip when the seconds left or the cue did, the force's row of the
+ * numbers panel when the force did, the status bar when a device's rate did. */
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);
 /* Only the curves moved (and the numbers): the curve's panel, and the numbers as above. */
 void ui_therapist_draw_live(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved);

@@ -657,13 +657,13 @@ void ui_therapist_draw(struct ui_dc *dc, const struct ui_model *m)
         draw_help(dc, sb_y);
 }
 
-/* Only the numbers changed (the force, the seconds left, a device's rate): redraw the cue strip, the
+/* Only the numbers changed (the force, the seconds left, a device's rate, the cue): redraw the cue strip, the
  * numbers panel and the status bar where the last full frame put them, nothing else (a tenth of the
  * cost of a whole frame). */
 void ui_therapist_draw_numbers(struct ui_dc *dc, const struct ui_model *m, struct ui_moved moved)
 {
     struct ui_viewport *vp = dc->vp;
-    if (moved.time) {
+    if (moved.time || moved.cue) { /* (the state and the cue are drawn nowhere else in this view) */
         SDL_RenderSetClipRect(dc->ren, &vp->cue_rect);
         draw_cue(dc, m, vp->cue_rect.x, vp->cue_rect.y, vp->cue_rect.w);
         ui_damage(dc, vp->cue_rect);

@@ -1035,9 +1035,9 @@ static void roll_update(struct ui_dc *dc, const struct ui_model *m, const struct
 
 /* The rolling view into the view (box: the panel's place, the viewport while it draws): the still layer
  * (whole, or under the time labels only when the view holds the last frame), the ring with column k at
- * the right edge, the time labels, the y axis's line, the dot and the lines' labels; returns what it
- * changed (panel pixels). */
-static SDL_Rect roll_draw(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, SDL_Rect box, bool whole)
+ * the right edge, the time labels, the y axis's line, the dot and the lines' labels; damages what it
+ * changed. */
+static void roll_draw(struct ui_dc *dc, const struct ui_model *m, const struct geom *g, SDL_Rect box, bool whole)
 {
     struct ui_plot_cache *pc = &dc->vp->layers;
     int w = box.w, h = box.h;
@@ -1084,13 +1084,12 @@ static SDL_Rect roll_draw(struct ui_dc *dc, const struct ui_model *m, const stru
     pc->curve = *p;
     pc->over = (SDL_Rect){0, 0, 0, 0};
     pc->curve_ok = true;
-    if (whole)
-        return all;
-    SDL_Rect dirty = *p;
-    rect_add(&dirty, strip);
-    for (int i = 0; i < 2; i++)
-        rect_add(&dirty, labels[i]);
-    return dirty;
+    SDL_RenderSetViewport(dc->ren, NULL);
+    /* (Apart, not their union: that would present the force axis's labels at every frame too.) */
+    const SDL_Rect parts[4] = {whole ? all : *p, whole ? (SDL_Rect){0, 0, 0, 0} : strip, labels[0], labels[1]};
+    for (int i = 0; i < 4; i++)
+        if (parts[i].w > 0)
+            ui_damage(dc, (SDL_Rect){box.x + parts[i].x, box.y + parts[i].y, parts[i].w, parts[i].h});
 }
 
 /* What the view's plot maps (ui_plot_map). */
@@ -1133,9 +1132,7 @@ void ui_plot_draw(struct ui_dc *dc, const struct ui_model *m, SDL_Rect box, bool
         return;
     }
     if (!g.rep_view) {
-        SDL_Rect dirty = roll_draw(dc, m, &g, box, whole);
-        SDL_RenderSetViewport(dc->ren, NULL);
-        ui_damage(dc, (SDL_Rect){box.x + dirty.x, box.y + dirty.y, dirty.w, dirty.h});
+        roll_draw(dc, m, &g, box, whole);
         plot_record(vp, box, &g.ax);
         return;
     }

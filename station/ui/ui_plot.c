@@ -1020,8 +1020,16 @@ static void roll_update(struct ui_dc *dc, const struct ui_model *m, const struct
     }
     int64_t from = anew || pc->roll_settled < a0 ? a0 : pc->roll_settled + 1;
     roll_columns(dc, lv, g, from, k);
+    /* The zones left of from, each drawn once: channels streaming at the same rate into traces of the
+     * same size drop their oldest points in the same columns. */
     for (int c = 0; c < nc; c++) {
         int64_t lo = zone[c][0] > a0 ? zone[c][0] : a0, hi = zone[c][1] < from - 1 ? zone[c][1] : from - 1;
+        for (int d = c + 1; d < nc && lo <= hi; d++)
+            if (zone[d][0] <= zone[d][1] && zone[d][0] <= hi + 1 && zone[d][1] >= lo - 1) { /* d takes c's */
+                zone[d][0] = zone[d][0] < lo ? zone[d][0] : lo;
+                zone[d][1] = zone[d][1] > hi ? zone[d][1] : hi;
+                lo = hi + 1;
+            }
         if (lo <= hi)
             roll_columns(dc, lv, g, lo, hi);
     }

@@ -483,7 +483,6 @@ static void test_block_best_after_every_rep(void)
 {
     struct watch w = {0};
     int64_t sid = run_session("best", 1.3, false, &w);
-    CHECK_INT(w.n_reps, 4);
     /* Its protocol shows no numbers and a band of 80-120 % of the block's best: the model says so; with
      * no window the patient saw nothing, and each rep says so. */
     CHECK(w.last.live.patient_no_numbers);
@@ -494,8 +493,17 @@ static void test_block_best_after_every_rep(void)
     size_t n = 0;
     struct st_err err;
     CHECK_OK(store_rep_list(w.store, sid, &reps, &n, &err), &err);
-    for (size_t i = 0; i < n; i++)
+    /* Two blocks of two counting reps. The emulated patient answers the cues on the wall clock, so on
+     * a loaded machine a push can come late and its rep be rejected; the protocol then asks for one
+     * more in its place (max_extra_reps = 2 a block): every rep beyond the four is such a replacement. */
+    int counting = 0;
+    for (size_t i = 0; i < n; i++) {
         CHECK_STR(reps[i].feedback, "none");
+        counting += reps[i].counts;
+    }
+    CHECK_INT(counting, 4);
+    CHECK(n >= 4 && n <= 8);
+    CHECK_INT(w.n_reps, (int)n); /* the model saw every rep the database holds */
     free(reps);
     CHECK(w.checks >= 5); /* four reps and the end */
     CHECK(w.last.final.show && !w.last.final.stopped);

@@ -4,8 +4,9 @@
  * session's benchmark hooks (session.h: fed, presented).
  *
  *  - emulator write -> the engine takes the sample: headless, at 80 Hz (the Chronojump's own rate) and
- *    1 kHz. The loop sleeps until an acquisition thread wakes it (drivers/acq.h, common/wake.h), so
- *    what is measured is the read, the wake-up and the loop's turn.
+ *    1 kHz. The acquisition thread that read a sample feeds it to the engine itself while the loop
+ *    sleeps (station/session.c feed_from_reader), so what is measured is mostly the read and the feed;
+ *    a sample read while the loop held the session's lock waits for the loop's turn.
  *  - emulator write -> the frame that shows it presented: the window under an Xvfb of the bench's own
  *    (software renderer), 1 kHz, the samples of the reps (the curve shows each one; between reps a
  *    sample changes at most the force number, which the window redraws 4 times a second). A sample's

@@ -1,8 +1,9 @@
 /*
  * wake.h - how a thread that produces work wakes the one thread that sleeps waiting for it, without a
- * system call per item: the acquisition threads (drivers/acq.c) after each read that pushed samples
- * into a ring, and the station's main loop (station/session.c), which sleeps in poll() on this
- * descriptor, the keyboard and its next deadline instead of waking every frame.
+ * system call per item: the acquisition threads (drivers/acq.c: a device's news, and a read's samples
+ * the session could not feed from that thread or that need the loop), and the station's main loop
+ * (station/session.c), which sleeps in poll() on this descriptor, the keyboard and its next deadline
+ * instead of waking every frame.
  *
  * An eventfd plus two flags. The waiter arms before it sleeps; a producer writes the eventfd only when
  * the waiter is armed, so while the loop is busy (or at high sample rates, where it finds samples

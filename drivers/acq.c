@@ -97,7 +97,8 @@ static void set_state(struct acq *a, enum acq_state s, const char *fmt, ...)
         st_wake_signal(a->cfg.wake);
 }
 
-/* The samples of one read into the status, under the mutex once, and the main loop woken for them. */
+/* The samples of one read into the status, under the mutex once; then their consumer is told
+ * (cfg.on_read, else the main loop woken for them). */
 static void publish(struct acq *a)
 {
     pthread_mutex_lock(&a->mu);
@@ -111,7 +112,9 @@ static void publish(struct acq *a)
     if (a->n_int >= 2)
         a->st.jitter_ms = sqrt(a->int_m2 / (double)(a->n_int - 1)) * 1000.0;
     pthread_mutex_unlock(&a->mu);
-    if (a->cfg.wake)
+    if (a->cfg.on_read)
+        a->cfg.on_read(a->cfg.on_read_ctx);
+    else if (a->cfg.wake)
         st_wake_signal(a->cfg.wake);
 }
 
@@ -331,7 +334,7 @@ static bool stream(struct acq *a)
          * and a wake-up of the main loop per sample there: on this project's 2-core VM a wake-up is
          * about 10 us, so a 1 kHz device read line by line cost 2.5x the CPU of the whole station
          * reading every 4 ms (bench/bench_peer). A device faster than a line every 1.2 ms is read
-         * every 1.5 ms instead (one read, one wake-up of the loop for the lines of 1.5 ms): a sample
+         * every 1.5 ms instead (one read, one hand-over to the engine for the lines of 1.5 ms): a sample
          * then reaches the engine at most 1.5 ms later than it could (bench/bench_latency: emulator
          * write -> engine, goal p99 under 2 ms). Slower devices are read line by line. A device-clock
          * family keeps its spacing whatever the batch (emit); a host-stamped one's batch is

@@ -4,14 +4,15 @@
  *
  * The thread never blocks the UI: it owns the link and the parser, and talks to the main loop only
  * through the SPSC ring (samples) and a mutex-protected status (state, counters, a message for the
- * therapist), and wakes it through cfg.wake (common/wake.h) when there is something new: once per
- * read that pushed samples (so a sample reaches the loop within a read, not a frame) and on every
- * status change. The main loop then reads acq_get_status and tells the engine when the device is lost
- * or back (status.seq changes on every state change).
+ * therapist), and wakes it through cfg.wake (common/wake.h) on every status change. After each read
+ * that pushed samples it calls cfg.on_read when there is one (the session feeds the engine from this
+ * thread, station/session.c), else it wakes cfg.wake (so a sample reaches the loop within a read, not
+ * a frame). The main loop then reads acq_get_status and tells the engine when the device is lost or
+ * back (status.seq changes on every state change).
  *
  * Reads: a device that sends a line more often than every 1.2 ms (1 kHz and up) is read every 1.5 ms
- * (the lines that came meanwhile in one read, one wake-up of the loop for all of them); a slower one
- * is read as each line comes. That bounds what batching adds to a sample's latency by 1.5 ms.
+ * (the lines that came meanwhile in one read, one hand-over to on_read or the loop for all of them);
+ * a slower one is read as each line comes. That bounds what batching adds to a sample's latency by 1.5 ms.
  *
  * Timestamps (the station's one monotonic clock, common/clock.h):
  *   - families with a device clock (chronojump): t = device time + offset, the offset being the
@@ -52,9 +53,16 @@ struct acq_cfg {
     int probe_timeout_ms;        /* 0: 1500 (an Arduino-class board gets its 3.5 s boot anyway) */
     int rate_hz;                 /* ask the device for this rate where it can choose (0: its default) */
     bool zero_on_start;          /* send the family's zero command before streaming */
-    struct st_wake *wake;        /* signalled once per read that pushed samples into the ring, and on
-                                  * every status change (state, zero failure); NULL: none. It must
-                                  * outlive the acq. */
+    struct st_wake *wake;        /* signalled on every status change (state, zero failure), and once
+                                  * per read that pushed samples into the ring when on_read is NULL;
+                                  * NULL: none. It must outlive the acq. */
+    /* Called on the acquisition thread after each read that pushed samples into the ring (instead of
+     * signalling wake for it), with none of the acq's locks held: the ring's consumer may drain it
+     * right there, and may call acq_get_status, acq_news and acq_request_zero (which only asks: the
+     * zero runs after on_read returns), never acq_stop. The device is not read while it runs (the
+     * kernel buffers what comes meanwhile), so it must not wait for long. NULL: none. */
+    void (*on_read)(void *ctx);
+    void *on_read_ctx;
 };
 
 enum acq_state { ACQ_CONNECTING, ACQ_STREAMING, ACQ_LOST, ACQ_STOPPED };

@@ -5,13 +5,17 @@
  * events are handled right after every eng_feed / eng_tick / eng_command; a repetition is committed to
  * the database inside that handling, before the screen or the terminal says "saved"; the UI and the
  * terminal only read a model filled from the engine's view, so the same session runs with or without
- * a display.
+ * a display. Samples are fed by whichever thread holds the session's lock: the loop in its turn, or
+ * the acquisition thread that read them while the loop sleeps (feed_from_reader), which stops at the
+ * engine's first event: events and all they do (the database, SDL, the terminal), keys, eng_tick and
+ * the observer stay on the loop's thread.
  */
 #include "station/session.h"
 
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +169,18 @@ struct sess {
     uint32_t entry_seq;    /* the rep they are for; 0: none (only the session's note) */
     struct st_wake wake;   /* the acquisition threads wake the loop through it (sleep_until) */
     bool stdin_ready;      /* the loop's last poll found the terminal readable (or it has not slept yet) */
+    /* Who feeds the engine (feed_from_reader): mu is over everything above and below that the loop
+     * touches; the loop holds it for its whole turn and lets go only while it sleeps, an acquisition
+     * thread holds it while it feeds what it read. The fields below are under mu too. */
+    pthread_mutex_t mu;
+    bool feeding;          /* the loop runs: a reader that gets mu feeds; before and after, it only wakes */
+    int64_t sleep_to;      /* the deadline the loop sleeps to (a reader that brings one earlier wakes it) */
+    /* A reader stops feeding at the engine's first event and leaves it to the loop with the batch it
+     * was feeding (batch[carry_done..carry_n) not fed yet, of channel carry_ch): finish_carry. */
+    struct eng_event held;
+    bool have_held;
+    size_t carry_n, carry_done; /* carry_n 0: no batch waits */
+    int carry_ch;
     struct st_sample batch[BATCH];
 };
 
@@ -504,10 +520,21 @@ static void zero_failed(struct sess *s, int c, const char *why)
     say(s, "! %s (the station tares in software)", why);
 }
 
+/* The next engine event: the one a reader took and left to the loop first (feed_from_reader). */
+static bool next_event(struct sess *s, struct eng_event *ev)
+{
+    if (s->have_held) {
+        *ev = s->held;
+        s->have_held = false;
+        return true;
+    }
+    return eng_next_event(s->eng, ev);
+}
+
 static void handle_events(struct sess *s)
 {
     struct eng_event ev;
-    while (eng_next_event(s->eng, &ev)) {
+    while (next_event(s, &ev)) {
         struct eng_view v;
         eng_view(s->eng, &v);
         switch (ev.kind) {
@@ -619,11 +646,16 @@ static void handle_events(struct sess *s)
 /* A device faster than the engine's buffers were sized for (twice its family's nominal rate: a UHS
  * model, a new firmware, a pty) would have its pre-trigger second cut short and every rep flagged.
  * Grow them between frames, from the measured rate, before that happens; say so once per growth. */
+static bool fit_due(const struct sess *s, struct eng_view *v)
+{
+    eng_view(s->eng, v);
+    return !s->rate_fit_failed && v->rate_hz > v->sized_rate_hz;
+}
+
 static void fit_rate(struct sess *s)
 {
     struct eng_view v;
-    eng_view(s->eng, &v);
-    if (s->rate_fit_failed || !(v.rate_hz > v.sized_rate_hz))
+    if (!fit_due(s, &v))
         return;
     struct st_err err;
     st_err_clear(&err);
@@ -922,24 +954,48 @@ static void poll_ui(struct sess *s)
 
 /* ---- devices ------------------------------------------------------------------------------ */
 
-static void drain_channel(struct sess *s, int c)
+/* s->batch (n samples of channel c) went to the engine: to the bench hook, the channel's curve and
+ * the rep view (after the events its samples caused, so a rep's samples go to that rep's view). */
+static void batch_fed(struct sess *s, int c, size_t n)
 {
     struct chan *ch = &s->ch[c];
-    size_t n;
-    while ((n = ring_pop(&ch->ring, s->batch, BATCH)) > 0) {
-        /* the engine stops after a rep ends, so its trace is saved before the next can reuse it */
-        for (size_t done = 0; done < n;) {
-            done += eng_feed(s->eng, s->batch + done, n - done);
-            handle_events(s);
-        }
-        if (s->o->fed)
-            s->o->fed(s->o->bench_ctx, s->batch, n, s->rv.recording);
-        for (size_t i = 0; i < n; i++) {
-            double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
-            ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
-        }
-        repview_feed(s, c, s->batch, n, ch->tared ? ch->tare_n : 0);
+    if (s->o->fed)
+        s->o->fed(s->o->bench_ctx, s->batch, n, s->rv.recording);
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)(s->batch[i].t_ns - s->t0_ns) / 1e9;
+        ui_trace_push(&ch->trace, t, s->batch[i].force_n - (ch->tared ? ch->tare_n : 0));
     }
+    repview_feed(s, c, s->batch, n, ch->tared ? ch->tare_n : 0);
+}
+
+/* Feeds s->batch[done..n) of channel c, each event handled as it comes: the engine stops after a rep
+ * ends, so its trace is saved before the next can reuse it. */
+static void feed_rest(struct sess *s, int c, size_t done, size_t n)
+{
+    while (done < n) {
+        done += eng_feed(s->eng, s->batch + done, n - done);
+        handle_events(s);
+    }
+    batch_fed(s, c, n);
+}
+
+static void drain_channel(struct sess *s, int c)
+{
+    size_t n;
+    while ((n = ring_pop(&s->ch[c].ring, s->batch, BATCH)) > 0)
+        feed_rest(s, c, 0, n);
+}
+
+/* The loop's first work after a reader stopped at an event: the event (and any after it), then the
+ * rest of that batch, exactly as drain_channel would have fed it. Before any other engine call. */
+static void finish_carry(struct sess *s)
+{
+    size_t n = s->carry_n;
+    if (n == 0)
+        return;
+    s->carry_n = 0;
+    handle_events(s);
+    feed_rest(s, s->carry_ch, s->carry_done, n);
 }
 
 /* A lost device's channel is drained before the engine hears of the loss: the samples that arrived
@@ -992,6 +1048,68 @@ static void drain(struct sess *s)
 {
     for (int c = 0; c < s->n_ch; c++)
         drain_channel(s, c);
+}
+
+/* True when a device's state changed or a zero failed since the loop last looked (poll_devices). */
+static bool devices_news(struct sess *s)
+{
+    for (int c = 0; c < s->n_ch; c++)
+        if (acq_news(s->ch[c].acq) != s->ch[c].seen_news)
+            return true;
+    return false;
+}
+
+/* A reader's drain: feeds every ring until the engine has an event, which it takes and leaves to the
+ * loop with the batch it came from (held, carry_*: finish_carry). False when it stopped so. */
+static bool reader_drain(struct sess *s)
+{
+    for (int c = 0; c < s->n_ch; c++) {
+        size_t n;
+        while ((n = ring_pop(&s->ch[c].ring, s->batch, BATCH)) > 0) {
+            for (size_t done = 0; done < n;) {
+                done += eng_feed(s->eng, s->batch + done, n - done);
+                if (eng_next_event(s->eng, &s->held)) {
+                    s->have_held = true;
+                    s->carry_ch = c;
+                    s->carry_n = n;
+                    s->carry_done = done;
+                    return false;
+                }
+            }
+            batch_fed(s, c, n);
+        }
+    }
+    return true;
+}
+
+/*
+ * acq_cfg.on_read, on the acquisition thread that has just pushed a read's samples into its ring: it
+ * feeds them to the engine itself, so the loop sleeps through steady streaming and a sample reaches
+ * the engine without a wake-up across threads (the loop's wake-up per read was half the station's
+ * context switches and a third of its CPU at 1 kHz). It feeds only while nothing happens: at the
+ * engine's first event it stops and wakes the loop, which handles the event and feeds the rest
+ * (finish_carry). So everything else stays on the loop's thread: SDL, the terminal, the database (a
+ * rep's commit and its fsync: a reader that waited on the disk would leave its device unread, and a
+ * pty or a serial port holds only 4 KB, 30 ms at 10 kHz), the observer, eng_tick. It also leaves to
+ * the loop a device's news (poll_devices feeds a lost channel's last samples before the loss), the
+ * buffers' growth (fit_rate) and a deadline earlier than the one the loop sleeps to (a push's onset
+ * starts its hold time). An acquisition thread never waits for the lock: when the loop or another
+ * reader is inside, it wakes the loop, which drains before it sleeps again. Before the loop starts
+ * and once it has ended, it only wakes it.
+ */
+static void feed_from_reader(void *ctx)
+{
+    struct sess *s = ctx;
+    if (pthread_mutex_trylock(&s->mu) != 0) {
+        st_wake_signal(&s->wake);
+        return;
+    }
+    struct eng_view v;
+    bool wake = !s->feeding || s->carry_n || devices_news(s) || !reader_drain(s) || fit_due(s, &v) ||
+                eng_next_timer_ns(s->eng) < s->sleep_to;
+    pthread_mutex_unlock(&s->mu);
+    if (wake)
+        st_wake_signal(&s->wake);
 }
 
 /* ---- the model ---------------------------------------------------------------------------- */
@@ -1301,7 +1419,8 @@ static enum st_status start_devices(struct sess *s, struct st_err *err)
             }
         }
         struct acq_cfg cfg = {.port = sc->port, .drv = drv, .baud = sc->baud, .channel = (uint16_t)c,
-                              .polarity = sc->polarity, .wake = &s->wake};
+                              .polarity = sc->polarity, .wake = &s->wake, .on_read = feed_from_reader,
+                              .on_read_ctx = s};
         say(s, "Connecting to %s%s%s...", sc->port, drv ? " as " : " (probing)", drv ? drv->name : "");
         enum st_status st = acq_start(&cfg, &ch->ring, &ch->acq, err);
         if (st != ST_OK)
@@ -1763,6 +1882,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         free(s);
         return st;
     }
+    pthread_mutex_init(&s->mu, NULL); /* before the acquisition threads (setup), which try it */
     st = setup(s, err);
     if (st == ST_OK) {
         *session_id = s->session_id;
@@ -1790,11 +1910,17 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         int64_t next_frame = st_now_ns();
         st_cpu_mark(ST_CPU_LOOP);
         /* Each turn does what is there to do (samples, the engine's timers, keys, a frame when one is
-         * due) and then sleeps until something can change: samples or a device's news (the
-         * acquisition threads' wake), a key, Ctrl-C, or the next deadline (next_wake). A station
-         * waiting headless for a push does not wake at all; a sample reaches the engine within the
-         * read that brought it (bench/bench_latency). */
+         * due) and then sleeps until something can change: a device's news, an engine event or an
+         * earlier deadline from the samples an acquisition thread fed (feed_from_reader), samples
+         * it could not feed, a key, Ctrl-C, or the next deadline (next_wake). The acquisition thread that
+         * read a sample feeds it to the engine within that read, so steady streaming does not wake
+         * the loop at all (headless; with a window it wakes for the frames at their pace). The loop
+         * holds s->mu for its whole turn, readers feed only while it sleeps; a reader's feed stopped
+         * at an engine event is the turn's first work. */
+        pthread_mutex_lock(&s->mu);
+        s->feeding = true;
         while (!s->finished) {
+            finish_carry(s);
             if (session_interrupted) { /* left set: the final screen and the disk wait end at once too */
                 command(s, ENG_CMD_ABORT);
                 by_signal = true; /* said once the session's end is written (below) */
@@ -1835,7 +1961,8 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                      * pacing, one frame a refresh interval, the numbers alone 4 times a second; now when
                      * keys wait, e.g. pushed by a test's observer), and at the latest a refresh interval
                      * from now, for what time alone changes in the model (the seconds left, the rolling
-                     * view's clock) and for keys. Samples wake the loop sooner; their frame waits for it. */
+                     * view's clock) and for keys. Samples do not wake the loop (the readers feed them);
+                     * their frame waits for it. */
                     int64_t now = st_now_ns(), every = ui_refresh_ns(s->ui) > 0 ? ui_refresh_ns(s->ui) : FRAME_NS;
                     int64_t due = ui_next_frame_ns(s->ui, &s->model);
                     next_frame = due < now + every ? due : now + every;
@@ -1849,9 +1976,15 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                     fill_model(s);
                 observe(s);
             }
-            if (!s->finished && !session_interrupted)
-                sleep_until(s, next_wake(s, exit_at, next_frame));
+            if (!s->finished && !session_interrupted) {
+                int64_t until = s->sleep_to = next_wake(s, exit_at, next_frame);
+                pthread_mutex_unlock(&s->mu);
+                sleep_until(s, until);
+                pthread_mutex_lock(&s->mu);
+            }
         }
+        s->feeding = false; /* from here on the readers only wake (nobody listens) */
+        pthread_mutex_unlock(&s->mu);
         st_cpu_mark(ST_CPU_LOOP_END);
         if (s->ui && !shot_taken)
             final_screen(s, exit_at);
@@ -1910,6 +2043,7 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
         free(s->ch[c].tf);
     }
     st_wake_free(&s->wake); /* after every acquisition thread is joined: none signals it now */
+    pthread_mutex_destroy(&s->mu);
     ui_close(s->ui);
     if (st == ST_OK && s->session_id > 0)
         sync_after_session(s);

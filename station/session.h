@@ -7,12 +7,16 @@
  * device lost or back, handles the engine's events (a repetition is written to the database in one
  * transaction as soon as it ends, and only then shown as "saved"), reads the therapist's keys (window
  * or terminal) and, with a window, draws the model when a frame is due (ui_next_frame_ns: at most one
- * in each of the display's refresh intervals, checked at least once in each). Then it
- * sleeps until something can change: the acquisition threads wake it when a read brought samples or
- * a device's state changed, the terminal when a key is typed, session_interrupt on Ctrl-C, and
- * otherwise the next deadline (the engine's next timer, the next frame while a window is open). A
- * headless station waiting for a push does not wake at all. Without a display (or with headless) it
- * prints progress and cues on the terminal instead and reads keys from stdin.
+ * in each of the display's refresh intervals, checked at least once in each). Then it sleeps until
+ * something can change. While it sleeps, the acquisition thread that read samples feeds them to the
+ * engine itself (under the session's lock, which it only ever tries: a reader never waits) until the
+ * engine has an event, and wakes the loop only for what is the loop's: that event (handled on the
+ * loop's thread: the database, cues, frames, the end), an earlier deadline, a device's state change,
+ * or samples it could not feed because the loop or another reader held the lock. The terminal wakes
+ * it when a key is typed, session_interrupt on Ctrl-C, and otherwise the next deadline (the engine's
+ * next timer, the next frame while a window is open). A headless station streaming while it waits
+ * for a push does not wake at all. Without a display (or with headless) it prints progress and cues
+ * on the terminal instead and reads keys from stdin.
  *
  * Patient data never goes to the log or stderr: the terminal shows ids, protocol, cues and numbers.
  */
@@ -89,7 +93,9 @@ struct session_opts {
     /* Benchmarks (bench/bench_latency): fed is called with each batch of samples right after the
      * engine took them (in_rep: a repetition is recording, so the screen's curve shows them),
      * presented after each frame the window drew and presented (not after a lazy call that found
-     * nothing to draw); each reads the clock itself. NULL: none. */
+     * nothing to draw); each reads the clock itself. fed runs on the loop's thread or on an
+     * acquisition thread (the one that fed the engine), presented on the loop's; both with the
+     * session's lock held, so never two at once. NULL: none. */
     void (*fed)(void *ctx, const struct st_sample *s, size_t n, bool in_rep);
     void (*presented)(void *ctx);
     void *bench_ctx;

@@ -2,11 +2,18 @@
  * test_bilateral.c - two devices at once: two emulated gauges (left and right leg) on two ptys, each
  * read by its own acquisition thread into its own ring, one engine walking a protocol whose blocks
  * name the channel. Each block must be measured on its own gauge (the two gauges are told different
- * forces), both devices are stored with the session, and both streams share the station clock.
+ * forces), both devices are stored with the session, and both streams share the station clock. The
+ * left gauge's cable is pulled during its first rep and plugged back: that rep is kept as interrupted
+ * and measured again. Under ThreadSanitizer (make test-tsan) this is the check of the session's
+ * locking: two acquisition threads feeding one engine while the loop sleeps (session.c
+ * feed_from_reader), a rep saved from a reader's thread, a loss and a return.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "check.h"
+#include "common/clock.h"
 #include "session_fixture.h"
 #include "store_fixture.h"
 #include "drivers/emu.h"
@@ -22,6 +29,32 @@ static const char *protocol_text =
 /* The patient of the test. */
 static const struct store_patient the_patient = {.name = "Two Legs", .birth = "1992-03-04", .sex = 'X',
                                                  .mass_kg = 65, .lever_m = NAN, .leg_length_m = NAN};
+
+/* Pulls e's cable once its patient has pushed past 90 N (the first left rep, on its way to 180 N), and
+ * plugs it back once that push is over. */
+struct puller {
+    struct emu *e;
+    atomic_bool stop;
+    bool pulled;
+};
+
+static void *pull_thread(void *arg)
+{
+    struct puller *p = arg;
+    while (!p->pulled && !atomic_load(&p->stop)) {
+        struct emu_stats es;
+        emu_get_stats(p->e, &es);
+        if (es.max_force_n > 90) {
+            emu_unplug(p->e);
+            p->pulled = true;
+            st_sleep_ns(2 * ST_NS_PER_S); /* the push is over: no force on the gauge at the replug */
+            struct st_err err;
+            CHECK_OK(emu_replug(p->e, &err), &err);
+        }
+        st_sleep_ns(2 * ST_NS_PER_MS);
+    }
+    return NULL;
+}
 
 static void test_two_gauges_left_and_right(void)
 {
@@ -63,11 +96,17 @@ static void test_two_gauges_left_and_right(void)
         o.demo_peaks[0][r] = 180;
         o.demo_peaks[1][r] = 260;
     }
+    struct puller p = {.e = e[0]};
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, pull_thread, &p) == 0);
     int64_t sid = 0;
     enum st_status st = session_fixture_run(&o, log, &sid, &err);
+    atomic_store(&p.stop, true);
+    pthread_join(th, NULL);
     emu_stop(e[0]);
     emu_stop(e[1]);
     CHECK_OK(st, &err);
+    CHECK(p.pulled);
 
     REQUIRE(store_open(db, &s, &err) == ST_OK);
     struct store_session sess;
@@ -78,10 +117,15 @@ static void test_two_gauges_left_and_right(void)
     struct store_rep *reps = NULL;
     size_t n = 0;
     CHECK_OK(store_rep_list(s, sid, &reps, &n, &err), &err);
-    CHECK_INT(n, 4);
-    for (size_t i = 0; i < n; i++) {
-        /* alternating: left, right, left, right */
-        enum st_side want_side = i % 2 ? ST_SIDE_RIGHT : ST_SIDE_LEFT;
+    CHECK_INT(n, 5);
+    if (n > 0) { /* the pulled one: left, interrupted, with what came before the pull */
+        CHECK_INT(reps[0].side, ST_SIDE_LEFT);
+        CHECK_INT(reps[0].status, STORE_REP_INTERRUPTED);
+        CHECK(reps[0].m.peak_n > 90 && reps[0].m.peak_n < 180.011);
+    }
+    for (size_t i = 1; i < n; i++) {
+        /* then alternating: left (measured again), right, left, right */
+        enum st_side want_side = i % 2 ? ST_SIDE_LEFT : ST_SIDE_RIGHT;
         CHECK_INT(reps[i].side, want_side);
         CHECK_INT(reps[i].status, STORE_REP_ACCEPTED);
         CHECK_NEAR(reps[i].m.peak_n, want_side == ST_SIDE_LEFT ? 180.0 : 260.0, 0.011);

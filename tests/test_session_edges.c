@@ -2,7 +2,8 @@
  * test_session_edges.c - issue 9's session loop at its edges, in-process (session_run) against
  * emulated instruments on ptys: a pulled cable keeps every sample received before the pull in the rep
  * it interrupts; a zero command the device refuses is said on the terminal and kept in the session's
- * record; a loop with nothing to do does not wake.
+ * record; a loop with nothing to do does not wake, nor does it while a device streams and the engine
+ * waits for a push (the acquisition thread feeds the engine itself).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -59,16 +60,26 @@ static struct emu *files_emu(struct files *fs, const char *name, double ramp_s, 
     return e;
 }
 
+/* The hands-free session of fs's patient on the edges protocol (written now), emulator e speaking
+ * driver; proto and pid hold the strings it points to and must outlive the session. */
+#define EDGES_PATH 512
+#define EDGES_ID 32
+static struct session_opts edges_opts(const struct files *fs, struct emu *e, const char *driver,
+                                      char proto[EDGES_PATH], char pid[EDGES_ID])
+{
+    check_tmppath(proto, EDGES_PATH, "edges.ini");
+    REQUIRE(check_write_file(proto, protocol_text));
+    snprintf(pid, EDGES_ID, "%lld", (long long)fs->patient);
+    return session_fixture_opts(fs->db, pid, proto, e, driver);
+}
+
 /* A session of fs's patient on emulator e (already started), whose cued patient pushes peak_n; its
  * output in fs->log. */
 static enum st_status run_session(struct emu *e, const char *driver, double peak_n, const struct files *fs,
                                   int64_t *sid, struct st_err *err)
 {
-    char proto[512], pid[32];
-    check_tmppath(proto, sizeof proto, "edges.ini");
-    REQUIRE(check_write_file(proto, protocol_text));
-    snprintf(pid, sizeof pid, "%lld", (long long)fs->patient);
-    struct session_opts o = session_fixture_opts(fs->db, pid, proto, e, driver);
+    char proto[EDGES_PATH], pid[EDGES_ID];
+    struct session_opts o = edges_opts(fs, e, driver, proto, pid);
     o.demo_reaction_s = 0.1;
     for (int r = 0; r < 3; r++)
         o.demo_peaks[0][r] = peak_n;
@@ -246,11 +257,8 @@ static void test_fast_devices_first_rep_keeps_every_sample(void)
         CHECK_OK(emu_start(&eo, &e[c], &err), &err);
         REQUIRE(e[c]);
     }
-    char proto[512], pid[32];
-    check_tmppath(proto, sizeof proto, "edges.ini");
-    REQUIRE(check_write_file(proto, protocol_text));
-    snprintf(pid, sizeof pid, "%lld", (long long)fs.patient);
-    struct session_opts o = session_fixture_opts(fs.db, pid, proto, e[0], "chronojump");
+    char proto[EDGES_PATH], pid[EDGES_ID];
+    struct session_opts o = edges_opts(&fs, e[0], "chronojump", proto, pid);
     o.n_ch = 2;
     o.ch[1] = o.ch[0];
     o.ch[1].port = link2;
@@ -294,7 +302,8 @@ static void test_fast_devices_first_rep_keeps_every_sample(void)
  * after a wake-up is one), not timed. Then the device comes back and the session ends as usual. */
 struct idle {
     struct emu *e;
-    atomic_int tid;        /* the session's thread (the loop's), seen by the first fed batch */
+    int tid;               /* the session's thread (the loop runs on session_run's caller) */
+    atomic_bool fed;       /* the engine took its first samples */
     atomic_bool lost_seen; /* the terminal said the device was disconnected */
     long switches;         /* voluntary context switches of the loop's thread over IDLE_S */
     const char *log;
@@ -307,8 +316,7 @@ static void idle_fed(void *ctx, const struct st_sample *sm, size_t n, bool in_re
     (void)n;
     (void)in_rep;
     struct idle *w = ctx;
-    if (!atomic_load(&w->tid))
-        atomic_store(&w->tid, (int)gettid());
+    atomic_store(&w->fed, true);
 }
 
 static long voluntary_switches(int tid)
@@ -322,10 +330,33 @@ static long voluntary_switches(int tid)
     return v;
 }
 
+/* Runs o (its output in fs->log) with fn(arg) on a thread of its own beside it, then stops e. The
+ * session's status. */
+static enum st_status run_beside(const struct files *fs, struct session_opts *o, struct emu *e, void *(*fn)(void *),
+                                 void *arg, struct st_err *err)
+{
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, fn, arg) == 0);
+    int64_t sid = 0;
+    enum st_status st = session_fixture_run(o, fs->log, &sid, err);
+    pthread_join(th, NULL);
+    emu_stop(e);
+    return st;
+}
+
+/* The voluntary context switches of thread tid over the next s seconds (-1: not readable). */
+static long switches_over(int tid, int s)
+{
+    long before = voluntary_switches(tid);
+    st_sleep_ns(s * ST_NS_PER_S);
+    long after = voluntary_switches(tid);
+    return before >= 0 && after >= 0 ? after - before : -1;
+}
+
 static void *idle_thread(void *arg)
 {
     struct idle *w = arg;
-    for (int i = 0; i < 400 && !atomic_load(&w->tid); i++)
+    for (int i = 0; i < 400 && !atomic_load(&w->fed); i++)
         st_sleep_ns(25 * ST_NS_PER_MS);
     emu_unplug(w->e);
     for (int i = 0; i < 400 && !atomic_load(&w->lost_seen); i++) {
@@ -335,11 +366,7 @@ static void *idle_thread(void *arg)
         st_sleep_ns(25 * ST_NS_PER_MS);
     }
     st_sleep_ns(300 * ST_NS_PER_MS); /* the loss handled, the loop asleep */
-    int tid = atomic_load(&w->tid);
-    long before = voluntary_switches(tid);
-    st_sleep_ns(IDLE_S * ST_NS_PER_S);
-    long after = voluntary_switches(tid);
-    w->switches = before >= 0 && after >= 0 ? after - before : -1;
+    w->switches = switches_over(w->tid, IDLE_S);
     struct st_err err;
     if (emu_replug(w->e, &err) != ST_OK)
         session_interrupt(); /* the session then stops (and the check below says why) */
@@ -351,22 +378,13 @@ static void test_idle_loop_does_not_wake(void)
     struct files fs;
     struct emu *e = files_emu(&fs, "idle", 0.3, 0.5, 0);
     struct st_err err;
-    char proto[512], pid[32];
-    check_tmppath(proto, sizeof proto, "edges.ini");
-    REQUIRE(check_write_file(proto, protocol_text));
-    snprintf(pid, sizeof pid, "%lld", (long long)fs.patient);
-    struct session_opts o = session_fixture_opts(fs.db, pid, proto, e, "chronojump");
+    char proto[EDGES_PATH], pid[EDGES_ID];
+    struct session_opts o = edges_opts(&fs, e, "chronojump", proto, pid);
     o.demo_peaks[0][0] = o.demo_peaks[0][1] = o.demo_peaks[0][2] = 200;
-    struct idle w = {.e = e, .log = fs.log};
+    struct idle w = {.e = e, .log = fs.log, .tid = (int)gettid()};
     o.fed = idle_fed;
     o.bench_ctx = &w;
-    pthread_t th;
-    REQUIRE(pthread_create(&th, NULL, idle_thread, &w) == 0);
-    int64_t sid = 0;
-    enum st_status st = session_fixture_run(&o, fs.log, &sid, &err);
-    pthread_join(th, NULL);
-    emu_stop(e);
-    CHECK_OK(st, &err);
+    CHECK_OK(run_beside(&fs, &o, e, idle_thread, &w, &err), &err);
     CHECK(atomic_load(&w.lost_seen));
     CHECK(w.switches >= 0);
     if (w.switches > 3)
@@ -376,8 +394,67 @@ static void test_idle_loop_does_not_wake(void)
     free(text);
 }
 
+/* Streaming does not wake the loop either: the acquisition thread that read the samples feeds them to
+ * the engine itself and wakes the loop only for what is the loop's (session.c feed_from_reader). A
+ * 200 Hz device, read line by line, while the hands-free engine waits for a push (no timer: armed):
+ * the loop's thread must sleep through it. The loop that was woken for every read switched about once
+ * a read (200 in the second counted). Then the patient pushes, and the rep is saved and the session
+ * ends as usual (from the reader's thread). */
+struct streaming {
+    struct emu *e;
+    int tid;            /* the loop's thread: session_run's caller */
+    const char *log;
+    long switches;      /* the loop thread's voluntary context switches over STREAM_S */
+    long reads;         /* lines the device sent meanwhile (one read each at 200 Hz) */
+};
+#define STREAM_S 1
+
+static void *streaming_thread(void *arg)
+{
+    struct streaming *w = arg;
+    bool armed = false;
+    for (int i = 0; i < 600 && !armed; i++) { /* the engine's cue once armed */
+        char *text = check_read_file(w->log, NULL);
+        armed = text && strstr(text, "push when ready");
+        free(text);
+        st_sleep_ns(25 * ST_NS_PER_MS);
+    }
+    st_sleep_ns(200 * ST_NS_PER_MS); /* the cue's own turn of the loop over */
+    struct emu_stats a, b;
+    emu_get_stats(w->e, &a);
+    long switches = switches_over(w->tid, STREAM_S);
+    emu_get_stats(w->e, &b);
+    w->switches = armed ? switches : -1;
+    w->reads = (long)(b.samples_sent - a.samples_sent);
+    emu_cue(w->e, 200); /* the patient pushes: the rep, then the end */
+    return NULL;
+}
+
+static void test_streaming_does_not_wake_the_loop(void)
+{
+    struct files fs;
+    struct emu *e = files_emu(&fs, "stream", 0.3, 1.5, 200);
+    struct st_err err;
+    char proto[EDGES_PATH], pid[EDGES_ID];
+    struct session_opts o = edges_opts(&fs, e, "chronojump", proto, pid);
+    o.demo_emu[0] = NULL; /* the patient pushes when the test says so */
+    o.exit_after_s = 30;  /* a session that did not end fails the checks below, not the suite's timeout */
+    struct streaming w = {.e = e, .tid = (int)gettid(), .log = fs.log};
+    CHECK_OK(run_beside(&fs, &o, e, streaming_thread, &w, &err), &err);
+    CHECK(w.switches >= 0);
+    CHECK(w.reads >= 100 * STREAM_S); /* the device streamed meanwhile */
+    fprintf(stderr, "streaming: the loop woke %ld times for %ld reads\n", w.switches, w.reads);
+    if (w.switches > w.reads / 20)
+        check_fail(__FILE__, __LINE__, "the loop woke %ld times for %ld reads while the engine waited for a push",
+                   w.switches, w.reads);
+    char *text = check_read_file(fs.log, NULL);
+    CHECK(text && strstr(text, "- saved [") && strstr(text, "complete"));
+    free(text);
+}
+
 int main(void)
 {
+    CHECK_RUN(test_streaming_does_not_wake_the_loop);
     CHECK_RUN(test_idle_loop_does_not_wake);
     CHECK_RUN(test_fast_devices_first_rep_keeps_every_sample);
     CHECK_RUN(test_refused_zero_is_said_and_recorded);

@@ -1959,13 +1959,15 @@ enum st_status session_run(const struct session_opts *o, int64_t *session_id, st
                     observe(s);
                     /* The next look: when the window says its next frame is due (ui_next_frame_ns: its
                      * pacing, one frame a refresh interval, the numbers alone 4 times a second; now when
-                     * keys wait, e.g. pushed by a test's observer), and at the latest a refresh interval
-                     * from now, for what time alone changes in the model (the seconds left, the rolling
-                     * view's clock) and for keys. Samples do not wake the loop (the readers feed them);
-                     * their frame waits for it. */
+                     * keys wait, e.g. pushed by a test's observer), and at the latest when the next refresh
+                     * interval starts (ui_next_slot_ns), for the samples taken since (they do not wake the
+                     * loop: the readers feed them; their frame waits for this look), what time alone
+                     * changes in the model (the seconds left, the rolling view's clock) and keys. On the
+                     * interval's start, not an interval from now: a frame drawn a loop's turn late slipped
+                     * past the next start now and then and lost a whole interval (bench_latency's p99). */
                     int64_t now = st_now_ns(), every = ui_refresh_ns(s->ui) > 0 ? ui_refresh_ns(s->ui) : FRAME_NS;
-                    int64_t due = ui_next_frame_ns(s->ui, &s->model);
-                    next_frame = due < now + every ? due : now + every;
+                    int64_t due = ui_next_frame_ns(s->ui, &s->model), slot = ui_next_slot_ns(s->ui);
+                    next_frame = due < slot ? due : slot;
                     if (next_frame <= now)
                         next_frame = now + every / 8; /* keys waiting: handled in 2 ms, never a busy loop */
                 }

@@ -22,8 +22,9 @@
  * uses of them). One list: the table's members, their names in the module, their types (the headers'). */
 #define WINDOW_FUNCS(X)                                                                                  \
     X(ui_opts_default) X(ui_open) X(ui_close) X(ui_frame) X(ui_poll) X(ui_entry_input) X(ui_frames_drawn)  \
-    X(ui_next_frame_ns) X(ui_refresh_ns) X(ui_screenshot) X(ui_sound) X(ui_view_shown) X(ui_home_displays)  \
-    X(ui_home_frame) X(ui_home_poll) X(ui_home_rows_visible) X(ui_home_text_input) X(ui_home_wait)        \
+    X(ui_next_frame_ns) X(ui_next_slot_ns) X(ui_refresh_ns) X(ui_screenshot) X(ui_sound) X(ui_view_shown)  \
+    X(ui_home_displays) X(ui_home_frame) X(ui_home_poll) X(ui_home_rows_visible) X(ui_home_text_input)    \
+    X(ui_home_wait)                                                                                        \
     X(report_write) X(report_write_progress) X(report_fonts_release)
 
 static struct {
@@ -157,6 +158,11 @@ uint64_t ui_frames_drawn(const struct ui *ui)
 int64_t ui_next_frame_ns(struct ui *ui, const struct ui_model *m)
 {
     return w.ui_next_frame_ns(ui, m);
+}
+
+int64_t ui_next_slot_ns(const struct ui *ui)
+{
+    return w.ui_next_slot_ns(ui);
 }
 
 int64_t ui_refresh_ns(const struct ui *ui)

@@ -398,8 +398,8 @@ static void test_idle_loop_does_not_wake(void)
  * the engine itself and wakes the loop only for what is the loop's (session.c feed_from_reader). A
  * 200 Hz device, read line by line, while the hands-free engine waits for a push (no timer: armed):
  * the loop's thread must sleep through it. The loop that was woken for every read switched about once
- * a read (200 in the second counted). Then the patient pushes, and the rep is saved and the session
- * ends as usual (from the reader's thread). */
+ * a read (200 in the second counted). Then the patient pushes: the reader stops at the push's first
+ * engine event and wakes the loop, which saves the rep and ends the session as usual. */
 struct streaming {
     struct emu *e;
     int tid;            /* the loop's thread: session_run's caller */
